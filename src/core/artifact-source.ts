@@ -1,0 +1,62 @@
+/**
+ * Where a new version's files come from. These are plain descriptions: nothing here touches the file system, so the
+ * core loads where there is no `fs`. Adapters resolve them with the Node helpers in `src/artifacts`.
+ *
+ * @module
+ */
+
+/** Bytes that can be read as a stream: a web `ReadableStream`, or any async iterable of chunks (Node streams are). */
+export type ByteStream = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** One file given in memory or as a stream. */
+export type ArtifactEntry =
+  | {
+      /** The path inside the version, `/`-separated, relative. */
+      path: string;
+      /** The whole content, for small files. A string is written as UTF-8. */
+      content: string | Uint8Array;
+    }
+  | {
+      /** The path inside the version, `/`-separated, relative. */
+      path: string;
+      /**
+       * Returns a fresh stream of the content each time it is called. A stream can be read once; a function lets an
+       * adapter hash first and upload after, or retry an upload.
+       */
+      open: () => ByteStream | Promise<ByteStream>;
+      /** The size in bytes, when known. Some providers need it up front; without it they may spool to a temp file. */
+      size?: number;
+    };
+
+/** A file on disk, and the path it takes inside the version. */
+export interface ArtifactFileSpec {
+  /** The file on disk. */
+  file: string;
+  /** The path inside the version. Default: the file's base name. */
+  path?: string;
+}
+
+/**
+ * The three shapes a version's files come in:
+ * - `{ directory }`: every file below a directory, paths relative to it (symbolic links are not followed);
+ * - `{ files }`: a list of files on disk, each a path or `{ file, path }`;
+ * - `{ entries }`: in-memory content or streams.
+ */
+export type ArtifactSource =
+  | { directory: string }
+  | { files: Array<string | ArtifactFileSpec> }
+  | { entries: ArtifactEntry[] };
+
+/** Progress of an upload or download, reported as bytes move. */
+export interface TransferProgress {
+  /** The file being moved, as its path inside the version. */
+  path: string;
+  /** Bytes of this file moved so far. */
+  fileBytes: number;
+  /** This file's size, when known. */
+  fileSize?: number;
+  /** Bytes of the whole transfer moved so far. */
+  transferredBytes: number;
+  /** The whole transfer's size, when known. */
+  totalBytes?: number;
+}

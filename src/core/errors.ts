@@ -1,0 +1,217 @@
+/**
+ * Typed errors. Every error modelreg throws is a {@link ModelRegistryError}; each kind has its own subclass.
+ *
+ * `instanceof` fails when a dual ESM/CJS package is loaded twice, so every class carries a `Symbol.for` marker and
+ * a static `isInstance()` that checks the marker instead of the prototype chain.
+ *
+ * @module
+ */
+
+const BASE_MARKER = Symbol.for("modelreg.error");
+
+/** What every {@link ModelRegistryError} constructor takes. */
+export interface ModelRegistryErrorOptions {
+  /** The provider that raised it: `local`, `mlflow`, `vertex`, `wandb`, or `core` for checks done before any adapter runs. */
+  provider: string;
+  /** The operation that failed, for example `createVersion` or `setAlias`. */
+  operation: string;
+  /** The underlying error, if any. */
+  cause?: unknown;
+  /** The HTTP status the provider answered with, if there was a response. */
+  statusCode?: number;
+  /** The provider's request id, when it sent one. Quote it in support tickets. */
+  requestId?: string;
+  /** The provider's own error code (`RESOURCE_ALREADY_EXISTS`, `FAILED_PRECONDITION`, ...). */
+  providerCode?: string;
+  /** The request URL, with credentials redacted. */
+  url?: string;
+  /** Whether trying the same call again may succeed. */
+  isRetryable?: boolean;
+}
+
+/**
+ * The base class of every error modelreg throws.
+ *
+ * Messages name the provider and operation and never contain a credential: adapters redact before they construct.
+ */
+export class ModelRegistryError extends Error {
+  /** The provider that raised it (`local`, `mlflow`, `vertex`, `wandb`, `core`). */
+  readonly provider: string;
+  /** The operation that failed. */
+  readonly operation: string;
+  /** The HTTP status, when a response was received. */
+  readonly statusCode: number | undefined;
+  /** The provider's request id, when it sent one. */
+  readonly requestId: string | undefined;
+  /** The provider's own error code. */
+  readonly providerCode: string | undefined;
+  /** The request URL with credentials redacted. */
+  readonly url: string | undefined;
+  /** Whether the same call may succeed if tried again. */
+  readonly isRetryable: boolean;
+  /** A stable machine-readable kind, equal to the class name. */
+  readonly kind: string = "ModelRegistryError";
+
+  constructor(message: string, options: ModelRegistryErrorOptions) {
+    super(`[${options.provider}] ${options.operation}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.kind = new.target.name;
+    this.provider = options.provider;
+    this.operation = options.operation;
+    this.statusCode = options.statusCode;
+    this.requestId = options.requestId;
+    this.providerCode = options.providerCode;
+    this.url = options.url;
+    this.isRetryable = options.isRetryable ?? false;
+    Object.defineProperty(this, BASE_MARKER, { value: true });
+    for (let proto = Object.getPrototypeOf(this); proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
+      const name = (proto.constructor as { name?: string }).name;
+      if (name) Object.defineProperty(this, Symbol.for(`modelreg.error.${name}`), { value: true });
+    }
+  }
+
+  /** True when `error` is a ModelRegistryError of this class, from any copy of the package. */
+  static isInstance<T extends typeof ModelRegistryError>(this: T, error: unknown): error is InstanceType<T> {
+    if (typeof error !== "object" || error === null) return false;
+    const marker = this === ModelRegistryError ? BASE_MARKER : Symbol.for(`modelreg.error.${this.name}`);
+    return (error as Record<symbol, unknown>)[marker] === true;
+  }
+
+  /** A plain object for logs and JSON; it holds nothing the message does not already show. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      provider: this.provider,
+      operation: this.operation,
+      statusCode: this.statusCode,
+      requestId: this.requestId,
+      providerCode: this.providerCode,
+      url: this.url,
+      isRetryable: this.isRetryable,
+    };
+  }
+}
+
+/** The model, version, alias, file or endpoint does not exist. */
+export class NotFoundError extends ModelRegistryError {}
+
+/** The thing already exists, or the call conflicts with the current state (an immutable version, a concurrent write). */
+export class ConflictError extends ModelRegistryError {}
+
+/** What `InvalidInputError` adds: which input was wrong. */
+export interface InvalidInputErrorOptions extends ModelRegistryErrorOptions {
+  /** The name of the offending argument or field, for example `alias` or `tags.owner`. */
+  field?: string;
+}
+
+/** The input was refused before any request was sent (or the provider refused it as malformed). */
+export class InvalidInputError extends ModelRegistryError {
+  /** The offending argument or field. */
+  readonly field: string | undefined;
+  constructor(message: string, options: InvalidInputErrorOptions) {
+    super(message, options);
+    this.field = options.field;
+  }
+}
+
+/** The credentials are missing, wrong or expired. */
+export class AuthenticationError extends ModelRegistryError {}
+
+/** The credentials are valid but not allowed to do this (including protected aliases). */
+export class PermissionDeniedError extends ModelRegistryError {}
+
+/** What `RateLimitError` adds. */
+export interface RateLimitErrorOptions extends ModelRegistryErrorOptions {
+  /** How long the provider asked us to wait, if it said. */
+  retryAfterMs?: number;
+}
+
+/** The provider is throttling this client. */
+export class RateLimitError extends ModelRegistryError {
+  /** How long the provider asked to wait, in milliseconds, if it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: RateLimitErrorOptions) {
+    super(message, { isRetryable: true, ...options });
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** The provider failed (HTTP 5xx or an internal error code). */
+export class ServerError extends ModelRegistryError {}
+
+/** The connection failed: refused, reset, DNS, TLS. */
+export class ConnectionError extends ModelRegistryError {}
+
+/** The call took longer than its `timeoutMs` (or a long-running operation passed its deadline). */
+export class TimeoutError extends ModelRegistryError {}
+
+/** The caller aborted the call through its `signal`. */
+export class AbortedError extends ModelRegistryError {}
+
+/** What `ResponseValidationError` adds. */
+export interface ResponseValidationErrorOptions extends ModelRegistryErrorOptions {
+  /** The path of the field that did not match, for example `model_version.version`. */
+  field?: string;
+}
+
+/** The provider answered with something that does not match its documented shape. */
+export class ResponseValidationError extends ModelRegistryError {
+  /** The path of the first field that did not match. */
+  readonly field: string | undefined;
+  constructor(message: string, options: ResponseValidationErrorOptions) {
+    super(message, options);
+    this.field = options.field;
+  }
+}
+
+/** What `UnsupportedCapabilityError` adds. */
+export interface UnsupportedCapabilityErrorOptions extends ModelRegistryErrorOptions {
+  /** The capability that is missing, as named in `RegistryCapabilities`. */
+  capability: string;
+}
+
+/** The provider does not support this operation; `registry.capabilities` says so up front. */
+export class UnsupportedCapabilityError extends ModelRegistryError {
+  /** The missing capability. */
+  readonly capability: string;
+  constructor(message: string, options: UnsupportedCapabilityErrorOptions) {
+    super(message, options);
+    this.capability = options.capability;
+  }
+}
+
+/** Downloaded or stored bytes do not match their recorded digest or size. */
+export class IntegrityError extends ModelRegistryError {}
+
+/** A file in a local store is unreadable, corrupted or not one of ours. */
+export class CorruptDataError extends ModelRegistryError {}
+
+/** One gate's verdict, as carried by {@link PromotionBlockedError}. */
+export interface GateFailure {
+  /** The gate's name, for example `metric:auc>=0.9` or `model-card`. */
+  gate: string;
+  /** Why it refused, in a sentence. */
+  reason: string;
+}
+
+/** What `PromotionBlockedError` adds. */
+export interface PromotionBlockedErrorOptions extends ModelRegistryErrorOptions {
+  /** Every gate that refused, and every missing approval. */
+  failures: GateFailure[];
+}
+
+/** A promotion was refused by a gate or an approval policy. Nothing was changed. */
+export class PromotionBlockedError extends ModelRegistryError {
+  /** Every gate that refused, and every missing approval. */
+  readonly failures: GateFailure[];
+  constructor(message: string, options: PromotionBlockedErrorOptions) {
+    super(message, options);
+    this.failures = options.failures;
+  }
+}
+
+/** Builds an {@link InvalidInputError} for a check done by the core before any adapter or request. */
+export function invalidInput(operation: string, field: string, message: string, provider = "core"): InvalidInputError {
+  return new InvalidInputError(message, { provider, operation, field });
+}

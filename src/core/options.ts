@@ -1,0 +1,45 @@
+/**
+ * Options every call takes, and the logger clients take.
+ *
+ * @module
+ */
+
+import type { TransferProgress } from "./artifact-source.js";
+
+/** Options every registry call accepts. Nothing here is kept on the client between calls. */
+export interface CallOptions {
+  /** Aborts the call, including retries and transfers under way. */
+  signal?: AbortSignal;
+  /** Gives up after this many milliseconds per attempt (transfers: without progress). */
+  timeoutMs?: number;
+  /** Retries for retryable failures (408, 429, 5xx, connection errors). `0` turns retries off. */
+  maxRetries?: number;
+  /** Extra HTTP headers for this call. */
+  headers?: Record<string, string>;
+  /** Who is acting, for audit trails. Default: the client's `actor`, then the OS user. */
+  actor?: string;
+}
+
+/** Options for calls that move artifact bytes. */
+export interface TransferOptions extends CallOptions {
+  /** Called as bytes move. */
+  onProgress?: (progress: TransferProgress) => void;
+  /** How many files move at once. Default 4. */
+  concurrency?: number;
+}
+
+/** Options for list calls. */
+export interface ListOptions extends CallOptions {
+  /** Items per page. Each adapter caps it at what its provider allows. */
+  pageSize?: number;
+  /** Start from a page token returned by an earlier page. */
+  pageToken?: string;
+}
+
+/** A minimal logger; `console` fits. Secrets are redacted before anything reaches it. */
+export interface Logger {
+  debug(message: string, data?: Record<string, unknown>): void;
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
