@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import {
+  ConflictError,
+  InvalidInputError,
+  ModelRegistryError,
+  NotFoundError,
+  RateLimitError,
+  UnsupportedCapabilityError,
+  requireCapability,
+  type RegistryCapabilities,
+} from "../../src/index.js";
+
+describe("errors", () => {
+  it("name the provider and operation", () => {
+    const error = new NotFoundError("model fraud does not exist", { provider: "mlflow", operation: "getModel", statusCode: 404 });
+    expect(error.message).toBe("[mlflow] getModel: model fraud does not exist");
+    expect(error.name).toBe("NotFoundError");
+    expect(error.toJSON()).toMatchObject({ name: "NotFoundError", provider: "mlflow", operation: "getModel", statusCode: 404 });
+  });
+
+  it("are recognised across package copies by marker, not prototype", () => {
+    const error = new ConflictError("taken", { provider: "local", operation: "createModel" });
+    // A copy loaded twice has different classes; simulate one by stripping the prototype chain.
+    const foreign = Object.setPrototypeOf(Object.assign({}, error), Object.prototype) as object;
+    for (const symbol of Object.getOwnPropertySymbols(error)) (foreign as Record<symbol, unknown>)[symbol] = true;
+    expect(ConflictError.isInstance(foreign)).toBe(true);
+    expect(ModelRegistryError.isInstance(foreign)).toBe(true);
+    expect(NotFoundError.isInstance(foreign)).toBe(false);
+    expect(ModelRegistryError.isInstance(new Error("x"))).toBe(false);
+    expect(InvalidInputError.isInstance(undefined)).toBe(false);
+  });
+
+  it("carry retry hints", () => {
+    const error = new RateLimitError("slow down", { provider: "wandb", operation: "listVersions", retryAfterMs: 2000 });
+    expect(error.isRetryable).toBe(true);
+    expect(error.retryAfterMs).toBe(2000);
+    expect(new NotFoundError("x", { provider: "p", operation: "o" }).isRetryable).toBe(false);
+  });
+
+  it("requireCapability throws a typed error for a missing capability", () => {
+    const capabilities = { deploy: false, audit: true } as RegistryCapabilities;
+    expect(() => requireCapability({ provider: "mlflow", capabilities }, "audit", "listAuditEvents")).not.toThrow();
+    try {
+      requireCapability({ provider: "mlflow", capabilities }, "deploy", "deploy");
+      expect.unreachable();
+    } catch (error) {
+      expect(UnsupportedCapabilityError.isInstance(error)).toBe(true);
+      expect((error as UnsupportedCapabilityError).capability).toBe("deploy");
+      expect((error as Error).message).toBe("[mlflow] deploy: the mlflow registry does not support deploy");
+    }
+  });
+});

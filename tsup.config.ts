@@ -1,0 +1,29 @@
+import { defineConfig, type Options } from "tsup";
+
+/**
+ * One entry per subpath export. Adding an adapter means adding it here, to package.json `exports`, to typedoc.json,
+ * and to the subpath list in test/package/exports.test.ts.
+ */
+export const entries = {
+  index: "src/index.ts",
+  local: "src/adapters/local/index.ts",
+  testing: "src/testing/index.ts",
+};
+
+const shared: Options = {
+  entry: entries,
+  target: "node20",
+  platform: "node",
+  sourcemap: true,
+  dts: true,
+  // Without splitting every entry gets its own copy of the error classes, and instanceof across subpaths is false.
+  splitting: true,
+  treeshake: true,
+  external: ["vitest"],
+};
+
+export default defineConfig([
+  { ...shared, format: "esm", clean: true },
+  // ky and p-retry ship ESM only; inlining them keeps require("modelreg/...") free of require(esm) and its warnings.
+  { ...shared, format: "cjs", noExternal: ["ky", "p-retry", "is-network-error"] },
+]);
