@@ -1,0 +1,19 @@
+// Packs the package as npm would publish it and lints the tarball: publint for package.json and exports,
+// @arethetypeswrong/cli for type resolution under node16 (ESM and CJS) and bundlers.
+// The node10 resolution is not checked: engines.node is >= 20.19, which always reads "exports".
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const out = mkdtempSync(join(tmpdir(), "modelreg-pack-"));
+const run = (cmd, args) => execFileSync(cmd, args, { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+try {
+  const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", out]));
+  const tarball = join(out, packed[0].filename);
+  console.log(`packed ${packed[0].filename}: ${packed[0].size} bytes, ${packed[0].entryCount} files`);
+  console.log(run("npx", ["publint", "run", tarball, "--strict"]));
+  console.log(run("npx", ["attw", tarball, "--profile", "node16"]));
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}

@@ -1,0 +1,84 @@
+// Installs the packed tarball into a scratch project, as a user would, and loads every subpath through both
+// import and require. This catches missing files, broken exports maps, and duplicated error classes between
+// subpaths (the CJS build must share one chunk, or instanceof across subpaths is false).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const SUBPATHS: Record<string, string[]> = {
+  modelreg: ["parseRef", "ModelRegistryError", "NotFoundError", "checkSignature", "paginate", "promote", "createWebhookNotifier"],
+  "modelreg/local": ["createLocalRegistry"],
+  "modelreg/testing": ["runRegistryContract"],
+};
+
+let project: string;
+
+beforeAll(() => {
+  project = mkdtempSync(join(tmpdir(), "modelreg-consumer-"));
+  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", project], { encoding: "utf8" }));
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true }));
+  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", join(project, packed[0].filename)], {
+    cwd: project,
+    stdio: "ignore",
+  });
+}, 300_000);
+
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: project, encoding: "utf8" });
+}
+
+describe("the packed package", () => {
+  for (const [subpath, names] of Object.entries(SUBPATHS)) {
+    it(`imports ${subpath} (ESM)`, () => {
+      const out = node(["--input-type=module", "-e", `const m = await import(${JSON.stringify(subpath)}); console.log(JSON.stringify(Object.keys(m)))`]);
+      expect(JSON.parse(out)).toEqual(expect.arrayContaining(names));
+    });
+
+    it(`requires ${subpath} (CJS)`, () => {
+      const out = node(["-e", `const m = require(${JSON.stringify(subpath)}); console.log(JSON.stringify(Object.keys(m)))`]);
+      expect(JSON.parse(out)).toEqual(expect.arrayContaining(names));
+    });
+  }
+
+  it("shares one copy of the error classes between subpaths, in each format", () => {
+    const check = `
+      const core = X("modelreg"); const local = X("modelreg/local");
+      const registry = local.createLocalRegistry({ root: require("node:os").tmpdir() + "/modelreg-exports-" + process.pid + "-" + Math.random().toString(36).slice(2) });
+      registry.getModel("missing").then(
+        () => { console.log("resolved"); },
+        (e) => { console.log(JSON.stringify({ instance: e instanceof core.NotFoundError, marker: core.NotFoundError.isInstance(e) })); },
+      );`;
+    const cjs = node(["-e", check.replaceAll("X(", "require(")]);
+    expect(JSON.parse(cjs)).toEqual({ instance: true, marker: true });
+    const esm = node(["--input-type=module", "-e", `import { createRequire } from "node:module"; const require = createRequire(import.meta.url);
+      const m = { modelreg: await import("modelreg"), "modelreg/local": await import("modelreg/local") }; const X = (s) => m[s];
+      ${check.replace(/const core = .*?;/, "const core = X(\"modelreg\");")}`]);
+    expect(JSON.parse(esm)).toEqual({ instance: true, marker: true });
+  });
+
+  it("keeps Node built-ins out of the core entry's module graph", () => {
+    // Follow the ESM graph from dist/index.js through its chunks; the core must load where there is no fs.
+    const dist = join(project, "node_modules", "modelreg", "dist");
+    const seen = new Set<string>();
+    const builtins = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const code = readFileSync(join(dist, file), "utf8");
+      for (const match of code.matchAll(/(?:import|export)[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^import\s*["']([^"']+)["']/gm)) {
+        const spec = match[1] ?? match[2] ?? match[3]!;
+        if (spec.startsWith("./")) visit(spec.slice(2));
+        else if (spec.startsWith("node:") || ["fs", "path", "os", "child_process"].includes(spec)) builtins.add(spec);
+      }
+    };
+    visit("index.js");
+    expect(seen.size).toBeGreaterThan(0);
+    expect([...builtins]).toEqual([]);
+  });
+});
