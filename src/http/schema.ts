@@ -1,0 +1,56 @@
+/**
+ * Validating response bodies against wire schemas, with errors that name the field that drifted.
+ *
+ * No runtime import of zod here: the schema instance brings its own `safeParse`, so a client that never validates
+ * never loads zod.
+ *
+ * @module
+ */
+
+import type * as z from "zod";
+import { ResponseValidationError, type ModelRegistryErrorOptions } from "../core/errors.js";
+
+/**
+ * Memoises a schema factory: the schema is built on first use, not at import time (building zod schemas at import
+ * slows serverless cold starts), and only once.
+ *
+ * @example
+ * ```ts
+ * export const mlflowModelVersionSchema = lazySchema(() => z.object({ version: z.string() }));
+ * await client.request({ operation: "getVersion", path, schema: mlflowModelVersionSchema });
+ * ```
+ */
+export function lazySchema<S extends z.ZodType>(build: () => S): () => S {
+  let schema: S | undefined;
+  return () => (schema ??= build());
+}
+
+/** Formats a zod issue path the way a person reads it: `model_versions[0].version`. */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out === "" ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/**
+ * Parses `value` with `schema`, or throws a {@link ResponseValidationError} whose `field` is the first failing
+ * path. The message quotes zod's description of the mismatch but never the value, which may hold user data.
+ */
+export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, options: ModelRegistryErrorOptions): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues;
+  const first = issues[0];
+  const field = first ? formatIssuePath(first.path) : undefined;
+  const where = field ? `at ${field}` : "at the top level";
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? "s" : ""})` : "";
+  const detail = first?.message ?? "invalid";
+  throw new ResponseValidationError(`the response did not match the expected shape ${where}: ${detail}${more}`, {
+    ...options,
+    field,
+    isRetryable: false,
+  });
+}

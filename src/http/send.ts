@@ -1,0 +1,152 @@
+/**
+ * One attempt on the wire: a ky call per hop, with redirects followed by hand so credentials never reach another
+ * origin.
+ *
+ * Two memory traps shape this file. ky clones every `Request` it sends, to be able to retry it, and undici clones
+ * the request unless `redirect` is `"error"`; each clone tees a stream body, and the branch nobody reads buffers the
+ * whole upload in memory (measured: a 300 MB streamed PUT held 300 MB). So ky is given no body at all (the injected
+ * fetch attaches it), and stream bodies are sent with `redirect: "error"`.
+ *
+ * @module
+ */
+
+import ky from "ky";
+import type { AttemptDeadline } from "./deadline.js";
+import type { HttpMethod } from "./http-types.js";
+import { isSensitiveHeader } from "./redact.js";
+import type { PreparedBody } from "./request-body.js";
+import { discardBody } from "./response-body.js";
+
+/** fetch failed, or the body could not be read: no usable response. The client classifies `original`. */
+export class TransportError extends Error {
+  constructor(readonly original: unknown) {
+    super("transport failure");
+  }
+}
+
+/** A redirect that cannot or must not be followed. Not retryable: the next attempt would get the same answer. */
+export class RedirectError extends Error {}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** What one attempt needs. */
+export interface SendOptions {
+  /** The fetch to call. */
+  fetch: typeof globalThis.fetch;
+  /** The method of the first hop. */
+  method: HttpMethod;
+  /** The first URL. */
+  url: URL;
+  /** The client's headers (credentials among them); sent only while the hops stay on the first URL's origin. */
+  clientHeaders: Headers;
+  /** The request's own headers; on another origin only the non-credential ones are sent. */
+  requestHeaders: Headers;
+  /** Builds a fresh body; called per hop that sends one. */
+  makeBody: (() => Promise<PreparedBody>) | undefined;
+  /** The attempt's deadline. */
+  deadline: AttemptDeadline;
+  /** Most redirects to follow. */
+  maxRedirects: number;
+  /** Told about every redirect followed. */
+  onRedirect: (status: number, to: URL) => void;
+}
+
+/** The final response of an attempt. */
+export interface SendResult {
+  /** The response (never a redirect that was followed). */
+  response: Response;
+  /** The URL that gave it. */
+  url: URL;
+  /** The body sent on the last hop. */
+  body: PreparedBody | undefined;
+}
+
+function hopHeaders(options: SendOptions, crossOrigin: boolean, body: PreparedBody | undefined): Headers {
+  const headers = new Headers();
+  if (!crossOrigin) options.clientHeaders.forEach((value, name) => headers.set(name, value));
+  options.requestHeaders.forEach((value, name) => {
+    if (!crossOrigin || !isSensitiveHeader(name)) headers.set(name, value);
+  });
+  if (body === undefined && options.makeBody !== undefined) {
+    // The body was dropped by a 303-style redirect; its headers would now describe nothing.
+    headers.delete("content-type");
+    headers.delete("content-length");
+  } else if (body?.streamed && body.size !== undefined) {
+    headers.set("content-length", String(body.size));
+  }
+  return headers;
+}
+
+function isUnexpectedRedirect(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (/redirect/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * Sends one attempt and follows up to `maxRedirects` redirects. 303 (and 301/302 after a POST) become a GET without
+ * a body, as browsers do; 307/308 resend the method with a fresh body. Once a hop leaves the first URL's origin the
+ * client headers and every credential header are dropped for the rest of the attempt, even if a later hop comes back.
+ *
+ * @throws TransportError when fetch fails; RedirectError for a redirect that cannot be followed.
+ */
+export async function sendWithRedirects(options: SendOptions): Promise<SendResult> {
+  const origin = options.url.origin;
+  let url = options.url;
+  let method = options.method;
+  let crossOrigin = false;
+  let withBody = options.makeBody !== undefined;
+  for (let hop = 0; ; hop++) {
+    const body = withBody && options.makeBody ? await options.makeBody() : undefined;
+    let response: Response;
+    try {
+      response = await ky(url, {
+        method,
+        headers: hopHeaders(options, crossOrigin, body),
+        signal: options.deadline.signal,
+        timeout: false,
+        retry: 0,
+        throwHttpErrors: false,
+        redirect: body?.streamed ? "error" : "manual",
+        fetch: (input) => {
+          const request = input as Request;
+          const init: RequestInit & { duplex?: "half" } = {
+            method: request.method,
+            headers: request.headers,
+            signal: request.signal,
+            redirect: request.redirect,
+          };
+          if (body) init.body = body.body as BodyInit;
+          if (body?.streamed) init.duplex = "half";
+          return options.fetch(request.url, init);
+        },
+      });
+    } catch (error) {
+      if (body?.streamed && isUnexpectedRedirect(error) && !options.deadline.signal.aborted) {
+        throw new RedirectError("the server answered a streamed upload with a redirect, which a stream body cannot follow");
+      }
+      throw new TransportError(error);
+    }
+    const location = response.headers.get("location");
+    if (!REDIRECT_STATUSES.has(response.status) || location === null) return { response, url, body };
+    discardBody(response.body);
+    if (hop >= options.maxRedirects) throw new RedirectError(`too many redirects (more than ${options.maxRedirects})`);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new RedirectError(`the server redirected to an invalid URL (HTTP ${response.status})`);
+    }
+    if (next.protocol !== "http:" && next.protocol !== "https:") {
+      throw new RedirectError(`the server redirected to a ${next.protocol} URL, which is not followed`);
+    }
+    if (response.status === 303 ? method !== "HEAD" : (response.status === 301 || response.status === 302) && method === "POST") {
+      method = "GET";
+      withBody = false;
+    }
+    if (next.origin !== origin) crossOrigin = true;
+    url = next;
+    options.onRedirect(response.status, next);
+  }
+}
