@@ -1,0 +1,103 @@
+/**
+ * The content-addressed blob store: each file's bytes live once under their sha256, written to a temp file while
+ * hashed and renamed into place when whole. Identical files across versions and models share one blob.
+ *
+ * @module
+ */
+
+import { randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { access, mkdir, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { iterateBytes, toWebStream } from "../../artifacts/byte-streams.js";
+import { StreamingDigest, type FileDigests } from "../../artifacts/hashing.js";
+import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
+import { AbortedError, CorruptDataError, IntegrityError, InvalidInputError } from "../../core/errors.js";
+import { errorCode } from "./local-files.js";
+import type { LocalPaths } from "./local-paths.js";
+import type { FileRecord } from "./local-schemas.js";
+
+/**
+ * Stores one file's bytes and returns its digests. The temp file is removed on any failure, so an abort or a broken
+ * stream leaves nothing behind.
+ *
+ * @param onBytes - Told about every chunk, for progress.
+ */
+export async function putBlob(
+  paths: LocalPaths,
+  file: ResolvedArtifact,
+  options: { signal?: AbortSignal; operation: string; onBytes?: (bytes: number, fileBytes: number) => void },
+): Promise<FileDigests> {
+  const temp = join(paths.tmp, `blob-${randomUUID()}`);
+  const digest = new StreamingDigest();
+  const { signal } = options;
+  async function* hashed() {
+    for await (const chunk of file.open()) {
+      // Checked per chunk so an abort stops a large upload promptly, not at the end.
+      if (signal?.aborted) throw new AbortedError("aborted by the caller's signal", { provider: "local", operation: options.operation, cause: signal.reason });
+      digest.update(chunk);
+      options.onBytes?.(chunk.byteLength, digest.size);
+      yield chunk;
+    }
+  }
+  try {
+    await pipeline(hashed, createWriteStream(temp, { flags: "wx" }));
+    const result = digest.digest();
+    if (file.size !== undefined && file.size !== result.size) {
+      throw new InvalidInputError(`${JSON.stringify(file.path)} was declared as ${file.size} bytes but its stream gave ${result.size}`, {
+        provider: "local",
+        operation: options.operation,
+        field: "artifacts",
+      });
+    }
+    const target = paths.blob(result.sha256);
+    if (!(await exists(target))) {
+      await mkdir(dirname(target), { recursive: true });
+      // Two writers of the same content both rename; the second replaces an identical file, which is harmless.
+      await rename(temp, target);
+    }
+    return result;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/**
+ * Opens a blob as a web stream and checks its sha256 as it is read: a blob damaged on disk errors the stream with
+ * `IntegrityError` at its end instead of handing back wrong bytes silently.
+ */
+export async function openBlob(paths: LocalPaths, file: FileRecord, operation: string): Promise<ReadableStream<Uint8Array>> {
+  const location = paths.blob(file.sha256);
+  if (!(await exists(location))) {
+    throw new CorruptDataError(`the bytes of ${JSON.stringify(file.path)} (blob ${file.sha256}) are missing from the local registry at ${paths.root}`, {
+      provider: "local",
+      operation,
+    });
+  }
+  async function* verified() {
+    const digest = new StreamingDigest();
+    for await (const chunk of iterateBytes(createReadStream(location, { highWaterMark: 1024 * 1024 }))) {
+      digest.update(chunk);
+      yield chunk;
+    }
+    const got = digest.digest();
+    if (got.sha256 !== file.sha256 || got.size !== file.size) {
+      throw new IntegrityError(`${JSON.stringify(file.path)} is damaged on disk: sha256 ${got.sha256}, expected ${file.sha256}`, {
+        provider: "local",
+        operation,
+      });
+    }
+  }
+  return toWebStream(verified());
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return false;
+    throw error;
+  }
+}

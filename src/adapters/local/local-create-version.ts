@@ -1,0 +1,131 @@
+/**
+ * Creating a version: bytes first (content-addressed, outside any lock), then one short locked step that claims the
+ * next number and writes the record. A failure before that step leaves at most unreferenced blobs, never a version.
+ *
+ * @module
+ */
+
+import { resolveArtifactSource } from "../../artifacts/resolve-source.js";
+import { computeContentDigest } from "../../artifacts/hashing.js";
+import { NotFoundError } from "../../core/errors.js";
+import type { RegistryEventInput } from "../../core/events.js";
+import type { TransferOptions } from "../../core/options.js";
+import type { CreateVersionInput } from "../../core/types.js";
+import { assertModelName } from "../../core/validation.js";
+import { checkCreateVersionInput } from "../../core/version-input.js";
+import { putBlob } from "./local-blobs.js";
+import { readRecord, writeRecord, writeRecordExclusive } from "./local-files.js";
+import { localSchemas, type FileRecord, type ModelRecord, type VersionRecord } from "./local-schemas.js";
+import { PROVIDER, throwIfAborted, type LocalStore } from "./local-store.js";
+
+const OPERATION = "createVersion";
+
+/** Creates a version; returns its record and the model's aliases after the change. */
+export async function createLocalVersion(
+  store: LocalStore,
+  model: string,
+  input: CreateVersionInput,
+  options: TransferOptions | undefined,
+): Promise<VersionRecord> {
+  assertModelName(model, OPERATION);
+  const meta = checkCreateVersionInput(input, OPERATION);
+  const files = await resolveArtifactSource(input.artifacts, { provider: PROVIDER, operation: OPERATION });
+  await store.begin(OPERATION, options);
+  const createModel = input.createModel ?? true;
+  if (!createModel) await store.requireModel(model, OPERATION);
+  if (meta.idempotencyKey !== undefined) {
+    const existing = await findByKey(store, model, meta.idempotencyKey);
+    if (existing) return existing;
+  }
+
+  const totalBytes = files.every((f) => f.size !== undefined) ? files.reduce((n, f) => n + (f.size ?? 0), 0) : undefined;
+  let transferred = 0;
+  const stored: FileRecord[] = new Array(files.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const index = next++;
+      const file = files[index];
+      if (!file) return;
+      const digests = await putBlob(store.paths, file, {
+        signal: options?.signal,
+        operation: OPERATION,
+        onBytes: (bytes, fileBytes) => {
+          transferred += bytes;
+          options?.onProgress?.({ path: file.path, fileBytes, fileSize: file.size, transferredBytes: transferred, totalBytes });
+        },
+      });
+      stored[index] = { path: file.path, ...digests };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options?.concurrency ?? 4, files.length)) }, worker));
+  throwIfAborted(options?.signal, OPERATION);
+
+  const { record, events } = await store.locked(model, OPERATION, options, async () => {
+    const now = new Date().toISOString();
+    const changes: RegistryEventInput[] = [];
+    let modelRecord = await store.readModel(model, OPERATION);
+    if (!modelRecord) {
+      if (!createModel) throw new NotFoundError(`model ${JSON.stringify(model)} does not exist`, { provider: PROVIDER, operation: OPERATION });
+      modelRecord = { name: model, tags: {}, createdAt: now, updatedAt: now, lastVersion: 0 } satisfies ModelRecord;
+      changes.push({ type: "model.created", model });
+    }
+    if (meta.idempotencyKey !== undefined) {
+      // Checked again under the lock: a concurrent retry with the same key may have finished meanwhile.
+      const existing = await findByKey(store, model, meta.idempotencyKey);
+      if (existing) return { record: existing, events: [] };
+    }
+    const numbers = await store.versionNumbers(model);
+    let number = Math.max(modelRecord.lastVersion, numbers[0] ?? 0) + 1;
+    const version: VersionRecord = {
+      model,
+      version: "",
+      ...(meta.description !== undefined && { description: meta.description }),
+      params: meta.params,
+      metrics: meta.metrics,
+      tags: meta.tags,
+      lineage: meta.lineage,
+      ...(meta.signature !== undefined && { signature: meta.signature }),
+      ...(meta.modelCard !== undefined && { modelCard: meta.modelCard }),
+      stage: "draft",
+      files: stored,
+      digest: computeContentDigest(stored),
+      createdBy: store.actor(options),
+      createdAt: now,
+      updatedAt: now,
+      ...(meta.idempotencyKey !== undefined && { idempotencyKey: meta.idempotencyKey }),
+    };
+    // The lock makes the number ours; the exclusive link keeps it so even if a stale-lock takeover let two writers in.
+    for (;;) {
+      version.version = String(number);
+      if (await writeRecordExclusive(store.paths, store.paths.version(model, version.version), version)) break;
+      number++;
+    }
+    await writeRecord(store.paths, store.paths.modelRecord(model), { ...modelRecord, lastVersion: number, updatedAt: now });
+    if (meta.idempotencyKey !== undefined) {
+      await writeRecord(store.paths, store.paths.idempotency(model, store.keyHash(meta.idempotencyKey)), { version: version.version });
+    }
+    changes.push({ type: "version.created", model, version: version.version, to: version.version, details: { digest: version.digest, files: stored.length } });
+    if (meta.aliases.length > 0) {
+      const aliases = await store.readAliases(model, OPERATION);
+      for (const alias of meta.aliases) {
+        changes.push({ type: "alias.set", model, alias, version: version.version, ...(aliases[alias] !== undefined && { from: aliases[alias] }), to: version.version });
+        aliases[alias] = version.version;
+      }
+      await writeRecord(store.paths, store.paths.aliases(model), { aliases });
+    }
+    const stamped = store.stamp(changes, options);
+    await store.commit(stamped);
+    return { record: version, events: stamped };
+  });
+  await store.publish(events);
+  return record;
+}
+
+async function findByKey(store: LocalStore, model: string, key: string): Promise<VersionRecord | undefined> {
+  const entry = await readRecord(store.paths, store.paths.idempotency(model, store.keyHash(key)), localSchemas().idempotency, "idempotency record", OPERATION);
+  if (!entry) return undefined;
+  // A key whose version was deleted since no longer holds: the caller gets a new version.
+  const record = await store.readVersion(model, entry.version, OPERATION);
+  return record?.idempotencyKey === key ? record : undefined;
+}

@@ -1,0 +1,500 @@
+/**
+ * The local registry: the whole `ModelRegistry` spec on a directory, with no server. Every write that changes more
+ * than bytes runs under the model's lock and lands by rename; the audit log records it before subscribers hear of it.
+ *
+ * @module
+ */
+
+import { downloadToDirectory } from "../../artifacts/download.js";
+import type { RegistryCapabilities } from "../../core/capabilities.js";
+import { ConflictError, NotFoundError, invalidInput } from "../../core/errors.js";
+import type { RegistryEvent, RegistryEventInput, RegistryEventSource, RegistryEventType } from "../../core/events.js";
+import {
+  SPECIFICATION_VERSION,
+  type ArtifactDownload,
+  type AuditQuery,
+  type DownloadOptions,
+  type DownloadResult,
+  type ListModelsOptions,
+  type ListVersionsOptions,
+  type ModelRegistry,
+  type TransitionStageOptions,
+} from "../../core/model-registry.js";
+import type { CallOptions, TransferOptions } from "../../core/options.js";
+import { paginate, type PageIterable } from "../../core/pagination.js";
+import { parseRef, type VersionRefInput } from "../../core/refs.js";
+import type {
+  AliasEntry,
+  ArtifactFile,
+  CreateModelInput,
+  CreateVersionInput,
+  ModelVersion,
+  RegisteredModel,
+  Stage,
+  UpdateModelInput,
+  UpdateVersionInput,
+} from "../../core/types.js";
+import { assertAlias, assertArtifactPath, assertModelName, assertTags, assertVersion, parseStage, preview } from "../../core/validation.js";
+import { assertPageSize, checkUpdateVersionInput } from "../../core/version-input.js";
+import { readAudit } from "./local-audit.js";
+import { openBlob } from "./local-blobs.js";
+import { toArtifactFile, toModelVersion, toRegisteredModel } from "./local-convert.js";
+import { createLocalVersion } from "./local-create-version.js";
+import { removeTree, writeRecord } from "./local-files.js";
+import type { ModelRecord, VersionRecord } from "./local-schemas.js";
+import type { LocalRegistrySettings } from "./local-settings.js";
+import { LocalStore, PROVIDER } from "./local-store.js";
+import { applyTagPatch, decodeOffset, matchesTags } from "./local-util.js";
+
+const CAPABILITIES: RegistryCapabilities = Object.freeze({
+  stages: "native",
+  aliases: true,
+  renameModel: false,
+  deleteModel: true,
+  deleteVersion: true,
+  updateMetrics: true,
+  deploy: false,
+  audit: true,
+  idempotentCreate: true,
+  maxPageSize: 1000,
+});
+
+const EVENT_TYPES: ReadonlySet<RegistryEventType> = new Set<RegistryEventType>([
+  "model.created", "model.updated", "model.deleted", "version.created", "version.updated", "version.deleted", "alias.set",
+  "alias.deleted", "stage.changed", "approval.recorded", "promotion.completed", "promotion.blocked", "rollback.completed",
+]);
+
+/** The local file-system registry. Create it with {@link createLocalRegistry}. */
+export class LocalRegistry implements ModelRegistry {
+  /** {@inheritDoc ModelRegistry.specificationVersion} */
+  readonly specificationVersion = SPECIFICATION_VERSION;
+  /** {@inheritDoc ModelRegistry.provider} */
+  readonly provider = PROVIDER;
+  /** {@inheritDoc ModelRegistry.capabilities} */
+  readonly capabilities: RegistryCapabilities = CAPABILITIES;
+  /** {@inheritDoc ModelRegistry.events} */
+  readonly events: RegistryEventSource;
+  readonly #store: LocalStore;
+
+  /** @param settings - See {@link LocalRegistrySettings}. */
+  constructor(settings: LocalRegistrySettings = {}) {
+    this.#store = new LocalStore(settings);
+    this.events = this.#store.bus;
+  }
+
+  /** The absolute directory this registry lives in. */
+  get root(): string {
+    return this.#store.paths.root;
+  }
+
+  /** {@inheritDoc ModelRegistry.createModel} */
+  async createModel(input: CreateModelInput, options?: CallOptions): Promise<RegisteredModel> {
+    const op = "createModel";
+    if (typeof input !== "object" || input === null) throw invalidInput(op, "input", "createModel takes { name, description?, tags? }", PROVIDER);
+    assertModelName(input.name, op, "name");
+    if (input.description !== undefined && typeof input.description !== "string") throw invalidInput(op, "description", "description must be a string", PROVIDER);
+    assertTags(input.tags, op);
+    await this.#store.begin(op, options);
+    const record = await this.#write(input.name, op, options, async () => {
+      if (await this.#store.readModel(input.name, op)) {
+        throw new ConflictError(`model ${JSON.stringify(input.name)} already exists`, { provider: PROVIDER, operation: op });
+      }
+      const now = new Date().toISOString();
+      const created: ModelRecord = { name: input.name, ...(input.description !== undefined && { description: input.description }), tags: { ...input.tags }, createdAt: now, updatedAt: now, lastVersion: 0 };
+      await writeRecord(this.#store.paths, this.#store.paths.modelRecord(input.name), created);
+      return { result: created, events: [{ type: "model.created", model: input.name }] };
+    });
+    return toRegisteredModel(record, {}, undefined);
+  }
+
+  /** {@inheritDoc ModelRegistry.getModel} */
+  async getModel(name: string, options?: CallOptions): Promise<RegisteredModel> {
+    assertModelName(name, "getModel", "name");
+    await this.#store.begin("getModel", options);
+    return this.#loadModel(name, "getModel");
+  }
+
+  /** {@inheritDoc ModelRegistry.listModels} */
+  listModels(options: ListModelsOptions = {}): PageIterable<RegisteredModel> {
+    const op = "listModels";
+    const pageSize = assertPageSize(options.pageSize, CAPABILITIES.maxPageSize, op) ?? 100;
+    if (options.namePrefix !== undefined && typeof options.namePrefix !== "string") throw invalidInput(op, "namePrefix", "namePrefix must be a string", PROVIDER);
+    assertTags(options.tags, op);
+    if (options.pageToken !== undefined) decodeOffset(options.pageToken, op);
+    return paginate<RegisteredModel>(
+      async (token) => {
+        await this.#store.begin(op, options);
+        const names = (await this.#store.modelNames()).filter((n) => n.startsWith(options.namePrefix ?? ""));
+        const start = token === undefined ? 0 : decodeOffset(token, op);
+        const items: RegisteredModel[] = [];
+        let index = start;
+        for (; index < names.length && items.length < pageSize; index++) {
+          const record = await this.#store.readModel(names[index] as string, op);
+          // A directory without a record is a model being created or deleted right now: not there yet, or gone.
+          if (!record || !matchesTags(record.tags, options.tags)) continue;
+          items.push(await this.#loadModel(record.name, op, record));
+        }
+        return { items, ...(index < names.length && { nextPageToken: String(index) }) };
+      },
+      { signal: options.signal, pageToken: options.pageToken, provider: PROVIDER, operation: op },
+    );
+  }
+
+  /** {@inheritDoc ModelRegistry.updateModel} */
+  async updateModel(name: string, patch: UpdateModelInput, options?: CallOptions): Promise<RegisteredModel> {
+    const op = "updateModel";
+    assertModelName(name, op, "name");
+    if (typeof patch !== "object" || patch === null) throw invalidInput(op, "patch", "updateModel takes { description?, tags? }", PROVIDER);
+    if (patch.description !== undefined && typeof patch.description !== "string") throw invalidInput(op, "description", "description must be a string", PROVIDER);
+    assertTags(patch.tags, op, { allowNull: true });
+    await this.#store.begin(op, options);
+    await this.#write(name, op, options, async () => {
+      const record = await this.#store.requireModel(name, op);
+      const updated: ModelRecord = {
+        ...record,
+        ...(patch.description !== undefined && { description: patch.description }),
+        tags: applyTagPatch(record.tags, patch.tags),
+        updatedAt: new Date().toISOString(),
+      };
+      await writeRecord(this.#store.paths, this.#store.paths.modelRecord(name), updated);
+      return { result: updated, events: [{ type: "model.updated", model: name, details: { fields: Object.keys(patch) } }] };
+    });
+    return this.#loadModel(name, op);
+  }
+
+  /** {@inheritDoc ModelRegistry.deleteModel} */
+  async deleteModel(name: string, options?: CallOptions): Promise<void> {
+    const op = "deleteModel";
+    assertModelName(name, op, "name");
+    await this.#store.begin(op, options);
+    await this.#write(name, op, options, async () => {
+      await this.#store.requireModel(name, op);
+      await removeTree(this.#store.paths, this.#store.paths.model(name));
+      // Blobs stay: they are content-addressed and may be shared with other models' versions.
+      return { result: undefined, events: [{ type: "model.deleted", model: name }] };
+    });
+  }
+
+  /** {@inheritDoc ModelRegistry.createVersion} */
+  async createVersion(model: string, input: CreateVersionInput, options?: TransferOptions): Promise<ModelVersion> {
+    const record = await createLocalVersion(this.#store, model, input, options);
+    return toModelVersion(record, await this.#store.readAliases(model, "createVersion"));
+  }
+
+  /** {@inheritDoc ModelRegistry.getVersion} */
+  async getVersion(ref: VersionRefInput, options?: CallOptions): Promise<ModelVersion> {
+    const op = "getVersion";
+    const target = parseRef(ref, op);
+    await this.#store.begin(op, options);
+    const { model, version } = await this.#resolve(target, op);
+    return toModelVersion(await this.#store.requireVersion(model, version, op), await this.#store.readAliases(model, op));
+  }
+
+  /** {@inheritDoc ModelRegistry.listVersions} */
+  listVersions(model: string, options: ListVersionsOptions = {}): PageIterable<ModelVersion> {
+    const op = "listVersions";
+    assertModelName(model, op);
+    const pageSize = assertPageSize(options.pageSize, CAPABILITIES.maxPageSize, op) ?? 100;
+    const stage = options.stage === undefined ? undefined : parseStage(options.stage, op);
+    assertTags(options.tags, op);
+    if (options.pageToken !== undefined) decodeOffset(options.pageToken, op);
+    return paginate<ModelVersion>(
+      async (token) => {
+        await this.#store.begin(op, options);
+        await this.#store.requireModel(model, op);
+        const numbers = await this.#store.versionNumbers(model);
+        const aliases = await this.#store.readAliases(model, op);
+        const items: ModelVersion[] = [];
+        let index = token === undefined ? 0 : decodeOffset(token, op);
+        for (; index < numbers.length && items.length < pageSize; index++) {
+          const record = await this.#store.readVersion(model, String(numbers[index]), op);
+          if (!record || (stage && record.stage !== stage) || !matchesTags(record.tags, options.tags)) continue;
+          items.push(toModelVersion(record, aliases));
+        }
+        return { items, ...(index < numbers.length && { nextPageToken: String(index) }) };
+      },
+      { signal: options.signal, pageToken: options.pageToken, provider: PROVIDER, operation: op },
+    );
+  }
+
+  /** {@inheritDoc ModelRegistry.updateVersion} */
+  async updateVersion(ref: VersionRefInput, patch: UpdateVersionInput, options?: CallOptions): Promise<ModelVersion> {
+    const op = "updateVersion";
+    const target = parseRef(ref, op);
+    checkUpdateVersionInput(patch, op);
+    await this.#store.begin(op, options);
+    const record = await this.#write(target.model, op, options, async () => {
+      const { model, version } = await this.#resolve(target, op);
+      const current = await this.#store.requireVersion(model, version, op);
+      const updated: VersionRecord = {
+        ...current,
+        ...(patch.description !== undefined && { description: patch.description }),
+        tags: applyTagPatch(current.tags, patch.tags),
+        metrics: { ...current.metrics, ...patch.metrics },
+        ...(patch.modelCard !== undefined && { modelCard: structuredClone(patch.modelCard) }),
+        updatedAt: new Date().toISOString(),
+      };
+      await writeRecord(this.#store.paths, this.#store.paths.version(model, version), updated);
+      return { result: updated, events: [{ type: "version.updated", model, version, details: { fields: Object.keys(patch) } }] };
+    });
+    return toModelVersion(record, await this.#store.readAliases(record.model, op));
+  }
+
+  /** {@inheritDoc ModelRegistry.deleteVersion} */
+  async deleteVersion(ref: VersionRefInput, options?: CallOptions): Promise<void> {
+    const op = "deleteVersion";
+    const target = parseRef(ref, op);
+    await this.#store.begin(op, options);
+    await this.#write(target.model, op, options, async () => {
+      const { model, version } = await this.#resolve(target, op);
+      await this.#store.requireVersion(model, version, op);
+      const aliases = await this.#store.readAliases(model, op);
+      const events: RegistryEventInput[] = [];
+      for (const [alias, to] of Object.entries(aliases)) {
+        if (to !== version) continue;
+        delete aliases[alias];
+        events.push({ type: "alias.deleted", model, alias, from: version });
+      }
+      // Aliases first: an alias must never point at a version that is gone.
+      if (events.length > 0) await writeRecord(this.#store.paths, this.#store.paths.aliases(model), { aliases });
+      await removeTree(this.#store.paths, this.#store.paths.version(model, version));
+      events.push({ type: "version.deleted", model, version, from: version });
+      return { result: undefined, events };
+    });
+  }
+
+  /** {@inheritDoc ModelRegistry.setAlias} */
+  async setAlias(model: string, alias: string, version: string, options?: CallOptions): Promise<{ previous?: string }> {
+    const op = "setAlias";
+    assertModelName(model, op);
+    assertAlias(alias, op);
+    assertVersion(version, op);
+    await this.#store.begin(op, options);
+    return this.#write(model, op, options, async () => {
+      await this.#store.requireVersion(model, version, op);
+      const aliases = await this.#store.readAliases(model, op);
+      const previous = aliases[alias];
+      if (previous === version) return { result: { previous }, events: [] };
+      aliases[alias] = version;
+      await writeRecord(this.#store.paths, this.#store.paths.aliases(model), { aliases });
+      const event: RegistryEventInput = { type: "alias.set", model, alias, version, ...(previous !== undefined && { from: previous }), to: version };
+      return { result: previous === undefined ? {} : { previous }, events: [event] };
+    });
+  }
+
+  /** {@inheritDoc ModelRegistry.deleteAlias} */
+  async deleteAlias(model: string, alias: string, options?: CallOptions): Promise<void> {
+    const op = "deleteAlias";
+    assertModelName(model, op);
+    assertAlias(alias, op);
+    await this.#store.begin(op, options);
+    await this.#write(model, op, options, async () => {
+      await this.#store.requireModel(model, op);
+      const aliases = await this.#store.readAliases(model, op);
+      const previous = aliases[alias];
+      if (previous === undefined) throw new NotFoundError(`model ${JSON.stringify(model)} has no alias ${JSON.stringify(alias)}`, { provider: PROVIDER, operation: op });
+      delete aliases[alias];
+      await writeRecord(this.#store.paths, this.#store.paths.aliases(model), { aliases });
+      return { result: undefined, events: [{ type: "alias.deleted", model, alias, version: previous, from: previous }] };
+    });
+  }
+
+  /** {@inheritDoc ModelRegistry.resolveAlias} */
+  async resolveAlias(model: string, alias: string, options?: CallOptions): Promise<string> {
+    const op = "resolveAlias";
+    assertModelName(model, op);
+    if (alias !== "latest") assertAlias(alias, op);
+    await this.#store.begin(op, options);
+    return (await this.#resolve({ model, alias }, op)).version;
+  }
+
+  /** {@inheritDoc ModelRegistry.listAliases} */
+  async listAliases(model: string, options?: CallOptions): Promise<AliasEntry[]> {
+    const op = "listAliases";
+    assertModelName(model, op);
+    await this.#store.begin(op, options);
+    await this.#store.requireModel(model, op);
+    const aliases = await this.#store.readAliases(model, op);
+    return Object.entries(aliases)
+      .map(([alias, version]) => ({ alias, version }))
+      .sort((a, b) => (a.alias < b.alias ? -1 : 1));
+  }
+
+  /** {@inheritDoc ModelRegistry.transitionStage} */
+  async transitionStage(ref: VersionRefInput, stage: Stage, options: TransitionStageOptions = {}): Promise<ModelVersion> {
+    const op = "transitionStage";
+    const target = parseRef(ref, op);
+    const to = parseStage(stage, op);
+    if (options.archiveExisting && to !== "staging" && to !== "production") {
+      throw invalidInput(op, "archiveExisting", `archiveExisting applies to staging and production, not ${to}`, PROVIDER);
+    }
+    await this.#store.begin(op, options);
+    const record = await this.#write(target.model, op, options, async () => {
+      const { model, version } = await this.#resolve(target, op);
+      const current = await this.#store.requireVersion(model, version, op);
+      const now = new Date().toISOString();
+      const events: RegistryEventInput[] = [];
+      if (options.archiveExisting) {
+        for (const n of await this.#store.versionNumbers(model)) {
+          const other = await this.#store.readVersion(model, String(n), op);
+          if (!other || other.version === version || other.stage !== to) continue;
+          await writeRecord(this.#store.paths, this.#store.paths.version(model, other.version), { ...other, stage: "archived", updatedAt: now });
+          events.push({ type: "stage.changed", model, version: other.version, stage: "archived", from: to, to: "archived", details: { archivedBy: version } });
+        }
+      }
+      const updated: VersionRecord = current.stage === to ? current : { ...current, stage: to, updatedAt: now };
+      if (current.stage !== to) {
+        await writeRecord(this.#store.paths, this.#store.paths.version(model, version), updated);
+        events.push({ type: "stage.changed", model, version, stage: to, from: current.stage, to });
+      }
+      return { result: updated, events };
+    });
+    return toModelVersion(record, await this.#store.readAliases(record.model, op));
+  }
+
+  /** {@inheritDoc ModelRegistry.listArtifacts} */
+  async listArtifacts(ref: VersionRefInput, options?: CallOptions): Promise<ArtifactFile[]> {
+    const record = await this.#readRef(ref, "listArtifacts", options);
+    return record.files.map(toArtifactFile);
+  }
+
+  /** {@inheritDoc ModelRegistry.openArtifact} */
+  async openArtifact(ref: VersionRefInput, path: string, options?: CallOptions): Promise<ArtifactDownload> {
+    const op = "openArtifact";
+    const target = parseRef(ref, op);
+    assertArtifactPath(path, op);
+    const record = await this.#readRef(target, op, options);
+    const file = record.files.find((f) => f.path === path);
+    if (!file) throw new NotFoundError(`${record.model}/${record.version} has no file ${preview(path)}`, { provider: PROVIDER, operation: op });
+    return { path, size: file.size, stream: await openBlob(this.#store.paths, file, op) };
+  }
+
+  /** {@inheritDoc ModelRegistry.downloadArtifacts} */
+  async downloadArtifacts(ref: VersionRefInput, directory: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+    const op = "downloadArtifacts";
+    const target = parseRef(ref, op);
+    if (typeof directory !== "string" || directory === "") throw invalidInput(op, "directory", "directory must be a path", PROVIDER);
+    const wanted = options.paths?.map((p, i) => assertArtifactPath(p, op, `paths[${i}]`));
+    const record = await this.#readRef(target, op, options);
+    const files = wanted === undefined ? record.files : wanted.map((path) => {
+      const file = record.files.find((f) => f.path === path);
+      if (!file) throw new NotFoundError(`${record.model}/${record.version} has no file ${preview(path)}`, { provider: PROVIDER, operation: op });
+      return file;
+    });
+    const result = await downloadToDirectory({
+      directory,
+      files: files.map(toArtifactFile),
+      open: async (file) => openBlob(this.#store.paths, files.find((f) => f.path === file.path) as VersionRecord["files"][number], op),
+      ...(options.overwrite !== undefined && { overwrite: options.overwrite }),
+      ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+      ...(options.signal !== undefined && { signal: options.signal }),
+      ...(options.onProgress !== undefined && { onProgress: options.onProgress }),
+      provider: PROVIDER,
+      operation: op,
+    });
+    return result;
+  }
+
+  /** {@inheritDoc ModelRegistry.listAuditEvents} */
+  listAuditEvents(query: AuditQuery & { pageSize?: number } = {}): PageIterable<RegistryEvent> {
+    const op = "listAuditEvents";
+    if (query.model !== undefined) assertModelName(query.model, op);
+    for (const type of query.types ?? []) if (!EVENT_TYPES.has(type)) throw invalidInput(op, "types", `unknown event type ${preview(type)}`, PROVIDER);
+    if (query.since !== undefined && !(query.since instanceof Date && !Number.isNaN(query.since.getTime()))) throw invalidInput(op, "since", "since must be a valid Date", PROVIDER);
+    const pageSize = assertPageSize(query.pageSize, CAPABILITIES.maxPageSize, op) ?? 500;
+    const types = query.types && new Set<string>(query.types);
+    const since = query.since?.getTime();
+    return paginate<RegistryEvent>(
+      async (token) => {
+        await this.#store.begin(op, query);
+        const { events, next } = await readAudit(this.#store.paths, {
+          start: token === undefined ? 0 : decodeOffset(token, op),
+          limit: pageSize,
+          operation: op,
+          match: (e) => (query.model === undefined || e.model === query.model) && (!types || types.has(e.type)) && (since === undefined || Date.parse(e.at) >= since),
+        });
+        return { items: events, ...(next !== undefined && { nextPageToken: String(next) }) };
+      },
+      { signal: query.signal, provider: PROVIDER, operation: op },
+    );
+  }
+
+  /** {@inheritDoc ModelRegistry.recordEvent} */
+  async recordEvent(input: RegistryEventInput, options?: CallOptions): Promise<RegistryEvent> {
+    const op = "recordEvent";
+    if (typeof input !== "object" || input === null || !EVENT_TYPES.has(input.type)) throw invalidInput(op, "type", `unknown event type ${preview(input?.type)}`, PROVIDER);
+    assertModelName(input.model, op);
+    if (input.details !== undefined) {
+      try {
+        JSON.stringify(input.details);
+      } catch {
+        throw invalidInput(op, "details", "details must be JSON-serialisable", PROVIDER);
+      }
+    }
+    await this.#store.begin(op, options);
+    const [event] = await this.#write(input.model, op, options, async () => ({ result: undefined, events: [input] }), true);
+    return event as RegistryEvent;
+  }
+
+  /** Runs a locked change, appends its events to the audit log under the lock, then tells subscribers. */
+  async #write<T>(model: string, op: string, options: CallOptions | undefined, change: () => Promise<{ result: T; events: RegistryEventInput[] }>): Promise<T>;
+  async #write<T>(model: string, op: string, options: CallOptions | undefined, change: () => Promise<{ result: T; events: RegistryEventInput[] }>, returnEvents: true): Promise<RegistryEvent[]>;
+  async #write<T>(
+    model: string,
+    op: string,
+    options: CallOptions | undefined,
+    change: () => Promise<{ result: T; events: RegistryEventInput[] }>,
+    returnEvents?: true,
+  ): Promise<T | RegistryEvent[]> {
+    const { result, events } = await this.#store.locked(model, op, options, async () => {
+      const outcome = await change();
+      const stamped = this.#store.stamp(outcome.events, options);
+      await this.#store.commit(stamped);
+      return { result: outcome.result, events: stamped };
+    });
+    await this.#store.publish(events);
+    return returnEvents ? events : result;
+  }
+
+  async #loadModel(name: string, op: string, known?: ModelRecord): Promise<RegisteredModel> {
+    const record = known ?? (await this.#store.requireModel(name, op));
+    const [aliases, numbers] = await Promise.all([this.#store.readAliases(name, op), this.#store.versionNumbers(name)]);
+    return toRegisteredModel(record, aliases, numbers[0] === undefined ? undefined : String(numbers[0]));
+  }
+
+  async #resolve(ref: ReturnType<typeof parseRef>, op: string): Promise<{ model: string; version: string }> {
+    if ("version" in ref) return { model: ref.model, version: ref.version };
+    if (ref.alias === "latest") {
+      await this.#store.requireModel(ref.model, op);
+      const [highest] = await this.#store.versionNumbers(ref.model);
+      if (highest === undefined) throw new NotFoundError(`model ${JSON.stringify(ref.model)} has no versions`, { provider: PROVIDER, operation: op });
+      return { model: ref.model, version: String(highest) };
+    }
+    await this.#store.requireModel(ref.model, op);
+    const version = (await this.#store.readAliases(ref.model, op))[ref.alias];
+    if (version === undefined) throw new NotFoundError(`model ${JSON.stringify(ref.model)} has no alias ${JSON.stringify(ref.alias)}`, { provider: PROVIDER, operation: op });
+    return { model: ref.model, version };
+  }
+
+  async #readRef(ref: VersionRefInput, op: string, options: CallOptions | undefined): Promise<VersionRecord> {
+    const target = parseRef(ref, op);
+    await this.#store.begin(op, options);
+    const { model, version } = await this.#resolve(target, op);
+    return this.#store.requireVersion(model, version, op);
+  }
+}
+
+/**
+ * Creates a local registry in a directory: no server, works offline, safe for several processes at once.
+ *
+ * @example
+ * ```ts
+ * import { createLocalRegistry } from "modelreg/local";
+ * const registry = createLocalRegistry({ root: ".modelreg" });
+ * const v1 = await registry.createVersion("fraud", { artifacts: { directory: "out/model" }, metrics: { auc: 0.91 } });
+ * await registry.setAlias("fraud", "champion", v1.version);
+ * ```
+ */
+export function createLocalRegistry(settings: LocalRegistrySettings = {}): LocalRegistry {
+  return new LocalRegistry(settings);
+}

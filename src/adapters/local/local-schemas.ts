@@ -1,0 +1,119 @@
+/**
+ * The on-disk records, with zod schemas to check them when read back: a file edited by hand, truncated by a crash
+ * of another tool, or not ours at all becomes a clear `CorruptDataError` instead of a crash further on.
+ * Schemas are built on first use, not at import.
+ *
+ * @module
+ */
+
+import * as z from "zod";
+import type { Lineage, ModelCard, Stage } from "../../core/types.js";
+import type { ModelSignature } from "../../core/signature.js";
+
+/** The on-disk format version this code reads and writes. */
+export const LOCAL_FORMAT = { format: "modelreg-local", version: 1 } as const;
+
+/** A registered model on disk. */
+export interface ModelRecord {
+  name: string;
+  description?: string;
+  tags: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  /** The highest version number ever given out, so a deleted version's number is never reused. */
+  lastVersion: number;
+}
+
+/** One file of a version on disk. */
+export interface FileRecord {
+  path: string;
+  size: number;
+  sha256: string;
+  md5: string;
+}
+
+/** A version on disk. */
+export interface VersionRecord {
+  model: string;
+  version: string;
+  description?: string;
+  params: Record<string, string>;
+  metrics: Record<string, number>;
+  tags: Record<string, string>;
+  lineage: Lineage;
+  signature?: ModelSignature;
+  modelCard?: ModelCard;
+  stage: Stage;
+  files: FileRecord[];
+  digest: string;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  idempotencyKey?: string;
+}
+
+/** A model's aliases on disk. */
+export interface AliasesRecord {
+  aliases: Record<string, string>;
+}
+
+let cache: ReturnType<typeof build> | undefined;
+
+/** The schemas, built once on first use. */
+export function localSchemas(): ReturnType<typeof build> {
+  cache ??= build();
+  return cache;
+}
+
+function build() {
+  const stringMap = z.record(z.string(), z.string());
+  const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "not a date");
+  // Lineage, signatures and cards are the caller's structures, checked on the way in; here only their outline.
+  const object = z.record(z.string(), z.unknown());
+  const marker = z.object({ format: z.literal(LOCAL_FORMAT.format), version: z.number().int() });
+  const model = z.object({
+    name: z.string(),
+    description: z.string().optional(),
+    tags: stringMap,
+    createdAt: iso,
+    updatedAt: iso,
+    lastVersion: z.number().int().nonnegative(),
+  });
+  const file = z.object({ path: z.string(), size: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/), md5: z.string() });
+  const version = z.object({
+    model: z.string(),
+    version: z.string().regex(/^[0-9]+$/),
+    description: z.string().optional(),
+    params: stringMap,
+    metrics: z.record(z.string(), z.number()),
+    tags: stringMap,
+    lineage: object,
+    signature: object.optional(),
+    modelCard: object.optional(),
+    stage: z.enum(["draft", "staging", "production", "archived"]),
+    files: z.array(file),
+    digest: z.string(),
+    createdBy: z.string(),
+    createdAt: iso,
+    updatedAt: iso,
+    idempotencyKey: z.string().optional(),
+  });
+  const aliases = z.object({ aliases: stringMap });
+  const idempotency = z.object({ version: z.string().regex(/^[0-9]+$/) });
+  const event = z.object({
+    id: z.string(),
+    type: z.string(),
+    at: iso,
+    actor: z.string(),
+    provider: z.string(),
+    model: z.string(),
+    version: z.string().optional(),
+    alias: z.string().optional(),
+    stage: z.enum(["draft", "staging", "production", "archived"]).optional(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+    details: object.optional(),
+  });
+  return { marker, model, version, aliases, idempotency, event };
+}
+

@@ -1,0 +1,31 @@
+/**
+ * Small helpers of the local registry: tag patches, tag filters, page tokens.
+ *
+ * @module
+ */
+
+import { invalidInput } from "../../core/errors.js";
+import { preview } from "../../core/validation.js";
+
+/** Applies a tag patch: a string sets, `null` removes, an absent key stays. */
+export function applyTagPatch(tags: Record<string, string>, patch: Record<string, string | null> | undefined): Record<string, string> {
+  const out = { ...tags };
+  for (const [key, value] of Object.entries(patch ?? {})) {
+    if (value === null) delete out[key];
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** True when `tags` has every key/value in `wanted`. */
+export function matchesTags(tags: Record<string, string>, wanted: Record<string, string> | undefined): boolean {
+  return Object.entries(wanted ?? {}).every(([k, v]) => tags[k] === v);
+}
+
+/** Reads a page token: the local registry's tokens are offsets, refused when they are anything else. */
+export function decodeOffset(token: string, operation: string): number {
+  if (typeof token !== "string" || !/^[0-9]{1,12}$/.test(token)) {
+    throw invalidInput(operation, "pageToken", `invalid page token ${preview(token)}: pass a nextPageToken from an earlier page`, "local");
+  }
+  return Number(token);
+}

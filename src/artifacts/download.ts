@@ -1,0 +1,158 @@
+/**
+ * Downloading a version's files into a directory: streamed, verified, and all-or-nothing.
+ *
+ * @module
+ */
+
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { access, mkdir, rename, rm } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ByteStream, TransferProgress } from "../core/artifact-source.js";
+import { AbortedError, ConflictError, IntegrityError, ModelRegistryError } from "../core/errors.js";
+import type { ArtifactFile } from "../core/types.js";
+import { iterateBytes } from "./byte-streams.js";
+import { StreamingDigest } from "./hashing.js";
+import { safeJoin } from "./safe-path.js";
+
+/** What {@link downloadToDirectory} needs. */
+export interface DownloadToDirectoryOptions {
+  /** Where the files go; created if missing. */
+  directory: string;
+  /** The files, with whatever the provider knows of their size and digests (checked after download). */
+  files: ReadonlyArray<ArtifactFile>;
+  /** Opens one file's bytes from the provider. */
+  open: (file: ArtifactFile, signal: AbortSignal) => Promise<ByteStream>;
+  /** Replace existing files. Default `false`: an existing file is a `ConflictError`, before anything is written. */
+  overwrite?: boolean;
+  /** Files in flight at once. Default 4. */
+  concurrency?: number;
+  /** Aborts the download; nothing is left in the directory. */
+  signal?: AbortSignal;
+  /** Called as bytes arrive. */
+  onProgress?: (progress: TransferProgress) => void;
+  /** The provider, for errors. */
+  provider: string;
+  /** The operation, for errors. */
+  operation: string;
+}
+
+/** What was written. */
+export interface DownloadedFiles {
+  /** The absolute directory. */
+  directory: string;
+  /** Every file with its size and the digests computed on the way. */
+  files: ArtifactFile[];
+  /** Bytes written in all. */
+  totalBytes: number;
+}
+
+/**
+ * Downloads files into a directory. Every file streams into a staging directory inside the target (so the final
+ * rename stays on one file system), is checked against the size and digests the provider gave, and only when every
+ * file is whole are they renamed into place. A failure or abort removes the staging directory: the target never holds
+ * a half-written file.
+ */
+export async function downloadToDirectory(options: DownloadToDirectoryOptions): Promise<DownloadedFiles> {
+  const { provider, operation } = options;
+  const directory = resolve(options.directory);
+  const targets = options.files.map((file) => ({ file, target: safeJoin(directory, file.path, operation) }));
+  throwIfAborted(options.signal, provider, operation);
+  if (!options.overwrite) await refuseExisting(targets.map((t) => t.target), provider, operation);
+
+  await mkdir(directory, { recursive: true });
+  const staging = join(directory, `.modelreg-download-${randomUUID()}`);
+  await mkdir(staging);
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const totalBytes = options.files.every((f) => f.size !== undefined) ? options.files.reduce((n, f) => n + (f.size ?? 0), 0) : undefined;
+  let transferred = 0;
+  const written: ArtifactFile[] = new Array(targets.length);
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (next < targets.length) {
+        const index = next++;
+        const item = targets[index];
+        if (!item) return;
+        const staged = join(staging, String(index));
+        written[index] = await fetchOne(item.file, staged, (bytes, fileBytes) => {
+          transferred += bytes;
+          options.onProgress?.({ path: item.file.path, fileBytes, fileSize: item.file.size, transferredBytes: transferred, totalBytes });
+        });
+      }
+    };
+    const fetchOne = async (file: ArtifactFile, staged: string, progress: (bytes: number, fileBytes: number) => void) => {
+      const digest = new StreamingDigest();
+      const source = iterateBytes(await options.open(file, controller.signal));
+      const signal = controller.signal;
+      async function* counted() {
+        for await (const chunk of source) {
+          if (signal.aborted) throw signal.reason;
+          digest.update(chunk);
+          progress(chunk.byteLength, digest.size);
+          yield chunk;
+        }
+      }
+      await pipeline(counted, createWriteStream(staged) as Writable);
+      const result = digest.digest();
+      verify(file, result, provider, operation);
+      return { path: file.path, size: result.size, sha256: result.sha256, md5: result.md5 };
+    };
+    const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, targets.length)) }, async () => {
+      try {
+        await worker();
+      } catch (error) {
+        controller.abort(error);
+        throw error;
+      }
+    });
+    const settled = await Promise.allSettled(workers);
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failure) throw failure.reason;
+    throwIfAborted(options.signal, provider, operation);
+    if (!options.overwrite) await refuseExisting(targets.map((t) => t.target), provider, operation);
+    for (const [index, { target }] of targets.entries()) {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(join(staging, String(index)), target);
+    }
+    return { directory, files: written, totalBytes: transferred };
+  } catch (error) {
+    if (options.signal?.aborted) throw new AbortedError("download aborted by the caller's signal", { provider, operation, cause: options.signal.reason });
+    if (ModelRegistryError.isInstance(error)) throw error;
+    // A disk or stream failure that no adapter classified: keep its message, mark the type as ours.
+    throw new ModelRegistryError(`could not download into ${directory}: ${(error as Error).message}`, { provider, operation, cause: error });
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+function verify(file: ArtifactFile, got: { size: number; sha256: string; md5: string }, provider: string, operation: string): void {
+  const problems: string[] = [];
+  if (file.size !== undefined && file.size !== got.size) problems.push(`size ${got.size}, expected ${file.size}`);
+  if (file.sha256 !== undefined && file.sha256 !== got.sha256) problems.push(`sha256 ${got.sha256}, expected ${file.sha256}`);
+  if (file.md5 !== undefined && file.md5 !== got.md5) problems.push(`md5 ${got.md5}, expected ${file.md5}`);
+  if (problems.length > 0) {
+    throw new IntegrityError(`${JSON.stringify(file.path)} arrived corrupted: ${problems.join("; ")}`, { provider, operation });
+  }
+}
+
+async function refuseExisting(paths: string[], provider: string, operation: string): Promise<void> {
+  for (const path of paths) {
+    const exists = await access(path).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      throw new ConflictError(`${path} already exists; pass overwrite: true to replace it`, { provider, operation });
+    }
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, provider: string, operation: string): void {
+  if (signal?.aborted) throw new AbortedError("aborted by the caller's signal", { provider, operation, cause: signal.reason });
+}

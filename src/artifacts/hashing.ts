@@ -1,0 +1,64 @@
+/**
+ * Digests computed while bytes stream past, so no file is ever held whole to hash it.
+ *
+ * @module
+ */
+
+import { createHash, type Hash } from "node:crypto";
+
+/** The digests of one file. */
+export interface FileDigests {
+  /** Bytes seen. */
+  size: number;
+  /** SHA-256 as lowercase hex (the content address). */
+  sha256: string;
+  /** MD5 as base64, the form GCS and W&B manifests use. */
+  md5: string;
+}
+
+/** Feeds chunks to SHA-256 and MD5 at once; read the result when the stream ends. */
+export class StreamingDigest {
+  readonly #sha256: Hash = createHash("sha256");
+  readonly #md5: Hash = createHash("md5");
+  #size = 0;
+
+  /** Adds a chunk. */
+  update(chunk: Uint8Array): void {
+    this.#sha256.update(chunk);
+    this.#md5.update(chunk);
+    this.#size += chunk.byteLength;
+  }
+
+  /** Bytes seen so far. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Finishes both digests. Call once. */
+  digest(): FileDigests {
+    return { size: this.#size, sha256: this.#sha256.digest("hex"), md5: this.#md5.digest("base64") };
+  }
+}
+
+/** Hashes a whole stream. */
+export async function digestStream(chunks: AsyncIterable<Uint8Array>): Promise<FileDigests> {
+  const digest = new StreamingDigest();
+  for await (const chunk of chunks) digest.update(chunk);
+  return digest.digest();
+}
+
+/**
+ * One digest for a whole version: SHA-256 over `<path>\t<sha256>\n` for every file in byte order of path. Two
+ * versions with the same files get the same digest wherever they live, which is how sync recognises a copy.
+ */
+export function computeContentDigest(files: ReadonlyArray<{ path: string; sha256: string }>): string {
+  const sorted = [...files].sort((a, b) => compareBytes(a.path, b.path));
+  const hash = createHash("sha256");
+  for (const file of sorted) hash.update(`${file.path}\t${file.sha256}\n`);
+  return `sha256:${hash.digest("hex")}`;
+}
+
+/** Orders strings by their UTF-16 code units, the same on every machine and locale (unlike `localeCompare`). */
+export function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
