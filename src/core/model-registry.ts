@@ -89,7 +89,8 @@ export interface AuditQuery extends CallOptions {
  * A model registry. Get one from a factory: `createLocalRegistry()`, `createMlflowRegistry()`, ...
  *
  * References are `{ model, version }`, `{ model, alias }`, `"model/3"` or `"model@alias"`. Every call takes
- * {@link CallOptions}. Failures are {@link ModelRegistryError} subclasses; bad input is refused before any request.
+ * {@link CallOptions}. Failures are {@link ModelRegistryError} subclasses; bad input is refused before any request:
+ * async methods reject with `InvalidInputError`, and list methods throw it at the call, before anything is fetched.
  */
 export interface ModelRegistry {
   /** The specification version this adapter implements. */

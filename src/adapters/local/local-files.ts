@@ -126,7 +126,8 @@ export async function openRoot(paths: LocalPaths, operation: string): Promise<vo
     } catch (error) {
       if (errorCode(error) !== "ENOENT") throw error;
     }
-    const ours = new Set(["tmp", "models", "locks", "audit", "blobs"]);
+    // The marker is in the list: another process may have written it since we looked.
+    const ours = new Set(["modelreg.json", "tmp", "models", "locks", "audit", "blobs"]);
     if (entries.some((e) => !ours.has(e))) {
       throw new CorruptDataError(
         `${paths.root} is not empty and is not a modelreg local registry (no modelreg.json); choose an empty or new directory`,
@@ -135,7 +136,7 @@ export async function openRoot(paths: LocalPaths, operation: string): Promise<vo
     }
     for (const dir of [paths.tmp, paths.models, paths.locks, dirname(paths.auditLog)]) await mkdir(dir, { recursive: true });
     // Exclusive: when two processes initialise the same root, one writes the marker and both use it.
-    await writeRecordExclusive(paths, paths.marker, LOCAL_FORMAT);
+    if (!(await writeRecordExclusive(paths, paths.marker, LOCAL_FORMAT))) await openRoot(paths, operation);
     return;
   }
   if (found.version !== LOCAL_FORMAT.version) {
