@@ -1,0 +1,100 @@
+// Starts a real `mlflow server` (sqlite backend, proxied local artifacts) on a free loopback port and stops it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureMlflow } from "./mlflow-venv.js";
+
+/** A running server. */
+export interface MlflowServer {
+  version: string;
+  url: string;
+  python: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`mlflow server exited with ${child.exitCode} before it was ready:\n${log()}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`mlflow server at ${url} was not healthy after ${timeoutMs} ms:\n${log()}`);
+}
+
+/** Installs (if needed) and starts MLflow `version`. */
+export async function startMlflowServer(version: string): Promise<MlflowServer> {
+  const { mlflow, python } = await ensureMlflow(version);
+  const dir = await mkdtemp(join(tmpdir(), `modelreg-mlflow-${version}-`));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const args = [
+    "server",
+    "--backend-store-uri", `sqlite:///${join(dir, "mlflow.db")}`,
+    "--artifacts-destination", join(dir, "mlartifacts"),
+    "--serve-artifacts",
+    "--host", "127.0.0.1",
+    "--port", String(port),
+    "--workers", "1",
+  ];
+  // Env vars rather than flags: a 2.x server refuses the 3.x flags but ignores unknown variables.
+  const env = { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false", MLFLOW_WORKSPACE: undefined, PYTHONUNBUFFERED: "1" };
+  const child = spawn(mlflow, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const stop = async () => {
+    if (child.exitCode === null && child.pid) {
+      // The CLI spawns uvicorn or gunicorn workers: signal the whole process group.
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-(child.pid as number), "SIGKILL");
+          } catch {
+            // Already gone.
+          }
+          resolve();
+        }, 5000);
+        child.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForHealth(url, child, () => output, 120_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { version, url, python, stop };
+}
