@@ -1,0 +1,270 @@
+/**
+ * Creating a version on MLflow the way its own client does: a run (2.x) or a logged model (3.x) holds the files,
+ * params and metrics; the files go up through the artifact proxy; then `model-versions/create` points at them.
+ *
+ * `model-versions/create` is not idempotent: a lost response retried blindly makes a second version. The create
+ * carries a client token tag, and after a failure that may have reached the server the adapter looks for that token
+ * before trying again.
+ *
+ * @module
+ */
+
+import { computeContentDigest } from "../../artifacts/hashing.js";
+import { resolveArtifactSource } from "../../artifacts/resolve-source.js";
+import { ConflictError, ModelRegistryError, NotFoundError, ServerError } from "../../core/errors.js";
+import type { TransferOptions } from "../../core/options.js";
+import type { CreateVersionInput } from "../../core/types.js";
+import { assertModelName } from "../../core/validation.js";
+import { checkCreateVersionInput, type CheckedVersionMetadata } from "../../core/version-input.js";
+import {
+  createExperimentResponse,
+  experimentResponse,
+  loggedModelResponse,
+  modelVersionResponse,
+  runResponse,
+  searchVersionsResponse,
+  type MlflowModelVersion,
+} from "./mlflow-api.js";
+import { proxyPath, uploadFile } from "./mlflow-artifacts.js";
+import { TAG, tagList } from "./mlflow-convert.js";
+import { PROVIDER, type MlflowTransport } from "./mlflow-transport.js";
+
+const OP = "createVersion";
+
+/** What the registry passes in. */
+export interface CreateContext {
+  transport: MlflowTransport;
+  experimentName: string;
+  actor: string;
+}
+
+/** Creates a version and returns MLflow's record of it (aliases are set by the caller). */
+export async function createMlflowVersion(
+  ctx: CreateContext,
+  model: string,
+  input: CreateVersionInput,
+  options: TransferOptions = {},
+): Promise<{ version: MlflowModelVersion; meta: CheckedVersionMetadata }> {
+  assertModelName(model, OP);
+  const meta = checkCreateVersionInput(input, OP);
+  const files = await resolveArtifactSource(input.artifacts, { provider: PROVIDER, operation: OP });
+  const { transport } = ctx;
+  const token = meta.idempotencyKey ?? crypto.randomUUID();
+
+  await ensureModel(transport, model, input.createModel ?? true, options);
+  if (meta.idempotencyKey !== undefined) {
+    const existing = await findByToken(transport, model, token, options);
+    if (existing) return { version: existing, meta };
+  }
+
+  const major = await transport.serverMajor(options);
+  const experimentId = await ensureExperiment(transport, ctx.experimentName, options);
+  const runTags: Record<string, string> = {
+    "mlflow.user": ctx.actor,
+    "mlflow.runName": `modelreg-${model}`,
+    "mlflow.source.type": "LOCAL",
+    "modelreg.model": model,
+    ...(meta.lineage.codeCommit && { [TAG.gitCommit]: meta.lineage.codeCommit }),
+    ...(meta.lineage.codeRepository && { [TAG.gitRepo]: meta.lineage.codeRepository }),
+  };
+  const run = await transport.call({
+    operation: OP,
+    method: "POST",
+    path: "runs/create",
+    body: { experiment_id: experimentId, run_name: `modelreg-${model}`, start_time: Date.now(), tags: tagList(runTags) },
+    schema: runResponse,
+    options,
+  });
+  const runId = run.run.info.run_id;
+  let loggedModelId: string | undefined;
+  let root: string;
+  try {
+    await logParamsAndMetrics(transport, runId, meta.params, meta.metrics, undefined, options);
+    if (major >= 3) {
+      const logged = await transport.call({
+        operation: OP,
+        method: "POST",
+        path: "logged-models",
+        body: { experiment_id: experimentId, name: model, source_run_id: runId, params: tagList(meta.params), tags: tagList({ "modelreg.model": model }) },
+        schema: loggedModelResponse,
+        options,
+      });
+      loggedModelId = logged.model.info.model_id;
+      root = proxyPath(logged.model.info.artifact_uri ?? "", transport, OP);
+    } else {
+      root = `${proxyPath(run.run.info.artifact_uri ?? "", transport, OP)}/model`;
+    }
+
+    const stored = await uploadAll(transport, root, files, options);
+    const digest = computeContentDigest(stored);
+    if (loggedModelId) {
+      await transport.call({ operation: OP, method: "PATCH", path: `logged-models/${loggedModelId}`, body: { model_id: loggedModelId, status: "LOGGED_MODEL_READY" }, options });
+    }
+    await transport.call({ operation: OP, method: "POST", path: "runs/update", body: { run_id: runId, status: "FINISHED", end_time: Date.now() }, idempotent: true, options });
+
+    const versionTags: Record<string, string> = {
+      ...meta.tags,
+      [TAG.clientToken]: token,
+      [TAG.lineage]: JSON.stringify(meta.lineage),
+      [TAG.files]: JSON.stringify(stored),
+      [TAG.digest]: digest,
+      ...(meta.lineage.codeCommit && { [TAG.gitCommit]: meta.lineage.codeCommit }),
+      ...(meta.signature && { [TAG.signature]: JSON.stringify(meta.signature) }),
+      ...(meta.modelCard && { [TAG.modelCard]: JSON.stringify(meta.modelCard) }),
+    };
+    const body = {
+      name: model,
+      source: loggedModelId ? `models:/${loggedModelId}` : `mlflow-artifacts:/${root}`,
+      run_id: runId,
+      ...(loggedModelId && { model_id: loggedModelId }),
+      tags: tagList(versionTags),
+      ...(meta.description !== undefined && { description: meta.description }),
+    };
+    const created = await createOnce(transport, model, token, body, options);
+    return { version: await awaitReady(transport, created, options), meta };
+  } catch (error) {
+    // The version does not exist; leave no half-made run or logged model that looks usable.
+    await cleanup(transport, runId, loggedModelId, options).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function ensureModel(transport: MlflowTransport, model: string, create: boolean, options: TransferOptions): Promise<void> {
+  if (!create) {
+    await transport.call({ operation: OP, method: "GET", path: "registered-models/get", query: { name: model }, options });
+    return;
+  }
+  try {
+    await transport.call({ operation: OP, method: "POST", path: "registered-models/create", body: { name: model }, idempotent: true, options });
+  } catch (error) {
+    // Already there is what we wanted; MLflow's client swallows this too.
+    if (!ConflictError.isInstance(error)) throw error;
+  }
+}
+
+async function ensureExperiment(transport: MlflowTransport, name: string, options: TransferOptions): Promise<string> {
+  try {
+    const found = await transport.call({ operation: OP, method: "GET", path: "experiments/get-by-name", query: { experiment_name: name }, schema: experimentResponse, options });
+    if (found.experiment.lifecycle_stage === "deleted") {
+      await transport.call({ operation: OP, method: "POST", path: "experiments/restore", body: { experiment_id: found.experiment.experiment_id }, idempotent: true, options });
+    }
+    return found.experiment.experiment_id;
+  } catch (error) {
+    if (!NotFoundError.isInstance(error)) throw error;
+  }
+  try {
+    const created = await transport.call({ operation: OP, method: "POST", path: "experiments/create", body: { name }, schema: createExperimentResponse, options });
+    return created.experiment_id;
+  } catch (error) {
+    // Another client created it between our two calls.
+    if (!ConflictError.isInstance(error)) throw error;
+    return ensureExperiment(transport, name, options);
+  }
+}
+
+/** Logs params and metrics in batches within MLflow's limits (100 params, 1000 metrics per call). */
+export async function logParamsAndMetrics(
+  transport: MlflowTransport,
+  runId: string,
+  params: Record<string, string>,
+  metrics: Record<string, number>,
+  modelId: string | undefined,
+  options: TransferOptions,
+): Promise<void> {
+  const paramList = tagList(params);
+  const now = Date.now();
+  const metricList = Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp: now, step: 0, ...(modelId && { model_id: modelId }) }));
+  for (let i = 0; i < Math.max(paramList.length, metricList.length); i += 100) {
+    const batch = { run_id: runId, params: paramList.slice(i, i + 100), metrics: metricList.slice(i, i + 100) };
+    if (batch.params.length + batch.metrics.length === 0) continue;
+    // Logging the same values twice is harmless, so a lost response may be retried.
+    await transport.call({ operation: OP, method: "POST", path: "runs/log-batch", body: batch, idempotent: true, options });
+  }
+}
+
+async function uploadAll(transport: MlflowTransport, root: string, files: Awaited<ReturnType<typeof resolveArtifactSource>>, options: TransferOptions) {
+  const totalBytes = files.every((f) => f.size !== undefined) ? files.reduce((n, f) => n + (f.size ?? 0), 0) : undefined;
+  let transferred = 0;
+  const stored: Array<{ path: string; size: number; sha256: string; md5: string }> = new Array(files.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const index = next++;
+      const file = files[index];
+      if (!file) return;
+      let sent = 0;
+      const digests = await uploadFile(transport, root, file, {
+        ...options,
+        operation: OP,
+        onBytes: (bytes, fileBytes) => {
+          sent = fileBytes;
+          transferred += bytes;
+          options.onProgress?.({ path: file.path, fileBytes, fileSize: file.size, transferredBytes: transferred, totalBytes });
+        },
+      });
+      // A retried upload re-sent bytes already counted; keep the running total honest.
+      transferred += digests.size - sent;
+      stored[index] = { path: file.path, ...digests };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, files.length)) }, worker));
+  return stored;
+}
+
+/** The version carrying `token`, if one exists. */
+export async function findByToken(transport: MlflowTransport, model: string, token: string, options: TransferOptions): Promise<MlflowModelVersion | undefined> {
+  const found = await transport.call({
+    operation: OP,
+    method: "GET",
+    path: "model-versions/search",
+    query: { filter: `name = '${model}' AND tags.\`${TAG.clientToken}\` = '${token.replaceAll("'", "")}'`, max_results: 10 },
+    schema: searchVersionsResponse,
+    options,
+  });
+  return found.model_versions?.find((v) => v.tags?.some((t) => t.key === TAG.clientToken && t.value === token));
+}
+
+/**
+ * Sends `model-versions/create`. When it fails in a way that may have reached the server (a 5xx, a reset, a
+ * timeout), looks for the client token: found means the first attempt worked and its version is returned; not found
+ * means it is safe to send again.
+ */
+async function createOnce(transport: MlflowTransport, model: string, token: string, body: unknown, options: TransferOptions): Promise<MlflowModelVersion> {
+  const attempts = (options.maxRetries ?? 2) + 1;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      const res = await transport.call({ operation: OP, method: "POST", path: "model-versions/create", body, schema: modelVersionResponse, idempotent: false, options });
+      return res.model_version;
+    } catch (error) {
+      lastError = error;
+      if (!ModelRegistryError.isInstance(error) || !error.isRetryable || options.signal?.aborted) throw error;
+      const existing = await findByToken(transport, model, token, options);
+      if (existing) return existing;
+    }
+  }
+  throw lastError;
+}
+
+async function awaitReady(transport: MlflowTransport, version: MlflowModelVersion, options: TransferOptions): Promise<MlflowModelVersion> {
+  let current = version;
+  const deadline = Date.now() + 300_000;
+  while (current.status === "PENDING_REGISTRATION" && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const res = await transport.call({ operation: OP, method: "GET", path: "model-versions/get", query: { name: current.name, version: current.version }, schema: modelVersionResponse, options });
+    current = res.model_version;
+  }
+  if (current.status && current.status !== "READY") {
+    throw new ServerError(`MLflow did not finish registering ${current.name}/${current.version}: ${current.status} ${current.status_message ?? ""}`.trim(), { provider: PROVIDER, operation: OP });
+  }
+  return current;
+}
+
+async function cleanup(transport: MlflowTransport, runId: string, loggedModelId: string | undefined, options: TransferOptions): Promise<void> {
+  const quiet = { ...options, signal: undefined, maxRetries: 0 };
+  if (loggedModelId) {
+    await transport.call({ operation: OP, method: "PATCH", path: `logged-models/${loggedModelId}`, body: { model_id: loggedModelId, status: "LOGGED_MODEL_UPLOAD_FAILED" }, options: quiet }).catch(() => undefined);
+  }
+  await transport.call({ operation: OP, method: "POST", path: "runs/update", body: { run_id: runId, status: "FAILED", end_time: Date.now() }, options: quiet });
+}
+

@@ -1,0 +1,122 @@
+/**
+ * The MLflow side of the shared HTTP client: auth headers, error mapping, the REST path prefix, and the server's
+ * major version (3.x registers from logged models, 2.x from runs).
+ *
+ * @module
+ */
+
+import type * as z from "zod";
+import { InvalidInputError } from "../../core/errors.js";
+import type { CallOptions } from "../../core/options.js";
+import { createHttpClient } from "../../http/http-client.js";
+import type { HttpClient, HttpMethod } from "../../http/http-types.js";
+import type { HttpQuery } from "../../http/url.js";
+import { mapMlflowError } from "./mlflow-error.js";
+import type { MlflowRegistrySettings } from "./mlflow-settings.js";
+
+/** The provider name. */
+export const PROVIDER = "mlflow";
+
+/** A JSON call to `/api/2.0/mlflow/<path>`. */
+export interface MlflowCall<S extends z.ZodType> {
+  operation: string;
+  method: HttpMethod;
+  path: string;
+  query?: HttpQuery;
+  body?: unknown;
+  schema?: () => S;
+  idempotent?: boolean;
+  options?: CallOptions | undefined;
+}
+
+/** The transport: one HTTP client plus what MLflow needs around it. */
+export class MlflowTransport {
+  /** The shared HTTP client. */
+  readonly http: HttpClient;
+  /** The tracking URI with any path prefix, ending in `/`. */
+  readonly baseUrl: string;
+  #serverMajor: Promise<number> | undefined;
+
+  /** @param settings - The registry settings. */
+  constructor(settings: MlflowRegistrySettings) {
+    const env = settings.env ?? process.env;
+    const trackingUri = settings.trackingUri ?? env.MLFLOW_TRACKING_URI;
+    if (!trackingUri) {
+      throw new InvalidInputError("no tracking server: pass trackingUri or set MLFLOW_TRACKING_URI", {
+        provider: PROVIDER,
+        operation: "createMlflowRegistry",
+        field: "trackingUri",
+      });
+    }
+    if (!/^https?:\/\//i.test(trackingUri)) {
+      throw new InvalidInputError(`trackingUri must be an http(s) URL of a tracking server, got ${JSON.stringify(trackingUri.slice(0, 40))}`, {
+        provider: PROVIDER,
+        operation: "createMlflowRegistry",
+        field: "trackingUri",
+      });
+    }
+    const username = settings.username ?? env.MLFLOW_TRACKING_USERNAME;
+    const password = settings.password ?? env.MLFLOW_TRACKING_PASSWORD;
+    const token = settings.token ?? env.MLFLOW_TRACKING_TOKEN;
+    // MLflow's own client uses Basic when both parts are set and ignores the token then; we do the same.
+    const auth = username && password ? `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}` : token ? `Bearer ${token}` : undefined;
+    const extra = settings.headers;
+    this.http = createHttpClient({
+      provider: PROVIDER,
+      baseUrl: trackingUri,
+      headers: async () => ({
+        ...(typeof extra === "function" ? await extra() : extra),
+        ...(auth && { authorization: auth }),
+        "user-agent": "modelreg",
+      }),
+      ...(settings.fetch && { fetch: settings.fetch }),
+      ...(settings.logger && { logger: settings.logger }),
+      ...(settings.maxRetries !== undefined && { maxRetries: settings.maxRetries }),
+      timeoutMs: settings.timeoutMs ?? 120_000,
+      secrets: () => [token, password, username && password ? Buffer.from(`${username}:${password}`).toString("base64") : undefined],
+      mapError: mapMlflowError,
+    });
+    this.baseUrl = this.http.baseUrl;
+  }
+
+  /** Calls a REST endpoint: GET with a query, anything else with a JSON body (DELETE included, as MLflow wants). */
+  async call<S extends z.ZodType>(call: MlflowCall<S> & { schema: () => S }): Promise<z.output<S>>;
+  async call(call: MlflowCall<z.ZodType>): Promise<unknown>;
+  async call(call: MlflowCall<z.ZodType>): Promise<unknown> {
+    const { options } = call;
+    const response = await this.http.request({
+      operation: call.operation,
+      method: call.method,
+      path: `api/2.0/mlflow/${call.path}`,
+      ...(call.query && { query: call.query }),
+      ...(call.method !== "GET" && { json: call.body ?? {} }),
+      ...(call.schema && { schema: call.schema }),
+      ...(call.idempotent !== undefined && { idempotent: call.idempotent }),
+      ...callOptions(options),
+    });
+    return response.data;
+  }
+
+  /** The server's major version, read once from `/version` (2 when the route is missing). */
+  serverMajor(options?: CallOptions): Promise<number> {
+    this.#serverMajor ??= this.http
+      .request({ operation: "serverVersion", path: "version", responseType: "text", ...callOptions(options) })
+      .then((res) => Number.parseInt(res.data.trim(), 10) || 2)
+      .catch((error: unknown) => {
+        this.#serverMajor = undefined;
+        throw error;
+      });
+    return this.#serverMajor;
+  }
+}
+
+/** The per-call options the HTTP client takes. */
+export function callOptions(options: CallOptions | undefined): CallOptions {
+  if (!options) return {};
+  return {
+    ...(options.signal && { signal: options.signal }),
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
+    ...(options.headers && { headers: options.headers }),
+  };
+}
