@@ -2,10 +2,15 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
-    hookTimeout: 120_000,
+    hookTimeout: 180_000,
     // Real-server suites start processes; forks isolate them from each other and from msw's global fetch patch.
     pool: "forks",
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/mlflow/**", "test/package/**"] } },
+      // Starts real MLflow servers (installed into .venv on first use) once for every MLflow test file.
+      { extends: true, test: { name: "mlflow", include: ["test/mlflow/**/*.test.ts"], globalSetup: ["test/mlflow/support/global-setup.ts"] } },
+      { extends: true, test: { name: "package", include: ["test/package/**/*.test.ts"] } },
+    ],
   },
 });

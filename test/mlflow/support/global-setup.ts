@@ -1,0 +1,34 @@
+// Starts one real MLflow server per tested version before the MLflow test files run, and stops them after.
+// MODELREG_MLFLOW_URI points the tests at a server you run yourself instead (MODELREG_MLFLOW_PYTHON: its Python).
+import type { TestProject } from "vitest/node";
+import { startMlflowServer, type MlflowServer } from "./mlflow-server.js";
+
+/** The MLflow releases the suite runs against: the current 3.x and the last 2.x. */
+export const MLFLOW_VERSIONS = (process.env.MODELREG_MLFLOW_VERSIONS ?? "3.17.2,2.22.5").split(",").map((v) => v.trim());
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    mlflowServers: Array<{ version: string; url: string; python: string }>;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env.MODELREG_MLFLOW_URI;
+  if (external) {
+    const version = (await (await fetch(new URL("version", external.endsWith("/") ? external : `${external}/`))).text()).trim();
+    project.provide("mlflowServers", [{ version, url: external, python: process.env.MODELREG_MLFLOW_PYTHON ?? "" }]);
+    return async () => {};
+  }
+  // One after the other: two installs at once would both write the shared uv tool environment.
+  const servers: MlflowServer[] = [];
+  try {
+    for (const version of MLFLOW_VERSIONS) servers.push(await startMlflowServer(version));
+  } catch (error) {
+    await Promise.all(servers.map((s) => s.stop()));
+    throw error;
+  }
+  project.provide("mlflowServers", servers.map(({ version, url, python }) => ({ version, url, python })));
+  return async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  };
+}
