@@ -7,6 +7,7 @@ import { defineConfig, type Options } from "tsup";
 export const entries = {
   index: "src/index.ts",
   local: "src/adapters/local/index.ts",
+  mlflow: "src/adapters/mlflow/index.ts",
   testing: "src/testing/index.ts",
 };
 

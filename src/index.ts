@@ -20,3 +20,4 @@ export * from "./core/pagination.js";
 export * from "./core/events.js";
 export * from "./core/endpoints.js";
 export * from "./core/model-registry.js";
+export * from "./lifecycle/index.js";

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const SUBPATHS: Record<string, string[]> = {
   modelreg: ["parseRef", "ModelRegistryError", "NotFoundError", "checkSignature", "paginate", "promote", "createWebhookNotifier"],
   "modelreg/local": ["createLocalRegistry"],
+  "modelreg/mlflow": ["createMlflowRegistry"],
   "modelreg/testing": ["runRegistryContract"],
 };
 

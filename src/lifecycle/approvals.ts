@@ -1,0 +1,105 @@
+/**
+ * Approvals, recorded with the version they approve (as the version tag `modelreg.approvals`), so they travel with it
+ * on every provider and a policy can count them.
+ *
+ * @module
+ */
+
+import { CorruptDataError, invalidInput, type GateFailure } from "../core/errors.js";
+import type { ModelRegistry } from "../core/model-registry.js";
+import type { CallOptions } from "../core/options.js";
+import { parseRef, type VersionRefInput } from "../core/refs.js";
+import type { ModelVersion } from "../core/types.js";
+import type { ApprovalRequirement } from "./policy.js";
+
+/** The version tag approvals are kept in. */
+export const APPROVALS_TAG = "modelreg.approvals";
+
+/** One approval. */
+export interface Approval {
+  /** Who approved. */
+  by: string;
+  /** In which role, e.g. `risk`. */
+  role?: string;
+  /** Why, or what was checked. */
+  comment?: string;
+  /** When, ISO 8601. */
+  at: string;
+}
+
+/** What {@link approve} takes. */
+export interface ApproveInput extends CallOptions {
+  /** Who approves. */
+  by: string;
+  /** In which role. */
+  role?: string;
+  /** A comment for the audit trail. */
+  comment?: string;
+}
+
+/** The approvals recorded on a version. */
+export function approvalsOf(version: ModelVersion): Approval[] {
+  const text = version.tags[APPROVALS_TAG];
+  if (text === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || !parsed.every((a) => typeof a === "object" && a !== null && typeof (a as Approval).by === "string")) {
+    throw new CorruptDataError(`the ${APPROVALS_TAG} tag of ${version.model}/${version.version} is not a list of approvals; fix or remove it`, {
+      provider: "core",
+      operation: "listApprovals",
+    });
+  }
+  return parsed as Approval[];
+}
+
+/** Lists the approvals recorded on a version. */
+export async function listApprovals(registry: ModelRegistry, ref: VersionRefInput, options?: CallOptions): Promise<Approval[]> {
+  return approvalsOf(await registry.getVersion(parseRef(ref, "listApprovals"), options));
+}
+
+/**
+ * Records an approval on a version and in the audit trail. Approving again replaces the same person's earlier
+ * approval, so one person never counts twice.
+ *
+ * @returns Every approval now on the version.
+ */
+export async function approve(registry: ModelRegistry, ref: VersionRefInput, input: ApproveInput): Promise<Approval[]> {
+  const op = "approve";
+  const target = parseRef(ref, op);
+  if (typeof input !== "object" || input === null || typeof input.by !== "string" || input.by.trim() === "") {
+    throw invalidInput(op, "by", "an approval needs `by`: who approves");
+  }
+  if (input.role !== undefined && (typeof input.role !== "string" || input.role.trim() === "")) throw invalidInput(op, "role", "role must be a non-empty string");
+  if (input.comment !== undefined && typeof input.comment !== "string") throw invalidInput(op, "comment", "comment must be a string");
+  const { by, role, comment, ...options } = input;
+  const version = await registry.getVersion(target, options);
+  const approval: Approval = { by: by.trim(), ...(role && { role: role.trim() }), ...(comment && { comment }), at: new Date().toISOString() };
+  const approvals = [...approvalsOf(version).filter((a) => a.by !== approval.by), approval];
+  const exact = { model: version.model, version: version.version };
+  await registry.updateVersion(exact, { tags: { [APPROVALS_TAG]: JSON.stringify(approvals) } }, options);
+  await registry.recordEvent(
+    { type: "approval.recorded", model: version.model, version: version.version, details: { by: approval.by, ...(role && { role: approval.role }), ...(comment && { comment }) } },
+    { ...options, actor: options.actor ?? approval.by },
+  );
+  return approvals;
+}
+
+/** What an approval requirement still misses, as gate failures. */
+export function missingApprovals(approvals: readonly Approval[], requirement: ApprovalRequirement | undefined, ref: string): GateFailure[] {
+  if (!requirement) return [];
+  const failures: GateFailure[] = [];
+  const people = new Set(approvals.map((a) => a.by));
+  const roles = requirement.roles ?? {};
+  const needed = Math.max(requirement.count ?? 0, Object.values(roles).reduce((n, c) => n + c, 0));
+  if (people.size < needed) failures.push({ gate: "approvals", reason: `${ref} needs ${needed} approval(s), has ${people.size}` });
+  for (const [role, count] of Object.entries(roles)) {
+    const have = new Set(approvals.filter((a) => a.role === role).map((a) => a.by)).size;
+    if (have < count) failures.push({ gate: `approvals:${role}`, reason: `${ref} needs ${count} approval(s) from role ${role}, has ${have}` });
+  }
+  return failures;
+}
+
