@@ -1,0 +1,207 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createLocalRegistry, type LocalRegistry } from "../../src/adapters/local/index.js";
+import { CorruptDataError, InvalidInputError, NotFoundError, PromotionBlockedError } from "../../src/core/errors.js";
+import type { RegistryEvent } from "../../src/core/events.js";
+import type { CreateVersionInput } from "../../src/core/types.js";
+import {
+  APPROVALS_TAG,
+  approve,
+  checkPromotion,
+  listApprovals,
+  metricGate,
+  notWorseThanCurrent,
+  promote,
+  rollback,
+} from "../../src/lifecycle/index.js";
+
+let root: string;
+let registry: LocalRegistry;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "modelreg-lc-"));
+  registry = createLocalRegistry({ root, actor: "tester" });
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const governed = (auc: number): CreateVersionInput => ({
+  artifacts: { entries: [{ path: "model.bin", content: `auc=${auc}` }] },
+  metrics: { auc },
+  modelCard: { summary: "scores transactions" },
+  lineage: { codeCommit: "9f2c1e7", dataSnapshots: [{ uri: "s3://data/2026-11-01" }] },
+  signature: { inputs: [{ name: "amount", type: "double" }] },
+});
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe("metric gates", () => {
+  it("passes and refuses on a threshold, in both forms, saying why", async () => {
+    const v = await registry.createVersion("fraud", governed(0.88));
+    const ok = await promote(registry, v, { to: "staging", gates: [metricGate("auc", ">=", 0.8)] });
+    expect(ok.gates).toEqual([{ name: "metric:auc>=0.8", passed: true, message: "auc is 0.88, meets >= 0.8" }]);
+    const error = await rejection(promote(registry, v, { to: { alias: "champion" }, gates: [metricGate("metrics.auc >= 0.9")] }));
+    expect(PromotionBlockedError.isInstance(error)).toBe(true);
+    expect((error as PromotionBlockedError).failures).toEqual([{ gate: "metric:auc>=0.9", reason: "auc is 0.88, needs >= 0.9" }]);
+  });
+
+  it("refuses a version without the metric, and expressions that do not parse", async () => {
+    const v = await registry.createVersion("fraud", { artifacts: { entries: [{ path: "m", content: "x" }] } });
+    const error = await rejection(promote(registry, v, { to: "staging", gates: [metricGate("auc > 0.5")] }));
+    expect((error as PromotionBlockedError).failures[0]?.reason).toMatch(/has no metric auc/);
+    expect(() => metricGate("auc is great")).toThrow(InvalidInputError);
+    expect(() => metricGate("auc", "=>" as never, 1)).toThrow(InvalidInputError);
+    expect(() => metricGate("auc", ">=", Number.NaN)).toThrow(InvalidInputError);
+  });
+});
+
+describe("promote", () => {
+  it("blocks a worse model with notWorseThanCurrent and leaves alias and stage untouched", async () => {
+    const good = await registry.createVersion("fraud", governed(0.93));
+    const worse = await registry.createVersion("fraud", governed(0.9));
+    await promote(registry, good, { to: "production" });
+    await registry.setAlias("fraud", "champion", good.version);
+    for (const to of ["production", { alias: "champion" }] as const) {
+      const error = await rejection(promote(registry, worse, { to, gates: [notWorseThanCurrent("auc")] }));
+      expect((error as PromotionBlockedError).failures).toEqual([{ gate: "not-worse:auc", reason: "auc 0.9 is worse than 0.93 of the current version 1" }]);
+    }
+    expect(await registry.resolveAlias("fraud", "champion")).toBe("1");
+    expect((await registry.getVersion("fraud/1")).stage).toBe("production");
+    expect((await registry.getVersion("fraud/2")).stage).toBe("draft");
+    const blocked = await registry.listAuditEvents({ types: ["promotion.blocked"] }).toArray();
+    expect(blocked).toHaveLength(2);
+  });
+
+  it("lets the first version through notWorseThanCurrent, saying nothing holds the target", async () => {
+    const v = await registry.createVersion("fraud", governed(0.5));
+    const result = await promote(registry, v, { to: { alias: "champion" }, gates: [notWorseThanCurrent("loss", { direction: "lower" })] });
+    expect(result.gates[0]).toMatchObject({ passed: true, message: "nothing holds the target yet" });
+  });
+
+  it("applies the default policy to Production and names every missing piece", async () => {
+    const bare = await registry.createVersion("fraud", { artifacts: { entries: [{ path: "m", content: "x" }] }, lineage: { codeCommit: "abc" } });
+    const error = await rejection(promote(registry, bare, { to: "production" }));
+    expect((error as PromotionBlockedError).failures.map((f) => f.gate)).toEqual(["model-card", "lineage", "signature"]);
+    expect((error as Error).message).toMatch(/lineage lacks a data snapshot/);
+    expect((await registry.getVersion(bare)).stage).toBe("draft");
+    // Staging has no default requirements, and policy: false turns the default off.
+    await promote(registry, bare, { to: "staging" });
+    await promote(registry, bare, { to: "production", policy: false });
+    expect((await registry.getVersion(bare)).stage).toBe("production");
+  });
+
+  it("archives the previous Production version and records the promotion with its gates", async () => {
+    const a = await registry.createVersion("fraud", governed(0.9));
+    const b = await registry.createVersion("fraud", governed(0.95));
+    await promote(registry, a, { to: "production" });
+    const result = await promote(registry, b, { to: "production", gates: [notWorseThanCurrent("auc")] });
+    expect(result).toMatchObject({ from: "1", version: "2", allowed: true });
+    expect((await registry.getVersion(a)).stage).toBe("archived");
+    const [done] = (await registry.listAuditEvents({ types: ["promotion.completed"] }).toArray()).slice(-1);
+    expect(done).toMatchObject({ from: "1", to: "2", stage: "production" });
+    expect((done?.details as { gates: unknown[] }).gates).toHaveLength(4);
+  });
+
+  it("counts approvals by person and by role, and says what is missing", async () => {
+    const v = await registry.createVersion("fraud", governed(0.95));
+    const policy = { stages: { production: { approvals: { count: 2, roles: { risk: 1 } } } } };
+    const before = await checkPromotion(registry, v, { to: "production", policy });
+    expect(before.failures.map((f) => f.reason)).toEqual(["fraud/1 needs 2 approval(s), has 0", "fraud/1 needs 1 approval(s) from role risk, has 0"]);
+    await approve(registry, v, { by: "ann", role: "ml", comment: "metrics reviewed" });
+    await approve(registry, v, { by: "ann", role: "ml" });
+    const error = await rejection(promote(registry, v, { to: "production", policy }));
+    expect((error as PromotionBlockedError).failures.map((f) => f.reason)).toEqual(["fraud/1 needs 2 approval(s), has 1", "fraud/1 needs 1 approval(s) from role risk, has 0"]);
+    await approve(registry, v, { by: "raj", role: "risk" });
+    expect((await listApprovals(registry, v)).map((a) => [a.by, a.role])).toEqual([["ann", "ml"], ["raj", "risk"]]);
+    await promote(registry, v, { to: "production", policy });
+    const events = await registry.listAuditEvents({ types: ["approval.recorded"] }).toArray();
+    expect(events.map((e) => e.actor)).toEqual(["ann", "ann", "raj"]);
+  });
+
+  it("refuses bad input before touching the registry", async () => {
+    const v = await registry.createVersion("fraud", governed(0.9));
+    await expect(approve(registry, v, { by: " " })).rejects.toThrow(InvalidInputError);
+    await expect(promote(registry, v, { to: "prod" as never })).rejects.toThrow(InvalidInputError);
+    await expect(promote(registry, v, { to: { alias: "latest" } })).rejects.toThrow(InvalidInputError);
+    await registry.updateVersion(v, { tags: { [APPROVALS_TAG]: "{oops" } });
+    await expect(listApprovals(registry, v)).rejects.toThrow(CorruptDataError);
+  });
+});
+
+describe("rollback", () => {
+  it("moves an alias back to its previous version, found in the audit trail", async () => {
+    const a = await registry.createVersion("fraud", governed(0.9));
+    const b = await registry.createVersion("fraud", governed(0.95));
+    await registry.setAlias("fraud", "champion", a.version);
+    await registry.setAlias("fraud", "champion", b.version);
+    const result = await rollback(registry, "fraud", { alias: "champion" });
+    expect(result).toMatchObject({ from: "2", to: "1", foundIn: "audit" });
+    expect(await registry.resolveAlias("fraud", "champion")).toBe("1");
+  });
+
+  it("moves a stage back, archiving the version rolled back from", async () => {
+    const a = await registry.createVersion("fraud", governed(0.9));
+    const b = await registry.createVersion("fraud", governed(0.95));
+    await promote(registry, a, { to: "production" });
+    await promote(registry, b, { to: "production" });
+    const result = await rollback(registry, "fraud", { stage: "production" }, { actor: "oncall" });
+    expect(result).toMatchObject({ from: "2", to: "1" });
+    expect((await registry.getVersion(a)).stage).toBe("production");
+    expect((await registry.getVersion(b)).stage).toBe("archived");
+    const [event] = await registry.listAuditEvents({ types: ["rollback.completed"] }).toArray();
+    expect(event).toMatchObject({ actor: "oncall", from: "2", to: "1", stage: "production" });
+  });
+
+  it("falls back to the history promote keeps on the version when the registry has no audit trail", async () => {
+    const a = await registry.createVersion("fraud", governed(0.9));
+    const b = await registry.createVersion("fraud", governed(0.95));
+    await promote(registry, a, { to: { alias: "champion" } });
+    await promote(registry, b, { to: { alias: "champion" } });
+    const noAudit = new Proxy(registry, {
+      get: (target, key) => {
+        if (key === "capabilities") return { ...target.capabilities, audit: false };
+        const value = Reflect.get(target, key, target) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const result = await rollback(noAudit, "fraud", { alias: "champion" });
+    expect(result).toMatchObject({ from: "2", to: "1", foundIn: "history" });
+  });
+
+  it("says so when there is nothing to roll back to", async () => {
+    const a = await registry.createVersion("fraud", governed(0.9));
+    await expect(rollback(registry, "fraud", { alias: "champion" })).rejects.toThrow(NotFoundError);
+    await registry.setAlias("fraud", "champion", a.version);
+    const error = await rejection(rollback(registry, "fraud", { alias: "champion" }));
+    expect(NotFoundError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/no earlier holder/);
+  });
+});
+
+describe("events", () => {
+  it("tells subscribers about every change, approval, promotion and rollback", async () => {
+    const heard: RegistryEvent[] = [];
+    registry.events.subscribe((e) => {
+      heard.push(e);
+    });
+    const a = await registry.createVersion("fraud", governed(0.9));
+    const b = await registry.createVersion("fraud", governed(0.95));
+    await approve(registry, b, { by: "ann" });
+    await promote(registry, a, { to: { alias: "champion" } });
+    await promote(registry, b, { to: { alias: "champion" } });
+    await rollback(registry, "fraud", { alias: "champion" });
+    const types = heard.map((e) => e.type);
+    for (const type of ["model.created", "version.created", "approval.recorded", "alias.set", "promotion.completed", "rollback.completed"]) {
+      expect(types).toContain(type);
+    }
+  });
+});
