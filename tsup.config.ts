@@ -11,6 +11,11 @@ export const entries = {
   testing: "src/testing/index.ts",
 };
 
+function cjsEntries(): Record<string, string> {
+  const { testing: _esmOnly, ...rest } = entries;
+  return rest;
+}
+
 const shared: Options = {
   entry: entries,
   target: "node20",
@@ -26,5 +31,6 @@ const shared: Options = {
 export default defineConfig([
   { ...shared, format: "esm", clean: true },
   // ky and p-retry ship ESM only; inlining them keeps require("modelreg/...") free of require(esm) and its warnings.
-  { ...shared, format: "cjs", noExternal: ["ky", "p-retry", "is-network-error"] },
+  // The testing entry is ESM only, like vitest, which refuses to be loaded through require().
+  { ...shared, entry: cjsEntries(), format: "cjs", noExternal: ["ky", "p-retry", "is-network-error"] },
 ]);

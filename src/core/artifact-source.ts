@@ -43,9 +43,18 @@ export interface ArtifactFileSpec {
  * - `{ entries }`: in-memory content or streams.
  */
 export type ArtifactSource =
-  | { directory: string }
-  | { files: Array<string | ArtifactFileSpec> }
-  | { entries: ArtifactEntry[] };
+  | {
+      /** Every regular file below this directory, paths relative to it. */
+      directory: string;
+    }
+  | {
+      /** Files on disk: a path (stored under its base name) or `{ file, path }`. */
+      files: Array<string | ArtifactFileSpec>;
+    }
+  | {
+      /** In-memory content or streams. */
+      entries: ArtifactEntry[];
+    };
 
 /** Progress of an upload or download, reported as bytes move. */
 export interface TransferProgress {

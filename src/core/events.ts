@@ -52,7 +52,10 @@ export interface RegistryEvent {
 }
 
 /** An event before the registry stamps it with an id, time and provider. */
-export type RegistryEventInput = Omit<RegistryEvent, "id" | "at" | "provider" | "actor"> & { actor?: string };
+export type RegistryEventInput = Omit<RegistryEvent, "id" | "at" | "provider" | "actor"> & {
+  /** Who acted; default: the call's or the registry's actor. */
+  actor?: string;
+};
 
 /** A subscriber. It may be async; its failures are reported to `onError`, never to the call that made the change. */
 export type RegistryEventListener = (event: RegistryEvent) => void | Promise<void>;

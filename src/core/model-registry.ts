@@ -75,6 +75,12 @@ export interface DownloadResult {
   totalBytes: number;
 }
 
+/** What `setAlias` returns. */
+export interface SetAliasResult {
+  /** The version the alias pointed at before, if it existed. */
+  previous?: string;
+}
+
 /** Options for `listAuditEvents`. */
 export interface AuditQuery extends CallOptions {
   /** Only events about this model. */
@@ -130,7 +136,7 @@ export interface ModelRegistry {
   deleteVersion(ref: VersionRefInput, options?: CallOptions): Promise<void>;
 
   /** Points an alias at a version, moving it if it pointed elsewhere. Returns the version it pointed at before. */
-  setAlias(model: string, alias: string, version: string, options?: CallOptions): Promise<{ previous?: string }>;
+  setAlias(model: string, alias: string, version: string, options?: CallOptions): Promise<SetAliasResult>;
   /** Removes an alias. Throws `NotFoundError` if the model has no such alias. */
   deleteAlias(model: string, alias: string, options?: CallOptions): Promise<void>;
   /** Returns the version an alias points at. Throws `NotFoundError` if it points nowhere. */

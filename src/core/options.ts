@@ -38,8 +38,12 @@ export interface ListOptions extends CallOptions {
 
 /** A minimal logger; `console` fits. Secrets are redacted before anything reaches it. */
 export interface Logger {
+  /** Detail: one line per HTTP attempt. */
   debug(message: string, data?: Record<string, unknown>): void;
+  /** Progress worth showing. */
   info(message: string, data?: Record<string, unknown>): void;
+  /** Something was off but the call went on. */
   warn(message: string, data?: Record<string, unknown>): void;
+  /** A call failed. */
   error(message: string, data?: Record<string, unknown>): void;
 }

@@ -10,7 +10,12 @@ import type { ModelRegistry } from "../core/model-registry.js";
 import type { ModelVersion, Stage } from "../core/types.js";
 
 /** Where a promotion goes: a stage, or an alias. */
-export type PromotionTarget = Stage | { alias: string };
+export type PromotionTarget =
+  | Stage
+  | {
+      /** The alias to point at the version. */
+      alias: string;
+    };
 
 /** What a gate sees. */
 export interface GateContext {
@@ -27,7 +32,14 @@ export interface GateContext {
 }
 
 /** A gate's verdict: a boolean, or a boolean with the reason. */
-export type GateVerdict = boolean | { passed: boolean; message?: string };
+export type GateVerdict =
+  | boolean
+  | {
+      /** Whether the gate lets the promotion through. */
+      passed: boolean;
+      /** Why, in a sentence. */
+      message?: string;
+    };
 
 /** A named check. */
 export interface PromotionGate {

@@ -24,7 +24,7 @@ export {
 } from "./gates.js";
 export { defaultPolicy, type ApprovalRequirement, type PromotionPolicy, type TargetPolicy } from "./policy.js";
 export { APPROVALS_TAG, approvalsOf, approve, listApprovals, missingApprovals, type Approval, type ApproveInput } from "./approvals.js";
-export { checkPromotion, previousHolderTag, promote, type PromoteOptions, type PromotionReport, type PromotionResult } from "./promote.js";
+export { checkPromotion, previousHolderTag, promote, type PromoteOptions, type PromotionCheck, type PromotionReport, type PromotionResult } from "./promote.js";
 export { rollback, type RollbackResult, type RollbackTarget } from "./rollback.js";
 export {
   createWebhookNotifier,

@@ -52,6 +52,14 @@ export interface PromotionReport {
   allowed: boolean;
 }
 
+/** A {@link PromotionReport} with the versions it looked at. */
+export interface PromotionCheck extends PromotionReport {
+  /** The candidate version. */
+  candidate: ModelVersion;
+  /** The version holding the target now, if any. */
+  current: ModelVersion | undefined;
+}
+
 /** What a promotion did. */
 export interface PromotionResult extends PromotionReport {
   /** The candidate as it is now. */
@@ -86,7 +94,7 @@ async function currentHolder(registry: ModelRegistry, candidate: ModelVersion, t
 }
 
 /** Evaluates a promotion without changing anything: which gates pass, which approvals are missing. */
-export async function checkPromotion(registry: ModelRegistry, ref: VersionRefInput, options: PromoteOptions): Promise<PromotionReport & { candidate: ModelVersion; current: ModelVersion | undefined }> {
+export async function checkPromotion(registry: ModelRegistry, ref: VersionRefInput, options: PromoteOptions): Promise<PromotionCheck> {
   const op = "promote";
   const parsed = parseRef(ref, op);
   if (typeof options !== "object" || options === null) throw invalidInput(op, "options", "promote needs { to }");

@@ -15,7 +15,15 @@ import type { PromotionTarget } from "./gates.js";
 import { previousHolderTag } from "./promote.js";
 
 /** What to roll back: an alias or a stage. */
-export type RollbackTarget = { alias: string } | { stage: Stage };
+export type RollbackTarget =
+  | {
+      /** The alias to move back. */
+      alias: string;
+    }
+  | {
+      /** The stage to move back. */
+      stage: Stage;
+    };
 
 /** What a rollback did. */
 export interface RollbackResult {

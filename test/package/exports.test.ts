@@ -14,13 +14,20 @@ const SUBPATHS: Record<string, string[]> = {
   "modelreg/testing": ["runRegistryContract"],
 };
 
+/** Subpaths without a CJS build. */
+const ESM_ONLY = new Set(["modelreg/testing"]);
+
 let project: string;
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), "modelreg-consumer-"));
-  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", project], { encoding: "utf8" }));
+  // A fresh clone has no dist/: build it, then pack without scripts so stdout is only the JSON report.
+  execFileSync("npm", ["run", "build", "--silent"], { stdio: "ignore" });
+  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", project], { encoding: "utf8" }));
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true }));
-  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", join(project, packed[0].filename)], {
+  // vitest is the testing entry's peer dependency: a consumer of modelreg/testing has it, at the version we test with.
+  const vitest = JSON.parse(readFileSync("node_modules/vitest/package.json", "utf8")).version;
+  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", join(project, packed[0].filename), `vitest@${vitest}`], {
     cwd: project,
     stdio: "ignore",
   });
@@ -40,6 +47,13 @@ describe("the packed package", () => {
       const out = node(["--input-type=module", "-e", `const m = await import(${JSON.stringify(subpath)}); console.log(JSON.stringify(Object.keys(m)))`]);
       expect(JSON.parse(out)).toEqual(expect.arrayContaining(names));
     });
+
+    if (ESM_ONLY.has(subpath)) {
+      it(`refuses to require ${subpath}, which is ESM only like vitest`, () => {
+        expect(() => node(["-e", `require(${JSON.stringify(subpath)})`])).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+      });
+      continue;
+    }
 
     it(`requires ${subpath} (CJS)`, () => {
       const out = node(["-e", `const m = require(${JSON.stringify(subpath)}); console.log(JSON.stringify(Object.keys(m)))`]);

@@ -18,6 +18,7 @@ import {
   type ListModelsOptions,
   type ListVersionsOptions,
   type ModelRegistry,
+  type SetAliasResult,
   type TransitionStageOptions,
 } from "../../core/model-registry.js";
 import type { CallOptions, TransferOptions } from "../../core/options.js";
@@ -66,13 +67,9 @@ const EVENT_TYPES: ReadonlySet<RegistryEventType> = new Set<RegistryEventType>([
 
 /** The local file-system registry. Create it with {@link createLocalRegistry}. */
 export class LocalRegistry implements ModelRegistry {
-  /** {@inheritDoc ModelRegistry.specificationVersion} */
   readonly specificationVersion = SPECIFICATION_VERSION;
-  /** {@inheritDoc ModelRegistry.provider} */
   readonly provider = PROVIDER;
-  /** {@inheritDoc ModelRegistry.capabilities} */
   readonly capabilities: RegistryCapabilities = CAPABILITIES;
-  /** {@inheritDoc ModelRegistry.events} */
   readonly events: RegistryEventSource;
   readonly #store: LocalStore;
 
@@ -87,7 +84,6 @@ export class LocalRegistry implements ModelRegistry {
     return this.#store.paths.root;
   }
 
-  /** {@inheritDoc ModelRegistry.createModel} */
   async createModel(input: CreateModelInput, options?: CallOptions): Promise<RegisteredModel> {
     const op = "createModel";
     if (typeof input !== "object" || input === null) throw invalidInput(op, "input", "createModel takes { name, description?, tags? }", PROVIDER);
@@ -107,14 +103,12 @@ export class LocalRegistry implements ModelRegistry {
     return toRegisteredModel(record, {}, undefined);
   }
 
-  /** {@inheritDoc ModelRegistry.getModel} */
   async getModel(name: string, options?: CallOptions): Promise<RegisteredModel> {
     assertModelName(name, "getModel", "name");
     await this.#store.begin("getModel", options);
     return this.#loadModel(name, "getModel");
   }
 
-  /** {@inheritDoc ModelRegistry.listModels} */
   listModels(options: ListModelsOptions = {}): PageIterable<RegisteredModel> {
     const op = "listModels";
     const pageSize = assertPageSize(options.pageSize, CAPABILITIES.maxPageSize, op) ?? 100;
@@ -140,7 +134,6 @@ export class LocalRegistry implements ModelRegistry {
     );
   }
 
-  /** {@inheritDoc ModelRegistry.updateModel} */
   async updateModel(name: string, patch: UpdateModelInput, options?: CallOptions): Promise<RegisteredModel> {
     const op = "updateModel";
     assertModelName(name, op, "name");
@@ -162,7 +155,6 @@ export class LocalRegistry implements ModelRegistry {
     return this.#loadModel(name, op);
   }
 
-  /** {@inheritDoc ModelRegistry.deleteModel} */
   async deleteModel(name: string, options?: CallOptions): Promise<void> {
     const op = "deleteModel";
     assertModelName(name, op, "name");
@@ -175,13 +167,11 @@ export class LocalRegistry implements ModelRegistry {
     });
   }
 
-  /** {@inheritDoc ModelRegistry.createVersion} */
   async createVersion(model: string, input: CreateVersionInput, options?: TransferOptions): Promise<ModelVersion> {
     const record = await createLocalVersion(this.#store, model, input, options);
     return toModelVersion(record, await this.#store.readAliases(model, "createVersion"));
   }
 
-  /** {@inheritDoc ModelRegistry.getVersion} */
   async getVersion(ref: VersionRefInput, options?: CallOptions): Promise<ModelVersion> {
     const op = "getVersion";
     const target = parseRef(ref, op);
@@ -190,7 +180,6 @@ export class LocalRegistry implements ModelRegistry {
     return toModelVersion(await this.#store.requireVersion(model, version, op), await this.#store.readAliases(model, op));
   }
 
-  /** {@inheritDoc ModelRegistry.listVersions} */
   listVersions(model: string, options: ListVersionsOptions = {}): PageIterable<ModelVersion> {
     const op = "listVersions";
     assertModelName(model, op);
@@ -217,7 +206,6 @@ export class LocalRegistry implements ModelRegistry {
     );
   }
 
-  /** {@inheritDoc ModelRegistry.updateVersion} */
   async updateVersion(ref: VersionRefInput, patch: UpdateVersionInput, options?: CallOptions): Promise<ModelVersion> {
     const op = "updateVersion";
     const target = parseRef(ref, op);
@@ -240,7 +228,6 @@ export class LocalRegistry implements ModelRegistry {
     return toModelVersion(record, await this.#store.readAliases(record.model, op));
   }
 
-  /** {@inheritDoc ModelRegistry.deleteVersion} */
   async deleteVersion(ref: VersionRefInput, options?: CallOptions): Promise<void> {
     const op = "deleteVersion";
     const target = parseRef(ref, op);
@@ -263,8 +250,7 @@ export class LocalRegistry implements ModelRegistry {
     });
   }
 
-  /** {@inheritDoc ModelRegistry.setAlias} */
-  async setAlias(model: string, alias: string, version: string, options?: CallOptions): Promise<{ previous?: string }> {
+  async setAlias(model: string, alias: string, version: string, options?: CallOptions): Promise<SetAliasResult> {
     const op = "setAlias";
     assertModelName(model, op);
     assertAlias(alias, op);
@@ -282,7 +268,6 @@ export class LocalRegistry implements ModelRegistry {
     });
   }
 
-  /** {@inheritDoc ModelRegistry.deleteAlias} */
   async deleteAlias(model: string, alias: string, options?: CallOptions): Promise<void> {
     const op = "deleteAlias";
     assertModelName(model, op);
@@ -299,7 +284,6 @@ export class LocalRegistry implements ModelRegistry {
     });
   }
 
-  /** {@inheritDoc ModelRegistry.resolveAlias} */
   async resolveAlias(model: string, alias: string, options?: CallOptions): Promise<string> {
     const op = "resolveAlias";
     assertModelName(model, op);
@@ -308,7 +292,6 @@ export class LocalRegistry implements ModelRegistry {
     return (await this.#resolve({ model, alias }, op)).version;
   }
 
-  /** {@inheritDoc ModelRegistry.listAliases} */
   async listAliases(model: string, options?: CallOptions): Promise<AliasEntry[]> {
     const op = "listAliases";
     assertModelName(model, op);
@@ -320,7 +303,6 @@ export class LocalRegistry implements ModelRegistry {
       .sort((a, b) => (a.alias < b.alias ? -1 : 1));
   }
 
-  /** {@inheritDoc ModelRegistry.transitionStage} */
   async transitionStage(ref: VersionRefInput, stage: Stage, options: TransitionStageOptions = {}): Promise<ModelVersion> {
     const op = "transitionStage";
     const target = parseRef(ref, op);
@@ -352,13 +334,11 @@ export class LocalRegistry implements ModelRegistry {
     return toModelVersion(record, await this.#store.readAliases(record.model, op));
   }
 
-  /** {@inheritDoc ModelRegistry.listArtifacts} */
   async listArtifacts(ref: VersionRefInput, options?: CallOptions): Promise<ArtifactFile[]> {
     const record = await this.#readRef(ref, "listArtifacts", options);
     return record.files.map(toArtifactFile);
   }
 
-  /** {@inheritDoc ModelRegistry.openArtifact} */
   async openArtifact(ref: VersionRefInput, path: string, options?: CallOptions): Promise<ArtifactDownload> {
     const op = "openArtifact";
     const target = parseRef(ref, op);
@@ -369,7 +349,6 @@ export class LocalRegistry implements ModelRegistry {
     return { path, size: file.size, stream: await openBlob(this.#store.paths, file, op) };
   }
 
-  /** {@inheritDoc ModelRegistry.downloadArtifacts} */
   async downloadArtifacts(ref: VersionRefInput, directory: string, options: DownloadOptions = {}): Promise<DownloadResult> {
     const op = "downloadArtifacts";
     const target = parseRef(ref, op);
@@ -395,7 +374,6 @@ export class LocalRegistry implements ModelRegistry {
     return result;
   }
 
-  /** {@inheritDoc ModelRegistry.listAuditEvents} */
   listAuditEvents(query: AuditQuery & { pageSize?: number } = {}): PageIterable<RegistryEvent> {
     const op = "listAuditEvents";
     if (query.model !== undefined) assertModelName(query.model, op);
@@ -419,7 +397,6 @@ export class LocalRegistry implements ModelRegistry {
     );
   }
 
-  /** {@inheritDoc ModelRegistry.recordEvent} */
   async recordEvent(input: RegistryEventInput, options?: CallOptions): Promise<RegistryEvent> {
     const op = "recordEvent";
     if (typeof input !== "object" || input === null || !EVENT_TYPES.has(input.type)) throw invalidInput(op, "type", `unknown event type ${preview(input?.type)}`, PROVIDER);

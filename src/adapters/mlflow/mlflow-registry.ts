@@ -18,6 +18,7 @@ import {
   type ListModelsOptions,
   type ListVersionsOptions,
   type ModelRegistry,
+  type SetAliasResult,
   type TransitionStageOptions,
 } from "../../core/model-registry.js";
 import type { CallOptions, TransferOptions } from "../../core/options.js";
@@ -57,13 +58,9 @@ const CAPABILITIES: RegistryCapabilities = Object.freeze({
 
 /** The MLflow registry. Create it with {@link createMlflowRegistry}. */
 export class MlflowRegistry implements ModelRegistry {
-  /** {@inheritDoc ModelRegistry.specificationVersion} */
   readonly specificationVersion = SPECIFICATION_VERSION;
-  /** {@inheritDoc ModelRegistry.provider} */
   readonly provider = PROVIDER;
-  /** {@inheritDoc ModelRegistry.capabilities} */
   readonly capabilities: RegistryCapabilities = CAPABILITIES;
-  /** {@inheritDoc ModelRegistry.events} */
   readonly events: RegistryEventSource;
   readonly #transport: MlflowTransport;
   readonly #bus: RegistryEventBus;
@@ -82,7 +79,6 @@ export class MlflowRegistry implements ModelRegistry {
     return this.#transport.baseUrl;
   }
 
-  /** {@inheritDoc ModelRegistry.createModel} */
   async createModel(input: CreateModelInput, options?: CallOptions): Promise<RegisteredModel> {
     const op = "createModel";
     if (typeof input !== "object" || input === null) throw invalidInput(op, "input", "createModel takes { name, description?, tags? }", PROVIDER);
@@ -100,14 +96,12 @@ export class MlflowRegistry implements ModelRegistry {
     return toRegisteredModel(res.registered_model);
   }
 
-  /** {@inheritDoc ModelRegistry.getModel} */
   async getModel(name: string, options?: CallOptions): Promise<RegisteredModel> {
     assertModelName(name, "getModel", "name");
     const res = await this.#transport.call({ operation: "getModel", method: "GET", path: "registered-models/get", query: { name }, schema: registeredModelResponse, options });
     return toRegisteredModel(res.registered_model);
   }
 
-  /** {@inheritDoc ModelRegistry.listModels} */
   listModels(options: ListModelsOptions = {}): PageIterable<RegisteredModel> {
     const op = "listModels";
     const pageSize = assertPageSize(options.pageSize, CAPABILITIES.maxPageSize, op) ?? 100;
@@ -136,7 +130,6 @@ export class MlflowRegistry implements ModelRegistry {
     );
   }
 
-  /** {@inheritDoc ModelRegistry.updateModel} */
   async updateModel(name: string, patch: UpdateModelInput, options?: CallOptions): Promise<RegisteredModel> {
     const op = "updateModel";
     assertModelName(name, op, "name");
@@ -164,14 +157,12 @@ export class MlflowRegistry implements ModelRegistry {
     return toRegisteredModel(res.registered_model);
   }
 
-  /** {@inheritDoc ModelRegistry.deleteModel} */
   async deleteModel(name: string, options?: CallOptions): Promise<void> {
     assertModelName(name, "deleteModel", "name");
     await this.#transport.call({ operation: "deleteModel", method: "DELETE", path: "registered-models/delete", body: { name }, options });
     await this.#emit([{ type: "model.deleted", model: name }], options);
   }
 
-  /** {@inheritDoc ModelRegistry.createVersion} */
   async createVersion(model: string, input: CreateVersionInput, options?: TransferOptions): Promise<ModelVersion> {
     const { version, meta } = await createMlflowVersion({ transport: this.#transport, experimentName: this.#settings.experimentName ?? "modelreg", actor: this.#actor(options) }, model, input, options);
     const events: RegistryEventInput[] = [{ type: "version.created", model, version: version.version, to: version.version }];
@@ -183,14 +174,12 @@ export class MlflowRegistry implements ModelRegistry {
     return this.getVersion({ model, version: version.version }, options);
   }
 
-  /** {@inheritDoc ModelRegistry.getVersion} */
   async getVersion(ref: VersionRefInput, options?: CallOptions): Promise<ModelVersion> {
     const target = parseRef(ref, "getVersion");
     const version = await this.#getRecord(target, "getVersion", options);
     return toModelVersion(version, await this.#runData(version, options), version.aliases ?? []);
   }
 
-  /** {@inheritDoc ModelRegistry.listVersions} */
   listVersions(model: string, options: ListVersionsOptions = {}): PageIterable<ModelVersion> {
     const op = "listVersions";
     assertModelName(model, op);
@@ -221,7 +210,6 @@ export class MlflowRegistry implements ModelRegistry {
     );
   }
 
-  /** {@inheritDoc ModelRegistry.updateVersion} */
   async updateVersion(ref: VersionRefInput, patch: UpdateVersionInput, options?: CallOptions): Promise<ModelVersion> {
     const op = "updateVersion";
     const target = parseRef(ref, op);
@@ -244,7 +232,6 @@ export class MlflowRegistry implements ModelRegistry {
     return this.getVersion(key.name + "/" + key.version, options);
   }
 
-  /** {@inheritDoc ModelRegistry.deleteVersion} */
   async deleteVersion(ref: VersionRefInput, options?: CallOptions): Promise<void> {
     const op = "deleteVersion";
     const record = await this.#getRecord(parseRef(ref, op), op, options);
@@ -252,8 +239,7 @@ export class MlflowRegistry implements ModelRegistry {
     await this.#emit([{ type: "version.deleted", model: record.name, version: record.version }], options);
   }
 
-  /** {@inheritDoc ModelRegistry.setAlias} */
-  async setAlias(model: string, alias: string, version: string, options?: CallOptions): Promise<{ previous?: string }> {
+  async setAlias(model: string, alias: string, version: string, options?: CallOptions): Promise<SetAliasResult> {
     const result = await this.#setAliasQuiet(model, alias, version, options);
     if (result.previous !== version) {
       await this.#emit([{ type: "alias.set", model, alias, version, ...(result.previous !== undefined && { from: result.previous }), to: version }], options);
@@ -261,7 +247,6 @@ export class MlflowRegistry implements ModelRegistry {
     return result;
   }
 
-  /** {@inheritDoc ModelRegistry.deleteAlias} */
   async deleteAlias(model: string, alias: string, options?: CallOptions): Promise<void> {
     const op = "deleteAlias";
     assertModelName(model, op);
@@ -272,14 +257,12 @@ export class MlflowRegistry implements ModelRegistry {
     await this.#emit([{ type: "alias.deleted", model, alias, version: previous, from: previous }], options);
   }
 
-  /** {@inheritDoc ModelRegistry.resolveAlias} */
   async resolveAlias(model: string, alias: string, options?: CallOptions): Promise<string> {
     assertModelName(model, "resolveAlias");
     if (alias !== "latest") assertAlias(alias, "resolveAlias");
     return (await this.#getRecord({ model, alias }, "resolveAlias", options)).version;
   }
 
-  /** {@inheritDoc ModelRegistry.listAliases} */
   async listAliases(model: string, options?: CallOptions): Promise<AliasEntry[]> {
     const { aliases } = await this.getModel(model, options);
     return Object.entries(aliases)
@@ -287,7 +270,6 @@ export class MlflowRegistry implements ModelRegistry {
       .sort((a, b) => (a.alias < b.alias ? -1 : 1));
   }
 
-  /** {@inheritDoc ModelRegistry.transitionStage} */
   async transitionStage(ref: VersionRefInput, stage: Stage, options: TransitionStageOptions = {}): Promise<ModelVersion> {
     const op = "transitionStage";
     const target = parseRef(ref, op);
@@ -317,7 +299,6 @@ export class MlflowRegistry implements ModelRegistry {
     return toModelVersion(res.model_version, await this.#runData(res.model_version, options), res.model_version.aliases ?? []);
   }
 
-  /** {@inheritDoc ModelRegistry.listArtifacts} */
   async listArtifacts(ref: VersionRefInput, options?: CallOptions): Promise<ArtifactFile[]> {
     const op = "listArtifacts";
     const record = await this.#getRecord(parseRef(ref, op), op, options);
@@ -325,7 +306,6 @@ export class MlflowRegistry implements ModelRegistry {
     return filesFromTags(tagRecord(record.tags)) ?? listFiles(this.#transport, await this.#root(record, op, options), { ...options, operation: op });
   }
 
-  /** {@inheritDoc ModelRegistry.openArtifact} */
   async openArtifact(ref: VersionRefInput, path: string, options?: CallOptions): Promise<ArtifactDownload> {
     const op = "openArtifact";
     const target = parseRef(ref, op);
@@ -337,7 +317,6 @@ export class MlflowRegistry implements ModelRegistry {
     return { path, stream, ...(size !== undefined && { size }) };
   }
 
-  /** {@inheritDoc ModelRegistry.downloadArtifacts} */
   async downloadArtifacts(ref: VersionRefInput, directory: string, options: DownloadOptions = {}): Promise<DownloadResult> {
     const op = "downloadArtifacts";
     const target = parseRef(ref, op);
@@ -381,7 +360,7 @@ export class MlflowRegistry implements ModelRegistry {
     });
   }
 
-  /** {@inheritDoc ModelRegistry.recordEvent} MLflow keeps no audit trail, so the event only reaches subscribers. */
+  /** Tells subscribers about a governance event. MLflow keeps no audit trail, so it is not stored. */
   async recordEvent(input: RegistryEventInput, options?: CallOptions): Promise<RegistryEvent> {
     if (typeof input !== "object" || input === null || typeof input.type !== "string") throw invalidInput("recordEvent", "type", "an event needs a type", PROVIDER);
     assertModelName(input.model, "recordEvent");
@@ -406,7 +385,7 @@ export class MlflowRegistry implements ModelRegistry {
     }
   }
 
-  async #setAliasQuiet(model: string, alias: string, version: string, options: CallOptions | undefined): Promise<{ previous?: string }> {
+  async #setAliasQuiet(model: string, alias: string, version: string, options: CallOptions | undefined): Promise<SetAliasResult> {
     const op = "setAlias";
     assertModelName(model, op);
     assertAlias(alias, op);
