@@ -13,8 +13,10 @@ import { pipeline } from "node:stream/promises";
 import type { ByteStream, TransferProgress } from "../core/artifact-source.js";
 import { AbortedError, ConflictError, IntegrityError, ModelRegistryError } from "../core/errors.js";
 import type { ArtifactFile } from "../core/types.js";
+import { mapLimit } from "../core/concurrency.js";
 import { iterateBytes } from "./byte-streams.js";
 import { StreamingDigest } from "./hashing.js";
+import { transferProgress } from "./progress.js";
 import { safeJoin } from "./safe-path.js";
 
 /** What {@link downloadToDirectory} needs. */
@@ -68,32 +70,18 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
-  const totalBytes = options.files.every((f) => f.size !== undefined) ? options.files.reduce((n, f) => n + (f.size ?? 0), 0) : undefined;
-  let transferred = 0;
-  const written: ArtifactFile[] = new Array(targets.length);
+  const progress = transferProgress(options.files, options.onProgress);
   try {
-    let next = 0;
-    const worker = async () => {
-      while (next < targets.length) {
-        const index = next++;
-        const item = targets[index];
-        if (!item) return;
-        const staged = join(staging, String(index));
-        written[index] = await fetchOne(item.file, staged, (bytes, fileBytes) => {
-          transferred += bytes;
-          options.onProgress?.({ path: item.file.path, fileBytes, fileSize: item.file.size, transferredBytes: transferred, totalBytes });
-        });
-      }
-    };
-    const fetchOne = async (file: ArtifactFile, staged: string, progress: (bytes: number, fileBytes: number) => void) => {
+    const fetchOne = async (file: ArtifactFile, staged: string) => {
       const digest = new StreamingDigest();
+      const tick = progress(file);
       const source = iterateBytes(await options.open(file, controller.signal));
       const signal = controller.signal;
       async function* counted() {
         for await (const chunk of source) {
           if (signal.aborted) throw signal.reason;
           digest.update(chunk);
-          progress(chunk.byteLength, digest.size);
+          tick(digest.size);
           yield chunk;
         }
       }
@@ -102,24 +90,22 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
       verify(file, result, provider, operation);
       return { path: file.path, size: result.size, sha256: result.sha256, md5: result.md5 };
     };
-    const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, targets.length)) }, async () => {
+    const written = await mapLimit(targets, options.concurrency ?? 4, async (item, index) => {
       try {
-        await worker();
+        return await fetchOne(item.file, join(staging, String(index)));
       } catch (error) {
+        // Stop the other files in flight: the download has failed as a whole.
         controller.abort(error);
         throw error;
       }
     });
-    const settled = await Promise.allSettled(workers);
-    const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-    if (failure) throw failure.reason;
     throwIfAborted(options.signal, provider, operation);
     if (!options.overwrite) await refuseExisting(targets.map((t) => t.target), provider, operation);
     for (const [index, { target }] of targets.entries()) {
       await mkdir(dirname(target), { recursive: true });
       await rename(join(staging, String(index)), target);
     }
-    return { directory, files: written, totalBytes: transferred };
+    return { directory, files: written, totalBytes: written.reduce((n, f) => n + (f.size ?? 0), 0) };
   } catch (error) {
     if (options.signal?.aborted) throw new AbortedError("download aborted by the caller's signal", { provider, operation, cause: options.signal.reason });
     if (ModelRegistryError.isInstance(error)) throw error;

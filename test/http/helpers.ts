@@ -25,15 +25,7 @@ export function recordingSleep(): ((ms: number, signal?: AbortSignal) => Promise
   return Object.assign(sleep, { delays });
 }
 
-/** Catches what a promise rejects with; fails the test if it resolves. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the promise to reject, but it resolved");
-}
+export { rejectionOf } from "../support/rejection.js";
 
 /** A stream of `count` chunks of `size` bytes each, filled with `fill`. */
 export function chunkedStream(count: number, size: number, fill = 7): ReadableStream<Uint8Array> {

@@ -22,12 +22,4 @@ export async function freshRegistry(settings: LocalRegistrySettings = {}) {
   return { root, registry: createLocalRegistry({ root, actor: "tester", ...settings }) };
 }
 
-/** The rejection of a promise, failing the test when it resolves. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the promise to reject, but it resolved");
-}
+export { rejectionOf } from "../support/rejection.js";

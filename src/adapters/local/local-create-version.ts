@@ -7,6 +7,8 @@
 
 import { resolveArtifactSource } from "../../artifacts/resolve-source.js";
 import { computeContentDigest } from "../../artifacts/hashing.js";
+import { transferProgress } from "../../artifacts/progress.js";
+import { mapLimit } from "../../core/concurrency.js";
 import { NotFoundError } from "../../core/errors.js";
 import type { RegistryEventInput } from "../../core/events.js";
 import type { TransferOptions } from "../../core/options.js";
@@ -38,27 +40,12 @@ export async function createLocalVersion(
     if (existing) return existing;
   }
 
-  const totalBytes = files.every((f) => f.size !== undefined) ? files.reduce((n, f) => n + (f.size ?? 0), 0) : undefined;
-  let transferred = 0;
-  const stored: FileRecord[] = new Array(files.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const index = next++;
-      const file = files[index];
-      if (!file) return;
-      const digests = await putBlob(store.paths, file, {
-        signal: options?.signal,
-        operation: OPERATION,
-        onBytes: (bytes, fileBytes) => {
-          transferred += bytes;
-          options?.onProgress?.({ path: file.path, fileBytes, fileSize: file.size, transferredBytes: transferred, totalBytes });
-        },
-      });
-      stored[index] = { path: file.path, ...digests };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options?.concurrency ?? 4, files.length)) }, worker));
+  const progress = transferProgress(files, options?.onProgress);
+  const stored: FileRecord[] = await mapLimit(files, options?.concurrency ?? 4, async (file) => {
+    const tick = progress(file);
+    const digests = await putBlob(store.paths, file, { signal: options?.signal, operation: OPERATION, onBytes: (_, fileBytes) => tick(fileBytes) });
+    return { path: file.path, ...digests };
+  });
   throwIfAborted(options?.signal, OPERATION);
 
   const { record, events } = await store.locked(model, OPERATION, options, async () => {

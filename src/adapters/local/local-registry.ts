@@ -6,6 +6,7 @@
  */
 
 import { downloadToDirectory } from "../../artifacts/download.js";
+import { selectFiles } from "../../artifacts/select.js";
 import type { RegistryCapabilities } from "../../core/capabilities.js";
 import { ConflictError, NotFoundError, invalidInput } from "../../core/errors.js";
 import type { RegistryEvent, RegistryEventInput, RegistryEventSource, RegistryEventType } from "../../core/events.js";
@@ -353,13 +354,8 @@ export class LocalRegistry implements ModelRegistry {
     const op = "downloadArtifacts";
     const target = parseRef(ref, op);
     if (typeof directory !== "string" || directory === "") throw invalidInput(op, "directory", "directory must be a path", PROVIDER);
-    const wanted = options.paths?.map((p, i) => assertArtifactPath(p, op, `paths[${i}]`));
     const record = await this.#readRef(target, op, options);
-    const files = wanted === undefined ? record.files : wanted.map((path) => {
-      const file = record.files.find((f) => f.path === path);
-      if (!file) throw new NotFoundError(`${record.model}/${record.version} has no file ${preview(path)}`, { provider: PROVIDER, operation: op });
-      return file;
-    });
+    const files = selectFiles(record.files, options.paths, `${record.model}/${record.version}`, { provider: PROVIDER, operation: op });
     const result = await downloadToDirectory({
       directory,
       files: files.map(toArtifactFile),

@@ -7,7 +7,7 @@
 
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
-import { userInfo } from "node:os";
+import { resolveActor } from "../../runtime/actor.js";
 import { resolve } from "node:path";
 import { AbortedError, NotFoundError } from "../../core/errors.js";
 import { RegistryEventBus, stampEvent, type RegistryEvent, type RegistryEventInput } from "../../core/events.js";
@@ -50,13 +50,7 @@ export class LocalStore {
 
   /** Who acts: the call's `actor`, the registry's, or the OS user. */
   actor(options: CallOptions | undefined): string {
-    if (options?.actor) return options.actor;
-    if (this.#settings.actor) return this.#settings.actor;
-    try {
-      return userInfo().username || "unknown";
-    } catch {
-      return "unknown";
-    }
+    return resolveActor(options?.actor, this.#settings.actor);
   }
 
   /** Runs `work` holding the model's lock. */

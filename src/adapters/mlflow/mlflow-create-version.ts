@@ -10,6 +10,8 @@
  */
 
 import { computeContentDigest } from "../../artifacts/hashing.js";
+import { transferProgress } from "../../artifacts/progress.js";
+import { mapLimit } from "../../core/concurrency.js";
 import { resolveArtifactSource } from "../../artifacts/resolve-source.js";
 import { ConflictError, ModelRegistryError, NotFoundError, ServerError } from "../../core/errors.js";
 import type { TransferOptions } from "../../core/options.js";
@@ -183,32 +185,12 @@ export async function logParamsAndMetrics(
 }
 
 async function uploadAll(transport: MlflowTransport, root: string, files: Awaited<ReturnType<typeof resolveArtifactSource>>, options: TransferOptions) {
-  const totalBytes = files.every((f) => f.size !== undefined) ? files.reduce((n, f) => n + (f.size ?? 0), 0) : undefined;
-  let transferred = 0;
-  const stored: Array<{ path: string; size: number; sha256: string; md5: string }> = new Array(files.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const index = next++;
-      const file = files[index];
-      if (!file) return;
-      let sent = 0;
-      const digests = await uploadFile(transport, root, file, {
-        ...options,
-        operation: OP,
-        onBytes: (bytes, fileBytes) => {
-          sent = fileBytes;
-          transferred += bytes;
-          options.onProgress?.({ path: file.path, fileBytes, fileSize: file.size, transferredBytes: transferred, totalBytes });
-        },
-      });
-      // A retried upload re-sent bytes already counted; keep the running total honest.
-      transferred += digests.size - sent;
-      stored[index] = { path: file.path, ...digests };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, files.length)) }, worker));
-  return stored;
+  const progress = transferProgress(files, options.onProgress);
+  return mapLimit(files, options.concurrency ?? 4, async (file) => {
+    const tick = progress(file);
+    const digests = await uploadFile(transport, root, file, { ...options, operation: OP, onBytes: (_, fileBytes) => tick(fileBytes) });
+    return { path: file.path, ...digests };
+  });
 }
 
 /** The version carrying `token`, if one exists. */

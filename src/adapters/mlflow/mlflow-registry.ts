@@ -4,8 +4,10 @@
  * @module
  */
 
-import { userInfo } from "node:os";
 import { downloadToDirectory } from "../../artifacts/download.js";
+import { selectFiles } from "../../artifacts/select.js";
+import { mapLimit } from "../../core/concurrency.js";
+import { resolveActor } from "../../runtime/actor.js";
 import type { RegistryCapabilities } from "../../core/capabilities.js";
 import { InvalidInputError, NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
 import { RegistryEventBus, stampEvent, type RegistryEvent, type RegistryEventInput, type RegistryEventSource } from "../../core/events.js";
@@ -321,15 +323,10 @@ export class MlflowRegistry implements ModelRegistry {
     const op = "downloadArtifacts";
     const target = parseRef(ref, op);
     if (typeof directory !== "string" || directory === "") throw invalidInput(op, "directory", "directory must be a path", PROVIDER);
-    const wanted = options.paths?.map((p, i) => assertArtifactPath(p, op, `paths[${i}]`));
     const record = await this.#getRecord(target, op, options);
     const root = await this.#root(record, op, options);
     const all = await this.listArtifacts({ model: record.name, version: record.version }, options);
-    const files = wanted === undefined ? all : wanted.map((path) => {
-      const file = all.find((f) => f.path === path);
-      if (!file) throw new NotFoundError(`${record.name}/${record.version} has no file ${preview(path)}`, { provider: PROVIDER, operation: op });
-      return file;
-    });
+    const files = selectFiles(all, options.paths, `${record.name}/${record.version}`, { provider: PROVIDER, operation: op });
     return downloadToDirectory({
       directory,
       files,
@@ -376,13 +373,7 @@ export class MlflowRegistry implements ModelRegistry {
   }
 
   #actor(options: CallOptions | undefined): string {
-    if (options?.actor) return options.actor;
-    if (this.#settings.actor) return this.#settings.actor;
-    try {
-      return userInfo().username || "unknown";
-    } catch {
-      return "unknown";
-    }
+    return resolveActor(options?.actor, this.#settings.actor);
   }
 
   async #setAliasQuiet(model: string, alias: string, version: string, options: CallOptions | undefined): Promise<SetAliasResult> {
@@ -467,20 +458,6 @@ export class MlflowRegistry implements ModelRegistry {
 /** The logged model behind a version: OSS servers never return `model_id`, but the source names it. */
 function modelIdOf(version: MlflowModelVersion): string | undefined {
   return version.model_id || /^models:\/(m-[0-9a-f]+)$/.exec(version.source ?? "")?.[1];
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i] as T);
-      }
-    }),
-  );
-  return out;
 }
 
 /**
