@@ -212,7 +212,7 @@ export async function findByToken(transport: MlflowTransport, model: string, tok
  * means it is safe to send again.
  */
 async function createOnce(transport: MlflowTransport, model: string, token: string, body: unknown, options: TransferOptions): Promise<MlflowModelVersion> {
-  const attempts = (options.maxRetries ?? 2) + 1;
+  const attempts = (options.maxRetries ?? transport.maxRetries) + 1;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {

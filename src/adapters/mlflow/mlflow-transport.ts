@@ -35,6 +35,8 @@ export class MlflowTransport {
   readonly http: HttpClient;
   /** The tracking URI with any path prefix, ending in `/`. */
   readonly baseUrl: string;
+  /** Retries after the first attempt, from the settings. */
+  readonly maxRetries: number;
   #serverMajor: Promise<number> | undefined;
 
   /** @param settings - The registry settings. */
@@ -77,6 +79,7 @@ export class MlflowTransport {
       mapError: mapMlflowError,
     });
     this.baseUrl = this.http.baseUrl;
+    this.maxRetries = settings.maxRetries ?? 2;
   }
 
   /** Calls a REST endpoint: GET with a query, anything else with a JSON body (DELETE included, as MLflow wants). */
