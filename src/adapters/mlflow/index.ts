@@ -6,3 +6,4 @@
 
 export { MlflowRegistry, createMlflowRegistry } from "./mlflow-registry.js";
 export type { MlflowRegistrySettings } from "./mlflow-settings.js";
+export type { MlflowPyfuncOptions } from "./mlflow-mlmodel.js";

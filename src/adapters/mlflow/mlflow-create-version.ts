@@ -12,8 +12,8 @@
 import { computeContentDigest } from "../../artifacts/hashing.js";
 import { transferProgress } from "../../artifacts/progress.js";
 import { mapLimit } from "../../core/concurrency.js";
-import { resolveArtifactSource } from "../../artifacts/resolve-source.js";
-import { ConflictError, ModelRegistryError, NotFoundError, ServerError } from "../../core/errors.js";
+import { resolveArtifactSource, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
+import { ConflictError, ModelRegistryError, NotFoundError, ServerError, invalidInput } from "../../core/errors.js";
 import type { TransferOptions } from "../../core/options.js";
 import type { CreateVersionInput } from "../../core/types.js";
 import { assertModelName } from "../../core/validation.js";
@@ -28,6 +28,7 @@ import {
   type MlflowModelVersion,
 } from "./mlflow-api.js";
 import { proxyPath, uploadFile } from "./mlflow-artifacts.js";
+import { buildMlmodel, readPyfuncOptions, type MlflowPyfuncOptions } from "./mlflow-mlmodel.js";
 import { TAG, tagList } from "./mlflow-convert.js";
 import { PROVIDER, type MlflowTransport } from "./mlflow-transport.js";
 
@@ -50,6 +51,8 @@ export async function createMlflowVersion(
   assertModelName(model, OP);
   const meta = checkCreateVersionInput(input, OP);
   const files = await resolveArtifactSource(input.artifacts, { provider: PROVIDER, operation: OP });
+  const pyfunc = readPyfuncOptions(input.providerOptions, OP);
+  if (pyfunc) checkPyfuncFiles(pyfunc, files);
   const { transport } = ctx;
   const token = meta.idempotencyKey ?? crypto.randomUUID();
 
@@ -96,6 +99,12 @@ export async function createMlflowVersion(
     } else {
       root = `${proxyPath(run.run.info.artifact_uri ?? "", transport, OP)}/model`;
     }
+    if (pyfunc) {
+      const text = buildMlmodel({ pyfunc, signature: meta.signature, artifactUri: `mlflow-artifacts:/${root}`, runId, modelId: loggedModelId, mlflowVersion: await transport.serverVersion(options) });
+      const bytes = new TextEncoder().encode(text);
+      files.push({ path: "MLmodel", size: bytes.byteLength, open: async function* () { yield bytes; } });
+      files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    }
 
     const stored = await uploadAll(transport, root, files, options);
     const digest = computeContentDigest(stored);
@@ -128,6 +137,21 @@ export async function createMlflowVersion(
     // The version does not exist; leave no half-made run or logged model that looks usable.
     await cleanup(transport, runId, loggedModelId, options).catch(() => undefined);
     throw error;
+  }
+}
+
+/** Refuses a pyfunc request that cannot load: an MLmodel already among the files, or no loader module in `code`. */
+function checkPyfuncFiles(pyfunc: MlflowPyfuncOptions, files: ResolvedArtifact[]): void {
+  const field = "providerOptions.mlflow.pyfunc";
+  if (files.some((f) => f.path === "MLmodel")) {
+    throw invalidInput(OP, field, "the files already contain an MLmodel; pass either the file or providerOptions.mlflow.pyfunc", PROVIDER);
+  }
+  const module = `${pyfunc.code ?? "code"}/${pyfunc.loaderModule.replaceAll(".", "/")}`;
+  if (!files.some((f) => f.path === `${module}.py` || f.path === `${module}/__init__.py`)) {
+    throw invalidInput(OP, `${field}.loaderModule`, `no ${module}.py among the files: MLflow could not import ${pyfunc.loaderModule}`, PROVIDER);
+  }
+  if (pyfunc.data !== undefined && !files.some((f) => f.path === pyfunc.data || f.path.startsWith(`${pyfunc.data}/`))) {
+    throw invalidInput(OP, `${field}.data`, `no file or folder ${pyfunc.data} among the files`, PROVIDER);
   }
 }
 

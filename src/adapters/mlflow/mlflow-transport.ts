@@ -37,7 +37,7 @@ export class MlflowTransport {
   readonly baseUrl: string;
   /** Retries after the first attempt, from the settings. */
   readonly maxRetries: number;
-  #serverMajor: Promise<number> | undefined;
+  #serverVersion: Promise<string> | undefined;
 
   /** @param settings - The registry settings. */
   constructor(settings: MlflowRegistrySettings) {
@@ -100,16 +100,21 @@ export class MlflowTransport {
     return response.data;
   }
 
-  /** The server's major version, read once from `/version` (2 when the route is missing). */
-  serverMajor(options?: CallOptions): Promise<number> {
-    this.#serverMajor ??= this.http
+  /** The server's version string, read once from `/version`. */
+  serverVersion(options?: CallOptions): Promise<string> {
+    this.#serverVersion ??= this.http
       .request({ operation: "serverVersion", path: "version", responseType: "text", ...callOptions(options) })
-      .then((res) => Number.parseInt(res.data.trim(), 10) || 2)
+      .then((res) => res.data.trim())
       .catch((error: unknown) => {
-        this.#serverMajor = undefined;
+        this.#serverVersion = undefined;
         throw error;
       });
-    return this.#serverMajor;
+    return this.#serverVersion;
+  }
+
+  /** The server's major version (2 when `/version` says nothing usable). */
+  async serverMajor(options?: CallOptions): Promise<number> {
+    return Number.parseInt(await this.serverVersion(options), 10) || 2;
   }
 }
 
