@@ -84,7 +84,6 @@ export async function createMlflowVersion(
   let loggedModelId: string | undefined;
   let root: string;
   try {
-    await logParamsAndMetrics(transport, runId, meta.params, meta.metrics, undefined, options);
     if (major >= 3) {
       const logged = await transport.call({
         operation: OP,
@@ -96,7 +95,10 @@ export async function createMlflowVersion(
       });
       loggedModelId = logged.model.info.model_id;
       root = proxyPath(logged.model.info.artifact_uri ?? "", transport, OP);
+      // Metrics carry the logged model's id, so MLflow 3 shows them on the model as well as on the run.
+      await logParamsAndMetrics(transport, runId, meta.params, meta.metrics, loggedModelId, options);
     } else {
+      await logParamsAndMetrics(transport, runId, meta.params, meta.metrics, undefined, options);
       root = `${proxyPath(run.run.info.artifact_uri ?? "", transport, OP)}/model`;
     }
     if (pyfunc) {
