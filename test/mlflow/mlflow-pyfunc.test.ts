@@ -1,26 +1,11 @@
 // Models that MLflow's own Python loader can load: saved by Python and registered by modelreg, and registered by
 // modelreg from plain files with an MLmodel it writes.
-import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { createMlflowRegistry } from "../../src/adapters/mlflow/index.js";
 import { InvalidInputError } from "../../src/core/errors.js";
+import { python, tempDir, unique } from "./support/helpers.js";
 
-const run = promisify(execFile);
 const servers = inject("mlflowServers");
-const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
-
-async function python(pythonPath: string, code: string, ...args: string[]): Promise<unknown> {
-  const { stdout } = await run(pythonPath, ["-c", code, ...args], { env: { ...process.env, GIT_PYTHON_REFRESH: "quiet" }, maxBuffer: 16 * 1024 * 1024 });
-  return JSON.parse(stdout.trim().split("\n").pop() ?? "null");
-}
 
 const LOAD_AND_PREDICT = `
 import json, sys, mlflow, pandas as pd
@@ -51,9 +36,7 @@ describe.each(servers)("MLflow $version pyfunc interop", (server) => {
   const registry = createMlflowRegistry({ trackingUri: server.url, actor: "tester" });
 
   it("registers a model directory saved by mlflow.pyfunc.save_model, which then loads by alias and predicts", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "modelreg-pyfunc-"));
-    dirs.push(dir);
-    const saved = join(dir, "model");
+    const saved = `${await tempDir("modelreg-pyfunc-")}/model`;
     await python(
       server.python,
       `

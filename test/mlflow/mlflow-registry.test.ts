@@ -1,25 +1,12 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { createMlflowRegistry } from "../../src/adapters/mlflow/index.js";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../src/core/errors.js";
 import { startCuttingProxy } from "./support/cutting-proxy.js";
+import { python, tempDir, unique } from "./support/helpers.js";
 
-const run = promisify(execFile);
 const servers = inject("mlflowServers");
-const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
-
-async function python(server: { python: string }, code: string, ...args: string[]): Promise<unknown> {
-  const { stdout } = await run(server.python, ["-c", code, ...args], { env: { ...process.env, GIT_PYTHON_REFRESH: "quiet" }, maxBuffer: 16 * 1024 * 1024 });
-  return JSON.parse(stdout.trim().split("\n").pop() ?? "null");
-}
 
 describe("createMlflowRegistry settings", () => {
   it("needs a tracking URI, from settings or MLFLOW_TRACKING_URI", () => {
@@ -67,8 +54,7 @@ describe.each(servers)("MLflow $version", (server) => {
     expect(v.lineage.sourceRun).toBe(raw.run_id);
     const uri = await registry.getDownloadUri(v);
     expect(uri).toMatch(/^mlflow-artifacts:\//);
-    const out = await mkdtemp(join(tmpdir(), "modelreg-mlflow-dl-"));
-    dirs.push(out);
+    const out = await tempDir("modelreg-mlflow-dl-");
     await registry.downloadArtifacts(v, out);
     expect([...(await readFile(join(out, "data", "w.bin")))]).toEqual([1, 2, 3]);
   });
@@ -129,10 +115,9 @@ describe.each(servers)("MLflow $version", (server) => {
       metrics: { auc: 0.9 },
       aliases: ["champion"],
     });
-    const dst = await mkdtemp(join(tmpdir(), "modelreg-py-dl-"));
-    dirs.push(dst);
+    const dst = await tempDir("modelreg-py-dl-");
     const seen = (await python(
-      server,
+      server.python,
       `
 import json, os, sys, mlflow
 from mlflow import MlflowClient
@@ -157,7 +142,7 @@ print(json.dumps({"version": mv.version, "params": run.data.params, "metrics": r
   it("reads versions registered by MLflow's Python client, with their run's params and metrics and their files", async () => {
     const name = unique("from-python");
     const made = (await python(
-      server,
+      server.python,
       `
 import json, sys, mlflow
 url, name = sys.argv[1:3]

@@ -1,0 +1,30 @@
+// Small helpers the MLflow test files share.
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll } from "vitest";
+
+const run = promisify(execFile);
+
+/** A model name no other test (or earlier run against the same server) uses. */
+export const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+/** A temp directory removed after the file's tests. */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Runs Python code with the server's Python (which has MLflow) and parses the last line it prints as JSON. */
+export async function python(pythonPath: string, code: string, ...args: string[]): Promise<unknown> {
+  const { stdout } = await run(pythonPath, ["-c", code, ...args], { env: { ...process.env, GIT_PYTHON_REFRESH: "quiet" }, maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(stdout.trim().split("\n").pop() ?? "null");
+}
