@@ -1,0 +1,108 @@
+// Derives the minimal contract the test fakes check requests against, from Google's discovery documents in
+// ../shared/contracts: only the methods modelreg calls, with their parameters and the schemas their request bodies
+// reach (field types, formats, enums, required and output-only flags). No descriptions are kept.
+//
+//   node scripts/derive-contracts.mjs [contracts dir]      writes test/contracts/google-contract.json
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const source = resolve(process.argv[2] ?? join(root, "..", "shared", "contracts"));
+const out = join(root, "test", "contracts", "google-contract.json");
+
+const METHODS = {
+  "aiplatform-v1.json": [
+    "aiplatform.projects.locations.models.upload",
+    "aiplatform.projects.locations.models.get",
+    "aiplatform.projects.locations.models.list",
+    "aiplatform.projects.locations.models.listVersions",
+    "aiplatform.projects.locations.models.patch",
+    "aiplatform.projects.locations.models.delete",
+    "aiplatform.projects.locations.models.deleteVersion",
+    "aiplatform.projects.locations.models.mergeVersionAliases",
+    "aiplatform.projects.locations.models.operations.get",
+    "aiplatform.projects.locations.operations.get",
+    "aiplatform.projects.locations.endpoints.create",
+    "aiplatform.projects.locations.endpoints.get",
+    "aiplatform.projects.locations.endpoints.list",
+    "aiplatform.projects.locations.endpoints.patch",
+    "aiplatform.projects.locations.endpoints.delete",
+    "aiplatform.projects.locations.endpoints.deployModel",
+    "aiplatform.projects.locations.endpoints.undeployModel",
+    "aiplatform.projects.locations.endpoints.operations.get",
+  ],
+  "storage-v1.json": [
+    "storage.objects.insert",
+    "storage.objects.get",
+    "storage.objects.list",
+    "storage.objects.delete",
+    "storage.buckets.insert",
+  ],
+};
+
+function findMethods(resources, found = new Map()) {
+  for (const resource of Object.values(resources ?? {})) {
+    for (const method of Object.values(resource.methods ?? {})) found.set(method.id, method);
+    findMethods(resource.resources, found);
+  }
+  return found;
+}
+
+function fieldOf(prop) {
+  const field = {};
+  if (prop.$ref) field.ref = prop.$ref;
+  if (prop.type) field.type = prop.type;
+  if (prop.format) field.format = prop.format;
+  if (prop.enum) field.enum = prop.enum;
+  if (prop.items) field.items = fieldOf(prop.items);
+  if (prop.additionalProperties) field.additionalProperties = fieldOf(prop.additionalProperties);
+  // Discovery documents carry "required" and "output only" only in the prose; keep the flags, drop the prose.
+  if (/^Required\b/.test(prop.description ?? "")) field.required = true;
+  if (/^Output only\b/.test(prop.description ?? "") || prop.readOnly) field.outputOnly = true;
+  return field;
+}
+
+const contract = { methods: {}, schemas: {} };
+for (const [file, ids] of Object.entries(METHODS)) {
+  const doc = JSON.parse(readFileSync(join(source, file), "utf8"));
+  const methods = findMethods(doc.resources);
+  const pending = [];
+  for (const id of ids) {
+    const m = methods.get(id);
+    if (!m) throw new Error(`${id} is not in ${file}`);
+    contract.methods[id] = {
+      httpMethod: m.httpMethod,
+      path: m.path,
+      parameters: Object.fromEntries(
+        Object.entries(m.parameters ?? {}).map(([name, p]) => [
+          name,
+          { location: p.location, type: p.type, ...(p.format && { format: p.format }), ...(p.required && { required: true }), ...(p.repeated && { repeated: true }), ...(p.enum && { enum: p.enum }), ...(p.pattern && { pattern: p.pattern }) },
+        ]),
+      ),
+      ...(m.request && { request: m.request.$ref }),
+      ...(m.response && { response: m.response.$ref }),
+      ...(m.supportsMediaUpload && { mediaUpload: { paths: Object.fromEntries(Object.entries(m.mediaUpload.protocols).map(([k, v]) => [k, v.path])) } }),
+    };
+    if (m.request) pending.push(m.request.$ref);
+    if (m.response) pending.push(m.response.$ref);
+  }
+  // Every schema a request or response reaches, so nested unknown fields are caught too.
+  while (pending.length > 0) {
+    const name = pending.pop();
+    if (contract.schemas[name]) continue;
+    const schema = doc.schemas[name];
+    if (!schema) throw new Error(`schema ${name} missing from ${file}`);
+    const properties = {};
+    for (const [prop, def] of Object.entries(schema.properties ?? {})) {
+      properties[prop] = fieldOf(def);
+      const refs = [def.$ref, def.items?.$ref, def.additionalProperties?.$ref, def.items?.items?.$ref].filter(Boolean);
+      pending.push(...refs);
+    }
+    contract.schemas[name] = { type: schema.type ?? "object", properties, ...(schema.additionalProperties && { additionalProperties: fieldOf(schema.additionalProperties) }) };
+  }
+  contract[file.replace(".json", "")] = { rootUrl: doc.rootUrl, servicePath: doc.servicePath, revision: doc.revision, globalParameters: Object.keys(doc.parameters ?? {}) };
+}
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(contract, null, 1)}\n`);
+console.log(`wrote ${out}: ${Object.keys(contract.methods).length} methods, ${Object.keys(contract.schemas).length} schemas`);
