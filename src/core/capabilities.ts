@@ -21,6 +21,11 @@ export interface RegistryCapabilities {
   stages: StageStorage;
   /** Aliases can be set, moved and deleted. */
   aliases: boolean;
+  /**
+   * A registered model can exist without versions, so `createModel` works. Vertex has no such thing: a model is
+   * created by its first version, and `createModel` throws `UnsupportedCapabilityError`.
+   */
+  emptyModels: boolean;
   /** Registered models can be renamed. */
   renameModel: boolean;
   /** Registered models can be deleted. */

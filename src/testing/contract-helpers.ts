@@ -37,6 +37,19 @@ export function contractEnv(get: () => ModelRegistry, names: string[], options: 
   };
 }
 
+/**
+ * Makes a registered model the way the registry allows: `createModel` where models can be empty, otherwise a first
+ * version followed by `updateModel`.
+ */
+export async function makeModel(env: ContractEnv, name: string, input: { description?: string; tags?: Record<string, string> } = {}): Promise<void> {
+  if (env.registry.capabilities.emptyModels) {
+    await env.registry.createModel({ name, ...input });
+    return;
+  }
+  await env.registry.createVersion(name, { artifacts: oneFile() });
+  if (input.description !== undefined || input.tags !== undefined) await env.registry.updateModel(name, input);
+}
+
 /** Reads a stream to its end. */
 export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
