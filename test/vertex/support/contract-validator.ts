@@ -147,7 +147,8 @@ export function validateRequest(methodId: string, request: { pathParams: Record<
   if (method.request) {
     if (request.body === undefined) throw invalid("The request body is required.");
     checkObject(request.body, method.request, "");
-    checkRequired(request.body as Record<string, unknown>, method.request, "", 1);
+    // A partial update (with an updateMask) checks required fields only where the mask names them.
+    if (!("updateMask" in method.parameters)) checkRequired(request.body as Record<string, unknown>, method.request, "", 1);
   } else if (request.body !== undefined && method.httpMethod !== "GET") {
     throw invalid("This method takes no request body.");
   }

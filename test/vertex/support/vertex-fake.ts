@@ -301,7 +301,11 @@ export class VertexFake {
 
   #listVersions(project: string, id: string, query: URLSearchParams) {
     const model = this.#model(id);
-    const all = [...model.versions.values()].map((v) => this.#view(project, model, v, true));
+    const order = query.get("orderBy") ?? "";
+    if (order && !/^(create_time|update_time)( desc)?$/.test(order)) throw fail(400, "INVALID_ARGUMENT", `Unsupported order_by ${order}.`);
+    const versions = [...model.versions.values()].sort((a, b) => Number(a.versionId) - Number(b.versionId));
+    if (order.endsWith(" desc")) versions.reverse();
+    const all = versions.map((v) => this.#view(project, model, v, true));
     return HttpResponse.json(this.#page("models", all, query));
   }
 

@@ -1,0 +1,316 @@
+/**
+ * Vertex endpoints: create or reuse, deploy, undeploy, traffic split, and a canary rollout that steps traffic and
+ * rolls back when a health check fails.
+ *
+ * @module
+ */
+
+import type { Endpoint, EndpointsApi, DeployOptions, LongRunningOptions, OperationHandle, TrafficSplit, DeployedModel } from "../../core/endpoints.js";
+import { ConflictError, NotFoundError, invalidInput } from "../../core/errors.js";
+import type { RegistryEvent, RegistryEventInput } from "../../core/events.js";
+import type { CallOptions, ListOptions } from "../../core/options.js";
+import { paginate, type PageIterable } from "../../core/pagination.js";
+import type { VersionRefInput } from "../../core/refs.js";
+import type { ModelVersion } from "../../core/types.js";
+import { endpointSchema, listEndpointsResponse, operationSchema, type VertexEndpoint } from "./vertex-api.js";
+import { PROVIDER, type VertexTransport } from "./vertex-transport.js";
+
+/** What the endpoints API needs from the registry. */
+interface RegistryView {
+  getVersion(ref: VersionRefInput, options?: CallOptions): Promise<ModelVersion>;
+  modelResource(model: string): string;
+}
+
+/** What a canary health check sees. */
+export interface CanaryStep {
+  /** The percent of traffic the new version has now. */
+  percent: number;
+  /** The endpoint as it is now. */
+  endpoint: Endpoint;
+}
+
+/** Options for {@link VertexEndpoints.canaryRollout}. */
+export interface CanaryOptions extends Omit<DeployOptions, "trafficPercent" | "wait"> {
+  /** Traffic percentages to step through. Default `[5, 25, 50, 100]`. */
+  steps?: number[];
+  /** Decides between steps whether the new version is healthy. A `false` or a throw rolls back. */
+  check: (step: CanaryStep) => boolean | Promise<boolean>;
+  /** Called after each step takes effect. */
+  onStep?: (step: CanaryStep) => void;
+}
+
+/** How a canary rollout ended. */
+export interface CanaryResult {
+  /** True when the last step was reached and passed. */
+  completed: boolean;
+  /** The percentages that took effect, in order. */
+  steps: number[];
+  /** The percent at which the check failed. */
+  failedAt?: number;
+  /** Why it failed: the check's error message, or that it returned false. */
+  reason?: string;
+  /** The endpoint at the end. */
+  endpoint: Endpoint;
+}
+
+const modelIdOf = (resource: string) => /\/models\/([^/@]+)/.exec(resource)?.[1] ?? resource;
+
+/** The spec's view of a Vertex endpoint: traffic keyed by `model/version`. */
+export function toEndpoint(e: VertexEndpoint): Endpoint {
+  const deployed: DeployedModel[] = (e.deployedModels ?? []).map((d) => ({
+    id: d.id,
+    model: modelIdOf(d.model),
+    version: d.modelVersionId ?? /@(\d+)$/.exec(d.model)?.[1] ?? "1",
+    ...(d.dedicatedResources?.machineSpec?.machineType && { machineType: d.dedicatedResources.machineSpec.machineType }),
+    ...(d.dedicatedResources?.minReplicaCount !== undefined && { minReplicas: d.dedicatedResources.minReplicaCount }),
+    ...(d.dedicatedResources?.maxReplicaCount !== undefined && { maxReplicas: d.dedicatedResources.maxReplicaCount }),
+  }));
+  const split: Record<string, number> = {};
+  for (const [id, percent] of Object.entries(e.trafficSplit ?? {})) {
+    const d = deployed.find((x) => x.id === id);
+    if (d) split[`${d.model}/${d.version}`] = percent;
+  }
+  return { id: e.name.split("/").pop() ?? e.name, name: e.name, displayName: e.displayName ?? "", deployedModels: deployed, trafficSplit: split, raw: e };
+}
+
+/** Scales the others down so `percent` fits, keeping integers that sum to 100 (largest remainders get the rest). */
+export function makeRoom(split: Record<string, number>, percent: number): Record<string, number> {
+  const others = Object.entries(split).filter(([, v]) => v > 0);
+  const total = others.reduce((n, [, v]) => n + v, 0);
+  const room = 100 - percent;
+  if (total === 0 || room === 0) return Object.fromEntries(others.map(([k]) => [k, 0]));
+  const scaled = others.map(([k, v]) => ({ k, exact: (v / total) * room }));
+  const out = Object.fromEntries(scaled.map(({ k, exact }) => [k, Math.floor(exact)]));
+  let left = room - Object.values(out).reduce((n, v) => n + v, 0);
+  for (const { k } of [...scaled].sort((a, b) => (b.exact % 1) - (a.exact % 1))) {
+    if (left-- <= 0) break;
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** Deploy and traffic split on Vertex endpoints. */
+export class VertexEndpoints implements EndpointsApi {
+  readonly #history = new Map<string, Array<Record<string, number>>>();
+
+  /**
+   * @param transport - The Vertex transport.
+   * @param registry - Resolves versions.
+   * @param emit - Tells the registry's subscribers.
+   */
+  constructor(
+    private readonly transport: VertexTransport,
+    private readonly registry: RegistryView,
+    private readonly emit: (inputs: RegistryEventInput[], options: CallOptions | undefined) => Promise<RegistryEvent[]>,
+  ) {}
+
+  /** Returns the endpoint with this display name, creating it (a long-running operation) when there is none. */
+  async ensureEndpoint(displayName: string, options: LongRunningOptions = {}): Promise<Endpoint> {
+    const op = "ensureEndpoint";
+    if (typeof displayName !== "string" || displayName.trim() === "" || displayName.length > 128) throw invalidInput(op, "displayName", "an endpoint needs a display name of 1-128 characters", PROVIDER);
+    const found = await this.#findByName(displayName, op, options);
+    if (found) return toEndpoint(found);
+    const first = await this.transport.call({ operation: op, method: "POST", path: `${this.transport.parent}/endpoints`, body: { displayName }, schema: operationSchema, options });
+    const response = await this.transport.waitForOperation(first, op, options);
+    return toEndpoint(endpointSchema().parse(response));
+  }
+
+  /** Reads an endpoint by id, full name, or display name. */
+  async getEndpoint(endpoint: string, options?: CallOptions): Promise<Endpoint> {
+    return toEndpoint(await this.#get(endpoint, "getEndpoint", options));
+  }
+
+  /** Lists endpoints. */
+  listEndpoints(options: ListOptions = {}): PageIterable<Endpoint> {
+    const op = "listEndpoints";
+    return paginate<Endpoint>(
+      async (token, signal) => {
+        const res = await this.transport.call({
+          operation: op,
+          method: "GET",
+          path: `${this.transport.parent}/endpoints`,
+          query: { ...(options.pageSize && { pageSize: options.pageSize }), ...(token && { pageToken: token }) },
+          schema: listEndpointsResponse,
+          options: { ...options, ...(signal && { signal }) },
+        });
+        return { items: (res.endpoints ?? []).map(toEndpoint), ...(res.nextPageToken && { nextPageToken: res.nextPageToken }) };
+      },
+      { signal: options.signal, pageToken: options.pageToken, provider: PROVIDER, operation: op },
+    );
+  }
+
+  /** Deploys a version. `trafficPercent` (default 100) is taken from the others in proportion. */
+  deploy(ref: VersionRefInput, options: DeployOptions & { wait: false }): Promise<OperationHandle<Endpoint>>;
+  deploy(ref: VersionRefInput, options: DeployOptions): Promise<Endpoint>;
+  async deploy(ref: VersionRefInput, options: DeployOptions): Promise<Endpoint | OperationHandle<Endpoint>> {
+    const op = "deploy";
+    const percent = options.trafficPercent ?? 100;
+    if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw invalidInput(op, "trafficPercent", "trafficPercent must be a whole number from 0 to 100", PROVIDER);
+    const min = options.minReplicas ?? 1;
+    const max = options.maxReplicas ?? min;
+    if (!Number.isInteger(min) || min < 1 || !Number.isInteger(max) || max < min) throw invalidInput(op, "minReplicas", "replicas must be whole numbers with 1 <= minReplicas <= maxReplicas", PROVIDER);
+    if (typeof options.endpoint !== "string" || options.endpoint === "") throw invalidInput(op, "endpoint", "name the endpoint (id or display name)", PROVIDER);
+    const version = await this.registry.getVersion(ref, options);
+    const endpoint = /^\d+$/.test(options.endpoint) || options.endpoint.startsWith("projects/") ? await this.#get(options.endpoint, op, options) : ((await this.#findByName(options.endpoint, op, options)) ?? (await this.#create(options.endpoint, op, options)));
+    const current = endpoint.trafficSplit ?? {};
+    const split = { ...makeRoom(current, percent), "0": percent };
+    this.#remember(endpoint.name, current);
+    const first = await this.transport.call({
+      operation: op,
+      method: "POST",
+      path: `${endpoint.name}:deployModel`,
+      body: {
+        deployedModel: {
+          model: `${this.registry.modelResource(version.model)}@${version.version}`,
+          displayName: `${version.model}-v${version.version}`.slice(0, 128),
+          dedicatedResources: { machineSpec: { machineType: options.machineType ?? "n1-standard-2" }, minReplicaCount: min, maxReplicaCount: max },
+        },
+        trafficSplit: split,
+      },
+      schema: operationSchema,
+      options,
+    });
+    const finish = async (callOptions?: CallOptions) => {
+      await this.transport.waitForOperation(first, op, { ...options, ...callOptions });
+      const after = toEndpoint(await this.#get(endpoint.name, op, options));
+      await this.emit([{ type: "version.updated", model: version.model, version: version.version, details: { deployedTo: after.name, trafficPercent: percent } }], options);
+      return after;
+    };
+    if (options.wait === false) return { name: first.name, wait: finish };
+    return finish();
+  }
+
+  /** Undeploys a version; its traffic goes to the other deployed versions in proportion. */
+  async undeploy(ref: VersionRefInput, options: LongRunningOptions & { endpoint: string }): Promise<Endpoint> {
+    const op = "undeploy";
+    const version = await this.registry.getVersion(ref, options);
+    const endpoint = await this.#get(options.endpoint, op, options);
+    const target = (endpoint.deployedModels ?? []).find((d) => modelIdOf(d.model) === modelIdOf(this.registry.modelResource(version.model)) && (d.modelVersionId ?? "1") === version.version);
+    if (!target) throw new NotFoundError(`${version.model}/${version.version} is not deployed to ${endpoint.displayName ?? endpoint.name}`, { provider: PROVIDER, operation: op });
+    const current = endpoint.trafficSplit ?? {};
+    const { [target.id]: _gone, ...rest } = current;
+    const split = Object.keys(rest).length > 0 ? makeRoom(rest, 0) : {};
+    this.#remember(endpoint.name, current);
+    const first = await this.transport.call({ operation: op, method: "POST", path: `${endpoint.name}:undeployModel`, body: { deployedModelId: target.id, ...(Object.keys(split).length > 0 && { trafficSplit: split }) }, schema: operationSchema, options });
+    await this.transport.waitForOperation(first, op, options);
+    return toEndpoint(await this.#get(endpoint.name, op, options));
+  }
+
+  /**
+   * Sets the traffic split, keyed by version (`"3"`) or `"model/3"`. It must sum to 100, use whole percents, and name
+   * only deployed versions. The split it replaces is remembered for {@link VertexEndpoints.rollbackTraffic}.
+   */
+  async setTrafficSplit(endpointRef: string, split: TrafficSplit, options?: CallOptions): Promise<Endpoint> {
+    const op = "setTrafficSplit";
+    if (typeof split !== "object" || split === null) throw invalidInput(op, "split", "split maps versions to percents", PROVIDER);
+    const entries = Object.entries(split);
+    for (const [key, percent] of entries) {
+      if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw invalidInput(op, `split.${key}`, `traffic for ${key} must be a whole percent from 0 to 100`, PROVIDER);
+    }
+    const total = entries.reduce((n, [, v]) => n + v, 0);
+    if (total !== 100) throw invalidInput(op, "split", `a traffic split must sum to 100, this one sums to ${total}`, PROVIDER);
+    const endpoint = await this.#get(endpointRef, op, options);
+    const view = toEndpoint(endpoint);
+    const byId: Record<string, number> = {};
+    for (const [key, percent] of entries) {
+      const matches = view.deployedModels.filter((d) => key === d.version || key === `${d.model}/${d.version}`);
+      if (matches.length !== 1) {
+        throw new ConflictError(`${key} ${matches.length === 0 ? "is not deployed to" : "is ambiguous on"} ${view.displayName}; deployed: ${view.deployedModels.map((d) => `${d.model}/${d.version}`).join(", ") || "nothing"}`, { provider: PROVIDER, operation: op });
+      }
+      byId[(matches[0] as DeployedModel).id] = percent;
+    }
+    this.#remember(endpoint.name, endpoint.trafficSplit ?? {});
+    const updated = await this.transport.call({ operation: op, method: "PATCH", path: endpoint.name, query: { updateMask: "trafficSplit" }, body: { trafficSplit: byId }, schema: endpointSchema, idempotent: true, options });
+    return toEndpoint(updated);
+  }
+
+  /** Restores the split in place before the last change this client made to the endpoint. */
+  async rollbackTraffic(endpointRef: string, options?: CallOptions): Promise<Endpoint> {
+    const op = "rollbackTraffic";
+    const endpoint = await this.#get(endpointRef, op, options);
+    const previous = this.#history.get(endpoint.name)?.pop();
+    if (!previous) throw new NotFoundError(`no earlier traffic split of ${endpoint.displayName ?? endpoint.name} is known to this client`, { provider: PROVIDER, operation: op });
+    const live = new Set((endpoint.deployedModels ?? []).map((d) => d.id));
+    const split = Object.fromEntries(Object.entries(previous).filter(([id]) => live.has(id)));
+    const updated = await this.transport.call({ operation: op, method: "PATCH", path: endpoint.name, query: { updateMask: "trafficSplit" }, body: { trafficSplit: split }, schema: endpointSchema, idempotent: true, options });
+    return toEndpoint(updated);
+  }
+
+  /**
+   * Rolls a version out in steps: deploys it at the first step beside what is serving, then raises its share through
+   * `steps`, calling `check` after each. When a check fails (or throws), traffic goes back to the split from before
+   * the rollout and the new deployment is removed.
+   */
+  async canaryRollout(ref: VersionRefInput, options: CanaryOptions): Promise<CanaryResult> {
+    const op = "canaryRollout";
+    const steps = options.steps ?? [5, 25, 50, 100];
+    if (steps.length === 0 || steps.some((s, i) => !Number.isInteger(s) || s < 1 || s > 100 || (i > 0 && s <= (steps[i - 1] as number)))) {
+      throw invalidInput(op, "steps", "steps must be increasing whole percents from 1 to 100", PROVIDER);
+    }
+    if (typeof options.check !== "function") throw invalidInput(op, "check", "a canary needs a health check", PROVIDER);
+    const version = await this.registry.getVersion(ref, options);
+    const key = `${modelIdOf(this.registry.modelResource(version.model))}/${version.version}`;
+    const { steps: _s, check, onStep, ...deployOptions } = options;
+    let endpoint = await this.deploy(version, { ...deployOptions, trafficPercent: steps[0] as number });
+    const before = Object.fromEntries(Object.entries(endpoint.trafficSplit).filter(([k]) => k !== key));
+    const done: number[] = [];
+    for (const [i, percent] of steps.entries()) {
+      if (i > 0) {
+        const others = makeRoom(Object.fromEntries(Object.entries(endpoint.trafficSplit).filter(([k]) => k !== key)), percent);
+        endpoint = await this.setTrafficSplit(endpoint.id, { ...others, [key]: percent }, options);
+      }
+      done.push(percent);
+      onStep?.({ percent, endpoint });
+      let healthy = false;
+      let reason = "the health check returned false";
+      try {
+        healthy = await check({ percent, endpoint });
+      } catch (error) {
+        reason = `the health check threw: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      if (!healthy) {
+        const total = Object.values(before).reduce((n, v) => n + v, 0);
+        if (total > 0) endpoint = await this.setTrafficSplit(endpoint.id, makeRoom(before, 0), options);
+        endpoint = await this.undeploy(version, { ...options, endpoint: endpoint.id });
+        await this.emit([{ type: "rollback.completed", model: version.model, version: version.version, details: { endpoint: endpoint.name, failedAt: percent, reason } }], options);
+        return { completed: false, steps: done, failedAt: percent, reason, endpoint };
+      }
+    }
+    return { completed: true, steps: done, endpoint };
+  }
+
+  #remember(name: string, split: Record<string, number>): void {
+    const list = this.#history.get(name) ?? [];
+    list.push({ ...split });
+    // A short history per endpoint is enough to step back; it lives as long as this client.
+    if (list.length > 20) list.shift();
+    this.#history.set(name, list);
+  }
+
+  async #get(endpoint: string, op: string, options: CallOptions | undefined): Promise<VertexEndpoint> {
+    if (typeof endpoint !== "string" || endpoint === "") throw invalidInput(op, "endpoint", "name the endpoint (id, resource name or display name)", PROVIDER);
+    if (endpoint.startsWith("projects/") || /^\d+$/.test(endpoint)) {
+      const name = endpoint.startsWith("projects/") ? endpoint : `${this.transport.parent}/endpoints/${endpoint}`;
+      return this.transport.call({ operation: op, method: "GET", path: name, schema: endpointSchema, options });
+    }
+    const found = await this.#findByName(endpoint, op, options);
+    if (!found) throw new NotFoundError(`no endpoint named ${JSON.stringify(endpoint)}`, { provider: PROVIDER, operation: op });
+    return found;
+  }
+
+  async #findByName(displayName: string, op: string, options: CallOptions | undefined): Promise<VertexEndpoint | undefined> {
+    let token: string | undefined;
+    do {
+      const res = await this.transport.call({ operation: op, method: "GET", path: `${this.transport.parent}/endpoints`, query: { pageSize: 100, ...(token && { pageToken: token }) }, schema: listEndpointsResponse, options });
+      const found = (res.endpoints ?? []).find((e) => e.displayName === displayName);
+      if (found) return found;
+      token = res.nextPageToken || undefined;
+    } while (token);
+    return undefined;
+  }
+
+  async #create(displayName: string, op: string, options: LongRunningOptions): Promise<VertexEndpoint> {
+    const first = await this.transport.call({ operation: op, method: "POST", path: `${this.transport.parent}/endpoints`, body: { displayName }, schema: operationSchema, options });
+    return endpointSchema().parse(await this.transport.waitForOperation(first, op, options));
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Names and labels under Vertex's rules: model ids, version aliases, label keys and values.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { invalidInput } from "../../core/errors.js";
+import { assertAlias } from "../../core/validation.js";
+import { PROVIDER } from "./vertex-transport.js";
+
+/** Version aliases as Vertex accepts them (the discovery document's own regex is mangled; this is the proto's). */
+export const VERTEX_ALIAS = /^[a-z][a-z0-9-]{0,126}[a-z0-9]$/;
+
+/** Aliases this adapter manages: `default` is Vertex's own, `staging` and `production` hold the stages. */
+export const MANAGED_ALIASES = new Set(["default", "staging", "production"]);
+
+/**
+ * The Vertex model id for a model name: the name itself when Vertex allows it (`[a-z_][a-z0-9_-]{0,62}`), otherwise
+ * a lower-cased, cleaned form with a short hash of the real name, so two names never share an id.
+ */
+export function modelIdFor(name: string): string {
+  if (/^[a-z_][a-z0-9_-]{0,62}$/.test(name)) return name;
+  const clean = name.toLowerCase().replace(/[^a-z0-9_-]/g, "-").replace(/^[^a-z_]/, "m");
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 8);
+  return `${clean.slice(0, 54)}-${hash}`;
+}
+
+/** Throws `InvalidInputError` unless Vertex accepts `alias` and this adapter does not manage it. */
+export function assertVertexAlias(alias: string, operation: string): void {
+  assertAlias(alias, operation);
+  if (!VERTEX_ALIAS.test(alias)) {
+    throw invalidInput(operation, "alias", `Vertex aliases are 2-128 lowercase letters, digits or "-", starting with a letter: ${JSON.stringify(alias)}`, PROVIDER);
+  }
+  if (MANAGED_ALIASES.has(alias)) throw invalidInput(operation, "alias", `the alias ${alias} is managed (default by Vertex, staging and production by transitionStage)`, PROVIDER);
+}
+
+const LABEL_KEY = /^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u;
+const LABEL_VALUE = /^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u;
+
+/** True when a key/value pair is a valid Google label. */
+export function fitsLabel(key: string, value: string): boolean {
+  return LABEL_KEY.test(key) && LABEL_VALUE.test(value) && !key.startsWith("aiplatform.googleapis.com/");
+}
+
+/** Labels this adapter sets on versions. */
+export const LABEL = { stage: "modelreg-stage", token: "modelreg-token", managed: "modelreg" } as const;

@@ -1,0 +1,46 @@
+/**
+ * Settings for the Vertex AI registry.
+ *
+ * @module
+ */
+
+import type { RegistryEvent } from "../../core/events.js";
+import type { Logger } from "../../core/options.js";
+
+/** Settings for {@link createVertexRegistry}. */
+export interface VertexRegistrySettings {
+  /** The Google Cloud project id (or number). */
+  project: string;
+  /** The region, e.g. `us-central1`. Model Registry resources are regional. */
+  location: string;
+  /** Where artifacts go: `gs://bucket/prefix`. Versions land in `gs://bucket/prefix/<model>/<n>/`. */
+  artifactRoot: string;
+  /** A fixed access token. Use `getAccessToken` for one that refreshes. */
+  accessToken?: string;
+  /** Returns a current access token; called for every request, so it can refresh. */
+  getAccessToken?: () => string | Promise<string>;
+  /** A project to bill quota to (`x-goog-user-project`). */
+  quotaProject?: string;
+  /** The Vertex API host. Default `https://{location}-aiplatform.googleapis.com/`. */
+  apiEndpoint?: string;
+  /** The Cloud Storage host. Default `https://storage.googleapis.com/`, or `STORAGE_EMULATOR_HOST`. */
+  storageEndpoint?: string;
+  /** The serving container new versions are uploaded with. Default: Vertex's prebuilt scikit-learn CPU image. */
+  containerImageUri?: string;
+  /** The fetch to use. */
+  fetch?: typeof globalThis.fetch;
+  /** Gets one debug line per request; secrets are redacted first. */
+  logger?: Logger;
+  /** Retries for retryable failures. Default 2. */
+  maxRetries?: number;
+  /** Per-attempt timeout in milliseconds. Default 60 000. */
+  timeoutMs?: number;
+  /** First wait between polls of a long-running operation. Default 1 000 ms (it grows to 30 s). */
+  pollIntervalMs?: number;
+  /** Longest wait for a long-running operation unless a call says otherwise. Default 60 minutes. */
+  operationDeadlineMs?: number;
+  /** Who acts, for events. Default: the OS user. */
+  actor?: string;
+  /** Where failures of event listeners go. */
+  onEventError?: (error: unknown, event: RegistryEvent) => void;
+}

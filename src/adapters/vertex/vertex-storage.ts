@@ -1,0 +1,162 @@
+/**
+ * Cloud Storage as the Vertex adapter uses it: stream a file up (a resumable session and one streamed PUT, so any
+ * size goes up without being held in memory), stream one down, list a prefix, delete. md5 and crc32c come back from
+ * GCS base64-encoded and are checked against what was sent.
+ *
+ * @module
+ */
+
+import { toWebStream } from "../../artifacts/byte-streams.js";
+import { StreamingDigest } from "../../artifacts/hashing.js";
+import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
+import { IntegrityError, ServerError } from "../../core/errors.js";
+import type { CallOptions } from "../../core/options.js";
+import { createHttpClient } from "../../http/http-client.js";
+import type { HttpClient } from "../../http/http-types.js";
+import * as z from "zod";
+import { lazySchema } from "../../http/schema.js";
+import { mapGoogleError } from "./vertex-error.js";
+import { callOptions, PROVIDER } from "./vertex-transport.js";
+
+const objectSchema = lazySchema(() => z.object({ name: z.string(), size: z.union([z.string(), z.number()]).optional(), md5Hash: z.string().optional(), crc32c: z.string().optional(), generation: z.string().optional() }));
+const listSchema = lazySchema(() => z.object({ items: z.array(objectSchema()).optional(), nextPageToken: z.string().optional() }));
+
+/** One stored object. */
+export interface StoredObject {
+  /** The object name. */
+  name: string;
+  /** Its size. */
+  size: number;
+  /** MD5, base64. */
+  md5?: string;
+}
+
+/** A `gs://bucket/prefix` split in two. */
+export function parseGsUri(uri: string): { bucket: string; prefix: string } {
+  const m = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(uri);
+  if (!m) throw new Error(`not a gs:// URI: ${uri}`);
+  return { bucket: m[1] as string, prefix: (m[2] ?? "").replace(/\/+$/, "") };
+}
+
+const enc = (name: string) => encodeURIComponent(name).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** The adapter's Cloud Storage access. */
+export class VertexStorage {
+  readonly #http: HttpClient;
+
+  /** @param options - Host, auth headers and client settings. */
+  constructor(options: { endpoint: string; headers: () => Promise<Record<string, string>>; fetch?: typeof globalThis.fetch; maxRetries?: number; timeoutMs?: number }) {
+    this.#http = createHttpClient({
+      provider: PROVIDER,
+      baseUrl: options.endpoint,
+      headers: options.headers,
+      ...(options.fetch && { fetch: options.fetch }),
+      ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
+      timeoutMs: options.timeoutMs ?? 120_000,
+      mapError: mapGoogleError,
+    });
+  }
+
+  /**
+   * Uploads a file: opens a resumable session, then streams the bytes in one PUT. The session URI is itself the
+   * credential, so the PUT carries no Authorization header. Returns the digests computed on the way, after checking
+   * GCS's md5 against them.
+   */
+  async upload(
+    bucket: string,
+    name: string,
+    file: ResolvedArtifact,
+    options: CallOptions & { operation: string; contentType?: string; onBytes?: (fileBytes: number) => void },
+  ): Promise<{ size: number; sha256: string; md5: string }> {
+    const start = await this.#http.request({
+      operation: options.operation,
+      method: "POST",
+      path: `upload/storage/v1/b/${enc(bucket)}/o`,
+      query: { uploadType: "resumable", name },
+      json: { name, contentType: options.contentType ?? "application/octet-stream" },
+      // Starting a session changes nothing until bytes arrive, so a lost response may be retried.
+      idempotent: true,
+      responseType: "none",
+      ...callOptions(options),
+    });
+    const session = start.headers.get("location");
+    if (!session) throw new ServerError("Cloud Storage opened an upload session without a Location header", { provider: PROVIDER, operation: options.operation });
+    let digest = new StreamingDigest();
+    const res = await this.#http.request({
+      operation: options.operation,
+      method: "PUT",
+      url: session,
+      body: () => {
+        digest = new StreamingDigest();
+        const current = digest;
+        async function* hashed() {
+          for await (const chunk of file.open()) {
+            current.update(chunk);
+            options.onBytes?.(current.size);
+            yield chunk;
+          }
+        }
+        return toWebStream(hashed());
+      },
+      ...(file.size !== undefined && { bodySize: file.size }),
+      headers: { "content-type": options.contentType ?? "application/octet-stream" },
+      // A whole-file PUT to the same session replaces what an interrupted one sent.
+      idempotent: true,
+      schema: objectSchema,
+      ...callOptions({ ...options, headers: undefined } as CallOptions),
+    });
+    const sent = digest.digest();
+    if (res.data.md5Hash !== undefined && res.data.md5Hash !== sent.md5) {
+      await this.delete(bucket, name, { operation: options.operation }).catch(() => undefined);
+      throw new IntegrityError(`Cloud Storage stored ${name} with md5 ${res.data.md5Hash}, but ${sent.md5} was sent`, { provider: PROVIDER, operation: options.operation });
+    }
+    return sent;
+  }
+
+  /** Uploads a small JSON document (metadata) in one request. */
+  async putJson(bucket: string, name: string, value: unknown, options: CallOptions & { operation: string }): Promise<void> {
+    const bytes = new TextEncoder().encode(JSON.stringify(value, null, 2));
+    await this.upload(bucket, name, { path: name, size: bytes.byteLength, open: async function* () { yield bytes; } }, { ...options, contentType: "application/json" });
+  }
+
+  /** Reads a small JSON document, or `undefined` when it does not exist. */
+  async getJson(bucket: string, name: string, options: CallOptions & { operation: string }): Promise<unknown> {
+    try {
+      const res = await this.#http.request({ operation: options.operation, path: `storage/v1/b/${enc(bucket)}/o/${enc(name)}`, query: { alt: "media" }, responseType: "text", ...callOptions(options) });
+      return JSON.parse(res.data) as unknown;
+    } catch (error) {
+      if ((error as { kind?: string }).kind === "NotFoundError") return undefined;
+      throw error;
+    }
+  }
+
+  /** Opens an object as a stream. */
+  async open(bucket: string, name: string, options: CallOptions & { operation: string }): Promise<{ stream: ReadableStream<Uint8Array>; size: number | undefined }> {
+    const res = await this.#http.request({ operation: options.operation, path: `storage/v1/b/${enc(bucket)}/o/${enc(name)}`, query: { alt: "media" }, responseType: "stream", ...callOptions(options) });
+    const length = res.headers.get("content-length");
+    return { stream: res.data, size: length === null ? undefined : Number(length) };
+  }
+
+  /** Lists every object under a prefix. */
+  async list(bucket: string, prefix: string, options: CallOptions & { operation: string }): Promise<StoredObject[]> {
+    const out: StoredObject[] = [];
+    let token: string | undefined;
+    do {
+      const res = await this.#http.request({
+        operation: options.operation,
+        path: `storage/v1/b/${enc(bucket)}/o`,
+        query: { prefix, ...(token && { pageToken: token }) },
+        schema: listSchema,
+        ...callOptions(options),
+      });
+      for (const item of res.data.items ?? []) out.push({ name: item.name, size: Number(item.size ?? 0), ...(item.md5Hash && { md5: item.md5Hash }) });
+      token = res.data.nextPageToken || undefined;
+    } while (token);
+    return out;
+  }
+
+  /** Deletes an object. */
+  async delete(bucket: string, name: string, options: CallOptions & { operation: string }): Promise<void> {
+    await this.#http.request({ operation: options.operation, method: "DELETE", path: `storage/v1/b/${enc(bucket)}/o/${enc(name)}`, responseType: "none", ...callOptions(options) });
+  }
+}

@@ -1,0 +1,5 @@
+import { runRegistryContract } from "../../src/testing/index.js";
+import { useVertexFakes } from "./support/setup.js";
+
+const fakes = useVertexFakes();
+runRegistryContract("vertex (fake)", () => fakes.registry(), { timeoutMs: 20_000 });
