@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { ConflictError, InvalidInputError } from "../../src/core/errors.js";
+import { makeRoom } from "../../src/adapters/vertex/index.js";
+import { useVertexFakes } from "./support/setup.js";
+
+const fakes = useVertexFakes();
+const files = (content: string) => ({ entries: [{ path: "model.pkl", content }] });
+
+async function twoVersions(model: string) {
+  const registry = fakes.registry();
+  await registry.createVersion(model, { artifacts: files("1") });
+  await registry.createVersion(model, { artifacts: files("2") });
+  return registry;
+}
+
+describe("makeRoom", () => {
+  it("scales the others down in proportion, in whole percents summing to the room left", () => {
+    expect(makeRoom({ a: 100 }, 10)).toEqual({ a: 90 });
+    expect(makeRoom({ a: 50, b: 50 }, 25)).toEqual({ a: 38, b: 37 });
+    expect(Object.values(makeRoom({ a: 33, b: 33, c: 34 }, 5)).reduce((n, v) => n + v, 0)).toBe(95);
+  });
+});
+
+describe("Vertex endpoints", () => {
+  it("creates an endpoint once and reuses it by display name", async () => {
+    const registry = fakes.registry();
+    const a = await registry.endpoints.ensureEndpoint("fraud-serving");
+    const b = await registry.endpoints.ensureEndpoint("fraud-serving");
+    expect(b.id).toBe(a.id);
+    expect(fakes.vertex.endpoints.size).toBe(1);
+  });
+
+  it("deploys beside the champion at 10%, moves traffic, and validates the split", async () => {
+    const registry = await twoVersions("ep-fraud");
+    const first = await registry.endpoints.deploy("ep-fraud/1", { endpoint: "ep-serving", machineType: "n1-standard-4", minReplicas: 1, maxReplicas: 3 });
+    expect(first.trafficSplit).toEqual({ "ep-fraud/1": 100 });
+    expect(first.deployedModels[0]).toMatchObject({ model: "ep-fraud", version: "1", machineType: "n1-standard-4", minReplicas: 1, maxReplicas: 3 });
+    const both = await registry.endpoints.deploy("ep-fraud/2", { endpoint: first.id, trafficPercent: 10 });
+    expect(both.trafficSplit).toEqual({ "ep-fraud/1": 90, "ep-fraud/2": 10 });
+    const moved = await registry.endpoints.setTrafficSplit(first.id, { "1": 50, "ep-fraud/2": 50 });
+    expect(moved.trafficSplit).toEqual({ "ep-fraud/1": 50, "ep-fraud/2": 50 });
+    await expect(registry.endpoints.setTrafficSplit(first.id, { "1": 60, "2": 50 })).rejects.toThrow(InvalidInputError);
+    await expect(registry.endpoints.setTrafficSplit(first.id, { "1": 90, "7": 10 })).rejects.toThrow(ConflictError);
+    const back = await registry.endpoints.rollbackTraffic(first.id);
+    expect(back.trafficSplit).toEqual({ "ep-fraud/1": 90, "ep-fraud/2": 10 });
+    const after = await registry.endpoints.undeploy("ep-fraud/2", { endpoint: first.id });
+    expect(after.trafficSplit).toEqual({ "ep-fraud/1": 100 });
+    expect(after.deployedModels.map((d) => d.version)).toEqual(["1"]);
+  });
+
+  it("returns a handle with wait: false", async () => {
+    const registry = await twoVersions("ep-handle");
+    const handle = await registry.endpoints.deploy("ep-handle/1", { endpoint: "ep-handle-serving", wait: false });
+    expect(handle.name).toMatch(/\/endpoints\/\d+\/operations\/\d+$/);
+    const endpoint = await handle.wait();
+    expect(endpoint.trafficSplit).toEqual({ "ep-handle/1": 100 });
+  });
+
+  it("steps a canary through its percentages while the health check passes", async () => {
+    const registry = await twoVersions("canary-ok");
+    await registry.endpoints.deploy("canary-ok/1", { endpoint: "canary-ok-serving" });
+    const seen: number[] = [];
+    const result = await registry.endpoints.canaryRollout("canary-ok/2", {
+      endpoint: "canary-ok-serving",
+      steps: [10, 50, 100],
+      check: ({ percent, endpoint }) => {
+        seen.push(endpoint.trafficSplit["canary-ok/2"] ?? -1);
+        return percent <= 100;
+      },
+    });
+    expect(result).toMatchObject({ completed: true, steps: [10, 50, 100] });
+    expect(seen).toEqual([10, 50, 100]);
+    expect(result.endpoint.trafficSplit).toEqual({ "canary-ok/1": 0, "canary-ok/2": 100 });
+  });
+
+  it("rolls a canary back to the previous split and removes it when a check fails", async () => {
+    const registry = await twoVersions("canary-bad");
+    const champion = await registry.endpoints.deploy("canary-bad/1", { endpoint: "canary-bad-serving" });
+    const result = await registry.endpoints.canaryRollout("canary-bad/2", {
+      endpoint: champion.id,
+      steps: [5, 25, 50, 100],
+      check: ({ percent }) => {
+        if (percent >= 25) throw new Error("error rate 7% over 1%");
+        return true;
+      },
+    });
+    expect(result).toMatchObject({ completed: false, steps: [5, 25], failedAt: 25 });
+    expect(result.reason).toMatch(/error rate/);
+    expect(result.endpoint.trafficSplit).toEqual({ "canary-bad/1": 100 });
+    expect(result.endpoint.deployedModels.map((d) => d.version)).toEqual(["1"]);
+  });
+
+  it("refuses bad deploy input before any request", async () => {
+    const registry = fakes.registry();
+    const before = fakes.vertex.requests.length;
+    await expect(registry.endpoints.deploy("x/1", { endpoint: "e", trafficPercent: 101 })).rejects.toThrow(InvalidInputError);
+    await expect(registry.endpoints.deploy("x/1", { endpoint: "e", minReplicas: 3, maxReplicas: 1 })).rejects.toThrow(InvalidInputError);
+    await expect(registry.endpoints.canaryRollout("x/1", { endpoint: "e", steps: [50, 10], check: () => true })).rejects.toThrow(InvalidInputError);
+    expect(fakes.vertex.requests.length).toBe(before);
+  });
+});

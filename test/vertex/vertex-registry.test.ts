@@ -1,0 +1,150 @@
+import { http, HttpResponse } from "msw";
+import { describe, expect, it } from "vitest";
+import { AuthenticationError, ConflictError, InvalidInputError, TimeoutError, AbortedError } from "../../src/core/errors.js";
+import { validateRequest, ContractViolation } from "./support/contract-validator.js";
+import { BUCKET, useVertexFakes } from "./support/setup.js";
+import { HOST, LOCATION, PROJECT, PROJECT_NUMBER } from "./support/vertex-fake.js";
+
+const fakes = useVertexFakes();
+const files = (content = "weights") => ({ entries: [{ path: "model.pkl", content }, { path: "sub/config.json", content: "{}" }] });
+
+describe("the fake Vertex service", () => {
+  it("rejects a malformed request the way Google does: unknown field, wrong type, missing required field", async () => {
+    const bad = [
+      { model: { displayName: "m", containerSpec: { imageUri: "x" }, colour: "red" } },
+      { model: { displayName: "m", containerSpec: { imageUri: "x" }, labels: { a: 1 } } },
+      { model: { containerSpec: { imageUri: "x" } } },
+    ];
+    const answers = [];
+    for (const body of bad) {
+      const res = await fetch(`${HOST}/v1/projects/${PROJECT}/locations/${LOCATION}/models:upload`, { method: "POST", headers: { authorization: "Bearer t", "content-type": "application/json" }, body: JSON.stringify(body) });
+      answers.push({ status: res.status, body: (await res.json()) as { error: { status: string; message: string } } });
+    }
+    expect(answers.map((a) => [a.status, a.body.error.status])).toEqual([
+      [400, "INVALID_ARGUMENT"],
+      [400, "INVALID_ARGUMENT"],
+      [400, "INVALID_ARGUMENT"],
+    ]);
+    expect(answers[0]?.body.error.message).toMatch(/Unknown name "colour" at 'model'/);
+    expect(answers[1]?.body.error.message).toMatch(/model\.labels\[a\]/);
+    expect(answers[2]?.body.error.message).toMatch(/model\.displayName is required/);
+    expect(() => validateRequest("aiplatform.projects.locations.models.list", { pathParams: { parent: `projects/${PROJECT}/locations/${LOCATION}` }, query: new URLSearchParams("pageSize=ten"), body: undefined })).toThrow(ContractViolation);
+    expect(fakes.vertex.violations.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("createVertexRegistry", () => {
+  it("refuses bad settings before any request", () => {
+    expect(() => fakes.registry({ location: "global" })).toThrow(InvalidInputError);
+    expect(() => fakes.registry({ artifactRoot: "s3://x" })).toThrow(InvalidInputError);
+    expect(() => fakes.registry({ project: "Bad Project" })).toThrow(InvalidInputError);
+  });
+
+  it("asks getAccessToken for every request and sends the quota project", async () => {
+    const seen: Array<[string | null, string | null]> = [];
+    fakes.server.events.on("request:start", ({ request }) => {
+      if (request.url.startsWith(HOST)) seen.push([request.headers.get("authorization"), request.headers.get("x-goog-user-project")]);
+    });
+    let n = 0;
+    const registry = fakes.registry({ accessToken: undefined, getAccessToken: () => `token-${++n}`, quotaProject: "billing-project" });
+    await registry.createVersion("auth-check", { artifacts: files() });
+    fakes.server.events.removeAllListeners();
+    expect(new Set(seen.map(([a]) => a)).size).toBeGreaterThan(1);
+    expect(seen.every(([a, q]) => /^Bearer token-\d+$/.test(a ?? "") && q === "billing-project")).toBe(true);
+  });
+
+  it("explains what to do when no credentials are available", async () => {
+    const registry = fakes.registry({ accessToken: undefined });
+    await expect(registry.getModel("x")).rejects.toThrow(AuthenticationError);
+    await expect(registry.getModel("x")).rejects.toThrow(/google-auth-library/);
+  });
+});
+
+describe("Vertex versions", () => {
+  it("uploads to gs://bucket/prefix/<model>/<n>/, names come back with the project number, metadata is kept beside", async () => {
+    const registry = fakes.registry();
+    const v1 = await registry.createVersion("fraud", { artifacts: files("one"), metrics: { auc: 0.9 }, tags: { team: "risk", "Not A Label": "x" }, lineage: { codeCommit: "abc" } });
+    const v2 = await registry.createVersion("fraud", { artifacts: files("two"), description: "retrained" });
+    expect([v1.version, v2.version]).toEqual(["1", "2"]);
+    expect(v1.artifacts.uri).toBe(`gs://${BUCKET}/models/fraud/1/`);
+    expect(v2.artifacts.uri).toBe(`gs://${BUCKET}/models/fraud/2/`);
+    expect((v1.raw as { name: string }).name).toBe(`projects/${PROJECT_NUMBER}/locations/${LOCATION}/models/fraud`);
+    expect([...fakes.gcs.objects.keys()].filter((k) => k.includes("/fraud/1/"))).toEqual([`${BUCKET}/models/fraud/1/model.pkl`, `${BUCKET}/models/fraud/1/sub/config.json`]);
+    // A tag that is not a valid label still round-trips, through the metadata file.
+    expect((await registry.getVersion("fraud/1")).tags).toEqual({ team: "risk", "Not A Label": "x" });
+    const labels = (v1.raw as { labels: Record<string, string> }).labels;
+    expect(labels.team).toBe("risk");
+    expect(Object.keys(labels)).not.toContain("Not A Label");
+    expect((await registry.getVersion("fraud/2")).description).toBe("retrained");
+  });
+
+  it("gives the first version the default alias, as Vertex does, and keeps it out of the user's aliases", async () => {
+    const registry = fakes.registry();
+    const v = await registry.createVersion("defaults", { artifacts: files(), aliases: ["champion"] });
+    expect((v.raw as { versionAliases: string[] }).versionAliases.sort()).toEqual(["champion", "default"]);
+    expect(v.aliases).toEqual(["champion"]);
+    expect(await registry.resolveAlias("defaults", "default")).toBe("1");
+    await expect(registry.setAlias("defaults", "default", "1")).rejects.toThrow(InvalidInputError);
+    await expect(registry.setAlias("defaults", "Champion", "1")).rejects.toThrow(InvalidInputError);
+  });
+
+  it("maps stages onto managed aliases so models/<id>@production serves the production version", async () => {
+    const registry = fakes.registry();
+    await registry.createVersion("staged", { artifacts: files("1") });
+    await registry.createVersion("staged", { artifacts: files("2") });
+    await registry.transitionStage("staged/1", "production");
+    await registry.transitionStage("staged/2", "production", { archiveExisting: true });
+    const res = await fetch(`${HOST}/v1/projects/${PROJECT}/locations/${LOCATION}/models/staged@production`, { headers: { authorization: "Bearer t" } });
+    expect(((await res.json()) as { versionId: string }).versionId).toBe("2");
+    expect((await registry.getVersion("staged/1")).stage).toBe("archived");
+    await registry.transitionStage("staged/2", "archived");
+    const gone = await fetch(`${HOST}/v1/projects/${PROJECT}/locations/${LOCATION}/models/staged@production`, { headers: { authorization: "Bearer t" } });
+    expect(gone.status).toBe(404);
+  });
+
+  it("refuses to delete the default version, as Vertex does", async () => {
+    const registry = fakes.registry();
+    await registry.createVersion("keep-default", { artifacts: files("1") });
+    await registry.createVersion("keep-default", { artifacts: files("2") });
+    await expect(registry.deleteVersion("keep-default/1")).rejects.toThrow(ConflictError);
+  });
+
+  it("polls long-running operations with backoff, and stops at the deadline or the signal", async () => {
+    fakes.vertex.operationPolls = 3;
+    try {
+      const v = await fakes.registry().createVersion("slow", { artifacts: files() });
+      expect(v.version).toBe("1");
+      const polls = fakes.vertex.requests.filter((r) => r.startsWith("GET") && r.includes("/models/slow/operations/"));
+      expect(polls.length).toBe(4);
+      fakes.vertex.operationPolls = 1000;
+      await expect(fakes.registry({ operationDeadlineMs: 50 }).createVersion("slower", { artifacts: files() })).rejects.toThrow(TimeoutError);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error("stop")), 30);
+      await expect(fakes.registry().createVersion("slowest", { artifacts: files() }, { signal: controller.signal })).rejects.toThrow(AbortedError);
+    } finally {
+      fakes.vertex.operationPolls = 1;
+    }
+  });
+
+  it("does not create a second version when the upload's response is lost; it finds the first by its token label", async () => {
+    const registry = fakes.registry();
+    await registry.createVersion("lossy", { artifacts: files("1") });
+    let cut = true;
+    fakes.server.use(
+      http.post(`${HOST}/v1/projects/${PROJECT}/locations/${LOCATION}/models:upload`, async ({ request }) => {
+        if (!cut) return undefined as never;
+        cut = false;
+        // Let the fake process the upload and finish its operation, as Vertex would on its own, then lose the answer.
+        const op = (await (await fetch(request.clone())).json()) as { name: string };
+        for (let i = 0; i < 5; i++) {
+          const state = (await (await fetch(`${HOST}/v1/${op.name}`, { headers: { authorization: "Bearer t" } })).json()) as { done?: boolean };
+          if (state.done) break;
+        }
+        return HttpResponse.json({ error: { code: 503, status: "UNAVAILABLE", message: "backend unavailable" } }, { status: 503 });
+      }),
+    );
+    const v = await registry.createVersion("lossy", { artifacts: files("2") });
+    expect(v.version).toBe("2");
+    expect((await registry.listVersions("lossy").toArray()).map((x) => x.version)).toEqual(["2", "1"]);
+  });
+});
