@@ -8,6 +8,7 @@ export const entries = {
   index: "src/index.ts",
   local: "src/adapters/local/index.ts",
   mlflow: "src/adapters/mlflow/index.ts",
+  vertex: "src/adapters/vertex/index.ts",
   testing: "src/testing/index.ts",
 };
 
@@ -25,7 +26,7 @@ const shared: Options = {
   // Without splitting every entry gets its own copy of the error classes, and instanceof across subpaths is false.
   splitting: true,
   treeshake: true,
-  external: ["vitest"],
+  external: ["vitest", "google-auth-library"],
 };
 
 export default defineConfig([

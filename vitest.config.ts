@@ -1,6 +1,17 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
 export default defineConfig({
+  // Examples import the package by name, as users do; in tests that name means the source (tsconfig paths do the same).
+  resolve: {
+    alias: [
+      { find: /^modelreg$/, replacement: src("index.ts") },
+      { find: /^modelreg\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^modelreg\/(local|mlflow|vertex)$/, replacement: src("adapters/$1/index.ts") },
+    ],
+  },
   test: {
     testTimeout: 30_000,
     hookTimeout: 180_000,

@@ -11,6 +11,7 @@ const SUBPATHS: Record<string, string[]> = {
   modelreg: ["parseRef", "ModelRegistryError", "NotFoundError", "checkSignature", "paginate", "promote", "createWebhookNotifier"],
   "modelreg/local": ["createLocalRegistry"],
   "modelreg/mlflow": ["createMlflowRegistry"],
+  "modelreg/vertex": ["createVertexRegistry", "makeRoom"],
   "modelreg/testing": ["runRegistryContract"],
 };
 

@@ -94,9 +94,12 @@ export class VertexEndpoints implements EndpointsApi {
   readonly #history = new Map<string, Array<Record<string, number>>>();
 
   /**
+   * Made by the Vertex registry; reach it as `registry.endpoints`.
+   *
    * @param transport - The Vertex transport.
    * @param registry - Resolves versions.
    * @param emit - Tells the registry's subscribers.
+   * @internal
    */
   constructor(
     private readonly transport: VertexTransport,
@@ -153,7 +156,9 @@ export class VertexEndpoints implements EndpointsApi {
     const version = await this.registry.getVersion(ref, options);
     const endpoint = /^\d+$/.test(options.endpoint) || options.endpoint.startsWith("projects/") ? await this.#get(options.endpoint, op, options) : ((await this.#findByName(options.endpoint, op, options)) ?? (await this.#create(options.endpoint, op, options)));
     const current = endpoint.trafficSplit ?? {};
-    const split = { ...makeRoom(current, percent), "0": percent };
+    // With nothing else serving, the new deployment takes all traffic: a split must always sum to 100.
+    const serving = Object.values(current).reduce((n, v) => n + v, 0) > 0;
+    const split = serving ? { ...makeRoom(current, percent), "0": percent } : { "0": 100 };
     this.#remember(endpoint.name, current);
     const first = await this.transport.call({
       operation: op,
@@ -253,8 +258,10 @@ export class VertexEndpoints implements EndpointsApi {
     const { steps: _s, check, onStep, ...deployOptions } = options;
     let endpoint = await this.deploy(version, { ...deployOptions, trafficPercent: steps[0] as number });
     const before = Object.fromEntries(Object.entries(endpoint.trafficSplit).filter(([k]) => k !== key));
+    // Nothing else was serving: the version took all traffic at once, so there is one step to check.
+    const plan = Object.values(before).some((v) => v > 0) ? steps : [100];
     const done: number[] = [];
-    for (const [i, percent] of steps.entries()) {
+    for (const [i, percent] of plan.entries()) {
       if (i > 0) {
         const others = makeRoom(Object.fromEntries(Object.entries(endpoint.trafficSplit).filter(([k]) => k !== key)), percent);
         endpoint = await this.setTrafficSplit(endpoint.id, { ...others, [key]: percent }, options);
