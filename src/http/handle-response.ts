@@ -111,7 +111,7 @@ function tooLarge(options: ModelRegistryErrorOptions, detail: string): ResponseV
 export async function handleResponse(context: ResponseContext): Promise<HandledResponse> {
   const { response, request, config, redact, deadline } = context;
   const options = baseOptions(context);
-  if (!response.ok) return failure(context, options);
+  if (!response.ok && !request.acceptStatus?.includes(response.status)) return failure(context, options);
   const responseType = request.responseType ?? "json";
   const totalBytes = contentLength(response.headers);
   const report = (progress: HttpProgress) => request.onDownloadProgress?.(progress);

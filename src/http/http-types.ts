@@ -153,6 +153,11 @@ export interface HttpRequestBase extends CallOptions {
    * `false` for POST and PATCH. See `createHttpClient` for how a non-idempotent request is retried.
    */
   idempotent?: boolean;
+  /**
+   * Non-2xx statuses to return as responses rather than errors. Cloud Storage answers a resumable upload chunk with
+   * `308 Resume Incomplete` and no `Location`, which is progress, not a failure.
+   */
+  acceptStatus?: readonly number[];
   /** Called as the request body is sent. */
   onUploadProgress?: (progress: HttpProgress) => void;
   /** Called as the response body is received. */

@@ -202,3 +202,14 @@ describe("status mapping", () => {
     expect(calls).toBe(1);
   });
 });
+
+describe("acceptStatus", () => {
+  it("hands back a listed non-2xx status as a response, and still fails on others", async () => {
+    server.use(http.put(`${BASE}session`, () => new HttpResponse(null, { status: 308, headers: { range: "bytes=0-262143" } })));
+    const res = await client().request({ operation: "chunk", method: "PUT", path: "session", body: () => new Uint8Array(10), responseType: "none", acceptStatus: [308] });
+    expect(res.status).toBe(308);
+    expect(res.headers.get("range")).toBe("bytes=0-262143");
+    const error = await rejectionOf(client().request({ operation: "chunk", method: "PUT", path: "session", body: () => new Uint8Array(10), responseType: "none" }));
+    expect(ModelRegistryError.isInstance(error)).toBe(true);
+  });
+});

@@ -91,7 +91,14 @@ export class VertexRegistry implements ModelRegistry {
       headers: this.#transport.authHeaders,
       ...(settings.fetch && { fetch: settings.fetch }),
       ...(settings.maxRetries !== undefined && { maxRetries: settings.maxRetries }),
+      tuning: {
+        ...(settings.multipartMaxBytes !== undefined && { multipartMaxBytes: settings.multipartMaxBytes }),
+        ...(settings.uploadChunkBytes !== undefined && { chunkBytes: settings.uploadChunkBytes }),
+      },
     });
+    if (settings.uploadChunkBytes !== undefined && (settings.uploadChunkBytes <= 0 || settings.uploadChunkBytes % (256 * 1024) !== 0)) {
+      throw invalidInput("createVertexRegistry", "uploadChunkBytes", "uploadChunkBytes must be a positive multiple of 256 KiB", PROVIDER);
+    }
     this.#meta = new MetadataStore(storage, root.bucket, root.prefix);
     this.#bus = new RegistryEventBus(settings.onEventError);
     this.events = this.#bus;

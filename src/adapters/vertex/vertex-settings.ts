@@ -27,6 +27,10 @@ export interface VertexRegistrySettings {
   storageEndpoint?: string;
   /** The serving container new versions are uploaded with. Default: Vertex's prebuilt scikit-learn CPU image. */
   containerImageUri?: string;
+  /** Files up to this size are uploaded in one multipart request. Default 8 MiB. */
+  multipartMaxBytes?: number;
+  /** Chunk size of resumable uploads, a multiple of 256 KiB. Default 8 MiB. */
+  uploadChunkBytes?: number;
   /** The fetch to use. */
   fetch?: typeof globalThis.fetch;
   /** Gets one debug line per request; secrets are redacted first. */

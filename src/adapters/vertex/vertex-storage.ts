@@ -1,15 +1,11 @@
 /**
- * Cloud Storage as the Vertex adapter uses it: stream a file up (a resumable session and one streamed PUT, so any
- * size goes up without being held in memory), stream one down, list a prefix, delete. md5 and crc32c come back from
- * GCS base64-encoded and are checked against what was sent.
+ * Cloud Storage as the Vertex adapter uses it: upload (see vertex-upload.ts), stream down, list a prefix, delete.
  *
  * @module
  */
 
-import { toWebStream } from "../../artifacts/byte-streams.js";
-import { StreamingDigest } from "../../artifacts/hashing.js";
 import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
-import { IntegrityError, ServerError } from "../../core/errors.js";
+import { NotFoundError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import { createHttpClient } from "../../http/http-client.js";
 import type { HttpClient } from "../../http/http-types.js";
@@ -17,6 +13,7 @@ import * as z from "zod";
 import { lazySchema } from "../../http/schema.js";
 import { mapGoogleError } from "./vertex-error.js";
 import { callOptions, PROVIDER } from "./vertex-transport.js";
+import { uploadObject, type UploadedObject, type UploadTuning } from "./vertex-upload.js";
 
 const objectSchema = lazySchema(() => z.object({ name: z.string(), size: z.union([z.string(), z.number()]).optional(), md5Hash: z.string().optional(), crc32c: z.string().optional(), generation: z.string().optional() }));
 const listSchema = lazySchema(() => z.object({ items: z.array(objectSchema()).optional(), nextPageToken: z.string().optional() }));
@@ -43,9 +40,11 @@ const enc = (name: string) => encodeURIComponent(name).replace(/[!'()*]/g, (c) =
 /** The adapter's Cloud Storage access. */
 export class VertexStorage {
   readonly #http: HttpClient;
+  readonly #tuning: UploadTuning;
 
-  /** @param options - Host, auth headers and client settings. */
-  constructor(options: { endpoint: string; headers: () => Promise<Record<string, string>>; fetch?: typeof globalThis.fetch; maxRetries?: number; timeoutMs?: number }) {
+  /** @param options - Host, auth headers, client settings and upload tuning. */
+  constructor(options: { endpoint: string; headers: () => Promise<Record<string, string>>; fetch?: typeof globalThis.fetch; maxRetries?: number; timeoutMs?: number; tuning?: Partial<UploadTuning> }) {
+    this.#tuning = { multipartMaxBytes: 8 * 1024 * 1024, chunkBytes: 8 * 1024 * 1024, ...options.tuning };
     this.#http = createHttpClient({
       provider: PROVIDER,
       baseUrl: options.endpoint,
@@ -58,59 +57,16 @@ export class VertexStorage {
   }
 
   /**
-   * Uploads a file: opens a resumable session, then streams the bytes in one PUT. The session URI is itself the
-   * credential, so the PUT carries no Authorization header. Returns the digests computed on the way, after checking
-   * GCS's md5 against them.
+   * Uploads a file: one multipart request for small files (GCS checks the md5 and crc32c sent with it), a resumable
+   * session in chunks for large ones, resumed from what GCS reports after a dropped connection.
    */
   async upload(
     bucket: string,
     name: string,
     file: ResolvedArtifact,
     options: CallOptions & { operation: string; contentType?: string; onBytes?: (fileBytes: number) => void },
-  ): Promise<{ size: number; sha256: string; md5: string }> {
-    const start = await this.#http.request({
-      operation: options.operation,
-      method: "POST",
-      path: `upload/storage/v1/b/${enc(bucket)}/o`,
-      query: { uploadType: "resumable", name },
-      json: { name, contentType: options.contentType ?? "application/octet-stream" },
-      // Starting a session changes nothing until bytes arrive, so a lost response may be retried.
-      idempotent: true,
-      responseType: "none",
-      ...callOptions(options),
-    });
-    const session = start.headers.get("location");
-    if (!session) throw new ServerError("Cloud Storage opened an upload session without a Location header", { provider: PROVIDER, operation: options.operation });
-    let digest = new StreamingDigest();
-    const res = await this.#http.request({
-      operation: options.operation,
-      method: "PUT",
-      url: session,
-      body: () => {
-        digest = new StreamingDigest();
-        const current = digest;
-        async function* hashed() {
-          for await (const chunk of file.open()) {
-            current.update(chunk);
-            options.onBytes?.(current.size);
-            yield chunk;
-          }
-        }
-        return toWebStream(hashed());
-      },
-      ...(file.size !== undefined && { bodySize: file.size }),
-      headers: { "content-type": options.contentType ?? "application/octet-stream" },
-      // A whole-file PUT to the same session replaces what an interrupted one sent.
-      idempotent: true,
-      schema: objectSchema,
-      ...callOptions({ ...options, headers: undefined } as CallOptions),
-    });
-    const sent = digest.digest();
-    if (res.data.md5Hash !== undefined && res.data.md5Hash !== sent.md5) {
-      await this.delete(bucket, name, { operation: options.operation }).catch(() => undefined);
-      throw new IntegrityError(`Cloud Storage stored ${name} with md5 ${res.data.md5Hash}, but ${sent.md5} was sent`, { provider: PROVIDER, operation: options.operation });
-    }
-    return sent;
+  ): Promise<UploadedObject> {
+    return uploadObject(this.#http, { bucket, name, contentType: options.contentType ?? "application/octet-stream" }, file, this.#tuning, options);
   }
 
   /** Uploads a small JSON document (metadata) in one request. */
@@ -125,7 +81,7 @@ export class VertexStorage {
       const res = await this.#http.request({ operation: options.operation, path: `storage/v1/b/${enc(bucket)}/o/${enc(name)}`, query: { alt: "media" }, responseType: "text", ...callOptions(options) });
       return JSON.parse(res.data) as unknown;
     } catch (error) {
-      if ((error as { kind?: string }).kind === "NotFoundError") return undefined;
+      if (NotFoundError.isInstance(error)) return undefined;
       throw error;
     }
   }

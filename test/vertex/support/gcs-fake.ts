@@ -2,7 +2,14 @@
 // download, list and delete. Requests are checked against the storage contract derived from the discovery document.
 import { createHash } from "node:crypto";
 import { http, HttpResponse, type HttpHandler } from "msw";
+import { Crc32c } from "../../../src/adapters/vertex/vertex-crc32c.js";
 import { ContractViolation, validateRequest } from "./contract-validator.js";
+
+function crc32cOf(bytes: Uint8Array): string {
+  const c = new Crc32c();
+  c.update(bytes);
+  return c.base64();
+}
 
 export const GCS = "https://storage.googleapis.com";
 
@@ -14,7 +21,21 @@ interface StoredObject {
 
 export class GcsFake {
   readonly objects = new Map<string, StoredObject>();
-  readonly #sessions = new Map<string, { bucket: string; name: string; contentType: string }>();
+  readonly #sessions = new Map<string, { bucket: string; name: string; contentType: string; chunks: Uint8Array[]; size: number; done?: Record<string, unknown> }>();
+  readonly #faults: { dropNext: boolean; persistAtMost?: number } = { dropNext: false };
+  /** Stored md5/crc32c to lie about, to show the client checks them. */
+  corruptNextHash = false;
+
+  /** Loses the connection after the next chunk is persisted. */
+  dropNextChunkResponse(): void {
+    this.#faults.dropNext = true;
+  }
+
+  /** Persists at most `bytes` of each chunk but the last (undefined: all). */
+  persistAtMost(bytes: number | undefined): void {
+    if (bytes === undefined) delete this.#faults.persistAtMost;
+    else this.#faults.persistAtMost = bytes;
+  }
   readonly requests: string[] = [];
   #generation = 1;
 
@@ -31,9 +52,33 @@ export class GcsFake {
       name,
       size: String(o.bytes.byteLength),
       md5Hash: createHash("md5").update(o.bytes).digest("base64"),
+      crc32c: crc32cOf(o.bytes),
       generation: o.generation,
       contentType: o.contentType,
     };
+  }
+
+  #store(bucket: string, name: string, bytes: Uint8Array, contentType: string, meta: Record<string, unknown>) {
+    const md5 = createHash("md5").update(bytes).digest("base64");
+    if (meta.md5Hash !== undefined && meta.md5Hash !== md5) return this.#fail(400, "Provided MD5 hash does not match the calculated MD5 hash of the data.");
+    if (meta.crc32c !== undefined && meta.crc32c !== crc32cOf(bytes)) return this.#fail(400, "Provided CRC32C does not match the calculated CRC32C of the data.");
+    const stored = { bytes, contentType, generation: String(this.#generation++) };
+    this.objects.set(this.key(bucket, name), stored);
+    return HttpResponse.json(this.#view(bucket, name, stored));
+  }
+
+  #finish(session: { bucket: string; name: string; contentType: string; chunks: Uint8Array[]; size: number; done?: Record<string, unknown> }) {
+    const bytes = new Uint8Array(Buffer.concat(session.chunks));
+    const stored = { bytes, contentType: session.contentType, generation: String(this.#generation++) };
+    this.objects.set(this.key(session.bucket, session.name), stored);
+    const view: Record<string, unknown> = this.#view(session.bucket, session.name, stored);
+    if (this.corruptNextHash) {
+      this.corruptNextHash = false;
+      view.md5Hash = "AAAAAAAAAAAAAAAAAAAAAA==";
+    }
+    // A finished session answers every later request (a status query after a lost response) with the object.
+    session.done = view;
+    return HttpResponse.json(view, { status: 200 });
   }
 
   #fail(code: number, message: string) {
@@ -54,33 +99,81 @@ export class GcsFake {
       http.post(`${GCS}/upload/storage/v1/b/:bucket/o`, ({ request, params }) =>
         guard(async () => {
           const url = new URL(request.url);
+          const bucket = String(params.bucket);
           this.requests.push(`POST ${url.pathname}${url.search}`);
           if (!authed(request)) return this.#fail(401, "Anonymous caller does not have storage.objects.create access.");
+          if (!this.buckets.includes(bucket)) return this.#fail(404, "The specified bucket does not exist.");
+          const type = url.searchParams.get("uploadType");
+          if (type === "multipart") {
+            const boundary = /boundary=([^;]+)/.exec(request.headers.get("content-type") ?? "")?.[1];
+            if (!boundary) return this.#fail(400, "multipart/related with a boundary is required");
+            const raw = Buffer.from(await request.arrayBuffer());
+            const marker = Buffer.from(`--${boundary}`);
+            const parts: Buffer[] = [];
+            for (let at = raw.indexOf(marker); at >= 0; ) {
+              const next = raw.indexOf(marker, at + marker.length);
+              if (next < 0) break;
+              parts.push(raw.subarray(at + marker.length + 2, next - 2));
+              at = next;
+            }
+            const split = (part: Buffer) => part.subarray(part.indexOf("\r\n\r\n") + 4);
+            if (parts.length !== 2) return this.#fail(400, `expected 2 parts, got ${parts.length}`);
+            const meta = JSON.parse(split(parts[0] as Buffer).toString("utf8")) as Record<string, unknown>;
+            validateRequest("storage.objects.insert", { pathParams: { bucket }, query: url.searchParams, body: meta });
+            const bytes = new Uint8Array(split(parts[1] as Buffer));
+            return this.#store(bucket, String(meta.name), bytes, String(meta.contentType ?? "application/octet-stream"), meta);
+          }
           const body = JSON.parse((await request.text()) || "{}") as Record<string, unknown>;
-          validateRequest("storage.objects.insert", { pathParams: { bucket: String(params.bucket) }, query: url.searchParams, body });
-          if (url.searchParams.get("uploadType") !== "resumable") return this.#fail(400, "this fake only takes resumable uploads");
-          if (!this.buckets.includes(String(params.bucket))) return this.#fail(404, "The specified bucket does not exist.");
+          validateRequest("storage.objects.insert", { pathParams: { bucket }, query: url.searchParams, body });
+          if (type !== "resumable") return this.#fail(400, "uploadType must be multipart or resumable here");
           const name = url.searchParams.get("name") ?? (body.name as string | undefined);
           if (!name) return this.#fail(400, "Required: name");
           const id = `s${this.#sessions.size + 1}${Math.random().toString(36).slice(2)}`;
-          this.#sessions.set(id, { bucket: String(params.bucket), name, contentType: (body.contentType as string | undefined) ?? "application/octet-stream" });
-          return new HttpResponse(null, { status: 200, headers: { location: `${GCS}/upload/storage/v1/b/${String(params.bucket)}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}` } });
+          this.#sessions.set(id, { bucket, name, contentType: (body.contentType as string | undefined) ?? "application/octet-stream", chunks: [], size: 0 });
+          return new HttpResponse(null, { status: 200, headers: { location: `${GCS}/upload/storage/v1/b/${bucket}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}` } });
         }),
       ),
       http.put(`${GCS}/upload/storage/v1/b/:bucket/o`, ({ request }) =>
         guard(async () => {
           const url = new URL(request.url);
-          this.requests.push(`PUT ${url.pathname}?upload_id`);
           // The session URI is the credential: a client must not send its bearer token here.
           if (request.headers.get("authorization")) return this.#fail(400, "The session URI carries its own credential; do not send Authorization.");
-          const session = this.#sessions.get(url.searchParams.get("upload_id") ?? "");
+          const id = url.searchParams.get("upload_id") ?? "";
+          const session = this.#sessions.get(id);
           if (!session) return this.#fail(404, "No such upload session.");
+          if (session.done) return HttpResponse.json(session.done);
+          const range = request.headers.get("content-range") ?? "";
           const bytes = new Uint8Array(await request.arrayBuffer());
-          const declared = request.headers.get("content-length");
-          if (declared !== null && Number(declared) !== bytes.byteLength) return this.#fail(400, "Content-Length does not match the body.");
-          const stored = { bytes, contentType: session.contentType, generation: String(this.#generation++) };
-          this.objects.set(this.key(session.bucket, session.name), stored);
-          return HttpResponse.json(this.#view(session.bucket, session.name, stored));
+          this.requests.push(`PUT session ${range}`);
+          const persistedRange = () => (session.size > 0 ? { range: `bytes=0-${session.size - 1}` } : undefined);
+          const status = /^bytes \*\/(\d+|\*)$/.exec(range);
+          if (status) {
+            if (bytes.byteLength > 0) return this.#fail(400, "A status query has no body.");
+            if (session.done) return HttpResponse.json(session.done);
+            return new HttpResponse(null, { status: 308, headers: persistedRange() });
+          }
+          const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range);
+          if (!m) return this.#fail(400, `Invalid Content-Range ${range}`);
+          const first = Number(m[1]);
+          const last = Number(m[2]);
+          if (last - first + 1 !== bytes.byteLength) return this.#fail(400, "Content-Range does not match the body.");
+          if (first > session.size) return this.#fail(400, `Chunk starts at ${first}, but only ${session.size} bytes were persisted.`);
+          // Bytes already persisted are skipped, as GCS does when a client resends them.
+          const fresh = bytes.subarray(session.size - first);
+          const total = m[3] === "*" ? undefined : Number(m[3]);
+          const isLast = total !== undefined && last + 1 === total;
+          if (!isLast && bytes.byteLength % (256 * 1024) !== 0) return this.#fail(400, "Chunks other than the last must be a multiple of 256 KiB.");
+          // Persist at most what the fault plan allows: GCS may keep less than it was sent.
+          const keep = this.#faults.persistAtMost !== undefined && !isLast ? Math.min(fresh.byteLength, this.#faults.persistAtMost) : fresh.byteLength;
+          session.chunks.push(fresh.subarray(0, keep));
+          session.size += keep;
+          if (this.#faults.dropNext) {
+            this.#faults.dropNext = false;
+            // The server kept the bytes; the client never hears back.
+            return HttpResponse.error();
+          }
+          if (isLast && session.size === total) return this.#finish(session);
+          return new HttpResponse(null, { status: 308, headers: persistedRange() });
         }),
       ),
       http.get(`${GCS}/storage/v1/b/:bucket/o/:name`, ({ request, params }) =>
