@@ -7,8 +7,8 @@
 
 import { invalidInput } from "./errors.js";
 import type { ModelSignature } from "./signature.js";
-import type { CreateVersionInput, Lineage, ModelCard, UpdateVersionInput } from "./types.js";
-import { assertAlias, assertMetrics, assertTags, normalizeParams, preview } from "./validation.js";
+import type { AliasEntry, CreateVersionInput, Lineage, ModelCard, Stage, UpdateVersionInput } from "./types.js";
+import { assertAlias, assertMetrics, assertTags, normalizeParams, parseStage, preview } from "./validation.js";
 
 const SIGNATURE_TYPES = new Set(["string", "integer", "long", "float", "double", "boolean", "binary", "datetime", "tensor"]);
 const CARD_TEXT = ["summary", "intendedUse", "limitations", "ethicalConsiderations", "training", "evaluation", "markdown"] as const;
@@ -143,4 +143,23 @@ export function assertPageSize(pageSize: unknown, max: number, operation: string
     throw invalidInput(operation, "pageSize", `pageSize must be a whole number from 1 to ${max}, got ${preview(pageSize)}`);
   }
   return pageSize;
+}
+
+/**
+ * Checks a stage transition and returns the stage: `archiveExisting` only makes sense for staging and production
+ * (MLflow answers it with an HTTP 500 for the others), so it is refused for them everywhere.
+ */
+export function checkTransition(stage: unknown, archiveExisting: boolean | undefined, operation: string, provider: string): Stage {
+  const to = parseStage(stage, operation);
+  if (archiveExisting && to !== "staging" && to !== "production") {
+    throw invalidInput(operation, "archiveExisting", `archiveExisting applies to staging and production, not ${to}`, provider);
+  }
+  return to;
+}
+
+/** A model's alias map as a list sorted by alias. */
+export function toAliasEntries(aliases: Record<string, string>): AliasEntry[] {
+  return Object.entries(aliases)
+    .map(([alias, version]) => ({ alias, version }))
+    .sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));
 }

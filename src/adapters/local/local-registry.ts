@@ -37,7 +37,7 @@ import type {
   UpdateVersionInput,
 } from "../../core/types.js";
 import { assertAlias, assertArtifactPath, assertModelName, assertTags, assertVersion, parseStage, preview } from "../../core/validation.js";
-import { assertPageSize, checkUpdateVersionInput } from "../../core/version-input.js";
+import { assertPageSize, checkTransition, checkUpdateVersionInput, toAliasEntries } from "../../core/version-input.js";
 import { readAudit } from "./local-audit.js";
 import { openBlob } from "./local-blobs.js";
 import { toArtifactFile, toModelVersion, toRegisteredModel } from "./local-convert.js";
@@ -300,18 +300,13 @@ export class LocalRegistry implements ModelRegistry {
     await this.#store.begin(op, options);
     await this.#store.requireModel(model, op);
     const aliases = await this.#store.readAliases(model, op);
-    return Object.entries(aliases)
-      .map(([alias, version]) => ({ alias, version }))
-      .sort((a, b) => (a.alias < b.alias ? -1 : 1));
+    return toAliasEntries(aliases);
   }
 
   async transitionStage(ref: VersionRefInput, stage: Stage, options: TransitionStageOptions = {}): Promise<ModelVersion> {
     const op = "transitionStage";
     const target = parseRef(ref, op);
-    const to = parseStage(stage, op);
-    if (options.archiveExisting && to !== "staging" && to !== "production") {
-      throw invalidInput(op, "archiveExisting", `archiveExisting applies to staging and production, not ${to}`, PROVIDER);
-    }
+    const to = checkTransition(stage, options.archiveExisting, op, PROVIDER);
     await this.#store.begin(op, options);
     const record = await this.#write(target.model, op, options, async () => {
       const { model, version } = await this.#resolve(target, op);

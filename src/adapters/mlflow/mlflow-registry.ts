@@ -28,7 +28,7 @@ import { paginate, type PageIterable } from "../../core/pagination.js";
 import { parseRef, type VersionRef, type VersionRefInput } from "../../core/refs.js";
 import type { AliasEntry, ArtifactFile, CreateModelInput, CreateVersionInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { assertAlias, assertArtifactPath, assertModelName, assertTags, assertVersion, parseStage, preview } from "../../core/validation.js";
-import { assertPageSize, checkUpdateVersionInput } from "../../core/version-input.js";
+import { assertPageSize, checkTransition, checkUpdateVersionInput, toAliasEntries } from "../../core/version-input.js";
 import {
   downloadUriResponse,
   loggedModelResponse,
@@ -268,19 +268,13 @@ export class MlflowRegistry implements ModelRegistry {
 
   async listAliases(model: string, options?: CallOptions): Promise<AliasEntry[]> {
     const { aliases } = await this.getModel(model, options);
-    return Object.entries(aliases)
-      .map(([alias, version]) => ({ alias, version }))
-      .sort((a, b) => (a.alias < b.alias ? -1 : 1));
+    return toAliasEntries(aliases);
   }
 
   async transitionStage(ref: VersionRefInput, stage: Stage, options: TransitionStageOptions = {}): Promise<ModelVersion> {
     const op = "transitionStage";
     const target = parseRef(ref, op);
-    const to = parseStage(stage, op);
-    // MLflow answers archive_existing_versions with None/Archived with an HTTP 500; refuse it here instead.
-    if (options.archiveExisting && to !== "staging" && to !== "production") {
-      throw invalidInput(op, "archiveExisting", `archiveExisting applies to staging and production, not ${to}`, PROVIDER);
-    }
+    const to = checkTransition(stage, options.archiveExisting, op, PROVIDER);
     const record = await this.#getRecord(target, op, options);
     const before = await this.#others(record.name, to, options);
     const res = await this.#transport.call({

@@ -8,9 +8,9 @@
 import type * as z from "zod";
 import { InvalidInputError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
+import { callOptions, type JsonCall } from "../../http/call-options.js";
 import { createHttpClient } from "../../http/http-client.js";
-import type { HttpClient, HttpMethod } from "../../http/http-types.js";
-import type { HttpQuery } from "../../http/url.js";
+import type { HttpClient } from "../../http/http-types.js";
 import { mapMlflowError } from "./mlflow-error.js";
 import type { MlflowRegistrySettings } from "./mlflow-settings.js";
 
@@ -18,16 +18,7 @@ import type { MlflowRegistrySettings } from "./mlflow-settings.js";
 export const PROVIDER = "mlflow";
 
 /** A JSON call to `/api/2.0/mlflow/<path>`. */
-export interface MlflowCall<S extends z.ZodType> {
-  operation: string;
-  method: HttpMethod;
-  path: string;
-  query?: HttpQuery;
-  body?: unknown;
-  schema?: () => S;
-  idempotent?: boolean;
-  options?: CallOptions | undefined;
-}
+export type MlflowCall<S extends z.ZodType> = JsonCall<S>;
 
 /** The transport: one HTTP client plus what MLflow needs around it. */
 export class MlflowTransport {
@@ -118,13 +109,4 @@ export class MlflowTransport {
   }
 }
 
-/** The per-call options the HTTP client takes. */
-export function callOptions(options: CallOptions | undefined): CallOptions {
-  if (!options) return {};
-  return {
-    ...(options.signal && { signal: options.signal }),
-    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
-    ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
-    ...(options.headers && { headers: options.headers }),
-  };
-}
+export { callOptions };

@@ -30,7 +30,7 @@ import { paginate, type PageIterable } from "../../core/pagination.js";
 import { parseRef, type VersionRef, type VersionRefInput } from "../../core/refs.js";
 import type { AliasEntry, ArtifactFile, CreateModelInput, CreateVersionInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { assertArtifactPath, assertModelName, assertTags, assertVersion, parseStage, preview } from "../../core/validation.js";
-import { assertPageSize, checkCreateVersionInput, checkUpdateVersionInput } from "../../core/version-input.js";
+import { assertPageSize, checkCreateVersionInput, checkTransition, checkUpdateVersionInput, toAliasEntries } from "../../core/version-input.js";
 import { resolveActor } from "../../runtime/actor.js";
 import { listModelsResponse, operationSchema, vertexModelSchema, type VertexModel } from "./vertex-api.js";
 import { toModelVersion, toRegisteredModel, versionIdOf } from "./vertex-convert.js";
@@ -377,9 +377,7 @@ export class VertexRegistry implements ModelRegistry {
   /** The user's aliases (not `default` or the stage aliases). */
   async listAliases(model: string, options?: CallOptions): Promise<AliasEntry[]> {
     const { aliases } = await this.getModel(model, options);
-    return Object.entries(aliases)
-      .map(([alias, version]) => ({ alias, version }))
-      .sort((a, b) => (a.alias < b.alias ? -1 : 1));
+    return toAliasEntries(aliases);
   }
 
   /**
@@ -389,8 +387,7 @@ export class VertexRegistry implements ModelRegistry {
   async transitionStage(ref: VersionRefInput, stage: Stage, options: TransitionStageOptions = {}): Promise<ModelVersion> {
     const op = "transitionStage";
     const target = parseRef(ref, op);
-    const to = parseStage(stage, op);
-    if (options.archiveExisting && to !== "staging" && to !== "production") throw invalidInput(op, "archiveExisting", `archiveExisting applies to staging and production, not ${to}`, PROVIDER);
+    const to = checkTransition(stage, options.archiveExisting, op, PROVIDER);
     const id = modelIdFor(target.model);
     const record = await this.#resolve(target, op, options);
     const versionId = versionIdOf(record);

@@ -8,9 +8,9 @@
 import type * as z from "zod";
 import { AbortedError, AuthenticationError, InvalidInputError, TimeoutError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
+import { callOptions, type JsonCall } from "../../http/call-options.js";
 import { createHttpClient } from "../../http/http-client.js";
-import type { HttpClient, HttpMethod } from "../../http/http-types.js";
-import type { HttpQuery } from "../../http/url.js";
+import type { HttpClient } from "../../http/http-types.js";
 import { operationSchema, type VertexOperation } from "./vertex-api.js";
 import { mapGoogleError, operationError } from "./vertex-error.js";
 import type { VertexRegistrySettings } from "./vertex-settings.js";
@@ -19,16 +19,7 @@ import type { VertexRegistrySettings } from "./vertex-settings.js";
 export const PROVIDER = "vertex";
 
 /** A JSON call to `v1/<path>`. */
-export interface VertexCall<S extends z.ZodType> {
-  operation: string;
-  method: HttpMethod;
-  path: string;
-  query?: HttpQuery;
-  body?: unknown;
-  schema?: () => S;
-  idempotent?: boolean;
-  options?: CallOptions | undefined;
-}
+export type VertexCall<S extends z.ZodType> = JsonCall<S>;
 
 interface GoogleAuthLike {
   getAccessToken(): Promise<string | null | undefined>;
@@ -155,13 +146,4 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** The per-call options the HTTP client takes. */
-export function callOptions(options: CallOptions | undefined): CallOptions {
-  if (!options) return {};
-  return {
-    ...(options.signal && { signal: options.signal }),
-    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
-    ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
-    ...(options.headers && { headers: options.headers }),
-  };
-}
+export { callOptions };
