@@ -106,3 +106,85 @@ for (const [file, ids] of Object.entries(METHODS)) {
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(contract, null, 1)}\n`);
 console.log(`wrote ${out}: ${Object.keys(contract.methods).length} methods, ${Object.keys(contract.schemas).length} schemas`);
+
+// ---- W&B: the part of W&B's GraphQL schema that modelreg's operation documents touch --------------------------
+// Object and interface types keep only the fields the documents select (with all their arguments); input types,
+// enums and scalars they reach are kept whole, so the fake validates variables exactly as W&B's schema would.
+{
+  const { buildSchema, parse, visit, visitWithTypeInfo, TypeInfo, getNamedType, isObjectType, isInterfaceType, isInputObjectType, isEnumType, isScalarType, isUnionType, specifiedScalarTypes } = await import("graphql");
+  const schema = buildSchema(readFileSync(join(source, "wandb-schema.graphql"), "utf8"));
+  const opsFile = readFileSync(join(root, "src", "adapters", "wandb", "wandb-operations.ts"), "utf8");
+  const shared = Object.fromEntries([...opsFile.matchAll(/const (\w+) = `([\s\S]*?)`;/g)].map((m) => [m[1], m[2]]));
+  const documents = [...opsFile.matchAll(/^ {2}(\w+): `([\s\S]*?)`,$/gm)].map((m) => m[2].replace(/\$\{(\w+)\}/g, (_, k) => shared[k] ?? ""));
+  if (documents.length === 0) throw new Error("no operation documents found in wandb-operations.ts");
+  const fields = new Map();
+  const named = new Set();
+  const use = (type, field) => {
+    if (!fields.has(type)) fields.set(type, new Set());
+    if (field) fields.get(type).add(field);
+  };
+  const reach = (type) => {
+    const t = getNamedType(type);
+    if (named.has(t.name)) return;
+    named.add(t.name);
+    if (isInputObjectType(t)) for (const f of Object.values(t.getFields())) reach(f.type);
+  };
+  for (const text of documents) {
+    const info = new TypeInfo(schema);
+    visit(parse(text), visitWithTypeInfo(info, {
+      VariableDefinition() { reach(info.getInputType()); },
+      Field(node) {
+        const parent = info.getParentType();
+        if (!parent || node.name.value.startsWith("__")) return;
+        use(parent.name, node.name.value);
+        named.add(parent.name);
+        const def = info.getFieldDef();
+        if (def) {
+          reach(def.type);
+          use(getNamedType(def.type).name);
+          for (const arg of def.args) reach(arg.type);
+        }
+      },
+    }));
+  }
+  // An interface in use brings its implementations, each with the interface's selected fields.
+  for (const name of [...named]) {
+    const t = schema.getType(name);
+    if (!isInterfaceType(t)) continue;
+    for (const impl of schema.getPossibleTypes(t)) {
+      named.add(impl.name);
+      for (const f of fields.get(name) ?? []) use(impl.name, f);
+    }
+  }
+  const builtIn = new Set(specifiedScalarTypes.map((s) => s.name));
+  const printArgs = (args) => (args.length ? `(${args.map((a) => `${a.name}: ${a.type}`).join(", ")})` : "");
+  const out = ["# Derived by scripts/derive-contracts.mjs from wandb-schema.graphql: only what modelreg's operations use.", ""];
+  for (const name of [...named].sort()) {
+    const t = schema.getType(name);
+    if (!t || builtIn.has(name)) continue;
+    if (isScalarType(t)) out.push(`scalar ${name}`, "");
+    else if (isEnumType(t)) out.push(`enum ${name} {`, ...t.getValues().map((v) => `  ${v.name}`), "}", "");
+    else if (isInputObjectType(t)) out.push(`input ${name} {`, ...Object.values(t.getFields()).map((f) => `  ${f.name}: ${f.type}`), "}", "");
+    else if (isUnionType(t)) out.push(`union ${name} = ${t.getTypes().filter((m) => named.has(m.name)).map((m) => m.name).join(" | ")}`, "");
+    else if (isObjectType(t) || isInterfaceType(t)) {
+      const keep = [...(fields.get(name) ?? [])];
+      if (keep.length === 0) keep.push(...Object.keys(t.getFields()).filter((f) => f === "id").slice(0, 1));
+      if (keep.length === 0) continue;
+      const all = t.getFields();
+      const interfaces = t.getInterfaces().filter((i) => named.has(i.name) && [...(fields.get(i.name) ?? [])].every((f) => keep.includes(f)));
+      const head = `${isObjectType(t) ? "type" : "interface"} ${name}${interfaces.length ? ` implements ${interfaces.map((i) => i.name).join(" & ")}` : ""} {`;
+      out.push(head, ...keep.sort().map((f) => `  ${f}${printArgs(all[f].args)}: ${all[f].type}`), "}", "");
+    }
+  }
+  out.push("schema {", "  query: Query", "  mutation: Mutation", "}", "");
+  const wandbOut = join(root, "test", "contracts", "wandb-contract.graphql");
+  writeFileSync(wandbOut, out.join("\n"));
+  // The derived schema must itself be valid and accept every document.
+  const derived = buildSchema(readFileSync(wandbOut, "utf8"));
+  const { validate } = await import("graphql");
+  for (const text of documents) {
+    const errors = validate(derived, parse(text));
+    if (errors.length) throw new Error(`derived W&B schema rejects a document: ${errors[0].message}`);
+  }
+  console.log(`wrote ${wandbOut}: ${named.size} types`);
+}

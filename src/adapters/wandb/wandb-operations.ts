@@ -1,0 +1,59 @@
+/**
+ * The GraphQL documents this adapter sends, one per operation, shaped after W&B's own SDK documents. The test fake
+ * validates each against W&B's schema with graphql-js, and `npm run derive:contracts` reads them from this file.
+ *
+ * @module
+ */
+
+const ARTIFACT_FIELDS = `
+  id state digest description metadata createdAt updatedAt fileCount size
+  versionIndex
+  aliases { alias artifactCollectionName }
+  tags { name }
+  currentManifest { id file { directUrl } }
+  artifactSequence { id name }
+`;
+
+/** Every operation, by name. */
+export const OPERATIONS = {
+  ServerFeatures: `query ServerFeatures { serverInfo { features { name isEnabled } } }`,
+  Viewer: `query Viewer { viewer { entity } }`,
+  OrgEntity: `query OrgEntity($entityName: String!) { entity(name: $entityName) { organization { name orgEntity { name } } } }`,
+  UpsertBucket: `mutation UpsertBucket($name: String!, $project: String!, $entity: String!, $jobType: String) {
+    upsertBucket(input: { name: $name, modelName: $project, entityName: $entity, jobType: $jobType }) { bucket { id name } inserted } }`,
+  CreateArtifact: `mutation CreateArtifact($input: CreateArtifactInput!) {
+    createArtifact(input: $input) { artifact { id state versionIndex artifactSequence { id latestArtifact { id } } } } }`,
+  CreateArtifactManifest: `mutation CreateArtifactManifest($artifactID: ID!, $baseArtifactID: ID, $name: String!, $digest: String!,
+    $entityName: String!, $projectName: String!, $runName: String!, $manifestType: ArtifactManifestType!, $includeUpload: Boolean!) {
+    createArtifactManifest(input: { artifactID: $artifactID, baseArtifactID: $baseArtifactID, name: $name, digest: $digest,
+      entityName: $entityName, projectName: $projectName, runName: $runName, type: $manifestType }) {
+      artifactManifest { id file { id uploadUrl @include(if: $includeUpload) uploadHeaders @include(if: $includeUpload) } } } }`,
+  CreateArtifactFiles: `mutation CreateArtifactFiles($artifactFiles: [CreateArtifactFileSpecInput!]!, $storageLayout: ArtifactStorageLayout!) {
+    createArtifactFiles(input: { artifactFiles: $artifactFiles, storageLayout: $storageLayout }) {
+      files { edges { node { storagePath uploadUrl uploadHeaders artifact { id } } } } } }`,
+  CommitArtifact: `mutation CommitArtifact($artifactID: ID!) { commitArtifact(input: { artifactID: $artifactID }) { artifact { id digest } } }`,
+  ArtifactByName: `query ArtifactByName($entity: String!, $project: String!, $name: String!) {
+    project(name: $project, entityName: $entity) { artifact(name: $name) { ${ARTIFACT_FIELDS} } } }`,
+  ArtifactById: `query ArtifactById($id: ID!) { artifact(id: $id) { ${ARTIFACT_FIELDS} } }`,
+  CollectionVersions: `query CollectionVersions($entity: String!, $project: String!, $collection: String!, $first: Int, $after: String) {
+    project(name: $project, entityName: $entity) { artifactCollection(name: $collection) { id name
+      artifacts(first: $first, after: $after) { pageInfo { endCursor hasNextPage } edges { node { ${ARTIFACT_FIELDS} } } } } } }`,
+  Collections: `query Collections($entity: String!, $project: String!, $first: Int, $after: String) {
+    project(name: $project, entityName: $entity) { artifactCollections(first: $first, after: $after) {
+      pageInfo { endCursor hasNextPage } edges { node { id name description createdAt } } } } }`,
+  UpdateArtifact: `mutation UpdateArtifact($input: UpdateArtifactInput!) { updateArtifact(input: $input) { artifact { id } } }`,
+  DeleteArtifact: `mutation DeleteArtifact($artifactID: ID!, $deleteAliases: Boolean) {
+    deleteArtifact(input: { artifactID: $artifactID, deleteAliases: $deleteAliases }) { artifact { id } } }`,
+  AddAliases: `mutation AddAliases($artifactID: ID!, $aliases: [ArtifactCollectionAliasInput!]!) {
+    addAliases(input: { artifactID: $artifactID, aliases: $aliases }) { success } }`,
+  DeleteAliases: `mutation DeleteAliases($artifactID: ID!, $aliases: [ArtifactCollectionAliasInput!]!) {
+    deleteAliases(input: { artifactID: $artifactID, aliases: $aliases }) { success } }`,
+  LinkArtifact: `mutation LinkArtifact($artifactID: ID!, $entityName: String!, $projectName: String!, $portfolio: String!, $aliases: [ArtifactAliasInput!]) {
+    linkArtifact(input: { artifactID: $artifactID, entityName: $entityName, projectName: $projectName, artifactPortfolioName: $portfolio, aliases: $aliases }) {
+      versionIndex } }`,
+  UnlinkArtifact: `mutation UnlinkArtifact($artifactID: ID!, $portfolioID: ID!) {
+    unlinkArtifact(input: { artifactID: $artifactID, artifactPortfolioID: $portfolioID }) { success } }`,
+} as const;
+
+/** An operation's name. */
+export type OperationName = keyof typeof OPERATIONS;
