@@ -1,0 +1,36 @@
+/**
+ * Settings for the W&B registry.
+ *
+ * @module
+ */
+
+import type { RegistryEvent } from "../../core/events.js";
+import type { Logger } from "../../core/options.js";
+
+/** Settings for {@link createWandbRegistry}. Unset fields fall back to W&B's environment variables. */
+export interface WandbRegistrySettings {
+  /** The API key. Env: `WANDB_API_KEY`. Sent as Basic auth to `baseUrl` only, never to storage URLs. */
+  apiKey?: string;
+  /** The W&B API host. Env: `WANDB_BASE_URL`. Default `https://api.wandb.ai`. */
+  baseUrl?: string;
+  /** The entity (user or team) that owns the project. Env: `WANDB_ENTITY`; else the key's own entity. */
+  entity?: string;
+  /** The project holding the model collections. Env: `WANDB_PROJECT`. Default `model-registry`. */
+  project?: string;
+  /** The artifact type versions are logged as. Default `model`. */
+  artifactType?: string;
+  /** The fetch to use. */
+  fetch?: typeof globalThis.fetch;
+  /** Gets one debug line per request; secrets are redacted first. */
+  logger?: Logger;
+  /** Retries for retryable failures. Default 2. */
+  maxRetries?: number;
+  /** Per-attempt timeout in milliseconds. Default 60 000. */
+  timeoutMs?: number;
+  /** Who acts, for events. Default: the OS user. */
+  actor?: string;
+  /** Where failures of event listeners go. */
+  onEventError?: (error: unknown, event: RegistryEvent) => void;
+  /** The environment to read fallbacks from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+}

@@ -1,0 +1,91 @@
+/**
+ * GraphQL over the shared HTTP client: Basic auth with the API key for the W&B host only, and GraphQL `errors[]`
+ * (which W&B sends with HTTP 200) turned into typed errors.
+ *
+ * @module
+ */
+
+import type * as z from "zod";
+import {
+  AuthenticationError,
+  ConflictError,
+  InvalidInputError,
+  type ModelRegistryError,
+  type ModelRegistryErrorOptions,
+  NotFoundError,
+  PermissionDeniedError,
+  ServerError,
+} from "../../core/errors.js";
+import type { CallOptions } from "../../core/options.js";
+import { callOptions } from "../../http/call-options.js";
+import { createHttpClient } from "../../http/http-client.js";
+import type { HttpClient, HttpJsonContext } from "../../http/http-types.js";
+import { OPERATIONS, type OperationName } from "./wandb-operations.js";
+import type { WandbRegistrySettings } from "./wandb-settings.js";
+
+/** The provider name. */
+export const PROVIDER = "wandb";
+
+/** Maps a GraphQL error message to a typed error: W&B gives messages, not codes. */
+export function graphqlError(message: string, options: ModelRegistryErrorOptions): ModelRegistryError {
+  const text = message.toLowerCase();
+  if (/protected|permission|not authorized|forbidden|admin/.test(text)) return new PermissionDeniedError(message, options);
+  if (/not found|does not exist|no such|could not find/.test(text)) return new NotFoundError(message, options);
+  if (/already exists|conflict|in use|has aliases/.test(text)) return new ConflictError(message, options);
+  if (/unauthenticated|api key|login/.test(text)) return new AuthenticationError(message, options);
+  if (/invalid|must|cannot|unknown argument|cannot query field|expected/.test(text)) return new InvalidInputError(message, { ...options, field: "request" });
+  return new ServerError(message, options);
+}
+
+function inspect(context: HttpJsonContext): ModelRegistryError | undefined {
+  const errors = (context.json as { errors?: Array<{ message?: string }> } | undefined)?.errors;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  const message = context.redact(errors.map((e) => e.message ?? "GraphQL error").join("; "));
+  // An answered GraphQL error is the same on a second try: W&B's own client never retries these.
+  return graphqlError(message, { ...context.errorOptions, isRetryable: false });
+}
+
+/** The transport. */
+export class WandbTransport {
+  /** The GraphQL host's client. */
+  readonly http: HttpClient;
+  /** The base URL. */
+  readonly baseUrl: string;
+
+  /** @param settings - The registry settings. */
+  constructor(settings: WandbRegistrySettings) {
+    const env = settings.env ?? process.env;
+    const apiKey = settings.apiKey ?? env.WANDB_API_KEY;
+    if (!apiKey) throw new InvalidInputError("no API key: pass apiKey or set WANDB_API_KEY", { provider: PROVIDER, operation: "createWandbRegistry", field: "apiKey" });
+    const baseUrl = settings.baseUrl ?? env.WANDB_BASE_URL ?? "https://api.wandb.ai";
+    const basic = Buffer.from(`api:${apiKey}`).toString("base64");
+    this.http = createHttpClient({
+      provider: PROVIDER,
+      baseUrl,
+      // Client headers go to this host only; signed storage URLs are requested with `url`, which gets none.
+      headers: { authorization: `Basic ${basic}`, "user-agent": "modelreg" },
+      ...(settings.fetch && { fetch: settings.fetch }),
+      ...(settings.logger && { logger: settings.logger }),
+      ...(settings.maxRetries !== undefined && { maxRetries: settings.maxRetries }),
+      timeoutMs: settings.timeoutMs ?? 60_000,
+      secrets: () => [apiKey, basic],
+      inspectJson: inspect,
+    });
+    this.baseUrl = this.http.baseUrl;
+  }
+
+  /** Runs one named operation and returns its `data`, validated by `schema`. */
+  async gql<S extends z.ZodType>(name: OperationName, variables: Record<string, unknown>, schema: () => S, options: (CallOptions & { operation: string; idempotent?: boolean }) | undefined): Promise<z.output<S>> {
+    const res = await this.http.request({
+      operation: options?.operation ?? name,
+      method: "POST",
+      path: "graphql",
+      json: { query: OPERATIONS[name], variables, operationName: name },
+      // Queries are reads; mutations are retried only where the caller says they are safe to repeat.
+      idempotent: options?.idempotent ?? OPERATIONS[name].trimStart().startsWith("query"),
+      schema,
+      ...callOptions(options),
+    });
+    return res.data;
+  }
+}
