@@ -41,6 +41,8 @@ export const OPERATIONS = {
   Collections: `query Collections($entity: String!, $project: String!, $first: Int, $after: String) {
     project(name: $project, entityName: $entity) { artifactCollections(first: $first, after: $after) {
       pageInfo { endCursor hasNextPage } edges { node { id name description createdAt } } } } }`,
+  ArtifactFileUrls: `query ArtifactFileUrls($id: ID!, $names: [String!], $first: Int, $after: String) {
+    artifact(id: $id) { files(names: $names, first: $first, after: $after) { pageInfo { endCursor hasNextPage } edges { node { name directUrl } } } } }`,
   UpdateArtifact: `mutation UpdateArtifact($input: UpdateArtifactInput!) { updateArtifact(input: $input) { artifact { id } } }`,
   DeleteArtifact: `mutation DeleteArtifact($artifactID: ID!, $deleteAliases: Boolean) {
     deleteArtifact(input: { artifactID: $artifactID, deleteAliases: $deleteAliases }) { artifact { id } } }`,

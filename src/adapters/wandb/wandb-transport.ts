@@ -5,7 +5,7 @@
  * @module
  */
 
-import type * as z from "zod";
+import * as z from "zod";
 import {
   AuthenticationError,
   ConflictError,
@@ -83,9 +83,10 @@ export class WandbTransport {
       json: { query: OPERATIONS[name], variables, operationName: name },
       // Queries are reads; mutations are retried only where the caller says they are safe to repeat.
       idempotent: options?.idempotent ?? OPERATIONS[name].trimStart().startsWith("query"),
-      schema,
+      // GraphQL wraps the result in `data`; errors[] were already turned into typed errors by inspectJson.
+      schema: () => z.object({ data: schema() }),
       ...callOptions(options),
     });
-    return res.data;
+    return (res.data as { data: z.output<S> }).data;
   }
 }

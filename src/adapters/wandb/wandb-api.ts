@@ -1,0 +1,72 @@
+/**
+ * W&B's GraphQL response shapes: only the fields this adapter reads. Built on first use.
+ *
+ * @module
+ */
+
+import * as z from "zod";
+import { lazySchema } from "../../http/schema.js";
+
+/** An artifact version as the adapter's queries select it. */
+export const wandbArtifactSchema = lazySchema(() =>
+  z.object({
+    id: z.string(),
+    state: z.string(),
+    digest: z.string(),
+    description: z.string().nullish(),
+    metadata: z.string().nullish(),
+    createdAt: z.string(),
+    updatedAt: z.string().nullish(),
+    fileCount: z.union([z.number(), z.string()]).nullish(),
+    size: z.union([z.number(), z.string()]).nullish(),
+    versionIndex: z.number().nullish(),
+    aliases: z.array(z.object({ alias: z.string(), artifactCollectionName: z.string() })),
+    tags: z.array(z.object({ name: z.string() })).nullish(),
+    currentManifest: z.object({ id: z.string(), file: z.object({ directUrl: z.string() }) }).nullish(),
+    artifactSequence: z.object({ id: z.string(), name: z.string() }),
+  }),
+);
+
+/** An artifact version in W&B's JSON. */
+export type WandbArtifact = z.output<ReturnType<typeof wandbArtifactSchema>>;
+
+const pageInfo = () => z.object({ endCursor: z.string().nullish(), hasNextPage: z.boolean() });
+
+/** Response shapes, per operation. */
+export const responses = {
+  viewer: lazySchema(() => z.object({ viewer: z.object({ entity: z.string().nullish() }).nullish() })),
+  orgEntity: lazySchema(() => z.object({ entity: z.object({ organization: z.object({ name: z.string(), orgEntity: z.object({ name: z.string() }).nullish() }).nullish() }).nullish() })),
+  features: lazySchema(() => z.object({ serverInfo: z.object({ features: z.array(z.object({ name: z.string(), isEnabled: z.boolean() }).nullable()) }).nullish() })),
+  upsertBucket: lazySchema(() => z.object({ upsertBucket: z.object({ bucket: z.object({ id: z.string(), name: z.string() }) }) })),
+  createArtifact: lazySchema(() => z.object({ createArtifact: z.object({ artifact: z.object({ id: z.string(), state: z.string() }) }) })),
+  createManifest: lazySchema(() =>
+    z.object({ createArtifactManifest: z.object({ artifactManifest: z.object({ id: z.string(), file: z.object({ uploadUrl: z.string().nullish(), uploadHeaders: z.array(z.string()).nullish() }) }) }) }),
+  ),
+  createFiles: lazySchema(() =>
+    z.object({
+      createArtifactFiles: z.object({
+        files: z.object({ edges: z.array(z.object({ node: z.object({ storagePath: z.string().nullish(), uploadUrl: z.string().nullish(), uploadHeaders: z.array(z.string()), artifact: z.object({ id: z.string() }) }) })) }),
+      }),
+    }),
+  ),
+  commit: lazySchema(() => z.object({ commitArtifact: z.object({ artifact: z.object({ id: z.string(), digest: z.string() }) }) })),
+  byName: lazySchema(() => z.object({ project: z.object({ artifact: wandbArtifactSchema().nullable() }).nullable() })),
+  byId: lazySchema(() => z.object({ artifact: wandbArtifactSchema().nullable() })),
+  versions: lazySchema(() =>
+    z.object({
+      project: z
+        .object({ artifactCollection: z.object({ id: z.string(), name: z.string(), artifacts: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: wandbArtifactSchema() })) }).nullish() }).nullable() })
+        .nullable(),
+    }),
+  ),
+  collections: lazySchema(() =>
+    z.object({
+      project: z
+        .object({ artifactCollections: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: z.object({ id: z.string(), name: z.string(), description: z.string().nullish(), createdAt: z.string() }) })) }).nullish() })
+        .nullable(),
+    }),
+  ),
+  fileUrls: lazySchema(() => z.object({ artifact: z.object({ files: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: z.object({ name: z.string(), directUrl: z.string() }) })) }) }).nullable() })),
+  any: lazySchema(() => z.record(z.string(), z.unknown())),
+  link: lazySchema(() => z.object({ linkArtifact: z.object({ versionIndex: z.number().nullish() }).nullish() })),
+};

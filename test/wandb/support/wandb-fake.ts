@@ -1,0 +1,325 @@
+// An in-process fake of W&B's GraphQL API and its signed-URL storage (msw). Every document and its variables are
+// validated and executed with graphql-js against the schema derived from W&B's (test/contracts/wandb-contract.graphql),
+// so a misspelled field or a wrongly typed variable fails as it would on W&B. State follows W&B's rules: versions
+// v0, v1, ... per collection; `latest` moves by itself; aliases are unique per collection; identical content
+// (same digest) returns the existing version; commits go PENDING then COMMITTED; storage PUTs must match their MD5.
+import { createHash, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { buildSchema, graphql, parse, validate, GraphQLError } from "graphql";
+import { http, HttpResponse, type HttpHandler } from "msw";
+
+export const BASE = "https://api.wandb.test";
+export const STORAGE = "https://storage.wandb.test";
+export const API_KEY = "a".repeat(40);
+export const ENTITY = "test-team";
+export const ORG_ENTITY = "acme-org";
+
+const schema = buildSchema(readFileSync(fileURLToPath(new URL("../../contracts/wandb-contract.graphql", import.meta.url)), "utf8"));
+const gid = (type: string, n: number) => Buffer.from(`${type}:${n}`).toString("base64");
+
+interface FileState {
+  name: string;
+  md5: string;
+  storagePath: string;
+  birth: string;
+}
+interface ArtifactState {
+  id: string;
+  collection: CollectionState;
+  type: string;
+  digest: string;
+  state: "PENDING" | "COMMITTED";
+  versionIndex: number | undefined;
+  description: string | null;
+  metadata: string | null;
+  tags: string[];
+  pendingAliases: string[];
+  manifestPath: string | undefined;
+  files: Map<string, FileState>;
+  createdAt: string;
+}
+interface CollectionState {
+  id: string;
+  name: string;
+  entity: string;
+  project: string;
+  kind: "sequence" | "portfolio";
+  members: ArtifactState[];
+  aliases: Map<string, ArtifactState>;
+  versions: Map<ArtifactState, number>;
+}
+
+export class WandbFake {
+  readonly collections = new Map<string, CollectionState>();
+  readonly artifacts = new Map<string, ArtifactState>();
+  readonly storage = new Map<string, Uint8Array>();
+  readonly signed = new Map<string, { path: string; md5: string }>();
+  readonly requests: Array<{ operation: string; variables: unknown }> = [];
+  readonly runs = new Set<string>();
+  /** Runs finished through file_stream. */
+  readonly finished = new Set<string>();
+  /** Feature flags `serverInfo.features` reports. */
+  features: Record<string, boolean> = { ARTIFACT_TAGS: true };
+  /** Aliases that only registry admins may set in portfolios. */
+  protectedAliases = new Set(["production"]);
+  #n = 1;
+
+  #collection(entity: string, project: string, name: string, create?: CollectionState["kind"]): CollectionState | undefined {
+    const key = `${entity}/${project}/${name}`;
+    let c = this.collections.get(key);
+    if (!c && create) {
+      c = { id: gid(create === "sequence" ? "ArtifactSequence" : "ArtifactPortfolio", this.#n++), name, entity, project, kind: create, members: [], aliases: new Map(), versions: new Map() };
+      this.collections.set(key, c);
+    }
+    return c;
+  }
+
+  #view(a: ArtifactState, within?: CollectionState) {
+    const c = within ?? a.collection;
+    return {
+      id: a.id,
+      state: a.state,
+      digest: a.digest,
+      description: a.description,
+      metadata: a.metadata,
+      createdAt: a.createdAt,
+      updatedAt: a.createdAt,
+      fileCount: a.files.size,
+      size: 0,
+      versionIndex: () => c.versions.get(a) ?? null,
+      aliases: () => [...c.aliases.entries()].filter(([, v]) => v === a).map(([alias]) => ({ alias, artifactCollectionName: c.name })),
+      tags: a.tags.map((name) => ({ name })),
+      files: ({ names, first, after }: { names?: string[]; first?: number; after?: string }) => {
+        const all = [...a.files.values()].filter((f) => !names || names.includes(f.name));
+        const start = after ? Number(after) : 0;
+        const page = all.slice(start, start + (first ?? 50));
+        return { pageInfo: { endCursor: String(start + page.length), hasNextPage: start + page.length < all.length }, edges: page.map((f) => ({ node: { name: f.name, directUrl: `${STORAGE}/${f.storagePath}` } })) };
+      },
+      currentManifest: a.manifestPath ? { id: `${a.id}-manifest`, file: { directUrl: `${STORAGE}/${a.manifestPath}` } } : null,
+      artifactSequence: { id: a.collection.id, name: a.collection.name, latestArtifact: () => { const l = a.collection.aliases.get("latest"); return l ? { id: l.id } : null; } },
+    };
+  }
+
+  #resolveName(c: CollectionState | undefined, ref: string): ArtifactState | undefined {
+    if (!c) return undefined;
+    const m = /^v(\d+)$/.exec(ref);
+    if (m) return [...c.versions.entries()].find(([, v]) => v === Number(m[1]))?.[0];
+    return c.aliases.get(ref);
+  }
+
+  #artifact(id: string): ArtifactState {
+    const a = this.artifacts.get(id);
+    if (!a) throw new GraphQLError(`artifact ${id} not found`);
+    return a;
+  }
+
+  #moveAlias(c: CollectionState, alias: string, a: ArtifactState, admin = true) {
+    if (c.kind === "portfolio" && this.protectedAliases.has(alias) && !admin) throw new GraphQLError(`alias ${alias} is protected: permission denied`);
+    c.aliases.set(alias, a);
+  }
+
+  #root() {
+    return {
+      serverInfo: () => ({ features: Object.entries(this.features).map(([name, isEnabled]) => ({ name, isEnabled })) }),
+      viewer: () => ({ entity: ENTITY }),
+      entity: ({ name }: { name: string }) => ({ organization: name === ENTITY ? { name: "acme", orgEntity: { name: ORG_ENTITY } } : null }),
+      upsertBucket: ({ input }: { input: { name: string } }) => {
+        this.runs.add(input.name);
+        return { bucket: { id: gid("Run", this.#n++), name: input.name }, inserted: true };
+      },
+      createArtifact: ({ input }: { input: Record<string, unknown> & { entityName: string; projectName: string; artifactCollectionName: string; digest: string; artifactTypeName: string; runName?: string } }) => {
+        if (input.runName && !this.runs.has(input.runName)) throw new GraphQLError(`run ${input.runName} not found`);
+        const c = this.#collection(input.entityName, input.projectName, input.artifactCollectionName, "sequence") as CollectionState;
+        const same = c.members.find((a) => a.digest === input.digest && a.state === "COMMITTED");
+        if (same) return { artifact: this.#view(same) };
+        const a: ArtifactState = {
+          id: gid("Artifact", this.#n++), collection: c, type: input.artifactTypeName, digest: input.digest, state: "PENDING", versionIndex: undefined,
+          description: (input.description as string | undefined) ?? null, metadata: (input.metadata as string | undefined) ?? null,
+          tags: ((input.tags as Array<{ tagName: string }> | undefined) ?? []).map((t) => t.tagName),
+          pendingAliases: ((input.aliases as Array<{ alias: string }> | undefined) ?? []).map((x) => x.alias),
+          manifestPath: undefined, files: new Map(), createdAt: new Date().toISOString(),
+        };
+        this.artifacts.set(a.id, a);
+        c.members.push(a);
+        return { artifact: this.#view(a) };
+      },
+      createArtifactManifest: ({ input }: { input: { artifactID: string; digest: string; name: string } }) => {
+        const a = this.#artifact(input.artifactID);
+        const path = `manifests/${a.id}/${input.name}`;
+        const token = randomUUID();
+        if (input.digest) this.signed.set(token, { path, md5: input.digest });
+        a.manifestPath = path;
+        return { artifactManifest: { id: `${a.id}-manifest`, file: { id: `${a.id}-manifest-file`, uploadUrl: input.digest ? `${STORAGE}/upload/${token}` : null, uploadHeaders: input.digest ? [`Content-MD5:${input.digest}`] : [] } } };
+      },
+      createArtifactFiles: ({ input }: { input: { artifactFiles: Array<{ artifactID: string; name: string; md5: string }> } }) => ({
+        files: {
+          edges: input.artifactFiles.map((spec) => {
+            const a = this.#artifact(spec.artifactID);
+            const storagePath = `objects/${createHash("sha256").update(spec.md5).digest("hex")}`;
+            const known = this.storage.has(storagePath);
+            const birth = [...this.artifacts.values()].find((x) => [...x.files.values()].some((f) => f.storagePath === storagePath))?.id ?? a.id;
+            a.files.set(spec.name, { name: spec.name, md5: spec.md5, storagePath, birth });
+            const token = randomUUID();
+            if (!known) this.signed.set(token, { path: storagePath, md5: spec.md5 });
+            return { node: { storagePath, uploadUrl: known ? null : `${STORAGE}/upload/${token}`, uploadHeaders: known ? [] : [`Content-MD5:${spec.md5}`, "Content-Type:application/octet-stream"], artifact: { id: birth } } };
+          }),
+        },
+      }),
+      commitArtifact: ({ input }: { input: { artifactID: string } }) => {
+        const a = this.#artifact(input.artifactID);
+        if (!a.manifestPath || !this.storage.has(a.manifestPath)) throw new GraphQLError("cannot commit: the manifest was not uploaded");
+        for (const f of a.files.values()) if (!this.storage.has(f.storagePath)) throw new GraphQLError(`cannot commit: ${f.name} was not uploaded`);
+        const c = a.collection;
+        a.state = "COMMITTED";
+        const index = Math.max(-1, ...c.versions.values()) + 1;
+        c.versions.set(a, index);
+        for (const alias of new Set(["latest", ...a.pendingAliases])) this.#moveAlias(c, alias, a);
+        return { artifact: { id: a.id, digest: a.digest } };
+      },
+      artifact: ({ id }: { id: string }) => {
+        const a = this.artifacts.get(id);
+        return a ? this.#view(a) : null;
+      },
+      project: ({ name, entityName }: { name: string; entityName: string }) => ({
+        artifact: ({ name: ref }: { name: string }) => {
+          const [collection, alias = "latest"] = ref.split(":");
+          const c = this.#collection(entityName, name, collection ?? "");
+          const a = this.#resolveName(c, alias);
+          return a ? this.#view(a, c) : null;
+        },
+        artifactCollection: ({ name: cname }: { name: string }) => {
+          const c = this.#collection(entityName, name, cname);
+          if (!c) return null;
+          return {
+            __typename: c.kind === "sequence" ? "ArtifactSequence" : "ArtifactPortfolio",
+            id: c.id,
+            name: c.name,
+            artifacts: ({ first, after }: { first?: number; after?: string }) => {
+              const all = [...c.versions.entries()].sort((x, y) => y[1] - x[1]).map(([a]) => a);
+              const start = after ? Number(after) : 0;
+              const page = all.slice(start, start + (first ?? 50));
+              return { pageInfo: { endCursor: String(start + page.length), hasNextPage: start + page.length < all.length }, edges: page.map((a) => ({ node: this.#view(a, c) })) };
+            },
+          };
+        },
+        artifactCollections: ({ first, after }: { first?: number; after?: string }) => {
+          const all = [...this.collections.values()].filter((c) => c.entity === entityName && c.project === name && c.versions.size > 0).sort((x, y) => (x.name < y.name ? -1 : 1));
+          const start = after ? Number(after) : 0;
+          const page = all.slice(start, start + (first ?? 50));
+          return { pageInfo: { endCursor: String(start + page.length), hasNextPage: start + page.length < all.length }, edges: page.map((c) => ({ node: { __typename: c.kind === "sequence" ? "ArtifactSequence" : "ArtifactPortfolio", id: c.id, name: c.name, description: null, createdAt: new Date(0).toISOString() } })) };
+        },
+      }),
+      updateArtifact: ({ input }: { input: { artifactID: string; description?: string; metadata?: string; tagsToAdd?: Array<{ tagName: string }>; tagsToDelete?: Array<{ tagName: string }> } }) => {
+        const a = this.#artifact(input.artifactID);
+        if (input.description !== undefined) a.description = input.description;
+        if (input.metadata !== undefined) a.metadata = input.metadata;
+        for (const t of input.tagsToAdd ?? []) if (!a.tags.includes(t.tagName)) a.tags.push(t.tagName);
+        a.tags = a.tags.filter((t) => !(input.tagsToDelete ?? []).some((d) => d.tagName === t));
+        return { artifact: { id: a.id } };
+      },
+      deleteArtifact: ({ input }: { input: { artifactID: string; deleteAliases?: boolean } }) => {
+        const a = this.#artifact(input.artifactID);
+        const held = [...a.collection.aliases.entries()].filter(([k, v]) => v === a && k !== "latest");
+        if (held.length > 0 && !input.deleteAliases) throw new GraphQLError(`cannot delete artifact with aliases: ${held.map(([k]) => k).join(", ")}`);
+        for (const [k] of held) a.collection.aliases.delete(k);
+        a.collection.versions.delete(a);
+        a.collection.members = a.collection.members.filter((m) => m !== a);
+        this.artifacts.delete(a.id);
+        // `latest` moves by itself to the newest version left.
+        const newest = [...a.collection.versions.entries()].sort((x, y) => y[1] - x[1])[0]?.[0];
+        if (newest) a.collection.aliases.set("latest", newest);
+        else a.collection.aliases.delete("latest");
+        return { artifact: { id: a.id } };
+      },
+      addAliases: ({ input }: { input: { artifactID: string; aliases: Array<{ alias: string; artifactCollectionName: string; entityName: string; projectName: string }> } }) => {
+        const a = this.#artifact(input.artifactID);
+        for (const x of input.aliases) {
+          const c = this.#collection(x.entityName, x.projectName, x.artifactCollectionName);
+          if (!c || !c.versions.has(a)) throw new GraphQLError(`artifact is not in collection ${x.artifactCollectionName}`);
+          this.#moveAlias(c, x.alias, a, false);
+        }
+        return { success: true };
+      },
+      deleteAliases: ({ input }: { input: { artifactID: string; aliases: Array<{ alias: string; artifactCollectionName: string; entityName: string; projectName: string }> } }) => {
+        const a = this.#artifact(input.artifactID);
+        for (const x of input.aliases) {
+          const c = this.#collection(x.entityName, x.projectName, x.artifactCollectionName);
+          if (c?.aliases.get(x.alias) === a) c.aliases.delete(x.alias);
+        }
+        return { success: true };
+      },
+      linkArtifact: ({ input }: { input: { artifactID: string; entityName: string; projectName: string; artifactPortfolioName: string; aliases?: Array<{ alias: string }> } }) => {
+        const a = this.#artifact(input.artifactID);
+        if (!input.projectName.startsWith("wandb-registry-")) throw new GraphQLError("registry projects are named wandb-registry-<name>");
+        const c = this.#collection(input.entityName, input.projectName, input.artifactPortfolioName, "portfolio") as CollectionState;
+        if (!c.versions.has(a)) {
+          c.versions.set(a, Math.max(-1, ...c.versions.values()) + 1);
+          c.members.push(a);
+        }
+        for (const alias of ["latest", ...(input.aliases ?? []).map((x) => x.alias)]) this.#moveAlias(c, alias, a, false);
+        return { versionIndex: c.versions.get(a) };
+      },
+      unlinkArtifact: ({ input }: { input: { artifactID: string; artifactPortfolioID: string } }) => {
+        const c = [...this.collections.values()].find((x) => x.id === input.artifactPortfolioID);
+        const a = this.#artifact(input.artifactID);
+        if (!c || !c.versions.has(a)) throw new GraphQLError("artifact is not linked to that portfolio");
+        c.versions.delete(a);
+        for (const [k, v] of [...c.aliases]) if (v === a) c.aliases.delete(k);
+        return { success: true };
+      },
+    };
+  }
+
+  handlers(): HttpHandler[] {
+    return [
+      http.post(`${BASE}/graphql`, async ({ request }) => {
+        if (request.headers.get("authorization") !== `Basic ${Buffer.from(`api:${API_KEY}`).toString("base64")}`) {
+          return HttpResponse.json({ errors: [{ message: "unauthenticated: invalid API key" }] }, { status: 401 });
+        }
+        const body = (await request.json()) as { query: string; variables?: Record<string, unknown>; operationName?: string };
+        this.requests.push({ operation: body.operationName ?? "", variables: body.variables });
+        let document;
+        try {
+          document = parse(body.query);
+        } catch (error) {
+          return HttpResponse.json({ errors: [{ message: (error as Error).message }] }, { status: 400 });
+        }
+        const invalid = validate(schema, document);
+        if (invalid.length > 0) return HttpResponse.json({ errors: invalid.map((e) => ({ message: e.message })) }, { status: 400 });
+        // graphql-js coerces the variables against their declared types and reports mismatches as errors.
+        const result = await graphql({ schema, source: body.query, rootValue: this.#root(), variableValues: body.variables ?? {}, operationName: body.operationName ?? null });
+        // W&B answers resolver errors with HTTP 200 and errors[].
+        return HttpResponse.json(result);
+      }),
+      http.post(`${BASE}/files/:entity/:project/:run/file_stream`, async ({ request, params }) => {
+        const body = (await request.json()) as { complete?: boolean; exitcode?: number };
+        if (!this.runs.has(String(params.run))) return HttpResponse.json({ error: "run not found" }, { status: 404 });
+        if (body.complete) this.finished.add(String(params.run));
+        return HttpResponse.json({});
+      }),
+      http.put(`${STORAGE}/upload/:token`, async ({ request, params }) => {
+        if (request.headers.get("authorization")) return new HttpResponse("credentials must not be sent to storage", { status: 400 });
+        const grant = this.signed.get(String(params.token));
+        if (!grant) return new HttpResponse("<Error>SignatureDoesNotMatch</Error>", { status: 403 });
+        const bytes = new Uint8Array(await request.arrayBuffer());
+        const md5 = createHash("md5").update(bytes).digest("base64");
+        if (request.headers.get("content-md5") !== grant.md5 || md5 !== grant.md5) return new HttpResponse("<Error>BadDigest</Error>", { status: 400 });
+        this.storage.set(grant.path, bytes);
+        this.signed.delete(String(params.token));
+        return new HttpResponse(null, { status: 200 });
+      }),
+      http.get(`${STORAGE}/*`, ({ request }) => {
+        if (request.headers.get("authorization")) return new HttpResponse("credentials must not be sent to storage", { status: 400 });
+        const path = new URL(request.url).pathname.slice(1);
+        const bytes = this.storage.get(path);
+        return bytes ? new HttpResponse(bytes, { headers: { "content-length": String(bytes.byteLength) } }) : new HttpResponse("<Error>NoSuchKey</Error>", { status: 404 });
+      }),
+    ];
+  }
+
+  /** The storage URL a file of a version is served from. */
+  fileUrl(path: string): string {
+    return `${STORAGE}/${path}`;
+  }
+}

@@ -1,0 +1,110 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { IntegrityError, InvalidInputError, NotFoundError, PermissionDeniedError } from "../../src/core/errors.js";
+import { BASE, ENTITY, ORG_ENTITY } from "./support/wandb-fake.js";
+import { useWandbFake } from "./support/setup.js";
+
+const { fake, registry } = useWandbFake();
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+const files = (w: string) => ({ entries: [{ path: "model.pkl", content: w }, { path: "cfg/params.json", content: "{}" }] });
+
+describe("the fake W&B server", () => {
+  it("rejects a query with a misspelled field, validated by graphql-js against W&B's schema", async () => {
+    const res = await fetch(`${BASE}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`api:${"a".repeat(40)}`).toString("base64")}` },
+      body: JSON.stringify({ query: "query { serverInfo { featurez { name } } }" }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: Array<{ message: string }> }).errors[0]?.message).toMatch(/Cannot query field "featurez" on type "ServerInfo"/);
+  });
+
+  it("rejects variables of the wrong type", async () => {
+    await expect(registry().getVersion("m/1")).rejects.toThrow(NotFoundError);
+    const res = await fetch(`${BASE}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`api:${"a".repeat(40)}`).toString("base64")}` },
+      body: JSON.stringify({ query: "mutation($id: ID!) { commitArtifact(input: { artifactID: $id }) { artifact { id } } }", variables: { id: { nested: true } } }),
+    });
+    expect(((await res.json()) as { errors?: unknown[] }).errors?.length).toBeGreaterThan(0);
+  });
+});
+
+describe("W&B artifacts as model versions", () => {
+  it("logs a version through the whole sequence and reads it back", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("fraud", { artifacts: files("w0"), metrics: { auc: 0.9 }, params: { depth: 3 }, description: "first", aliases: ["candidate"] });
+    expect(v).toMatchObject({ model: "fraud", version: "0", description: "first", metrics: { auc: 0.9 }, params: { depth: "3" }, aliases: ["candidate"] });
+    const ops = fake.requests.map((x) => x.operation);
+    expect(ops.slice(ops.lastIndexOf("UpsertBucket"), ops.lastIndexOf("UpsertBucket") + 7)).toEqual(["UpsertBucket", "CreateArtifact", "CreateArtifactManifest", "CreateArtifactFiles", "CreateArtifactManifest", "CommitArtifact", "ArtifactById"]);
+    expect(fake.finished.size).toBe(1);
+    const again = await r.getVersion("fraud@candidate");
+    expect(again.version).toBe("0");
+    expect((await r.listArtifacts(again)).map((f) => f.path)).toEqual(["cfg/params.json", "model.pkl"]);
+    const opened = await r.openArtifact(again, "model.pkl");
+    expect(await new Response(opened.stream).text()).toBe("w0");
+  });
+
+  it("returns the existing version for identical content, and skips files the server already has", async () => {
+    const r = registry({ entity: ENTITY });
+    const a = await r.createVersion("dedup", { artifacts: files("same") });
+    const b = await r.createVersion("dedup", { artifacts: files("same") });
+    expect(b.version).toBe(a.version);
+    const c = await r.createVersion("dedup", { artifacts: { entries: [{ path: "model.pkl", content: "same" }, { path: "new.txt", content: "n" }] } });
+    expect(c.version).toBe("1");
+  });
+
+  it("moves aliases, keeps latest managed, and deletes a version with its aliases", async () => {
+    const r = registry({ entity: ENTITY });
+    await r.createVersion("aliases", { artifacts: files("1") });
+    await r.createVersion("aliases", { artifacts: files("2") });
+    expect(await r.setAlias("aliases", "champion", "0")).toEqual({});
+    expect(await r.setAlias("aliases", "champion", "1")).toEqual({ previous: "0" });
+    expect(await r.listAliases("aliases")).toEqual([{ alias: "champion", version: "1" }]);
+    await expect(r.setAlias("aliases", "latest", "0")).rejects.toThrow(InvalidInputError);
+    await r.deleteVersion("aliases/1");
+    await expect(r.resolveAlias("aliases", "champion")).rejects.toThrow(NotFoundError);
+    expect(await r.resolveAlias("aliases", "latest")).toBe("0");
+  });
+
+  it("downloads with every file's MD5 checked, and refuses bytes that changed in storage", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("verify", { artifacts: files("original") });
+    const dir = await mkdtemp(join(tmpdir(), "wandb-dl-"));
+    dirs.push(dir);
+    await r.downloadArtifacts(v, dir);
+    expect(await readFile(join(dir, "model.pkl"), "utf8")).toBe("original");
+    for (const [path, bytes] of fake.storage) if (new TextDecoder().decode(bytes) === "original") fake.storage.set(path, new TextEncoder().encode("tampered"));
+    await expect(r.downloadArtifacts(v, join(dir, "again"))).rejects.toThrow(IntegrityError);
+  });
+
+  it("resolves the entity from the API key, and maps stages onto managed aliases", async () => {
+    const r = registry();
+    expect(await r.entity()).toBe(ENTITY);
+    const a = await r.createVersion("stages", { artifacts: files("a") });
+    const b = await r.createVersion("stages", { artifacts: files("b") });
+    await r.transitionStage(a, "production");
+    await r.transitionStage(b, "production", { archiveExisting: true });
+    expect((await r.getVersion("stages/0")).stage).toBe("archived");
+    expect((await r.getVersion("stages@production")).version).toBe("1");
+  });
+
+  it("links a version into the W&B Registry under the org entity; protected aliases need an admin", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("linked", { artifacts: files("l") });
+    const linked = await r.link(v, { registry: "model", collection: "fraud-detection", aliases: ["candidate"] });
+    expect(linked).toEqual({ orgEntity: ORG_ENTITY, project: "wandb-registry-model", version: "0" });
+    expect(fake.collections.get(`${ORG_ENTITY}/wandb-registry-model/fraud-detection`)?.aliases.get("candidate")?.id).toBe((v.raw as { id: string }).id);
+    await expect(r.link(v, { registry: "model", collection: "fraud-detection", aliases: ["production"] })).rejects.toThrow(PermissionDeniedError);
+  });
+
+  it("never sends the API key to storage (the fake refuses credentials there)", async () => {
+    const r = registry({ entity: ENTITY, apiKey: "b".repeat(40) });
+    await expect(r.getVersion("x/0")).rejects.toThrow(/unauthenticated|HTTP 401/i);
+  });
+});
