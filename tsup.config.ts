@@ -9,6 +9,7 @@ export const entries = {
   local: "src/adapters/local/index.ts",
   mlflow: "src/adapters/mlflow/index.ts",
   vertex: "src/adapters/vertex/index.ts",
+  wandb: "src/adapters/wandb/index.ts",
   testing: "src/testing/index.ts",
 };
 

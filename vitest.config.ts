@@ -9,7 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^modelreg$/, replacement: src("index.ts") },
       { find: /^modelreg\/testing$/, replacement: src("testing/index.ts") },
-      { find: /^modelreg\/(local|mlflow|vertex)$/, replacement: src("adapters/$1/index.ts") },
+      { find: /^modelreg\/(local|mlflow|vertex|wandb)$/, replacement: src("adapters/$1/index.ts") },
     ],
   },
   test: {

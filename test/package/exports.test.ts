@@ -12,6 +12,7 @@ const SUBPATHS: Record<string, string[]> = {
   "modelreg/local": ["createLocalRegistry"],
   "modelreg/mlflow": ["createMlflowRegistry"],
   "modelreg/vertex": ["createVertexRegistry", "makeRoom"],
+  "modelreg/wandb": ["createWandbRegistry", "artifactDigest"],
   "modelreg/testing": ["runRegistryContract"],
 };
 

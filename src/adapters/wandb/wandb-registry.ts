@@ -72,6 +72,26 @@ interface StoredMetadata {
   [key: string]: unknown;
 }
 
+/** Where {@link WandbRegistry.link} puts a version. */
+export interface LinkTarget {
+  /** The registry, e.g. `model` (the project `wandb-registry-model` under the org entity). */
+  registry: string;
+  /** The registry collection; created on the first link. */
+  collection: string;
+  /** Aliases to set in the registry collection. Protected ones need a registry admin. */
+  aliases?: string[];
+}
+
+/** What {@link WandbRegistry.link} did. */
+export interface LinkResult {
+  /** The organisation's entity the registry lives under. */
+  orgEntity: string;
+  /** The registry's project, `wandb-registry-<registry>`. */
+  project: string;
+  /** The version's number within the registry collection. */
+  version: string;
+}
+
 /** The W&B registry. Create it with {@link createWandbRegistry}. */
 export class WandbRegistry implements ModelRegistry {
   /** The spec version. */
@@ -402,7 +422,7 @@ export class WandbRegistry implements ModelRegistry {
   }
 
   /** Links a version into a W&B Registry collection (`wandb-registry-<registry>` under the org entity). */
-  async link(ref: VersionRefInput, target: { registry: string; collection: string; aliases?: string[] }, options?: CallOptions): Promise<{ orgEntity: string; project: string; version: string }> {
+  async link(ref: VersionRefInput, target: LinkTarget, options?: CallOptions): Promise<LinkResult> {
     const op = "link";
     const parsed = parseRef(ref, op);
     if (typeof target?.registry !== "string" || !/^[A-Za-z0-9_-]+$/.test(target.registry)) throw invalidInput(op, "registry", "name the registry, e.g. model", PROVIDER);
