@@ -12,7 +12,7 @@ import { fileOf, randomBytesOf, readStream, sameBytes, sha256Hex } from "./suppo
 const gcs = createGcsClient({ baseUrl: `${inject("gcsUrl")}/`, retryBaseDelayMs: 10 });
 const prefix = `runs/${randomUUID()}/`;
 
-async function fetchBack(name: string) {
+async function roundTrip(name: string, bytes: Uint8Array) {
   const download = await gcs.openObject({ bucket: EMULATOR_BUCKET, name });
   const received = await readStream(download.stream);
   return { download, received };
@@ -32,7 +32,7 @@ describe("fake-gcs-server", () => {
     for await (const object of gcs.listObjects({ bucket: EMULATOR_BUCKET, prefix: `${prefix}small/` })) listed.push(object.name);
     expect(listed).toEqual([name]);
 
-    const { download, received } = await fetchBack(name);
+    const { download, received } = await roundTrip(name, bytes);
     expect(sameBytes(received)).toEqual(sameBytes(bytes));
     expect(md5Of(received)).toBe(result.md5);
     expect(download.size).toBe(10_000);
@@ -61,7 +61,7 @@ describe("fake-gcs-server", () => {
     for await (const object of gcs.listObjects({ bucket: EMULATOR_BUCKET, prefix: `${prefix}large/` })) listed.push(object);
     expect(listed.map((o) => [o.name, o.size])).toEqual([[name, bytes.byteLength]]);
 
-    const { download, received } = await fetchBack(name);
+    const { download, received } = await roundTrip(name, bytes);
     expect(received.byteLength).toBe(bytes.byteLength);
     expect(sha256Hex(received)).toBe(sha256Hex(bytes));
     expect(download.crc32c).toBe(result.crc32c);
@@ -75,7 +75,7 @@ describe("fake-gcs-server", () => {
     const bytes = randomBytesOf(2 * GRANULE + 4_321, 5);
     const result = await gcs.uploadObject({ bucket: EMULATOR_BUCKET, name, file: fileOf(bytes, { declareSize: false }), chunkSize: GRANULE });
     expect(result.md5).toBe(md5Of(bytes));
-    const { received } = await fetchBack(name);
+    const { received } = await roundTrip(name, bytes);
     expect(sameBytes(received)).toEqual(sameBytes(bytes));
     await gcs.deleteObject({ bucket: EMULATOR_BUCKET, name });
   });

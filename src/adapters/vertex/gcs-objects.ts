@@ -5,7 +5,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { AbortedError, IntegrityError } from "../../core/errors.js";
+import { IntegrityError } from "../../core/errors.js";
 import type { HttpClient } from "../../http/index.js";
 import { type GcsObject, encodeGcsName, gcsObjectListSchema, gcsObjectSchema, parseGoogHash, toGcsObject } from "./gcs-api.js";
 import { Crc32c } from "./gcs-crc32c.js";
@@ -96,7 +96,7 @@ export async function statObject(ctx: GcsObjectsContext, input: GcsObjectRef): P
 export async function* listObjects(ctx: GcsObjectsContext, input: GcsListInput): AsyncGenerator<GcsObject> {
   let pageToken: string | undefined;
   do {
-    if (input.signal?.aborted) throw new AbortedError("aborted by the caller's signal", { provider: ctx.provider, operation: "listObjects" });
+    input.signal?.throwIfAborted();
     const response = await ctx.http.request({
       operation: "listObjects",
       path: `storage/v1/b/${encodeGcsName(input.bucket, "listObjects", "bucket")}/o`,

@@ -27,31 +27,21 @@ export interface GcsUploadContext {
   hideSession(uri: URL): () => void;
 }
 
-/** What a resumable upload needs, already checked by `uploadObject`. */
+/** What a resumable upload needs. */
 export interface ResumableInput {
-  /** The bucket. */
   bucket: string;
-  /** The object name, unencoded. */
   name: string;
-  /** The file, re-opened when a session has to start over. */
   file: ResolvedArtifact;
-  /** The object's content type. */
   contentType: string;
-  /** Bytes per chunk, a multiple of 256 KiB. */
   chunkSize: number;
-  /** The generation precondition, as a decimal string. */
   ifGenerationMatch: string | undefined;
-  /** Aborts the upload. */
   signal: AbortSignal | undefined;
-  /** Told the bytes the session has confirmed. */
   onBytes: ((fileBytes: number) => void) | undefined;
 }
 
 /** The finished object, with the digests of the bytes read from the file. */
 export interface UploadOutcome {
-  /** The object as the server stored it. */
   object: GcsObject;
-  /** What was read from the file. */
   digests: ChunkSourceDigests;
 }
 

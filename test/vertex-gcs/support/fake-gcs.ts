@@ -148,10 +148,6 @@ export class FakeGcs {
     if (status) {
       if (body.byteLength !== 0) return error(400, "a status query has no body");
       this.events.push({ kind: "status", session: session.id, contentRange, length: 0, persisted: session.persisted });
-      // With the total given and every byte in, the query completes the upload (how a 0-byte upload is sent).
-      if (!session.done && status[1] !== "*" && Number(status[1]) === session.persisted) {
-        session.done = this.#store(session.bucket, session.name, concat(session.data), session.contentType);
-      }
       if (session.done) return HttpResponse.json(this.#resource(session.bucket, session.name, session.done, this.options.corruptMd5 === true));
       return this.#incomplete(session);
     }
