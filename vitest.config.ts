@@ -18,11 +18,9 @@ export default defineConfig({
     // Real-server suites start processes; forks isolate them from each other and from msw's global fetch patch.
     pool: "forks",
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/mlflow/**", "test/package/**", "test/gcs-emulator/**", "test/vertex-gcs/**"] } },
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/mlflow/**", "test/package/**", "test/gcs-emulator/**"] } },
       // Starts fake-gcs-server (installed with `go install` into .cache/go-bin on first use) for the Cloud Storage tests.
       { extends: true, test: { name: "gcs", include: ["test/gcs-emulator/**/*.test.ts"], globalSetup: ["test/gcs-emulator/support/global-setup.ts"] } },
-      // The Vertex Cloud Storage layer (gcs-*.ts): msw fakes, plus fake-gcs-server (installed with `go install` into .cache/go-bin on first use).
-      { extends: true, test: { name: "vertex-gcs", include: ["test/vertex-gcs/**/*.test.ts"], globalSetup: ["test/vertex-gcs/support/global-setup.ts"] } },
       // Starts real MLflow servers (installed into .venv on first use) once for every MLflow test file.
       { extends: true, test: { name: "mlflow", include: ["test/mlflow/**/*.test.ts"], globalSetup: ["test/mlflow/support/global-setup.ts"] } },
       { extends: true, test: { name: "package", include: ["test/package/**/*.test.ts"] } },
