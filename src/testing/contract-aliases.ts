@@ -16,18 +16,18 @@ export function aliasesContract(env: ContractEnv): void {
       const v1 = await env.registry.createVersion(model, { artifacts: oneFile("1") });
       const v2 = await env.registry.createVersion(model, { artifacts: oneFile("2") });
       expect(await env.registry.setAlias(model, "champion", v1.version)).toEqual({});
-      expect(await env.registry.resolveAlias(model, "champion")).toBe("1");
-      expect((await env.registry.getVersion(`${model}@champion`)).version).toBe("1");
-      expect(await env.registry.setAlias(model, "champion", v2.version)).toEqual({ previous: "1" });
-      expect((await env.registry.getVersion({ model, alias: "champion" })).version).toBe("2");
+      expect(await env.registry.resolveAlias(model, "champion")).toBe(v1.version);
+      expect((await env.registry.getVersion(`${model}@champion`)).version).toBe(v1.version);
+      expect(await env.registry.setAlias(model, "champion", v2.version)).toEqual({ previous: v1.version });
+      expect((await env.registry.getVersion({ model, alias: "champion" })).version).toBe(v2.version);
       expect((await env.registry.getVersion(v2)).aliases).toContain("champion");
       expect((await env.registry.getVersion(v1)).aliases).not.toContain("champion");
       await env.registry.setAlias(model, "challenger", v1.version);
       expect(await env.registry.listAliases(model)).toEqual([
-        { alias: "challenger", version: "1" },
-        { alias: "champion", version: "2" },
+        { alias: "challenger", version: v1.version },
+        { alias: "champion", version: v2.version },
       ]);
-      expect((await env.registry.getModel(model)).aliases).toEqual({ challenger: "1", champion: "2" });
+      expect((await env.registry.getModel(model)).aliases).toEqual({ challenger: v1.version, champion: v2.version });
     }, env.timeoutMs);
 
     it("sets aliases given at create time", async () => {
@@ -49,9 +49,9 @@ export function aliasesContract(env: ContractEnv): void {
 
     it("refuses an alias on a missing version, and reserved or malformed aliases", async () => {
       const model = env.name("badalias");
-      await env.registry.createVersion(model, { artifacts: oneFile() });
+      const v = await env.registry.createVersion(model, { artifacts: oneFile() });
       await expectError(env.registry.setAlias(model, "champion", "99"), NotFoundError);
-      for (const alias of ["latest", "v3", "has space", ""]) await expectError(env.registry.setAlias(model, alias, "1"), InvalidInputError);
+      for (const alias of ["latest", "v3", "has space", ""]) await expectError(env.registry.setAlias(model, alias, v.version), InvalidInputError);
       expect(await env.registry.listAliases(model)).toEqual([]);
     }, env.timeoutMs);
   });

@@ -27,10 +27,10 @@ export function stagesContract(env: ContractEnv): void {
       const v3 = await env.registry.createVersion(model, { artifacts: oneFile("3") });
       await env.registry.transitionStage(v1, "production");
       await env.registry.transitionStage(v2, "production");
-      expect((await env.registry.listVersions(model, { stage: "production" }).toArray()).map((v) => v.version)).toEqual(["2", "1"]);
+      expect((await env.registry.listVersions(model, { stage: "production" }).toArray()).map((v) => v.version)).toEqual([v2.version, v1.version]);
       await env.registry.transitionStage(v3, "production", { archiveExisting: true });
-      expect((await env.registry.listVersions(model, { stage: "production" }).toArray()).map((v) => v.version)).toEqual(["3"]);
-      expect((await env.registry.listVersions(model, { stage: "archived" }).toArray()).map((v) => v.version)).toEqual(["2", "1"]);
+      expect((await env.registry.listVersions(model, { stage: "production" }).toArray()).map((v) => v.version)).toEqual([v3.version]);
+      expect((await env.registry.listVersions(model, { stage: "archived" }).toArray()).map((v) => v.version)).toEqual([v2.version, v1.version]);
     }, env.timeoutMs * 2);
 
     it("refuses an unknown stage, and archiveExisting outside staging and production", async () => {
