@@ -26,6 +26,8 @@ export interface RegistryCapabilities {
    * created by its first version, and `createModel` throws `UnsupportedCapabilityError`.
    */
   emptyModels: boolean;
+  /** Registered models carry key/value tags. W&B collections have only plain tag names, so it has none. */
+  modelTags: boolean;
   /** Registered models can be renamed. */
   renameModel: boolean;
   /** Registered models can be deleted. */

@@ -47,7 +47,8 @@ export async function makeModel(env: ContractEnv, name: string, input: { descrip
     return;
   }
   await env.registry.createVersion(name, { artifacts: oneFile() });
-  if (input.description !== undefined || input.tags !== undefined) await env.registry.updateModel(name, input);
+  const patch = { ...(input.description !== undefined && { description: input.description }), ...(input.tags && env.registry.capabilities.modelTags && { tags: input.tags }) };
+  if (Object.keys(patch).length > 0) await env.registry.updateModel(name, patch);
 }
 
 /** Reads a stream to its end. */

@@ -51,6 +51,7 @@ import { applyTagPatch, decodeOffset, matchesTags } from "./local-util.js";
 const CAPABILITIES: RegistryCapabilities = Object.freeze({
   stages: "native",
   aliases: true,
+  modelTags: true,
   emptyModels: true,
   renameModel: false,
   deleteModel: true,

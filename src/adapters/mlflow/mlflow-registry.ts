@@ -48,6 +48,7 @@ import { MlflowTransport, PROVIDER } from "./mlflow-transport.js";
 const CAPABILITIES: RegistryCapabilities = Object.freeze({
   stages: "native",
   aliases: true,
+  modelTags: true,
   emptyModels: true,
   renameModel: true,
   deleteModel: true,

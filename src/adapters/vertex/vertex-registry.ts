@@ -44,6 +44,7 @@ import { PROVIDER, VertexTransport } from "./vertex-transport.js";
 const CAPABILITIES: RegistryCapabilities = Object.freeze({
   stages: "alias",
   aliases: true,
+  modelTags: true,
   emptyModels: false,
   renameModel: false,
   deleteModel: true,

@@ -55,7 +55,7 @@ export const responses = {
   versions: lazySchema(() =>
     z.object({
       project: z
-        .object({ artifactCollection: z.object({ id: z.string(), name: z.string(), artifacts: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: wandbArtifactSchema() })) }).nullish() }).nullable() })
+        .object({ artifactCollection: z.object({ id: z.string(), name: z.string(), description: z.string().nullish(), artifacts: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: wandbArtifactSchema() })) }).nullish() }).nullable() })
         .nullable(),
     }),
   ),

@@ -36,13 +36,15 @@ export const OPERATIONS = {
     project(name: $project, entityName: $entity) { artifact(name: $name) { ${ARTIFACT_FIELDS} } } }`,
   ArtifactById: `query ArtifactById($id: ID!) { artifact(id: $id) { ${ARTIFACT_FIELDS} } }`,
   CollectionVersions: `query CollectionVersions($entity: String!, $project: String!, $collection: String!, $first: Int, $after: String) {
-    project(name: $project, entityName: $entity) { artifactCollection(name: $collection) { id name
+    project(name: $project, entityName: $entity) { artifactCollection(name: $collection) { id name description
       artifacts(first: $first, after: $after) { pageInfo { endCursor hasNextPage } edges { node { ${ARTIFACT_FIELDS} } } } } } }`,
   Collections: `query Collections($entity: String!, $project: String!, $first: Int, $after: String) {
     project(name: $project, entityName: $entity) { artifactCollections(first: $first, after: $after) {
       pageInfo { endCursor hasNextPage } edges { node { id name description createdAt } } } } }`,
   ArtifactFileUrls: `query ArtifactFileUrls($id: ID!, $names: [String!], $first: Int, $after: String) {
     artifact(id: $id) { files(names: $names, first: $first, after: $after) { pageInfo { endCursor hasNextPage } edges { node { name directUrl } } } } }`,
+  UpdateArtifactSequence: `mutation UpdateArtifactSequence($id: ID!, $description: String) {
+    updateArtifactSequence(input: { artifactSequenceID: $id, description: $description }) { artifactCollection { id } } }`,
   UpdateArtifact: `mutation UpdateArtifact($input: UpdateArtifactInput!) { updateArtifact(input: $input) { artifact { id } } }`,
   DeleteArtifact: `mutation DeleteArtifact($artifactID: ID!, $deleteAliases: Boolean) {
     deleteArtifact(input: { artifactID: $artifactID, deleteAliases: $deleteAliases }) { artifact { id } } }`,

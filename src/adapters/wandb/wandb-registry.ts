@@ -46,6 +46,7 @@ import { putSigned } from "./wandb-upload.js";
 const CAPABILITIES: RegistryCapabilities = Object.freeze({
   stages: "alias",
   aliases: true,
+  modelTags: false,
   emptyModels: false,
   renameModel: false,
   deleteModel: false,
@@ -150,7 +151,7 @@ export class WandbRegistry implements ModelRegistry {
     for (const v of versions.items) for (const a of v.aliases) if (!MANAGED.has(a.alias)) aliases[a.alias] = String(v.versionIndex);
     const created = versions.items.at(-1)?.createdAt ?? new Date(0).toISOString();
     const latest = versions.items[0];
-    return { name, tags: {}, aliases, createdAt: new Date(created), updatedAt: new Date(latest?.updatedAt ?? latest?.createdAt ?? created), ...(latest && { latestVersion: String(latest.versionIndex) }) };
+    return { name, ...(versions.description && { description: versions.description }), tags: {}, aliases, createdAt: new Date(created), updatedAt: new Date(latest?.updatedAt ?? latest?.createdAt ?? created), ...(latest && { latestVersion: String(latest.versionIndex) }) };
   }
 
   /** Lists the project's collections. */
@@ -169,10 +170,21 @@ export class WandbRegistry implements ModelRegistry {
     );
   }
 
-  /** Collections have no description or tags this adapter can change yet: throws `UnsupportedCapabilityError`. */
-  async updateModel(name: string, _patch: UpdateModelInput): Promise<RegisteredModel> {
-    assertModelName(name, "updateModel", "name");
-    throw new UnsupportedCapabilityError("updating a W&B collection's description and tags is not supported yet", { provider: PROVIDER, operation: "updateModel", capability: "updateModel" });
+  /** Updates the collection's description. W&B collections have no key/value tags (`capabilities.modelTags`). */
+  async updateModel(name: string, patch: UpdateModelInput, options?: CallOptions): Promise<RegisteredModel> {
+    const op = "updateModel";
+    assertModelName(name, op, "name");
+    if (typeof patch !== "object" || patch === null) throw invalidInput(op, "patch", "updateModel takes { description? }", PROVIDER);
+    if (patch.tags !== undefined && Object.keys(patch.tags).length > 0) {
+      throw new UnsupportedCapabilityError("W&B collections have no key/value tags; keep them on versions", { provider: PROVIDER, operation: op, capability: "modelTags" });
+    }
+    const page = await this.#versionsPage(name, undefined, 1, op, options);
+    if (!page) throw new NotFoundError(`no collection ${JSON.stringify(name)}`, { provider: PROVIDER, operation: op });
+    if (patch.description !== undefined) {
+      await this.#t.gql("UpdateArtifactSequence", { id: page.collectionId, description: patch.description }, responses.any, { ...options, operation: op, idempotent: true });
+    }
+    await this.#emit([{ type: "model.updated", model: name, details: { fields: Object.keys(patch) } }], options);
+    return this.getModel(name, options);
   }
 
   /** Deleting a whole collection is not offered; delete its versions instead. */
@@ -481,12 +493,12 @@ export class WandbRegistry implements ModelRegistry {
     }
   }
 
-  async #versionsPage(model: string, after: string | undefined, first: number, op: string, options: CallOptions | undefined): Promise<{ items: WandbArtifact[]; next: string | undefined } | undefined> {
+  async #versionsPage(model: string, after: string | undefined, first: number, op: string, options: CallOptions | undefined): Promise<{ collectionId: string; description: string | undefined; items: WandbArtifact[]; next: string | undefined } | undefined> {
     const d = await this.#t.gql("CollectionVersions", { entity: await this.entity(options), project: this.#project, collection: model, first, after: after ?? null }, responses.versions, { ...options, operation: op });
     const c = d.project?.artifactCollection;
     if (!c) return undefined;
     const conn = c.artifacts;
-    return { items: (conn?.edges ?? []).map((e) => e.node), next: conn?.pageInfo.hasNextPage ? (conn.pageInfo.endCursor ?? undefined) : undefined };
+    return { collectionId: c.id, description: c.description ?? undefined, items: (conn?.edges ?? []).map((e) => e.node), next: conn?.pageInfo.hasNextPage ? (conn.pageInfo.endCursor ?? undefined) : undefined };
   }
 
   async #aliases(op: "AddAliases" | "DeleteAliases", artifactID: string, model: string, aliases: string[], operation: string, options: CallOptions | undefined): Promise<void> {

@@ -48,6 +48,7 @@ interface CollectionState {
   members: ArtifactState[];
   aliases: Map<string, ArtifactState>;
   versions: Map<ArtifactState, number>;
+  description?: string;
 }
 
 export class WandbFake {
@@ -195,6 +196,7 @@ export class WandbFake {
             __typename: c.kind === "sequence" ? "ArtifactSequence" : "ArtifactPortfolio",
             id: c.id,
             name: c.name,
+            description: c.description ?? null,
             artifacts: ({ first, after }: { first?: number; after?: string }) => {
               const all = [...c.versions.entries()].sort((x, y) => y[1] - x[1]).map(([a]) => a);
               const start = after ? Number(after) : 0;
@@ -210,6 +212,12 @@ export class WandbFake {
           return { pageInfo: { endCursor: String(start + page.length), hasNextPage: start + page.length < all.length }, edges: page.map((c) => ({ node: { __typename: c.kind === "sequence" ? "ArtifactSequence" : "ArtifactPortfolio", id: c.id, name: c.name, description: null, createdAt: new Date(0).toISOString() } })) };
         },
       }),
+      updateArtifactSequence: ({ input }: { input: { artifactSequenceID: string; description?: string } }) => {
+        const c = [...this.collections.values()].find((x) => x.id === input.artifactSequenceID && x.kind === "sequence");
+        if (!c) throw new GraphQLError(`artifact sequence ${input.artifactSequenceID} not found`);
+        if (input.description !== undefined) c.description = input.description;
+        return { artifactCollection: { __typename: "ArtifactSequence", id: c.id } };
+      },
       updateArtifact: ({ input }: { input: { artifactID: string; description?: string; metadata?: string; tagsToAdd?: Array<{ tagName: string }>; tagsToDelete?: Array<{ tagName: string }> } }) => {
         const a = this.#artifact(input.artifactID);
         if (input.description !== undefined) a.description = input.description;
