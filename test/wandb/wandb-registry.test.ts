@@ -40,7 +40,7 @@ describe("W&B artifacts as model versions", () => {
     const r = registry({ entity: ENTITY });
     const v = await r.createVersion("fraud", { artifacts: files("w0"), metrics: { auc: 0.9 }, params: { depth: 3 }, description: "first", aliases: ["candidate"] });
     expect(v).toMatchObject({ model: "fraud", version: "0", description: "first", metrics: { auc: 0.9 }, params: { depth: "3" }, aliases: ["candidate"] });
-    const ops = fake.requests.map((x) => x.operation);
+    const ops = fake.requests.map((x) => x.operation).filter((o) => o !== "ServerFeatures");
     expect(ops.slice(ops.lastIndexOf("UpsertBucket"), ops.lastIndexOf("UpsertBucket") + 7)).toEqual(["UpsertBucket", "CreateArtifact", "CreateArtifactManifest", "CreateArtifactFiles", "CreateArtifactManifest", "CommitArtifact", "ArtifactById"]);
     expect(fake.finished.size).toBe(1);
     const again = await r.getVersion("fraud@candidate");
@@ -106,5 +106,37 @@ describe("W&B artifacts as model versions", () => {
   it("never sends the API key to storage (the fake refuses credentials there)", async () => {
     const r = registry({ entity: ENTITY, apiKey: "b".repeat(40) });
     await expect(r.getVersion("x/0")).rejects.toThrow(/unauthenticated|HTTP 401/i);
+  });
+});
+
+describe("W&B server features and the Registry view", () => {
+  it("sends W&B tags only where the server has ARTIFACT_TAGS, and treats a server without features as having none", async () => {
+    const r = registry({ entity: ENTITY });
+    await r.createVersion("tagged", { artifacts: files("t1"), tags: { team: "risk", "path/like": "x" } });
+    const sent = fake.requests.filter((x) => x.operation === "CreateArtifact").at(-1)?.variables as { input: { tags?: Array<{ tagName: string }> } };
+    expect(sent.input.tags).toEqual([{ tagName: "team-risk" }]);
+    fake.features = {};
+    try {
+      const older = registry({ entity: ENTITY });
+      await older.createVersion("tagged", { artifacts: files("t2"), tags: { team: "risk" } });
+      const again = fake.requests.filter((x) => x.operation === "CreateArtifact").at(-1)?.variables as { input: { tags?: unknown } };
+      expect(again.input.tags).toBeUndefined();
+      // Tags still round-trip, through the metadata.
+      expect((await older.getVersion("tagged@latest")).tags).toEqual({ team: "risk" });
+    } finally {
+      fake.features = { ARTIFACT_TAGS: true };
+    }
+  });
+
+  it("reads linked versions through the registry path, and unlinks them", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("to-link", { artifacts: files("link-me"), metrics: { auc: 0.8 } });
+    await r.link(v, { registry: "model", collection: "shared-fraud", aliases: ["candidate"] });
+    const reg = await r.inRegistry("model");
+    const linked = await reg.getVersion("shared-fraud@candidate");
+    expect(linked).toMatchObject({ model: "shared-fraud", version: "0", metrics: { auc: 0.8 } });
+    expect(await new Response((await reg.openArtifact(linked, "model.pkl")).stream).text()).toBe("link-me");
+    await r.unlink(v, { registry: "model", collection: "shared-fraud" });
+    await expect(reg.getVersion("shared-fraud@candidate")).rejects.toThrow(NotFoundError);
   });
 });

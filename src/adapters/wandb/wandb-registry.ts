@@ -14,7 +14,7 @@ import { selectFiles } from "../../artifacts/select.js";
 import { toWebStream } from "../../artifacts/byte-streams.js";
 import type { RegistryCapabilities } from "../../core/capabilities.js";
 import { mapLimit } from "../../core/concurrency.js";
-import { IntegrityError, NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
+import { IntegrityError, InvalidInputError, NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
 import { RegistryEventBus, stampEvent, type RegistryEvent, type RegistryEventInput, type RegistryEventSource } from "../../core/events.js";
 import {
   SPECIFICATION_VERSION,
@@ -108,6 +108,7 @@ export class WandbRegistry implements ModelRegistry {
   readonly #settings: WandbRegistrySettings;
   readonly #project: string;
   #entity: Promise<string> | undefined;
+  #features: Promise<Record<string, boolean>> | undefined;
 
   /** @param settings - See {@link WandbRegistrySettings}. */
   constructor(settings: WandbRegistrySettings = {}) {
@@ -130,10 +131,40 @@ export class WandbRegistry implements ModelRegistry {
     return this.#entity;
   }
 
-  /** The server's feature flags (`serverInfo.features`). */
-  async features(options?: CallOptions): Promise<Record<string, boolean>> {
-    const d = await this.#t.gql("ServerFeatures", {}, responses.features, { ...options, operation: "features" });
-    return Object.fromEntries((d.serverInfo?.features ?? []).filter((f): f is { name: string; isEnabled: boolean } => f !== null).map((f) => [f.name, f.isEnabled]));
+  /**
+   * The server's feature flags (`serverInfo.features`), read once. A server too old to have the field answers
+   * "Cannot query field"; that means no optional features, as W&B's own client reads it.
+   */
+  features(options?: CallOptions): Promise<Record<string, boolean>> {
+    this.#features ??= this.#t
+      .gql("ServerFeatures", {}, responses.features, { ...options, operation: "features" })
+      .then((d) => Object.fromEntries((d.serverInfo?.features ?? []).filter((f): f is { name: string; isEnabled: boolean } => f !== null).map((f) => [f.name, f.isEnabled])))
+      .catch((error: unknown) => {
+        if (InvalidInputError.isInstance(error) && /Cannot query field/.test(error.message)) return {};
+        this.#features = undefined;
+        throw error;
+      });
+    return this.#features;
+  }
+
+  /**
+   * The same registry API over a W&B Registry (`wandb-registry-<name>` under the organisation's entity): reading a
+   * linked version works exactly as reading through a project.
+   */
+  async inRegistry(registry: string, options?: CallOptions): Promise<WandbRegistry> {
+    if (typeof registry !== "string" || !/^[A-Za-z0-9_-]+$/.test(registry)) throw invalidInput("inRegistry", "registry", "name the registry, e.g. model", PROVIDER);
+    const orgEntity = await this.#orgEntity("inRegistry", options);
+    return new WandbRegistry({ ...this.#settings, entity: orgEntity, project: `wandb-registry-${registry}` });
+  }
+
+  /** Removes a version's link from a W&B Registry collection. */
+  async unlink(ref: VersionRefInput, target: { registry: string; collection: string }, options?: CallOptions): Promise<void> {
+    const op = "unlink";
+    const a = await this.#resolve(parseRef(ref, op), op, options);
+    const view = await this.inRegistry(target.registry, options);
+    const page = await view.#versionsPage(target.collection, undefined, 1, op, options);
+    if (!page) throw new NotFoundError(`no registry collection ${target.registry}/${target.collection}`, { provider: PROVIDER, operation: op });
+    await this.#t.gql("UnlinkArtifact", { artifactID: a.id, portfolioID: page.collectionId }, responses.any, { ...options, operation: op, idempotent: true });
   }
 
   /** W&B creates a collection with its first version: throws `UnsupportedCapabilityError`. */
@@ -235,6 +266,8 @@ export class WandbRegistry implements ModelRegistry {
           ...(meta.description !== undefined && { description: meta.description }),
           metadata: JSON.stringify(metadata),
           aliases: meta.aliases.map((alias) => ({ alias, artifactCollectionName: model })),
+          // Tags show in W&B's UI where the server has them (ARTIFACT_TAGS); they are always kept in the metadata too.
+          ...((await this.features(call)).ARTIFACT_TAGS && { tags: wandbTags(meta.tags) }),
           enableDigestDeduplication: true,
           clientID: randomId(),
           sequenceClientID: randomId(),
@@ -558,6 +591,14 @@ export class WandbRegistry implements ModelRegistry {
       raw: a,
     };
   }
+}
+
+/** W&B tag names for key/value tags: `key-value` where that fits W&B's tag rules. */
+function wandbTags(tags: Record<string, string>): Array<{ tagName: string }> {
+  return Object.entries(tags)
+    .map(([k, v]) => `${k}-${v}`)
+    .filter((t) => /^[-\w]+( +[-\w]+)*$/.test(t))
+    .map((tagName) => ({ tagName }));
 }
 
 function parseMetadata(text: string | null | undefined): StoredMetadata {
