@@ -45,7 +45,19 @@ export const responses = {
   createFiles: lazySchema(() =>
     z.object({
       createArtifactFiles: z.object({
-        files: z.object({ edges: z.array(z.object({ node: z.object({ storagePath: z.string().nullish(), uploadUrl: z.string().nullish(), uploadHeaders: z.array(z.string()), artifact: z.object({ id: z.string() }) }) })) }),
+        files: z.object({
+          edges: z.array(
+            z.object({
+              node: z.object({
+                storagePath: z.string().nullish(),
+                uploadUrl: z.string().nullish(),
+                uploadHeaders: z.array(z.string()),
+                uploadMultipartUrls: z.object({ uploadID: z.string(), uploadUrlParts: z.array(z.object({ partNumber: z.union([z.number(), z.string()]), uploadUrl: z.string() })) }).nullish(),
+                artifact: z.object({ id: z.string() }),
+              }),
+            }),
+          ),
+        }),
       }),
     }),
   ),

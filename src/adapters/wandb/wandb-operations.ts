@@ -30,7 +30,11 @@ export const OPERATIONS = {
       artifactManifest { id file { id uploadUrl @include(if: $includeUpload) uploadHeaders @include(if: $includeUpload) } } } }`,
   CreateArtifactFiles: `mutation CreateArtifactFiles($artifactFiles: [CreateArtifactFileSpecInput!]!, $storageLayout: ArtifactStorageLayout!) {
     createArtifactFiles(input: { artifactFiles: $artifactFiles, storageLayout: $storageLayout }) {
-      files { edges { node { storagePath uploadUrl uploadHeaders artifact { id } } } } } }`,
+      files { edges { node { storagePath uploadUrl uploadHeaders
+        uploadMultipartUrls { uploadID uploadUrlParts { partNumber uploadUrl } } artifact { id } } } } } }`,
+  CompleteMultipartUpload: `mutation CompleteMultipartUpload($artifactID: ID!, $storagePath: String!, $uploadID: String!, $completedParts: [UploadPartsInput!]!) {
+    completeMultipartUploadArtifact(input: { completeMultipartAction: Complete, completedParts: $completedParts, artifactID: $artifactID,
+      storagePath: $storagePath, uploadID: $uploadID }) { digest } }`,
   CommitArtifact: `mutation CommitArtifact($artifactID: ID!) { commitArtifact(input: { artifactID: $artifactID }) { artifact { id digest } } }`,
   ArtifactByName: `query ArtifactByName($entity: String!, $project: String!, $name: String!) {
     project(name: $project, entityName: $entity) { artifact(name: $name) { ${ARTIFACT_FIELDS} } } }`,

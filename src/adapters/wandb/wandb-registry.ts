@@ -41,7 +41,7 @@ import { responses, type WandbArtifact } from "./wandb-api.js";
 import { artifactDigest, buildManifest, parseManifest, type ManifestEntry } from "./wandb-manifest.js";
 import type { WandbRegistrySettings } from "./wandb-settings.js";
 import { PROVIDER, WandbTransport } from "./wandb-transport.js";
-import { putSigned } from "./wandb-upload.js";
+import { parseUploadHeaders, putParts, putSigned, type PartDigest } from "./wandb-upload.js";
 
 const CAPABILITIES: RegistryCapabilities = Object.freeze({
   stages: "alias",
@@ -236,10 +236,19 @@ export class WandbRegistry implements ModelRegistry {
     for (const alias of meta.aliases) if (MANAGED.has(alias)) throw invalidInput(op, "aliases", `${alias} is managed by the adapter`, PROVIDER);
     const files = await resolveArtifactSource(input.artifacts, { provider: PROVIDER, operation: op });
     const call = { ...options, operation: op };
-    // First pass: digests, streamed, so the artifact digest is known before anything is created.
+    // First pass: digests, streamed, so the artifact digest is known before anything is created. Files big enough
+    // for a multipart upload also get their parts' MD5s, which W&B wants up front.
+    const minMultipart = this.#settings.multipartMinBytes ?? 2 * 1024 ** 3;
+    const partBytes = this.#settings.multipartPartBytes ?? 100 * 1024 ** 2;
+    const partDigests = new Map<string, PartDigest[]>();
     const digests = await mapLimit(files, options.concurrency ?? 4, async (file) => {
       const d = new StreamingDigest();
-      for await (const chunk of file.open()) d.update(chunk);
+      const parts = file.size !== undefined && file.size >= minMultipart ? new PartHasher(partBytes) : undefined;
+      for await (const chunk of file.open()) {
+        d.update(chunk);
+        parts?.update(chunk);
+      }
+      if (parts) partDigests.set(file.path, parts.finish());
       return d.digest();
     });
     const contents: Record<string, ManifestEntry> = {};
@@ -290,7 +299,16 @@ export class WandbRegistry implements ModelRegistry {
       const batch = files.slice(start, start + 100);
       const res = await this.#t.gql(
         "CreateArtifactFiles",
-        { artifactFiles: batch.map((f) => ({ artifactID, artifactManifestID: manifestID, name: f.path, md5: contents[f.path]?.digest ?? "" })), storageLayout: "V2" },
+        {
+          artifactFiles: batch.map((f) => ({
+            artifactID,
+            artifactManifestID: manifestID,
+            name: f.path,
+            md5: contents[f.path]?.digest ?? "",
+            ...(partDigests.has(f.path) && { uploadPartsInput: partDigests.get(f.path) }),
+          })),
+          storageLayout: "V2",
+        },
         responses.createFiles,
         call,
       );
@@ -300,9 +318,22 @@ export class WandbRegistry implements ModelRegistry {
         const node = edges[i]?.node;
         const entry = contents[file.path] as ManifestEntry;
         if (node) entry.birthArtifactID = node.artifact.id;
+        const tick = progress(file);
+        const multipart = node?.uploadMultipartUrls;
+        if (node && multipart && partDigests.has(file.path)) {
+          const parts = multipart.uploadUrlParts.map((p) => ({ partNumber: Number(p.partNumber), uploadUrl: p.uploadUrl }));
+          const contentType = parseUploadHeaders(node.uploadHeaders)["Content-Type"];
+          const completed = await putParts(this.#t.http, parts, contentType, file, partBytes, { ...call, onBytes: tick });
+          await this.#t.gql(
+            "CompleteMultipartUpload",
+            { artifactID: node.artifact.id, storagePath: node.storagePath ?? "", uploadID: multipart.uploadID, completedParts: completed },
+            responses.any,
+            call,
+          );
+          return;
+        }
         // No URL: the server already has these bytes.
         if (!node?.uploadUrl) return;
-        const tick = progress(file);
         await putSigned(this.#t.http, node.uploadUrl, node.uploadHeaders, file, entry.size, { ...call, onBytes: tick });
       });
     }
@@ -590,6 +621,37 @@ export class WandbRegistry implements ModelRegistry {
       updatedAt: new Date(a.updatedAt ?? a.createdAt),
       raw: a,
     };
+  }
+}
+
+/** Hex MD5s of consecutive parts of a stream, fed chunk by chunk. */
+class PartHasher {
+  readonly #parts: PartDigest[] = [];
+  #hash = createHash("md5");
+  #filled = 0;
+
+  constructor(private readonly partBytes: number) {}
+
+  update(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.byteLength) {
+      const take = Math.min(this.partBytes - this.#filled, chunk.byteLength - at);
+      this.#hash.update(chunk.subarray(at, at + take));
+      this.#filled += take;
+      at += take;
+      if (this.#filled === this.partBytes) this.#next();
+    }
+  }
+
+  finish(): PartDigest[] {
+    if (this.#filled > 0 || this.#parts.length === 0) this.#next();
+    return this.#parts;
+  }
+
+  #next(): void {
+    this.#parts.push({ partNumber: this.#parts.length + 1, hexMD5: this.#hash.digest("hex") });
+    this.#hash = createHash("md5");
+    this.#filled = 0;
   }
 }
 

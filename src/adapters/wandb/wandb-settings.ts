@@ -19,6 +19,10 @@ export interface WandbRegistrySettings {
   project?: string;
   /** The artifact type versions are logged as. Default `model`. */
   artifactType?: string;
+  /** Files at least this big are uploaded in parts when the server offers part URLs (S3-backed storage). Default 2 GiB. */
+  multipartMinBytes?: number;
+  /** The part size of multipart uploads. Default 100 MiB, as W&B's own client. */
+  multipartPartBytes?: number;
   /** The fetch to use. */
   fetch?: typeof globalThis.fetch;
   /** Gets one debug line per request; secrets are redacted first. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { toWebStream } from "../../artifacts/byte-streams.js";
 import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import type { CallOptions } from "../../core/options.js";
@@ -52,4 +53,73 @@ export async function putSigned(
     responseType: "none",
     ...callOptions({ ...options, headers: undefined } as CallOptions),
   });
+}
+
+/** One part of a multipart upload: its number and hex MD5. */
+export interface PartDigest {
+  /** 1-based. */
+  partNumber: number;
+  /** Hex MD5 of the part's bytes. */
+  hexMD5: string;
+}
+
+/**
+ * Uploads a file in parts to the part URLs W&B handed out, each with its Content-MD5, and returns each part's ETag
+ * as the storage answered it (quotes kept: W&B passes it on as is). Only one part is in memory at a time.
+ */
+export async function putParts(
+  http: HttpClient,
+  parts: ReadonlyArray<{ partNumber: number; uploadUrl: string }>,
+  contentType: string | undefined,
+  file: ResolvedArtifact,
+  partBytes: number,
+  options: CallOptions & { operation: string; onBytes?: (fileBytes: number) => void },
+): Promise<Array<{ partNumber: number; hexMD5: string }>> {
+  const byNumber = new Map(parts.map((p) => [p.partNumber, p.uploadUrl]));
+  const done: Array<{ partNumber: number; hexMD5: string }> = [];
+  let sent = 0;
+  for await (const part of splitParts(file, partBytes)) {
+    const url = byNumber.get(part.partNumber);
+    if (!url) throw new Error(`W&B gave no URL for part ${part.partNumber} of ${file.path}`);
+    const res = await http.request({
+      operation: options.operation,
+      method: "PUT",
+      url,
+      body: () => part.bytes as Uint8Array<ArrayBuffer>,
+      headers: { "content-md5": Buffer.from(part.hexMD5, "hex").toString("base64"), ...(contentType && { "content-type": contentType }) },
+      idempotent: true,
+      responseType: "none",
+      ...callOptions({ ...options, headers: undefined } as CallOptions),
+    });
+    done.push({ partNumber: part.partNumber, hexMD5: res.headers.get("etag") ?? "" });
+    sent += part.bytes.byteLength;
+    options.onBytes?.(sent);
+  }
+  return done;
+}
+
+/** Reads a file as numbered parts of `partBytes` (the last may be shorter), with each part's hex MD5. */
+export async function* splitParts(file: ResolvedArtifact, partBytes: number): AsyncGenerator<{ partNumber: number; bytes: Uint8Array; hexMD5: string }> {
+  let buffer = new Uint8Array(partBytes);
+  let filled = 0;
+  let partNumber = 1;
+  const emit = () => {
+    const bytes = buffer.subarray(0, filled);
+    return { partNumber: partNumber++, bytes, hexMD5: createHash("md5").update(bytes).digest("hex") };
+  };
+  for await (const chunk of file.open()) {
+    let at = 0;
+    while (at < chunk.byteLength) {
+      const take = Math.min(partBytes - filled, chunk.byteLength - at);
+      buffer.set(chunk.subarray(at, at + take), filled);
+      filled += take;
+      at += take;
+      if (filled === partBytes) {
+        yield emit();
+        buffer = new Uint8Array(partBytes);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0 || partNumber === 1) yield emit();
 }

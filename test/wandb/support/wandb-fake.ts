@@ -62,6 +62,10 @@ export class WandbFake {
   readonly finished = new Set<string>();
   /** Feature flags `serverInfo.features` reports. */
   features: Record<string, boolean> = { ARTIFACT_TAGS: true };
+  /** Offer part URLs for specs that carry uploadPartsInput, as S3-backed W&B storage does. */
+  multipart = true;
+  /** Parts uploaded, per upload id. */
+  readonly uploads = new Map<string, { path: string; parts: Map<number, { hexMD5: string; bytes?: Uint8Array }> }>();
   /** Aliases that only registry admins may set in portfolios. */
   protectedAliases = new Set(["production"]);
   #n = 1;
@@ -153,7 +157,7 @@ export class WandbFake {
         a.manifestPath = path;
         return { artifactManifest: { id: `${a.id}-manifest`, file: { id: `${a.id}-manifest-file`, uploadUrl: input.digest ? `${STORAGE}/upload/${token}` : null, uploadHeaders: input.digest ? [`Content-MD5:${input.digest}`] : [] } } };
       },
-      createArtifactFiles: ({ input }: { input: { artifactFiles: Array<{ artifactID: string; name: string; md5: string }> } }) => ({
+      createArtifactFiles: ({ input }: { input: { artifactFiles: Array<{ artifactID: string; name: string; md5: string; uploadPartsInput?: Array<{ partNumber: number; hexMD5: string }> }> } }) => ({
         files: {
           edges: input.artifactFiles.map((spec) => {
             const a = this.#artifact(spec.artifactID);
@@ -162,11 +166,32 @@ export class WandbFake {
             const birth = [...this.artifacts.values()].find((x) => [...x.files.values()].some((f) => f.storagePath === storagePath))?.id ?? a.id;
             a.files.set(spec.name, { name: spec.name, md5: spec.md5, storagePath, birth });
             const token = randomUUID();
+            if (!known && spec.uploadPartsInput && this.multipart) {
+              const uploadID = randomUUID();
+              this.uploads.set(uploadID, { path: storagePath, parts: new Map(spec.uploadPartsInput.map((p) => [Number(p.partNumber), { hexMD5: p.hexMD5 }])) });
+              const uploadUrlParts = spec.uploadPartsInput.map((p) => ({ partNumber: p.partNumber, uploadUrl: `${STORAGE}/part/${uploadID}/${p.partNumber}` }));
+              return { node: { storagePath, uploadUrl: null, uploadHeaders: ["Content-Type:application/octet-stream"], uploadMultipartUrls: { uploadID, uploadUrlParts }, artifact: { id: birth } } };
+            }
             if (!known) this.signed.set(token, { path: storagePath, md5: spec.md5 });
-            return { node: { storagePath, uploadUrl: known ? null : `${STORAGE}/upload/${token}`, uploadHeaders: known ? [] : [`Content-MD5:${spec.md5}`, "Content-Type:application/octet-stream"], artifact: { id: birth } } };
+            return { node: { storagePath, uploadUrl: known ? null : `${STORAGE}/upload/${token}`, uploadHeaders: known ? [] : [`Content-MD5:${spec.md5}`, "Content-Type:application/octet-stream"], uploadMultipartUrls: null, artifact: { id: birth } } };
           }),
         },
       }),
+      completeMultipartUploadArtifact: ({ input }: { input: { uploadID: string; storagePath: string; completedParts: Array<{ partNumber: number; hexMD5: string }> } }) => {
+        const upload = this.uploads.get(input.uploadID);
+        if (!upload || upload.path !== input.storagePath) throw new GraphQLError("no such multipart upload");
+        const pieces: Uint8Array[] = [];
+        for (const [n, part] of [...upload.parts].sort((a, b) => a[0] - b[0])) {
+          const done = input.completedParts.find((p) => Number(p.partNumber) === n);
+          // The client passes each part's ETag, quotes included, in hexMD5.
+          if (!part.bytes || done?.hexMD5 !== `"${part.hexMD5}"`) throw new GraphQLError(`part ${n} is missing or its ETag does not match`);
+          pieces.push(part.bytes);
+        }
+        const bytes = new Uint8Array(Buffer.concat(pieces));
+        this.storage.set(upload.path, bytes);
+        this.uploads.delete(input.uploadID);
+        return { digest: createHash("md5").update(bytes).digest("base64") };
+      },
       commitArtifact: ({ input }: { input: { artifactID: string } }) => {
         const a = this.#artifact(input.artifactID);
         if (!a.manifestPath || !this.storage.has(a.manifestPath)) throw new GraphQLError("cannot commit: the manifest was not uploaded");
@@ -305,6 +330,16 @@ export class WandbFake {
         if (!this.runs.has(String(params.run))) return HttpResponse.json({ error: "run not found" }, { status: 404 });
         if (body.complete) this.finished.add(String(params.run));
         return HttpResponse.json({});
+      }),
+      http.put(`${STORAGE}/part/:upload/:part`, async ({ request, params }) => {
+        if (request.headers.get("authorization")) return new HttpResponse("credentials must not be sent to storage", { status: 400 });
+        const part = this.uploads.get(String(params.upload))?.parts.get(Number(params.part));
+        if (!part) return new HttpResponse("<Error>NoSuchUpload</Error>", { status: 404 });
+        const bytes = new Uint8Array(await request.arrayBuffer());
+        const hex = createHash("md5").update(bytes).digest("hex");
+        if (request.headers.get("content-md5") !== Buffer.from(part.hexMD5, "hex").toString("base64") || hex !== part.hexMD5) return new HttpResponse("<Error>BadDigest</Error>", { status: 400 });
+        part.bytes = bytes;
+        return new HttpResponse(null, { status: 200, headers: { etag: `"${hex}"` } });
       }),
       http.put(`${STORAGE}/upload/:token`, async ({ request, params }) => {
         if (request.headers.get("authorization")) return new HttpResponse("credentials must not be sent to storage", { status: 400 });
