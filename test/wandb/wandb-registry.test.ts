@@ -156,3 +156,15 @@ describe("W&B multipart uploads", () => {
     expect(createHash("sha256").update(back).digest("hex")).toBe(createHash("sha256").update(bytes).digest("hex"));
   });
 });
+
+describe("W&B paths", () => {
+  it("reads entity/project/name:alias and :vN paths, and registry paths the same way", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("pathed", { artifacts: files("p"), aliases: ["best"] });
+    expect((await r.getByPath(`${ENTITY}/models/pathed:best`)).version).toBe(v.version);
+    expect((await r.getByPath("pathed:v0")).version).toBe("0");
+    await r.link(v, { registry: "model", collection: "pathed-reg" });
+    expect((await r.getByPath(`${ORG_ENTITY}/wandb-registry-model/pathed-reg:v0`)).metrics).toEqual(v.metrics);
+    await expect(r.getByPath("no-colon")).rejects.toThrow(InvalidInputError);
+  });
+});

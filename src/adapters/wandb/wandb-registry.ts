@@ -157,6 +157,23 @@ export class WandbRegistry implements ModelRegistry {
     return new WandbRegistry({ ...this.#settings, entity: orgEntity, project: `wandb-registry-${registry}` });
   }
 
+  /**
+   * Reads a version by W&B's own path, `entity/project/name:alias` or `entity/project/name:v3` (entity and project
+   * may be left out, then this registry's are used). Registry paths (`acme-org/wandb-registry-model/fraud:v0`) work
+   * the same way.
+   */
+  async getByPath(path: string, options?: CallOptions): Promise<ModelVersion> {
+    const op = "getByPath";
+    const m = typeof path === "string" ? /^(?:([^/:]+)\/)?(?:([^/:]+)\/)?([^/:]+):([^/:]+)$/.exec(path) : null;
+    if (!m) throw invalidInput(op, "path", `expected entity/project/name:alias or name:v3, got ${preview(path)}`, PROVIDER);
+    const [, first, second, name = "", version = ""] = m;
+    const entity = second !== undefined ? first : undefined;
+    const project = second ?? first;
+    const view = entity || project ? new WandbRegistry({ ...this.#settings, ...(entity && { entity }), ...(project && { project }) }) : this;
+    const vm = /^v(\d+)$/.exec(version);
+    return view.getVersion(vm ? { model: name, version: vm[1] as string } : { model: name, alias: version }, options);
+  }
+
   /** Removes a version's link from a W&B Registry collection. */
   async unlink(ref: VersionRefInput, target: { registry: string; collection: string }, options?: CallOptions): Promise<void> {
     const op = "unlink";
