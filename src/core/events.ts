@@ -86,6 +86,13 @@ export class RegistryEventBus implements RegistryEventSource {
     };
   }
 
+  /** Stamps inputs as events of `provider` by `actor`, delivers them in order, and returns them. */
+  async publish(inputs: readonly RegistryEventInput[], provider: string, actor: string): Promise<RegistryEvent[]> {
+    const events = inputs.map((input) => stampEvent(input, provider, actor));
+    for (const event of events) await this.emit(event);
+    return events;
+  }
+
   /** Delivers an event to every listener and waits for the async ones. */
   async emit(event: RegistryEvent): Promise<void> {
     await Promise.all(

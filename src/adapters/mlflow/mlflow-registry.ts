@@ -10,7 +10,7 @@ import { mapLimit } from "../../core/concurrency.js";
 import { resolveActor } from "../../runtime/actor.js";
 import type { RegistryCapabilities } from "../../core/capabilities.js";
 import { InvalidInputError, NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
-import { RegistryEventBus, stampEvent, type RegistryEvent, type RegistryEventInput, type RegistryEventSource } from "../../core/events.js";
+import { RegistryEventBus, type RegistryEvent, type RegistryEventInput, type RegistryEventSource } from "../../core/events.js";
 import {
   SPECIFICATION_VERSION,
   type ArtifactDownload,
@@ -361,11 +361,8 @@ export class MlflowRegistry implements ModelRegistry {
     return event as RegistryEvent;
   }
 
-  async #emit(inputs: RegistryEventInput[], options: CallOptions | undefined): Promise<RegistryEvent[]> {
-    const actor = this.#actor(options);
-    const events = inputs.map((input) => stampEvent(input, PROVIDER, actor));
-    for (const event of events) await this.#bus.emit(event);
-    return events;
+  #emit(inputs: RegistryEventInput[], options: CallOptions | undefined): Promise<RegistryEvent[]> {
+    return this.#bus.publish(inputs, PROVIDER, this.#actor(options));
   }
 
   #actor(options: CallOptions | undefined): string {

@@ -12,7 +12,7 @@ import { selectFiles } from "../../artifacts/select.js";
 import type { RegistryCapabilities } from "../../core/capabilities.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { AbortedError, ModelRegistryError, NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
-import { RegistryEventBus, stampEvent, type RegistryEvent, type RegistryEventInput, type RegistryEventSource } from "../../core/events.js";
+import { RegistryEventBus, type RegistryEvent, type RegistryEventInput, type RegistryEventSource } from "../../core/events.js";
 import {
   SPECIFICATION_VERSION,
   type ArtifactDownload,
@@ -465,11 +465,8 @@ export class VertexRegistry implements ModelRegistry {
     return `${this.#transport.parent}/models/${modelIdFor(model)}`;
   }
 
-  async #emit(inputs: RegistryEventInput[], options: CallOptions | undefined): Promise<RegistryEvent[]> {
-    const actor = resolveActor(options?.actor, this.#settings.actor);
-    const events = inputs.map((input) => stampEvent(input, PROVIDER, actor));
-    for (const event of events) await this.#bus.emit(event);
-    return events;
+  #emit(inputs: RegistryEventInput[], options: CallOptions | undefined): Promise<RegistryEvent[]> {
+    return this.#bus.publish(inputs, PROVIDER, resolveActor(options?.actor, this.#settings.actor));
   }
 
   async #getModelRecord(id: string, version: string | undefined, op: string, options: CallOptions | undefined): Promise<VertexModel> {

@@ -15,7 +15,7 @@ import { toWebStream } from "../../artifacts/byte-streams.js";
 import type { RegistryCapabilities } from "../../core/capabilities.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { IntegrityError, InvalidInputError, NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
-import { RegistryEventBus, stampEvent, type RegistryEvent, type RegistryEventInput, type RegistryEventSource } from "../../core/events.js";
+import { RegistryEventBus, type RegistryEvent, type RegistryEventInput, type RegistryEventSource } from "../../core/events.js";
 import {
   SPECIFICATION_VERSION,
   type ArtifactDownload,
@@ -541,11 +541,8 @@ export class WandbRegistry implements ModelRegistry {
     return event as RegistryEvent;
   }
 
-  async #emit(inputs: RegistryEventInput[], options: CallOptions | undefined): Promise<RegistryEvent[]> {
-    const actor = resolveActor(options?.actor, this.#settings.actor);
-    const events = inputs.map((input) => stampEvent(input, PROVIDER, actor));
-    for (const event of events) await this.#bus.emit(event);
-    return events;
+  #emit(inputs: RegistryEventInput[], options: CallOptions | undefined): Promise<RegistryEvent[]> {
+    return this.#bus.publish(inputs, PROVIDER, resolveActor(options?.actor, this.#settings.actor));
   }
 
   async #finishRun(entity: string, run: string, options: CallOptions & { operation: string }): Promise<void> {
