@@ -115,7 +115,9 @@ console.log(`wrote ${out}: ${Object.keys(contract.methods).length} methods, ${Ob
   const schema = buildSchema(readFileSync(join(source, "wandb-schema.graphql"), "utf8"));
   const opsFile = readFileSync(join(root, "src", "adapters", "wandb", "wandb-operations.ts"), "utf8");
   const shared = Object.fromEntries([...opsFile.matchAll(/const (\w+) = `([\s\S]*?)`;/g)].map((m) => [m[1], m[2]]));
-  const documents = [...opsFile.matchAll(/^ {2}(\w+): `([\s\S]*?)`,$/gm)].map((m) => m[2].replace(/\$\{(\w+)\}/g, (_, k) => shared[k] ?? ""));
+  // Shared selections may nest (a membership selects an artifact), so they expand until nothing is left to expand.
+  const expand = (text) => text.replace(/\$\{(\w+)\}/g, (_, k) => expand(shared[k] ?? ""));
+  const documents = [...opsFile.matchAll(/^ {2}(\w+): `([\s\S]*?)`,$/gm)].map((m) => expand(m[2]));
   if (documents.length === 0) throw new Error("no operation documents found in wandb-operations.ts");
   const fields = new Map();
   const named = new Set();

@@ -3,11 +3,12 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { IntegrityError, InvalidInputError, NotFoundError, PermissionDeniedError } from "../../src/core/errors.js";
-import { BASE, ENTITY, ORG_ENTITY } from "./support/wandb-fake.js";
+import { http, HttpResponse } from "msw";
+import { AuthenticationError, IntegrityError, InvalidInputError, NotFoundError, PermissionDeniedError } from "../../src/core/errors.js";
+import { API_KEY, BASE, ENTITY, ORG_ENTITY, STORAGE } from "./support/wandb-fake.js";
 import { useWandbFake } from "./support/setup.js";
 
-const { fake, registry } = useWandbFake();
+const { fake, server, registry } = useWandbFake();
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -43,7 +44,7 @@ describe("W&B artifacts as model versions", () => {
     expect(v).toMatchObject({ model: "fraud", version: "0", description: "first", metrics: { auc: 0.9 }, params: { depth: "3" }, aliases: ["candidate"] });
     const ops = fake.requests.map((x) => x.operation).filter((o) => o !== "ServerFeatures");
     expect(ops.slice(ops.lastIndexOf("UpsertBucket"), ops.lastIndexOf("UpsertBucket") + 7)).toEqual(["UpsertBucket", "CreateArtifact", "CreateArtifactManifest", "CreateArtifactFiles", "CreateArtifactManifest", "CommitArtifact", "ArtifactById"]);
-    expect(fake.finished.size).toBe(1);
+    expect([...fake.finished.values()]).toEqual([0]);
     const again = await r.getVersion("fraud@candidate");
     expect(again.version).toBe("0");
     expect((await r.listArtifacts(again)).map((f) => f.path)).toEqual(["cfg/params.json", "model.pkl"]);
@@ -104,9 +105,75 @@ describe("W&B artifacts as model versions", () => {
     await expect(r.link(v, { registry: "model", collection: "fraud-detection", aliases: ["production"] })).rejects.toThrow(PermissionDeniedError);
   });
 
-  it("never sends the API key to storage (the fake refuses credentials there)", async () => {
+  it("never sends the API key or Basic credentials to storage, uploads or downloads", async () => {
+    const r = registry({ entity: ENTITY });
+    const before = fake.storageRequests.length;
+    const v = await r.createVersion("no-leak", { artifacts: { entries: [{ path: "a.bin", content: "leak-a" }, { path: "b.bin", content: "leak-b" }] } });
+    const dir = await mkdtemp(join(tmpdir(), "wandb-leak-"));
+    dirs.push(dir);
+    await r.downloadArtifacts(v, dir);
+    const seen = fake.storageRequests.slice(before);
+    expect(seen.filter((x) => x.method === "PUT").length).toBeGreaterThanOrEqual(3);
+    expect(seen.filter((x) => x.method === "GET").length).toBeGreaterThanOrEqual(3);
+    const basic = Buffer.from(`api:${API_KEY}`).toString("base64");
+    for (const x of seen) {
+      expect(x.headers.authorization).toBeUndefined();
+      expect(JSON.stringify(x)).not.toContain(API_KEY);
+      expect(JSON.stringify(x)).not.toContain(basic);
+    }
+  });
+
+  it("refuses a wrong API key with a typed error", async () => {
     const r = registry({ entity: ENTITY, apiKey: "b".repeat(40) });
-    await expect(r.getVersion("x/0")).rejects.toThrow(/unauthenticated|HTTP 401/i);
+    await expect(r.getVersion("x/0")).rejects.toThrow(AuthenticationError);
+  });
+
+  it("leaves no visible version when an upload fails, and ends the run as failed", async () => {
+    const r = registry({ entity: ENTITY, maxRetries: 0 });
+    const ok = await r.createVersion("half", { artifacts: files("kept") });
+    server.use(http.put(`${STORAGE}/upload/:token`, () => new HttpResponse("<Error>AccessDenied</Error>", { status: 403 }), { once: true }));
+    await expect(r.createVersion("half", { artifacts: files("lost") })).rejects.toThrow(PermissionDeniedError);
+    const pending = [...fake.artifacts.values()].filter((a) => a.collection.name === "half" && a.state === "PENDING");
+    expect(pending).toHaveLength(1);
+    expect((await r.listVersions("half").toArray()).map((v) => v.version)).toEqual([ok.version]);
+    expect((await r.getVersion("half@latest")).version).toBe(ok.version);
+    expect([...fake.finished.values()].at(-1)).toBe(1);
+  });
+
+  it("numbers concurrent creates of one collection in call order", async () => {
+    const r = registry({ entity: ENTITY });
+    // The first source is slow to read, so without the queue the later creates would commit before it.
+    const slow = async function* () {
+      for (let i = 0; i < 5; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        yield new TextEncoder().encode(`slow-${i}`);
+      }
+    };
+    const made = await Promise.all([
+      r.createVersion("ordered", { artifacts: { entries: [{ path: "m.bin", open: slow }] }, description: "first" }),
+      r.createVersion("ordered", { artifacts: { entries: [{ path: "m.bin", content: "small" }] }, description: "second" }),
+      r.createVersion("ordered", { artifacts: { entries: [{ path: "m.bin", content: "tiny" }] }, description: "third" }),
+    ]);
+    expect(made.map((v) => [v.version, v.description])).toEqual([["0", "first"], ["1", "second"], ["2", "third"]]);
+  });
+
+  it("moves the requested aliases onto the existing version when the content is identical", async () => {
+    const r = registry({ entity: ENTITY });
+    const first = await r.createVersion("dedup-alias", { artifacts: files("same") });
+    await r.createVersion("dedup-alias", { artifacts: files("other") });
+    const again = await r.createVersion("dedup-alias", { artifacts: files("same"), aliases: ["champion"] });
+    expect(again.version).toBe(first.version);
+    expect(again.aliases).toEqual(["champion"]);
+    expect(await r.resolveAlias("dedup-alias", "champion")).toBe(first.version);
+  });
+
+  it("updates W&B tags with the version's tags where the server has them", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("retag", { artifacts: files("rt"), tags: { team: "risk" } });
+    const updated = await r.updateVersion(v, { tags: { team: null, owner: "ana" }, description: "now owned" });
+    expect(updated).toMatchObject({ tags: { owner: "ana" }, description: "now owned" });
+    const stored = [...fake.artifacts.values()].find((a) => a.id === (v.raw as { id: string }).id);
+    expect(stored?.tags).toEqual(["owner-ana"]);
   });
 });
 
@@ -129,16 +196,60 @@ describe("W&B server features and the Registry view", () => {
     }
   });
 
-  it("reads linked versions through the registry path, and unlinks them", async () => {
+  it("reads linked versions through the registry path with the registry's numbers, lists links, and unlinks them", async () => {
     const r = registry({ entity: ENTITY });
+    await r.createVersion("to-link", { artifacts: files("older-1") });
+    await r.createVersion("to-link", { artifacts: files("older-2") });
     const v = await r.createVersion("to-link", { artifacts: files("link-me"), metrics: { auc: 0.8 } });
+    expect(v.version).toBe("2");
     await r.link(v, { registry: "model", collection: "shared-fraud", aliases: ["candidate"] });
     const reg = await r.inRegistry("model");
     const linked = await reg.getVersion("shared-fraud@candidate");
-    expect(linked).toMatchObject({ model: "shared-fraud", version: "0", metrics: { auc: 0.8 } });
+    // The registry collection numbers its links itself: the first link is v0 there, whatever it is in its project.
+    expect(linked).toMatchObject({ model: "shared-fraud", version: "0", metrics: { auc: 0.8 }, aliases: ["candidate"] });
+    expect((await reg.listVersions("shared-fraud").toArray()).map((x) => [x.version, x.aliases])).toEqual([["0", ["candidate"]]]);
+    expect((await r.getVersion("to-link/2")).aliases).toEqual([]);
     expect(await new Response((await reg.openArtifact(linked, "model.pkl")).stream).text()).toBe("link-me");
+    expect(await r.listLinks(v)).toEqual([{ entity: ORG_ENTITY, project: "wandb-registry-model", registry: "model", collection: "shared-fraud", version: "0", aliases: expect.arrayContaining(["candidate", "latest"]) }]);
     await r.unlink(v, { registry: "model", collection: "shared-fraud" });
     await expect(reg.getVersion("shared-fraud@candidate")).rejects.toThrow(NotFoundError);
+    expect(await r.listLinks(v)).toEqual([]);
+    await expect(r.unlink(v, { registry: "model", collection: "shared-fraud" })).rejects.toThrow(NotFoundError);
+  });
+
+  it("refuses a protected stage alias in a registry with a permission error, and changes nothing", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("guarded", { artifacts: files("g") });
+    await r.link(v, { registry: "model", collection: "guarded-reg" });
+    const reg = await r.inRegistry("model");
+    await expect(reg.transitionStage("guarded-reg/0", "production")).rejects.toThrow(PermissionDeniedError);
+    expect(await reg.getVersion("guarded-reg/0")).toMatchObject({ stage: "draft" });
+    await expect(reg.getVersion("guarded-reg@production")).rejects.toThrow(NotFoundError);
+  });
+
+  it("reads the same way from an older server without artifactCollectionMembership, or without feature flags at all", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("old-server", { artifacts: files("os"), aliases: ["best"] });
+    fake.features = { ARTIFACT_TAGS: true };
+    try {
+      const older = registry({ entity: ENTITY });
+      expect((await older.getVersion("old-server@best")).version).toBe(v.version);
+      expect(fake.requests.at(-1)?.operation).toBe("MembershipByAlias");
+      fake.hasFeaturesField = false;
+      const oldest = registry({ entity: ENTITY });
+      expect(await oldest.features()).toEqual({});
+      expect((await oldest.getVersion("old-server/0")).aliases).toEqual(["best"]);
+      // Without ARTIFACT_TAGS no W&B tags are sent, and tags still round-trip through the metadata.
+      const w = await oldest.createVersion("old-server", { artifacts: files("os2"), tags: { team: "risk" } });
+      expect((fake.requests.filter((x) => x.operation === "CreateArtifact").at(-1)?.variables as { input: { tags?: unknown } }).input.tags).toBeUndefined();
+      expect(w.tags).toEqual({ team: "risk" });
+    } finally {
+      fake.features = { ARTIFACT_TAGS: true, PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP: true };
+      fake.hasFeaturesField = true;
+    }
+    // And a current server is asked the way W&B's own client asks.
+    await registry({ entity: ENTITY }).getVersion("old-server@best");
+    expect(fake.requests.at(-1)?.operation).toBe("MembershipByName");
   });
 });
 

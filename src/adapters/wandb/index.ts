@@ -5,6 +5,6 @@
  * @module
  */
 
-export { WandbRegistry, createWandbRegistry, type LinkResult, type LinkTarget } from "./wandb-registry.js";
+export { WandbRegistry, createWandbRegistry, type LinkResult, type LinkTarget, type LinkedCollection } from "./wandb-registry.js";
 export type { WandbRegistrySettings } from "./wandb-settings.js";
 export { artifactDigest } from "./wandb-manifest.js";

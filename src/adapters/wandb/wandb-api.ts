@@ -20,7 +20,12 @@ export const wandbArtifactSchema = lazySchema(() =>
     fileCount: z.union([z.number(), z.string()]).nullish(),
     size: z.union([z.number(), z.string()]).nullish(),
     versionIndex: z.number().nullish(),
-    aliases: z.array(z.object({ alias: z.string(), artifactCollectionName: z.string() })),
+    aliases: z.array(
+      z.object({
+        alias: z.string(),
+        artifactCollection: z.object({ id: z.string(), name: z.string(), project: z.object({ name: z.string(), entity: z.object({ name: z.string() }) }).nullish() }).nullish(),
+      }),
+    ),
     tags: z.array(z.object({ name: z.string() })).nullish(),
     currentManifest: z.object({ id: z.string(), file: z.object({ directUrl: z.string() }) }).nullish(),
     artifactSequence: z.object({ id: z.string(), name: z.string() }),
@@ -29,6 +34,20 @@ export const wandbArtifactSchema = lazySchema(() =>
 
 /** An artifact version in W&B's JSON. */
 export type WandbArtifact = z.output<ReturnType<typeof wandbArtifactSchema>>;
+
+/** A version as a member of one collection (its home sequence or a registry portfolio). */
+export const wandbMembershipSchema = lazySchema(() =>
+  z.object({
+    id: z.string(),
+    versionIndex: z.number().nullish(),
+    aliases: z.array(z.object({ alias: z.string() })),
+    artifactCollection: z.object({ id: z.string(), name: z.string() }).nullish(),
+    artifact: wandbArtifactSchema().nullish(),
+  }),
+);
+
+/** A membership in W&B's JSON. */
+export type WandbMembership = z.output<ReturnType<typeof wandbMembershipSchema>>;
 
 const pageInfo = () => z.object({ endCursor: z.string().nullish(), hasNextPage: z.boolean() });
 
@@ -62,12 +81,34 @@ export const responses = {
     }),
   ),
   commit: lazySchema(() => z.object({ commitArtifact: z.object({ artifact: z.object({ id: z.string(), digest: z.string() }) }) })),
-  byName: lazySchema(() => z.object({ project: z.object({ artifact: wandbArtifactSchema().nullable() }).nullable() })),
+  membershipByName: lazySchema(() => z.object({ project: z.object({ artifactCollectionMembership: wandbMembershipSchema().nullable() }).nullable() })),
+  membershipByAlias: lazySchema(() => z.object({ project: z.object({ artifactCollection: z.object({ id: z.string(), artifactMembership: wandbMembershipSchema().nullable() }).nullable() }).nullable() })),
+  links: lazySchema(() =>
+    z.object({
+      artifact: z
+        .object({
+          artifactMemberships: z.object({
+            edges: z.array(
+              z.object({
+                node: z
+                  .object({
+                    versionIndex: z.number().nullish(),
+                    aliases: z.array(z.object({ alias: z.string() })),
+                    artifactCollection: z.object({ __typename: z.string(), id: z.string(), name: z.string(), project: z.object({ name: z.string(), entity: z.object({ name: z.string() }) }) }).nullish(),
+                  })
+                  .nullish(),
+              }),
+            ),
+          }),
+        })
+        .nullable(),
+    }),
+  ),
   byId: lazySchema(() => z.object({ artifact: wandbArtifactSchema().nullable() })),
   versions: lazySchema(() =>
     z.object({
       project: z
-        .object({ artifactCollection: z.object({ id: z.string(), name: z.string(), description: z.string().nullish(), artifacts: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: wandbArtifactSchema() })) }).nullish() }).nullable() })
+        .object({ artifactCollection: z.object({ id: z.string(), name: z.string(), description: z.string().nullish(), artifacts: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ version: z.string(), node: wandbArtifactSchema() })) }).nullish() }).nullable() })
         .nullable(),
     }),
   ),

@@ -5,13 +5,23 @@
  * @module
  */
 
+// An artifact's own `versionIndex` is its number in its home sequence, and its `aliases` span every collection it is
+// in, so each alias carries its collection's scope: a version read through a registry takes the membership's instead.
 const ARTIFACT_FIELDS = `
   id state digest description metadata createdAt updatedAt fileCount size
   versionIndex
-  aliases { alias artifactCollectionName }
+  aliases { alias artifactCollection { id name project { name entity { name } } } }
   tags { name }
   currentManifest { id file { directUrl } }
   artifactSequence { id name }
+`;
+
+// A version as a member of one collection: its number and aliases there.
+const MEMBERSHIP_FIELDS = `
+  id versionIndex
+  aliases { alias }
+  artifactCollection { id name }
+  artifact { ${ARTIFACT_FIELDS} }
 `;
 
 /** Every operation, by name. */
@@ -36,17 +46,23 @@ export const OPERATIONS = {
     completeMultipartUploadArtifact(input: { completeMultipartAction: Complete, completedParts: $completedParts, artifactID: $artifactID,
       storagePath: $storagePath, uploadID: $uploadID }) { digest } }`,
   CommitArtifact: `mutation CommitArtifact($artifactID: ID!) { commitArtifact(input: { artifactID: $artifactID }) { artifact { id digest } } }`,
-  ArtifactByName: `query ArtifactByName($entity: String!, $project: String!, $name: String!) {
-    project(name: $project, entityName: $entity) { artifact(name: $name) { ${ARTIFACT_FIELDS} } } }`,
+  // W&B's current lookup (server feature PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP): "collection:alias" or "collection:v3".
+  MembershipByName: `query MembershipByName($entity: String!, $project: String!, $name: String!) {
+    project(name: $project, entityName: $entity) { artifactCollectionMembership(name: $name) { ${MEMBERSHIP_FIELDS} } } }`,
+  // The same through the collection, for servers without that feature.
+  MembershipByAlias: `query MembershipByAlias($entity: String!, $project: String!, $collection: String!, $alias: String!) {
+    project(name: $project, entityName: $entity) { artifactCollection(name: $collection) { id artifactMembership(aliasName: $alias) { ${MEMBERSHIP_FIELDS} } } } }`,
   ArtifactById: `query ArtifactById($id: ID!) { artifact(id: $id) { ${ARTIFACT_FIELDS} } }`,
-  CollectionVersions: `query CollectionVersions($entity: String!, $project: String!, $collection: String!, $first: Int, $after: String) {
+  CollectionVersions: `query CollectionVersions($entity: String!, $project: String!, $collection: String!, $first: Int, $after: String, $filters: JSONString) {
     project(name: $project, entityName: $entity) { artifactCollection(name: $collection) { id name description
-      artifacts(first: $first, after: $after) { pageInfo { endCursor hasNextPage } edges { node { ${ARTIFACT_FIELDS} } } } } } }`,
+      artifacts(first: $first, after: $after, filters: $filters) { pageInfo { endCursor hasNextPage } edges { version node { ${ARTIFACT_FIELDS} } } } } } }`,
   Collections: `query Collections($entity: String!, $project: String!, $first: Int, $after: String) {
     project(name: $project, entityName: $entity) { artifactCollections(first: $first, after: $after) {
       pageInfo { endCursor hasNextPage } edges { node { id name description createdAt } } } } }`,
   ArtifactFileUrls: `query ArtifactFileUrls($id: ID!, $names: [String!], $first: Int, $after: String) {
     artifact(id: $id) { files(names: $names, first: $first, after: $after) { pageInfo { endCursor hasNextPage } edges { node { name directUrl } } } } }`,
+  ArtifactLinks: `query ArtifactLinks($id: ID!) { artifact(id: $id) { artifactMemberships { edges { node {
+    versionIndex aliases { alias } artifactCollection { __typename id name project { name entity { name } } } } } } } }`,
   UpdateArtifactSequence: `mutation UpdateArtifactSequence($id: ID!, $description: String) {
     updateArtifactSequence(input: { artifactSequenceID: $id, description: $description }) { artifactCollection { id } } }`,
   UpdateArtifact: `mutation UpdateArtifact($input: UpdateArtifactInput!) { updateArtifact(input: $input) { artifact { id } } }`,

@@ -5,16 +5,11 @@
  * @module
  */
 
-import { createHash, randomUUID } from "node:crypto";
 import { downloadToDirectory } from "../../artifacts/download.js";
-import { StreamingDigest } from "../../artifacts/hashing.js";
-import { transferProgress } from "../../artifacts/progress.js";
 import { resolveArtifactSource } from "../../artifacts/resolve-source.js";
 import { selectFiles } from "../../artifacts/select.js";
-import { toWebStream } from "../../artifacts/byte-streams.js";
 import type { RegistryCapabilities } from "../../core/capabilities.js";
-import { mapLimit } from "../../core/concurrency.js";
-import { IntegrityError, InvalidInputError, NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
+import { InvalidInputError, NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
 import { RegistryEventBus, type RegistryEvent, type RegistryEventInput, type RegistryEventSource } from "../../core/events.js";
 import {
   SPECIFICATION_VERSION,
@@ -31,17 +26,16 @@ import {
 import type { CallOptions, TransferOptions } from "../../core/options.js";
 import { paginate, type PageIterable } from "../../core/pagination.js";
 import { parseRef, type VersionRef, type VersionRefInput } from "../../core/refs.js";
-import type { ModelSignature } from "../../core/signature.js";
-import type { AliasEntry, ArtifactFile, CreateModelInput, CreateVersionInput, Lineage, ModelCard, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
+import type { AliasEntry, ArtifactFile, CreateModelInput, CreateVersionInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { assertAlias, assertArtifactPath, assertModelName, assertVersion, preview } from "../../core/validation.js";
 import { assertPageSize, checkCreateVersionInput, checkTransition, checkUpdateVersionInput, toAliasEntries } from "../../core/version-input.js";
-import { callOptions } from "../../http/call-options.js";
 import { resolveActor } from "../../runtime/actor.js";
-import { responses, type WandbArtifact } from "./wandb-api.js";
-import { artifactDigest, buildManifest, parseManifest, type ManifestEntry } from "./wandb-manifest.js";
+import { responses, type WandbMembership } from "./wandb-api.js";
+import { logArtifactVersion } from "./wandb-create-version.js";
+import { fileUrls, listManifestFiles, openVerified } from "./wandb-files.js";
+import { MANAGED_ALIASES, STAGE_KEY, parseMetadata, scopedAliases, toModelVersion, wandbTags, type FoundVersion, type StoredMetadata } from "./wandb-metadata.js";
 import type { WandbRegistrySettings } from "./wandb-settings.js";
 import { PROVIDER, WandbTransport } from "./wandb-transport.js";
-import { parseUploadHeaders, putParts, putSigned, type PartDigest } from "./wandb-upload.js";
 
 const CAPABILITIES: RegistryCapabilities = Object.freeze({
   stages: "alias",
@@ -58,20 +52,12 @@ const CAPABILITIES: RegistryCapabilities = Object.freeze({
   maxPageSize: 1000,
 });
 
-/** Aliases the adapter manages: W&B's `latest`, and the stage aliases. */
-const MANAGED = new Set(["latest", "staging", "production"]);
-const STAGE_KEY = "modelreg.stage";
-
-interface StoredMetadata {
-  params?: Record<string, string>;
-  metrics?: Record<string, number>;
-  tags?: Record<string, string>;
-  lineage?: Lineage;
-  signature?: ModelSignature;
-  modelCard?: ModelCard;
-  [STAGE_KEY]?: Stage;
-  [key: string]: unknown;
-}
+/** W&B's default project when none is named, as its own clients use. */
+const DEFAULT_PROJECT = "uncategorized";
+/** Listing shows committed versions only: a version still uploading (PENDING) is not one yet. */
+const COMMITTED = JSON.stringify({ state: "COMMITTED" });
+const REGISTRY_NAME = /^[A-Za-z0-9_-]+$/;
+const REGISTRY_PREFIX = "wandb-registry-";
 
 /** Where {@link WandbRegistry.link} puts a version. */
 export interface LinkTarget {
@@ -93,6 +79,22 @@ export interface LinkResult {
   version: string;
 }
 
+/** One collection a version is linked into, as {@link WandbRegistry.listLinks} reports it. */
+export interface LinkedCollection {
+  /** The entity of the collection's project (the org entity, for the W&B Registry). */
+  entity: string;
+  /** The collection's project. */
+  project: string;
+  /** The registry's name when the project is a W&B Registry (`wandb-registry-<registry>`). */
+  registry?: string;
+  /** The collection. */
+  collection: string;
+  /** The version's number in that collection. */
+  version: string;
+  /** Its aliases there, `latest` included. */
+  aliases: string[];
+}
+
 /** The W&B registry. Create it with {@link createWandbRegistry}. */
 export class WandbRegistry implements ModelRegistry {
   /** The spec version. */
@@ -103,19 +105,21 @@ export class WandbRegistry implements ModelRegistry {
   readonly capabilities: RegistryCapabilities = CAPABILITIES;
   /** Changes made through this client. */
   readonly events: RegistryEventSource;
-  readonly #t: WandbTransport;
-  readonly #bus: RegistryEventBus;
+  #t: WandbTransport;
+  #bus: RegistryEventBus;
   readonly #settings: WandbRegistrySettings;
   readonly #project: string;
   #entity: Promise<string> | undefined;
   #features: Promise<Record<string, boolean>> | undefined;
+  /** The tail of the create queue per collection: W&B numbers versions in commit order, so creates go one at a time. */
+  #queues = new Map<string, Promise<unknown>>();
 
   /** @param settings - See {@link WandbRegistrySettings}. */
   constructor(settings: WandbRegistrySettings = {}) {
     this.#settings = settings;
     this.#t = new WandbTransport(settings);
     const env = settings.env ?? process.env;
-    this.#project = settings.project ?? env.WANDB_PROJECT ?? "model-registry";
+    this.#project = settings.project ?? env.WANDB_PROJECT ?? DEFAULT_PROJECT;
     const entity = settings.entity ?? env.WANDB_ENTITY;
     if (entity) this.#entity = Promise.resolve(entity);
     this.#bus = new RegistryEventBus(settings.onEventError);
@@ -128,7 +132,15 @@ export class WandbRegistry implements ModelRegistry {
       if (!d.viewer?.entity) throw new NotFoundError("the API key has no default entity; pass entity or set WANDB_ENTITY", { provider: PROVIDER, operation: "viewer" });
       return d.viewer.entity;
     });
+    this.#entity.catch(() => {
+      this.#entity = undefined;
+    });
     return this.#entity;
+  }
+
+  /** The project versions are logged in: from settings, `WANDB_PROJECT`, or W&B's default `uncategorized`. */
+  get project(): string {
+    return this.#project;
   }
 
   /**
@@ -149,12 +161,11 @@ export class WandbRegistry implements ModelRegistry {
 
   /**
    * The same registry API over a W&B Registry (`wandb-registry-<name>` under the organisation's entity): reading a
-   * linked version works exactly as reading through a project.
+   * linked version works exactly as reading through a project, with the registry collection's numbers and aliases.
    */
   async inRegistry(registry: string, options?: CallOptions): Promise<WandbRegistry> {
-    if (typeof registry !== "string" || !/^[A-Za-z0-9_-]+$/.test(registry)) throw invalidInput("inRegistry", "registry", "name the registry, e.g. model", PROVIDER);
-    const orgEntity = await this.#orgEntity("inRegistry", options);
-    return new WandbRegistry({ ...this.#settings, entity: orgEntity, project: `wandb-registry-${registry}` });
+    if (typeof registry !== "string" || !REGISTRY_NAME.test(registry)) throw invalidInput("inRegistry", "registry", "name the registry, e.g. model", PROVIDER);
+    return this.#view(await this.#orgEntity("inRegistry", options), `${REGISTRY_PREFIX}${registry}`);
   }
 
   /**
@@ -169,19 +180,9 @@ export class WandbRegistry implements ModelRegistry {
     const [, first, second, name = "", version = ""] = m;
     const entity = second !== undefined ? first : undefined;
     const project = second ?? first;
-    const view = entity || project ? new WandbRegistry({ ...this.#settings, ...(entity && { entity }), ...(project && { project }) }) : this;
+    const view = entity || project ? this.#view(entity ?? (await this.entity(options)), project ?? this.#project) : this;
     const vm = /^v(\d+)$/.exec(version);
     return view.getVersion(vm ? { model: name, version: vm[1] as string } : { model: name, alias: version }, options);
-  }
-
-  /** Removes a version's link from a W&B Registry collection. */
-  async unlink(ref: VersionRefInput, target: { registry: string; collection: string }, options?: CallOptions): Promise<void> {
-    const op = "unlink";
-    const a = await this.#resolve(parseRef(ref, op), op, options);
-    const view = await this.inRegistry(target.registry, options);
-    const page = await view.#versionsPage(target.collection, undefined, 1, op, options);
-    if (!page) throw new NotFoundError(`no registry collection ${target.registry}/${target.collection}`, { provider: PROVIDER, operation: op });
-    await this.#t.gql("UnlinkArtifact", { artifactID: a.id, portfolioID: page.collectionId }, responses.any, { ...options, operation: op, idempotent: true });
   }
 
   /** W&B creates a collection with its first version: throws `UnsupportedCapabilityError`. */
@@ -193,13 +194,21 @@ export class WandbRegistry implements ModelRegistry {
   /** Reads a collection. */
   async getModel(name: string, options?: CallOptions): Promise<RegisteredModel> {
     assertModelName(name, "getModel", "name");
-    const versions = await this.#versionsPage(name, undefined, 1000, "getModel", options);
-    if (!versions) throw new NotFoundError(`no collection ${JSON.stringify(name)} in ${await this.entity(options)}/${this.#project}`, { provider: PROVIDER, operation: "getModel" });
+    const page = await this.#versionsPage(name, undefined, CAPABILITIES.maxPageSize, "getModel", options);
+    if (!page) throw new NotFoundError(`no collection ${JSON.stringify(name)} in ${await this.entity(options)}/${this.#project}`, { provider: PROVIDER, operation: "getModel" });
     const aliases: Record<string, string> = {};
-    for (const v of versions.items) for (const a of v.aliases) if (!MANAGED.has(a.alias)) aliases[a.alias] = String(v.versionIndex);
-    const created = versions.items.at(-1)?.createdAt ?? new Date(0).toISOString();
-    const latest = versions.items[0];
-    return { name, ...(versions.description && { description: versions.description }), tags: {}, aliases, createdAt: new Date(created), updatedAt: new Date(latest?.updatedAt ?? latest?.createdAt ?? created), ...(latest && { latestVersion: String(latest.versionIndex) }) };
+    for (const v of page.items) for (const a of v.aliases) if (!MANAGED_ALIASES.has(a)) aliases[a] = String(v.versionIndex);
+    const created = page.items.at(-1)?.artifact.createdAt ?? new Date(0).toISOString();
+    const latest = page.items[0]?.artifact;
+    return {
+      name,
+      ...(page.description && { description: page.description }),
+      tags: {},
+      aliases,
+      createdAt: new Date(created),
+      updatedAt: new Date(latest?.updatedAt ?? latest?.createdAt ?? created),
+      ...(page.items[0] && { latestVersion: String(page.items[0].versionIndex) }),
+    };
   }
 
   /** Lists the project's collections. */
@@ -211,7 +220,10 @@ export class WandbRegistry implements ModelRegistry {
         const call = { ...options, ...(signal && { signal }), operation: op };
         const d = await this.#t.gql("Collections", { entity: await this.entity(call), project: this.#project, first: pageSize, after: token ?? null }, responses.collections, call);
         const conn = d.project?.artifactCollections;
-        const items = (conn?.edges ?? []).map((e) => e.node).filter((c) => c.name.startsWith(options.namePrefix ?? "")).map((c) => ({ name: c.name, ...(c.description && { description: c.description }), tags: {}, aliases: {}, createdAt: new Date(c.createdAt), updatedAt: new Date(c.createdAt) }));
+        const items = (conn?.edges ?? [])
+          .map((e) => e.node)
+          .filter((c) => c.name.startsWith(options.namePrefix ?? ""))
+          .map((c) => ({ name: c.name, ...(c.description && { description: c.description }), tags: {}, aliases: {}, createdAt: new Date(c.createdAt), updatedAt: new Date(c.createdAt) }));
         return { items, ...(conn?.pageInfo.hasNextPage && conn.pageInfo.endCursor && { nextPageToken: conn.pageInfo.endCursor }) };
       },
       { signal: options.signal, pageToken: options.pageToken, provider: PROVIDER, operation: op },
@@ -226,6 +238,7 @@ export class WandbRegistry implements ModelRegistry {
     if (patch.tags !== undefined && Object.keys(patch.tags).length > 0) {
       throw new UnsupportedCapabilityError("W&B collections have no key/value tags; keep them on versions", { provider: PROVIDER, operation: op, capability: "modelTags" });
     }
+    if (patch.description !== undefined && typeof patch.description !== "string") throw invalidInput(op, "description", "description must be a string", PROVIDER);
     const page = await this.#versionsPage(name, undefined, 1, op, options);
     if (!page) throw new NotFoundError(`no collection ${JSON.stringify(name)}`, { provider: PROVIDER, operation: op });
     if (patch.description !== undefined) {
@@ -242,181 +255,104 @@ export class WandbRegistry implements ModelRegistry {
   }
 
   /**
-   * Logs a version the way W&B's client does: a run (`upsertBucket`), `createArtifact` (identical content returns the
-   * existing version), the manifest placeholder, `createArtifactFiles` in batches and PUTs to the signed URLs (files
-   * the server already has are skipped), the manifest, `commitArtifact`, and the run's completion.
+   * Logs a version the way W&B's client does: a run (`upsertBucket`), `createArtifact`, the manifest placeholder,
+   * `createArtifactFiles` in batches and PUTs to the signed URLs (files the server already has are skipped), the
+   * manifest, `commitArtifact`, and the run's completion. Content identical to an existing version returns that
+   * version, as W&B does, with the requested aliases moved onto it. Creates of one collection through this client go
+   * one at a time, so versions are numbered in order.
    */
   async createVersion(model: string, input: CreateVersionInput, options: TransferOptions = {}): Promise<ModelVersion> {
     const op = "createVersion";
     assertModelName(model, op);
     const meta = checkCreateVersionInput(input, op);
-    for (const alias of meta.aliases) if (MANAGED.has(alias)) throw invalidInput(op, "aliases", `${alias} is managed by the adapter`, PROVIDER);
+    for (const alias of meta.aliases) if (MANAGED_ALIASES.has(alias)) throw invalidInput(op, "aliases", `${alias} is managed by the adapter`, PROVIDER);
     const files = await resolveArtifactSource(input.artifacts, { provider: PROVIDER, operation: op });
     const call = { ...options, operation: op };
-    // First pass: digests, streamed, so the artifact digest is known before anything is created. Files big enough
-    // for a multipart upload also get their parts' MD5s, which W&B wants up front.
-    const minMultipart = this.#settings.multipartMinBytes ?? 2 * 1024 ** 3;
-    const partBytes = this.#settings.multipartPartBytes ?? 100 * 1024 ** 2;
-    const partDigests = new Map<string, PartDigest[]>();
-    const digests = await mapLimit(files, options.concurrency ?? 4, async (file) => {
-      const d = new StreamingDigest();
-      const parts = file.size !== undefined && file.size >= minMultipart ? new PartHasher(partBytes) : undefined;
-      for await (const chunk of file.open()) {
-        d.update(chunk);
-        parts?.update(chunk);
-      }
-      if (parts) partDigests.set(file.path, parts.finish());
-      return d.digest();
-    });
-    const contents: Record<string, ManifestEntry> = {};
-    files.forEach((f, i) => {
-      contents[f.path] = { digest: digests[i]?.md5 ?? "", size: digests[i]?.size ?? 0 };
-    });
-    const digest = artifactDigest(contents);
-    const entity = await this.entity(call);
-    if (input.createModel === false) await this.getModel(model, call);
-    const runName = randomUUID().replaceAll("-", "").slice(0, 8);
-    await this.#t.gql("UpsertBucket", { name: runName, project: this.#project, entity, jobType: "modelreg" }, responses.upsertBucket, { ...call, idempotent: true });
-    const metadata: StoredMetadata = { params: meta.params, metrics: meta.metrics, tags: meta.tags, lineage: meta.lineage, ...(meta.signature && { signature: meta.signature }), ...(meta.modelCard && { modelCard: meta.modelCard }) };
-    const created = await this.#t.gql(
-      "CreateArtifact",
-      {
-        input: {
-          entityName: entity,
-          projectName: this.#project,
-          artifactTypeName: this.#settings.artifactType ?? "model",
-          artifactCollectionName: model,
-          runName,
-          digest,
-          digestAlgorithm: "MANIFEST_MD5",
-          ...(meta.description !== undefined && { description: meta.description }),
-          metadata: JSON.stringify(metadata),
-          aliases: meta.aliases.map((alias) => ({ alias, artifactCollectionName: model })),
-          // Tags show in W&B's UI where the server has them (ARTIFACT_TAGS); they are always kept in the metadata too.
-          ...((await this.features(call)).ARTIFACT_TAGS && { tags: wandbTags(meta.tags) }),
-          enableDigestDeduplication: true,
-          clientID: randomId(),
-          sequenceClientID: randomId(),
-        },
-      },
-      responses.createArtifact,
-      call,
-    );
-    const artifactID = created.createArtifact.artifact.id;
-    if (created.createArtifact.artifact.state === "COMMITTED") {
-      // Identical content: W&B returns the version that has it, as its own client does.
-      await this.#finishRun(entity, runName, call);
-      return this.#version(model, await this.#byId(artifactID, call));
-    }
-    const manifestVars = { artifactID, baseArtifactID: null, name: "wandb_manifest.json", entityName: entity, projectName: this.#project, runName, manifestType: "FULL" };
-    const placeholder = await this.#t.gql("CreateArtifactManifest", { ...manifestVars, digest: "", includeUpload: false }, responses.createManifest, call);
-    const manifestID = placeholder.createArtifactManifest.artifactManifest.id;
-    const progress = transferProgress(files, options.onProgress);
-    for (let start = 0; start < files.length; start += 100) {
-      const batch = files.slice(start, start + 100);
-      const res = await this.#t.gql(
-        "CreateArtifactFiles",
-        {
-          artifactFiles: batch.map((f) => ({
-            artifactID,
-            artifactManifestID: manifestID,
-            name: f.path,
-            md5: contents[f.path]?.digest ?? "",
-            ...(partDigests.has(f.path) && { uploadPartsInput: partDigests.get(f.path) }),
-          })),
-          storageLayout: "V2",
-        },
-        responses.createFiles,
-        call,
-      );
-      const edges = res.createArtifactFiles.files.edges;
-      if (edges.length !== batch.length) throw new IntegrityError(`W&B answered ${edges.length} upload slots for ${batch.length} files`, { provider: PROVIDER, operation: op });
-      await mapLimit(batch, options.concurrency ?? 4, async (file, i) => {
-        const node = edges[i]?.node;
-        const entry = contents[file.path] as ManifestEntry;
-        if (node) entry.birthArtifactID = node.artifact.id;
-        const tick = progress(file);
-        const multipart = node?.uploadMultipartUrls;
-        if (node && multipart && partDigests.has(file.path)) {
-          const parts = multipart.uploadUrlParts.map((p) => ({ partNumber: Number(p.partNumber), uploadUrl: p.uploadUrl }));
-          const contentType = parseUploadHeaders(node.uploadHeaders)["Content-Type"];
-          const completed = await putParts(this.#t.http, parts, contentType, file, partBytes, { ...call, onBytes: tick });
-          await this.#t.gql(
-            "CompleteMultipartUpload",
-            { artifactID: node.artifact.id, storagePath: node.storagePath ?? "", uploadID: multipart.uploadID, completedParts: completed },
-            responses.any,
-            call,
-          );
-          return;
+    return this.#serial(model, async () => {
+      const entity = await this.entity(call);
+      if (input.createModel === false) await this.getModel(model, call);
+      const ctx = { transport: this.#t, settings: this.#settings, entity, project: this.#project, features: await this.features(call) };
+      const logged = await logArtifactVersion(ctx, model, meta, files, call);
+      const found = await this.#found(logged.artifactID, model, call);
+      const events: RegistryEventInput[] = [];
+      if (logged.deduplicated) {
+        // W&B does not say whether a deduplicated create applies its aliases, so they are set explicitly.
+        const missing = meta.aliases.filter((a) => !found.aliases.includes(a));
+        for (const alias of missing) {
+          const previous = await this.#holder(model, alias, op, call);
+          await this.#aliases("AddAliases", found.artifact.id, model, [alias], op, call);
+          events.push({ type: "alias.set", model, alias, version: String(found.versionIndex), ...(previous !== undefined && { from: previous }), to: String(found.versionIndex) });
         }
-        // No URL: the server already has these bytes.
-        if (!node?.uploadUrl) return;
-        await putSigned(this.#t.http, node.uploadUrl, node.uploadHeaders, file, entry.size, { ...call, onBytes: tick });
-      });
-    }
-    const manifestBytes = new TextEncoder().encode(JSON.stringify(buildManifest(contents), null, 4));
-    const manifestMd5 = createHash("md5").update(manifestBytes).digest("base64");
-    const slot = await this.#t.gql("CreateArtifactManifest", { ...manifestVars, digest: manifestMd5, includeUpload: true }, responses.createManifest, call);
-    const upload = slot.createArtifactManifest.artifactManifest.file;
-    if (!upload.uploadUrl) throw new IntegrityError("W&B gave no upload URL for the manifest", { provider: PROVIDER, operation: op });
-    await putSigned(this.#t.http, upload.uploadUrl, upload.uploadHeaders ?? [], { path: "wandb_manifest.json", size: manifestBytes.byteLength, open: async function* () { yield manifestBytes; } }, manifestBytes.byteLength, call);
-    await this.#t.gql("CommitArtifact", { artifactID }, responses.commit, call);
-    await this.#finishRun(entity, runName, call);
-    const version = await this.#version(model, await this.#byId(artifactID, call));
-    const events: RegistryEventInput[] = [{ type: "version.created", model, version: version.version, to: version.version }];
-    for (const alias of meta.aliases) events.push({ type: "alias.set", model, alias, version: version.version, to: version.version });
-    await this.#emit(events, options);
-    return version;
+        if (missing.length > 0) found.aliases.push(...missing);
+      } else {
+        const version = String(found.versionIndex);
+        events.push({ type: "version.created", model, version, to: version });
+        for (const alias of meta.aliases) events.push({ type: "alias.set", model, alias, version, to: version });
+      }
+      await this.#emit(events, options);
+      return toModelVersion(model, found);
+    });
   }
 
   /** Reads a version by number (`v3` on W&B), alias, or `latest`. */
   async getVersion(ref: VersionRefInput, options?: CallOptions): Promise<ModelVersion> {
     const target = parseRef(ref, "getVersion");
-    return this.#version(target.model, await this.#resolve(target, "getVersion", options));
+    return toModelVersion(target.model, await this.#resolve(target, "getVersion", options));
   }
 
-  /** Lists a collection's versions, newest first, with cursor pagination. */
+  /** Lists a collection's committed versions, newest first, with cursor pagination. */
   listVersions(model: string, options: ListVersionsOptions = {}): PageIterable<ModelVersion> {
     const op = "listVersions";
     assertModelName(model, op);
     const pageSize = assertPageSize(options.pageSize, CAPABILITIES.maxPageSize, op) ?? 50;
     return paginate<ModelVersion>(
       async (token, signal) => {
-        const call = { ...options, ...(signal && { signal }) };
-        const page = await this.#versionsPage(model, token, pageSize, op, call);
+        const page = await this.#versionsPage(model, token, pageSize, op, { ...options, ...(signal && { signal }) });
         if (!page) throw new NotFoundError(`no collection ${JSON.stringify(model)}`, { provider: PROVIDER, operation: op });
-        const items = (await Promise.all(page.items.map((a) => this.#version(model, a)))).filter((v) => (!options.stage || v.stage === options.stage) && Object.entries(options.tags ?? {}).every(([k, t]) => v.tags[k] === t));
+        const items = page.items.map((f) => toModelVersion(model, f)).filter((v) => (!options.stage || v.stage === options.stage) && Object.entries(options.tags ?? {}).every(([k, t]) => v.tags[k] === t));
         return { items, ...(page.next && { nextPageToken: page.next }) };
       },
       { signal: options.signal, pageToken: options.pageToken, provider: PROVIDER, operation: op },
     );
   }
 
-  /** Updates description and metadata (params, metrics, tags, model card live in the artifact's metadata). */
+  /**
+   * Updates description, metrics, tags and model card (kept in the artifact's metadata, which W&B replaces whole).
+   * Tags are also added to and removed from the version's W&B tags where the server has them.
+   */
   async updateVersion(ref: VersionRefInput, patch: UpdateVersionInput, options?: CallOptions): Promise<ModelVersion> {
     const op = "updateVersion";
     const target = parseRef(ref, op);
     checkUpdateVersionInput(patch, op);
-    const a = await this.#resolve(target, op, options);
-    const meta = parseMetadata(a.metadata);
+    const found = await this.#resolve(target, op, options);
+    const meta = parseMetadata(found.artifact.metadata);
     const tags = { ...meta.tags };
     for (const [k, v] of Object.entries(patch.tags ?? {})) {
       if (v === null) delete tags[k];
       else tags[k] = v;
     }
     const next: StoredMetadata = { ...meta, tags, metrics: { ...meta.metrics, ...patch.metrics }, ...(patch.modelCard && { modelCard: patch.modelCard }) };
-    await this.#t.gql("UpdateArtifact", { input: { artifactID: a.id, ...(patch.description !== undefined && { description: patch.description }), metadata: JSON.stringify(next) } }, responses.any, { ...options, operation: op, idempotent: true });
-    await this.#emit([{ type: "version.updated", model: target.model, version: String(a.versionIndex), details: { fields: Object.keys(patch) } }], options);
-    return this.#version(target.model, await this.#byId(a.id, { ...options, operation: op }));
+    const input: Record<string, unknown> = { artifactID: found.artifact.id, metadata: JSON.stringify(next), ...(patch.description !== undefined && { description: patch.description }) };
+    if ((await this.features({ ...options })).ARTIFACT_TAGS && patch.tags) {
+      const before = new Set(wandbTags(meta.tags ?? {}).map((t) => t.tagName));
+      const after = new Set(wandbTags(tags).map((t) => t.tagName));
+      const add = [...after].filter((t) => !before.has(t)).map((tagName) => ({ tagName }));
+      const remove = [...before].filter((t) => !after.has(t)).map((tagName) => ({ tagName }));
+      if (add.length > 0) input.tagsToAdd = add;
+      if (remove.length > 0) input.tagsToDelete = remove;
+    }
+    await this.#t.gql("UpdateArtifact", { input }, responses.any, { ...options, operation: op, idempotent: true });
+    await this.#emit([{ type: "version.updated", model: target.model, version: String(found.versionIndex), details: { fields: Object.keys(patch) } }], options);
+    return toModelVersion(target.model, await this.#resolve({ model: target.model, version: String(found.versionIndex) }, op, options));
   }
 
   /** Deletes a version with its aliases. */
   async deleteVersion(ref: VersionRefInput, options?: CallOptions): Promise<void> {
     const op = "deleteVersion";
     const target = parseRef(ref, op);
-    const a = await this.#resolve(target, op, options);
-    await this.#t.gql("DeleteArtifact", { artifactID: a.id, deleteAliases: true }, responses.any, { ...options, operation: op, idempotent: true });
-    await this.#emit([{ type: "version.deleted", model: target.model, version: String(a.versionIndex) }], options);
+    const found = await this.#resolve(target, op, options);
+    await this.#t.gql("DeleteArtifact", { artifactID: found.artifact.id, deleteAliases: true }, responses.any, { ...options, operation: op, idempotent: true });
+    await this.#emit([{ type: "version.deleted", model: target.model, version: String(found.versionIndex) }], options);
   }
 
   /** Points an alias at a version; W&B moves it from any other version of the collection. */
@@ -425,10 +361,10 @@ export class WandbRegistry implements ModelRegistry {
     assertModelName(model, op);
     assertAlias(alias, op);
     assertVersion(version, op);
-    if (MANAGED.has(alias)) throw invalidInput(op, "alias", `${alias} is managed by the adapter`, PROVIDER);
-    const a = await this.#resolve({ model, version }, op, options);
+    if (MANAGED_ALIASES.has(alias)) throw invalidInput(op, "alias", `${alias} is managed by the adapter`, PROVIDER);
+    const found = await this.#resolve({ model, version }, op, options);
     const previous = await this.#holder(model, alias, op, options);
-    await this.#aliases("AddAliases", a.id, model, [alias], op, options);
+    await this.#aliases("AddAliases", found.artifact.id, model, [alias], op, options);
     if (previous !== version) await this.#emit([{ type: "alias.set", model, alias, version, ...(previous !== undefined && { from: previous }), to: version }], options);
     return previous === undefined ? {} : { previous };
   }
@@ -438,9 +374,11 @@ export class WandbRegistry implements ModelRegistry {
     const op = "deleteAlias";
     assertModelName(model, op);
     assertAlias(alias, op);
-    const a = await this.#resolve({ model, alias }, op, options);
-    await this.#aliases("DeleteAliases", a.id, model, [alias], op, options);
-    await this.#emit([{ type: "alias.deleted", model, alias, version: String(a.versionIndex), from: String(a.versionIndex) }], options);
+    if (MANAGED_ALIASES.has(alias)) throw invalidInput(op, "alias", `${alias} is managed by the adapter`, PROVIDER);
+    const found = await this.#resolve({ model, alias }, op, options);
+    await this.#aliases("DeleteAliases", found.artifact.id, model, [alias], op, options);
+    const version = String(found.versionIndex);
+    await this.#emit([{ type: "alias.deleted", model, alias, version, from: version }], options);
   }
 
   /** The version an alias points at. */
@@ -459,27 +397,29 @@ export class WandbRegistry implements ModelRegistry {
     const op = "transitionStage";
     const target = parseRef(ref, op);
     const to = checkTransition(stage, options.archiveExisting, op, PROVIDER);
-    const a = await this.#resolve(target, op, options);
-    const from = parseMetadata(a.metadata)[STAGE_KEY] ?? "draft";
+    const found = await this.#resolve(target, op, options);
+    const version = String(found.versionIndex);
+    const from = parseMetadata(found.artifact.metadata)[STAGE_KEY] ?? "draft";
     const events: RegistryEventInput[] = [];
+    // The version moves first: if W&B refuses its stage alias, the versions it would have archived stay as they are.
+    await this.#setStage(target.model, found, to, op, options);
+    if (from !== to) events.push({ type: "stage.changed", model: target.model, version, stage: to, from, to });
     if (options.archiveExisting) {
       for await (const other of this.listVersions(target.model, { ...options, stage: to })) {
-        if (other.version === String(a.versionIndex)) continue;
-        await this.#setStage(target.model, other.raw as WandbArtifact, "archived", op, options);
+        if (other.version === version) continue;
+        await this.#setStage(target.model, await this.#resolve({ model: target.model, version: other.version }, op, options), "archived", op, options);
         events.push({ type: "stage.changed", model: target.model, version: other.version, stage: "archived", from: to, to: "archived" });
       }
     }
-    await this.#setStage(target.model, a, to, op, options);
-    if (from !== to) events.push({ type: "stage.changed", model: target.model, version: String(a.versionIndex), stage: to, from, to });
     await this.#emit(events, options);
-    return this.#version(target.model, await this.#byId(a.id, { ...options, operation: op }));
+    return toModelVersion(target.model, await this.#resolve({ model: target.model, version }, op, options));
   }
 
   /** The files, from the version's manifest, with their base64 MD5. */
   async listArtifacts(ref: VersionRefInput, options?: CallOptions): Promise<ArtifactFile[]> {
     const op = "listArtifacts";
-    const a = await this.#resolve(parseRef(ref, op), op, options);
-    return this.#files(a, op, options);
+    const found = await this.#resolve(parseRef(ref, op), op, options);
+    return listManifestFiles(this.#t, found.artifact, { ...options, operation: op });
   }
 
   /** Streams one file from its signed URL, checking its MD5 as it streams. */
@@ -487,11 +427,12 @@ export class WandbRegistry implements ModelRegistry {
     const op = "openArtifact";
     const target = parseRef(ref, op);
     assertArtifactPath(path, op);
-    const a = await this.#resolve(target, op, options);
-    const file = (await this.#files(a, op, options)).find((f) => f.path === path);
-    if (!file) throw new NotFoundError(`${target.model}:v${a.versionIndex} has no file ${preview(path)}`, { provider: PROVIDER, operation: op });
-    const stream = await this.#open(a.id, file, op, options);
-    return { path, stream: verifyMd5(stream, file, op), ...(file.size !== undefined && { size: file.size }) };
+    const call = { ...options, operation: op };
+    const found = await this.#resolve(target, op, options);
+    const file = (await listManifestFiles(this.#t, found.artifact, call)).find((f) => f.path === path);
+    if (!file) throw new NotFoundError(`${target.model}:v${found.versionIndex} has no file ${preview(path)}`, { provider: PROVIDER, operation: op });
+    const urls = await fileUrls(this.#t, found.artifact.id, [path], call);
+    return { path, stream: await openVerified(this.#t, urls.get(path), file, call), ...(file.size !== undefined && { size: file.size }) };
   }
 
   /** Downloads files into a directory; each file's MD5 is checked while it streams (W&B's own client does not). */
@@ -499,12 +440,15 @@ export class WandbRegistry implements ModelRegistry {
     const op = "downloadArtifacts";
     const target = parseRef(ref, op);
     if (typeof directory !== "string" || directory === "") throw invalidInput(op, "directory", "directory must be a path", PROVIDER);
-    const a = await this.#resolve(target, op, options);
-    const files = await this.#files(a, op, options);
+    const call = { ...options, operation: op };
+    const found = await this.#resolve(target, op, options);
+    const files = selectFiles(await listManifestFiles(this.#t, found.artifact, call), options.paths, `${target.model}:v${found.versionIndex}`, { provider: PROVIDER, operation: op });
+    // One listing of signed URLs for the whole version instead of a query per file.
+    const urls = await fileUrls(this.#t, found.artifact.id, options.paths ? files.map((f) => f.path) : undefined, call);
     return downloadToDirectory({
       directory,
-      files: selectFiles(files, options.paths, `${target.model}:v${a.versionIndex}`, { provider: PROVIDER, operation: op }),
-      open: (file, signal) => this.#open(a.id, file, op, { ...options, signal }),
+      files,
+      open: (file, signal) => openVerified(this.#t, urls.get(file.path), file, { ...call, signal }),
       ...(options.overwrite !== undefined && { overwrite: options.overwrite }),
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
       ...(options.signal && { signal: options.signal }),
@@ -518,17 +462,38 @@ export class WandbRegistry implements ModelRegistry {
   async link(ref: VersionRefInput, target: LinkTarget, options?: CallOptions): Promise<LinkResult> {
     const op = "link";
     const parsed = parseRef(ref, op);
-    if (typeof target?.registry !== "string" || !/^[A-Za-z0-9_-]+$/.test(target.registry)) throw invalidInput(op, "registry", "name the registry, e.g. model", PROVIDER);
+    const project = registryProject(target?.registry, op);
     assertModelName(target.collection, op, "collection");
+    if (target.aliases !== undefined && !Array.isArray(target.aliases)) throw invalidInput(op, "aliases", "aliases must be an array of alias names", PROVIDER);
     for (const alias of target.aliases ?? []) assertAlias(alias, op);
-    const a = await this.#resolve(parsed, op, options);
+    const found = await this.#resolve(parsed, op, options);
     const orgEntity = await this.#orgEntity(op, options);
-    const project = `wandb-registry-${target.registry}`;
-    const res = await this.#t.gql("LinkArtifact", { artifactID: a.id, entityName: orgEntity, projectName: project, portfolio: target.collection, aliases: (target.aliases ?? []).map((alias) => ({ alias, artifactCollectionName: target.collection })) }, responses.link, { ...options, operation: op, idempotent: true });
+    const aliases = (target.aliases ?? []).map((alias) => ({ alias, artifactCollectionName: target.collection }));
+    const res = await this.#t.gql("LinkArtifact", { artifactID: found.artifact.id, entityName: orgEntity, projectName: project, portfolio: target.collection, aliases }, responses.link, { ...options, operation: op, idempotent: true });
     return { orgEntity, project, version: String(res.linkArtifact?.versionIndex ?? "") };
   }
 
-  /** The Vertex-style audit trail does not exist on W&B: throws `UnsupportedCapabilityError`. */
+  /** The collections a version is linked into (W&B Registry collections and other portfolios), not its own. */
+  async listLinks(ref: VersionRefInput, options?: CallOptions): Promise<LinkedCollection[]> {
+    const op = "listLinks";
+    const found = await this.#resolve(parseRef(ref, op), op, options);
+    return (await this.#memberships(found.artifact.id, op, options)).map(({ collectionId: _id, ...link }) => link);
+  }
+
+  /** Removes a version's link from a W&B Registry collection. */
+  async unlink(ref: VersionRefInput, target: { registry: string; collection: string }, options?: CallOptions): Promise<void> {
+    const op = "unlink";
+    const parsed = parseRef(ref, op);
+    const project = registryProject(target?.registry, op);
+    assertModelName(target.collection, op, "collection");
+    const found = await this.#resolve(parsed, op, options);
+    const orgEntity = await this.#orgEntity(op, options);
+    const link = (await this.#memberships(found.artifact.id, op, options)).find((m) => m.entity === orgEntity && m.project === project && m.collection === target.collection);
+    if (!link) throw new NotFoundError(`${parsed.model}:v${found.versionIndex} is not linked into ${project}/${target.collection}`, { provider: PROVIDER, operation: op });
+    await this.#t.gql("UnlinkArtifact", { artifactID: found.artifact.id, portfolioID: link.collectionId }, responses.any, { ...options, operation: op, idempotent: true });
+  }
+
+  /** W&B keeps no audit trail modelreg can read: throws `UnsupportedCapabilityError`. */
   listAuditEvents(_query?: AuditQuery): PageIterable<RegistryEvent> {
     throw new UnsupportedCapabilityError("W&B keeps no audit trail modelreg can read; subscribe to registry.events", { provider: PROVIDER, operation: "listAuditEvents", capability: "audit" });
   }
@@ -541,25 +506,60 @@ export class WandbRegistry implements ModelRegistry {
     return event as RegistryEvent;
   }
 
+  /** Another project (or a registry) through the same transport, events and feature flags. */
+  #view(entity: string, project: string): WandbRegistry {
+    const view = new WandbRegistry({ ...this.#settings, entity, project });
+    view.#t = this.#t;
+    view.#bus = this.#bus;
+    (view as { events: RegistryEventSource }).events = this.#bus;
+    view.#features = this.#features;
+    return view;
+  }
+
   #emit(inputs: RegistryEventInput[], options: CallOptions | undefined): Promise<RegistryEvent[]> {
     return this.#bus.publish(inputs, PROVIDER, resolveActor(options?.actor, this.#settings.actor));
   }
 
-  async #finishRun(entity: string, run: string, options: CallOptions & { operation: string }): Promise<void> {
-    await this.#t.http.request({ operation: options.operation, method: "POST", path: `files/${encodeURIComponent(entity)}/${encodeURIComponent(this.#project)}/${run}/file_stream`, json: { complete: true, exitcode: 0 }, idempotent: true, responseType: "none", ...callOptions(options) });
+  async #serial<T>(model: string, run: () => Promise<T>): Promise<T> {
+    const before = this.#queues.get(model) ?? Promise.resolve();
+    const mine = before.then(run, run);
+    const tail = mine.catch(() => undefined);
+    this.#queues.set(model, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.#queues.get(model) === tail) this.#queues.delete(model);
+    }
   }
 
-  async #byId(id: string, options: CallOptions & { operation: string }): Promise<WandbArtifact> {
+  /** A version by artifact id, as a member of this project's collection `model`. */
+  async #found(id: string, model: string, options: CallOptions & { operation: string }): Promise<FoundVersion> {
     const d = await this.#t.gql("ArtifactById", { id }, responses.byId, options);
     if (!d.artifact) throw new NotFoundError(`artifact ${id} not found`, { provider: PROVIDER, operation: options.operation });
-    return d.artifact;
+    return { artifact: d.artifact, versionIndex: d.artifact.versionIndex ?? 0, aliases: scopedAliases(d.artifact, await this.entity(options), this.#project, model) };
   }
 
-  async #resolve(ref: VersionRef, op: string, options: CallOptions | undefined): Promise<WandbArtifact> {
-    const name = "version" in ref ? `${ref.model}:v${ref.version}` : `${ref.model}:${ref.alias}`;
-    const d = await this.#t.gql("ArtifactByName", { entity: await this.entity(options), project: this.#project, name }, responses.byName, { ...options, operation: op });
-    if (!d.project?.artifact) throw new NotFoundError(`${name} not found in ${await this.entity(options)}/${this.#project}`, { provider: PROVIDER, operation: op });
-    return d.project.artifact;
+  /**
+   * A version as a member of this project's collection: by `project.artifactCollectionMembership` where the server
+   * has it (PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP, as W&B's current client reads), else through the collection's
+   * `artifactMembership`. Either gives the number and aliases within this collection, which for a registry link are
+   * not the artifact's own.
+   */
+  async #resolve(ref: VersionRef, op: string, options: CallOptions | undefined): Promise<FoundVersion> {
+    const selector = "version" in ref ? `v${ref.version}` : ref.alias;
+    const call = { ...options, operation: op };
+    const entity = await this.entity(call);
+    let m: WandbMembership | null | undefined;
+    if ((await this.features(call)).PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP) {
+      const d = await this.#t.gql("MembershipByName", { entity, project: this.#project, name: `${ref.model}:${selector}` }, responses.membershipByName, call);
+      m = d.project?.artifactCollectionMembership;
+    } else {
+      const d = await this.#t.gql("MembershipByAlias", { entity, project: this.#project, collection: ref.model, alias: selector }, responses.membershipByAlias, call);
+      m = d.project?.artifactCollection?.artifactMembership;
+    }
+    const a = m?.artifact;
+    if (!m || !a || a.state !== "COMMITTED") throw new NotFoundError(`${ref.model}:${selector} not found in ${entity}/${this.#project}`, { provider: PROVIDER, operation: op });
+    return { artifact: a, versionIndex: m.versionIndex ?? a.versionIndex ?? 0, aliases: m.aliases.map((x) => x.alias) };
   }
 
   async #holder(model: string, alias: string, op: string, options: CallOptions | undefined): Promise<string | undefined> {
@@ -571,12 +571,36 @@ export class WandbRegistry implements ModelRegistry {
     }
   }
 
-  async #versionsPage(model: string, after: string | undefined, first: number, op: string, options: CallOptions | undefined): Promise<{ collectionId: string; description: string | undefined; items: WandbArtifact[]; next: string | undefined } | undefined> {
-    const d = await this.#t.gql("CollectionVersions", { entity: await this.entity(options), project: this.#project, collection: model, first, after: after ?? null }, responses.versions, { ...options, operation: op });
+  async #versionsPage(model: string, after: string | undefined, first: number, op: string, options: CallOptions | undefined): Promise<{ collectionId: string; description: string | undefined; items: FoundVersion[]; next: string | undefined } | undefined> {
+    const entity = await this.entity(options);
+    const d = await this.#t.gql("CollectionVersions", { entity, project: this.#project, collection: model, first, after: after ?? null, filters: COMMITTED }, responses.versions, { ...options, operation: op });
     const c = d.project?.artifactCollection;
     if (!c) return undefined;
     const conn = c.artifacts;
-    return { collectionId: c.id, description: c.description ?? undefined, items: (conn?.edges ?? []).map((e) => e.node), next: conn?.pageInfo.hasNextPage ? (conn.pageInfo.endCursor ?? undefined) : undefined };
+    const items = (conn?.edges ?? []).map((e) => ({ artifact: e.node, versionIndex: Number(e.version.replace(/^v/, "")), aliases: scopedAliases(e.node, entity, this.#project, model) }));
+    return { collectionId: c.id, description: c.description ?? undefined, items, next: conn?.pageInfo.hasNextPage ? (conn.pageInfo.endCursor ?? undefined) : undefined };
+  }
+
+  async #memberships(artifactID: string, op: string, options: CallOptions | undefined): Promise<Array<LinkedCollection & { collectionId: string }>> {
+    const d = await this.#t.gql("ArtifactLinks", { id: artifactID }, responses.links, { ...options, operation: op });
+    if (!d.artifact) throw new NotFoundError(`artifact ${artifactID} not found`, { provider: PROVIDER, operation: op });
+    const out: Array<LinkedCollection & { collectionId: string }> = [];
+    for (const e of d.artifact.artifactMemberships.edges) {
+      const c = e.node?.artifactCollection;
+      // The home sequence is where the version was logged, not a link.
+      if (!e.node || !c || c.__typename === "ArtifactSequence") continue;
+      const project = c.project.name;
+      out.push({
+        collectionId: c.id,
+        entity: c.project.entity.name,
+        project,
+        ...(project.startsWith(REGISTRY_PREFIX) && { registry: project.slice(REGISTRY_PREFIX.length) }),
+        collection: c.name,
+        version: String(e.node.versionIndex ?? ""),
+        aliases: e.node.aliases.map((x) => x.alias),
+      });
+    }
+    return out;
   }
 
   async #aliases(op: "AddAliases" | "DeleteAliases", artifactID: string, model: string, aliases: string[], operation: string, options: CallOptions | undefined): Promise<void> {
@@ -584,28 +608,22 @@ export class WandbRegistry implements ModelRegistry {
     await this.#t.gql(op, { artifactID, aliases: aliases.map((alias) => ({ alias, artifactCollectionName: model, entityName: entity, projectName: this.#project })) }, responses.any, { ...options, operation, idempotent: true });
   }
 
-  async #setStage(model: string, a: WandbArtifact, stage: Stage, op: string, options: CallOptions | undefined): Promise<void> {
-    const meta = parseMetadata(a.metadata);
-    await this.#t.gql("UpdateArtifact", { input: { artifactID: a.id, metadata: JSON.stringify({ ...meta, [STAGE_KEY]: stage }) } }, responses.any, { ...options, operation: op, idempotent: true });
-    const held = a.aliases.filter((x) => x.artifactCollectionName === model && (x.alias === "staging" || x.alias === "production") && x.alias !== stage).map((x) => x.alias);
-    if (held.length > 0) await this.#aliases("DeleteAliases", a.id, model, held, op, options);
-    if (stage === "staging" || stage === "production") await this.#aliases("AddAliases", a.id, model, [stage], op, options);
-  }
-
-  async #files(a: WandbArtifact, op: string, options: CallOptions | undefined): Promise<ArtifactFile[]> {
-    if (!a.currentManifest) return [];
-    // The manifest's signed URL gets no W&B credentials.
-    const res = await this.#t.http.request({ operation: op, url: a.currentManifest.file.directUrl, responseType: "json", ...callOptions(options) });
-    const manifest = parseManifest(res.data);
-    return Object.entries(manifest.contents).map(([path, e]) => ({ path, size: e.size, md5: e.digest }));
-  }
-
-  async #open(artifactID: string, file: ArtifactFile, op: string, options: CallOptions | undefined): Promise<ReadableStream<Uint8Array>> {
-    const d = await this.#t.gql("ArtifactFileUrls", { id: artifactID, names: [file.path], first: 1, after: null }, responses.fileUrls, { ...options, operation: op });
-    const url = d.artifact?.files.edges[0]?.node.directUrl;
-    if (!url) throw new NotFoundError(`no download URL for ${file.path}`, { provider: PROVIDER, operation: op });
-    const res = await this.#t.http.request({ operation: op, url, responseType: "stream", ...callOptions(options) });
-    return res.data;
+  /**
+   * The stage alias goes on first: it is the step W&B may refuse (a protected alias needs a registry admin), and a
+   * refusal then leaves nothing changed. If the metadata update fails after it, the alias is taken back off.
+   */
+  async #setStage(model: string, found: FoundVersion, stage: Stage, op: string, options: CallOptions | undefined): Promise<void> {
+    const meta = parseMetadata(found.artifact.metadata);
+    const adds = (stage === "staging" || stage === "production") && !found.aliases.includes(stage) ? [stage] : [];
+    if (adds.length > 0) await this.#aliases("AddAliases", found.artifact.id, model, adds, op, options);
+    try {
+      await this.#t.gql("UpdateArtifact", { input: { artifactID: found.artifact.id, metadata: JSON.stringify({ ...meta, [STAGE_KEY]: stage }) } }, responses.any, { ...options, operation: op, idempotent: true });
+    } catch (error) {
+      if (adds.length > 0) await this.#aliases("DeleteAliases", found.artifact.id, model, adds, op, options).catch(() => undefined);
+      throw error;
+    }
+    const held = found.aliases.filter((x) => (x === "staging" || x === "production") && x !== stage);
+    if (held.length > 0) await this.#aliases("DeleteAliases", found.artifact.id, model, held, op, options);
   }
 
   async #orgEntity(op: string, options: CallOptions | undefined): Promise<string> {
@@ -615,100 +633,11 @@ export class WandbRegistry implements ModelRegistry {
     if (!org) throw new UnsupportedCapabilityError(`the entity ${entity} belongs to no organization with a W&B Registry`, { provider: PROVIDER, operation: op, capability: "registry" });
     return org;
   }
-
-  async #version(model: string, a: WandbArtifact): Promise<ModelVersion> {
-    const meta = parseMetadata(a.metadata);
-    return {
-      model,
-      version: String(a.versionIndex ?? ""),
-      ...(a.description && { description: a.description }),
-      params: { ...meta.params },
-      metrics: { ...meta.metrics },
-      tags: { ...meta.tags },
-      lineage: { ...meta.lineage },
-      ...(meta.signature && { signature: meta.signature }),
-      ...(meta.modelCard && { modelCard: meta.modelCard }),
-      aliases: a.aliases.filter((x) => x.artifactCollectionName === model && !MANAGED.has(x.alias) && !/^v\d+$/.test(x.alias)).map((x) => x.alias).sort(),
-      stage: meta[STAGE_KEY] ?? "draft",
-      artifacts: { digest: a.digest, ...(a.fileCount !== undefined && a.fileCount !== null && { fileCount: Number(a.fileCount) }) },
-      createdAt: new Date(a.createdAt),
-      updatedAt: new Date(a.updatedAt ?? a.createdAt),
-      raw: a,
-    };
-  }
 }
 
-/** Hex MD5s of consecutive parts of a stream, fed chunk by chunk. */
-class PartHasher {
-  readonly #parts: PartDigest[] = [];
-  #hash = createHash("md5");
-  #filled = 0;
-
-  constructor(private readonly partBytes: number) {}
-
-  update(chunk: Uint8Array): void {
-    let at = 0;
-    while (at < chunk.byteLength) {
-      const take = Math.min(this.partBytes - this.#filled, chunk.byteLength - at);
-      this.#hash.update(chunk.subarray(at, at + take));
-      this.#filled += take;
-      at += take;
-      if (this.#filled === this.partBytes) this.#next();
-    }
-  }
-
-  finish(): PartDigest[] {
-    if (this.#filled > 0 || this.#parts.length === 0) this.#next();
-    return this.#parts;
-  }
-
-  #next(): void {
-    this.#parts.push({ partNumber: this.#parts.length + 1, hexMD5: this.#hash.digest("hex") });
-    this.#hash = createHash("md5");
-    this.#filled = 0;
-  }
-}
-
-/** W&B tag names for key/value tags: `key-value` where that fits W&B's tag rules. */
-function wandbTags(tags: Record<string, string>): Array<{ tagName: string }> {
-  return Object.entries(tags)
-    .map(([k, v]) => `${k}-${v}`)
-    .filter((t) => /^[-\w]+( +[-\w]+)*$/.test(t))
-    .map((tagName) => ({ tagName }));
-}
-
-function parseMetadata(text: string | null | undefined): StoredMetadata {
-  if (!text) return {};
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === "object" && value !== null ? (value as StoredMetadata) : {};
-  } catch {
-    return {};
-  }
-}
-
-/** 128 characters over [a-z0-9], as W&B's client IDs are. */
-function randomId(): string {
-  let out = "";
-  while (out.length < 128) out += randomUUID().replaceAll("-", "");
-  return out.slice(0, 128);
-}
-
-/** Passes a stream through, checking its base64 MD5 at the end: a corrupted download errors instead of succeeding. */
-function verifyMd5(stream: ReadableStream<Uint8Array>, file: ArtifactFile, operation: string): ReadableStream<Uint8Array> {
-  const md5 = createHash("md5");
-  async function* checked() {
-    const reader = stream.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      md5.update(value);
-      yield value;
-    }
-    const got = md5.digest("base64");
-    if (file.md5 && got !== file.md5) throw new IntegrityError(`${file.path} arrived with md5 ${got}, the manifest says ${file.md5}`, { provider: PROVIDER, operation });
-  }
-  return toWebStream(checked());
+function registryProject(registry: unknown, op: string): string {
+  if (typeof registry !== "string" || !REGISTRY_NAME.test(registry)) throw invalidInput(op, "registry", `name the registry, e.g. model, got ${preview(registry)}`, PROVIDER);
+  return `${REGISTRY_PREFIX}${registry}`;
 }
 
 /**

@@ -15,7 +15,7 @@ export interface WandbRegistrySettings {
   baseUrl?: string;
   /** The entity (user or team) that owns the project. Env: `WANDB_ENTITY`; else the key's own entity. */
   entity?: string;
-  /** The project holding the model collections. Env: `WANDB_PROJECT`. Default `model-registry`. */
+  /** The project holding the model collections. Env: `WANDB_PROJECT`. Default `uncategorized`, as W&B's own clients. */
   project?: string;
   /** The artifact type versions are logged as. Default `model`. */
   artifactType?: string;

@@ -123,3 +123,40 @@ export async function* splitParts(file: ResolvedArtifact, partBytes: number): As
   }
   if (filled > 0 || partNumber === 1) yield emit();
 }
+
+/** Hex MD5s of consecutive parts of a stream, fed chunk by chunk, so part digests cost no second read. */
+export class PartHasher {
+  readonly #parts: PartDigest[] = [];
+  readonly #partBytes: number;
+  #hash = createHash("md5");
+  #filled = 0;
+
+  /** @param partBytes - The part size; the last part may be shorter. */
+  constructor(partBytes: number) {
+    this.#partBytes = partBytes;
+  }
+
+  /** Adds a chunk. */
+  update(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.byteLength) {
+      const take = Math.min(this.#partBytes - this.#filled, chunk.byteLength - at);
+      this.#hash.update(chunk.subarray(at, at + take));
+      this.#filled += take;
+      at += take;
+      if (this.#filled === this.#partBytes) this.#next();
+    }
+  }
+
+  /** The parts' digests, 1-based. Call once, after the last chunk. */
+  finish(): PartDigest[] {
+    if (this.#filled > 0 || this.#parts.length === 0) this.#next();
+    return this.#parts;
+  }
+
+  #next(): void {
+    this.#parts.push({ partNumber: this.#parts.length + 1, hexMD5: this.#hash.digest("hex") });
+    this.#hash = createHash("md5");
+    this.#filled = 0;
+  }
+}

@@ -18,6 +18,31 @@ export const ORG_ENTITY = "acme-org";
 const schema = buildSchema(readFileSync(fileURLToPath(new URL("../../contracts/wandb-contract.graphql", import.meta.url)), "utf8"));
 const gid = (type: string, n: number) => Buffer.from(`${type}:${n}`).toString("base64");
 
+/** Fields an older server lacks: [the feature that brings it (or "features" for the flag list itself), field, type]. */
+const GATED: Array<[string, string, string]> = [
+  ["features", "features", "ServerInfo"],
+  ["PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP", "artifactCollectionMembership", "Project"],
+];
+
+/** One Relay page of `all`, with the offset as the cursor. */
+function page<T, E>(all: T[], first: number | undefined, after: string | undefined, edge: (item: T) => E) {
+  const start = after ? Number(after) : 0;
+  const items = all.slice(start, start + (first ?? 50));
+  return { pageInfo: { endCursor: String(start + items.length), hasNextPage: start + items.length < all.length }, edges: items.map(edge) };
+}
+
+/** `filters` is a JSONString holding a JSON object; W&B refuses anything else. */
+function parseFilters(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new GraphQLError(`filters is not valid JSON: ${text}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new GraphQLError("filters must be a JSON object");
+  return value as Record<string, unknown>;
+}
+
 interface FileState {
   name: string;
   md5: string;
@@ -58,10 +83,16 @@ export class WandbFake {
   readonly signed = new Map<string, { path: string; md5: string }>();
   readonly requests: Array<{ operation: string; variables: unknown }> = [];
   readonly runs = new Set<string>();
-  /** Runs finished through file_stream. */
-  readonly finished = new Set<string>();
+  /** Runs finished through file_stream, with their exit codes. */
+  readonly finished = new Map<string, number>();
+  /** Every request to storage, with its headers, to check that no W&B credential went there. */
+  readonly storageRequests: Array<{ method: string; url: string; headers: Record<string, string> }> = [];
   /** Feature flags `serverInfo.features` reports. */
-  features: Record<string, boolean> = { ARTIFACT_TAGS: true };
+  features: Record<string, boolean> = { ARTIFACT_TAGS: true, PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP: true };
+  /** False plays a server older than `serverInfo.features`, which refuses the field itself. */
+  hasFeaturesField = true;
+  /** Projects that exist, as `entity/project`: runs create theirs; the org's registries exist from the start. */
+  readonly projects = new Set([`${ORG_ENTITY}/wandb-registry-model`]);
   /** Offer part URLs for specs that carry uploadPartsInput, as S3-backed W&B storage does. */
   multipart = true;
   /** Parts uploaded, per upload id. */
@@ -80,8 +111,18 @@ export class WandbFake {
     return c;
   }
 
-  #view(a: ArtifactState, within?: CollectionState) {
-    const c = within ?? a.collection;
+  /** A collection as GraphQL returns it (an interface: graphql-js needs the concrete type). */
+  #collectionView(c: CollectionState) {
+    return { __typename: c.kind === "sequence" ? "ArtifactSequence" : "ArtifactPortfolio", id: c.id, name: c.name, description: c.description ?? null, project: { name: c.project, entity: { name: c.entity } } };
+  }
+
+  /** Every collection an artifact is a committed member of: its sequence, and the portfolios it is linked into. */
+  #memberOf(a: ArtifactState): CollectionState[] {
+    return [...this.collections.values()].filter((c) => c.versions.has(a));
+  }
+
+  /** The artifact itself: its own versionIndex is its sequence's, and its aliases span every collection it is in. */
+  #view(a: ArtifactState) {
     return {
       id: a.id,
       state: a.state,
@@ -92,17 +133,27 @@ export class WandbFake {
       updatedAt: a.createdAt,
       fileCount: a.files.size,
       size: 0,
-      versionIndex: () => c.versions.get(a) ?? null,
-      aliases: () => [...c.aliases.entries()].filter(([, v]) => v === a).map(([alias]) => ({ alias, artifactCollectionName: c.name })),
+      versionIndex: () => a.collection.versions.get(a) ?? null,
+      aliases: () => this.#memberOf(a).flatMap((c) => [...c.aliases.entries()].filter(([, v]) => v === a).map(([alias]) => ({ alias, artifactCollectionName: c.name, artifactCollection: this.#collectionView(c) }))),
       tags: a.tags.map((name) => ({ name })),
       files: ({ names, first, after }: { names?: string[]; first?: number; after?: string }) => {
         const all = [...a.files.values()].filter((f) => !names || names.includes(f.name));
-        const start = after ? Number(after) : 0;
-        const page = all.slice(start, start + (first ?? 50));
-        return { pageInfo: { endCursor: String(start + page.length), hasNextPage: start + page.length < all.length }, edges: page.map((f) => ({ node: { name: f.name, directUrl: `${STORAGE}/${f.storagePath}` } })) };
+        return page(all, first, after, (f) => ({ node: { name: f.name, directUrl: `${STORAGE}/${f.storagePath}` } }));
       },
       currentManifest: a.manifestPath ? { id: `${a.id}-manifest`, file: { directUrl: `${STORAGE}/${a.manifestPath}` } } : null,
       artifactSequence: { id: a.collection.id, name: a.collection.name, latestArtifact: () => { const l = a.collection.aliases.get("latest"); return l ? { id: l.id } : null; } },
+      artifactMemberships: () => ({ edges: this.#memberOf(a).map((c) => ({ node: this.#membership(a, c) })) }),
+    };
+  }
+
+  /** The artifact as a member of one collection: that collection's number and aliases. */
+  #membership(a: ArtifactState, c: CollectionState) {
+    return {
+      id: Buffer.from(`ArtifactCollectionMembership:${c.id}:${a.id}`).toString("base64"),
+      versionIndex: c.versions.get(a) ?? null,
+      aliases: [...c.aliases.entries()].filter(([, v]) => v === a).map(([alias]) => ({ alias })),
+      artifactCollection: this.#collectionView(c),
+      artifact: this.#view(a),
     };
   }
 
@@ -129,8 +180,9 @@ export class WandbFake {
       serverInfo: () => ({ features: Object.entries(this.features).map(([name, isEnabled]) => ({ name, isEnabled })) }),
       viewer: () => ({ entity: ENTITY }),
       entity: ({ name }: { name: string }) => ({ organization: name === ENTITY ? { name: "acme", orgEntity: { name: ORG_ENTITY } } : null }),
-      upsertBucket: ({ input }: { input: { name: string } }) => {
+      upsertBucket: ({ input }: { input: { name: string; modelName: string; entityName: string } }) => {
         this.runs.add(input.name);
+        this.projects.add(`${input.entityName}/${input.modelName}`);
         return { bucket: { id: gid("Run", this.#n++), name: input.name }, inserted: true };
       },
       createArtifact: ({ input }: { input: Record<string, unknown> & { entityName: string; projectName: string; artifactCollectionName: string; digest: string; artifactTypeName: string; runName?: string } }) => {
@@ -207,36 +259,40 @@ export class WandbFake {
         const a = this.artifacts.get(id);
         return a ? this.#view(a) : null;
       },
-      project: ({ name, entityName }: { name: string; entityName: string }) => ({
-        artifact: ({ name: ref }: { name: string }) => {
-          const [collection, alias = "latest"] = ref.split(":");
-          const c = this.#collection(entityName, name, collection ?? "");
-          const a = this.#resolveName(c, alias);
-          return a ? this.#view(a, c) : null;
-        },
-        artifactCollection: ({ name: cname }: { name: string }) => {
-          const c = this.#collection(entityName, name, cname);
-          if (!c) return null;
-          return {
-            __typename: c.kind === "sequence" ? "ArtifactSequence" : "ArtifactPortfolio",
-            id: c.id,
-            name: c.name,
-            description: c.description ?? null,
-            artifacts: ({ first, after }: { first?: number; after?: string }) => {
-              const all = [...c.versions.entries()].sort((x, y) => y[1] - x[1]).map(([a]) => a);
-              const start = after ? Number(after) : 0;
-              const page = all.slice(start, start + (first ?? 50));
-              return { pageInfo: { endCursor: String(start + page.length), hasNextPage: start + page.length < all.length }, edges: page.map((a) => ({ node: this.#view(a, c) })) };
-            },
-          };
-        },
-        artifactCollections: ({ first, after }: { first?: number; after?: string }) => {
-          const all = [...this.collections.values()].filter((c) => c.entity === entityName && c.project === name && c.versions.size > 0).sort((x, y) => (x.name < y.name ? -1 : 1));
-          const start = after ? Number(after) : 0;
-          const page = all.slice(start, start + (first ?? 50));
-          return { pageInfo: { endCursor: String(start + page.length), hasNextPage: start + page.length < all.length }, edges: page.map((c) => ({ node: { __typename: c.kind === "sequence" ? "ArtifactSequence" : "ArtifactPortfolio", id: c.id, name: c.name, description: null, createdAt: new Date(0).toISOString() } })) };
-        },
-      }),
+      project: ({ name, entityName }: { name: string; entityName: string }) => {
+        // W&B answers `project: null` for a project that does not exist (or that the key cannot see).
+        if (!this.projects.has(`${entityName}/${name}`)) return null;
+        const member = (c: CollectionState | undefined, selector: string) => {
+          const a = this.#resolveName(c, selector);
+          return c && a ? this.#membership(a, c) : null;
+        };
+        return {
+          artifactCollectionMembership: ({ name: ref }: { name: string }) => {
+            const at = ref.indexOf(":");
+            if (at < 0) throw new GraphQLError(`invalid membership name ${ref}: expected collection:alias`);
+            return member(this.#collection(entityName, name, ref.slice(0, at)), ref.slice(at + 1));
+          },
+          artifactCollection: ({ name: cname }: { name: string }) => {
+            const c = this.#collection(entityName, name, cname);
+            if (!c) return null;
+            return {
+              ...this.#collectionView(c),
+              artifactMembership: ({ aliasName }: { aliasName: string }) => member(c, aliasName),
+              artifacts: ({ first, after, filters }: { first?: number; after?: string; filters?: string }) => {
+                const wanted = filters === undefined ? undefined : (parseFilters(filters).state as string | undefined);
+                // Only committed versions have numbers; a PENDING one is listed (without filters) with none.
+                const committed = [...c.versions.entries()].sort((x, y) => y[1] - x[1]).map(([a]) => a);
+                const all = wanted === "COMMITTED" ? committed : [...committed, ...c.members.filter((a) => a.state === "PENDING" && (wanted === undefined || wanted === "PENDING"))];
+                return page(all, first, after, (a) => ({ version: `v${c.versions.get(a) ?? ""}`, node: this.#view(a) }));
+              },
+            };
+          },
+          artifactCollections: ({ first, after }: { first?: number; after?: string }) => {
+            const all = [...this.collections.values()].filter((c) => c.entity === entityName && c.project === name && c.versions.size > 0).sort((x, y) => (x.name < y.name ? -1 : 1));
+            return page(all, first, after, (c) => ({ node: { ...this.#collectionView(c), createdAt: new Date(0).toISOString() } }));
+          },
+        };
+      },
       updateArtifactSequence: ({ input }: { input: { artifactSequenceID: string; description?: string } }) => {
         const c = [...this.collections.values()].find((x) => x.id === input.artifactSequenceID && x.kind === "sequence");
         if (!c) throw new GraphQLError(`artifact sequence ${input.artifactSequenceID} not found`);
@@ -284,7 +340,7 @@ export class WandbFake {
       },
       linkArtifact: ({ input }: { input: { artifactID: string; entityName: string; projectName: string; artifactPortfolioName: string; aliases?: Array<{ alias: string }> } }) => {
         const a = this.#artifact(input.artifactID);
-        if (!input.projectName.startsWith("wandb-registry-")) throw new GraphQLError("registry projects are named wandb-registry-<name>");
+        if (!this.projects.has(`${input.entityName}/${input.projectName}`)) throw new GraphQLError(`project ${input.entityName}/${input.projectName} not found`);
         const c = this.#collection(input.entityName, input.projectName, input.artifactPortfolioName, "portfolio") as CollectionState;
         if (!c.versions.has(a)) {
           c.versions.set(a, Math.max(-1, ...c.versions.values()) + 1);
@@ -306,6 +362,15 @@ export class WandbFake {
 
   handlers(): HttpHandler[] {
     return [
+      http.all(`${STORAGE}/*`, ({ request }) => {
+        const headers: Record<string, string> = {};
+        request.headers.forEach((value, key) => {
+          headers[key] = value;
+        });
+        this.storageRequests.push({ method: request.method, url: request.url, headers });
+        // Recorded only: the handlers below answer.
+        return undefined;
+      }),
       http.post(`${BASE}/graphql`, async ({ request }) => {
         if (request.headers.get("authorization") !== `Basic ${Buffer.from(`api:${API_KEY}`).toString("base64")}`) {
           return HttpResponse.json({ errors: [{ message: "unauthenticated: invalid API key" }] }, { status: 401 });
@@ -318,6 +383,11 @@ export class WandbFake {
         } catch (error) {
           return HttpResponse.json({ errors: [{ message: (error as Error).message }] }, { status: 400 });
         }
+        // An older server has no such field: it fails validation exactly as a misspelled one would.
+        for (const [feature, field, type] of GATED) {
+          const off = feature === "features" ? !this.hasFeaturesField : !this.features[feature];
+          if (off && new RegExp(`\\b${field}\\b`).test(body.query)) return HttpResponse.json({ errors: [{ message: `Cannot query field "${field}" on type "${type}".` }] }, { status: 400 });
+        }
         const invalid = validate(schema, document);
         if (invalid.length > 0) return HttpResponse.json({ errors: invalid.map((e) => ({ message: e.message })) }, { status: 400 });
         // graphql-js coerces the variables against their declared types and reports mismatches as errors.
@@ -328,7 +398,7 @@ export class WandbFake {
       http.post(`${BASE}/files/:entity/:project/:run/file_stream`, async ({ request, params }) => {
         const body = (await request.json()) as { complete?: boolean; exitcode?: number };
         if (!this.runs.has(String(params.run))) return HttpResponse.json({ error: "run not found" }, { status: 404 });
-        if (body.complete) this.finished.add(String(params.run));
+        if (body.complete) this.finished.set(String(params.run), body.exitcode ?? 0);
         return HttpResponse.json({});
       }),
       http.put(`${STORAGE}/part/:upload/:part`, async ({ request, params }) => {
