@@ -1,0 +1,27 @@
+/**
+ * Sync: copy model versions between any two registries, built on the `ModelRegistry` interface alone. Plan first
+ * ({@link planSync}), apply after ({@link applySyncPlan}), or both at once ({@link syncRegistries}). Copies record
+ * their origin, so running again copies nothing twice.
+ *
+ * @module
+ */
+
+export { planSync } from "./sync-plan.js";
+export { applySyncPlan } from "./sync-apply.js";
+export { syncRegistries } from "./sync-registries.js";
+export { SYNC_TAGS, SYNC_TAG_PREFIX, originOf, provenanceTags, syncIdempotencyKey, targetReservedAliases } from "./sync-provenance.js";
+export type { ApplySyncOptions, SyncEvent, SyncItemResult, SyncRegistriesInput, SyncReport } from "./sync-report.js";
+export type {
+  SyncChange,
+  SyncConflictItem,
+  SyncCreateItem,
+  SyncModelSelector,
+  SyncPlan,
+  SyncPlanInput,
+  SyncPlanItem,
+  SyncSkipItem,
+  SyncSkipReason,
+  SyncUpdateItem,
+  SyncVersionFilter,
+  SyncWarning,
+} from "./sync-types.js";

@@ -1,0 +1,166 @@
+/**
+ * `applySyncPlan`: carry out a plan, version by version, reporting progress as typed events.
+ *
+ * @module
+ */
+
+import { mapLimit } from "../core/concurrency.js";
+import { AbortedError, invalidInput, type ModelRegistryError } from "../core/errors.js";
+import type { UpdateVersionInput } from "../core/types.js";
+import { copyVersion, toSyncError } from "./sync-copy.js";
+import { provenanceTags, transferableTags } from "./sync-provenance.js";
+import type { ApplySyncOptions, SyncEvent, SyncItemResult, SyncReport } from "./sync-report.js";
+import type { SyncChange, SyncCreateItem, SyncPlan, SyncPlanItem, SyncUpdateItem } from "./sync-types.js";
+import { checkApplyOptions } from "./sync-validate.js";
+
+const OP = "applySyncPlan";
+
+/**
+ * Applies a plan from {@link planSync}. `create` items copy a version (files streamed from the source and
+ * verified against its listed digests) and then set its aliases and stage; `update` items change aliases, stage and metadata of the
+ * existing copy; `skip` and `conflict` items change nothing and are reported as `skipped` events.
+ *
+ * Versions of one model are applied in plan order (oldest first), so the copies' numbers keep the source's order;
+ * `concurrency` models move at once. A failed item is reported with its typed error and the run goes on, unless
+ * `failFast`: then no further item starts, and the rest are reported as `not-started`. Because `createVersion` is
+ * all-or-nothing, a copy that fails or is aborted mid-transfer leaves no version in the target; if a later step
+ * (an alias, a stage) fails, the copy exists with its provenance and the next plan lists the rest as an `update`.
+ *
+ * @throws InvalidInputError for a bad plan or options, before any registry call.
+ * @throws AbortedError when `signal` fires; what finished stays done, and planning again resumes from there.
+ */
+export async function applySyncPlan(plan: SyncPlan, options: ApplySyncOptions = {}): Promise<SyncReport> {
+  checkPlan(plan);
+  checkApplyOptions(options, OP);
+  const started = performance.now();
+  const emit = (event: SyncEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // A listener's failure is the listener's; it must not decide whether versions get copied.
+    }
+  };
+  const signal = options.signal ?? new AbortController().signal;
+  const throwIfAborted = () => {
+    if (signal.aborted) throw new AbortedError("sync aborted by the caller's signal", { provider: "core", operation: OP, cause: signal.reason });
+  };
+  emit({ type: "planned", summary: { ...plan.summary }, items: plan.items.length });
+  throwIfAborted();
+
+  const results: SyncItemResult[] = new Array(plan.items.length);
+  const groups = new Map<string, number[]>();
+  plan.items.forEach((item, index) => groups.set(item.model, [...(groups.get(item.model) ?? []), index]));
+  let stopped = false;
+
+  const run = async (item: SyncPlanItem): Promise<SyncItemResult> => {
+    const base = { item, bytes: 0, durationMs: 0 };
+    if (item.action === "skip") {
+      emit({ type: "skipped", model: item.model, version: item.sourceVersion, reason: item.reason });
+      return { ...base, status: "skipped", ...(item.targetVersion !== undefined && { targetVersion: item.targetVersion }) };
+    }
+    if (item.action === "conflict") {
+      emit({ type: "skipped", model: item.model, version: item.sourceVersion, reason: "conflict" });
+      return { ...base, status: "conflict", targetVersion: item.targetVersion };
+    }
+    if (stopped) {
+      emit({ type: "skipped", model: item.model, version: item.sourceVersion, reason: "not-started" });
+      return { ...base, status: "not-started" };
+    }
+    const t0 = performance.now();
+    let bytes = 0;
+    let targetVersion = item.action === "update" ? item.targetVersion : undefined;
+    emit({ type: "version.started", model: item.model, version: item.sourceVersion, action: item.action });
+    try {
+      if (item.action === "create") {
+        const copied = await copyVersion({
+          plan,
+          item,
+          signal,
+          tempDirectory: options.tempDirectory,
+          onBytes: (n, totalBytes) => {
+            bytes = n;
+            emit({ type: "bytes", model: item.model, version: item.sourceVersion, bytes: n, ...(totalBytes !== undefined && { totalBytes }) });
+          },
+        });
+        targetVersion = copied.version.version;
+        bytes = copied.bytes;
+      }
+      const movedAliases = await applyChanges(plan, item, targetVersion as string, signal);
+      const durationMs = performance.now() - t0;
+      emit({ type: "version.done", model: item.model, version: item.sourceVersion, targetVersion: targetVersion as string, action: item.action, bytes, durationMs });
+      return { item, status: item.action === "create" ? "created" : "updated", targetVersion: targetVersion as string, bytes, durationMs, ...(movedAliases.length > 0 && { movedAliases }) };
+    } catch (error) {
+      const typed: ModelRegistryError = toSyncError(error, signal);
+      if (options.failFast) stopped = true;
+      emit({ type: "failed", model: item.model, version: item.sourceVersion, error: typed });
+      return { item, status: "failed", ...(targetVersion !== undefined && { targetVersion }), bytes, durationMs: performance.now() - t0, error: typed };
+    }
+  };
+
+  await mapLimit([...groups.values()], options.concurrency ?? 2, async (indexes) => {
+    for (const index of indexes) {
+      if (signal.aborted) return;
+      results[index] = await run(plan.items[index] as SyncPlanItem);
+    }
+  });
+  throwIfAborted();
+
+  const counts = { created: 0, updated: 0, skipped: 0, conflicts: 0, failed: 0, notStarted: 0 };
+  const key = { created: "created", updated: "updated", skipped: "skipped", conflict: "conflicts", failed: "failed", "not-started": "notStarted" } as const;
+  for (const r of results) counts[key[r.status]]++;
+  return {
+    plan,
+    dryRun: false,
+    counts,
+    bytesCopied: results.reduce((n, r) => n + r.bytes, 0),
+    durationMs: performance.now() - started,
+    results,
+    failures: results.filter((r) => r.error).map((r) => ({ model: r.item.model, version: r.item.sourceVersion, error: r.error as ModelRegistryError })),
+  };
+}
+
+/** Metadata and provenance first, then aliases, then the stage: a stage alias may depend on the version's state. */
+async function applyChanges(plan: SyncPlan, item: SyncCreateItem | SyncUpdateItem, targetVersion: string, signal: AbortSignal): Promise<Array<{ alias: string; previous: string }>> {
+  const { target } = plan;
+  const ref = { model: item.model, version: targetVersion };
+  const patch = metadataPatch(plan, item, item.changes);
+  if (patch) await target.updateVersion(ref, patch, { signal });
+  const moved: Array<{ alias: string; previous: string }> = [];
+  for (const change of item.changes) {
+    if (change.kind !== "alias") continue;
+    const { previous } = await target.setAlias(item.model, change.alias, targetVersion, { signal });
+    if (previous !== undefined && previous !== targetVersion) moved.push({ alias: change.alias, previous });
+  }
+  for (const change of item.changes) {
+    if (change.kind === "stage") await target.transitionStage(ref, change.to, { signal });
+  }
+  return moved;
+}
+
+function metadataPatch(plan: SyncPlan, item: SyncCreateItem | SyncUpdateItem, changes: SyncChange[]): UpdateVersionInput | undefined {
+  const sv = item.source;
+  const patch: UpdateVersionInput = {};
+  const tags: Record<string, string> = {};
+  for (const change of changes) {
+    if (change.kind === "provenance") {
+      Object.assign(tags, provenanceTags({ registry: plan.sourceName, model: item.model, version: item.sourceVersion, digest: item.digest ?? "" }));
+    } else if (change.kind === "metadata") {
+      if (change.field === "description" && sv.description !== undefined) patch.description = sv.description;
+      if (change.field === "modelCard" && sv.modelCard !== undefined) patch.modelCard = sv.modelCard;
+      if (change.field === "tags") {
+        const travelling = transferableTags(sv.tags).tags;
+        for (const k of change.keys ?? []) if (travelling[k] !== undefined) tags[k] = travelling[k];
+      }
+      if (change.field === "metrics") patch.metrics = Object.fromEntries((change.keys ?? []).filter((k) => sv.metrics[k] !== undefined).map((k) => [k, sv.metrics[k] as number]));
+    }
+  }
+  if (Object.keys(tags).length > 0) patch.tags = tags;
+  return Object.keys(patch).length > 0 ? patch : undefined;
+}
+
+function checkPlan(plan: SyncPlan): void {
+  const ok =
+    typeof plan === "object" && plan !== null && Array.isArray(plan.items) && typeof plan.sourceName === "string" &&
+    typeof plan.source?.openArtifact === "function" && typeof plan.target?.createVersion === "function";
+  if (!ok) throw invalidInput(OP, "plan", "applySyncPlan takes a plan made by planSync");
+}

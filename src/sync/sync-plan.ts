@@ -1,0 +1,214 @@
+/**
+ * `planSync`: read both registries and decide, per source version, what applying would do. Nothing is written.
+ *
+ * @module
+ */
+
+import { AbortedError, NotFoundError } from "../core/errors.js";
+import type { ModelRegistry } from "../core/model-registry.js";
+import type { ModelVersion, Stage } from "../core/types.js";
+import { aliasRefusal, originKey, originOf, targetReservedAliases, transferableTags } from "./sync-provenance.js";
+import type { SyncChange, SyncModelSelector, SyncPlan, SyncPlanInput, SyncPlanItem, SyncWarning } from "./sync-types.js";
+import { checkPlanInput } from "./sync-validate.js";
+
+const OP = "planSync";
+
+/**
+ * Plans a sync from `source` to `target`. Each version of each selected model becomes one item:
+ *
+ * - `create`: no copy exists in the target; applying copies the files and metadata into a new target version (its
+ *   number is the target's next one), then sets the aliases and stage listed in `changes`.
+ * - `update`: a copy exists (found by its `modelreg.sync.*` tags) but its aliases, stage, description, tags, metrics
+ *   or model card differ; `changes` lists which. A target version with the same content digest that sync did not
+ *   make is adopted the same way: it gets provenance tags instead of a duplicate copy.
+ * - `skip`: `already-synced` (a copy with the same digest exists and agrees) or `filtered-out` (by `versions`).
+ * - `conflict`: a target version claims to be the copy but records another digest; it is never overwritten.
+ *
+ * Conflicts are explicit:
+ * - A target version that sync did not make and whose content differs is left alone, even when it has the source
+ *   version's number; the source version is copied as a new version and the item carries an
+ *   `untracked-target-version` warning.
+ * - An alias that points, in the target, at anything but the copy of the source alias holder is moved to the copy;
+ *   the `alias` change names the `previous` holder, which loses the alias. Aliases of versions left out by `versions`
+ *   are not touched, and target aliases the source does not have are kept.
+ *
+ * What cannot travel is a warning on the item, never dropped silently: aliases on a target without
+ * `capabilities.aliases`, aliases the target manages (W&B `latest`/`staging`/`production`, Vertex
+ * `default`/`staging`/`production`, `latest` and `v<n>` everywhere), a second version in `staging` or `production`
+ * where the target keeps stages as one alias each (only the newest carries it), tags the target cannot hold, and
+ * metric changes on a target without `capabilities.updateMetrics`.
+ *
+ * @throws InvalidInputError for bad input, before any registry call. `NotFoundError` when a named model is not in
+ *   the source.
+ */
+export async function planSync(input: SyncPlanInput): Promise<SyncPlan> {
+  checkPlanInput(input, OP);
+  const { source, signal } = input;
+  const models = await selectModels(source, input.models, signal);
+  const items: SyncPlanItem[] = [];
+  for (const model of models) {
+    throwIfAborted(signal);
+    items.push(...(await planModel(input, model)));
+  }
+  const summary = { create: 0, update: 0, skip: 0, conflict: 0 };
+  for (const item of items) summary[item.action]++;
+  return { source, target: input.target, sourceName: input.sourceName ?? source.provider, models, items, summary, createdAt: new Date() };
+}
+
+async function selectModels(source: ModelRegistry, selector: SyncModelSelector | undefined, signal: AbortSignal | undefined): Promise<string[]> {
+  if (Array.isArray(selector)) return [...new Set(selector as readonly string[])];
+  const names: string[] = [];
+  for await (const model of source.listModels({ ...(signal && { signal }) })) {
+    if (typeof selector !== "function" || selector(model)) names.push(model.name);
+  }
+  return names;
+}
+
+async function planModel(input: SyncPlanInput, model: string): Promise<SyncPlanItem[]> {
+  const { source, target, signal } = input;
+  const sourceName = input.sourceName ?? source.provider;
+  const call = signal ? { signal } : {};
+  const sourceVersions = (await source.listVersions(model, call).toArray()).sort(byNumber);
+  const targetVersions = await listOrEmpty(target, model, call);
+
+  const copies = new Map<string, ModelVersion[]>();
+  const untracked: ModelVersion[] = [];
+  const holders = new Map<string, string>();
+  for (const tv of [...targetVersions].sort(byNumber)) {
+    const origin = originOf(tv);
+    if (!origin) untracked.push(tv);
+    else if (origin.registry === sourceName) {
+      const key = originKey(origin);
+      copies.set(key, [...(copies.get(key) ?? []), tv]);
+    }
+    for (const alias of tv.aliases) holders.set(alias, tv.version);
+  }
+
+  const filter = input.versions ?? "all";
+  const selected = new Set(sourceVersions.filter((v) => (filter === "all" ? true : filter === "aliased" ? v.aliases.length > 0 : filter(v))));
+  // Where the target keeps a stage as one alias, only one version can hold staging or production: the newest does.
+  const stageOwner = new Map<Stage, string>();
+  for (const v of selected) if (v.stage === "staging" || v.stage === "production") stageOwner.set(v.stage, v.version);
+  const reserved = targetReservedAliases(target, input.reservedAliases);
+
+  return sourceVersions.map((sv): SyncPlanItem => {
+    const base = { model, sourceVersion: sv.version, ...(sv.artifacts.digest !== undefined && { digest: sv.artifacts.digest }), warnings: [] as SyncWarning[] };
+    if (!selected.has(sv)) return { ...base, action: "skip", reason: "filtered-out" };
+    const warnings = base.warnings;
+    const { tags, refused, replaced } = transferableTags(sv.tags);
+    for (const r of refused) warnings.push({ code: "tag-invalid", subject: r.key, message: `tag ${JSON.stringify(r.key)} cannot travel: ${r.reason}` });
+    if (replaced.length > 0) {
+      warnings.push({ code: "provenance-replaced", message: `the source's own sync tags (${replaced.join(", ")}) are replaced by this sync's provenance` });
+    }
+
+    const aliasChanges = (copy: string | undefined): SyncChange[] => {
+      if (input.aliases === false || sv.aliases.length === 0) return [];
+      if (!target.capabilities.aliases) {
+        warnings.push({ code: "aliases-unsupported", message: `the ${target.provider} target has no aliases; ${sv.aliases.join(", ")} not carried` });
+        return [];
+      }
+      const out: SyncChange[] = [];
+      for (const alias of sv.aliases) {
+        const refusal = aliasRefusal(alias, reserved);
+        if (refusal) {
+          warnings.push({ code: "alias-reserved", subject: alias, message: `alias ${JSON.stringify(alias)} not carried: ${refusal}` });
+          continue;
+        }
+        const previous = holders.get(alias);
+        if (copy !== undefined && previous === copy) continue;
+        out.push({ kind: "alias", alias, ...(previous !== undefined && { previous }) });
+      }
+      return out;
+    };
+    const stageChange = (current: Stage): SyncChange[] => {
+      if (input.stages === false || sv.stage === current) return [];
+      if (target.capabilities.stages === "alias" && (sv.stage === "staging" || sv.stage === "production") && stageOwner.get(sv.stage) !== sv.version) {
+        warnings.push({
+          code: "stage-limited",
+          subject: sv.stage,
+          message: `the ${target.provider} target keeps ${sv.stage} as one alias; version ${stageOwner.get(sv.stage)} carries it, so this one stays ${current}`,
+        });
+        return [];
+      }
+      return [{ kind: "stage", from: current, to: sv.stage }];
+    };
+
+    const found = copies.get(originKey({ registry: sourceName, model, version: sv.version })) ?? [];
+    const copy = found[0];
+    if (copy) {
+      if (found.length > 1) {
+        warnings.push({ code: "duplicate-copies", message: `target versions ${found.map((v) => v.version).join(", ")} all claim to be this copy; version ${copy.version} is used` });
+      }
+      const recorded = originOf(copy)?.digest ?? "";
+      if (sv.artifacts.digest !== undefined && recorded !== "" && recorded !== sv.artifacts.digest) {
+        return {
+          ...base,
+          action: "conflict",
+          targetVersion: copy.version,
+          targetDigest: recorded,
+          reason: `target version ${copy.version} is recorded as a copy of ${model}/${sv.version} with digest ${recorded}, but the source now has ${sv.artifacts.digest}; it is left alone`,
+        };
+      }
+      const changes = [...aliasChanges(copy.version), ...stageChange(copy.stage), ...metadataChanges(sv, copy, tags, target, warnings)];
+      if (changes.length === 0) return { ...base, action: "skip", reason: "already-synced", targetVersion: copy.version };
+      return { ...base, action: "update", targetVersion: copy.version, changes, source: sv };
+    }
+    const twin = sv.artifacts.digest === undefined ? undefined : untracked.find((tv) => tv.artifacts.digest === sv.artifacts.digest);
+    if (twin) {
+      const changes: SyncChange[] = [{ kind: "provenance" }, ...aliasChanges(twin.version), ...stageChange(twin.stage), ...metadataChanges(sv, twin, tags, target, warnings)];
+      return { ...base, action: "update", targetVersion: twin.version, changes, source: sv };
+    }
+    const sameNumber = untracked.find((tv) => tv.version === sv.version);
+    if (sameNumber) {
+      warnings.push({
+        code: "untracked-target-version",
+        subject: sameNumber.version,
+        message: `target version ${sameNumber.version} was not made by sync and holds other content; it is left alone and this version is copied as a new one`,
+      });
+    }
+    return { ...base, action: "create", changes: [...aliasChanges(undefined), ...stageChange("draft")], source: sv };
+  });
+}
+
+function metadataChanges(sv: ModelVersion, copy: ModelVersion, tags: Record<string, string>, target: ModelRegistry, warnings: SyncWarning[]): SyncChange[] {
+  const out: SyncChange[] = [];
+  // Providers differ on "no description" (absent or ""); only a real difference counts, or every run would update.
+  if ((sv.description ?? "") !== "" && sv.description !== copy.description) out.push({ kind: "metadata", field: "description" });
+  const tagKeys = Object.keys(tags).filter((k) => copy.tags[k] !== tags[k]);
+  if (tagKeys.length > 0) out.push({ kind: "metadata", field: "tags", keys: tagKeys });
+  const metricKeys = Object.keys(sv.metrics).filter((k) => copy.metrics[k] !== sv.metrics[k]);
+  if (metricKeys.length > 0) {
+    if (target.capabilities.updateMetrics) out.push({ kind: "metadata", field: "metrics", keys: metricKeys });
+    else warnings.push({ code: "metrics-frozen", message: `the ${target.provider} target cannot change metrics after creation; ${metricKeys.join(", ")} differ` });
+  }
+  if (sv.modelCard !== undefined && stableJson(sv.modelCard) !== stableJson(copy.modelCard)) out.push({ kind: "metadata", field: "modelCard" });
+  return out;
+}
+
+async function listOrEmpty(target: ModelRegistry, model: string, call: { signal?: AbortSignal }): Promise<ModelVersion[]> {
+  try {
+    return await target.listVersions(model, call).toArray();
+  } catch (error) {
+    // A model the target does not have yet is the usual first-run case, not an error.
+    if (NotFoundError.isInstance(error)) return [];
+    throw error;
+  }
+}
+
+/** Orders versions by number, oldest first, without losing precision on long numbers. */
+export function byNumber(a: { version: string }, b: { version: string }): number {
+  const x = BigInt(a.version);
+  const y = BigInt(b.version);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** JSON with sorted keys, so two adapters' round-trips of one object compare equal. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortedError("planning aborted by the caller's signal", { provider: "core", operation: OP, cause: signal.reason });
+}
