@@ -10,11 +10,14 @@ export const entries = {
   mlflow: "src/adapters/mlflow/index.ts",
   vertex: "src/adapters/vertex/index.ts",
   wandb: "src/adapters/wandb/index.ts",
+  sync: "src/sync/index.ts",
   testing: "src/testing/index.ts",
+  cli: "src/cli/bin.ts",
 };
 
 function cjsEntries(): Record<string, string> {
-  const { testing: _esmOnly, ...rest } = entries;
+  // The CLI is an executable, not an import: ESM only, like the testing entry.
+  const { testing: _esmOnly, cli: _bin, ...rest } = entries;
   return rest;
 }
 

@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^modelreg$/, replacement: src("index.ts") },
       { find: /^modelreg\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^modelreg\/sync$/, replacement: src("sync/index.ts") },
       { find: /^modelreg\/(local|mlflow|vertex|wandb)$/, replacement: src("adapters/$1/index.ts") },
     ],
   },

@@ -25,3 +25,4 @@ export type {
   SyncVersionFilter,
   SyncWarning,
 } from "./sync-types.js";
+export { openRegistry, parseRegistryUri, registryFromUri, type OpenRegistryOptions, type RegistryFactories, type RegistryLocation } from "./registry-uri.js";

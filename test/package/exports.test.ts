@@ -13,6 +13,7 @@ const SUBPATHS: Record<string, string[]> = {
   "modelreg/mlflow": ["createMlflowRegistry"],
   "modelreg/vertex": ["createVertexRegistry", "makeRoom"],
   "modelreg/wandb": ["createWandbRegistry", "artifactDigest"],
+  "modelreg/sync": ["syncRegistries", "planSync", "applySyncPlan", "registryFromUri"],
   "modelreg/testing": ["runRegistryContract"],
 };
 
@@ -77,6 +78,18 @@ describe("the packed package", () => {
       const m = { modelreg: await import("modelreg"), "modelreg/local": await import("modelreg/local") }; const X = (s) => m[s];
       ${check.replace(/const core = .*?;/, "const core = X(\"modelreg\");")}`]);
     expect(JSON.parse(esm)).toEqual({ instance: true, marker: true });
+  });
+
+  it("installs the modelreg command, which prints its usage and lists a local registry", () => {
+    const bin = join(project, "node_modules", ".bin", "modelreg");
+    expect(execFileSync(bin, ["--help"], { cwd: project, encoding: "utf8" })).toMatch(/usage: modelreg <command>/);
+    const root = mkdtempSync(join(tmpdir(), "modelreg-bin-"));
+    try {
+      expect(execFileSync(bin, ["ls", `file:${root}`, "--json"], { cwd: project, encoding: "utf8" })).toBe("");
+      expect(() => execFileSync(bin, ["nonsense"], { cwd: project, stdio: "pipe" })).toThrow(/status 2/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("keeps Node built-ins out of the core entry's module graph", () => {

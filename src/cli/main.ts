@@ -1,0 +1,76 @@
+/**
+ * The `modelreg` command line: `sync`, `promote`, `rollback` and `ls` over registries named by URI.
+ *
+ * @module
+ */
+
+import { InvalidInputError, ModelRegistryError } from "../core/errors.js";
+import { lsCommand, promoteCommand, rollbackCommand, syncCommand, UsageError } from "./cli-commands.js";
+import { errorJson, jsonLine, type CliIo } from "./cli-output.js";
+
+/** The usage text `modelreg --help` prints. */
+export const USAGE = `usage: modelreg <command> [options]
+
+commands:
+  sync <source-uri> <target-uri>    copy model versions, with their metadata, aliases and stages
+      --model, -m NAME                a model to sync (repeat for more; default: every model)
+      --versions all|aliased          which versions travel (default all)
+      --no-aliases, --no-stages       leave aliases or stages behind
+      --source-name NAME              the origin recorded on copies (default: the source's provider)
+      --concurrency N                 models copied at once (default 2)
+      --fail-fast                     stop at the first failed version
+      --dry-run                       print the plan, change nothing
+  promote <uri> <model>/<version> --to <stage|alias:NAME> [--gate "auc >= 0.9"]... [--no-policy] [--keep-existing]
+  rollback <uri> <model> --stage <stage> | --alias <alias>
+  ls <uri> [model] [--prefix P]     list models, or one model's versions
+
+every command takes --json (JSON lines on stdout). Exit codes: 0 done, 1 failed, 2 usage.
+
+registry URIs:
+  file:./registry                   the local registry in that directory
+  mlflow+http://host:5000           an MLflow tracking server (mlflow+https:// too; ?experiment=NAME)
+  vertex://project/location?bucket=BUCKET[/prefix]
+  wandb://entity/project            W&B (?baseUrl= for W&B Server)
+credentials come from each provider's environment variables (MLFLOW_TRACKING_TOKEN, WANDB_API_KEY,
+GOOGLE_OAUTH_ACCESS_TOKEN or Google's application default credentials), never from the URI.
+`;
+
+const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
+  sync: syncCommand,
+  promote: promoteCommand,
+  rollback: rollbackCommand,
+  ls: lsCommand,
+};
+
+/**
+ * Runs the CLI and returns its exit code. `io` is where it reads and writes, so it can run inside a process that
+ * has other work (a test, a pipeline step written in Node).
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    io.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  const json = rest.includes("--json");
+  if (!run) {
+    io.stderr.write(`modelreg: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await run(rest, io);
+  } catch (error) {
+    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options; a bad URI, ref or
+    // stage is refused by modelreg's own checks (provider "core") before anything is sent.
+    const usage =
+      error instanceof UsageError ||
+      (error instanceof TypeError && String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS")) ||
+      (InvalidInputError.isInstance(error) && error.provider === "core");
+    if (json) jsonLine(io.stdout, { type: "error", usage, error: errorJson(error) });
+    else io.stderr.write(`modelreg ${command}: ${error instanceof Error ? error.message : String(error)}\n${usage ? `\n${USAGE}` : ""}`);
+    if (usage) return 2;
+    if (!ModelRegistryError.isInstance(error) && !json) io.stderr.write("(unexpected error; please report it)\n");
+    return 1;
+  }
+}

@@ -1,0 +1,148 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createLocalRegistry } from "../../src/adapters/local/index.js";
+import { runCli } from "../../src/cli/main.js";
+import type { CliIo } from "../../src/cli/cli-output.js";
+import { parseRegistryUri } from "../../src/sync/registry-uri.js";
+import { InvalidInputError } from "../../src/core/errors.js";
+import { http, HttpResponse } from "msw";
+import { API_KEY, BASE, ENTITY, STORAGE } from "../wandb/support/wandb-fake.js";
+import { useWandbFake } from "../wandb/support/setup.js";
+
+const { fake, server } = useWandbFake();
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), "modelreg-cli-"));
+  dirs.push(d);
+  return d;
+}
+
+function io(options: { tty?: boolean; env?: Record<string, string> } = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: CliIo = {
+    stdout: { write: (t: string) => out.push(t) },
+    stderr: { write: (t: string) => err.push(t), isTTY: options.tty === true, columns: 100 },
+    env: options.env ?? {},
+    cwd: "/",
+  };
+  return { io: value, out: () => out.join(""), err: () => err.join(""), lines: () => out.join("").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+async function seeded(): Promise<string> {
+  const root = await tempDir();
+  const r = createLocalRegistry({ root });
+  await r.createVersion("fraud", { artifacts: { entries: [{ path: "m.bin", content: "a".repeat(200_000) }] }, metrics: { auc: 0.91 }, aliases: ["champion"] });
+  await r.createVersion("fraud", { artifacts: { entries: [{ path: "m.bin", content: "b".repeat(300_000) }] }, metrics: { auc: 0.93 } });
+  return root;
+}
+
+describe("registry URIs", () => {
+  it("parses each kind, and refuses credentials, unknown schemes and missing parts", () => {
+    expect(parseRegistryUri("file:./reg", "/work")).toEqual({ kind: "local", root: "/work/reg" });
+    expect(parseRegistryUri("file:///abs/reg")).toEqual({ kind: "local", root: "/abs/reg" });
+    expect(parseRegistryUri("mlflow+http://127.0.0.1:5000/?experiment=sync")).toEqual({ kind: "mlflow", trackingUri: "http://127.0.0.1:5000", experimentName: "sync" });
+    expect(parseRegistryUri("mlflow+https://host.example/mlflow")).toEqual({ kind: "mlflow", trackingUri: "https://host.example/mlflow" });
+    expect(parseRegistryUri("vertex://my-proj/us-central1?bucket=gs://models-bkt/prefix")).toEqual({ kind: "vertex", project: "my-proj", location: "us-central1", artifactRoot: "gs://models-bkt/prefix" });
+    expect(parseRegistryUri("wandb://team/fraud")).toEqual({ kind: "wandb", entity: "team", project: "fraud" });
+    for (const bad of ["", "bogus://x", "mlflow+http://user:secret@host", "vertex://p/us-central1", "vertex://p?bucket=b", "wandb://team", "not a uri"]) {
+      expect(() => parseRegistryUri(bad), bad).toThrow(InvalidInputError);
+    }
+    expect(() => parseRegistryUri("mlflow+http://user:hunter2@host")).toThrow(/credentials do not belong/);
+  });
+});
+
+describe("modelreg sync", () => {
+  it("dry-runs, then copies, then copies nothing the second time", async () => {
+    const source = await seeded();
+    const target = join(await tempDir(), "target");
+    const dry = io();
+    expect(await runCli(["sync", `file:${source}`, `file:${target}`, "--model", "fraud", "--dry-run"], dry.io)).toBe(0);
+    expect(dry.out()).toMatch(/create +fraud\/1: alias/);
+    expect(dry.out()).toMatch(/dry run: 2 to copy.*nothing changed/);
+    const first = io();
+    expect(await runCli(["sync", `file:${source}`, `file:${target}`, "--model", "fraud", "--json"], first.io)).toBe(0);
+    const report = first.lines().at(-1);
+    expect(report).toMatchObject({ type: "report", counts: { created: 2, failed: 0 }, bytesCopied: 500_000 });
+    expect(first.lines().filter((l) => l.type === "version.done")).toHaveLength(2);
+    expect(await createLocalRegistry({ root: target }).resolveAlias("fraud", "champion")).toBe("1");
+    const second = io();
+    expect(await runCli(["sync", `file:${source}`, `file:${target}`, "-m", "fraud", "--json"], second.io)).toBe(0);
+    expect(second.lines().at(-1)).toMatchObject({ counts: { created: 0, skipped: 2 }, bytesCopied: 0 });
+  });
+
+  it("draws a progress bar on a terminal and prints one line per version", async () => {
+    const source = await seeded();
+    const run = io({ tty: true });
+    expect(await runCli(["sync", `file:${source}`, `file:${join(await tempDir(), "t")}`], run.io)).toBe(0);
+    expect(run.err()).toMatch(/\r\x1b\[2K\[#*\.*\] +\d+% fraud\/\d/);
+    expect(run.out()).toMatch(/copied +fraud\/1 -> 1/);
+    expect(run.out()).toMatch(/synced: 2 copied, 0 updated, 0 skipped, 0 in conflict, 0 failed/);
+    const plain = io();
+    expect(await runCli(["sync", `file:${source}`, `file:${join(await tempDir(), "t2")}`], plain.io)).toBe(0);
+    expect(plain.err()).not.toContain("\r");
+  });
+
+  it("syncs into W&B named by URI, with the key from the environment only", async () => {
+    const source = await seeded();
+    const run = io({ env: { WANDB_API_KEY: API_KEY } });
+    expect(await runCli(["sync", `file:${source}`, `wandb://${ENTITY}/cli-sync?baseUrl=${BASE}`, "--json"], run.io)).toBe(0);
+    expect(run.lines().at(-1)).toMatchObject({ counts: { created: 2, failed: 0 } });
+    expect([...fake.collections.keys()]).toContain(`${ENTITY}/cli-sync/fraud`);
+    expect(run.out()).not.toContain(API_KEY);
+  });
+
+  it("exits 1 with the typed error when a version fails, and 2 on usage errors", async () => {
+    const noKey = io({ env: {} });
+    // A missing key is the environment's fault, not the command line's: exit 1, with the typed error.
+    expect(await runCli(["sync", `file:${await seeded()}`, `wandb://${ENTITY}/x?baseUrl=${BASE}`, "--json"], noKey.io)).toBe(1);
+    expect(noKey.lines()[0]).toMatchObject({ type: "error", usage: false, error: { name: "InvalidInputError", provider: "wandb" } });
+    const wrongKey = io({ env: { WANDB_API_KEY: "z".repeat(40) } });
+    expect(await runCli(["sync", `file:${await seeded()}`, `wandb://${ENTITY}/x?baseUrl=${BASE}`, "--json"], wrongKey.io)).toBe(1);
+    expect(wrongKey.lines().at(-1)).toMatchObject({ type: "error", error: { name: "AuthenticationError" } });
+    expect(JSON.stringify(wrongKey.lines())).not.toContain("z".repeat(40));
+    // One version's upload is refused by storage: it fails with its typed error, the other is still copied.
+    server.use(http.put(`${STORAGE}/upload/:token`, () => new HttpResponse("<Error>AccessDenied</Error>", { status: 403 }), { once: true }));
+    const partial = io({ env: { WANDB_API_KEY: API_KEY } });
+    expect(await runCli(["sync", `file:${await seeded()}`, `wandb://${ENTITY}/cli-partial?baseUrl=${BASE}`, "--json"], partial.io)).toBe(1);
+    const report = partial.lines().at(-1) as { counts: { created: number; failed: number }; failures: Array<{ error: { name: string } }> };
+    expect(report.counts).toMatchObject({ created: 1, failed: 1 });
+    expect(report.failures[0]?.error.name).toBe("PermissionDeniedError");
+    expect(partial.lines().some((l) => l.type === "failed")).toBe(true);
+    for (const argv of [["sync", "file:/a"], ["sync", "file:/a", "file:/b", "--versions", "some"], ["sync", "file:/a", "file:/b", "--bogus"], ["frobnicate"], ["sync", "bogus://x", "file:/b"]]) {
+      const u = io();
+      expect(await runCli(argv, u.io), argv.join(" ")).toBe(2);
+    }
+  });
+});
+
+describe("modelreg promote, rollback and ls", () => {
+  it("promotes with a metric gate, lists, rolls back, and exits 1 when a gate blocks", async () => {
+    const root = await seeded();
+    const uri = `file:${root}`;
+    const a = io();
+    expect(await runCli(["promote", uri, "fraud/1", "--to", "production", "--no-policy", "--gate", "auc >= 0.9"], a.io)).toBe(0);
+    expect(a.out()).toBe("promoted fraud/1 to production\n");
+    const b = io();
+    expect(await runCli(["promote", uri, "fraud/2", "--to", "production", "--no-policy", "--json"], b.io)).toBe(0);
+    expect(b.lines()[0]).toMatchObject({ type: "promoted", version: "2", from: "1" });
+    const blocked = io();
+    expect(await runCli(["promote", uri, "fraud/1", "--to", "alias:best", "--no-policy", "--gate", "auc >= 0.99"], blocked.io)).toBe(1);
+    expect(blocked.err()).toMatch(/auc/);
+    const ls = io();
+    expect(await runCli(["ls", uri, "fraud", "--json"], ls.io)).toBe(0);
+    expect(ls.lines().map((l) => [l.version, l.stage])).toEqual([["2", "production"], ["1", "archived"]]);
+    const back = io();
+    expect(await runCli(["rollback", uri, "fraud", "--stage", "production"], back.io)).toBe(0);
+    expect(back.out()).toBe("rolled back production of fraud: 2 -> 1\n");
+    const models = io();
+    expect(await runCli(["ls", uri], models.io)).toBe(0);
+    expect(models.out()).toMatch(/^fraud  latest 2  champion=1\n$/);
+  });
+});
