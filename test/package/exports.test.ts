@@ -86,7 +86,13 @@ describe("the packed package", () => {
     const root = mkdtempSync(join(tmpdir(), "modelreg-bin-"));
     try {
       expect(execFileSync(bin, ["ls", `file:${root}`, "--json"], { cwd: project, encoding: "utf8" })).toBe("");
-      expect(() => execFileSync(bin, ["nonsense"], { cwd: project, stdio: "pipe" })).toThrow(/status 2/);
+      let status: number | null = null;
+      try {
+        execFileSync(bin, ["nonsense"], { cwd: project, stdio: "pipe" });
+      } catch (error) {
+        status = (error as { status: number | null }).status;
+      }
+      expect(status).toBe(2);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
