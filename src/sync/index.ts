@@ -10,7 +10,7 @@ export { planSync } from "./sync-plan.js";
 export { applySyncPlan } from "./sync-apply.js";
 export { syncRegistries } from "./sync-registries.js";
 export { SYNC_TAGS, SYNC_TAG_PREFIX, originOf, provenanceTags, syncIdempotencyKey, targetReservedAliases } from "./sync-provenance.js";
-export type { ApplySyncOptions, SyncEvent, SyncItemResult, SyncRegistriesInput, SyncReport } from "./sync-report.js";
+export type { ApplySyncOptions, MovedAlias, SyncCounts, SyncEvent, SyncFailure, SyncItemResult, SyncRegistriesInput, SyncReport } from "./sync-report.js";
 export type {
   SyncChange,
   SyncConflictItem,
@@ -19,10 +19,11 @@ export type {
   SyncPlan,
   SyncPlanInput,
   SyncPlanItem,
+  SyncPlanSummary,
   SyncSkipItem,
   SyncSkipReason,
   SyncUpdateItem,
   SyncVersionFilter,
   SyncWarning,
 } from "./sync-types.js";
-export { openRegistry, parseRegistryUri, registryFromUri, type OpenRegistryOptions, type RegistryFactories, type RegistryLocation } from "./registry-uri.js";
+export { openRegistry, parseRegistryUri, registryFromUri, type OpenRegistryOptions, type RegistryFactories, type RegistryLocation, type LocalLocation, type MlflowLocation, type VertexLocation, type WandbLocation } from "./registry-uri.js";

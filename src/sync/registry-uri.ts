@@ -21,12 +21,54 @@ import { invalidInput, type InvalidInputError } from "../core/errors.js";
 import type { ModelRegistry } from "../core/model-registry.js";
 import { preview } from "../core/validation.js";
 
-/** What {@link parseRegistryUri} found in a URI. */
-export type RegistryLocation =
-  | { kind: "local"; root: string }
-  | { kind: "mlflow"; trackingUri: string; experimentName?: string }
-  | { kind: "vertex"; project: string; location: string; artifactRoot: string; apiEndpoint?: string; storageEndpoint?: string }
-  | { kind: "wandb"; entity: string; project: string; baseUrl?: string };
+/** What {@link parseRegistryUri} found in a URI: which adapter, and its settings. */
+export type RegistryLocation = LocalLocation | MlflowLocation | VertexLocation | WandbLocation;
+
+/** A `file:` URI. */
+export interface LocalLocation {
+  /** The local registry. */
+  kind: "local";
+  /** Its directory, absolute. */
+  root: string;
+}
+
+/** An `mlflow+http(s)://` URI. */
+export interface MlflowLocation {
+  /** An MLflow tracking server. */
+  kind: "mlflow";
+  /** The server's URL, without the `mlflow+` prefix. */
+  trackingUri: string;
+  /** The experiment versions are logged in (`?experiment=`). */
+  experimentName?: string;
+}
+
+/** A `vertex://project/location?bucket=` URI. */
+export interface VertexLocation {
+  /** Vertex AI Model Registry. */
+  kind: "vertex";
+  /** The Google Cloud project. */
+  project: string;
+  /** The region. */
+  location: string;
+  /** Where artifacts go, `gs://bucket[/prefix]`. */
+  artifactRoot: string;
+  /** Another Vertex API host (`?apiEndpoint=`). */
+  apiEndpoint?: string;
+  /** Another Cloud Storage host (`?storageEndpoint=`). */
+  storageEndpoint?: string;
+}
+
+/** A `wandb://entity/project` URI. */
+export interface WandbLocation {
+  /** W&B. */
+  kind: "wandb";
+  /** The entity (user or team). */
+  entity: string;
+  /** The project. */
+  project: string;
+  /** A W&B Server host (`?baseUrl=`). */
+  baseUrl?: string;
+}
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

@@ -104,8 +104,42 @@ export interface SyncItemResult {
   durationMs: number;
   /** The error, for `failed`. */
   error?: ModelRegistryError;
-  /** The aliases moved away from another target version, as `{ alias, previous }`. */
-  movedAliases?: Array<{ alias: string; previous: string }>;
+  /** The aliases moved away from another target version. */
+  movedAliases?: MovedAlias[];
+}
+
+/** An alias a copy took from another target version. */
+export interface MovedAlias {
+  /** The alias. */
+  alias: string;
+  /** The target version that held it before. */
+  previous: string;
+}
+
+/** Plan items by how they ended. */
+export interface SyncCounts {
+  /** Copied as new target versions. */
+  created: number;
+  /** Existing copies brought in line (aliases, stage, metadata). */
+  updated: number;
+  /** Already synced, or filtered out. */
+  skipped: number;
+  /** Left alone because the target's copy disagrees with the source. */
+  conflicts: number;
+  /** Tried and failed. */
+  failed: number;
+  /** Not tried, because `failFast` stopped the run. */
+  notStarted: number;
+}
+
+/** One failed item. */
+export interface SyncFailure {
+  /** The model. */
+  model: string;
+  /** The source version. */
+  version: string;
+  /** What went wrong, typed. */
+  error: ModelRegistryError;
 }
 
 /** What applying a plan did. */
@@ -115,7 +149,7 @@ export interface SyncReport {
   /** True when nothing was applied (`syncRegistries({ dryRun: true })`). */
   dryRun: boolean;
   /** Items by outcome. */
-  counts: { created: number; updated: number; skipped: number; conflicts: number; failed: number; notStarted: number };
+  counts: SyncCounts;
   /** Artifact bytes copied in all. */
   bytesCopied: number;
   /** The whole run, in milliseconds (planning excluded). */
@@ -123,7 +157,7 @@ export interface SyncReport {
   /** One result per plan item, in plan order. */
   results: SyncItemResult[];
   /** The failed items, each with its typed error. */
-  failures: Array<{ model: string; version: string; error: ModelRegistryError }>;
+  failures: SyncFailure[];
 }
 
 /** What {@link syncRegistries} takes: a plan's input plus apply options. */

@@ -160,6 +160,18 @@ export interface SyncConflictItem extends SyncItemBase {
 /** One source version and what sync does with it. */
 export type SyncPlanItem = SyncCreateItem | SyncUpdateItem | SyncSkipItem | SyncConflictItem;
 
+/** A plan's items by action. */
+export interface SyncPlanSummary {
+  /** Versions to copy. */
+  create: number;
+  /** Copies to bring in line. */
+  update: number;
+  /** Versions with nothing to do. */
+  skip: number;
+  /** Versions whose target copy disagrees. */
+  conflict: number;
+}
+
 /** What {@link planSync} found: one item per source version of every selected model, in model then version order. */
 export interface SyncPlan {
   /** The source registry. */
@@ -173,7 +185,7 @@ export interface SyncPlan {
   /** Every item. */
   items: SyncPlanItem[];
   /** Counts by action. */
-  summary: { create: number; update: number; skip: number; conflict: number };
+  summary: SyncPlanSummary;
   /** When the plan was made. */
   createdAt: Date;
 }
