@@ -13,9 +13,9 @@ import { pipeline } from "node:stream/promises";
 import { iterateBytes } from "../artifacts/byte-streams.js";
 import { StreamingDigest, computeContentDigest, type FileDigests } from "../artifacts/hashing.js";
 import type { ArtifactEntry } from "../core/artifact-source.js";
-import { AbortedError, IntegrityError, ModelRegistryError } from "../core/errors.js";
+import { AbortedError, ConflictError, IntegrityError, ModelRegistryError } from "../core/errors.js";
 import type { ArtifactFile, ModelVersion, SyncOrigin } from "../core/types.js";
-import { provenanceTags, syncIdempotencyKey, transferableTags } from "./sync-provenance.js";
+import { originKey, originOf, provenanceTags, syncIdempotencyKey, transferableTags } from "./sync-provenance.js";
 import type { SyncCreateItem, SyncPlan } from "./sync-types.js";
 
 const OP = "applySyncPlan";
@@ -126,10 +126,42 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
       throw integrity ?? error;
     }
     await verifyTarget(ctx, version, files, streamed);
+    version = await checkDeduplicated(ctx, version, origin);
     return { version, bytes: [...seen.values()].reduce((n, b) => n + b, 0) };
   } finally {
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A target that keeps one version per content (W&B) answers a create with identical content with the version it
+ * already has, untouched. If that version was not made by sync, it is adopted: it gets this copy's provenance and
+ * metadata, as planning adopts a twin. If it is the copy of another source version, this version cannot have a copy
+ * of its own there: that is a conflict, reported before any alias or stage is moved (otherwise the run would report
+ * a copy that does not exist, and every later run would "create" it again).
+ */
+async function checkDeduplicated(ctx: CopyContext, version: ModelVersion, origin: SyncOrigin): Promise<ModelVersion> {
+  const got = originOf(version);
+  if (got && originKey(got) === originKey(origin)) return version;
+  const { target } = ctx.plan;
+  const ref = { model: version.model, version: version.version };
+  if (got) {
+    throw new ConflictError(
+      `the ${target.provider} target answered with its version ${ref.version}, the copy of ${got.model}/${got.version} with identical content, instead of a new version for ${origin.model}/${origin.version}: it keeps one version per content, so this version is not copied`,
+      { provider: target.provider, operation: OP },
+    );
+  }
+  const sv = ctx.item.source;
+  return target.updateVersion(
+    ref,
+    {
+      tags: { ...transferableTags(sv.tags).tags, ...provenanceTags(origin) },
+      ...(sv.description !== undefined && sv.description !== "" && { description: sv.description }),
+      ...(Object.keys(sv.metrics).length > 0 && { metrics: sv.metrics }),
+      ...(sv.modelCard !== undefined && { modelCard: sv.modelCard }),
+    },
+    { signal: ctx.signal },
+  );
 }
 
 function mismatch(file: ArtifactFile, openedSize: number | undefined, got: FileDigests): string | undefined {

@@ -3,7 +3,8 @@ import { createHash } from "node:crypto";
 import { expect } from "vitest";
 import type { ArtifactDownload, ModelRegistry } from "../../src/core/model-registry.js";
 import type { VersionRefInput } from "../../src/core/refs.js";
-import type { CreateVersionInput } from "../../src/core/types.js";
+import type { CreateVersionInput, ModelVersion } from "../../src/core/types.js";
+import { SYNC_TAGS } from "../../src/sync/index.js";
 import { freshRegistry } from "../local/helpers.js";
 
 export { rejectionOf } from "../support/rejection.js";
@@ -127,4 +128,16 @@ export function cuttingSource(source: ModelRegistry, budget: number, fail: () =>
     },
   });
   return { registry, state };
+}
+
+/** The target copy of each source version, keyed by the source version it records; fails on a version without provenance. */
+export async function copiesBySource(target: ModelRegistry, model: string): Promise<Map<string, ModelVersion>> {
+  const out = new Map<string, ModelVersion>();
+  for (const v of await target.listVersions(model).toArray()) {
+    const from = v.tags[SYNC_TAGS.version];
+    expect(from, `target ${model}/${v.version} carries no provenance`).toBeDefined();
+    expect(out.has(from as string), `two copies of source version ${from}`).toBe(false);
+    out.set(from as string, v);
+  }
+  return out;
 }
