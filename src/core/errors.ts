@@ -52,10 +52,16 @@ export class ModelRegistryError extends Error {
   /** A stable machine-readable kind, equal to the class name. */
   readonly kind: string = "ModelRegistryError";
 
+  /**
+   * The class's name as a literal. Minifiers rename classes (a bundled serverless function would report its
+   * `NotFoundError` as `T`), so names, kinds and the cross-copy markers come from this, never from `constructor.name`.
+   */
+  static readonly errorName: string = "ModelRegistryError";
+
   constructor(message: string, options: ModelRegistryErrorOptions) {
     super(`[${options.provider}] ${options.operation}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.kind = new.target.name;
+    this.name = new.target.errorName;
+    this.kind = new.target.errorName;
     this.provider = options.provider;
     this.operation = options.operation;
     this.statusCode = options.statusCode;
@@ -65,7 +71,7 @@ export class ModelRegistryError extends Error {
     this.isRetryable = options.isRetryable ?? false;
     Object.defineProperty(this, BASE_MARKER, { value: true });
     for (let proto = Object.getPrototypeOf(this); proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
-      const name = (proto.constructor as { name?: string }).name;
+      const name = (proto.constructor as { errorName?: string }).errorName;
       if (name) Object.defineProperty(this, Symbol.for(`modelreg.error.${name}`), { value: true });
     }
   }
@@ -73,7 +79,7 @@ export class ModelRegistryError extends Error {
   /** True when `error` is a ModelRegistryError of this class, from any copy of the package. */
   static isInstance<T extends typeof ModelRegistryError>(this: T, error: unknown): error is InstanceType<T> {
     if (typeof error !== "object" || error === null) return false;
-    const marker = this === ModelRegistryError ? BASE_MARKER : Symbol.for(`modelreg.error.${this.name}`);
+    const marker = this === ModelRegistryError ? BASE_MARKER : Symbol.for(`modelreg.error.${this.errorName}`);
     return (error as Record<symbol, unknown>)[marker] === true;
   }
 
@@ -94,10 +100,16 @@ export class ModelRegistryError extends Error {
 }
 
 /** The model, version, alias, file or endpoint does not exist. */
-export class NotFoundError extends ModelRegistryError {}
+export class NotFoundError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "NotFoundError";
+}
 
 /** The thing already exists, or the call conflicts with the current state (an immutable version, a concurrent write). */
-export class ConflictError extends ModelRegistryError {}
+export class ConflictError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "ConflictError";
+}
 
 /** What `InvalidInputError` adds: which input was wrong. */
 export interface InvalidInputErrorOptions extends ModelRegistryErrorOptions {
@@ -107,6 +119,8 @@ export interface InvalidInputErrorOptions extends ModelRegistryErrorOptions {
 
 /** The input was refused before any request was sent (or the provider refused it as malformed). */
 export class InvalidInputError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "InvalidInputError";
   /** The offending argument or field. */
   readonly field: string | undefined;
   constructor(message: string, options: InvalidInputErrorOptions) {
@@ -116,10 +130,16 @@ export class InvalidInputError extends ModelRegistryError {
 }
 
 /** The credentials are missing, wrong or expired. */
-export class AuthenticationError extends ModelRegistryError {}
+export class AuthenticationError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "AuthenticationError";
+}
 
 /** The credentials are valid but not allowed to do this (including protected aliases). */
-export class PermissionDeniedError extends ModelRegistryError {}
+export class PermissionDeniedError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "PermissionDeniedError";
+}
 
 /** What `RateLimitError` adds. */
 export interface RateLimitErrorOptions extends ModelRegistryErrorOptions {
@@ -129,6 +149,8 @@ export interface RateLimitErrorOptions extends ModelRegistryErrorOptions {
 
 /** The provider is throttling this client. */
 export class RateLimitError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "RateLimitError";
   /** How long the provider asked to wait, in milliseconds, if it said. */
   readonly retryAfterMs: number | undefined;
   constructor(message: string, options: RateLimitErrorOptions) {
@@ -138,16 +160,28 @@ export class RateLimitError extends ModelRegistryError {
 }
 
 /** The provider failed (HTTP 5xx or an internal error code). */
-export class ServerError extends ModelRegistryError {}
+export class ServerError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "ServerError";
+}
 
 /** The connection failed: refused, reset, DNS, TLS. */
-export class ConnectionError extends ModelRegistryError {}
+export class ConnectionError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "ConnectionError";
+}
 
 /** The call took longer than its `timeoutMs` (or a long-running operation passed its deadline). */
-export class TimeoutError extends ModelRegistryError {}
+export class TimeoutError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "TimeoutError";
+}
 
 /** The caller aborted the call through its `signal`. */
-export class AbortedError extends ModelRegistryError {}
+export class AbortedError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "AbortedError";
+}
 
 /** What `ResponseValidationError` adds. */
 export interface ResponseValidationErrorOptions extends ModelRegistryErrorOptions {
@@ -157,6 +191,8 @@ export interface ResponseValidationErrorOptions extends ModelRegistryErrorOption
 
 /** The provider answered with something that does not match its documented shape. */
 export class ResponseValidationError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "ResponseValidationError";
   /** The path of the first field that did not match. */
   readonly field: string | undefined;
   constructor(message: string, options: ResponseValidationErrorOptions) {
@@ -173,6 +209,8 @@ export interface UnsupportedCapabilityErrorOptions extends ModelRegistryErrorOpt
 
 /** The provider does not support this operation; `registry.capabilities` says so up front. */
 export class UnsupportedCapabilityError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "UnsupportedCapabilityError";
   /** The missing capability. */
   readonly capability: string;
   constructor(message: string, options: UnsupportedCapabilityErrorOptions) {
@@ -182,10 +220,16 @@ export class UnsupportedCapabilityError extends ModelRegistryError {
 }
 
 /** Downloaded or stored bytes do not match their recorded digest or size. */
-export class IntegrityError extends ModelRegistryError {}
+export class IntegrityError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "IntegrityError";
+}
 
 /** A file in a local store is unreadable, corrupted or not one of ours. */
-export class CorruptDataError extends ModelRegistryError {}
+export class CorruptDataError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "CorruptDataError";
+}
 
 /** One gate's verdict, as carried by {@link PromotionBlockedError}. */
 export interface GateFailure {
@@ -203,6 +247,8 @@ export interface PromotionBlockedErrorOptions extends ModelRegistryErrorOptions 
 
 /** A promotion was refused by a gate or an approval policy. Nothing was changed. */
 export class PromotionBlockedError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "PromotionBlockedError";
   /** Every gate that refused, and every missing approval. */
   readonly failures: GateFailure[];
   constructor(message: string, options: PromotionBlockedErrorOptions) {

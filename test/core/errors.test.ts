@@ -50,3 +50,28 @@ describe("errors", () => {
     }
   });
 });
+
+describe("errors in a minified bundle", () => {
+  it("keep their class names, kinds and cross-copy markers when a bundler renames the classes", async () => {
+    const { build } = await import("tsup");
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { pathToFileURL } = await import("node:url");
+    const out = await mkdtemp(join(tmpdir(), "modelreg-minified-"));
+    try {
+      await build({ entry: { errors: "src/core/errors.ts" }, outDir: out, format: "esm", minify: true, dts: false, sourcemap: false, silent: true, splitting: false, outExtension: () => ({ js: ".mjs" }) });
+      const minified = (await import(pathToFileURL(join(out, "errors.mjs")).href)) as typeof import("../../src/core/errors.js");
+      const error = new minified.NotFoundError("gone", { provider: "core", operation: "test" });
+      // The bundler did rename the class, or this test proves nothing.
+      expect(minified.NotFoundError.name).not.toBe("NotFoundError");
+      expect(error.name).toBe("NotFoundError");
+      expect(error.kind).toBe("NotFoundError");
+      expect(NotFoundError.isInstance(error)).toBe(true);
+      expect(ConflictError.isInstance(error)).toBe(false);
+      expect(minified.NotFoundError.isInstance(new NotFoundError("gone", { provider: "core", operation: "test" }))).toBe(true);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
