@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { iterateBytes } from "../artifacts/byte-streams.js";
-import { StreamingDigest, computeContentDigest, type FileDigests } from "../artifacts/hashing.js";
+import { SelectedDigest, computeContentDigest, type SomeDigests } from "../artifacts/hashing.js";
 import type { ArtifactEntry } from "../core/artifact-source.js";
 import { AbortedError, ConflictError, IntegrityError, ModelRegistryError } from "../core/errors.js";
 import type { ArtifactFile, ModelVersion, SyncOrigin } from "../core/types.js";
@@ -63,12 +63,13 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
     for (const n of seen.values()) sum += n;
     ctx.onBytes(sum, totalBytes);
   };
-  const streamed = new Map<string, FileDigests>();
+  const streamed = new Map<string, SomeDigests>();
   let integrity: IntegrityError | undefined;
 
   async function* verified(file: ArtifactFile): AsyncGenerator<Uint8Array> {
     const download = await source.openArtifact(ref, file.path, { signal });
-    const digest = new StreamingDigest();
+    // Only the digests the source lists can be checked, plus sha256 where the version digest must be computed.
+    const digest = new SelectedDigest({ sha256: file.sha256 !== undefined || item.digest === undefined, md5: file.md5 !== undefined });
     for await (const chunk of iterateBytes(download.stream)) {
       // Checked per chunk: an abort must stop a large transfer now, not when the file ends.
       if (signal.aborted) throw new AbortedError("sync aborted by the caller's signal", { provider: "core", operation: OP, cause: signal.reason });
@@ -164,7 +165,7 @@ async function checkDeduplicated(ctx: CopyContext, version: ModelVersion, origin
   );
 }
 
-function mismatch(file: ArtifactFile, openedSize: number | undefined, got: FileDigests): string | undefined {
+function mismatch(file: ArtifactFile, openedSize: number | undefined, got: SomeDigests): string | undefined {
   const problems: string[] = [];
   const size = file.size ?? openedSize;
   if (size !== undefined && size !== got.size) problems.push(`size ${got.size}, expected ${size}`);
@@ -178,7 +179,7 @@ function mismatch(file: ArtifactFile, openedSize: number | undefined, got: FileD
  * idempotency key and read nothing, against the source's listing): the last link of the end-to-end check. A bad copy
  * is deleted where the target allows it, then reported.
  */
-async function verifyTarget(ctx: CopyContext, version: ModelVersion, files: ArtifactFile[], streamed: Map<string, FileDigests>): Promise<void> {
+async function verifyTarget(ctx: CopyContext, version: ModelVersion, files: ArtifactFile[], streamed: Map<string, SomeDigests>): Promise<void> {
   const { target } = ctx.plan;
   const ref = { model: version.model, version: version.version };
   const stored = await target.listArtifacts(ref, { signal: ctx.signal });
