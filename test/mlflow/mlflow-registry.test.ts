@@ -59,6 +59,19 @@ describe.each(servers)("MLflow $version", (server) => {
     expect([...(await readFile(join(out, "data", "w.bin")))]).toEqual([1, 2, 3]);
   });
 
+  it("keeps the digests of a version with 1,000 files, whose manifest is longer than one MLflow tag holds", async () => {
+    const name = unique("many-files");
+    const entries = Array.from({ length: 1000 }, (_, i) => ({ path: `shards/part-${String(i).padStart(5, "0")}.bin`, content: `shard ${i}` }));
+    const v = await registry.createVersion(name, { artifacts: { entries }, tags: { team: "risk" } });
+    expect(v.tags).toEqual({ team: "risk" });
+    const files = await registry.listArtifacts(v);
+    expect(files).toHaveLength(1000);
+    expect(files.every((f) => typeof f.sha256 === "string" && f.sha256.length === 64)).toBe(true);
+    expect((await registry.getVersion(v)).tags).toEqual({ team: "risk" });
+    const { stream } = await registry.openArtifact(v, "shards/part-00999.bin");
+    expect(await new Response(stream).text()).toBe("shard 999");
+  }, 120_000);
+
   it("does not leave two versions when the response to model-versions/create is lost and the call is retried", async () => {
     const proxy = await startCuttingProxy(server.url);
     try {

@@ -56,9 +56,36 @@ function parseJson<T>(text: string | undefined): T | undefined {
   }
 }
 
-/** The files manifest stored on a version, if it has one. */
+/**
+ * The longest version tag value MLflow accepts: 100 000 characters on 3.x, 5000 on 2.x (a manifest of about 40
+ * files). A longer manifest is split across `modelreg.files.0`, `.1`, ..., and `modelreg.files` says how many parts.
+ */
+export function tagValueMax(serverMajor: number): number {
+  return serverMajor >= 3 ? 100_000 : 5000;
+}
+const PARTS = /^parts:(\d+)$/;
+const PART_TAG = /^modelreg\.files\.\d+$/;
+
+/** The version tags that hold a files manifest: one tag, or numbered parts when it is too long for one. */
+export function filesTags(files: ArtifactFile[], maxValue: number): Record<string, string> {
+  const json = JSON.stringify(files);
+  if (json.length <= maxValue) return { [TAG.files]: json };
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (let at = 0; at < json.length; at += maxValue) out[`${TAG.files}.${n++}`] = json.slice(at, at + maxValue);
+  out[TAG.files] = `parts:${n}`;
+  return out;
+}
+
+/** The files manifest stored on a version, if it has one (whole: a missing part reads as no manifest). */
 export function filesFromTags(tags: Record<string, string>): ArtifactFile[] | undefined {
-  const files = parseJson<ArtifactFile[]>(tags[TAG.files]);
+  let text = tags[TAG.files];
+  const parts = text === undefined ? null : PARTS.exec(text);
+  if (parts) {
+    const pieces = Array.from({ length: Number(parts[1]) }, (_, i) => tags[`${TAG.files}.${i}`]);
+    text = pieces.every((p) => p !== undefined) ? pieces.join("") : undefined;
+  }
+  const files = parseJson<ArtifactFile[]>(text);
   return Array.isArray(files) ? files : undefined;
 }
 
@@ -87,7 +114,7 @@ export function toRegisteredModel(model: MlflowRegisteredModel): RegisteredModel
 /** A model version, with its run's params and metrics and the aliases (search results carry none). */
 export function toModelVersion(version: MlflowModelVersion, data: RunData | undefined, aliases: string[] | undefined): ModelVersion {
   const all = tagRecord(version.tags);
-  const tags = Object.fromEntries(Object.entries(all).filter(([k]) => !INTERNAL.has(k)));
+  const tags = Object.fromEntries(Object.entries(all).filter(([k]) => !INTERNAL.has(k) && !PART_TAG.test(k)));
   const lineage: Lineage = parseJson<Lineage>(all[TAG.lineage]) ?? {};
   if (!lineage.codeCommit && all[TAG.gitCommit]) lineage.codeCommit = all[TAG.gitCommit];
   if (!lineage.sourceRun && version.run_id) lineage.sourceRun = version.run_id;

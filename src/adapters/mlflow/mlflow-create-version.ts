@@ -29,7 +29,7 @@ import {
 } from "./mlflow-api.js";
 import { proxyPath, uploadFile } from "./mlflow-artifacts.js";
 import { buildMlmodel, readPyfuncOptions, type MlflowPyfuncOptions } from "./mlflow-mlmodel.js";
-import { TAG, tagList } from "./mlflow-convert.js";
+import { TAG, filesTags, tagList, tagValueMax } from "./mlflow-convert.js";
 import { PROVIDER, type MlflowTransport } from "./mlflow-transport.js";
 
 const OP = "createVersion";
@@ -119,7 +119,7 @@ export async function createMlflowVersion(
       ...meta.tags,
       [TAG.clientToken]: token,
       [TAG.lineage]: JSON.stringify(meta.lineage),
-      [TAG.files]: JSON.stringify(stored),
+      ...filesTags(stored, tagValueMax(major)),
       [TAG.digest]: digest,
       ...(meta.lineage.codeCommit && { [TAG.gitCommit]: meta.lineage.codeCommit }),
       ...(meta.signature && { [TAG.signature]: JSON.stringify(meta.signature) }),
