@@ -4,6 +4,7 @@
  * @module
  */
 
+import { DEFAULT_TRANSFER_CONCURRENCY } from "../core/options.js";
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { access, mkdir, rename, rm } from "node:fs/promises";
@@ -15,7 +16,7 @@ import { AbortedError, ConflictError, IntegrityError, ModelRegistryError } from 
 import type { ArtifactFile } from "../core/types.js";
 import { mapLimit } from "../core/concurrency.js";
 import { iterateBytes } from "./byte-streams.js";
-import { StreamingDigest } from "./hashing.js";
+import { SelectedDigest, type SomeDigests } from "./hashing.js";
 import { transferProgress } from "./progress.js";
 import { safeJoin } from "./safe-path.js";
 
@@ -29,7 +30,7 @@ export interface DownloadToDirectoryOptions {
   open: (file: ArtifactFile, signal: AbortSignal) => Promise<ByteStream>;
   /** Replace existing files. Default `false`: an existing file is a `ConflictError`, before anything is written. */
   overwrite?: boolean;
-  /** Files in flight at once. Default 4. */
+  /** Files in flight at once. Default {@link DEFAULT_TRANSFER_CONCURRENCY}. */
   concurrency?: number;
   /** Aborts the download; nothing is left in the directory. */
   signal?: AbortSignal;
@@ -45,7 +46,7 @@ export interface DownloadToDirectoryOptions {
 export interface DownloadedFiles {
   /** The absolute directory. */
   directory: string;
-  /** Every file with its size and the digests computed on the way. */
+  /** Every file with its size and the digests computed on the way: sha256 always, md5 where the provider lists one. */
   files: ArtifactFile[];
   /** Bytes written in all. */
   totalBytes: number;
@@ -73,7 +74,9 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
   const progress = transferProgress(options.files, options.onProgress);
   try {
     const fetchOne = async (file: ArtifactFile, staged: string) => {
-      const digest = new StreamingDigest();
+      // sha256 always (the result reports it); MD5 only where the provider lists one to check, as it costs half
+      // as much again and downloads are bound by hashing on one core.
+      const digest = new SelectedDigest({ sha256: true, md5: file.md5 !== undefined });
       const tick = progress(file);
       const source = iterateBytes(await options.open(file, controller.signal));
       const signal = controller.signal;
@@ -88,9 +91,9 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
       await pipeline(counted, createWriteStream(staged) as Writable);
       const result = digest.digest();
       verify(file, result, provider, operation);
-      return { path: file.path, size: result.size, sha256: result.sha256, md5: result.md5 };
+      return { path: file.path, size: result.size, ...(result.sha256 !== undefined && { sha256: result.sha256 }), ...(result.md5 !== undefined && { md5: result.md5 }) };
     };
-    const written = await mapLimit(targets, options.concurrency ?? 4, async (item, index) => {
+    const written = await mapLimit(targets, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (item, index) => {
       try {
         return await fetchOne(item.file, join(staging, String(index)));
       } catch (error) {
@@ -117,7 +120,7 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
   }
 }
 
-function verify(file: ArtifactFile, got: { size: number; sha256: string; md5: string }, provider: string, operation: string): void {
+function verify(file: ArtifactFile, got: SomeDigests, provider: string, operation: string): void {
   const problems: string[] = [];
   if (file.size !== undefined && file.size !== got.size) problems.push(`size ${got.size}, expected ${file.size}`);
   if (file.sha256 !== undefined && file.sha256 !== got.sha256) problems.push(`sha256 ${got.sha256}, expected ${file.sha256}`);

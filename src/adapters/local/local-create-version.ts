@@ -12,6 +12,7 @@ import { mapLimit } from "../../core/concurrency.js";
 import { NotFoundError } from "../../core/errors.js";
 import type { RegistryEventInput } from "../../core/events.js";
 import type { TransferOptions } from "../../core/options.js";
+import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
 import type { CreateVersionInput } from "../../core/types.js";
 import { assertModelName } from "../../core/validation.js";
 import { checkCreateVersionInput } from "../../core/version-input.js";
@@ -41,7 +42,7 @@ export async function createLocalVersion(
   }
 
   const progress = transferProgress(files, options?.onProgress);
-  const stored: FileRecord[] = await mapLimit(files, options?.concurrency ?? 4, async (file) => {
+  const stored: FileRecord[] = await mapLimit(files, options?.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
     const tick = progress(file);
     const digests = await putBlob(store.paths, file, { signal: options?.signal, operation: OPERATION, onBytes: (_, fileBytes) => tick(fileBytes) });
     return { path: file.path, ...digests };

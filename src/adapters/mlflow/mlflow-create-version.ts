@@ -15,6 +15,7 @@ import { mapLimit } from "../../core/concurrency.js";
 import { resolveArtifactSource, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import { ConflictError, ModelRegistryError, NotFoundError, ServerError, invalidInput } from "../../core/errors.js";
 import type { TransferOptions } from "../../core/options.js";
+import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
 import type { CreateVersionInput } from "../../core/types.js";
 import { assertModelName } from "../../core/validation.js";
 import { checkCreateVersionInput, type CheckedVersionMetadata } from "../../core/version-input.js";
@@ -212,7 +213,7 @@ export async function logParamsAndMetrics(
 
 async function uploadAll(transport: MlflowTransport, root: string, files: Awaited<ReturnType<typeof resolveArtifactSource>>, options: TransferOptions) {
   const progress = transferProgress(files, options.onProgress);
-  return mapLimit(files, options.concurrency ?? 4, async (file) => {
+  return mapLimit(files, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
     const tick = progress(file);
     const digests = await uploadFile(transport, root, file, { ...options, operation: OP, onBytes: (_, fileBytes) => tick(fileBytes) });
     return { path: file.path, ...digests };

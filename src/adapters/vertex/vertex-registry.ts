@@ -26,6 +26,7 @@ import {
   type TransitionStageOptions,
 } from "../../core/model-registry.js";
 import type { CallOptions, TransferOptions } from "../../core/options.js";
+import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
 import { paginate, type PageIterable } from "../../core/pagination.js";
 import { parseRef, type VersionRef, type VersionRefInput } from "../../core/refs.js";
 import type { AliasEntry, ArtifactFile, CreateModelInput, CreateVersionInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
@@ -209,7 +210,7 @@ export class VertexRegistry implements ModelRegistry {
     const progress = transferProgress(files, options.onProgress);
     let stored;
     try {
-      stored = await mapLimit(files, options.concurrency ?? 4, async (file) => {
+      stored = await mapLimit(files, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
         const tick = progress(file);
         const digests = await this.#meta.storage.upload(this.#meta.bucket, `${dir}/${file.path}`, file, { ...call, onBytes: tick });
         return { path: file.path, ...digests };

@@ -13,6 +13,7 @@ import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { IntegrityError } from "../../core/errors.js";
 import type { CallOptions, TransferOptions } from "../../core/options.js";
+import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
 import type { CheckedVersionMetadata } from "../../core/version-input.js";
 import { callOptions } from "../../http/call-options.js";
 import { responses } from "./wandb-api.js";
@@ -51,7 +52,7 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
   // First pass, streamed: the artifact digest must be known before anything is created, and W&B wants the MD5 of
   // every part of a multipart file up front.
   const partDigests = new Map<string, PartDigest[]>();
-  const digests = await mapLimit(files, options.concurrency ?? 4, async (file) => {
+  const digests = await mapLimit(files, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
     const d = new StreamingDigest();
     const parts = file.size !== undefined && file.size >= minMultipart ? new PartHasher(partBytes) : undefined;
     for await (const chunk of file.open()) {
@@ -118,7 +119,7 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
       // The answer is positional: one edge per spec, in order.
       const edges = res.createArtifactFiles.files.edges;
       if (edges.length !== batch.length) throw new IntegrityError(`W&B answered ${edges.length} upload slots for ${batch.length} files`, { provider: PROVIDER, operation: call.operation });
-      await mapLimit(batch, options.concurrency ?? 4, async (file, i) => {
+      await mapLimit(batch, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file, i) => {
         const node = edges[i]?.node;
         const entry = contents[file.path] as ManifestEntry;
         if (node) entry.birthArtifactID = node.artifact.id;
