@@ -9,7 +9,7 @@ import { createReadStream } from "node:fs";
 import { lstat, opendir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { ArtifactEntry, ArtifactSource } from "../core/artifact-source.js";
-import { InvalidInputError, NotFoundError } from "../core/errors.js";
+import { IntegrityError, InvalidInputError, NotFoundError } from "../core/errors.js";
 import { assertArtifactPath, preview } from "../core/validation.js";
 import { iterateBytes } from "./byte-streams.js";
 import { compareBytes } from "./hashing.js";
@@ -22,6 +22,19 @@ export interface ResolvedArtifact {
   size: number | undefined;
   /** Opens a fresh stream of the file's bytes. */
   open(): AsyncIterable<Uint8Array>;
+  /** The SHA-256 the caller expects, checked by the adapter against what it stored. */
+  sha256?: string;
+}
+
+/**
+ * Throws `IntegrityError` when a file's bytes did not have the SHA-256 (or size) its source declared. Adapters call it
+ * with the digests they computed while storing the file, before the version exists.
+ */
+export function checkExpected(file: ResolvedArtifact, got: { size: number; sha256: string }, context: Context): void {
+  const problems: string[] = [];
+  if (file.size !== undefined && file.size !== got.size) problems.push(`size ${got.size}, expected ${file.size}`);
+  if (file.sha256 !== undefined && file.sha256 !== got.sha256) problems.push(`sha256 ${got.sha256}, expected ${file.sha256}`);
+  if (problems.length > 0) throw new IntegrityError(`${JSON.stringify(file.path)} did not arrive as declared: ${problems.join("; ")}`, context);
 }
 
 interface Context {
@@ -78,10 +91,14 @@ function fromEntry(entry: ArtifactEntry, index: number, context: Context): Resol
   if (entry.size !== undefined && !(Number.isSafeInteger(entry.size) && entry.size >= 0)) {
     throw new InvalidInputError(`${field}.size must be a whole number of bytes`, { ...context, field: `${field}.size` });
   }
+  if (entry.sha256 !== undefined && (typeof entry.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(entry.sha256))) {
+    throw new InvalidInputError(`${field}.sha256 must be 64 lowercase hex digits`, { ...context, field: `${field}.sha256` });
+  }
   const open = entry.open;
   return {
     path,
     size: entry.size,
+    ...(entry.sha256 !== undefined && { sha256: entry.sha256 }),
     async *open() {
       yield* iterateBytes(await open());
     },

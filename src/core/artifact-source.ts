@@ -26,6 +26,12 @@ export type ArtifactEntry =
       open: () => ByteStream | Promise<ByteStream>;
       /** The size in bytes, when known. Some providers need it up front; without it they may spool to a temp file. */
       size?: number;
+      /**
+       * The content's SHA-256 as lowercase hex, when known (a copy from another registry knows it). Every adapter
+       * hashes what it stores anyway and refuses the version with `IntegrityError` if the bytes differ, before the
+       * version exists, so a corrupted stream never becomes a version and the caller need not hash it again.
+       */
+      sha256?: string;
     };
 
 /** A file on disk, and the path it takes inside the version. */

@@ -68,8 +68,10 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
 
   async function* verified(file: ArtifactFile): AsyncGenerator<Uint8Array> {
     const download = await source.openArtifact(ref, file.path, { signal });
-    // Only the digests the source lists can be checked, plus sha256 where the version digest must be computed.
-    const digest = new SelectedDigest({ sha256: file.sha256 !== undefined || item.digest === undefined, md5: file.md5 !== undefined });
+    // A listed sha256 travels on the entry and the target checks it while storing the bytes (it hashes them anyway),
+    // so sync hashes only what no one else will: the sha256 a version digest needs, or an MD5 that is all the
+    // source lists.
+    const digest = new SelectedDigest({ sha256: file.sha256 === undefined && item.digest === undefined, md5: file.sha256 === undefined && file.md5 !== undefined });
     for await (const chunk of iterateBytes(download.stream)) {
       // Checked per chunk: an abort must stop a large transfer now, not when the file ends.
       if (signal.aborted) throw new AbortedError("sync aborted by the caller's signal", { provider: "core", operation: OP, cause: signal.reason });
@@ -93,14 +95,15 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
     const entries: ArtifactEntry[] = [];
     for (const file of files) {
       if (!needsSpool(file)) {
-        entries.push({ path: file.path, size: file.size as number, open: () => verified(file) });
+        entries.push({ path: file.path, size: file.size as number, ...(file.sha256 !== undefined && { sha256: file.sha256 }), open: () => verified(file) });
         continue;
       }
       spoolDir ??= await mkdtemp(join(ctx.tempDirectory ?? tmpdir(), "modelreg-sync-"));
       const spooled = join(spoolDir, String(entries.length));
       await pipeline(verified(file), createWriteStream(spooled));
       const size = streamed.get(file.path)?.size ?? 0;
-      entries.push({ path: file.path, size, open: () => createReadStream(spooled, { highWaterMark: 1024 * 1024 }) });
+      const sha256 = file.sha256 ?? streamed.get(file.path)?.sha256;
+      entries.push({ path: file.path, size, ...(sha256 !== undefined && { sha256 }), open: () => createReadStream(spooled, { highWaterMark: 1024 * 1024 }) });
     }
     const digest = item.digest ?? computeContentDigest(files.map((f) => ({ path: f.path, sha256: f.sha256 ?? streamed.get(f.path)?.sha256 ?? "" })));
     const origin: SyncOrigin = { registry: plan.sourceName, model: item.model, version: item.sourceVersion, digest };
@@ -169,8 +172,9 @@ function mismatch(file: ArtifactFile, openedSize: number | undefined, got: SomeD
   const problems: string[] = [];
   const size = file.size ?? openedSize;
   if (size !== undefined && size !== got.size) problems.push(`size ${got.size}, expected ${size}`);
-  if (file.sha256 !== undefined && file.sha256 !== got.sha256) problems.push(`sha256 ${got.sha256}, expected ${file.sha256}`);
-  if (file.md5 !== undefined && file.md5 !== got.md5) problems.push(`md5 ${got.md5}, expected ${file.md5}`);
+  // Only what was computed here is compared; a listed sha256 is the target's to check.
+  if (got.sha256 !== undefined && file.sha256 !== undefined && file.sha256 !== got.sha256) problems.push(`sha256 ${got.sha256}, expected ${file.sha256}`);
+  if (got.md5 !== undefined && file.md5 !== undefined && file.md5 !== got.md5) problems.push(`md5 ${got.md5}, expected ${file.md5}`);
   return problems.length > 0 ? problems.join("; ") : undefined;
 }
 

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConflictError, InvalidInputError, NotFoundError } from "../core/errors.js";
+import { ConflictError, IntegrityError, InvalidInputError, NotFoundError } from "../core/errors.js";
 import { expectError, readAll, sha256Hex, type ContractEnv } from "./contract-helpers.js";
 
 /** List, open, download; content, nested paths, streamed entries, overwrite rules. */
@@ -54,6 +54,19 @@ export function artifactsContract(env: ContractEnv): void {
       const weights = files.find((f) => f.path === "sub/dir/weights.bin");
       expect(weights?.size).toBe(binary.byteLength);
       if (weights?.sha256) expect(weights.sha256).toBe(await sha256Hex(binary));
+    }, env.timeoutMs);
+
+    it("refuses a version whose streamed bytes differ from the sha256 the entry declares, and creates nothing", async () => {
+      const model = env.name("expected");
+      const first = await env.registry.createVersion(model, { artifacts: { entries: [{ path: "a.bin", content: "kept" }] } });
+      const declared = await sha256Hex(new TextEncoder().encode("what the source promised"));
+      const lying = { path: "a.bin", size: 8, sha256: declared, open: async function* () { yield new TextEncoder().encode("tampered"); } };
+      await expectError(env.registry.createVersion(model, { artifacts: { entries: [lying] } }), IntegrityError);
+      expect((await env.registry.listVersions(model).toArray()).map((v) => v.version)).toEqual([first.version]);
+      const honest = { ...lying, sha256: await sha256Hex(new TextEncoder().encode("tampered")) };
+      const second = await env.registry.createVersion(model, { artifacts: { entries: [honest] } });
+      expect(await readAll((await env.registry.openArtifact(second, "a.bin")).stream)).toEqual(new TextEncoder().encode("tampered"));
+      await expectError(env.registry.createVersion(model, { artifacts: { entries: [{ ...honest, sha256: "not-hex" }] } }), InvalidInputError);
     }, env.timeoutMs);
 
     it("streams one file's exact bytes", async () => {

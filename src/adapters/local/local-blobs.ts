@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { iterateBytes, toWebStream } from "../../artifacts/byte-streams.js";
 import { StreamingDigest, type FileDigests } from "../../artifacts/hashing.js";
-import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
+import { checkExpected, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import { AbortedError, CorruptDataError, IntegrityError, InvalidInputError } from "../../core/errors.js";
 import { errorCode } from "./local-files.js";
 import type { LocalPaths } from "./local-paths.js";
@@ -51,6 +51,7 @@ export async function putBlob(
         field: "artifacts",
       });
     }
+    checkExpected(file, result, { provider: "local", operation: options.operation });
     const target = paths.blob(result.sha256);
     if (!(await exists(target))) {
       await mkdir(dirname(target), { recursive: true });

@@ -12,7 +12,7 @@
 import { computeContentDigest } from "../../artifacts/hashing.js";
 import { transferProgress } from "../../artifacts/progress.js";
 import { mapLimit } from "../../core/concurrency.js";
-import { resolveArtifactSource, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
+import { checkExpected, resolveArtifactSource, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import { ConflictError, ModelRegistryError, NotFoundError, ServerError, invalidInput } from "../../core/errors.js";
 import type { TransferOptions } from "../../core/options.js";
 import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
@@ -216,6 +216,8 @@ async function uploadAll(transport: MlflowTransport, root: string, files: Awaite
   return mapLimit(files, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
     const tick = progress(file);
     const digests = await uploadFile(transport, root, file, { ...options, operation: OP, onBytes: (_, fileBytes) => tick(fileBytes) });
+    // Before the version exists: the caller cleans up the run and its files.
+    checkExpected(file, digests, { provider: PROVIDER, operation: OP });
     return { path: file.path, ...digests };
   });
 }

@@ -7,7 +7,7 @@
 import { downloadToDirectory } from "../../artifacts/download.js";
 import { computeContentDigest } from "../../artifacts/hashing.js";
 import { transferProgress } from "../../artifacts/progress.js";
-import { resolveArtifactSource } from "../../artifacts/resolve-source.js";
+import { checkExpected, resolveArtifactSource } from "../../artifacts/resolve-source.js";
 import { selectFiles } from "../../artifacts/select.js";
 import type { RegistryCapabilities } from "../../core/capabilities.js";
 import { mapLimit } from "../../core/concurrency.js";
@@ -213,6 +213,8 @@ export class VertexRegistry implements ModelRegistry {
       stored = await mapLimit(files, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
         const tick = progress(file);
         const digests = await this.#meta.storage.upload(this.#meta.bucket, `${dir}/${file.path}`, file, { ...call, onBytes: tick });
+        // Before models.upload: the catch below removes what was uploaded.
+        checkExpected(file, digests, { provider: PROVIDER, operation: op });
         return { path: file.path, ...digests };
       });
       const record: VersionMetadata = {

@@ -9,7 +9,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { StreamingDigest } from "../../artifacts/hashing.js";
 import { transferProgress } from "../../artifacts/progress.js";
-import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
+import { checkExpected, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { IntegrityError } from "../../core/errors.js";
 import type { CallOptions, TransferOptions } from "../../core/options.js";
@@ -60,7 +60,10 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
       parts?.update(chunk);
     }
     if (parts) partDigests.set(file.path, parts.finish());
-    return d.digest();
+    const got = d.digest();
+    // Before anything is created on W&B; the upload pass that follows is checked by storage against this MD5.
+    checkExpected(file, got, { provider: PROVIDER, operation: options.operation });
+    return got;
   });
   const contents: Record<string, ManifestEntry> = {};
   files.forEach((f, i) => {
