@@ -1,0 +1,101 @@
+// Shared pieces of the benchmarks: data files on disk, timing, and the reference tools (curl, MLflow's Python client).
+import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
+
+/** Scratch space for benchmark data: bench/.work (ignored by git), or MODELREG_BENCH_DIR. */
+export const WORK = process.env.MODELREG_BENCH_DIR ?? join(import.meta.dirname, ".work");
+
+/** A file of `size` random bytes under bench/.work/data, written once and reused. */
+export async function dataFile(name: string, size: number): Promise<string> {
+  const dir = join(WORK, "data");
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, name);
+  const have = await stat(path).catch(() => undefined);
+  if (have?.size === size) return path;
+  const out = createWriteStream(path);
+  for (let written = 0; written < size; written += 4 * MiB) {
+    const chunk = randomBytes(Math.min(4 * MiB, size - written));
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  return path;
+}
+
+/** A directory of `count` random files of `size` bytes each, written once and reused. */
+export async function dataDirectory(name: string, count: number, size: number): Promise<string> {
+  const dir = join(WORK, "data", name);
+  const marker = join(dir, ".complete");
+  if (await stat(marker).catch(() => undefined)) return dir;
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  for (let i = 0; i < count; i++) await writeFile(join(dir, `part-${String(i).padStart(5, "0")}.bin`), randomBytes(size));
+  await writeFile(marker, "");
+  return dir;
+}
+
+/** A fresh temp directory, removed by the returned function. */
+export async function scratch(prefix: string): Promise<{ dir: string; done: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `modelreg-bench-${prefix}-`));
+  return { dir, done: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Milliseconds `fn` takes. */
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+const exec = promisify(execFile);
+
+/** Runs a command, failing on a non-zero exit; returns its stdout. */
+export async function run(cmd: string, args: string[], options: { cwd?: string; input?: string } = {}): Promise<string> {
+  if (options.input === undefined) return (await exec(cmd, args, { cwd: options.cwd, maxBuffer: 64 * MiB })).stdout;
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: options.cwd, stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited with ${code}`))));
+    child.stdin.end(options.input);
+  });
+}
+
+/** Runs Python code with the MLflow virtualenv's interpreter; the code prints one JSON line, which is returned. */
+export async function python(pythonPath: string, code: string, ...args: string[]): Promise<Record<string, number>> {
+  const { dir, done } = await scratch("py");
+  try {
+    // Run from a temp directory: MLflow's client writes ./mlruns when it falls back to a local store.
+    const out = await run(pythonPath, ["-c", code, ...args], { cwd: dir });
+    return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Record<string, number>;
+  } finally {
+    await done();
+  }
+}
+
+/** An MLflow run to PUT artifacts into by hand (for curl): its id and artifact proxy URL prefix. */
+export async function mlflowRun(url: string): Promise<{ runId: string; artifacts: string }> {
+  const res = await fetch(`${url}/api/2.0/mlflow/runs/create`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ experiment_id: "0" }) });
+  if (!res.ok) throw new Error(`runs/create answered ${res.status}`);
+  const run = ((await res.json()) as { run: { info: { run_id: string; artifact_uri: string } } }).run.info;
+  // mlflow-artifacts:/0/<run>/artifacts is served at /api/2.0/mlflow-artifacts/artifacts/0/<run>/artifacts.
+  const path = run.artifact_uri.replace(/^mlflow-artifacts:(\/\/[^/]*)?\/+/, "");
+  return { runId: run.run_id, artifacts: `${url}/api/2.0/mlflow-artifacts/artifacts/${path}` };
+}
+
+/** MiB/s for `bytes` in `ms`. */
+export const mibps = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);
+
+/** A throughput for a table cell. */
+export const rate = (bytes: number, ms: number) => `${mibps(bytes, ms).toFixed(0)} MiB/s`;
+
+/** A duration for a table cell. */
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

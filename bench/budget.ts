@@ -1,0 +1,50 @@
+// The CI budget check (`npm run bench:budget`, run by .ci/run): only the figures stable enough to budget on a shared
+// machine, each with a generous margin over what docs/benchmarks.md records, so it fails on a regression, not on noise.
+//   1. the minified, gzipped bundle of a handler that uses one adapter;
+//   2. a short memory check: peak RSS while moving 32 MiB and then 256 MiB through a real MLflow server, each in a
+//      fresh process; streaming means the peak must not grow with the file.
+import { startMlflowServer } from "../test/mlflow/support/mlflow-server.js";
+import { MiB, dataFile } from "./bench-support.js";
+import { bundleSizes } from "./cold-start.js";
+import { measureInChild } from "./memory.js";
+
+/**
+ * Gzipped bytes each one-adapter handler may take: about 25% over the figures in docs/benchmarks.md (53, 59, 56 and
+ * 40 KiB). The goal is 40 KiB; these budgets only stop the bundles from growing while zod dominates them.
+ */
+const BUNDLE_BUDGET_GZIP: Record<string, number> = { mlflow: 68 * 1024, vertex: 74 * 1024, wandb: 72 * 1024, local: 52 * 1024 };
+/** How much more the peak may be for 8 times the bytes (the 4 GiB benchmark's goal is 32 MiB for 4 times). */
+const MEMORY_GROWTH_BUDGET = 48 * MiB;
+
+const failures: string[] = [];
+const sizes = await bundleSizes();
+for (const [name, budget] of Object.entries(BUNDLE_BUDGET_GZIP)) {
+  const got = sizes[name];
+  if (!got) {
+    failures.push(`no bundle was built for the ${name} handler`);
+    continue;
+  }
+  const line = `bundle ${name}: ${(got.gzip / 1024).toFixed(1)} KiB gzip (budget ${(budget / 1024).toFixed(0)} KiB)`;
+  console.log(line);
+  if (got.gzip > budget) failures.push(line);
+}
+
+const server = await startMlflowServer("3.17.2");
+try {
+  const small = await measureInChild(await dataFile("32m.bin", 32 * MiB), server.url);
+  const large = await measureInChild(await dataFile("256m.bin", 256 * MiB), server.url);
+  if (!small.ok || !large.ok) failures.push("a memory-check transfer came back with different bytes");
+  for (const [dir, a, b] of [["upload", small.upPeakRss, large.upPeakRss], ["download", small.downPeakRss, large.downPeakRss]] as const) {
+    const line = `memory ${dir}: peak ${(a / MiB).toFixed(0)} MiB at 32 MiB, ${(b / MiB).toFixed(0)} MiB at 256 MiB (growth budget ${MEMORY_GROWTH_BUDGET / MiB} MiB)`;
+    console.log(line);
+    if (b - a > MEMORY_GROWTH_BUDGET) failures.push(line);
+  }
+} finally {
+  await server.stop();
+}
+
+if (failures.length > 0) {
+  console.error(`budget exceeded:\n  ${failures.join("\n  ")}`);
+  process.exit(1);
+}
+console.log("budget: all within limits");

@@ -1,0 +1,109 @@
+// `npm run bench`: every benchmark, each against its reference in the same run, written to docs/benchmarks.md with
+// the machine, the Node version and the date. Benchmarks never run inside `npm test`.
+//
+//   npm run bench                        everything, full sizes (about 10 minutes), rewrites docs/benchmarks.md
+//   npm run bench -- --quick             small sizes, prints the tables, writes nothing
+//   npm run bench -- --only transfer,sync
+//   MODELREG_MLFLOW_URI=http://host:5000 use a running server instead of starting MLflow 3.17.2
+import { writeFile } from "node:fs/promises";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { startMlflowServer, type MlflowServer } from "../test/mlflow/support/mlflow-server.js";
+import { ensureMlflow } from "../test/mlflow/support/mlflow-venv.js";
+import { ratioText, type Bench, type BenchSection } from "./bench-types.js";
+import { run as runColdStart } from "./cold-start.js";
+import { runHashing } from "./hashing.js";
+import { run as runListing } from "./listing.js";
+import { runMemory } from "./memory.js";
+import { runSync } from "./sync.js";
+import { runTransfer } from "./transfer.js";
+
+/**
+ * Why a goal can be missed, by the start of the row's case: written under the tables whenever that row misses. These
+ * are findings from profiling, not excuses: each names what the time or bytes go to.
+ */
+const WHY_MISSED: Array<[string, string]> = [
+  ["upload 1 file", "MLflow's server reads a whole PUT body into its own memory before handling it (MLflow #24324), which makes the server the limit and the figures vary from run to run; modelreg also hashes sha256 as it sends, on the thread that runs the HTTP client."],
+  ["download 1 file", "modelreg checks every byte's sha256 as it arrives, on the one thread that also runs the HTTP client and writes the file; sha256 alone runs at about 260 MiB/s on this machine (see Hashing), and curl and the Python client check nothing. MD5 is computed only where the provider lists one."],
+  ["upload 1000", "Each file is one PUT to a single-worker MLflow server; modelreg moves 8 at a time by default."],
+  ["download 1000", "Each file is one GET, hashed and renamed into place once all are whole; modelreg moves 8 at a time by default."],
+  ["MLflow -> local", "The local registry hashes sha256 for its content addresses while writing; sync no longer hashes a second time (the source's sha256 travels with the entry and the target checks it)."],
+  ["import modelreg/", "An adapter's import is mostly its dependencies: zod's whole module graph (about 60 ms alone here) and ky (about 40 ms, most of it Node loading its built-in undici for `Request`). Building schemas lazily does not help: the import itself is the cost. Loading zod on the first request instead of at import is the fix that would meet the goal."],
+  ["bundle:", "zod is half of every bundle (88 to 94 KiB of 136 to 190 KiB minified). `zod/mini` bundles to about 20 KiB minified, 6 KiB gzipped, against 95 and 27 for zod classic; moving the wire schemas to it would bring the MLflow and W&B handlers under 40 KiB."],
+  ["listVersions", "Per version the adapter validates the node with zod (about 2 µs), parses its metadata JSON string (about 2 µs), builds the `ModelVersion` with dates and copies (about 3 µs), and keeps the raw node, which doubles what the garbage collector has to trace (about 4 µs). The bare loop does none of these."],
+];
+
+const BENCHES: Record<string, Bench> = { transfer: runTransfer, memory: runMemory, hashing: runHashing, sync: runSync, "cold-start": runColdStart, listing: runListing };
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const onlyAt = args.indexOf("--only");
+const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? "").split(",") : Object.keys(BENCHES);
+for (const name of only) if (!BENCHES[name]) throw new Error(`no benchmark ${name}; there are ${Object.keys(BENCHES).join(", ")}`);
+
+function table(section: BenchSection): string {
+  const lines = [`## ${section.title}`, "", section.method, "", "| case | modelreg | reference | ratio | goal | met |", "|---|---|---|---|---|---|"];
+  for (const r of section.rows) {
+    const met = r.met === null ? "" : r.met ? "yes" : "**no**";
+    lines.push(`| ${r.case} | ${r.ours} | ${r.reference} (${r.referenceName}) | ${ratioText(r.ratio)} | ${r.goal} | ${met} |`);
+    if (r.note) lines.push(`| | ${r.note} | | | | |`);
+  }
+  return lines.join("\n");
+}
+
+const needsServer = only.some((n) => ["transfer", "memory", "sync"].includes(n));
+let server: MlflowServer | undefined;
+let mlflow: { url: string; python: string } | undefined;
+if (needsServer) {
+  if (process.env.MODELREG_MLFLOW_URI) mlflow = { url: process.env.MODELREG_MLFLOW_URI, python: (await ensureMlflow("3.17.2")).python };
+  else {
+    server = await startMlflowServer("3.17.2");
+    mlflow = { url: server.url, python: server.python };
+  }
+}
+const sections: BenchSection[] = [];
+try {
+  for (const name of only) {
+    const t = performance.now();
+    console.error(`bench ${name}...`);
+    const section = await (BENCHES[name] as Bench)({ quick, ...(mlflow && { mlflow }) });
+    sections.push(section);
+    console.log(`${table(section)}\n`);
+    console.error(`bench ${name} took ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  }
+} finally {
+  await server?.stop();
+}
+
+function whyMissed(all: BenchSection[]): string[] {
+  const out: string[] = [];
+  for (const row of all.flatMap((x) => x.rows.filter((r) => r.met === false))) {
+    const why = WHY_MISSED.find(([prefix]) => row.case.startsWith(prefix))?.[1] ?? "Not yet explained: see the closing note of the issue.";
+    out.push(`- **${row.case}** (${row.ours} against ${row.reference}): ${why}`);
+  }
+  return out;
+}
+
+const missed = sections.flatMap((s) => s.rows.filter((r) => r.met === false).map((r) => `${s.title}: ${r.case}`));
+if (!quick && onlyAt < 0) {
+  const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
+  const doc = [
+    "# Benchmarks",
+    "",
+    "Written by `npm run bench` (bench/run.ts); never part of `npm test`. Every figure is measured against its reference on the same machine in the same run.",
+    "",
+    "| machine | Node | date |",
+    "|---|---|---|",
+    `| ${cpus().length} × ${cpu}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ${process.platform} ${process.arch} | ${process.version} | ${new Date().toISOString().slice(0, 10)} |`,
+    "",
+    missed.length === 0 ? "Every goal was met." : `Goals missed: ${missed.join("; ")}. Each is explained under its table; no reference was tuned down.`,
+    "",
+    ...sections.map((s) => `${table(s)}\n`),
+    ...(missed.length === 0 ? [] : ["## Why goals were missed", "", ...whyMissed(sections), ""]),
+    "CI checks the figures stable enough to budget (bundle sizes, and memory growth on a short transfer) with generous margins: `npm run bench:budget`.",
+    "",
+  ].join("\n");
+  await writeFile(join(import.meta.dirname, "..", "docs", "benchmarks.md"), doc);
+  console.error("wrote docs/benchmarks.md");
+}
+if (missed.length > 0) console.error(`goals missed: ${missed.join("; ")}`);
