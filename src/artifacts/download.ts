@@ -16,7 +16,7 @@ import { AbortedError, ConflictError, IntegrityError, ModelRegistryError } from 
 import type { ArtifactFile } from "../core/types.js";
 import { mapLimit } from "../core/concurrency.js";
 import { iterateBytes } from "./byte-streams.js";
-import { SelectedDigest, type SomeDigests } from "./hashing.js";
+import { SelectedDigest, digestMismatch, type SomeDigests } from "./hashing.js";
 import { transferProgress } from "./progress.js";
 import { safeJoin } from "./safe-path.js";
 
@@ -121,13 +121,8 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
 }
 
 function verify(file: ArtifactFile, got: SomeDigests, provider: string, operation: string): void {
-  const problems: string[] = [];
-  if (file.size !== undefined && file.size !== got.size) problems.push(`size ${got.size}, expected ${file.size}`);
-  if (file.sha256 !== undefined && file.sha256 !== got.sha256) problems.push(`sha256 ${got.sha256}, expected ${file.sha256}`);
-  if (file.md5 !== undefined && file.md5 !== got.md5) problems.push(`md5 ${got.md5}, expected ${file.md5}`);
-  if (problems.length > 0) {
-    throw new IntegrityError(`${JSON.stringify(file.path)} arrived corrupted: ${problems.join("; ")}`, { provider, operation });
-  }
+  const problem = digestMismatch(file, got);
+  if (problem) throw new IntegrityError(`${JSON.stringify(file.path)} arrived corrupted: ${problem}`, { provider, operation });
 }
 
 async function refuseExisting(paths: string[], provider: string, operation: string): Promise<void> {

@@ -18,25 +18,22 @@ export interface FileDigests {
 
 /** Feeds chunks to SHA-256 and MD5 at once; read the result when the stream ends. */
 export class StreamingDigest {
-  readonly #sha256: Hash = createHash("sha256");
-  readonly #md5: Hash = createHash("md5");
-  #size = 0;
+  readonly #both = new SelectedDigest({ sha256: true, md5: true });
 
   /** Adds a chunk. */
   update(chunk: Uint8Array): void {
-    this.#sha256.update(chunk);
-    this.#md5.update(chunk);
-    this.#size += chunk.byteLength;
+    this.#both.update(chunk);
   }
 
   /** Bytes seen so far. */
   get size(): number {
-    return this.#size;
+    return this.#both.size;
   }
 
   /** Finishes both digests. Call once. */
   digest(): FileDigests {
-    return { size: this.#size, sha256: this.#sha256.digest("hex"), md5: this.#md5.digest("base64") };
+    const { size, sha256, md5 } = this.#both.digest();
+    return { size, sha256: sha256 as string, md5: md5 as string };
   }
 }
 
@@ -81,6 +78,18 @@ export class SelectedDigest {
   digest(): SomeDigests {
     return { size: this.#size, ...(this.#sha256 && { sha256: this.#sha256.digest("hex") }), ...(this.#md5 && { md5: this.#md5.digest("base64") }) };
   }
+}
+
+/**
+ * What differs between the size and digests a file was expected to have and those it streamed with, as a phrase for
+ * an error message, or undefined when nothing does. A digest is compared only where both sides have it.
+ */
+export function digestMismatch(expected: { size?: number | undefined; sha256?: string | undefined; md5?: string | undefined }, got: SomeDigests): string | undefined {
+  const problems: string[] = [];
+  if (expected.size !== undefined && expected.size !== got.size) problems.push(`size ${got.size}, expected ${expected.size}`);
+  if (expected.sha256 !== undefined && got.sha256 !== undefined && expected.sha256 !== got.sha256) problems.push(`sha256 ${got.sha256}, expected ${expected.sha256}`);
+  if (expected.md5 !== undefined && got.md5 !== undefined && expected.md5 !== got.md5) problems.push(`md5 ${got.md5}, expected ${expected.md5}`);
+  return problems.length > 0 ? problems.join("; ") : undefined;
 }
 
 /** Hashes a whole stream. */

@@ -6,7 +6,7 @@
  */
 
 export { iterateBytes, toWebStream } from "./byte-streams.js";
-export { SelectedDigest, StreamingDigest, compareBytes, computeContentDigest, digestStream, type FileDigests, type SomeDigests } from "./hashing.js";
+export { SelectedDigest, StreamingDigest, compareBytes, computeContentDigest, digestMismatch, digestStream, type FileDigests, type SomeDigests } from "./hashing.js";
 export { resolveArtifactSource, type ResolvedArtifact } from "./resolve-source.js";
 export { safeJoin } from "./safe-path.js";
 export { downloadToDirectory, type DownloadToDirectoryOptions, type DownloadedFiles } from "./download.js";

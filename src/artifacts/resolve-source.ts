@@ -12,7 +12,7 @@ import type { ArtifactEntry, ArtifactSource } from "../core/artifact-source.js";
 import { IntegrityError, InvalidInputError, NotFoundError } from "../core/errors.js";
 import { assertArtifactPath, preview } from "../core/validation.js";
 import { iterateBytes } from "./byte-streams.js";
-import { compareBytes } from "./hashing.js";
+import { compareBytes, digestMismatch } from "./hashing.js";
 
 /** One file of a source, ready to read. */
 export interface ResolvedArtifact {
@@ -31,10 +31,8 @@ export interface ResolvedArtifact {
  * with the digests they computed while storing the file, before the version exists.
  */
 export function checkExpected(file: ResolvedArtifact, got: { size: number; sha256: string }, context: Context): void {
-  const problems: string[] = [];
-  if (file.size !== undefined && file.size !== got.size) problems.push(`size ${got.size}, expected ${file.size}`);
-  if (file.sha256 !== undefined && file.sha256 !== got.sha256) problems.push(`sha256 ${got.sha256}, expected ${file.sha256}`);
-  if (problems.length > 0) throw new IntegrityError(`${JSON.stringify(file.path)} did not arrive as declared: ${problems.join("; ")}`, context);
+  const problem = digestMismatch(file, got);
+  if (problem) throw new IntegrityError(`${JSON.stringify(file.path)} did not arrive as declared: ${problem}`, context);
 }
 
 interface Context {

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { iterateBytes } from "../artifacts/byte-streams.js";
-import { SelectedDigest, computeContentDigest, type SomeDigests } from "../artifacts/hashing.js";
+import { SelectedDigest, computeContentDigest, digestMismatch, type SomeDigests } from "../artifacts/hashing.js";
 import type { ArtifactEntry } from "../core/artifact-source.js";
 import { AbortedError, ConflictError, IntegrityError, ModelRegistryError } from "../core/errors.js";
 import type { ArtifactFile, ModelVersion, SyncOrigin } from "../core/types.js";
@@ -80,7 +80,7 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
       yield chunk;
     }
     const got = digest.digest();
-    const problem = mismatch(file, download.size, got);
+    const problem = digestMismatch({ ...file, size: file.size ?? download.size }, got);
     if (problem) {
       integrity = new IntegrityError(`${item.model}/${item.sourceVersion} ${JSON.stringify(file.path)} arrived corrupted: ${problem}`, { provider: source.provider, operation: OP });
       // Thrown before the stream ends, so the target sees a failed upload, never a complete file.
@@ -166,16 +166,6 @@ async function checkDeduplicated(ctx: CopyContext, version: ModelVersion, origin
     },
     { signal: ctx.signal },
   );
-}
-
-function mismatch(file: ArtifactFile, openedSize: number | undefined, got: SomeDigests): string | undefined {
-  const problems: string[] = [];
-  const size = file.size ?? openedSize;
-  if (size !== undefined && size !== got.size) problems.push(`size ${got.size}, expected ${size}`);
-  // Only what was computed here is compared; a listed sha256 is the target's to check.
-  if (got.sha256 !== undefined && file.sha256 !== undefined && file.sha256 !== got.sha256) problems.push(`sha256 ${got.sha256}, expected ${file.sha256}`);
-  if (got.md5 !== undefined && file.md5 !== undefined && file.md5 !== got.md5) problems.push(`md5 ${got.md5}, expected ${file.md5}`);
-  return problems.length > 0 ? problems.join("; ") : undefined;
 }
 
 /**
