@@ -51,11 +51,16 @@ export async function fileUrls(t: WandbTransport, artifactID: string, names: str
   }
 }
 
-/** Streams one file from its signed URL, failing with `IntegrityError` at the end if its MD5 is not the manifest's. */
-export async function openVerified(t: WandbTransport, url: string | undefined, file: ArtifactFile, options: Call): Promise<ReadableStream<Uint8Array>> {
+/** Streams one file from its signed URL, unchecked: for callers that check it themselves, as `downloadToDirectory` does. */
+export async function openSigned(t: WandbTransport, url: string | undefined, file: ArtifactFile, options: Call): Promise<ReadableStream<Uint8Array>> {
   if (!url) throw new NotFoundError(`no download URL for ${file.path}`, { provider: PROVIDER, operation: options.operation });
   const res = await t.http.request({ operation: options.operation, url, responseType: "stream", ...callOptions(options) });
-  return verifyMd5(res.data, file, options.operation);
+  return res.data;
+}
+
+/** Streams one file from its signed URL, failing with `IntegrityError` at the end if its MD5 is not the manifest's. */
+export async function openVerified(t: WandbTransport, url: string | undefined, file: ArtifactFile, options: Call): Promise<ReadableStream<Uint8Array>> {
+  return verifyMd5(await openSigned(t, url, file, options), file, options.operation);
 }
 
 function verifyMd5(stream: ReadableStream<Uint8Array>, file: ArtifactFile, operation: string): ReadableStream<Uint8Array> {

@@ -32,7 +32,7 @@ import { assertPageSize, checkCreateVersionInput, checkTransition, checkUpdateVe
 import { resolveActor } from "../../runtime/actor.js";
 import { responses, type WandbMembership } from "./wandb-api.js";
 import { logArtifactVersion } from "./wandb-create-version.js";
-import { fileUrls, listManifestFiles, openVerified } from "./wandb-files.js";
+import { fileUrls, listManifestFiles, openSigned, openVerified } from "./wandb-files.js";
 import { MANAGED_ALIASES, STAGE_KEY, parseMetadata, scopedAliases, toModelVersion, wandbTags, type FoundVersion, type StoredMetadata } from "./wandb-metadata.js";
 import type { WandbRegistrySettings } from "./wandb-settings.js";
 import { PROVIDER, WandbTransport } from "./wandb-transport.js";
@@ -448,7 +448,8 @@ export class WandbRegistry implements ModelRegistry {
     return downloadToDirectory({
       directory,
       files,
-      open: (file, signal) => openVerified(this.#t, urls.get(file.path), file, { ...call, signal }),
+      // downloadToDirectory checks each file's MD5 (and size) as it streams; checking it here too would hash twice.
+      open: (file, signal) => openSigned(this.#t, urls.get(file.path), file, { ...call, signal }),
       ...(options.overwrite !== undefined && { overwrite: options.overwrite }),
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
       ...(options.signal && { signal: options.signal }),
