@@ -131,7 +131,7 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
         if (node && multipart && partDigests.has(file.path)) {
           const parts = multipart.uploadUrlParts.map((p) => ({ partNumber: Number(p.partNumber), uploadUrl: p.uploadUrl }));
           const contentType = parseUploadHeaders(node.uploadHeaders)["Content-Type"];
-          const completed = await putParts(t.http, parts, contentType, file, partBytes, { ...call, onBytes: tick });
+          const completed = await putParts(t.http, parts, partDigests.get(file.path) ?? [], contentType, file, partBytes, { ...call, onBytes: tick });
           await t.gql("CompleteMultipartUpload", { artifactID: node.artifact.id, storagePath: node.storagePath ?? "", uploadID: multipart.uploadID, completedParts: completed }, responses.any, call);
           return;
         }

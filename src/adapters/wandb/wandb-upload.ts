@@ -64,49 +64,51 @@ export interface PartDigest {
 }
 
 /**
- * Uploads a file in parts to the part URLs W&B handed out, each with its Content-MD5, and returns each part's ETag
- * as the storage answered it (quotes kept: W&B passes it on as is). Only one part is in memory at a time.
+ * Uploads a file in parts to the part URLs W&B handed out, each with the Content-MD5 declared for it when the parts
+ * were hashed (so storage refuses a part whose bytes changed since), and returns each part's ETag as the storage
+ * answered it (quotes kept: W&B passes it on as is). Only one part is in memory at a time.
  */
 export async function putParts(
   http: HttpClient,
   parts: ReadonlyArray<{ partNumber: number; uploadUrl: string }>,
+  declared: readonly PartDigest[],
   contentType: string | undefined,
   file: ResolvedArtifact,
   partBytes: number,
   options: CallOptions & { operation: string; onBytes?: (fileBytes: number) => void },
 ): Promise<Array<{ partNumber: number; hexMD5: string }>> {
   const byNumber = new Map(parts.map((p) => [p.partNumber, p.uploadUrl]));
+  const md5ByNumber = new Map(declared.map((p) => [p.partNumber, p.hexMD5]));
   const done: Array<{ partNumber: number; hexMD5: string }> = [];
   let sent = 0;
-  for await (const part of splitParts(file, partBytes)) {
-    const url = byNumber.get(part.partNumber);
-    if (!url) throw new Error(`W&B gave no URL for part ${part.partNumber} of ${file.path}`);
+  let partNumber = 0;
+  for await (const bytes of splitParts(file, partBytes)) {
+    partNumber++;
+    const url = byNumber.get(partNumber);
+    const hexMD5 = md5ByNumber.get(partNumber);
+    if (!url || !hexMD5) throw new Error(`W&B gave no URL for part ${partNumber} of ${file.path}, or it was not declared`);
     const res = await http.request({
       operation: options.operation,
       method: "PUT",
       url,
-      body: () => part.bytes as Uint8Array<ArrayBuffer>,
-      headers: { "content-md5": Buffer.from(part.hexMD5, "hex").toString("base64"), ...(contentType && { "content-type": contentType }) },
+      body: () => bytes as Uint8Array<ArrayBuffer>,
+      headers: { "content-md5": Buffer.from(hexMD5, "hex").toString("base64"), ...(contentType && { "content-type": contentType }) },
       idempotent: true,
       responseType: "none",
       ...callOptions({ ...options, headers: undefined } as CallOptions),
     });
-    done.push({ partNumber: part.partNumber, hexMD5: res.headers.get("etag") ?? "" });
-    sent += part.bytes.byteLength;
+    done.push({ partNumber, hexMD5: res.headers.get("etag") ?? "" });
+    sent += bytes.byteLength;
     options.onBytes?.(sent);
   }
   return done;
 }
 
-/** Reads a file as numbered parts of `partBytes` (the last may be shorter), with each part's hex MD5. */
-export async function* splitParts(file: ResolvedArtifact, partBytes: number): AsyncGenerator<{ partNumber: number; bytes: Uint8Array; hexMD5: string }> {
+/** Reads a file as consecutive parts of `partBytes` (the last may be shorter; an empty file is one empty part). */
+export async function* splitParts(file: ResolvedArtifact, partBytes: number): AsyncGenerator<Uint8Array> {
   let buffer = new Uint8Array(partBytes);
   let filled = 0;
-  let partNumber = 1;
-  const emit = () => {
-    const bytes = buffer.subarray(0, filled);
-    return { partNumber: partNumber++, bytes, hexMD5: createHash("md5").update(bytes).digest("hex") };
-  };
+  let emitted = false;
   for await (const chunk of file.open()) {
     let at = 0;
     while (at < chunk.byteLength) {
@@ -115,13 +117,14 @@ export async function* splitParts(file: ResolvedArtifact, partBytes: number): As
       filled += take;
       at += take;
       if (filled === partBytes) {
-        yield emit();
+        yield buffer;
+        emitted = true;
         buffer = new Uint8Array(partBytes);
         filled = 0;
       }
     }
   }
-  if (filled > 0 || partNumber === 1) yield emit();
+  if (filled > 0 || !emitted) yield buffer.subarray(0, filled);
 }
 
 /** Hex MD5s of consecutive parts of a stream, fed chunk by chunk, so part digests cost no second read. */
