@@ -20,9 +20,10 @@ import { openRegistry } from "../sync/registry-uri.js";
 /** A usage error: the CLI prints it with the usage and exits 2. */
 export class UsageError extends Error {}
 
-function positionals(args: string[], count: number, usage: string): string[] {
-  if (args.length < count) throw new UsageError(`expected ${usage}`);
-  if (args.length > count + 1) throw new UsageError(`too many arguments; expected ${usage}`);
+/** The positional arguments, refused unless there are between `min` and `max` of them. */
+function positionals(args: string[], min: number, max: number, usage: string): string[] {
+  if (args.length < min) throw new UsageError(`expected ${usage}`);
+  if (args.length > max) throw new UsageError(`too many arguments; expected ${usage}`);
   return args;
 }
 
@@ -49,8 +50,7 @@ export async function syncCommand(argv: string[], io: CliIo): Promise<number> {
       json: { type: "boolean" },
     },
   });
-  const [sourceUri, targetUri] = positionals(args, 2, "sync <source-uri> <target-uri>");
-  if (args.length > 2) throw new UsageError("sync takes two registry URIs");
+  const [sourceUri, targetUri] = positionals(args, 2, 2, "sync <source-uri> <target-uri>");
   if (values.versions !== undefined && values.versions !== "all" && values.versions !== "aliased") throw new UsageError('--versions is "all" or "aliased"');
   const concurrency = wholeNumber(values.concurrency, "--concurrency");
   const source = await openRegistry(sourceUri as string, { cwd: io.cwd, env: io.env });
@@ -100,8 +100,7 @@ export async function promoteCommand(argv: string[], io: CliIo): Promise<number>
     allowPositionals: true,
     options: { to: { type: "string" }, gate: { type: "string", multiple: true }, "no-policy": { type: "boolean" }, "keep-existing": { type: "boolean" }, json: { type: "boolean" } },
   });
-  const [uri, refText] = positionals(args, 2, "promote <uri> <model>/<version> --to <stage|alias:NAME>");
-  if (args.length > 2) throw new UsageError("promote takes a registry URI and a version");
+  const [uri, refText] = positionals(args, 2, 2, "promote <uri> <model>/<version> --to <stage|alias:NAME>");
   if (!values.to) throw new UsageError("promote needs --to, a stage (staging, production) or alias:NAME");
   const to = values.to.startsWith("alias:") ? { alias: values.to.slice("alias:".length) } : parseStage(values.to, "promote");
   const ref = parseRef(refText as string, "promote");
@@ -117,8 +116,7 @@ export async function promoteCommand(argv: string[], io: CliIo): Promise<number>
 /** `modelreg rollback <uri> <model> --stage production | --alias champion` */
 export async function rollbackCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals: args } = parseArgs({ args: argv, allowPositionals: true, options: { stage: { type: "string" }, alias: { type: "string" }, json: { type: "boolean" } } });
-  const [uri, model] = positionals(args, 2, "rollback <uri> <model> --stage <stage> | --alias <alias>");
-  if (args.length > 2) throw new UsageError("rollback takes a registry URI and a model");
+  const [uri, model] = positionals(args, 2, 2, "rollback <uri> <model> --stage <stage> | --alias <alias>");
   if ((values.stage === undefined) === (values.alias === undefined)) throw new UsageError("rollback needs exactly one of --stage and --alias");
   const target = values.alias !== undefined ? { alias: values.alias } : { stage: parseStage(values.stage, "rollback") };
   const registry = await openRegistry(uri as string, { cwd: io.cwd, env: io.env });
@@ -132,7 +130,7 @@ export async function rollbackCommand(argv: string[], io: CliIo): Promise<number
 /** `modelreg ls <uri> [model]`: the models, or one model's versions. */
 export async function lsCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals: args } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" }, prefix: { type: "string" } } });
-  const [uri, model] = positionals(args, 1, "ls <uri> [model]");
+  const [uri, model] = positionals(args, 1, 2, "ls <uri> [model]");
   const registry = await openRegistry(uri as string, { cwd: io.cwd, env: io.env });
   if (model === undefined) {
     for await (const m of registry.listModels(values.prefix ? { namePrefix: values.prefix } : {})) {
