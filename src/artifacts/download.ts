@@ -12,7 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ByteStream, TransferProgress } from "../core/artifact-source.js";
-import { AbortedError, ConflictError, IntegrityError, ModelRegistryError } from "../core/errors.js";
+import { AbortedError, ConflictError, IntegrityError, ModelRegistryError, throwIfAborted } from "../core/errors.js";
 import type { ArtifactFile } from "../core/types.js";
 import { mapLimit } from "../core/concurrency.js";
 import { iterateBytes } from "./byte-streams.js";
@@ -137,6 +137,3 @@ async function refuseExisting(paths: string[], provider: string, operation: stri
   }
 }
 
-function throwIfAborted(signal: AbortSignal | undefined, provider: string, operation: string): void {
-  if (signal?.aborted) throw new AbortedError("aborted by the caller's signal", { provider, operation, cause: signal.reason });
-}

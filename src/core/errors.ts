@@ -183,6 +183,11 @@ export class AbortedError extends ModelRegistryError {
   static override readonly errorName: string = "AbortedError";
 }
 
+/** Throws `AbortedError`, carrying the signal's reason, when `signal` has aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined, provider: string, operation: string, message = "aborted by the caller's signal"): void {
+  if (signal?.aborted) throw new AbortedError(message, { provider, operation, cause: signal.reason });
+}
+
 /** What `ResponseValidationError` adds. */
 export interface ResponseValidationErrorOptions extends ModelRegistryErrorOptions {
   /** The path of the field that did not match, for example `model_version.version`. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { AbortedError, NotFoundError } from "../core/errors.js";
+import { NotFoundError, throwIfAborted } from "../core/errors.js";
 import type { ModelRegistry } from "../core/model-registry.js";
 import type { ModelVersion, Stage } from "../core/types.js";
 import { aliasRefusal, originKey, originOf, targetReservedAliases, transferableTags } from "./sync-provenance.js";
@@ -47,7 +47,7 @@ export async function planSync(input: SyncPlanInput): Promise<SyncPlan> {
   const models = await selectModels(source, input.models, signal);
   const items: SyncPlanItem[] = [];
   for (const model of models) {
-    throwIfAborted(signal);
+    throwIfAborted(signal, "core", OP, "planning aborted by the caller's signal");
     items.push(...(await planModel(input, model)));
   }
   const summary = { create: 0, update: 0, skip: 0, conflict: 0 };
@@ -209,6 +209,3 @@ function stableJson(value: unknown): string {
   );
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortedError("planning aborted by the caller's signal", { provider: "core", operation: OP, cause: signal.reason });
-}

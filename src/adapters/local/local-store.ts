@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { resolveActor } from "../../runtime/actor.js";
 import { resolve } from "node:path";
-import { AbortedError, NotFoundError } from "../../core/errors.js";
+import { NotFoundError, throwIfAborted as abortIfAborted } from "../../core/errors.js";
 import { RegistryEventBus, stampEvent, type RegistryEvent, type RegistryEventInput } from "../../core/events.js";
 import type { CallOptions } from "../../core/options.js";
 import { appendAudit } from "./local-audit.js";
@@ -144,5 +144,5 @@ export class LocalStore {
 
 /** Throws `AbortedError` when the signal has aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined, operation: string): void {
-  if (signal?.aborted) throw new AbortedError("aborted by the caller's signal", { provider: PROVIDER, operation, cause: signal.reason });
+  abortIfAborted(signal, PROVIDER, operation);
 }
