@@ -2,6 +2,8 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+// Runs every test with canary credentials and fails it when one leaks into an error, a log line or the output.
+const canarySetup = "test/support/canary-setup.ts";
 
 export default defineConfig({
   // Examples import the package by name, as users do; in tests that name means the source (tsconfig paths do the same).
@@ -19,11 +21,11 @@ export default defineConfig({
     // Real-server suites start processes; forks isolate them from each other and from msw's global fetch patch.
     pool: "forks",
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/mlflow/**", "test/package/**", "test/gcs-emulator/**"] } },
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/mlflow/**", "test/package/**", "test/gcs-emulator/**"], setupFiles: [canarySetup] } },
       // Starts fake-gcs-server (installed with `go install` into .cache/go-bin on first use) for the Cloud Storage tests.
-      { extends: true, test: { name: "gcs", include: ["test/gcs-emulator/**/*.test.ts"], globalSetup: ["test/gcs-emulator/support/global-setup.ts"] } },
+      { extends: true, test: { name: "gcs", include: ["test/gcs-emulator/**/*.test.ts"], globalSetup: ["test/gcs-emulator/support/global-setup.ts"], setupFiles: [canarySetup] } },
       // Starts real MLflow servers (installed into .venv on first use) once for every MLflow test file.
-      { extends: true, test: { name: "mlflow", include: ["test/mlflow/**/*.test.ts"], globalSetup: ["test/mlflow/support/global-setup.ts"] } },
+      { extends: true, test: { name: "mlflow", include: ["test/mlflow/**/*.test.ts"], globalSetup: ["test/mlflow/support/global-setup.ts"], setupFiles: [canarySetup] } },
       { extends: true, test: { name: "package", include: ["test/package/**/*.test.ts"] } },
     ],
   },

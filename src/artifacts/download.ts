@@ -7,12 +7,13 @@
 import { DEFAULT_TRANSFER_CONCURRENCY } from "../core/options.js";
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { access, mkdir, rename, rm } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { type Stats } from "node:fs";
+import { lstat, mkdir, rename, rm } from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ByteStream, TransferProgress } from "../core/artifact-source.js";
-import { AbortedError, ConflictError, IntegrityError, ModelRegistryError, throwIfAborted } from "../core/errors.js";
+import { AbortedError, ConflictError, IntegrityError, InvalidInputError, ModelRegistryError, throwIfAborted } from "../core/errors.js";
 import type { ArtifactFile } from "../core/types.js";
 import { mapLimit } from "../core/concurrency.js";
 import { iterateBytes } from "./byte-streams.js";
@@ -57,12 +58,19 @@ export interface DownloadedFiles {
  * rename stays on one file system), is checked against the size and digests the provider gave, and only when every
  * file is whole are they renamed into place. A failure or abort removes the staging directory: the target never holds
  * a half-written file.
+ *
+ * Nothing is fetched when the list is unsafe: a path that escapes the directory, the same path twice, a path that is
+ * also another's directory, or a directory on the way that is already a symlink (a link planted in the target could
+ * lead anywhere). A body longer than its listed size is cut off at the first byte too many.
  */
 export async function downloadToDirectory(options: DownloadToDirectoryOptions): Promise<DownloadedFiles> {
   const { provider, operation } = options;
   const directory = resolve(options.directory);
   const targets = options.files.map((file) => ({ file, target: safeJoin(directory, file.path, operation) }));
+  refuseClashes(options.files, provider, operation);
   throwIfAborted(options.signal, provider, operation);
+  // Before any byte is fetched: a symlink planted in the target must not decide where a server's file lands.
+  for (const { target } of targets) await checkParents(directory, target, provider, operation);
   if (!options.overwrite) await refuseExisting(targets.map((t) => t.target), provider, operation);
 
   await mkdir(directory, { recursive: true });
@@ -84,11 +92,16 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
         for await (const chunk of source) {
           if (signal.aborted) throw signal.reason;
           digest.update(chunk);
+          // A body that runs past the listed size is wrong already; reading on would only fill the disk. Written as
+          // `!(<=)` so a listed size that is not a number (NaN from a drifted listing) stops it too.
+          if (file.size !== undefined && !(digest.size <= file.size)) {
+            throw new IntegrityError(`${JSON.stringify(file.path)} arrived corrupted: more than the listed ${file.size} bytes`, { provider, operation });
+          }
           tick(digest.size);
           yield chunk;
         }
       }
-      await pipeline(counted, createWriteStream(staged) as Writable);
+      await pipeline(counted, createWriteStream(staged, { flags: "wx" }) as Writable);
       const result = digest.digest();
       verify(file, result, provider, operation);
       return { path: file.path, size: result.size, ...(result.sha256 !== undefined && { sha256: result.sha256 }), ...(result.md5 !== undefined && { md5: result.md5 }) };
@@ -105,7 +118,7 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
     throwIfAborted(options.signal, provider, operation);
     if (!options.overwrite) await refuseExisting(targets.map((t) => t.target), provider, operation);
     for (const [index, { target }] of targets.entries()) {
-      await mkdir(dirname(target), { recursive: true });
+      await makeParents(directory, target, provider, operation);
       await rename(join(staging, String(index)), target);
     }
     return { directory, files: written, totalBytes: written.reduce((n, f) => n + (f.size ?? 0), 0) };
@@ -125,12 +138,82 @@ function verify(file: ArtifactFile, got: SomeDigests, provider: string, operatio
   if (problem) throw new IntegrityError(`${JSON.stringify(file.path)} arrived corrupted: ${problem}`, { provider, operation });
 }
 
+/**
+ * Refuses files that cannot all be written: the same path twice (one would silently replace the other), or a path
+ * that is also another's directory (`a` and `a/b`), which would fail half-way through the renames.
+ */
+function refuseClashes(files: ReadonlyArray<ArtifactFile>, provider: string, operation: string): void {
+  const paths = new Set<string>();
+  for (const file of files) {
+    if (paths.has(file.path)) throw clash(`the file list has ${JSON.stringify(file.path)} twice`, provider, operation);
+    paths.add(file.path);
+  }
+  for (const path of paths) {
+    for (let at = path.indexOf("/"); at >= 0; at = path.indexOf("/", at + 1)) {
+      const parent = path.slice(0, at);
+      if (paths.has(parent)) throw clash(`the file list has ${JSON.stringify(parent)} both as a file and as the directory of ${JSON.stringify(path)}`, provider, operation);
+    }
+  }
+}
+
+function clash(message: string, provider: string, operation: string): InvalidInputError {
+  return new InvalidInputError(message, { provider, operation, field: "path" });
+}
+
+/** The directories between `directory` (exclusive) and the file `target`. */
+function parentsInside(directory: string, target: string): string[] {
+  const segments = relative(directory, target).split(sep).slice(0, -1);
+  return segments.map((_, i) => join(directory, ...segments.slice(0, i + 1)));
+}
+
+async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+function refuseNonDirectory(path: string, stats: Stats, provider: string, operation: string): void {
+  if (stats.isSymbolicLink()) {
+    throw new InvalidInputError(`${path} is a symbolic link; downloads do not write through links, which could lead outside the directory`, { provider, operation, field: "directory" });
+  }
+  if (!stats.isDirectory()) throw new ConflictError(`${path} exists and is not a directory`, { provider, operation });
+}
+
+/**
+ * Checks what already exists on the way to `target`: every directory inside `directory` must be a real directory
+ * (not a symlink, which could lead anywhere), and the target must not be a directory. The directory itself may be
+ * a link: the caller chose it.
+ */
+async function checkParents(directory: string, target: string, provider: string, operation: string): Promise<void> {
+  for (const parent of parentsInside(directory, target)) {
+    const stats = await lstatOrUndefined(parent);
+    if (stats === undefined) return;
+    refuseNonDirectory(parent, stats, provider, operation);
+  }
+  if ((await lstatOrUndefined(target))?.isDirectory()) throw new ConflictError(`${target} exists and is a directory`, { provider, operation });
+}
+
+/** Creates the directories to `target` one by one, refusing any that turned into a link since they were checked. */
+async function makeParents(directory: string, target: string, provider: string, operation: string): Promise<void> {
+  for (const parent of parentsInside(directory, target)) {
+    let stats = await lstatOrUndefined(parent);
+    if (stats === undefined) {
+      await mkdir(parent).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "EEXIST") throw error;
+      });
+      stats = await lstat(parent);
+    }
+    refuseNonDirectory(parent, stats, provider, operation);
+  }
+}
+
 async function refuseExisting(paths: string[], provider: string, operation: string): Promise<void> {
   for (const path of paths) {
-    const exists = await access(path).then(
-      () => true,
-      () => false,
-    );
+    // lstat, not access: a dangling symlink is something that exists too.
+    const exists = (await lstatOrUndefined(path)) !== undefined;
     if (exists) {
       throw new ConflictError(`${path} already exists; pass overwrite: true to replace it`, { provider, operation });
     }

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { notifyErrorObservers } from "./error-observer.js";
+
 const BASE_MARKER = Symbol.for("modelreg.error");
 
 /** What every {@link ModelRegistryError} constructor takes. */
@@ -74,6 +76,8 @@ export class ModelRegistryError extends Error {
       const name = (proto.constructor as { errorName?: string }).errorName;
       if (name) Object.defineProperty(this, Symbol.for(`modelreg.error.${name}`), { value: true });
     }
+    // For the test suite's canary check (see error-observer.ts); a no-op unless a listener is registered.
+    notifyErrorObservers(this);
   }
 
   /** True when `error` is a ModelRegistryError of this class, from any copy of the package. */

@@ -53,3 +53,22 @@ export interface Logger {
   /** A call failed. */
   error(message: string, data?: Record<string, unknown>): void;
 }
+
+/** How a client talks HTTP: what every remote adapter's settings share. */
+export interface ClientSettings {
+  /** The fetch to use. Default: the global fetch. */
+  fetch?: typeof globalThis.fetch;
+  /** Gets one debug line per request; secrets are redacted first. */
+  logger?: Logger;
+  /** Retries for retryable failures. Default 2. */
+  maxRetries?: number;
+  /** Per-attempt timeout in milliseconds (transfers: without progress). */
+  timeoutMs?: number;
+  /**
+   * The first wait before a retry; each further retry waits about twice as long, with jitter. Default 500 ms. A
+   * pipeline on a flaky network may want more retries with shorter waits.
+   */
+  retryBaseDelayMs?: number;
+  /** The longest wait between two attempts, `Retry-After` aside. Default 8 000 ms. */
+  retryMaxDelayMs?: number;
+}

@@ -26,6 +26,10 @@ const TAG_VALUE_MAX = 5000;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+// Assigning `__proto__` on a plain object (a tag patch, a schema parse) sets the prototype instead of a key, so the
+// tag would vanish silently; refusing it is the only way every adapter treats it alike.
+const PROTO_KEY = "__proto__";
+
 /** Throws `InvalidInputError` unless `name` is a valid model name. */
 export function assertModelName(name: unknown, operation: string, field = "model"): asserts name is string {
   if (typeof name !== "string" || !MODEL_NAME_PATTERN.test(name)) {
@@ -75,6 +79,7 @@ export function assertTags(tags: unknown, operation: string, options: { allowNul
     if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key) || key.trim() !== key) {
       throw invalidInput(operation, `${field}.${key}`, `invalid tag key ${preview(key)}: 1-${TAG_KEY_MAX} characters, no control characters or surrounding spaces`);
     }
+    if (key === PROTO_KEY) throw invalidInput(operation, `${field}.${key}`, `the tag key "__proto__" is reserved by JavaScript objects`);
     if (value === null && options.allowNull) continue;
     if (typeof value !== "string") throw invalidInput(operation, `${field}.${key}`, `tag ${preview(key)} must have a string value`);
     if (value.length > TAG_VALUE_MAX || value.includes("\u0000")) {
@@ -90,7 +95,7 @@ export function assertMetrics(metrics: unknown, operation: string): void {
     throw invalidInput(operation, "metrics", "metrics must be an object of names to numbers");
   }
   for (const [key, value] of Object.entries(metrics)) {
-    if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key)) throw invalidInput(operation, `metrics.${key}`, `invalid metric name ${preview(key)}`);
+    if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key) || key === PROTO_KEY) throw invalidInput(operation, `metrics.${key}`, `invalid metric name ${preview(key)}`);
     if (typeof value !== "number" || !Number.isFinite(value)) throw invalidInput(operation, `metrics.${key}`, `metric ${preview(key)} must be a finite number, got ${preview(value)}`);
   }
 }
@@ -103,7 +108,7 @@ export function normalizeParams(params: unknown, operation: string): Record<stri
   }
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(params)) {
-    if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key)) throw invalidInput(operation, `params.${key}`, `invalid param name ${preview(key)}`);
+    if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key) || key === PROTO_KEY) throw invalidInput(operation, `params.${key}`, `invalid param name ${preview(key)}`);
     if (typeof value === "number" && !Number.isFinite(value)) throw invalidInput(operation, `params.${key}`, `param ${preview(key)} must be finite`);
     if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
       throw invalidInput(operation, `params.${key}`, `param ${preview(key)} must be a string, number or boolean`);

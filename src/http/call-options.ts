@@ -5,7 +5,7 @@
  */
 
 import type * as z from "zod";
-import type { CallOptions } from "../core/options.js";
+import type { CallOptions, ClientSettings } from "../core/options.js";
 import type { HttpMethod } from "./http-types.js";
 import type { HttpQuery } from "./url.js";
 
@@ -17,6 +17,20 @@ export function callOptions(options: CallOptions | undefined): CallOptions {
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
     ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
     ...(options.headers && { headers: options.headers }),
+  };
+}
+
+/**
+ * The HTTP client settings an adapter passes on from its own: fetch, logger, retries and their waits. The timeout is
+ * left out because each adapter has its own default.
+ */
+export function clientSettings(settings: ClientSettings): Omit<ClientSettings, "timeoutMs"> {
+  return {
+    ...(settings.fetch && { fetch: settings.fetch }),
+    ...(settings.logger && { logger: settings.logger }),
+    ...(settings.maxRetries !== undefined && { maxRetries: settings.maxRetries }),
+    ...(settings.retryBaseDelayMs !== undefined && { retryBaseDelayMs: settings.retryBaseDelayMs }),
+    ...(settings.retryMaxDelayMs !== undefined && { retryMaxDelayMs: settings.retryMaxDelayMs }),
   };
 }
 

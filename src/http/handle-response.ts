@@ -58,7 +58,7 @@ async function failure(context: ResponseContext, options: ModelRegistryErrorOpti
   const { response, config, request, redact } = context;
   const status = response.status;
   const limit = Math.min(ERROR_BODY_LIMIT, context.maxResponseBytes);
-  const { bytes } = await readLimited(response.body, limit).catch((error: unknown) => {
+  const { bytes } = await readLimited(response.body, limit, undefined, context.deadline.signal).catch((error: unknown) => {
     throw new TransportError(error);
   });
   const text = decodeUtf8(bytes);
@@ -144,7 +144,7 @@ export async function handleResponse(context: ResponseContext): Promise<HandledR
   const { bytes, truncated } = await readLimited(response.body, limit, (n) => {
     received += n;
     report({ transferredBytes: received, totalBytes });
-  }).catch((error: unknown) => {
+  }, deadline.signal).catch((error: unknown) => {
     throw new TransportError(error);
   });
   if (truncated) throw tooLarge(options, `exceeded the limit of ${limit} bytes`);

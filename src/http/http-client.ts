@@ -17,8 +17,10 @@ import {
 import { AttemptDeadline } from "./deadline.js";
 import { handleResponse } from "./handle-response.js";
 import { classifyNetworkError, getRequestId, sanitizeCause } from "./http-errors.js";
-import type { HttpClient, HttpClientConfig, HttpMethod, HttpRequest, HttpResponse } from "./http-types.js";
+import type { HttpClient, HttpClientConfig, HttpMethod, HttpRequest, HttpResponse, HttpStreamRequest } from "./http-types.js";
+import { defaultLogger } from "./default-logger.js";
 import { createRedactor, type Redactor, secretsFromHeaders } from "./redact.js";
+import { resumableStream, type ReopenStream } from "./resume.js";
 import { prepareBody } from "./request-body.js";
 import { AttemptFailure, IDEMPOTENT_METHODS, defaultSleep, runWithRetries } from "./retry.js";
 import { RedirectError, TransportError, sendWithRedirects } from "./send.js";
@@ -75,6 +77,11 @@ function checkConfig(config: HttpClientConfig): URL {
  * redirect to another origin. Secrets from `secrets()` and from credential headers are redacted from every message,
  * `url`, cause and log line.
  *
+ * **Logging.** Attempts, retries and redirects are logged at debug level to `config.logger`. Without one, the
+ * `MODELREG_LOG` environment variable (`debug`, `info`, `warn`, `error` or `off`, read when the client is created)
+ * turns on a logger that writes redacted lines to `console.debug`/`info`/`warn`/`error` at or above that level, so
+ * `MODELREG_LOG=debug node app.js` shows every request without code changes.
+ *
  * @param config - See {@link HttpClientConfig}.
  * @throws InvalidInputError when `baseUrl` or a numeric setting is invalid.
  */
@@ -84,6 +91,7 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
   const settings = { ...DEFAULTS, ...definedOnly(config) };
   const sleep = config.sleep ?? defaultSleep;
   const random = config.random ?? Math.random;
+  const logger = config.logger ?? defaultLogger();
 
   function resolveUrl(request: HttpRequest, redact: Redactor): URL {
     const invalid = (field: string, message: string) =>
@@ -224,7 +232,7 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
   }
 
   function log(level: "debug", message: string, data: Record<string, unknown>) {
-    config.logger?.[level](message, { provider, ...data });
+    logger?.[level](message, { provider, ...data });
   }
 
   function logAttempt(request: HttpRequest, method: string, url: URL, outcome: string, attempt: number, started: number, redact: Redactor) {
@@ -243,6 +251,25 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
   }
 
   async function request(request: HttpRequest): Promise<HttpResponse<unknown>> {
+    const response = await send(request);
+    if (request.responseType !== "stream" || !resumes(request)) return response;
+    const reopen: ReopenStream = async (_offset, range, onDownloadProgress) => {
+      const again = await send({ ...request, headers: { ...request.headers, ...range }, onDownloadProgress });
+      return { status: again.status, headers: again.headers, data: again.data as ReadableStream<Uint8Array> };
+    };
+    const data = resumableStream(response.data as ReadableStream<Uint8Array>, reopen, {
+      maxResumes: request.maxRetries ?? settings.maxRetries,
+      headers: response.headers,
+      onProgress: request.onDownloadProgress,
+      signal: request.signal,
+      provider,
+      operation: request.operation,
+      url: response.url,
+    });
+    return { ...response, data };
+  }
+
+  async function send(request: HttpRequest): Promise<HttpResponse<unknown>> {
     const redact = createRedactor(config.secrets?.() ?? []);
     redact.add(secretsFromHeaders(request.headers ?? {}));
     const method = (request.method ?? "GET").toUpperCase() as HttpMethod;
@@ -272,6 +299,12 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
     request: request as HttpClient["request"],
     redact: (text) => createRedactor(config.secrets?.() ?? [])(text),
   };
+}
+
+/** Whether a stream request is resumed after a break: GETs that do not ask for a range themselves. */
+function resumes(request: HttpStreamRequest): boolean {
+  if (request.resume === false || (request.method ?? "GET").toUpperCase() !== "GET") return false;
+  return !Object.keys(request.headers ?? {}).some((name) => name.toLowerCase() === "range");
 }
 
 /** The config's numeric settings that were actually given, so `undefined` does not override a default. */

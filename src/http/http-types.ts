@@ -91,7 +91,10 @@ export interface HttpClientConfig {
   headers?: HttpHeadersInit;
   /** The fetch to use. Default: `globalThis.fetch`, looked up per request so test interceptors still apply. */
   fetch?: typeof globalThis.fetch;
-  /** Gets one debug line per attempt and per retry; everything passed to it is redacted. */
+  /**
+   * Gets one debug line per attempt and per retry; everything passed to it is redacted. Default: none, unless the
+   * `MODELREG_LOG` environment variable names a level (see {@link createHttpClient}).
+   */
   logger?: Logger;
   /** Retries after the first attempt. Default 2. */
   maxRetries?: number;
@@ -182,6 +185,11 @@ export interface HttpTextRequest extends HttpRequestBase {
 export interface HttpStreamRequest extends HttpRequestBase {
   /** `stream`. The timeout then applies to each wait for the next chunk. */
   responseType: "stream";
+  /**
+   * For a GET: when the body breaks off (a reset, a stall past the timeout), ask again for the rest with a `Range`
+   * header and go on, up to `maxRetries` times. Default `true`; ignored when the request sets its own `range`.
+   */
+  resume?: boolean;
 }
 
 /** A request whose 2xx body is discarded. */

@@ -34,6 +34,8 @@ export const SENSITIVE_QUERY_PARAMS: readonly string[] = [
   "x-amz-credential",
   "x-amz-security-token",
   "googleaccessid",
+  // A Cloud Storage resumable session URI needs no other auth: whoever has the upload id can write the object.
+  "upload_id",
 ];
 
 /** Header names whose values are credentials. Compared case-insensitively. */

@@ -36,11 +36,13 @@ export interface ReadResult {
  * @param body - The response body.
  * @param limit - The most bytes to keep.
  * @param onChunk - Told how many bytes each chunk had.
+ * @param signal - Ends a pending read with the signal's reason (see {@link StreamMonitor.signal} for why).
  */
 export async function readLimited(
   body: ReadableStream<Uint8Array> | null,
   limit: number,
   onChunk?: (bytes: number) => void,
+  signal?: AbortSignal,
 ): Promise<ReadResult> {
   if (!body) return { bytes: new Uint8Array(0), truncated: false };
   const reader = body.getReader();
@@ -48,7 +50,15 @@ export async function readLimited(
   let total = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await readOrAbort(reader, signal);
+      } catch (error) {
+        // Not awaited, for the tee reason given at discardBody; the pending read is abandoned with the stream.
+        reader.cancel(error).catch(() => undefined);
+        throw error;
+      }
+      const { done, value } = result;
       if (done) break;
       onChunk?.(value.byteLength);
       if (total + value.byteLength > limit) {

@@ -6,11 +6,12 @@ import { createHash } from "node:crypto";
 const sha = (bytes: Uint8Array | undefined) => (bytes ? createHash("sha256").update(bytes).digest("hex") : "missing");
 import { describe, expect, inject, it } from "vitest";
 import { VertexStorage } from "../../src/adapters/vertex/vertex-storage.js";
+import { CANARY } from "../support/canary.js";
 import { EMULATOR_BUCKET } from "./support/global-setup.js";
 
 const KiB = 1024;
 const storage = (chunk = 256 * KiB) =>
-  new VertexStorage({ endpoint: inject("gcsEmulatorUrl"), headers: async () => ({ authorization: "Bearer emulator" }), tuning: { multipartMaxBytes: 512 * KiB, chunkBytes: chunk } });
+  new VertexStorage({ endpoint: inject("gcsEmulatorUrl"), headers: async () => ({ authorization: `Bearer ${CANARY.googleAccessToken}` }), tuning: { multipartMaxBytes: 512 * KiB, chunkBytes: chunk } });
 
 function file(size: number, seed: number) {
   const bytes = new Uint8Array(size).map((_, i) => (i * seed + 11) % 253);

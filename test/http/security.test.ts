@@ -112,6 +112,9 @@ describe("redaction", () => {
       `https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4&X-Goog-Credential=${REDACTED}&X-Goog-Signature=${REDACTED}&alt=media`,
     );
     expect(redact(`https://s3.test/k?X-Amz-Signature=${SIGNATURE}&sig=abc&x=1`)).toBe(`https://s3.test/k?X-Amz-Signature=${REDACTED}&sig=${REDACTED}&x=1`);
+    expect(redact("https://storage.googleapis.com/upload/storage/v1/b/b/o?uploadType=resumable&upload_id=ABPnzm4secretSession")).toBe(
+      `https://storage.googleapis.com/upload/storage/v1/b/b/o?uploadType=resumable&upload_id=${REDACTED}`,
+    );
     expect(redact("see https://user:hunter22@host.test/x")).toBe(`see https://${REDACTED}@host.test/x`);
     expect(redact("Authorization: Bearer abcdefghijklmnop")).toBe(`Authorization: Bearer ${REDACTED}`);
     expect(redact(`token ${encodeURIComponent("a/b+c=d?e")} and a/b+c=d?e`, ["a/b+c=d?e"])).toBe(`token ${REDACTED} and ${REDACTED}`);

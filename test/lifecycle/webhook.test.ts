@@ -4,9 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { InvalidInputError, ServerError } from "../../src/core/errors.js";
 import { stampEvent, type RegistryEvent } from "../../src/core/events.js";
 import { createWebhookNotifier, signWebhookPayload, verifyWebhookSignature } from "../../src/lifecycle/index.js";
+import { CANARY } from "../support/canary.js";
 
 const HOOK = "https://hooks.example.test/models";
-const SECRET = "s3cr3t-s3cr3t-s3cr3t";
+const SECRET: string = CANARY.webhookSecret;
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 afterEach(() => server.resetHandlers());

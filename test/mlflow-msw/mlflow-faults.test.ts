@@ -5,6 +5,7 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createMlflowRegistry } from "../../src/adapters/mlflow/index.js";
 import { NotFoundError, RateLimitError, ResponseValidationError, ServerError } from "../../src/core/errors.js";
+import { CANARY } from "../support/canary.js";
 import { rejectionOf } from "../support/rejection.js";
 
 const BASE = "http://mlflow.test/prefix";
@@ -15,7 +16,7 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 const model = { registered_model: { name: "fraud", creation_timestamp: 1, last_updated_timestamp: 2, aliases: [{ alias: "champion", version: "3" }] } };
-const registry = (maxRetries = 3) => createMlflowRegistry({ trackingUri: BASE, maxRetries, env: {} });
+const registry = (maxRetries = 3) => createMlflowRegistry({ trackingUri: BASE, token: CANARY.mlflowToken, maxRetries, env: {} });
 
 describe("MLflow adapter under faults", () => {
   it("waits out a 429 with Retry-After and then succeeds", async () => {
@@ -39,6 +40,25 @@ describe("MLflow adapter under faults", () => {
     const error = await rejectionOf(registry(1).getModel("fraud"));
     expect(RateLimitError.isInstance(error)).toBe(true);
     expect((error as RateLimitError).providerCode).toBe("REQUEST_LIMIT_EXCEEDED");
+  });
+
+  it("sends setAlias again when MLflow loses a race to insert a new alias, and not for other bad requests", async () => {
+    let posts = 0;
+    const race = { error_code: "INVALID_PARAMETER_VALUE", message: "(sqlite3.IntegrityError) UNIQUE constraint failed: registered_model_aliases.name, registered_model_aliases.alias" };
+    server.use(
+      http.get(`${API}/registered-models/get`, () => HttpResponse.json(model)),
+      http.post(`${API}/registered-models/alias`, async ({ request }) => {
+        posts++;
+        const body = (await request.json()) as { version: string };
+        if (body.version === "9") return HttpResponse.json({ error_code: "INVALID_PARAMETER_VALUE", message: "no version 9" }, { status: 400 });
+        return posts === 1 ? HttpResponse.json(race, { status: 400 }) : HttpResponse.json({});
+      }),
+    );
+    expect(await registry().setAlias("fraud", "champion", "4")).toEqual({ previous: "3" });
+    expect(posts).toBe(2);
+    posts = 0;
+    expect((await rejectionOf(registry().setAlias("fraud", "champion", "9"))).message).toContain("no version 9");
+    expect(posts).toBe(1);
   });
 
   it("rides out a burst of 503s on a read", async () => {

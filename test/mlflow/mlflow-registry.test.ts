@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { createMlflowRegistry } from "../../src/adapters/mlflow/index.js";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../src/core/errors.js";
+import { CANARY } from "../support/canary.js";
 import { startCuttingProxy } from "./support/cutting-proxy.js";
 import { python, tempDir, unique } from "./support/helpers.js";
 
@@ -21,10 +22,11 @@ describe("createMlflowRegistry settings", () => {
       seen.push(new Headers(init?.headers).get("authorization") ?? "none");
       return new Response(JSON.stringify({ registered_model: { name: "m" } }), { headers: { "content-type": "application/json" } });
     };
-    const env = { MLFLOW_TRACKING_URI: "http://127.0.0.1:1", MLFLOW_TRACKING_TOKEN: "tok-123", MLFLOW_TRACKING_USERNAME: "ann", MLFLOW_TRACKING_PASSWORD: "pw" };
+    const { mlflowToken: token, mlflowUser: user, mlflowPassword: password } = CANARY;
+    const env = { MLFLOW_TRACKING_URI: "http://127.0.0.1:1", MLFLOW_TRACKING_TOKEN: token, MLFLOW_TRACKING_USERNAME: user, MLFLOW_TRACKING_PASSWORD: password };
     await createMlflowRegistry({ env, fetch }).getModel("m");
     await createMlflowRegistry({ env: { ...env, MLFLOW_TRACKING_PASSWORD: undefined }, fetch }).getModel("m");
-    expect(seen).toEqual([`Basic ${Buffer.from("ann:pw").toString("base64")}`, "Bearer tok-123"]);
+    expect(seen).toEqual([`Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`, `Bearer ${token}`]);
   });
 });
 

@@ -13,6 +13,7 @@ import { SYNC_TAGS, originOf, planSync, syncRegistries, type SyncCreateItem, typ
 import { GcsFake } from "../vertex/support/gcs-fake.js";
 import { LOCATION, PROJECT, VertexFake } from "../vertex/support/vertex-fake.js";
 import { API_KEY, BASE, ENTITY, WandbFake } from "../wandb/support/wandb-fake.js";
+import { CANARY } from "../support/canary.js";
 import { unique } from "./support/helpers.js";
 import { copiesBySource } from "../sync/helpers.js";
 
@@ -36,7 +37,7 @@ const vertex = createVertexRegistry({
   project: PROJECT,
   location: LOCATION,
   artifactRoot: `gs://${BUCKET}/models`,
-  accessToken: "ya29.test-token",
+  accessToken: CANARY.googleAccessToken,
   pollIntervalMs: 2,
   actor: "sync-test",
   multipartMaxBytes: MiB,

@@ -19,7 +19,7 @@ describe("the fake W&B server", () => {
   it("rejects a query with a misspelled field, validated by graphql-js against W&B's schema", async () => {
     const res = await fetch(`${BASE}/graphql`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`api:${"a".repeat(40)}`).toString("base64")}` },
+      headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`api:${API_KEY}`).toString("base64")}` },
       body: JSON.stringify({ query: "query { serverInfo { featurez { name } } }" }),
     });
     expect(res.status).toBe(400);
@@ -30,7 +30,7 @@ describe("the fake W&B server", () => {
     await expect(registry().getVersion("m/1")).rejects.toThrow(NotFoundError);
     const res = await fetch(`${BASE}/graphql`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`api:${"a".repeat(40)}`).toString("base64")}` },
+      headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`api:${API_KEY}`).toString("base64")}` },
       body: JSON.stringify({ query: "mutation($id: ID!) { commitArtifact(input: { artifactID: $id }) { artifact { id } } }", variables: { id: { nested: true } } }),
     });
     expect(((await res.json()) as { errors?: unknown[] }).errors?.length).toBeGreaterThan(0);

@@ -41,18 +41,27 @@ export async function readAudit(
     if (errorCode(error) === "ENOENT") return { events, next: undefined };
     throw error;
   }
+  // Another process's append becomes visible in pieces (a page at a time), so the log may end in part of a line. Such
+  // a line is only judged once we know whether a newline ends it: without one it is still being written.
+  let endsWithNewline = true;
+  stream.on("data", (chunk: string | Buffer) => {
+    if (chunk.length > 0) endsWithNewline = typeof chunk === "string" ? chunk.endsWith("\n") : chunk.at(-1) === 0x0a;
+  });
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;
+  let unparsed: number | undefined;
   try {
     for await (const line of lines) {
       lineNo++;
       if (lineNo <= options.start || line.trim() === "") continue;
+      if (unparsed !== undefined) throw damaged(paths, unparsed, "not JSON", options.operation);
       if (events.length === options.limit) return { events, next: lineNo - 1 };
       let json: unknown;
       try {
         json = JSON.parse(line);
       } catch {
-        throw damaged(paths, lineNo, "not JSON", options.operation);
+        unparsed = lineNo;
+        continue;
       }
       const parsed = schema.safeParse(json);
       if (!parsed.success) throw damaged(paths, lineNo, parsed.error.issues[0]?.message ?? "unexpected shape", options.operation);
@@ -63,6 +72,7 @@ export async function readAudit(
     lines.close();
     stream.destroy();
   }
+  if (unparsed !== undefined && endsWithNewline) throw damaged(paths, unparsed, "not JSON", options.operation);
   return { events, next: undefined };
 }
 

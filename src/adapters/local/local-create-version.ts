@@ -1,10 +1,12 @@
 /**
  * Creating a version: bytes first (content-addressed, outside any lock), then one short locked step that claims the
- * next number and writes the record. A failure before that step leaves at most unreferenced blobs, never a version.
+ * next number and writes the record. A failure before that step leaves at most unreferenced blobs, never a version; a
+ * failure within it is undone before the lock is released, so the number is free again.
  *
  * @module
  */
 
+import { rm } from "node:fs/promises";
 import { resolveArtifactSource } from "../../artifacts/resolve-source.js";
 import { computeContentDigest } from "../../artifacts/hashing.js";
 import { transferProgress } from "../../artifacts/progress.js";
@@ -17,7 +19,7 @@ import type { CreateVersionInput } from "../../core/types.js";
 import { assertModelName } from "../../core/validation.js";
 import { checkCreateVersionInput } from "../../core/version-input.js";
 import { putBlob } from "./local-blobs.js";
-import { readRecord, writeRecord, writeRecordExclusive } from "./local-files.js";
+import { readRecord, removeTree, writeRecord, writeRecordExclusive } from "./local-files.js";
 import { localSchemas, type FileRecord, type ModelRecord, type VersionRecord } from "./local-schemas.js";
 import { PROVIDER, throwIfAborted, type LocalStore } from "./local-store.js";
 
@@ -52,7 +54,8 @@ export async function createLocalVersion(
   const { record, events } = await store.locked(model, OPERATION, options, async () => {
     const now = new Date().toISOString();
     const changes: RegistryEventInput[] = [];
-    let modelRecord = await store.readModel(model, OPERATION);
+    const existingModel = await store.readModel(model, OPERATION);
+    let modelRecord = existingModel;
     if (!modelRecord) {
       if (!createModel) throw new NotFoundError(`model ${JSON.stringify(model)} does not exist`, { provider: PROVIDER, operation: OPERATION });
       modelRecord = { name: model, tags: {}, createdAt: now, updatedAt: now, lastVersion: 0 } satisfies ModelRecord;
@@ -89,25 +92,53 @@ export async function createLocalVersion(
       if (await writeRecordExclusive(store.paths, store.paths.version(model, version.version), version)) break;
       number++;
     }
-    await writeRecord(store.paths, store.paths.modelRecord(model), { ...modelRecord, lastVersion: number, updatedAt: now });
-    if (meta.idempotencyKey !== undefined) {
-      await writeRecord(store.paths, store.paths.idempotency(model, store.keyHash(meta.idempotencyKey)), { version: version.version });
-    }
-    changes.push({ type: "version.created", model, version: version.version, to: version.version, details: { digest: version.digest, files: stored.length } });
-    if (meta.aliases.length > 0) {
-      const aliases = await store.readAliases(model, OPERATION);
-      for (const alias of meta.aliases) {
-        changes.push({ type: "alias.set", model, alias, version: version.version, ...(aliases[alias] !== undefined && { from: aliases[alias] }), to: version.version });
-        aliases[alias] = version.version;
+    const aliasesBefore = meta.aliases.length > 0 ? await store.readAliases(model, OPERATION) : undefined;
+    try {
+      await writeRecord(store.paths, store.paths.modelRecord(model), { ...modelRecord, lastVersion: number, updatedAt: now });
+      if (meta.idempotencyKey !== undefined) {
+        await writeRecord(store.paths, store.paths.idempotency(model, store.keyHash(meta.idempotencyKey)), { version: version.version });
       }
-      await writeRecord(store.paths, store.paths.aliases(model), { aliases });
+      changes.push({ type: "version.created", model, version: version.version, to: version.version, details: { digest: version.digest, files: stored.length } });
+      if (aliasesBefore) {
+        const aliases = { ...aliasesBefore };
+        for (const alias of meta.aliases) {
+          changes.push({ type: "alias.set", model, alias, version: version.version, ...(aliases[alias] !== undefined && { from: aliases[alias] }), to: version.version });
+          aliases[alias] = version.version;
+        }
+        await writeRecord(store.paths, store.paths.aliases(model), { aliases });
+      }
+      const stamped = store.stamp(changes, options);
+      await store.commit(stamped);
+      return { record: version, events: stamped };
+    } catch (error) {
+      // The caller hears that the create failed and the audit log never got its events: a version left in place would
+      // exist unaccounted for, and its number, once skipped, would leave a gap. Still under the lock, so undo it all.
+      await takeBack(store, model, version.version, existingModel, aliasesBefore, meta.idempotencyKey).catch(() => undefined);
+      throw error;
     }
-    const stamped = store.stamp(changes, options);
-    await store.commit(stamped);
-    return { record: version, events: stamped };
   });
   await store.publish(events);
   return record;
+}
+
+/** Removes what a create wrote after claiming its number and puts back what it replaced. */
+async function takeBack(
+  store: LocalStore,
+  model: string,
+  version: string,
+  modelBefore: ModelRecord | undefined,
+  aliasesBefore: Record<string, string> | undefined,
+  idempotencyKey: string | undefined,
+): Promise<void> {
+  if (!modelBefore) {
+    // The model was new with this create: nobody else could have written under it while we held the lock.
+    await removeTree(store.paths, store.paths.model(model));
+    return;
+  }
+  if (aliasesBefore) await writeRecord(store.paths, store.paths.aliases(model), { aliases: aliasesBefore });
+  if (idempotencyKey !== undefined) await rm(store.paths.idempotency(model, store.keyHash(idempotencyKey)), { force: true });
+  await rm(store.paths.version(model, version), { force: true });
+  await writeRecord(store.paths, store.paths.modelRecord(model), modelBefore);
 }
 
 async function findByKey(store: LocalStore, model: string, key: string): Promise<VersionRecord | undefined> {

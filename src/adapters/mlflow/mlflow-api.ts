@@ -94,6 +94,12 @@ export const loggedModelResponse = lazySchema(() =>
   }),
 );
 
+/** `runs/search`: the runs a lost `runs/create` may have made, found by their client token. */
+export const searchRunsResponse = lazySchema(() => z.object({ runs: z.array(runResponse().shape.run).optional() }));
+
+/** `logged-models/search`: the logged models a lost create may have made, found by their client token. */
+export const searchLoggedModelsResponse = lazySchema(() => z.object({ models: z.array(loggedModelResponse().shape.model).optional() }));
+
 /** An artifact proxy directory listing. */
 export const artifactListResponse = lazySchema(() =>
   z.object({ files: z.array(z.object({ path: z.string(), is_dir: z.boolean().optional(), file_size: z.union([z.number(), z.string()]).optional() })).optional() }),

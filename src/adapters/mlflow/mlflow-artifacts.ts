@@ -8,9 +8,10 @@
 import { SelectedDigest } from "../../artifacts/hashing.js";
 import { toWebStream } from "../../artifacts/byte-streams.js";
 import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
-import { UnsupportedCapabilityError } from "../../core/errors.js";
+import { ResponseValidationError, UnsupportedCapabilityError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import type { ArtifactFile } from "../../core/types.js";
+import { assertArtifactPath, preview } from "../../core/validation.js";
 import { encodePath } from "../../http/url.js";
 import { artifactListResponse } from "./mlflow-api.js";
 import { callOptions, PROVIDER, type MlflowTransport } from "./mlflow-transport.js";
@@ -72,10 +73,34 @@ export async function uploadFile(
   return { size: got.size, sha256: got.sha256 as string };
 }
 
-/** Lists every file below `root`, with paths relative to it. */
+/** Directories one listing may walk; far more than any model has, few enough to end a hostile endless tree. */
+const MAX_LISTED_DIRECTORIES = 10_000;
+
+function isSafeRelative(path: string): boolean {
+  try {
+    assertArtifactPath(path, "listArtifacts");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function listingError(operation: string, field: string, message: string): ResponseValidationError {
+  return new ResponseValidationError(message, { provider: PROVIDER, operation, field, isRetryable: false });
+}
+
+/**
+ * Lists every file below `root`, with paths relative to it.
+ *
+ * @throws ResponseValidationError when an entry's path is absolute, has `.`, `..` or empty segments, a backslash or
+ *   a control character, or the tree has more than 10,000 directories.
+ */
 export async function listFiles(transport: MlflowTransport, root: string, options: CallOptions & { operation: string }): Promise<ArtifactFile[]> {
   const out: ArtifactFile[] = [];
+  let directories = 0;
   const walk = async (rel: string): Promise<void> => {
+    // A server that lists a directory inside itself, or an endless tree, would otherwise be walked forever.
+    if (++directories > MAX_LISTED_DIRECTORIES) throw listingError(options.operation, "files", `the artifact listing has more than ${MAX_LISTED_DIRECTORIES} directories`);
     const { data } = await transport.http.request({
       operation: options.operation,
       path: PROXY,
@@ -83,10 +108,14 @@ export async function listFiles(transport: MlflowTransport, root: string, option
       schema: artifactListResponse,
       ...callOptions(options),
     });
-    for (const entry of data.files ?? []) {
+    for (const [i, entry] of (data.files ?? []).entries()) {
+      const field = `files[${i}].path`;
+      // Checked whole before the last segment is taken: `../../x` must be refused, not quietly become `x`.
+      if (!isSafeRelative(entry.path)) throw listingError(options.operation, field, `the artifact listing has an unsafe path ${preview(entry.path)}`);
       // The proxy returns base names; older servers return paths relative to the root: keep the last segment.
       const name = entry.path.split("/").pop() ?? entry.path;
       const path = rel ? `${rel}/${name}` : name;
+      if (!isSafeRelative(path)) throw listingError(options.operation, field, `the artifact listing has an unsafe path ${preview(path)}`);
       if (entry.is_dir) await walk(path);
       else out.push({ path, ...(entry.file_size !== undefined && { size: Number(entry.file_size) }) });
     }

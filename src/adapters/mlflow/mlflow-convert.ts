@@ -102,7 +102,7 @@ export function toRegisteredModel(model: MlflowRegisteredModel): RegisteredModel
   return {
     name: model.name,
     ...(model.description && { description: model.description }),
-    tags: tagRecord(model.tags),
+    tags: Object.fromEntries(Object.entries(tagRecord(model.tags)).filter(([k]) => k !== TAG.clientToken)),
     aliases: Object.fromEntries((model.aliases ?? []).map((a) => [a.alias, a.version])),
     createdAt: new Date(model.creation_timestamp ?? 0),
     updatedAt: new Date(model.last_updated_timestamp ?? model.creation_timestamp ?? 0),

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type * as z from "zod";
 import { computeContentDigest } from "../../artifacts/hashing.js";
 import { transferProgress } from "../../artifacts/progress.js";
 import { mapLimit } from "../../core/concurrency.js";
@@ -25,13 +26,15 @@ import {
   loggedModelResponse,
   modelVersionResponse,
   runResponse,
+  searchLoggedModelsResponse,
+  searchRunsResponse,
   searchVersionsResponse,
   type MlflowModelVersion,
 } from "./mlflow-api.js";
 import { proxyPath, uploadFile } from "./mlflow-artifacts.js";
 import { buildMlmodel, readPyfuncOptions, type MlflowPyfuncOptions } from "./mlflow-mlmodel.js";
 import { TAG, filesTags, tagList, tagValueMax } from "./mlflow-convert.js";
-import { PROVIDER, type MlflowTransport } from "./mlflow-transport.js";
+import { PROVIDER, type MlflowCall, type MlflowTransport } from "./mlflow-transport.js";
 
 const OP = "createVersion";
 
@@ -73,27 +76,56 @@ export async function createMlflowVersion(
     ...(meta.lineage.codeCommit && { [TAG.gitCommit]: meta.lineage.codeCommit }),
     ...(meta.lineage.codeRepository && { [TAG.gitRepo]: meta.lineage.codeRepository }),
   };
-  const run = await transport.call({
-    operation: OP,
-    method: "POST",
-    path: "runs/create",
-    body: { experiment_id: experimentId, run_name: `modelreg-${model}`, start_time: Date.now(), tags: tagList(runTags) },
-    schema: runResponse,
+  const runToken = `${token}.run`;
+  const run = await sendOnce(
+    transport,
+    { operation: OP, method: "POST", path: "runs/create", body: { experiment_id: experimentId, run_name: `modelreg-${model}`, start_time: Date.now(), tags: tagList({ ...runTags, [TAG.clientToken]: runToken }) }, schema: runResponse, options },
+    async () => {
+      const found = await transport.call({
+        operation: OP,
+        method: "POST",
+        path: "runs/search",
+        body: { experiment_ids: [experimentId], filter: tokenFilter(runToken), max_results: 1 },
+        schema: searchRunsResponse,
+        idempotent: true,
+        options,
+      });
+      const hit = found.runs?.[0];
+      return hit && { run: hit };
+    },
     options,
-  });
+  );
   const runId = run.run.info.run_id;
   let loggedModelId: string | undefined;
   let root: string;
   try {
     if (major >= 3) {
-      const logged = await transport.call({
-        operation: OP,
-        method: "POST",
-        path: "logged-models",
-        body: { experiment_id: experimentId, name: model, source_run_id: runId, params: tagList(meta.params), tags: tagList({ "modelreg.model": model }) },
-        schema: loggedModelResponse,
+      const modelToken = `${token}.model`;
+      const logged = await sendOnce(
+        transport,
+        {
+          operation: OP,
+          method: "POST",
+          path: "logged-models",
+          body: { experiment_id: experimentId, name: model, source_run_id: runId, params: tagList(meta.params), tags: tagList({ "modelreg.model": model, [TAG.clientToken]: modelToken }) },
+          schema: loggedModelResponse,
+          options,
+        },
+        async () => {
+          const found = await transport.call({
+            operation: OP,
+            method: "POST",
+            path: "logged-models/search",
+            body: { experiment_ids: [experimentId], filter: tokenFilter(modelToken), max_results: 1 },
+            schema: searchLoggedModelsResponse,
+            idempotent: true,
+            options,
+          });
+          const hit = found.models?.[0];
+          return hit && { model: hit };
+        },
         options,
-      });
+      );
       loggedModelId = logged.model.info.model_id;
       root = proxyPath(logged.model.info.artifact_uri ?? "", transport, OP);
       // Metrics carry the logged model's id, so MLflow 3 shows them on the model as well as on the run.
@@ -112,7 +144,8 @@ export async function createMlflowVersion(
     const stored = await uploadAll(transport, root, files, options);
     const digest = computeContentDigest(stored);
     if (loggedModelId) {
-      await transport.call({ operation: OP, method: "PATCH", path: `logged-models/${loggedModelId}`, body: { model_id: loggedModelId, status: "LOGGED_MODEL_READY" }, options });
+      // Marking it ready twice is harmless.
+      await transport.call({ operation: OP, method: "PATCH", path: `logged-models/${loggedModelId}`, body: { model_id: loggedModelId, status: "LOGGED_MODEL_READY" }, idempotent: true, options });
     }
     await transport.call({ operation: OP, method: "POST", path: "runs/update", body: { run_id: runId, status: "FINISHED", end_time: Date.now() }, idempotent: true, options });
 
@@ -134,7 +167,15 @@ export async function createMlflowVersion(
       tags: tagList(versionTags),
       ...(meta.description !== undefined && { description: meta.description }),
     };
-    const created = await createOnce(transport, model, token, body, options);
+    const created = await sendOnce(
+      transport,
+      { operation: OP, method: "POST", path: "model-versions/create", body, schema: modelVersionResponse, options },
+      async () => {
+        const existing = await findByToken(transport, model, token, options);
+        return existing && { model_version: existing };
+      },
+      options,
+    ).then((res) => res.model_version);
     return { version: await awaitReady(transport, created, options), meta };
   } catch (error) {
     // The version does not exist; leave no half-made run or logged model that looks usable.
@@ -172,22 +213,26 @@ async function ensureModel(transport: MlflowTransport, model: string, create: bo
 }
 
 async function ensureExperiment(transport: MlflowTransport, name: string, options: TransferOptions): Promise<string> {
-  try {
-    const found = await transport.call({ operation: OP, method: "GET", path: "experiments/get-by-name", query: { experiment_name: name }, schema: experimentResponse, options });
-    if (found.experiment.lifecycle_stage === "deleted") {
-      await transport.call({ operation: OP, method: "POST", path: "experiments/restore", body: { experiment_id: found.experiment.experiment_id }, idempotent: true, options });
+  const attempts = (options.maxRetries ?? transport.maxRetries) + 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const found = await transport.call({ operation: OP, method: "GET", path: "experiments/get-by-name", query: { experiment_name: name }, schema: experimentResponse, options });
+      if (found.experiment.lifecycle_stage === "deleted") {
+        await transport.call({ operation: OP, method: "POST", path: "experiments/restore", body: { experiment_id: found.experiment.experiment_id }, idempotent: true, options });
+      }
+      return found.experiment.experiment_id;
+    } catch (error) {
+      if (!NotFoundError.isInstance(error)) throw error;
     }
-    return found.experiment.experiment_id;
-  } catch (error) {
-    if (!NotFoundError.isInstance(error)) throw error;
-  }
-  try {
-    const created = await transport.call({ operation: OP, method: "POST", path: "experiments/create", body: { name }, schema: createExperimentResponse, options });
-    return created.experiment_id;
-  } catch (error) {
-    // Another client created it between our two calls.
-    if (!ConflictError.isInstance(error)) throw error;
-    return ensureExperiment(transport, name, options);
+    try {
+      const created = await transport.call({ operation: OP, method: "POST", path: "experiments/create", body: { name }, schema: createExperimentResponse, options });
+      return created.experiment_id;
+    } catch (error) {
+      // Another client created it between our two calls, or our create reached the server and its answer was lost:
+      // the name is unique, so looking it up again settles both.
+      const maybeDone = ConflictError.isInstance(error) || (ModelRegistryError.isInstance(error) && error.isRetryable && !options.signal?.aborted);
+      if (!maybeDone || attempt >= attempts) throw error;
+    }
   }
 }
 
@@ -235,22 +280,32 @@ export async function findByToken(transport: MlflowTransport, model: string, tok
   return found.model_versions?.find((v) => v.tags?.some((t) => t.key === TAG.clientToken && t.value === token));
 }
 
+/** A search filter for the client token tag. Tokens are UUIDs the adapter makes; quotes are dropped all the same. */
+function tokenFilter(token: string): string {
+  return `tags.\`${TAG.clientToken}\` = '${token.replaceAll("'", "")}'`;
+}
+
 /**
- * Sends `model-versions/create`. When it fails in a way that may have reached the server (a 5xx, a reset, a
- * timeout), looks for the client token: found means the first attempt worked and its version is returned; not found
- * means it is safe to send again.
+ * Sends a create that is not idempotent (a run, a logged model, a version), carrying a client token. When it fails in
+ * a way that may have reached the server (a 5xx, a reset, a timeout, a cut response), `find` looks for the token:
+ * found means the earlier attempt worked and its result is returned; not found means it is safe to send again. So a
+ * lost response never makes a second run, logged model or version.
  */
-async function createOnce(transport: MlflowTransport, model: string, token: string, body: unknown, options: TransferOptions): Promise<MlflowModelVersion> {
+export async function sendOnce<S extends z.ZodType>(
+  transport: MlflowTransport,
+  call: MlflowCall<S> & { schema: () => S },
+  find: () => Promise<z.output<S> | undefined>,
+  options: TransferOptions,
+): Promise<z.output<S>> {
   const attempts = (options.maxRetries ?? transport.maxRetries) + 1;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const res = await transport.call({ operation: OP, method: "POST", path: "model-versions/create", body, schema: modelVersionResponse, idempotent: false, options });
-      return res.model_version;
+      return await transport.call({ ...call, idempotent: false });
     } catch (error) {
       lastError = error;
       if (!ModelRegistryError.isInstance(error) || !error.isRetryable || options.signal?.aborted) throw error;
-      const existing = await findByToken(transport, model, token, options);
+      const existing = await find();
       if (existing) return existing;
     }
   }

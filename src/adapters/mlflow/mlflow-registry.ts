@@ -9,7 +9,7 @@ import { selectFiles } from "../../artifacts/select.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { resolveActor } from "../../runtime/actor.js";
 import type { RegistryCapabilities } from "../../core/capabilities.js";
-import { InvalidInputError, NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
+import { ConflictError, InvalidInputError, NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
 import { RegistryEventBus, type RegistryEvent, type RegistryEventInput, type RegistryEventSource } from "../../core/events.js";
 import {
   SPECIFICATION_VERSION,
@@ -41,7 +41,7 @@ import {
 } from "./mlflow-api.js";
 import { listFiles, openFile, proxyPath } from "./mlflow-artifacts.js";
 import { filesFromTags, tagList, tagRecord, TAG, toMlflowStage, toModelVersion, toRegisteredModel, type RunData } from "./mlflow-convert.js";
-import { createMlflowVersion, logParamsAndMetrics } from "./mlflow-create-version.js";
+import { createMlflowVersion, logParamsAndMetrics, sendOnce } from "./mlflow-create-version.js";
 import type { MlflowRegistrySettings } from "./mlflow-settings.js";
 import { MlflowTransport, PROVIDER } from "./mlflow-transport.js";
 
@@ -88,14 +88,31 @@ export class MlflowRegistry implements ModelRegistry {
     if (typeof input !== "object" || input === null) throw invalidInput(op, "input", "createModel takes { name, description?, tags? }", PROVIDER);
     assertModelName(input.name, op, "name");
     assertTags(input.tags, op);
-    const res = await this.#transport.call({
-      operation: op,
-      method: "POST",
-      path: "registered-models/create",
-      body: { name: input.name, tags: tagList(input.tags ?? {}), ...(input.description !== undefined && { description: input.description }) },
-      schema: registeredModelResponse,
-      options,
-    });
+    // The token tells our own create, whose answer was lost, from a model someone else made meanwhile.
+    const token = crypto.randomUUID();
+    const res = await sendOnce(
+      this.#transport,
+      {
+        operation: op,
+        method: "POST",
+        path: "registered-models/create",
+        body: { name: input.name, tags: tagList({ ...input.tags, [TAG.clientToken]: token }), ...(input.description !== undefined && { description: input.description }) },
+        schema: registeredModelResponse,
+        options,
+      },
+      async () => {
+        let found;
+        try {
+          found = await this.#transport.call({ operation: op, method: "GET", path: "registered-models/get", query: { name: input.name }, schema: registeredModelResponse, options });
+        } catch (error) {
+          if (NotFoundError.isInstance(error)) return undefined;
+          throw error;
+        }
+        if (found.registered_model.tags?.some((t) => t.key === TAG.clientToken && t.value === token)) return found;
+        throw new ConflictError(`registered model ${input.name} already exists`, { provider: PROVIDER, operation: op });
+      },
+      options ?? {},
+    );
     await this.#emit([{ type: "model.created", model: input.name }], options);
     return toRegisteredModel(res.registered_model);
   }
@@ -376,7 +393,17 @@ export class MlflowRegistry implements ModelRegistry {
     assertVersion(version, op);
     const { aliases } = await this.getModel(model, options);
     const previous = aliases[alias];
-    await this.#transport.call({ operation: op, method: "POST", path: "registered-models/alias", body: { name: model, alias, version }, idempotent: true, options });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#transport.call({ operation: op, method: "POST", path: "registered-models/alias", body: { name: model, alias, version }, idempotent: true, options });
+        break;
+      } catch (error) {
+        // MLflow sets an alias by looking it up and then inserting it. Two clients setting a new alias at once both
+        // insert, and the loser gets its database's unique-constraint error as a 400. The alias exists by then, so
+        // sending again updates it, which is what the caller asked for.
+        if (attempt >= 3 || !InvalidInputError.isInstance(error) || !/UNIQUE constraint|IntegrityError|Duplicate entry|duplicate key/i.test(error.message)) throw error;
+      }
+    }
     return previous === undefined ? {} : { previous };
   }
 

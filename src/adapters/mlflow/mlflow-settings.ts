@@ -5,10 +5,10 @@
  */
 
 import type { RegistryEvent } from "../../core/events.js";
-import type { Logger } from "../../core/options.js";
+import type { ClientSettings } from "../../core/options.js";
 
 /** Settings for {@link createMlflowRegistry}. Unset fields fall back to the environment the Python client reads. */
-export interface MlflowRegistrySettings {
+export interface MlflowRegistrySettings extends ClientSettings {
   /** The tracking server, e.g. `http://127.0.0.1:5000` or `https://host/mlflow` (a path prefix works). Env: `MLFLOW_TRACKING_URI`. */
   trackingUri?: string;
   /** A bearer token, for servers behind an auth proxy. Env: `MLFLOW_TRACKING_TOKEN`. */
@@ -19,12 +19,6 @@ export interface MlflowRegistrySettings {
   password?: string;
   /** Extra headers for every request, or a function returning them (called per attempt). */
   headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
-  /** The fetch to use. Default: the global fetch. */
-  fetch?: typeof globalThis.fetch;
-  /** Gets one debug line per request; secrets are redacted first. */
-  logger?: Logger;
-  /** Retries for retryable failures. Default 2. */
-  maxRetries?: number;
   /** Per-attempt timeout in milliseconds. Default 120 000 (MLflow's own). */
   timeoutMs?: number;
   /** The experiment that holds the runs this adapter creates to carry artifacts, params and metrics. Default `modelreg`. */

@@ -8,7 +8,7 @@
 import type * as z from "zod";
 import { InvalidInputError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
-import { callOptions, type JsonCall } from "../../http/call-options.js";
+import { callOptions, type JsonCall, clientSettings } from "../../http/call-options.js";
 import { createHttpClient } from "../../http/http-client.js";
 import type { HttpClient } from "../../http/http-types.js";
 import { mapMlflowError } from "./mlflow-error.js";
@@ -62,9 +62,7 @@ export class MlflowTransport {
         ...(auth && { authorization: auth }),
         "user-agent": "modelreg",
       }),
-      ...(settings.fetch && { fetch: settings.fetch }),
-      ...(settings.logger && { logger: settings.logger }),
-      ...(settings.maxRetries !== undefined && { maxRetries: settings.maxRetries }),
+      ...clientSettings(settings),
       timeoutMs: settings.timeoutMs ?? 120_000,
       secrets: () => [token, password, username && password ? Buffer.from(`${username}:${password}`).toString("base64") : undefined],
       mapError: mapMlflowError,

@@ -38,9 +38,13 @@ export function assertVertexAlias(alias: string, operation: string): void {
 const LABEL_KEY = /^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u;
 const LABEL_VALUE = /^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u;
 
-/** True when a key/value pair is a valid Google label. */
+/**
+ * True when a user tag can also be a label: a valid Google label outside the `modelreg` keys this adapter manages (a
+ * tag `modelreg-stage` would otherwise set the stage, and `modelreg-token` would lose the version's metadata). Such
+ * tags stay in the metadata file only.
+ */
 export function fitsLabel(key: string, value: string): boolean {
-  return LABEL_KEY.test(key) && LABEL_VALUE.test(value) && !key.startsWith("aiplatform.googleapis.com/");
+  return LABEL_KEY.test(key) && LABEL_VALUE.test(value) && !key.startsWith("aiplatform.googleapis.com/") && !key.startsWith("modelreg");
 }
 
 /** Labels this adapter sets on versions. */

@@ -32,6 +32,7 @@ import { parseRef, type VersionRef, type VersionRefInput } from "../../core/refs
 import type { AliasEntry, ArtifactFile, CreateModelInput, CreateVersionInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { assertArtifactPath, assertModelName, assertTags, assertVersion, parseStage, preview } from "../../core/validation.js";
 import { assertPageSize, checkCreateVersionInput, checkTransition, checkUpdateVersionInput, toAliasEntries } from "../../core/version-input.js";
+import { clientSettings } from "../../http/call-options.js";
 import { resolveActor } from "../../runtime/actor.js";
 import { listModelsResponse, operationSchema, vertexModelSchema, type VertexModel } from "./vertex-api.js";
 import { toModelVersion, toRegisteredModel, versionIdOf } from "./vertex-convert.js";
@@ -91,8 +92,9 @@ export class VertexRegistry implements ModelRegistry {
     const storage = new VertexStorage({
       endpoint: settings.storageEndpoint ?? (emulator ? (emulator.startsWith("http") ? emulator : `http://${emulator}`) : "https://storage.googleapis.com/"),
       headers: this.#transport.authHeaders,
-      ...(settings.fetch && { fetch: settings.fetch }),
-      ...(settings.maxRetries !== undefined && { maxRetries: settings.maxRetries }),
+      // The storage client gets the same fetch, logger, retries and timeout as the API client.
+      ...clientSettings(settings),
+      ...(settings.timeoutMs !== undefined && { timeoutMs: settings.timeoutMs }),
       tuning: {
         ...(settings.multipartMaxBytes !== undefined && { multipartMaxBytes: settings.multipartMaxBytes }),
         ...(settings.uploadChunkBytes !== undefined && { chunkBytes: settings.uploadChunkBytes }),
@@ -375,7 +377,8 @@ export class VertexRegistry implements ModelRegistry {
   /** The version an alias points at. */
   async resolveAlias(model: string, alias: string, options?: CallOptions): Promise<string> {
     assertModelName(model, "resolveAlias");
-    return versionIdOf(await this.#resolve({ model, alias }, "resolveAlias", options));
+    // parseRef checks the alias: a malformed one is bad input, not a missing alias.
+    return versionIdOf(await this.#resolve(parseRef({ model, alias }, "resolveAlias"), "resolveAlias", options));
   }
 
   /** The user's aliases (not `default` or the stage aliases). */

@@ -5,10 +5,10 @@
  */
 
 import type { RegistryEvent } from "../../core/events.js";
-import type { Logger } from "../../core/options.js";
+import type { ClientSettings } from "../../core/options.js";
 
 /** Settings for {@link createVertexRegistry}. */
-export interface VertexRegistrySettings {
+export interface VertexRegistrySettings extends ClientSettings {
   /** The Google Cloud project id (or number). */
   project: string;
   /** The region, e.g. `us-central1`. Model Registry resources are regional. */
@@ -31,12 +31,6 @@ export interface VertexRegistrySettings {
   multipartMaxBytes?: number;
   /** Chunk size of resumable uploads, a multiple of 256 KiB. Default 8 MiB. */
   uploadChunkBytes?: number;
-  /** The fetch to use. */
-  fetch?: typeof globalThis.fetch;
-  /** Gets one debug line per request; secrets are redacted first. */
-  logger?: Logger;
-  /** Retries for retryable failures. Default 2. */
-  maxRetries?: number;
   /** Per-attempt timeout in milliseconds. Default 60 000. */
   timeoutMs?: number;
   /** First wait between polls of a long-running operation. Default 1 000 ms (it grows to 30 s). */

@@ -5,8 +5,9 @@
  */
 
 import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
-import { NotFoundError } from "../../core/errors.js";
-import type { CallOptions } from "../../core/options.js";
+import { NotFoundError, ResponseValidationError } from "../../core/errors.js";
+import type { CallOptions, ClientSettings } from "../../core/options.js";
+import { clientSettings } from "../../http/call-options.js";
 import { createHttpClient } from "../../http/http-client.js";
 import type { HttpClient } from "../../http/http-types.js";
 import * as z from "zod";
@@ -43,14 +44,13 @@ export class VertexStorage {
   readonly #tuning: UploadTuning;
 
   /** @param options - Host, auth headers, client settings and upload tuning. */
-  constructor(options: { endpoint: string; headers: () => Promise<Record<string, string>>; fetch?: typeof globalThis.fetch; maxRetries?: number; timeoutMs?: number; tuning?: Partial<UploadTuning> }) {
+  constructor(options: ClientSettings & { endpoint: string; headers: () => Promise<Record<string, string>>; tuning?: Partial<UploadTuning> }) {
     this.#tuning = { multipartMaxBytes: 8 * 1024 * 1024, chunkBytes: 8 * 1024 * 1024, ...options.tuning };
     this.#http = createHttpClient({
       provider: PROVIDER,
       baseUrl: options.endpoint,
       headers: options.headers,
-      ...(options.fetch && { fetch: options.fetch }),
-      ...(options.maxRetries !== undefined && { maxRetries: options.maxRetries }),
+      ...clientSettings(options),
       timeoutMs: options.timeoutMs ?? 120_000,
       mapError: mapGoogleError,
     });
@@ -93,7 +93,11 @@ export class VertexStorage {
     return { stream: res.data, size: length === null ? undefined : Number(length) };
   }
 
-  /** Lists every object under a prefix. */
+  /**
+   * Lists every object under a prefix.
+   *
+   * @throws ResponseValidationError when the listing names an object outside the prefix.
+   */
   async list(bucket: string, prefix: string, options: CallOptions & { operation: string }): Promise<StoredObject[]> {
     const out: StoredObject[] = [];
     let token: string | undefined;
@@ -105,7 +109,18 @@ export class VertexStorage {
         schema: listSchema,
         ...callOptions(options),
       });
-      for (const item of res.data.items ?? []) out.push({ name: item.name, size: Number(item.size ?? 0), ...(item.md5Hash && { md5: item.md5Hash }) });
+      for (const [i, item] of (res.data.items ?? []).entries()) {
+        // Callers cut the prefix off to get a file's path; a name outside it would become some other path.
+        if (!item.name.startsWith(prefix)) {
+          throw new ResponseValidationError(`Cloud Storage listed ${JSON.stringify(item.name.slice(0, 80))}, which is not under the prefix ${JSON.stringify(prefix)}`, {
+            provider: PROVIDER,
+            operation: options.operation,
+            field: `items[${i}].name`,
+            isRetryable: false,
+          });
+        }
+        out.push({ name: item.name, size: Number(item.size ?? 0), ...(item.md5Hash && { md5: item.md5Hash }) });
+      }
       token = res.data.nextPageToken || undefined;
     } while (token);
     return out;

@@ -8,7 +8,7 @@
 import type * as z from "zod";
 import { AbortedError, AuthenticationError, InvalidInputError, TimeoutError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
-import { callOptions, type JsonCall } from "../../http/call-options.js";
+import { callOptions, type JsonCall, clientSettings } from "../../http/call-options.js";
 import { createHttpClient } from "../../http/http-client.js";
 import type { HttpClient } from "../../http/http-types.js";
 import { operationSchema, type VertexOperation } from "./vertex-api.js";
@@ -85,9 +85,7 @@ export class VertexTransport {
       provider: PROVIDER,
       baseUrl: settings.apiEndpoint ?? `https://${settings.location}-aiplatform.googleapis.com/`,
       headers: this.authHeaders,
-      ...(settings.fetch && { fetch: settings.fetch }),
-      ...(settings.logger && { logger: settings.logger }),
-      ...(settings.maxRetries !== undefined && { maxRetries: settings.maxRetries }),
+      ...clientSettings(settings),
       timeoutMs: settings.timeoutMs ?? 60_000,
       secrets: () => [settings.accessToken],
       mapError: mapGoogleError,

@@ -97,7 +97,8 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
         },
       },
       responses.createArtifact,
-      call,
+      // The server knows the artifact by its clientID, so a resend after a lost answer gets the same artifact back.
+      { ...call, idempotent: true },
     );
     const artifactID = created.createArtifact.artifact.id;
     if (created.createArtifact.artifact.state === "COMMITTED") {
@@ -105,7 +106,8 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
       return { artifactID, deduplicated: true };
     }
     const manifestVars = { artifactID, baseArtifactID: null, name: "wandb_manifest.json", entityName: entity, projectName: project, runName, manifestType: "FULL" };
-    const placeholder = await t.gql("CreateArtifactManifest", { ...manifestVars, digest: "", includeUpload: false }, responses.createManifest, call);
+    // Manifests and file records are upserts by name, and a commit of a committed artifact changes nothing: all safe to resend.
+    const placeholder = await t.gql("CreateArtifactManifest", { ...manifestVars, digest: "", includeUpload: false }, responses.createManifest, { ...call, idempotent: true });
     const manifestID = placeholder.createArtifactManifest.artifactManifest.id;
     const progress = transferProgress(files, options.onProgress);
     for (let start = 0; start < files.length; start += FILE_BATCH) {
@@ -117,7 +119,7 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
           storageLayout: "V2",
         },
         responses.createFiles,
-        call,
+        { ...call, idempotent: true },
       );
       // The answer is positional: one edge per spec, in order.
       const edges = res.createArtifactFiles.files.edges;
@@ -142,12 +144,12 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
     }
     const manifestBytes = new TextEncoder().encode(JSON.stringify(buildManifest(contents), null, 4));
     const manifestMd5 = createHash("md5").update(manifestBytes).digest("base64");
-    const slot = await t.gql("CreateArtifactManifest", { ...manifestVars, digest: manifestMd5, includeUpload: true }, responses.createManifest, call);
+    const slot = await t.gql("CreateArtifactManifest", { ...manifestVars, digest: manifestMd5, includeUpload: true }, responses.createManifest, { ...call, idempotent: true });
     const upload = slot.createArtifactManifest.artifactManifest.file;
     if (!upload.uploadUrl) throw new IntegrityError("W&B gave no upload URL for the manifest", { provider: PROVIDER, operation: call.operation });
     const manifestFile = { path: "wandb_manifest.json", size: manifestBytes.byteLength, open: async function* () { yield manifestBytes; } };
     await putSigned(t.http, upload.uploadUrl, upload.uploadHeaders ?? [], manifestFile, manifestBytes.byteLength, call);
-    await t.gql("CommitArtifact", { artifactID }, responses.commit, call);
+    await t.gql("CommitArtifact", { artifactID }, responses.commit, { ...call, idempotent: true });
     exitcode = 0;
     return { artifactID, deduplicated: false };
   } finally {

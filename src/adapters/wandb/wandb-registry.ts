@@ -27,7 +27,7 @@ import type { CallOptions, TransferOptions } from "../../core/options.js";
 import { paginate, type PageIterable } from "../../core/pagination.js";
 import { parseRef, type VersionRef, type VersionRefInput } from "../../core/refs.js";
 import type { AliasEntry, ArtifactFile, CreateModelInput, CreateVersionInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
-import { assertAlias, assertArtifactPath, assertModelName, assertVersion, preview } from "../../core/validation.js";
+import { assertAlias, assertArtifactPath, assertModelName, assertTags, assertVersion, parseStage, preview } from "../../core/validation.js";
 import { assertPageSize, checkCreateVersionInput, checkTransition, checkUpdateVersionInput, toAliasEntries } from "../../core/version-input.js";
 import { resolveActor } from "../../runtime/actor.js";
 import { responses, type WandbMembership } from "./wandb-api.js";
@@ -305,11 +305,14 @@ export class WandbRegistry implements ModelRegistry {
     const op = "listVersions";
     assertModelName(model, op);
     const pageSize = assertPageSize(options.pageSize, CAPABILITIES.maxPageSize, op) ?? 50;
+    // Checked at the call like every adapter's list filters; parsed so "Production" filters as "production".
+    const stage = options.stage === undefined ? undefined : parseStage(options.stage, op);
+    assertTags(options.tags, op);
     return paginate<ModelVersion>(
       async (token, signal) => {
         const page = await this.#versionsPage(model, token, pageSize, op, { ...options, ...(signal && { signal }) });
         if (!page) throw new NotFoundError(`no collection ${JSON.stringify(model)}`, { provider: PROVIDER, operation: op });
-        const items = page.items.map((f) => toModelVersion(model, f)).filter((v) => (!options.stage || v.stage === options.stage) && Object.entries(options.tags ?? {}).every(([k, t]) => v.tags[k] === t));
+        const items = page.items.map((f) => toModelVersion(model, f)).filter((v) => (!stage || v.stage === stage) && Object.entries(options.tags ?? {}).every(([k, t]) => v.tags[k] === t));
         return { items, ...(page.next && { nextPageToken: page.next }) };
       },
       { signal: options.signal, pageToken: options.pageToken, provider: PROVIDER, operation: op },
@@ -384,7 +387,8 @@ export class WandbRegistry implements ModelRegistry {
   /** The version an alias points at. */
   async resolveAlias(model: string, alias: string, options?: CallOptions): Promise<string> {
     assertModelName(model, "resolveAlias");
-    return String((await this.#resolve({ model, alias }, "resolveAlias", options)).versionIndex);
+    // parseRef checks the alias before it goes into a GraphQL query.
+    return String((await this.#resolve(parseRef({ model, alias }, "resolveAlias"), "resolveAlias", options)).versionIndex);
   }
 
   /** The user's aliases (not `latest` or the stage aliases). */

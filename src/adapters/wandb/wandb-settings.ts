@@ -5,10 +5,10 @@
  */
 
 import type { RegistryEvent } from "../../core/events.js";
-import type { Logger } from "../../core/options.js";
+import type { ClientSettings } from "../../core/options.js";
 
 /** Settings for {@link createWandbRegistry}. Unset fields fall back to W&B's environment variables. */
-export interface WandbRegistrySettings {
+export interface WandbRegistrySettings extends ClientSettings {
   /** The API key. Env: `WANDB_API_KEY`. Sent as Basic auth to `baseUrl` only, never to storage URLs. */
   apiKey?: string;
   /** The W&B API host. Env: `WANDB_BASE_URL`. Default `https://api.wandb.ai`. */
@@ -23,12 +23,6 @@ export interface WandbRegistrySettings {
   multipartMinBytes?: number;
   /** The part size of multipart uploads. Default 100 MiB, as W&B's own client. */
   multipartPartBytes?: number;
-  /** The fetch to use. */
-  fetch?: typeof globalThis.fetch;
-  /** Gets one debug line per request; secrets are redacted first. */
-  logger?: Logger;
-  /** Retries for retryable failures. Default 2. */
-  maxRetries?: number;
   /** Per-attempt timeout in milliseconds. Default 60 000. */
   timeoutMs?: number;
   /** Who acts, for events. Default: the OS user. */

@@ -17,7 +17,7 @@ import {
   ServerError,
 } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
-import { callOptions } from "../../http/call-options.js";
+import { callOptions, clientSettings } from "../../http/call-options.js";
 import { createHttpClient } from "../../http/http-client.js";
 import type { HttpClient, HttpJsonContext } from "../../http/http-types.js";
 import { OPERATIONS, type OperationName } from "./wandb-operations.js";
@@ -64,9 +64,7 @@ export class WandbTransport {
       baseUrl,
       // Client headers go to this host only; signed storage URLs are requested with `url`, which gets none.
       headers: { authorization: `Basic ${basic}`, "user-agent": "modelreg" },
-      ...(settings.fetch && { fetch: settings.fetch }),
-      ...(settings.logger && { logger: settings.logger }),
-      ...(settings.maxRetries !== undefined && { maxRetries: settings.maxRetries }),
+      ...clientSettings(settings),
       timeoutMs: settings.timeoutMs ?? 60_000,
       secrets: () => [apiKey, basic],
       inspectJson: inspect,

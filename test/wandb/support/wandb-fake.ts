@@ -8,12 +8,20 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildSchema, graphql, parse, validate, GraphQLError } from "graphql";
 import { http, HttpResponse, type HttpHandler } from "msw";
+import { CANARY } from "../../support/canary.js";
 
 export const BASE = "https://api.wandb.test";
 export const STORAGE = "https://storage.wandb.test";
-export const API_KEY = "a".repeat(40);
+// A canary: the suite fails if it ever shows up in an error or a log line (test/support/canary-setup.ts).
+export const API_KEY: string = CANARY.wandbApiKey;
 export const ENTITY = "test-team";
 export const ORG_ENTITY = "acme-org";
+
+// Storage URLs are signed as W&B's are (a GCS V4 signature in the query), with a canary for the signature, so a
+// logged or quoted storage URL is caught. The storage handlers refuse a URL without it.
+const signed = (url: string) => `${url}?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Signature=${CANARY.urlSignature}`;
+const unsigned = (request: Request) => new URL(request.url).searchParams.get("X-Goog-Signature") !== CANARY.urlSignature;
+const badSignature = () => new HttpResponse("<Error>SignatureDoesNotMatch</Error>", { status: 403 });
 
 const schema = buildSchema(readFileSync(fileURLToPath(new URL("../../contracts/wandb-contract.graphql", import.meta.url)), "utf8"));
 const gid = (type: string, n: number) => Buffer.from(`${type}:${n}`).toString("base64");
@@ -55,6 +63,8 @@ interface ArtifactState {
   type: string;
   digest: string;
   state: "PENDING" | "COMMITTED";
+  /** The clientID the create carried: a resend with it gets this artifact back. */
+  clientID?: string;
   versionIndex: number | undefined;
   description: string | null;
   metadata: string | null;
@@ -97,6 +107,8 @@ export class WandbFake {
   multipart = true;
   /** Parts uploaded, per upload id. */
   readonly uploads = new Map<string, { path: string; parts: Map<number, { hexMD5: string; bytes?: Uint8Array }> }>();
+  /** Where the signed URLs it hands out point: storage itself, or a proxy in front of it (the fault tests). */
+  signedOrigin = STORAGE;
   /** Aliases that only registry admins may set in portfolios. */
   protectedAliases = new Set(["production"]);
   #n = 1;
@@ -138,9 +150,9 @@ export class WandbFake {
       tags: a.tags.map((name) => ({ name })),
       files: ({ names, first, after }: { names?: string[]; first?: number; after?: string }) => {
         const all = [...a.files.values()].filter((f) => !names || names.includes(f.name));
-        return page(all, first, after, (f) => ({ node: { name: f.name, directUrl: `${STORAGE}/${f.storagePath}` } }));
+        return page(all, first, after, (f) => ({ node: { name: f.name, directUrl: signed(`${this.signedOrigin}/${f.storagePath}`) } }));
       },
-      currentManifest: a.manifestPath ? { id: `${a.id}-manifest`, file: { directUrl: `${STORAGE}/${a.manifestPath}` } } : null,
+      currentManifest: a.manifestPath ? { id: `${a.id}-manifest`, file: { directUrl: signed(`${this.signedOrigin}/${a.manifestPath}`) } } : null,
       artifactSequence: { id: a.collection.id, name: a.collection.name, latestArtifact: () => { const l = a.collection.aliases.get("latest"); return l ? { id: l.id } : null; } },
       artifactMemberships: () => ({ edges: this.#memberOf(a).map((c) => ({ node: this.#membership(a, c) })) }),
     };
@@ -190,12 +202,16 @@ export class WandbFake {
         const c = this.#collection(input.entityName, input.projectName, input.artifactCollectionName, "sequence") as CollectionState;
         const same = c.members.find((a) => a.digest === input.digest && a.state === "COMMITTED");
         if (same) return { artifact: this.#view(same) };
+        // A resend with the same clientID is the same artifact, as on W&B (its clients resend lost mutations).
+        const resent = input.clientID ? c.members.find((a) => a.clientID === input.clientID) : undefined;
+        if (resent) return { artifact: this.#view(resent) };
         const a: ArtifactState = {
           id: gid("Artifact", this.#n++), collection: c, type: input.artifactTypeName, digest: input.digest, state: "PENDING", versionIndex: undefined,
           description: (input.description as string | undefined) ?? null, metadata: (input.metadata as string | undefined) ?? null,
           tags: ((input.tags as Array<{ tagName: string }> | undefined) ?? []).map((t) => t.tagName),
           pendingAliases: ((input.aliases as Array<{ alias: string }> | undefined) ?? []).map((x) => x.alias),
           manifestPath: undefined, files: new Map(), createdAt: new Date().toISOString(),
+          ...(typeof input.clientID === "string" && { clientID: input.clientID }),
         };
         this.artifacts.set(a.id, a);
         c.members.push(a);
@@ -207,7 +223,7 @@ export class WandbFake {
         const token = randomUUID();
         if (input.digest) this.signed.set(token, { path, md5: input.digest });
         a.manifestPath = path;
-        return { artifactManifest: { id: `${a.id}-manifest`, file: { id: `${a.id}-manifest-file`, uploadUrl: input.digest ? `${STORAGE}/upload/${token}` : null, uploadHeaders: input.digest ? [`Content-MD5:${input.digest}`] : [] } } };
+        return { artifactManifest: { id: `${a.id}-manifest`, file: { id: `${a.id}-manifest-file`, uploadUrl: input.digest ? signed(`${this.signedOrigin}/upload/${token}`) : null, uploadHeaders: input.digest ? [`Content-MD5:${input.digest}`] : [] } } };
       },
       createArtifactFiles: ({ input }: { input: { artifactFiles: Array<{ artifactID: string; name: string; md5: string; uploadPartsInput?: Array<{ partNumber: number; hexMD5: string }> }> } }) => ({
         files: {
@@ -221,11 +237,11 @@ export class WandbFake {
             if (!known && spec.uploadPartsInput && this.multipart) {
               const uploadID = randomUUID();
               this.uploads.set(uploadID, { path: storagePath, parts: new Map(spec.uploadPartsInput.map((p) => [Number(p.partNumber), { hexMD5: p.hexMD5 }])) });
-              const uploadUrlParts = spec.uploadPartsInput.map((p) => ({ partNumber: p.partNumber, uploadUrl: `${STORAGE}/part/${uploadID}/${p.partNumber}` }));
+              const uploadUrlParts = spec.uploadPartsInput.map((p) => ({ partNumber: p.partNumber, uploadUrl: signed(`${this.signedOrigin}/part/${uploadID}/${p.partNumber}`) }));
               return { node: { storagePath, uploadUrl: null, uploadHeaders: ["Content-Type:application/octet-stream"], uploadMultipartUrls: { uploadID, uploadUrlParts }, artifact: { id: birth } } };
             }
             if (!known) this.signed.set(token, { path: storagePath, md5: spec.md5 });
-            return { node: { storagePath, uploadUrl: known ? null : `${STORAGE}/upload/${token}`, uploadHeaders: known ? [] : [`Content-MD5:${spec.md5}`, "Content-Type:application/octet-stream"], uploadMultipartUrls: null, artifact: { id: birth } } };
+            return { node: { storagePath, uploadUrl: known ? null : signed(`${this.signedOrigin}/upload/${token}`), uploadHeaders: known ? [] : [`Content-MD5:${spec.md5}`, "Content-Type:application/octet-stream"], uploadMultipartUrls: null, artifact: { id: birth } } };
           }),
         },
       }),
@@ -246,6 +262,8 @@ export class WandbFake {
       },
       commitArtifact: ({ input }: { input: { artifactID: string } }) => {
         const a = this.#artifact(input.artifactID);
+        // Committing again changes nothing; a resent commit must not number the version twice.
+        if (a.state === "COMMITTED") return { artifact: { id: a.id, digest: a.digest } };
         if (!a.manifestPath || !this.storage.has(a.manifestPath)) throw new GraphQLError("cannot commit: the manifest was not uploaded");
         for (const f of a.files.values()) if (!this.storage.has(f.storagePath)) throw new GraphQLError(`cannot commit: ${f.name} was not uploaded`);
         const c = a.collection;
@@ -403,6 +421,7 @@ export class WandbFake {
       }),
       http.put(`${STORAGE}/part/:upload/:part`, async ({ request, params }) => {
         if (request.headers.get("authorization")) return new HttpResponse("credentials must not be sent to storage", { status: 400 });
+        if (unsigned(request)) return badSignature();
         const part = this.uploads.get(String(params.upload))?.parts.get(Number(params.part));
         if (!part) return new HttpResponse("<Error>NoSuchUpload</Error>", { status: 404 });
         const bytes = new Uint8Array(await request.arrayBuffer());
@@ -413,17 +432,19 @@ export class WandbFake {
       }),
       http.put(`${STORAGE}/upload/:token`, async ({ request, params }) => {
         if (request.headers.get("authorization")) return new HttpResponse("credentials must not be sent to storage", { status: 400 });
+        if (unsigned(request)) return badSignature();
         const grant = this.signed.get(String(params.token));
         if (!grant) return new HttpResponse("<Error>SignatureDoesNotMatch</Error>", { status: 403 });
         const bytes = new Uint8Array(await request.arrayBuffer());
         const md5 = createHash("md5").update(bytes).digest("base64");
         if (request.headers.get("content-md5") !== grant.md5 || md5 !== grant.md5) return new HttpResponse("<Error>BadDigest</Error>", { status: 400 });
+        // A signed URL stays valid until it expires, so a PUT resent after a lost answer is accepted again.
         this.storage.set(grant.path, bytes);
-        this.signed.delete(String(params.token));
         return new HttpResponse(null, { status: 200 });
       }),
       http.get(`${STORAGE}/*`, ({ request }) => {
         if (request.headers.get("authorization")) return new HttpResponse("credentials must not be sent to storage", { status: 400 });
+        if (unsigned(request)) return badSignature();
         const path = new URL(request.url).pathname.slice(1);
         const bytes = this.storage.get(path);
         return bytes ? new HttpResponse(bytes, { headers: { "content-length": String(bytes.byteLength) } }) : new HttpResponse("<Error>NoSuchKey</Error>", { status: 404 });
@@ -433,6 +454,6 @@ export class WandbFake {
 
   /** The storage URL a file of a version is served from. */
   fileUrl(path: string): string {
-    return `${STORAGE}/${path}`;
+    return signed(`${this.signedOrigin}/${path}`);
   }
 }

@@ -1,0 +1,112 @@
+// Downloads that break mid-body are resumed with a Range request, and only where that is safe.
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConnectionError, ServerError } from "../../src/core/errors.js";
+import { createHttpClient } from "../../src/http/index.js";
+import { rejectionOf } from "./helpers.js";
+
+const BODY = new Uint8Array(300_000).map((_, i) => (i * 7919) % 251);
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+/** A server whose handler sees each request's number; returns its origin. */
+async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<string> {
+  let n = 0;
+  server = createServer((req, res) => handler(req, res, n++));
+  await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/`;
+}
+
+/** Sends `BODY` from `from`, cutting the connection after `cut` bytes when given. */
+function send(res: ServerResponse, req: IncomingMessage, from: number, status: number, cut?: number) {
+  const part = BODY.subarray(from);
+  res.writeHead(status, {
+    "content-length": String(part.byteLength),
+    etag: '"v1"',
+    ...(status === 206 && { "content-range": `bytes ${from}-${BODY.byteLength - 1}/${BODY.byteLength}` }),
+  });
+  if (cut === undefined) {
+    res.end(part);
+    return;
+  }
+  res.write(part.subarray(0, cut), () => setTimeout(() => req.socket.destroy(), 20));
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+describe("resumed downloads", () => {
+  it("asks for the rest with Range and If-Range after a cut, and delivers every byte once", async () => {
+    const ranges: Array<[string | undefined, string | undefined]> = [];
+    const base = await serve((req, res, n) => {
+      ranges.push([req.headers.range, req.headers["if-range"] as string | undefined]);
+      const from = Number(/bytes=(\d+)-/.exec(req.headers.range ?? "")?.[1] ?? 0);
+      // The first two answers break off; the third finishes.
+      send(res, req, from, from > 0 ? 206 : 200, n < 2 ? 70_000 : undefined);
+    });
+    const progress: number[] = [];
+    const client = createHttpClient({ provider: "test", baseUrl: base, retryBaseDelayMs: 1 });
+    const res = await client.request({ operation: "download", path: "blob", responseType: "stream", onDownloadProgress: (p) => progress.push(p.transferredBytes) });
+    const got = await readAll(res.data);
+    expect(sha(got)).toBe(sha(BODY));
+    expect(ranges).toEqual([
+      [undefined, undefined],
+      ["bytes=70000-", '"v1"'],
+      ["bytes=140000-", '"v1"'],
+    ]);
+    expect(progress.at(-1)).toBe(BODY.byteLength);
+  });
+
+  it("drops the bytes it already has when the server ignores Range and sends everything again", async () => {
+    const base = await serve((req, res, n) => send(res, req, 0, 200, n === 0 ? 123_457 : undefined));
+    const client = createHttpClient({ provider: "test", baseUrl: base, retryBaseDelayMs: 1 });
+    const res = await client.request({ operation: "download", path: "blob", responseType: "stream" });
+    expect(sha(await readAll(res.data))).toBe(sha(BODY));
+  });
+
+  it("refuses a 206 that starts somewhere else, instead of splicing the wrong bytes", async () => {
+    const base = await serve((req, res, n) => {
+      if (n === 0) return send(res, req, 0, 200, 50_000);
+      res.writeHead(206, { "content-range": `bytes 10-${BODY.byteLength - 1}/${BODY.byteLength}`, "content-length": String(BODY.byteLength - 10) });
+      res.end(BODY.subarray(10));
+    });
+    const client = createHttpClient({ provider: "test", baseUrl: base, retryBaseDelayMs: 1 });
+    const res = await client.request({ operation: "download", path: "blob", responseType: "stream" });
+    const error = await rejectionOf(readAll(res.data));
+    expect(ServerError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain("resumed the download at byte 10 instead of 50000");
+  });
+
+  it("gives up after maxRetries resumes, and not at all with resume: false or a range of the caller's own", async () => {
+    let requests = 0;
+    const base = await serve((req, res) => {
+      requests++;
+      const from = Number(/bytes=(\d+)-/.exec(req.headers.range ?? "")?.[1] ?? 0);
+      send(res, req, from, from > 0 ? 206 : 200, 1_000);
+    });
+    const client = createHttpClient({ provider: "test", baseUrl: base, retryBaseDelayMs: 1, maxRetries: 2 });
+    const broken = await client.request({ operation: "download", path: "blob", responseType: "stream" });
+    expect(ConnectionError.isInstance(await rejectionOf(readAll(broken.data)))).toBe(true);
+    expect(requests).toBe(3);
+
+    requests = 0;
+    const off = await client.request({ operation: "download", path: "blob", responseType: "stream", resume: false });
+    expect(ConnectionError.isInstance(await rejectionOf(readAll(off.data)))).toBe(true);
+    expect(requests).toBe(1);
+
+    requests = 0;
+    const own = await client.request({ operation: "download", path: "blob", responseType: "stream", headers: { Range: "bytes=5-" } });
+    expect(ConnectionError.isInstance(await rejectionOf(readAll(own.data)))).toBe(true);
+    expect(requests).toBe(1);
+  });
+});
