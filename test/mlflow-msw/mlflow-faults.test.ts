@@ -57,7 +57,7 @@ describe("MLflow adapter under faults", () => {
     expect(await registry().setAlias("fraud", "champion", "4")).toEqual({ previous: "3" });
     expect(posts).toBe(2);
     posts = 0;
-    expect((await rejectionOf(registry().setAlias("fraud", "champion", "9"))).message).toContain("no version 9");
+    expect(((await rejectionOf(registry().setAlias("fraud", "champion", "9"))) as Error).message).toContain("no version 9");
     expect(posts).toBe(1);
   });
 
