@@ -58,6 +58,19 @@ class FakeError extends Error {
 const fail = (code: number, status: string, message: string) => new FakeError({ code, status, message });
 
 /** The fake's state and handlers. */
+/**
+ * Google's label rules (keys start with a lowercase letter; keys and values hold lowercase letters, letters without
+ * case such as CJK, digits, `_` and `-`, up to 63 characters; at most 64 labels), for models.upload and models.patch.
+ */
+function checkLabels(labels: Record<string, string>): void {
+  if (Object.keys(labels).length > 64) throw fail(400, "INVALID_ARGUMENT", "A resource can have at most 64 labels.");
+  for (const [k, v] of Object.entries(labels)) {
+    if (!/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u.test(k) || typeof v !== "string" || !/^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u.test(v)) {
+      throw fail(400, "INVALID_ARGUMENT", `Invalid label ${k}=${String(v)}.`);
+    }
+  }
+}
+
 export class VertexFake {
   readonly models = new Map<string, ModelState>();
   readonly endpoints = new Map<string, EndpointState>();
@@ -265,6 +278,7 @@ export class VertexFake {
     const versionId = String(model.nextVersion++);
     const now = this.#now();
     const { versionAliases: _a, labels, displayName: _d, description: _desc, ...rest } = input;
+    checkLabels((labels as Record<string, string> | undefined) ?? {});
     const version: VersionState = { ...rest, versionId, versionAliases: [], labels: { ...((labels as Record<string, string>) ?? {}) }, versionCreateTime: now, versionUpdateTime: now, updateTime: now };
     const wanted = model.versions.size === 0 && !aliases.includes("default") ? ["default", ...aliases] : aliases;
     const isNew = !this.models.has(model.id);
@@ -348,9 +362,7 @@ export class VertexFake {
       const value = body[path];
       if (path === "labels") {
         const labels = (value as Record<string, string> | undefined) ?? {};
-        for (const [k, v] of Object.entries(labels)) {
-          if (!/^[\p{Ll}][\p{Ll}\p{N}_-]{0,62}$/u.test(k) || !/^[\p{Ll}\p{N}_-]{0,63}$/u.test(v)) throw fail(400, "INVALID_ARGUMENT", `Invalid label ${k}=${v}.`);
-        }
+        checkLabels(labels);
         if (version) version.labels = { ...labels };
         else model.labels = { ...labels };
       } else if (path === "versionDescription" && version) {
