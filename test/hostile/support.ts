@@ -70,6 +70,13 @@ export async function strays(ws: Workspace): Promise<string[]> {
   return (await readdir(ws.root)).filter((e) => e !== "target" && e !== "outside");
 }
 
+/** Asserts a refused download left nothing behind: not in the target, not beside it, not in the workspace root. */
+export async function expectNothingWritten(ws: Workspace): Promise<void> {
+  expect(await tree(ws.target)).toEqual([]);
+  expect(await tree(ws.outside)).toEqual([]);
+  expect(await strays(ws)).toEqual([]);
+}
+
 /**
  * Asserts the error is a {@link ModelRegistryError} of exactly one of the given kinds and returns it.
  *

@@ -8,6 +8,7 @@ import http, { createServer, type IncomingMessage, type OutgoingHttpHeaders, typ
 // The modules, not their named exports: msw patches `request` on the module object, which a named import would miss.
 import https from "node:https";
 import type { Socket } from "node:net";
+import { prng } from "./prng.js";
 
 /** Every fault the proxy can inject. */
 export const FAULT_KINDS = [
@@ -68,17 +69,6 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-/** A small seeded generator (mulberry32): the schedule must replay from the seed alone. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer", "host"]);
 
@@ -101,7 +91,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const send = (options: http.RequestOptions, onResponse: (res: IncomingMessage) => void) => (upstream.protocol === "https:" ? https : http).request(options, onResponse);
   const kinds = options.kinds ?? FAULT_KINDS;
   const stallMs = options.stallMs ?? 10_000;
-  const random = seededRandom(options.seed);
+  const random = prng(options.seed);
   let rate = options.rate;
   let requests = 0;
   const faults: InjectedFault[] = [];

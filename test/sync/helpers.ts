@@ -16,17 +16,7 @@ export async function twoRegistries() {
   return { source, target };
 }
 
-/** A small seeded PRNG (mulberry32), so a failing random case can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from "../support/prng.js";
 
 /** `n` pseudo-random bytes from `random`. */
 export function randomBytes(random: () => number, n: number): Uint8Array {
