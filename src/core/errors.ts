@@ -270,3 +270,29 @@ export class PromotionBlockedError extends ModelRegistryError {
 export function invalidInput(operation: string, field: string, message: string, provider = "core"): InvalidInputError {
   return new InvalidInputError(message, { provider, operation, field });
 }
+
+/** What {@link StorageError} adds. */
+export interface StorageErrorOptions extends ModelRegistryErrorOptions {
+  /** The system's error code: `ENOSPC`, `EROFS`, `EACCES`, `EPERM`, `EIO`... */
+  code: string;
+  /** The file or directory the failed call was on. */
+  path?: string;
+}
+
+/**
+ * A file-system call of a local store failed: the disk is full, the file system is read-only, a permission is
+ * missing. The message names the operation, the file and what the code means; `code` is the system's code.
+ */
+export class StorageError extends ModelRegistryError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "StorageError";
+  /** The system's error code, such as `ENOSPC`. */
+  readonly code: string;
+  /** The file or directory the failed call was on. */
+  readonly path: string | undefined;
+  constructor(message: string, options: StorageErrorOptions) {
+    super(message, options);
+    this.code = options.code;
+    this.path = options.path;
+  }
+}

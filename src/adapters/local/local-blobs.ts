@@ -5,9 +5,8 @@
  * @module
  */
 
-import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { access, mkdir, rename, rm } from "node:fs/promises";
+import { access, appendFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { iterateBytes, toWebStream } from "../../artifacts/byte-streams.js";
@@ -15,7 +14,7 @@ import { StreamingDigest, type FileDigests } from "../../artifacts/hashing.js";
 import { checkExpected, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import { AbortedError, CorruptDataError, IntegrityError, InvalidInputError } from "../../core/errors.js";
 import { errorCode } from "./local-files.js";
-import type { LocalPaths } from "./local-paths.js";
+import { tempName, type LocalPaths } from "./local-paths.js";
 import type { FileRecord } from "./local-schemas.js";
 
 /**
@@ -27,9 +26,16 @@ import type { FileRecord } from "./local-schemas.js";
 export async function putBlob(
   paths: LocalPaths,
   file: ResolvedArtifact,
-  options: { signal?: AbortSignal; operation: string; onBytes?: (bytes: number, fileBytes: number) => void },
+  options: {
+    signal?: AbortSignal;
+    operation: string;
+    onBytes?: (bytes: number, fileBytes: number) => void;
+    /** Told the blob's sha256 once it is known, before the blob is put in place or found there. */
+    beforePlace?: (sha256: string) => Promise<void>;
+  },
 ): Promise<FileDigests> {
-  const temp = join(paths.tmp, `blob-${randomUUID()}`);
+  // The pid in the name lets gc tell a dead writer's leftover from a live writer's file in progress.
+  const temp = join(paths.tmp, tempName("blob"));
   const digest = new StreamingDigest();
   const { signal } = options;
   async function* hashed() {
@@ -52,6 +58,7 @@ export async function putBlob(
       });
     }
     checkExpected(file, result, { provider: "local", operation: options.operation });
+    await options.beforePlace?.(result.sha256);
     const target = paths.blob(result.sha256);
     if (!(await exists(target))) {
       await mkdir(dirname(target), { recursive: true });
@@ -91,6 +98,24 @@ export async function openBlob(paths: LocalPaths, file: FileRecord, operation: s
     }
   }
   return toWebStream(verified());
+}
+
+/** Blobs that a create in progress is about to reference, listed in a file gc reads before it removes anything. */
+export interface BlobPin {
+  /** Adds a blob, durably, before it is stored or reused. */
+  add(sha256: string): Promise<void>;
+  /** Removes the pin once the version has landed or the create has failed. */
+  release(): Promise<void>;
+}
+
+/** Creates a pin file in tmp, named with the pid so gc ignores the pins of processes that died. */
+export async function createPin(paths: LocalPaths): Promise<BlobPin> {
+  const file = join(paths.tmp, tempName("pin"));
+  await writeFile(file, "", { flag: "wx" });
+  return {
+    add: (sha256) => appendFile(file, `${sha256}\n`),
+    release: () => rm(file, { force: true }),
+  };
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,25 +1,28 @@
 /**
- * Creating a version: bytes first (content-addressed, outside any lock), then one short locked step that claims the
- * next number and writes the record. A failure before that step leaves at most unreferenced blobs, never a version; a
- * failure within it is undone before the lock is released, so the number is free again.
+ * Creating a version: bytes first (content-addressed, outside any lock), then one short locked change that claims the
+ * next number and lands the record, the model's record, the idempotency entry, the aliases and the events together
+ * (local-journal.ts). A failure before that change leaves at most unreferenced blobs, which gc removes, never a
+ * version; a failure within it changes nothing, so the number is free again.
  *
  * @module
  */
 
-import { rm } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { resolveArtifactSource } from "../../artifacts/resolve-source.js";
 import { computeContentDigest } from "../../artifacts/hashing.js";
 import { transferProgress } from "../../artifacts/progress.js";
 import { mapLimit } from "../../core/concurrency.js";
-import { NotFoundError } from "../../core/errors.js";
+import { ConflictError, NotFoundError } from "../../core/errors.js";
 import type { RegistryEventInput } from "../../core/events.js";
 import type { TransferOptions } from "../../core/options.js";
 import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
 import type { CreateVersionInput } from "../../core/types.js";
 import { assertModelName } from "../../core/validation.js";
 import { checkCreateVersionInput } from "../../core/version-input.js";
-import { putBlob } from "./local-blobs.js";
-import { readRecord, removeTree, writeRecord, writeRecordExclusive } from "./local-files.js";
+import { createPin, putBlob } from "./local-blobs.js";
+import { readRecord } from "./local-files.js";
+import type { FileChanges } from "./local-journal.js";
+import { plainMap } from "./local-util.js";
 import { localSchemas, type FileRecord, type ModelRecord, type VersionRecord } from "./local-schemas.js";
 import { PROVIDER, throwIfAborted, type LocalStore } from "./local-store.js";
 
@@ -44,101 +47,108 @@ export async function createLocalVersion(
   }
 
   const progress = transferProgress(files, options?.onProgress);
-  const stored: FileRecord[] = await mapLimit(files, options?.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
-    const tick = progress(file);
-    const digests = await putBlob(store.paths, file, { signal: options?.signal, operation: OPERATION, onBytes: (_, fileBytes) => tick(fileBytes) });
-    return { path: file.path, ...digests };
-  });
-  throwIfAborted(options?.signal, OPERATION);
-
-  const { record, events } = await store.locked(model, OPERATION, options, async () => {
-    const now = new Date().toISOString();
-    const changes: RegistryEventInput[] = [];
-    const existingModel = await store.readModel(model, OPERATION);
-    let modelRecord = existingModel;
-    if (!modelRecord) {
-      if (!createModel) throw new NotFoundError(`model ${JSON.stringify(model)} does not exist`, { provider: PROVIDER, operation: OPERATION });
-      modelRecord = { name: model, tags: {}, createdAt: now, updatedAt: now, lastVersion: 0 } satisfies ModelRecord;
-      changes.push({ type: "model.created", model });
-    }
-    if (meta.idempotencyKey !== undefined) {
-      // Checked again under the lock: a concurrent retry with the same key may have finished meanwhile.
-      const existing = await findByKey(store, model, meta.idempotencyKey);
-      if (existing) return { record: existing, events: [] };
-    }
-    const numbers = await store.versionNumbers(model);
-    let number = Math.max(modelRecord.lastVersion, numbers[0] ?? 0) + 1;
-    const version: VersionRecord = {
-      model,
-      version: "",
-      ...(meta.description !== undefined && { description: meta.description }),
-      params: meta.params,
-      metrics: meta.metrics,
-      tags: meta.tags,
-      lineage: meta.lineage,
-      ...(meta.signature !== undefined && { signature: meta.signature }),
-      ...(meta.modelCard !== undefined && { modelCard: meta.modelCard }),
-      stage: "draft",
-      files: stored,
-      digest: computeContentDigest(stored),
-      createdBy: store.actor(options),
-      createdAt: now,
-      updatedAt: now,
-      ...(meta.idempotencyKey !== undefined && { idempotencyKey: meta.idempotencyKey }),
-    };
-    // The lock makes the number ours; the exclusive link keeps it so even if a stale-lock takeover let two writers in.
-    for (;;) {
-      version.version = String(number);
-      if (await writeRecordExclusive(store.paths, store.paths.version(model, version.version), version)) break;
-      number++;
-    }
-    const aliasesBefore = meta.aliases.length > 0 ? await store.readAliases(model, OPERATION) : undefined;
-    try {
-      await writeRecord(store.paths, store.paths.modelRecord(model), { ...modelRecord, lastVersion: number, updatedAt: now });
-      if (meta.idempotencyKey !== undefined) {
-        await writeRecord(store.paths, store.paths.idempotency(model, store.keyHash(meta.idempotencyKey)), { version: version.version });
-      }
-      changes.push({ type: "version.created", model, version: version.version, to: version.version, details: { digest: version.digest, files: stored.length } });
-      if (aliasesBefore) {
-        const aliases = { ...aliasesBefore };
-        for (const alias of meta.aliases) {
-          changes.push({ type: "alias.set", model, alias, version: version.version, ...(aliases[alias] !== undefined && { from: aliases[alias] }), to: version.version });
-          aliases[alias] = version.version;
-        }
-        await writeRecord(store.paths, store.paths.aliases(model), { aliases });
-      }
-      const stamped = store.stamp(changes, options);
-      await store.commit(stamped);
-      return { record: version, events: stamped };
-    } catch (error) {
-      // The caller hears that the create failed and the audit log never got its events: a version left in place would
-      // exist unaccounted for, and its number, once skipped, would leave a gap. Still under the lock, so undo it all.
-      await takeBack(store, model, version.version, existingModel, aliasesBefore, meta.idempotencyKey).catch(() => undefined);
-      throw error;
-    }
-  });
-  await store.publish(events);
-  return record;
+  // The pin tells a concurrent gc which blobs this create is about to reference, before any is stored or reused.
+  const pin = await createPin(store.paths);
+  try {
+    const stored: FileRecord[] = await mapLimit(files, options?.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
+      const tick = progress(file);
+      const digests = await putBlob(store.paths, file, {
+        signal: options?.signal,
+        operation: OPERATION,
+        onBytes: (_, fileBytes) => tick(fileBytes),
+        beforePlace: (sha256) => pin.add(sha256),
+      });
+      return { path: file.path, ...digests };
+    });
+    throwIfAborted(options?.signal, OPERATION);
+    const { result, events } = await store.transact(model, OPERATION, options, () => claimVersion(store, model, meta, stored, createModel, options));
+    await store.publish(events);
+    return result;
+  } finally {
+    await pin.release();
+  }
 }
 
-/** Removes what a create wrote after claiming its number and puts back what it replaced. */
-async function takeBack(
+/** The locked step: picks the next number and returns the version's record, its model's, and its events. */
+async function claimVersion(
   store: LocalStore,
   model: string,
-  version: string,
-  modelBefore: ModelRecord | undefined,
-  aliasesBefore: Record<string, string> | undefined,
-  idempotencyKey: string | undefined,
-): Promise<void> {
-  if (!modelBefore) {
-    // The model was new with this create: nobody else could have written under it while we held the lock.
-    await removeTree(store.paths, store.paths.model(model));
-    return;
+  meta: ReturnType<typeof checkCreateVersionInput>,
+  stored: FileRecord[],
+  createModel: boolean,
+  options: TransferOptions | undefined,
+) {
+  const now = new Date().toISOString();
+  const changes: RegistryEventInput[] = [];
+  let modelRecord = await store.readModel(model, OPERATION);
+  if (!modelRecord) {
+    if (!createModel) throw new NotFoundError(`model ${JSON.stringify(model)} does not exist`, { provider: PROVIDER, operation: OPERATION });
+    modelRecord = { name: model, tags: Object.create(null) as Record<string, string>, createdAt: now, updatedAt: now, lastVersion: 0 } satisfies ModelRecord;
+    changes.push({ type: "model.created", model });
   }
-  if (aliasesBefore) await writeRecord(store.paths, store.paths.aliases(model), { aliases: aliasesBefore });
-  if (idempotencyKey !== undefined) await rm(store.paths.idempotency(model, store.keyHash(idempotencyKey)), { force: true });
-  await rm(store.paths.version(model, version), { force: true });
-  await writeRecord(store.paths, store.paths.modelRecord(model), modelBefore);
+  if (meta.idempotencyKey !== undefined) {
+    // Checked again under the lock: a concurrent retry with the same key may have finished meanwhile.
+    const existing = await findByKey(store, model, meta.idempotencyKey);
+    if (existing) return { result: existing, events: [] };
+  }
+  const numbers = await store.versionNumbers(model);
+  // Never a number given out before, even to a version deleted since: lastVersion remembers the highest.
+  const number = String(Math.max(modelRecord.lastVersion, numbers[0] ?? 0) + 1);
+  const version: VersionRecord = {
+    model,
+    version: number,
+    ...(meta.description !== undefined && { description: meta.description }),
+    params: plainMap(meta.params),
+    metrics: plainMap(meta.metrics),
+    tags: plainMap(meta.tags),
+    lineage: meta.lineage,
+    ...(meta.signature !== undefined && { signature: meta.signature }),
+    ...(meta.modelCard !== undefined && { modelCard: meta.modelCard }),
+    stage: "draft",
+    files: stored,
+    digest: computeContentDigest(stored),
+    createdBy: store.actor(options),
+    createdAt: now,
+    updatedAt: now,
+    ...(meta.idempotencyKey !== undefined && { idempotencyKey: meta.idempotencyKey }),
+  };
+  const writes: NonNullable<FileChanges["writes"]> = [
+    { file: store.paths.version(model, number), value: version },
+    { file: store.paths.modelRecord(model), value: { ...modelRecord, lastVersion: Number(number), updatedAt: now } },
+  ];
+  if (meta.idempotencyKey !== undefined) writes.push({ file: store.paths.idempotency(model, store.keyHash(meta.idempotencyKey)), value: { version: number } });
+  changes.push({ type: "version.created", model, version: number, to: number, details: { digest: version.digest, files: stored.length } });
+  if (meta.aliases.length > 0) {
+    const aliases = await store.readAliases(model, OPERATION);
+    for (const alias of meta.aliases) {
+      const from = Object.hasOwn(aliases, alias) ? aliases[alias] : undefined;
+      changes.push({ type: "alias.set", model, alias, version: number, ...(from !== undefined && { from }), to: number });
+      aliases[alias] = number;
+    }
+    writes.push({ file: store.paths.aliases(model), value: { aliases } });
+  }
+  return {
+    result: version,
+    events: changes,
+    files: { writes },
+    // Under the audit log's lock, which gc also holds while it removes blobs: every blob is still there as the
+    // version comes into being, so a version never lands without its bytes.
+    beforeAppend: () => requireBlobs(store, stored),
+  };
+}
+
+async function requireBlobs(store: LocalStore, stored: FileRecord[]): Promise<void> {
+  for (const file of stored) {
+    try {
+      await access(store.paths.blob(file.sha256));
+    } catch {
+      throw new ConflictError(`the bytes of ${JSON.stringify(file.path)} were removed by a concurrent gc before the version was recorded; nothing was created, try again`, {
+        provider: PROVIDER,
+        operation: OPERATION,
+        isRetryable: true,
+      });
+    }
+  }
 }
 
 async function findByKey(store: LocalStore, model: string, key: string): Promise<VersionRecord | undefined> {

@@ -5,20 +5,17 @@
  * @module
  */
 
-import { randomUUID } from "node:crypto";
-import { link, mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import type * as z from "zod";
 import { CorruptDataError } from "../../core/errors.js";
-import type { LocalPaths } from "./local-paths.js";
+import { errorCode, toStorageError } from "./local-errors.js";
+import { tempName, type LocalPaths } from "./local-paths.js";
 import { LOCAL_FORMAT, localSchemas } from "./local-schemas.js";
 
 const PROVIDER = "local";
 
-/** A Node error code, if it has one. */
-export function errorCode(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : undefined;
-}
+export { errorCode } from "./local-errors.js";
 
 /**
  * Reads and checks a JSON record. Returns `undefined` when the file does not exist.
@@ -31,7 +28,7 @@ export async function readRecord<S extends z.ZodType>(paths: LocalPaths, file: s
     text = await readFile(file, "utf8");
   } catch (error) {
     if (errorCode(error) === "ENOENT") return undefined;
-    throw new CorruptDataError(`cannot read ${describe(paths, file)}: ${(error as Error).message}`, { provider: PROVIDER, operation, cause: error });
+    throw toStorageError(error, operation, paths.root);
   }
   let json: unknown;
   try {
@@ -92,15 +89,30 @@ export async function writeRecordExclusive(paths: LocalPaths, file: string, valu
   }
 }
 
-async function writeTemp(paths: LocalPaths, text: string): Promise<string> {
-  const temp = join(paths.tmp, `${randomUUID()}.json`);
-  await writeFile(temp, text, { flag: "wx" });
+/**
+ * Writes text to a new temp file and flushes it to disk, so a rename of it never makes a record that a power cut
+ * could leave empty. A failed write removes the file.
+ */
+export async function writeTemp(paths: LocalPaths, text: string, prefix = "record"): Promise<string> {
+  const temp = join(paths.tmp, tempName(prefix, ".json"));
+  try {
+    const handle = await open(temp, "wx");
+    try {
+      await handle.writeFile(text);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
   return temp;
 }
 
 /** Removes a directory tree by first renaming it into tmp, so it vanishes from readers at once. */
 export async function removeTree(paths: LocalPaths, dir: string): Promise<void> {
-  const trash = join(paths.tmp, `trash-${randomUUID()}`);
+  const trash = join(paths.tmp, tempName("trash"));
   try {
     await rename(dir, trash);
   } catch (error) {
@@ -127,14 +139,14 @@ export async function openRoot(paths: LocalPaths, operation: string): Promise<vo
       if (errorCode(error) !== "ENOENT") throw error;
     }
     // The marker is in the list: another process may have written it since we looked.
-    const ours = new Set(["modelreg.json", "tmp", "models", "locks", "audit", "blobs"]);
+    const ours = new Set(["modelreg.json", "tmp", "models", "locks", "audit", "blobs", "journal"]);
     if (entries.some((e) => !ours.has(e))) {
       throw new CorruptDataError(
         `${paths.root} is not empty and is not a modelreg local registry (no modelreg.json); choose an empty or new directory`,
         { provider: PROVIDER, operation },
       );
     }
-    for (const dir of [paths.tmp, paths.models, paths.locks, dirname(paths.auditLog)]) await mkdir(dir, { recursive: true });
+    for (const dir of [paths.tmp, paths.models, paths.locks, paths.journals, dirname(paths.auditLog)]) await mkdir(dir, { recursive: true });
     // Exclusive: when two processes initialise the same root, one writes the marker and both use it.
     if (!(await writeRecordExclusive(paths, paths.marker, LOCAL_FORMAT))) await openRoot(paths, operation);
     return;
@@ -145,5 +157,5 @@ export async function openRoot(paths: LocalPaths, operation: string): Promise<vo
       operation,
     });
   }
-  for (const dir of [paths.tmp, paths.models, paths.locks, dirname(paths.auditLog)]) await mkdir(dir, { recursive: true });
+  for (const dir of [paths.tmp, paths.models, paths.locks, paths.journals, dirname(paths.auditLog)]) await mkdir(dir, { recursive: true });
 }

@@ -1,77 +1,173 @@
 /**
- * One writer per model: a lock file created with `O_EXCL`, which the file system grants to exactly one process.
- * Writes under the lock are short (metadata only; artifact bytes are stored before the lock is taken), so a lock much
- * older than that belongs to a process that died, and is taken over.
+ * Lock files: one writer per model, and one appender to the audit log. A lock is a file created whole with `link`
+ * (which fails with `EEXIST` instead of replacing, so exactly one process wins) and carrying its owner's pid and
+ * host. It is taken over when its owner is provably gone (same host, process no longer running), or when it has not
+ * been refreshed for `staleMs`: a holder refreshes its lock's time while it works, so only a dead or frozen owner
+ * leaves a lock that old.
  *
  * @module
  */
 
-import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { open, rename, rm, stat } from "node:fs/promises";
+import { link, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AbortedError, ConflictError } from "../../core/errors.js";
-import { errorCode } from "./local-files.js";
-import type { LocalPaths } from "./local-paths.js";
+import { errorCode } from "./local-errors.js";
+import { tempName } from "./local-paths.js";
 
-/** Settings for {@link withModelLock}. */
+/** Settings for {@link withLock}. */
 export interface LockOptions {
   /** Give up after waiting this long. */
   timeoutMs: number;
-  /** A lock file older than this is stale. */
+  /** A lock not refreshed for this long is stale. */
   staleMs: number;
   /** The caller's signal. */
   signal?: AbortSignal;
   /** The operation, for errors. */
   operation: string;
+  /** What is locked, for errors: `model "fraud"`. */
+  what: string;
+  /** A directory on the same file system for the lock's temp file. */
+  tmp: string;
 }
 
-/** Runs `work` while holding the model's lock. */
-export async function withModelLock<T>(paths: LocalPaths, model: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
-  const file = paths.lock(model);
-  const started = Date.now();
-  for (let attempt = 0; ; attempt++) {
-    if (options.signal?.aborted) {
-      throw new AbortedError("aborted while waiting for the model lock", { provider: "local", operation: options.operation, cause: options.signal.reason });
-    }
-    try {
-      const handle = await open(file, "wx");
-      try {
-        await handle.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() }));
-      } finally {
-        await handle.close();
-      }
-      break;
-    } catch (error) {
-      if (errorCode(error) !== "EEXIST") throw error;
-    }
-    await breakIfStale(paths, file, options.staleMs);
-    if (Date.now() - started > options.timeoutMs) {
-      throw new ConflictError(`model ${JSON.stringify(model)} stayed locked by another writer for ${options.timeoutMs} ms (${file})`, {
-        provider: "local",
-        operation: options.operation,
-        isRetryable: true,
-      });
-    }
-    // Short random waits: two writers that collide do not keep colliding in step.
-    await new Promise((r) => setTimeout(r, Math.min(50, 2 + attempt) + Math.random() * 10));
-  }
+/** Who holds a lock, as written in the lock file. */
+export interface LockOwner {
+  /** The holder's process id. */
+  pid: number;
+  /** The holder's host name. */
+  host: string;
+  /** When it took the lock. */
+  at: string;
+}
+
+const HOST = hostname();
+
+/** Runs `work` while holding the lock file `file`. */
+export async function withLock<T>(file: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
+  await acquire(file, options);
+  // Refreshing the lock's time tells waiters on other hosts, who cannot check the pid, that its owner is alive.
+  const beat = setInterval(() => void utimes(file, new Date(), new Date()).catch(() => undefined), Math.max(10, Math.floor(options.staleMs / 3)));
+  beat.unref();
   try {
     return await work();
   } finally {
+    clearInterval(beat);
     await rm(file, { force: true });
   }
 }
 
-async function breakIfStale(paths: LocalPaths, file: string, staleMs: number): Promise<void> {
-  try {
-    const info = await stat(file);
-    if (Date.now() - info.mtimeMs < staleMs) return;
-    // Rename first: of two processes that both find the lock stale, only one rename succeeds.
-    const trash = join(paths.tmp, `stale-lock-${randomUUID()}`);
-    await rename(file, trash);
-    await rm(trash, { force: true });
-  } catch (error) {
-    if (errorCode(error) !== "ENOENT") throw error;
+/**
+ * Tries once to take the lock without waiting.
+ *
+ * @returns a release function, or `undefined` when another live owner holds it.
+ */
+export async function tryLock(file: string, options: Pick<LockOptions, "staleMs" | "tmp">): Promise<(() => Promise<void>) | undefined> {
+  if (await create(file, options.tmp)) return () => rm(file, { force: true });
+  if ((await breakIfAbandoned(file, options)) && (await create(file, options.tmp))) return () => rm(file, { force: true });
+  return undefined;
+}
+
+async function acquire(file: string, options: LockOptions): Promise<void> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    if (options.signal?.aborted) {
+      throw new AbortedError(`aborted while waiting for the lock of ${options.what}`, { provider: "local", operation: options.operation, cause: options.signal.reason });
+    }
+    if (await create(file, options.tmp)) return;
+    // Checked on every turn, and once more after the deadline below: a waiter whose timeout equals the stale time
+    // must still get the lock it has waited out, not give up a moment before it may take it over.
+    if ((await breakIfAbandoned(file, options)) && (await create(file, options.tmp))) return;
+    if (Date.now() - started >= options.timeoutMs) {
+      if ((await breakIfAbandoned(file, options)) && (await create(file, options.tmp))) return;
+      const owner = await readOwner(file);
+      throw new ConflictError(
+        `${options.what} stayed locked by another writer${owner ? ` (pid ${owner.pid} on ${owner.host})` : ""} for ${options.timeoutMs} ms (${file})`,
+        { provider: "local", operation: options.operation, isRetryable: true },
+      );
+    }
+    // Short random waits: two writers that collide do not keep colliding in step.
+    await new Promise((r) => setTimeout(r, Math.min(50, 2 + attempt) + Math.random() * 10));
   }
+}
+
+/** Creates the lock file whole: written to a temp file, then linked into place, so a reader never sees it empty. */
+async function create(file: string, tmp: string): Promise<boolean> {
+  const temp = join(tmp, tempName("lock"));
+  const owner: LockOwner = { pid: process.pid, host: HOST, at: new Date().toISOString() };
+  await writeFile(temp, JSON.stringify(owner), { flag: "wx" });
+  try {
+    await link(temp, file);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === "EEXIST") return false;
+    throw error;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** Reads a lock's owner, or `undefined` when the file is gone or unreadable (an older format, or damaged). */
+export async function readOwner(file: string): Promise<LockOwner | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(file, "utf8"));
+    if (typeof parsed !== "object" || parsed === null) return undefined;
+    const { pid, host, at } = parsed as Record<string, unknown>;
+    return typeof pid === "number" && typeof host === "string" ? { pid, host, at: typeof at === "string" ? at : "" } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the process `pid` on `host` is provably no longer running. Only this host's processes can be checked. */
+export function ownerIsGone(owner: Pick<LockOwner, "pid" | "host">): boolean {
+  if (owner.host !== HOST) return false;
+  if (owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user, so it is alive.
+    return errorCode(error) === "ESRCH";
+  }
+}
+
+/**
+ * Removes the lock when its owner is gone or it has not been refreshed for `staleMs`.
+ *
+ * @returns true when the lock was removed (by us or meanwhile by someone else).
+ */
+async function breakIfAbandoned(file: string, options: Pick<LockOptions, "staleMs" | "tmp">): Promise<boolean> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return true;
+    throw error;
+  }
+  const owner = await readOwner(file);
+  const abandoned = (owner !== undefined && ownerIsGone(owner)) || Date.now() - info.mtimeMs >= options.staleMs;
+  if (!abandoned) return false;
+  // Rename first: of two processes that both find the lock abandoned, only one rename succeeds. The renamed file is
+  // checked again, because between our look and the rename its owner may have released it and another taken it.
+  const trash = join(options.tmp, tempName("stale-lock"));
+  try {
+    await rename(file, trash);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return true;
+    throw error;
+  }
+  const taken = await readOwner(trash);
+  if (owner && taken && (taken.pid !== owner.pid || taken.host !== owner.host || taken.at !== owner.at)) {
+    // We moved a fresh lock of a live owner: put it back if nobody has taken the place meanwhile.
+    try {
+      await link(trash, file);
+    } catch (error) {
+      if (errorCode(error) !== "EEXIST") throw error;
+    }
+    await rm(trash, { force: true });
+    return false;
+  }
+  await rm(trash, { force: true });
+  return true;
 }

@@ -10,12 +10,16 @@
  * <root>/models/<name>/idempotency/<h>.json idempotency key hash -> version
  * <root>/locks/<name>.lock                  one writer per model at a time
  * <root>/audit/audit.jsonl                  the append-only audit log
+ * <root>/audit/audit.lock                   one appender at a time, so a torn last line can be cut off first
+ * <root>/journal/<name>.json                a change being made to a model: finished or undone by the next access
  * <root>/tmp/                               temp files, renamed into place when whole
  * ```
  *
  * @module
  */
 
+import { createHash, randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { join } from "node:path";
 
 /** The paths of one local registry. Model names are validated before they reach here, so they are safe segments. */
@@ -42,6 +46,18 @@ export class LocalPaths {
   /** The audit log. */
   get auditLog(): string {
     return join(this.root, "audit", "audit.jsonl");
+  }
+  /** The audit log's lock. */
+  get auditLock(): string {
+    return join(this.root, "audit", "audit.lock");
+  }
+  /** Journals of changes in flight. */
+  get journals(): string {
+    return join(this.root, "journal");
+  }
+  /** The journal of a change in flight to one model. */
+  journal(name: string): string {
+    return join(this.journals, `${name}.json`);
   }
   /** One model's directory. */
   model(name: string): string {
@@ -75,4 +91,21 @@ export class LocalPaths {
   blob(sha256: string): string {
     return join(this.root, "blobs", "sha256", sha256.slice(0, 2), sha256);
   }
+}
+
+const HOST_TAG = createHash("sha256").update(hostname()).digest("hex").slice(0, 8);
+
+/**
+ * A name for a file in tmp that says who made it: `<kind>-<pid>.<host>-<random>`. gc removes such a file at once when
+ * its maker is provably gone (this host, process not running), and leaves a live writer's file in progress alone.
+ */
+export function tempName(kind: string, suffix = ""): string {
+  return `${kind}-${process.pid}.${HOST_TAG}-${randomUUID()}${suffix}`;
+}
+
+/** Who made a tmp file named by {@link tempName}, or `undefined` for another name. */
+export function tempOwner(name: string): { kind: string; pid: number; hereHost: boolean } | undefined {
+  const match = /^([a-z-]+?)-([0-9]+)\.([0-9a-f]{8})-[0-9a-f-]{36}/.exec(name);
+  if (!match) return undefined;
+  return { kind: match[1] as string, pid: Number(match[2]), hereHost: match[3] === HOST_TAG };
 }

@@ -42,11 +42,12 @@ import { readAudit } from "./local-audit.js";
 import { openBlob } from "./local-blobs.js";
 import { toArtifactFile, toModelVersion, toRegisteredModel } from "./local-convert.js";
 import { createLocalVersion } from "./local-create-version.js";
-import { removeTree, writeRecord } from "./local-files.js";
+import { toStorageError } from "./local-errors.js";
+import type { FileChanges } from "./local-journal.js";
 import type { ModelRecord, VersionRecord } from "./local-schemas.js";
 import type { LocalRegistrySettings } from "./local-settings.js";
 import { LocalStore, PROVIDER } from "./local-store.js";
-import { applyTagPatch, decodeOffset, matchesTags } from "./local-util.js";
+import { applyTagPatch, decodeOffset, matchesTags, plainMap } from "./local-util.js";
 
 const CAPABILITIES: RegistryCapabilities = Object.freeze({
   stages: "native",
@@ -93,22 +94,21 @@ export class LocalRegistry implements ModelRegistry {
     assertModelName(input.name, op, "name");
     if (input.description !== undefined && typeof input.description !== "string") throw invalidInput(op, "description", "description must be a string", PROVIDER);
     assertTags(input.tags, op);
-    await this.#store.begin(op, options);
+    await this.#guard(op, () => this.#store.begin(op, options));
     const record = await this.#write(input.name, op, options, async () => {
       if (await this.#store.readModel(input.name, op)) {
         throw new ConflictError(`model ${JSON.stringify(input.name)} already exists`, { provider: PROVIDER, operation: op });
       }
       const now = new Date().toISOString();
-      const created: ModelRecord = { name: input.name, ...(input.description !== undefined && { description: input.description }), tags: { ...input.tags }, createdAt: now, updatedAt: now, lastVersion: 0 };
-      await writeRecord(this.#store.paths, this.#store.paths.modelRecord(input.name), created);
-      return { result: created, events: [{ type: "model.created", model: input.name }] };
+      const created: ModelRecord = { name: input.name, ...(input.description !== undefined && { description: input.description }), tags: plainMap(input.tags), createdAt: now, updatedAt: now, lastVersion: 0 };
+      return { result: created, events: [{ type: "model.created", model: input.name }], files: { writes: [{ file: this.#store.paths.modelRecord(input.name), value: created }] } };
     });
     return toRegisteredModel(record, {}, undefined);
   }
 
   async getModel(name: string, options?: CallOptions): Promise<RegisteredModel> {
     assertModelName(name, "getModel", "name");
-    await this.#store.begin("getModel", options);
+    await this.#begin("getModel", options, name);
     return this.#loadModel(name, "getModel");
   }
 
@@ -120,7 +120,7 @@ export class LocalRegistry implements ModelRegistry {
     if (options.pageToken !== undefined) decodeOffset(options.pageToken, op);
     return paginate<RegisteredModel>(
       async (token) => {
-        await this.#store.begin(op, options);
+        await this.#begin(op, options, null);
         const names = (await this.#store.modelNames()).filter((n) => n.startsWith(options.namePrefix ?? ""));
         const start = token === undefined ? 0 : decodeOffset(token, op);
         const items: RegisteredModel[] = [];
@@ -143,7 +143,7 @@ export class LocalRegistry implements ModelRegistry {
     if (typeof patch !== "object" || patch === null) throw invalidInput(op, "patch", "updateModel takes { description?, tags? }", PROVIDER);
     if (patch.description !== undefined && typeof patch.description !== "string") throw invalidInput(op, "description", "description must be a string", PROVIDER);
     assertTags(patch.tags, op, { allowNull: true });
-    await this.#store.begin(op, options);
+    await this.#guard(op, () => this.#store.begin(op, options));
     await this.#write(name, op, options, async () => {
       const record = await this.#store.requireModel(name, op);
       const updated: ModelRecord = {
@@ -152,8 +152,11 @@ export class LocalRegistry implements ModelRegistry {
         tags: applyTagPatch(record.tags, patch.tags),
         updatedAt: new Date().toISOString(),
       };
-      await writeRecord(this.#store.paths, this.#store.paths.modelRecord(name), updated);
-      return { result: updated, events: [{ type: "model.updated", model: name, details: { fields: Object.keys(patch) } }] };
+      return {
+        result: updated,
+        events: [{ type: "model.updated", model: name, details: { fields: Object.keys(patch) } }],
+        files: { writes: [{ file: this.#store.paths.modelRecord(name), value: updated }] },
+      };
     });
     return this.#loadModel(name, op);
   }
@@ -161,24 +164,25 @@ export class LocalRegistry implements ModelRegistry {
   async deleteModel(name: string, options?: CallOptions): Promise<void> {
     const op = "deleteModel";
     assertModelName(name, op, "name");
-    await this.#store.begin(op, options);
+    await this.#guard(op, () => this.#store.begin(op, options));
     await this.#write(name, op, options, async () => {
       await this.#store.requireModel(name, op);
-      await removeTree(this.#store.paths, this.#store.paths.model(name));
-      // Blobs stay: they are content-addressed and may be shared with other models' versions.
-      return { result: undefined, events: [{ type: "model.deleted", model: name }] };
+      // Blobs stay: they are content-addressed and may be shared with other models' versions (gc removes orphans).
+      return { result: undefined, events: [{ type: "model.deleted", model: name }], files: { removes: [this.#store.paths.model(name)] } };
     });
   }
 
   async createVersion(model: string, input: CreateVersionInput, options?: TransferOptions): Promise<ModelVersion> {
-    const record = await createLocalVersion(this.#store, model, input, options);
-    return toModelVersion(record, await this.#store.readAliases(model, "createVersion"));
+    return this.#guard("createVersion", async () => {
+      const record = await createLocalVersion(this.#store, model, input, options);
+      return toModelVersion(record, await this.#store.readAliases(model, "createVersion"));
+    });
   }
 
   async getVersion(ref: VersionRefInput, options?: CallOptions): Promise<ModelVersion> {
     const op = "getVersion";
     const target = parseRef(ref, op);
-    await this.#store.begin(op, options);
+    await this.#begin(op, options, target.model);
     const { model, version } = await this.#resolve(target, op);
     return toModelVersion(await this.#store.requireVersion(model, version, op), await this.#store.readAliases(model, op));
   }
@@ -192,7 +196,7 @@ export class LocalRegistry implements ModelRegistry {
     if (options.pageToken !== undefined) decodeOffset(options.pageToken, op);
     return paginate<ModelVersion>(
       async (token) => {
-        await this.#store.begin(op, options);
+        await this.#begin(op, options, model);
         await this.#store.requireModel(model, op);
         const numbers = await this.#store.versionNumbers(model);
         const aliases = await this.#store.readAliases(model, op);
@@ -213,7 +217,7 @@ export class LocalRegistry implements ModelRegistry {
     const op = "updateVersion";
     const target = parseRef(ref, op);
     checkUpdateVersionInput(patch, op);
-    await this.#store.begin(op, options);
+    await this.#guard(op, () => this.#store.begin(op, options));
     const record = await this.#write(target.model, op, options, async () => {
       const { model, version } = await this.#resolve(target, op);
       const current = await this.#store.requireVersion(model, version, op);
@@ -221,12 +225,15 @@ export class LocalRegistry implements ModelRegistry {
         ...current,
         ...(patch.description !== undefined && { description: patch.description }),
         tags: applyTagPatch(current.tags, patch.tags),
-        metrics: { ...current.metrics, ...patch.metrics },
+        metrics: Object.assign(Object.create(null) as Record<string, number>, current.metrics, patch.metrics),
         ...(patch.modelCard !== undefined && { modelCard: structuredClone(patch.modelCard) }),
         updatedAt: new Date().toISOString(),
       };
-      await writeRecord(this.#store.paths, this.#store.paths.version(model, version), updated);
-      return { result: updated, events: [{ type: "version.updated", model, version, details: { fields: Object.keys(patch) } }] };
+      return {
+        result: updated,
+        events: [{ type: "version.updated", model, version, details: { fields: Object.keys(patch) } }],
+        files: { writes: [{ file: this.#store.paths.version(model, version), value: updated }] },
+      };
     });
     return toModelVersion(record, await this.#store.readAliases(record.model, op));
   }
@@ -234,7 +241,7 @@ export class LocalRegistry implements ModelRegistry {
   async deleteVersion(ref: VersionRefInput, options?: CallOptions): Promise<void> {
     const op = "deleteVersion";
     const target = parseRef(ref, op);
-    await this.#store.begin(op, options);
+    await this.#guard(op, () => this.#store.begin(op, options));
     await this.#write(target.model, op, options, async () => {
       const { model, version } = await this.#resolve(target, op);
       await this.#store.requireVersion(model, version, op);
@@ -245,11 +252,10 @@ export class LocalRegistry implements ModelRegistry {
         delete aliases[alias];
         events.push({ type: "alias.deleted", model, alias, from: version });
       }
-      // Aliases first: an alias must never point at a version that is gone.
-      if (events.length > 0) await writeRecord(this.#store.paths, this.#store.paths.aliases(model), { aliases });
-      await removeTree(this.#store.paths, this.#store.paths.version(model, version));
       events.push({ type: "version.deleted", model, version, from: version });
-      return { result: undefined, events };
+      // Aliases first: an alias must never point at a version that is gone, even between the two steps.
+      const writes = events.length > 1 ? [{ file: this.#store.paths.aliases(model), value: { aliases } }] : [];
+      return { result: undefined, events, files: { writes, removes: [this.#store.paths.version(model, version)] } };
     });
   }
 
@@ -258,16 +264,15 @@ export class LocalRegistry implements ModelRegistry {
     assertModelName(model, op);
     assertAlias(alias, op);
     assertVersion(version, op);
-    await this.#store.begin(op, options);
+    await this.#guard(op, () => this.#store.begin(op, options));
     return this.#write(model, op, options, async () => {
       await this.#store.requireVersion(model, version, op);
       const aliases = await this.#store.readAliases(model, op);
-      const previous = aliases[alias];
+      const previous = Object.hasOwn(aliases, alias) ? aliases[alias] : undefined;
       if (previous === version) return { result: { previous }, events: [] };
       aliases[alias] = version;
-      await writeRecord(this.#store.paths, this.#store.paths.aliases(model), { aliases });
       const event: RegistryEventInput = { type: "alias.set", model, alias, version, ...(previous !== undefined && { from: previous }), to: version };
-      return { result: previous === undefined ? {} : { previous }, events: [event] };
+      return { result: previous === undefined ? {} : { previous }, events: [event], files: { writes: [{ file: this.#store.paths.aliases(model), value: { aliases } }] } };
     });
   }
 
@@ -275,15 +280,18 @@ export class LocalRegistry implements ModelRegistry {
     const op = "deleteAlias";
     assertModelName(model, op);
     assertAlias(alias, op);
-    await this.#store.begin(op, options);
+    await this.#guard(op, () => this.#store.begin(op, options));
     await this.#write(model, op, options, async () => {
       await this.#store.requireModel(model, op);
       const aliases = await this.#store.readAliases(model, op);
-      const previous = aliases[alias];
+      const previous = Object.hasOwn(aliases, alias) ? aliases[alias] : undefined;
       if (previous === undefined) throw new NotFoundError(`model ${JSON.stringify(model)} has no alias ${JSON.stringify(alias)}`, { provider: PROVIDER, operation: op });
       delete aliases[alias];
-      await writeRecord(this.#store.paths, this.#store.paths.aliases(model), { aliases });
-      return { result: undefined, events: [{ type: "alias.deleted", model, alias, version: previous, from: previous }] };
+      return {
+        result: undefined,
+        events: [{ type: "alias.deleted", model, alias, version: previous, from: previous }],
+        files: { writes: [{ file: this.#store.paths.aliases(model), value: { aliases } }] },
+      };
     });
   }
 
@@ -291,14 +299,14 @@ export class LocalRegistry implements ModelRegistry {
     const op = "resolveAlias";
     assertModelName(model, op);
     if (alias !== "latest") assertAlias(alias, op);
-    await this.#store.begin(op, options);
+    await this.#begin(op, options, model);
     return (await this.#resolve({ model, alias }, op)).version;
   }
 
   async listAliases(model: string, options?: CallOptions): Promise<AliasEntry[]> {
     const op = "listAliases";
     assertModelName(model, op);
-    await this.#store.begin(op, options);
+    await this.#begin(op, options, model);
     await this.#store.requireModel(model, op);
     const aliases = await this.#store.readAliases(model, op);
     return toAliasEntries(aliases);
@@ -308,26 +316,28 @@ export class LocalRegistry implements ModelRegistry {
     const op = "transitionStage";
     const target = parseRef(ref, op);
     const to = checkTransition(stage, options.archiveExisting, op, PROVIDER);
-    await this.#store.begin(op, options);
+    await this.#guard(op, () => this.#store.begin(op, options));
     const record = await this.#write(target.model, op, options, async () => {
       const { model, version } = await this.#resolve(target, op);
       const current = await this.#store.requireVersion(model, version, op);
       const now = new Date().toISOString();
       const events: RegistryEventInput[] = [];
+      const writes: Array<{ file: string; value: VersionRecord }> = [];
       if (options.archiveExisting) {
         for (const n of await this.#store.versionNumbers(model)) {
           const other = await this.#store.readVersion(model, String(n), op);
           if (!other || other.version === version || other.stage !== to) continue;
-          await writeRecord(this.#store.paths, this.#store.paths.version(model, other.version), { ...other, stage: "archived", updatedAt: now });
+          writes.push({ file: this.#store.paths.version(model, other.version), value: { ...other, stage: "archived", updatedAt: now } });
           events.push({ type: "stage.changed", model, version: other.version, stage: "archived", from: to, to: "archived", details: { archivedBy: version } });
         }
       }
       const updated: VersionRecord = current.stage === to ? current : { ...current, stage: to, updatedAt: now };
       if (current.stage !== to) {
-        await writeRecord(this.#store.paths, this.#store.paths.version(model, version), updated);
+        writes.push({ file: this.#store.paths.version(model, version), value: updated });
         events.push({ type: "stage.changed", model, version, stage: to, from: current.stage, to });
       }
-      return { result: updated, events };
+      // One change: the candidate moves and the old holders are archived together, with their events, or none is.
+      return { result: updated, events, files: { writes } };
     });
     return toModelVersion(record, await this.#store.readAliases(record.model, op));
   }
@@ -377,7 +387,7 @@ export class LocalRegistry implements ModelRegistry {
     const since = query.since?.getTime();
     return paginate<RegistryEvent>(
       async (token) => {
-        await this.#store.begin(op, query);
+        await this.#begin(op, query, query.model ?? null);
         const { events, next } = await readAudit(this.#store.paths, {
           start: token === undefined ? 0 : decodeOffset(token, op),
           limit: pageSize,
@@ -401,29 +411,41 @@ export class LocalRegistry implements ModelRegistry {
         throw invalidInput(op, "details", "details must be JSON-serialisable", PROVIDER);
       }
     }
-    await this.#store.begin(op, options);
+    await this.#guard(op, () => this.#store.begin(op, options));
     const [event] = await this.#write(input.model, op, options, async () => ({ result: undefined, events: [input] }), true);
     return event as RegistryEvent;
   }
 
-  /** Runs a locked change, appends its events to the audit log under the lock, then tells subscribers. */
-  async #write<T>(model: string, op: string, options: CallOptions | undefined, change: () => Promise<{ result: T; events: RegistryEventInput[] }>): Promise<T>;
-  async #write<T>(model: string, op: string, options: CallOptions | undefined, change: () => Promise<{ result: T; events: RegistryEventInput[] }>, returnEvents: true): Promise<RegistryEvent[]>;
+  /** A change to one model, whole: see {@link LocalStore.transact}. Subscribers hear of it once it has landed. */
+  async #write<T>(model: string, op: string, options: CallOptions | undefined, change: () => Promise<{ result: T; events: RegistryEventInput[]; files?: FileChanges }>): Promise<T>;
+  async #write<T>(model: string, op: string, options: CallOptions | undefined, change: () => Promise<{ result: T; events: RegistryEventInput[]; files?: FileChanges }>, returnEvents: true): Promise<RegistryEvent[]>;
   async #write<T>(
     model: string,
     op: string,
     options: CallOptions | undefined,
-    change: () => Promise<{ result: T; events: RegistryEventInput[] }>,
+    change: () => Promise<{ result: T; events: RegistryEventInput[]; files?: FileChanges }>,
     returnEvents?: true,
   ): Promise<T | RegistryEvent[]> {
-    const { result, events } = await this.#store.locked(model, op, options, async () => {
-      const outcome = await change();
-      const stamped = this.#store.stamp(outcome.events, options);
-      await this.#store.commit(stamped);
-      return { result: outcome.result, events: stamped };
-    });
+    const { result, events } = await this.#guard(op, () => this.#store.transact(model, op, options, change));
     await this.#store.publish(events);
     return returnEvents ? events : result;
+  }
+
+  /** Opens the root and settles what a crashed writer left on the model (`null`: on every model). */
+  async #begin(op: string, options: CallOptions | undefined, model: string | null): Promise<void> {
+    await this.#guard(op, async () => {
+      await this.#guard(op, () => this.#store.begin(op, options));
+      await this.#store.settle(model ?? undefined, op);
+    });
+  }
+
+  /** File-system failures become `StorageError`s naming the operation and file. */
+  async #guard<T>(op: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw toStorageError(error, op, this.#store.paths.root);
+    }
   }
 
   async #loadModel(name: string, op: string, known?: ModelRecord): Promise<RegisteredModel> {
@@ -441,14 +463,16 @@ export class LocalRegistry implements ModelRegistry {
       return { model: ref.model, version: String(highest) };
     }
     await this.#store.requireModel(ref.model, op);
-    const version = (await this.#store.readAliases(ref.model, op))[ref.alias];
+    // Own properties only: an alias named "constructor" or "toString" is data, never Object.prototype's.
+    const aliases = await this.#store.readAliases(ref.model, op);
+    const version = Object.hasOwn(aliases, ref.alias) ? aliases[ref.alias] : undefined;
     if (version === undefined) throw new NotFoundError(`model ${JSON.stringify(ref.model)} has no alias ${JSON.stringify(ref.alias)}`, { provider: PROVIDER, operation: op });
     return { model: ref.model, version };
   }
 
   async #readRef(ref: VersionRefInput, op: string, options: CallOptions | undefined): Promise<VersionRecord> {
     const target = parseRef(ref, op);
-    await this.#store.begin(op, options);
+    await this.#begin(op, options, target.model);
     const { model, version } = await this.#resolve(target, op);
     return this.#store.requireVersion(model, version, op);
   }

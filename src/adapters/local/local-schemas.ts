@@ -7,6 +7,7 @@
  */
 
 import * as z from "zod";
+import { plainMap } from "./local-util.js";
 import type { Lineage, ModelCard, Stage } from "../../core/types.js";
 import type { ModelSignature } from "../../core/signature.js";
 
@@ -66,7 +67,11 @@ export function localSchemas(): ReturnType<typeof build> {
 }
 
 function build() {
-  const stringMap = z.record(z.string(), z.string());
+  // Not z.record: it drops a "__proto__" key and returns an object whose inherited names ("constructor") read as
+  // entries. These maps hold user-chosen keys, so they come back as prototype-free objects holding exactly the file's.
+  const mapOf = <V>(check: (v: unknown) => v is V, what: string) =>
+    z.custom<Record<string, V>>((v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every(check), `expected an object of ${what}`).transform((v) => plainMap(v));
+  const stringMap = mapOf((v): v is string => typeof v === "string", "strings");
   const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "not a date");
   // Lineage, signatures and cards are the caller's structures, checked on the way in; here only their outline.
   const object = z.record(z.string(), z.unknown());
@@ -85,7 +90,7 @@ function build() {
     version: z.string().regex(/^[0-9]+$/),
     description: z.string().optional(),
     params: stringMap,
-    metrics: z.record(z.string(), z.number()),
+    metrics: mapOf((v): v is number => typeof v === "number", "numbers"),
     tags: stringMap,
     lineage: object,
     signature: object.optional(),

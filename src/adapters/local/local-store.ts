@@ -6,15 +6,17 @@
  */
 
 import { createHash } from "node:crypto";
-import { readdir } from "node:fs/promises";
+import { access, readdir } from "node:fs/promises";
 import { resolveActor } from "../../runtime/actor.js";
 import { resolve } from "node:path";
-import { NotFoundError, throwIfAborted as abortIfAborted } from "../../core/errors.js";
+import { CorruptDataError, NotFoundError, StorageError, throwIfAborted as abortIfAborted } from "../../core/errors.js";
 import { RegistryEventBus, stampEvent, type RegistryEvent, type RegistryEventInput } from "../../core/events.js";
 import type { CallOptions } from "../../core/options.js";
-import { appendAudit } from "./local-audit.js";
+import { appendAudit, auditSize, type AuditLockOptions } from "./local-audit.js";
+import { toStorageError } from "./local-errors.js";
 import { errorCode, openRoot, readRecord } from "./local-files.js";
-import { withModelLock } from "./local-lock.js";
+import { applyChange, discardChange, settleJournal, stageChange, type FileChanges } from "./local-journal.js";
+import { tryLock, withLock } from "./local-lock.js";
 import { LocalPaths } from "./local-paths.js";
 import { localSchemas, type AliasesRecord, type ModelRecord, type VersionRecord } from "./local-schemas.js";
 import type { LocalRegistrySettings } from "./local-settings.js";
@@ -53,14 +55,97 @@ export class LocalStore {
     return resolveActor(options?.actor, this.#settings.actor);
   }
 
-  /** Runs `work` holding the model's lock. */
+  /** The lock timings, from the settings. */
+  #lockTimes(operation: string, options: CallOptions | undefined): AuditLockOptions {
+    return {
+      timeoutMs: this.#settings.lockTimeoutMs ?? 30_000,
+      staleMs: this.#settings.staleLockMs ?? 30_000,
+      ...(options?.signal !== undefined && { signal: options.signal }),
+      operation,
+    };
+  }
+
+  /**
+   * Runs `work` holding the model's lock, after settling any change a crashed writer left unfinished on the model.
+   */
   locked<T>(model: string, operation: string, options: CallOptions | undefined, work: () => Promise<T>): Promise<T> {
-    return withModelLock(
-      this.paths,
-      model,
-      { timeoutMs: this.#settings.lockTimeoutMs ?? 30_000, staleMs: this.#settings.staleLockMs ?? 30_000, signal: options?.signal, operation },
-      work,
-    );
+    return withLock(this.paths.lock(model), { ...this.#lockTimes(operation, options), what: `model ${JSON.stringify(model)}`, tmp: this.paths.tmp }, async () => {
+      await settleJournal(this.paths, model, operation);
+      return work();
+    });
+  }
+
+  /**
+   * Makes a change to a model whole: its files and its audit events land together or not at all (see
+   * local-journal.ts). `change` runs under the model's lock and only reads; it returns what to write and log.
+   *
+   * @param beforeAppend - Runs under the audit log's lock just before the events are written; a throw cancels all.
+   */
+  async transact<T>(
+    model: string,
+    operation: string,
+    options: CallOptions | undefined,
+    change: () => Promise<{ result: T; events: RegistryEventInput[]; files?: FileChanges; beforeAppend?: () => Promise<void> }>,
+  ): Promise<{ result: T; events: RegistryEvent[] }> {
+    return this.locked(model, operation, options, async () => {
+      const outcome = await change();
+      const events = this.stamp(outcome.events, options);
+      const first = events[0];
+      if (first === undefined) {
+        if ((outcome.files?.writes?.length ?? 0) + (outcome.files?.removes?.length ?? 0) > 0) {
+          throw new CorruptDataError("a change without an audit event was refused", { provider: PROVIDER, operation });
+        }
+        return { result: outcome.result, events };
+      }
+      const staged = await stageChange(this.paths, model, operation, outcome.files ?? {}, first.id, await auditSize(this.paths));
+      try {
+        await appendAudit(this.paths, events, this.#lockTimes(operation, options), outcome.beforeAppend);
+      } catch (error) {
+        await discardChange(this.paths, staged).catch(() => undefined);
+        throw error;
+      }
+      try {
+        await applyChange(this.paths, staged);
+      } catch (error) {
+        // The change is in the log, so it has happened: its journal stays and the next access to the model lands it.
+        const cause = toStorageError(error, operation, this.paths.root);
+        throw new StorageError(
+          `the change is recorded in the audit log but its files could not all be put in place (${(cause as Error).message}); the next access to model ${JSON.stringify(model)} finishes it`,
+          { provider: PROVIDER, operation, code: errorCode(error) ?? "EIO", isRetryable: true, cause },
+        );
+      }
+      return { result: outcome.result, events };
+    });
+  }
+
+  /**
+   * Settles what crashed writers left unfinished before a read, so a reader sees the change its audit log names.
+   * Takes no lock that a live writer holds: a change in progress is that writer's to finish.
+   *
+   * @param model - One model, or every model with a journal when omitted.
+   */
+  async settle(model: string | undefined, operation: string): Promise<void> {
+    let names: string[];
+    if (model !== undefined) names = [model];
+    else {
+      try {
+        names = (await readdir(this.paths.journals)).filter((n) => n.endsWith(".json")).map((n) => n.slice(0, -5));
+      } catch (error) {
+        if (errorCode(error) === "ENOENT") return;
+        throw error;
+      }
+    }
+    for (const name of names) {
+      // One stat on the common path: a journal is there only after a crash or a failed landing.
+      if (model !== undefined && !(await pathExists(this.paths.journal(name)))) continue;
+      const release = await tryLock(this.paths.lock(name), { staleMs: this.#settings.staleLockMs ?? 30_000, tmp: this.paths.tmp });
+      if (!release) continue;
+      try {
+        await settleJournal(this.paths, name, operation);
+      } finally {
+        await release();
+      }
+    }
   }
 
   /** Reads a model record, or `undefined`. */
@@ -75,10 +160,17 @@ export class LocalStore {
     return record;
   }
 
-  /** Reads a version record, or `undefined`. */
+  /** Reads a version record, or `undefined`. A record that names another version than its file is refused. */
   async readVersion(model: string, version: string, operation: string): Promise<VersionRecord | undefined> {
-    const record = await readRecord(this.paths, this.paths.version(model, version), localSchemas().version, "version record", operation);
-    return record as VersionRecord | undefined;
+    const file = this.paths.version(model, version);
+    const record = (await readRecord(this.paths, file, localSchemas().version, "version record", operation)) as VersionRecord | undefined;
+    if (record && (record.model !== model || record.version !== version)) {
+      throw new CorruptDataError(
+        `models/${model}/versions/${version}.json in the local registry at ${this.paths.root} claims to be ${record.model}/${record.version}; it was changed outside modelreg or is damaged. Restore it from a backup or remove it`,
+        { provider: PROVIDER, operation },
+      );
+    }
+    return record;
   }
 
   /** Reads a version record or throws `NotFoundError` (naming the model when it is the model that is missing). */
@@ -105,7 +197,8 @@ export class LocalStore {
       throw error;
     }
     return names
-      .map((n) => /^([0-9]+)\.json$/.exec(n)?.[1])
+      // Canonical numbers only: "02.json" beside "2.json" would list version 2 twice.
+      .map((n) => /^(0|[1-9][0-9]{0,15})\.json$/.exec(n)?.[1])
       .filter((n): n is string => n !== undefined)
       .map(Number)
       .sort((a, b) => b - a);
@@ -126,11 +219,6 @@ export class LocalStore {
     return inputs.map((input) => stampEvent(input, PROVIDER, actor));
   }
 
-  /** Appends events to the audit log. Called under the model's lock, so the log's order is the order of changes. */
-  async commit(events: RegistryEvent[]): Promise<void> {
-    await appendAudit(this.paths, events);
-  }
-
   /** Tells subscribers, after the change is durable. */
   async publish(events: RegistryEvent[]): Promise<void> {
     for (const event of events) await this.bus.emit(event);
@@ -145,4 +233,14 @@ export class LocalStore {
 /** Throws `AbortedError` when the signal has aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined, operation: string): void {
   abortIfAborted(signal, PROVIDER, operation);
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return false;
+    throw error;
+  }
 }

@@ -7,9 +7,19 @@
 import { invalidInput } from "../../core/errors.js";
 import { preview } from "../../core/validation.js";
 
+/**
+ * Copies a map of user-chosen keys into an object without a prototype, so that a key such as `constructor`,
+ * `toString` or `__proto__` is plain data: it reads back only when set, and setting it never changes a prototype.
+ */
+export function plainMap<V>(from: Readonly<Record<string, V>> | undefined): Record<string, V> {
+  const out = Object.create(null) as Record<string, V>;
+  for (const [key, value] of Object.entries(from ?? {})) out[key] = value;
+  return out;
+}
+
 /** Applies a tag patch: a string sets, `null` removes, an absent key stays. */
 export function applyTagPatch(tags: Record<string, string>, patch: Record<string, string | null> | undefined): Record<string, string> {
-  const out = { ...tags };
+  const out = plainMap(tags);
   for (const [key, value] of Object.entries(patch ?? {})) {
     if (value === null) delete out[key];
     else out[key] = value;
@@ -19,7 +29,7 @@ export function applyTagPatch(tags: Record<string, string>, patch: Record<string
 
 /** True when `tags` has every key/value in `wanted`. */
 export function matchesTags(tags: Record<string, string>, wanted: Record<string, string> | undefined): boolean {
-  return Object.entries(wanted ?? {}).every(([k, v]) => tags[k] === v);
+  return Object.entries(wanted ?? {}).every(([k, v]) => Object.hasOwn(tags, k) && tags[k] === v);
 }
 
 /** Reads a page token: the local registry's tokens are offsets, refused when they are anything else. */
