@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createLocalRegistry } from "../../src/adapters/local/index.js";
-import { CorruptDataError, NotFoundError } from "../../src/core/errors.js";
+import { NotFoundError } from "../../src/core/errors.js";
 import type { RegistryEvent } from "../../src/core/events.js";
 import { SHARED_ALIAS, payload, runSteps, sha256Of, type Step, type StepKind, type StepResult } from "./fixtures/many-writers-plan.js";
 import { rejectionOf, tempDir } from "./helpers.js";
@@ -296,16 +296,5 @@ describe("local registry, reading the audit log while another process appends to
     expect(await registry.listAuditEvents().toArray()).toEqual(before);
     await writeFile(log, next.slice(50), { flag: "a" });
     expect((await registry.listAuditEvents().toArray()).map((e) => e.id)).toEqual([...before.map((e) => e.id), "appended-later"]);
-  });
-
-  it("still reports a damaged line that is followed by more of the log", async () => {
-    const root = join(await tempDir("modelreg-audit-tail-"), "registry");
-    const registry = createLocalRegistry({ root, actor: "writer" });
-    await registry.createVersion("risk", { artifacts: { entries: [{ path: "model.bin", content: "one" }] } });
-    const log = join(root, "audit", "audit.jsonl");
-    const lines = (await readFile(log, "utf8")).split("\n");
-    // A torn line left by a crash, and a later append glued after it.
-    await writeFile(log, `${(lines[0] as string).slice(0, 30)}${lines.slice(1).join("\n")}`);
-    expect(CorruptDataError.isInstance(await rejectionOf(registry.listAuditEvents().toArray()))).toBe(true);
   });
 });

@@ -7,3 +7,5 @@
 
 export { LocalRegistry, createLocalRegistry } from "./local-registry.js";
 export type { LocalRegistrySettings } from "./local-settings.js";
+export type { GcItem, GcOptions, GcReport } from "./local-gc.js";
+export type { VerifyOptions, VerifyProblem, VerifyProblemKind, VerifyReport } from "./local-verify.js";

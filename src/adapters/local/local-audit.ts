@@ -32,6 +32,34 @@ export async function auditSize(paths: LocalPaths): Promise<number> {
 }
 
 /**
+ * The offset just after the log's last whole line: where the next event will start even if a torn tail is cut off
+ * before it is written.
+ */
+export async function auditLineEnd(paths: LocalPaths): Promise<number> {
+  let handle;
+  try {
+    handle = await open(paths.auditLog, "r");
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return 0;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let end = size; end > 0; ) {
+      const start = Math.max(0, end - chunk.length);
+      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+      const at = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (at !== -1) return start + at + 1;
+      end = start;
+    }
+    return 0;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Appends events in one write, so a batch (a stage move and the archiving it caused) lands together or not at all.
  * A failed write is cut back off, so it leaves no partial line.
  *
@@ -135,11 +163,19 @@ export interface AuditReadNotes {
  */
 export async function readAudit(
   paths: LocalPaths,
-  options: { start: number; limit: number; match: (event: RegistryEvent) => boolean; operation: string; notes?: AuditReadNotes },
+  options: {
+    start: number;
+    limit: number;
+    match: (event: RegistryEvent) => boolean;
+    operation: string;
+    notes?: AuditReadNotes;
+    /** Read from this byte (a line start) instead of the beginning; line numbers then count from there. */
+    startByte?: number;
+  },
 ): Promise<{ events: RegistryEvent[]; next: number | undefined }> {
   const events: RegistryEvent[] = [];
   const schema = localSchemas().event;
-  const stream = createReadStream(paths.auditLog, { encoding: "utf8" });
+  const stream = createReadStream(paths.auditLog, { encoding: "utf8", start: options.startByte ?? 0 });
   try {
     await new Promise<void>((resolve, reject) => {
       stream.once("open", () => resolve());

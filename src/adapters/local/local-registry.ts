@@ -43,7 +43,9 @@ import { openBlob } from "./local-blobs.js";
 import { toArtifactFile, toModelVersion, toRegisteredModel } from "./local-convert.js";
 import { createLocalVersion } from "./local-create-version.js";
 import { toStorageError } from "./local-errors.js";
+import { collectGarbage, type GcOptions, type GcReport } from "./local-gc.js";
 import type { FileChanges } from "./local-journal.js";
+import { verifyRegistry, type VerifyOptions, type VerifyReport } from "./local-verify.js";
 import type { ModelRecord, VersionRecord } from "./local-schemas.js";
 import type { LocalRegistrySettings } from "./local-settings.js";
 import { LocalStore, PROVIDER } from "./local-store.js";
@@ -414,6 +416,37 @@ export class LocalRegistry implements ModelRegistry {
     await this.#guard(op, () => this.#store.begin(op, options));
     const [event] = await this.#write(input.model, op, options, async () => ({ result: undefined, events: [input] }), true);
     return event as RegistryEvent;
+  }
+
+  /**
+   * Checks every record, blob and audit line, and reports what is wrong: damaged or mismatched records, missing or
+   * damaged bytes, aliases pointing nowhere, several versions in production, torn audit lines, and the leftovers of
+   * crashes that {@link LocalRegistry.gc} reclaims. Changes nothing, except finishing or undoing a change a crashed
+   * writer left (as every access does).
+   *
+   * @example
+   * ```ts
+   * const report = await registry.verify({ deep: true });
+   * if (!report.ok) for (const p of report.problems) console.error(p.kind, p.path, p.message);
+   * ```
+   */
+  async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
+    const op = "verify";
+    if (typeof options !== "object" || options === null) throw invalidInput(op, "options", "verify takes { deep?, signal? }", PROVIDER);
+    await this.#begin(op, options, null);
+    return this.#guard(op, () => verifyRegistry(this.#store, options));
+  }
+
+  /**
+   * Removes what crashes left behind: temp files of writers that are gone, locks of dead processes, and blobs no
+   * version references. Safe while other processes write (see local-gc.ts); `dryRun` only reports.
+   */
+  async gc(options: GcOptions = {}): Promise<GcReport> {
+    const op = "gc";
+    if (typeof options !== "object" || options === null) throw invalidInput(op, "options", "gc takes { dryRun?, graceMs?, signal? }", PROVIDER);
+    if (options.graceMs !== undefined && !(Number.isFinite(options.graceMs) && options.graceMs >= 0)) throw invalidInput(op, "graceMs", "graceMs must be a number of milliseconds, 0 or more", PROVIDER);
+    await this.#begin(op, options, null);
+    return this.#guard(op, () => collectGarbage(this.#store, this.#store.lockTimes(op, options), options));
   }
 
   /** A change to one model, whole: see {@link LocalStore.transact}. Subscribers hear of it once it has landed. */

@@ -56,7 +56,7 @@ export class LocalStore {
   }
 
   /** The lock timings, from the settings. */
-  #lockTimes(operation: string, options: CallOptions | undefined): AuditLockOptions {
+  lockTimes(operation: string, options: CallOptions | undefined): AuditLockOptions {
     return {
       timeoutMs: this.#settings.lockTimeoutMs ?? 30_000,
       staleMs: this.#settings.staleLockMs ?? 30_000,
@@ -69,7 +69,7 @@ export class LocalStore {
    * Runs `work` holding the model's lock, after settling any change a crashed writer left unfinished on the model.
    */
   locked<T>(model: string, operation: string, options: CallOptions | undefined, work: () => Promise<T>): Promise<T> {
-    return withLock(this.paths.lock(model), { ...this.#lockTimes(operation, options), what: `model ${JSON.stringify(model)}`, tmp: this.paths.tmp }, async () => {
+    return withLock(this.paths.lock(model), { ...this.lockTimes(operation, options), what: `model ${JSON.stringify(model)}`, tmp: this.paths.tmp }, async () => {
       await settleJournal(this.paths, model, operation);
       return work();
     });
@@ -99,7 +99,7 @@ export class LocalStore {
       }
       const staged = await stageChange(this.paths, model, operation, outcome.files ?? {}, first.id, await auditSize(this.paths));
       try {
-        await appendAudit(this.paths, events, this.#lockTimes(operation, options), outcome.beforeAppend);
+        await appendAudit(this.paths, events, this.lockTimes(operation, options), outcome.beforeAppend);
       } catch (error) {
         await discardChange(this.paths, staged).catch(() => undefined);
         throw error;
