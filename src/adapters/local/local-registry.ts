@@ -121,7 +121,7 @@ export class LocalRegistry implements ModelRegistry {
     assertTags(options.tags, op);
     if (options.pageToken !== undefined) decodeOffset(options.pageToken, op);
     return paginate<RegisteredModel>(
-      async (token) => {
+      async (token) => this.#guard(op, async () => {
         await this.#begin(op, options, null);
         const names = (await this.#store.modelNames()).filter((n) => n.startsWith(options.namePrefix ?? ""));
         const start = token === undefined ? 0 : decodeOffset(token, op);
@@ -134,7 +134,7 @@ export class LocalRegistry implements ModelRegistry {
           items.push(await this.#loadModel(record.name, op, record));
         }
         return { items, ...(index < names.length && { nextPageToken: String(index) }) };
-      },
+      }),
       { signal: options.signal, pageToken: options.pageToken, provider: PROVIDER, operation: op },
     );
   }
@@ -197,7 +197,7 @@ export class LocalRegistry implements ModelRegistry {
     assertTags(options.tags, op);
     if (options.pageToken !== undefined) decodeOffset(options.pageToken, op);
     return paginate<ModelVersion>(
-      async (token) => {
+      async (token) => this.#guard(op, async () => {
         await this.#begin(op, options, model);
         await this.#store.requireModel(model, op);
         const numbers = await this.#store.versionNumbers(model);
@@ -210,7 +210,7 @@ export class LocalRegistry implements ModelRegistry {
           items.push(toModelVersion(record, aliases));
         }
         return { items, ...(index < numbers.length && { nextPageToken: String(index) }) };
-      },
+      }),
       { signal: options.signal, pageToken: options.pageToken, provider: PROVIDER, operation: op },
     );
   }
@@ -388,7 +388,7 @@ export class LocalRegistry implements ModelRegistry {
     const types = query.types && new Set<string>(query.types);
     const since = query.since?.getTime();
     return paginate<RegistryEvent>(
-      async (token) => {
+      async (token) => this.#guard(op, async () => {
         await this.#begin(op, query, query.model ?? null);
         const { events, next } = await readAudit(this.#store.paths, {
           start: token === undefined ? 0 : decodeOffset(token, op),
@@ -397,7 +397,7 @@ export class LocalRegistry implements ModelRegistry {
           match: (e) => (query.model === undefined || e.model === query.model) && (!types || types.has(e.type)) && (since === undefined || Date.parse(e.at) >= since),
         });
         return { items: events, ...(next !== undefined && { nextPageToken: String(next) }) };
-      },
+      }),
       { signal: query.signal, provider: PROVIDER, operation: op },
     );
   }
@@ -506,8 +506,10 @@ export class LocalRegistry implements ModelRegistry {
   async #readRef(ref: VersionRefInput, op: string, options: CallOptions | undefined): Promise<VersionRecord> {
     const target = parseRef(ref, op);
     await this.#begin(op, options, target.model);
-    const { model, version } = await this.#resolve(target, op);
-    return this.#store.requireVersion(model, version, op);
+    return this.#guard(op, async () => {
+      const { model, version } = await this.#resolve(target, op);
+      return this.#store.requireVersion(model, version, op);
+    });
   }
 }
 
