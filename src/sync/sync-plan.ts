@@ -92,7 +92,11 @@ async function planModel(input: SyncPlanInput, model: string): Promise<SyncPlanI
 
   const filter = input.versions ?? "all";
   const selected = new Set(sourceVersions.filter((v) => (filter === "all" ? true : filter === "aliased" ? v.aliases.length > 0 : filter(v))));
-  const copyOf = (sv: ModelVersion) => copies.get(originKey({ registry: sourceName, model, version: sv.version }))?.[0];
+  // The copy whose stage this plan decides: none for a copy in conflict, which is left alone like someone else's.
+  const copyOf = (sv: ModelVersion) => {
+    const copy = copies.get(originKey({ registry: sourceName, model, version: sv.version }))?.[0];
+    return copy && !digestDiffers(sv, copy) ? copy : undefined;
+  };
   const stages = input.stages === false ? undefined : stageAuthority(target, sourceVersions.filter((v) => selected.has(v)), copyOf, targetVersions);
   const reserved = targetReservedAliases(target, input.reservedAliases);
 
@@ -139,7 +143,7 @@ async function planModel(input: SyncPlanInput, model: string): Promise<SyncPlanI
         warnings.push({ code: "duplicate-copies", message: `target versions ${found.map((v) => v.version).join(", ")} all claim to be this copy; version ${copy.version} is used` });
       }
       const recorded = originOf(copy)?.digest ?? "";
-      if (sv.artifacts.digest !== undefined && recorded !== "" && recorded !== sv.artifacts.digest) {
+      if (digestDiffers(sv, copy)) {
         return {
           ...base,
           action: "conflict",
@@ -155,6 +159,12 @@ async function planModel(input: SyncPlanInput, model: string): Promise<SyncPlanI
     warnings.push(...untrackedWarnings(sv, foreign));
     return { ...base, action: "create", changes: [...aliasChanges(undefined), ...stageChange("draft")], source: sv };
   });
+}
+
+/** True when `copy` records another digest than the source version has now: a rebuilt source, or a tampered copy. */
+function digestDiffers(sv: ModelVersion, copy: ModelVersion): boolean {
+  const recorded = originOf(copy)?.digest ?? "";
+  return sv.artifacts.digest !== undefined && recorded !== "" && recorded !== sv.artifacts.digest;
 }
 
 /**

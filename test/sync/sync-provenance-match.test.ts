@@ -150,6 +150,22 @@ describe("sync never leaves two target versions in production", () => {
     expect(await inProduction(target, "fraud")).toEqual(["2"]);
   });
 
+  it("counts a copy in conflict, which it leaves alone, as a version it does not manage", async () => {
+    const { source, target } = await twoRegistries();
+    await seedVersion(source, "fraud", { "m.bin": "1" });
+    await source.transitionStage("fraud/1", "production");
+    await syncRegistries({ source, target, models: ["fraud"] });
+    await target.updateVersion("fraud/1", { tags: { [SYNC_TAGS.digest]: "sha256:tampered" } });
+    await seedVersion(source, "fraud", { "m.bin": "2" });
+    await source.transitionStage("fraud/2", "production", { archiveExisting: true });
+
+    const report = await syncRegistries({ source, target, models: ["fraud"] });
+    expect(report.plan.items.map((i) => i.action)).toEqual(["conflict", "create"]);
+    expect(codes(report.plan.items[1])).toEqual([["stage-held", "production"]]);
+    expect(report.failures).toEqual([]);
+    expect(await inProduction(target, "fraud")).toEqual(["1"]);
+  });
+
   it("refuses to promote when someone put a version in production after planning", async () => {
     const { source, target } = await twoRegistries();
     await seedVersion(source, "fraud", { "m.bin": "source weights" });
