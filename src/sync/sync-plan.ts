@@ -203,25 +203,17 @@ function stageAuthority(target: ModelRegistry, selected: ModelVersion[], copyOf:
   const held = alias ? [] : targetVersions.filter((tv) => tv.stage === "production" && !managed.has(tv.version)).map((tv) => tv.version);
   return {
     decide(sv: ModelVersion, current: Stage): { to: Stage; warning?: SyncWarning } {
-      if (sv.stage === "production" && held.length > 0 && current !== "production") {
-        return {
-          to: current,
-          warning: {
-            code: "stage-held",
-            subject: "production",
-            message: `target version ${held.join(", ")} is in production and was not made by this sync; it is left alone, so this copy stays ${current}`,
-          },
-        };
+      if (single(sv.stage) && owner.get(sv.stage) !== sv.version) {
+        // A copy that holds the stage now must leave it for the owner; where the stage is an alias, the owner takes it.
+        const demote = !alias && current === sv.stage;
+        const message = `only one target version may be in ${sv.stage}; the copy of version ${owner.get(sv.stage)} carries it, so this copy ${demote ? "moves to archived" : `stays ${current}`}`;
+        return { to: demote ? "archived" : current, warning: { code: "stage-limited", subject: sv.stage, message } };
       }
-      if (!single(sv.stage) || owner.get(sv.stage) === sv.version) return { to: sv.stage };
-      // A copy that holds the stage now must leave it for the owner; where the stage is an alias, the owner takes it.
-      const demote = !alias && current === sv.stage;
-      const limited: SyncWarning = {
-        code: "stage-limited",
-        subject: sv.stage,
-        message: `only one target version may be in ${sv.stage}; the copy of version ${owner.get(sv.stage)} carries it, so this copy ${demote ? "moves to archived" : `stays ${current}`}`,
-      };
-      return { to: demote ? "archived" : current, warning: limited };
+      if (sv.stage === "production" && held.length > 0 && current !== "production") {
+        const message = `target version ${held.join(", ")} is in production and is not a copy this sync manages; it is left alone, so this copy stays ${current}`;
+        return { to: current, warning: { code: "stage-held", subject: "production", message } };
+      }
+      return { to: sv.stage };
     },
   };
 }
