@@ -13,6 +13,7 @@ import { parseStage } from "../core/validation.js";
 import { metricGate } from "../lifecycle/gates.js";
 import { promote } from "../lifecycle/promote.js";
 import { rollback } from "../lifecycle/rollback.js";
+import { describeSyncItem } from "../sync/sync-describe.js";
 import { syncRegistries } from "../sync/sync-registries.js";
 import { errorJson, formatBytes, jsonLine, syncEventPrinter, type CliIo } from "./cli-output.js";
 import { openRegistry } from "../sync/registry-uri.js";
@@ -76,12 +77,11 @@ export async function syncCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const failures = report.failures.map((f) => ({ model: f.model, version: f.version, error: errorJson(f.error) }));
   if (values.json) {
-    const plan = report.dryRun ? report.plan.items.map((i) => ({ model: i.model, version: i.sourceVersion, action: i.action, ...("reason" in i && { reason: i.reason }), ...("changes" in i && { changes: i.changes }), warnings: i.warnings })) : undefined;
+    const plan = report.dryRun ? report.plan.items.map((i) => ({ model: i.model, version: i.sourceVersion, action: i.action, ...(i.action !== "create" && i.targetVersion !== undefined && { targetVersion: i.targetVersion }), ...("reason" in i && { reason: i.reason }), ...("changes" in i && { changes: i.changes }), warnings: i.warnings })) : undefined;
     jsonLine(io.stdout, { type: "report", dryRun: report.dryRun, counts: report.counts, bytesCopied: report.bytesCopied, durationMs: report.durationMs, failures, ...(plan && { plan }) });
   } else if (report.dryRun) {
     for (const i of report.plan.items) {
-      const why = i.action === "skip" ? `: ${i.reason}` : i.action === "conflict" ? `: ${i.reason}` : "changes" in i && i.changes.length > 0 ? `: ${i.changes.map((c) => c.kind).join(", ")}` : "";
-      io.stdout.write(`${i.action.padEnd(8)} ${i.model}/${i.sourceVersion}${why}\n`);
+      io.stdout.write(`${describeSyncItem(i)}\n`);
       for (const w of i.warnings) io.stdout.write(`         warning: ${w.message}\n`);
     }
     const s = report.plan.summary;

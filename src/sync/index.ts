@@ -9,6 +9,7 @@
 export { planSync } from "./sync-plan.js";
 export { applySyncPlan } from "./sync-apply.js";
 export { syncRegistries } from "./sync-registries.js";
+export { describeSyncItem } from "./sync-describe.js";
 export { SYNC_TAGS, SYNC_TAG_PREFIX, originOf, provenanceTags, syncIdempotencyKey, targetReservedAliases } from "./sync-provenance.js";
 export type { ApplySyncOptions, MovedAlias, SyncCounts, SyncEvent, SyncFailure, SyncItemResult, SyncRegistriesInput, SyncReport } from "./sync-report.js";
 export type {

@@ -5,10 +5,10 @@
  */
 
 import { mapLimit } from "../core/concurrency.js";
-import { AbortedError, invalidInput, type ModelRegistryError } from "../core/errors.js";
+import { AbortedError, ConflictError, invalidInput, type ModelRegistryError } from "../core/errors.js";
 import type { UpdateVersionInput } from "../core/types.js";
 import { copyVersion, toSyncError } from "./sync-copy.js";
-import { provenanceTags, transferableTags } from "./sync-provenance.js";
+import { transferableTags } from "./sync-provenance.js";
 import type { ApplySyncOptions, SyncEvent, SyncItemResult, SyncReport } from "./sync-report.js";
 import type { SyncChange, SyncCreateItem, SyncPlan, SyncPlanItem, SyncUpdateItem } from "./sync-types.js";
 import { checkApplyOptions } from "./sync-validate.js";
@@ -20,8 +20,10 @@ const OP = "applySyncPlan";
  * verified against its listed digests) and then set its aliases and stage; `update` items change aliases, stage and metadata of the
  * existing copy; `skip` and `conflict` items change nothing and are reported as `skipped` events.
  *
- * Versions of one model are applied in plan order (oldest first), so the copies' numbers keep the source's order;
- * `concurrency` models move at once. A failed item is reported with its typed error and the run goes on, unless
+ * Versions of one model are applied in plan order (oldest first), so the copies' numbers keep the source's order,
+ * except that copies leaving `production` are updated first; `concurrency` models move at once. Before a copy enters
+ * `production` on a target with its own stages, the target is read again: if another version is there (someone
+ * promoted it after planning, or a demotion failed), the item fails with `ConflictError` rather than leave two. A failed item is reported with its typed error and the run goes on, unless
  * `failFast`: then no further item starts, and the rest are reported as `not-started`. Because `createVersion` is
  * all-or-nothing, a copy that fails or is aborted mid-transfer leaves no version in the target; if a later step
  * (an alias, a stage) fails, the copy exists with its provenance and the next plan lists the rest as an `update`.
@@ -98,7 +100,7 @@ export async function applySyncPlan(plan: SyncPlan, options: ApplySyncOptions = 
   };
 
   await mapLimit([...groups.values()], options.concurrency ?? 2, async (indexes) => {
-    for (const index of indexes) {
+    for (const index of demotionsFirst(plan.items, indexes)) {
       if (signal.aborted) return;
       results[index] = await run(plan.items[index] as SyncPlanItem);
     }
@@ -119,11 +121,11 @@ export async function applySyncPlan(plan: SyncPlan, options: ApplySyncOptions = 
   };
 }
 
-/** Metadata and provenance first, then aliases, then the stage: a stage alias may depend on the version's state. */
+/** Metadata first, then aliases, then the stage: a stage alias may depend on the version's state. */
 async function applyChanges(plan: SyncPlan, item: SyncCreateItem | SyncUpdateItem, targetVersion: string, signal: AbortSignal): Promise<Array<{ alias: string; previous: string }>> {
   const { target } = plan;
   const ref = { model: item.model, version: targetVersion };
-  const patch = metadataPatch(plan, item, item.changes);
+  const patch = metadataPatch(item, item.changes);
   if (patch) await target.updateVersion(ref, patch, { signal });
   const moved: Array<{ alias: string; previous: string }> = [];
   for (const change of item.changes) {
@@ -132,19 +134,48 @@ async function applyChanges(plan: SyncPlan, item: SyncCreateItem | SyncUpdateIte
     if (previous !== undefined && previous !== targetVersion) moved.push({ alias: change.alias, previous });
   }
   for (const change of item.changes) {
-    if (change.kind === "stage") await target.transitionStage(ref, change.to, { signal });
+    if (change.kind !== "stage") continue;
+    if (change.to === "production") await assertProductionFree(plan, ref, signal);
+    await target.transitionStage(ref, change.to, { signal });
   }
   return moved;
 }
 
-function metadataPatch(plan: SyncPlan, item: SyncCreateItem | SyncUpdateItem, changes: SyncChange[]): UpdateVersionInput | undefined {
+/**
+ * The plan moved `production` only to a copy once every other holder leaves it, but the target may have changed since
+ * (someone promoted a version, or a copy's demotion failed). Sync never moves another version out of `production`
+ * itself, so it refuses to add a second one. Where stages are aliases, the adapter moves the alias: no second holder.
+ */
+async function assertProductionFree(plan: SyncPlan, ref: { model: string; version: string }, signal: AbortSignal): Promise<void> {
+  const { target } = plan;
+  if (target.capabilities.stages === "alias") return;
+  const others = (await target.listVersions(ref.model, { stage: "production", signal }).toArray()).filter((v) => v.version !== ref.version && v.stage === "production");
+  if (others.length === 0) return;
+  throw new ConflictError(
+    `target version ${others.map((v) => v.version).join(", ")} of ${ref.model} is in production; sync does not put version ${ref.version} there beside it, nor move a version out that it did not plan to`,
+    { provider: target.provider, operation: OP },
+  );
+}
+
+/**
+ * One model's items in the order they run: plan order (so copies are numbered in the source's order), except that
+ * copies leaving `production` go first, so the copy entering it never stands there beside them. Those are updates,
+ * which create no version, so numbering is unaffected.
+ */
+function demotionsFirst(items: SyncPlanItem[], indexes: number[]): number[] {
+  const leaves = (i: number) => {
+    const item = items[i] as SyncPlanItem;
+    return item.action === "update" && item.changes.some((c) => c.kind === "stage" && c.from === "production" && c.to !== "production");
+  };
+  return [...indexes.filter(leaves), ...indexes.filter((i) => !leaves(i))];
+}
+
+function metadataPatch(item: SyncCreateItem | SyncUpdateItem, changes: SyncChange[]): UpdateVersionInput | undefined {
   const sv = item.source;
   const patch: UpdateVersionInput = {};
   const tags: Record<string, string> = {};
   for (const change of changes) {
-    if (change.kind === "provenance") {
-      Object.assign(tags, provenanceTags({ registry: plan.sourceName, model: item.model, version: item.sourceVersion, digest: item.digest ?? "" }));
-    } else if (change.kind === "metadata") {
+    if (change.kind === "metadata") {
       if (change.field === "description" && sv.description !== undefined) patch.description = sv.description;
       if (change.field === "modelCard" && sv.modelCard !== undefined) patch.modelCard = sv.modelCard;
       if (change.field === "tags") {

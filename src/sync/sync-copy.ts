@@ -129,8 +129,10 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
       // Adapters may wrap a failed upload body in their own error; the integrity verdict is the one that matters.
       throw integrity ?? error;
     }
+    // Provenance first: a version the target answered with that is not this copy must never reach verifyTarget,
+    // which deletes a bad copy.
+    version = checkDeduplicated(ctx, version, origin);
     await verifyTarget(ctx, version, files, streamed);
-    version = await checkDeduplicated(ctx, version, origin);
     return { version, bytes: [...seen.values()].reduce((n, b) => n + b, 0) };
   } finally {
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
@@ -139,32 +141,20 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
 
 /**
  * A target that keeps one version per content (W&B) answers a create with identical content with the version it
- * already has, untouched. If that version was not made by sync, it is adopted: it gets this copy's provenance and
- * metadata, as planning adopts a twin. If it is the copy of another source version, this version cannot have a copy
- * of its own there: that is a conflict, reported before any alias or stage is moved (otherwise the run would report
- * a copy that does not exist, and every later run would "create" it again).
+ * already has, untouched. Unless that version is this copy (a retried create), this source version cannot have a
+ * copy of its own there, and the version that answered is not sync's to change: whether someone else made it or it is
+ * the copy of another source version, its metadata, aliases and stage stay as they are. That is a conflict, reported
+ * before any alias or stage is moved (otherwise the run would report a copy that does not exist, or move this
+ * version's aliases onto someone else's version).
  */
-async function checkDeduplicated(ctx: CopyContext, version: ModelVersion, origin: SyncOrigin): Promise<ModelVersion> {
+function checkDeduplicated(ctx: CopyContext, version: ModelVersion, origin: SyncOrigin): ModelVersion {
   const got = originOf(version);
   if (got && originKey(got) === originKey(origin)) return version;
   const { target } = ctx.plan;
-  const ref = { model: version.model, version: version.version };
-  if (got) {
-    throw new ConflictError(
-      `the ${target.provider} target answered with its version ${ref.version}, the copy of ${got.model}/${got.version} with identical content, instead of a new version for ${origin.model}/${origin.version}: it keeps one version per content, so this version is not copied`,
-      { provider: target.provider, operation: OP },
-    );
-  }
-  const sv = ctx.item.source;
-  return target.updateVersion(
-    ref,
-    {
-      tags: { ...transferableTags(sv.tags).tags, ...provenanceTags(origin) },
-      ...(sv.description !== undefined && sv.description !== "" && { description: sv.description }),
-      ...(Object.keys(sv.metrics).length > 0 && { metrics: sv.metrics }),
-      ...(sv.modelCard !== undefined && { modelCard: sv.modelCard }),
-    },
-    { signal: ctx.signal },
+  const whose = got ? `the copy of ${got.model}/${got.version} from ${JSON.stringify(got.registry)}` : "a version sync did not make";
+  throw new ConflictError(
+    `the ${target.provider} target answered with its version ${version.version}, ${whose} with identical content, instead of a new version for ${origin.model}/${origin.version}: it keeps one version per content, so this version is not copied and version ${version.version} is left as it is`,
+    { provider: target.provider, operation: OP },
   );
 }
 

@@ -18,25 +18,30 @@ const OP = "planSync";
  *
  * - `create`: no copy exists in the target; applying copies the files and metadata into a new target version (its
  *   number is the target's next one), then sets the aliases and stage listed in `changes`.
- * - `update`: a copy exists (found by its `modelreg.sync.*` tags) but its aliases, stage, description, tags, metrics
- *   or model card differ; `changes` lists which. A target version with the same content digest that sync did not
- *   make is adopted the same way: it gets provenance tags instead of a duplicate copy.
+ * - `update`: a copy exists (found by its `modelreg.sync.*` tags, or `lineage.syncedFrom`, naming this source, model
+ *   and version) but its aliases, stage, description, tags, metrics or model card differ; `changes` lists which.
  * - `skip`: `already-synced` (a copy with the same digest exists and agrees) or `filtered-out` (by `versions`).
  * - `conflict`: a target version claims to be the copy but records another digest; it is never overwritten.
  *
- * Conflicts are explicit:
- * - A target version that sync did not make and whose content differs is left alone, even when it has the source
- *   version's number; the source version is copied as a new version and the item carries an
- *   `untracked-target-version` warning.
+ * Provenance alone decides what is a copy, so sync only ever changes target versions it made from this source:
+ * - A target version without this source's provenance is never changed, whatever it holds. Identical content is no
+ *   proof: two source versions may share their files, and someone else may have registered the same files with
+ *   their own metrics. The source version gets its own new copy, and the item carries an `untracked-target-version`
+ *   warning naming such a version when it has the source version's number or identical content.
+ * - A provenance key names one source version, so each target version is the copy of at most one source version, and
+ *   each source version uses one copy (the oldest, with a `duplicate-copies` warning if there are more).
  * - An alias that points, in the target, at anything but the copy of the source alias holder is moved to the copy;
  *   the `alias` change names the `previous` holder, which loses the alias. Aliases of versions left out by `versions`
  *   are not touched, and target aliases the source does not have are kept.
+ * - Sync never leaves two target versions in `production`: only the newest selected source version in `production`
+ *   carries it (`stage-limited` on the others; a copy of theirs in `production` now moves to `archived`), and while
+ *   a version sync does not manage holds `production` in a target with its own stages, no copy enters it
+ *   (`stage-held`). Where the target keeps stages as one alias each, the same holds for `staging`.
  *
  * What cannot travel is a warning on the item, never dropped silently: aliases on a target without
  * `capabilities.aliases`, aliases the target manages (W&B `latest`/`staging`/`production`, Vertex
- * `default`/`staging`/`production`, `latest` and `v<n>` everywhere), a second version in `staging` or `production`
- * where the target keeps stages as one alias each (only the newest carries it), tags the target cannot hold, and
- * metric changes on a target without `capabilities.updateMetrics`.
+ * `default`/`staging`/`production`, `latest` and `v<n>` everywhere), tags the target cannot hold, and metric changes
+ * on a target without `capabilities.updateMetrics`.
  *
  * @throws InvalidInputError for bad input, before any registry call. `NotFoundError` when a named model is not in
  *   the source.
@@ -71,24 +76,28 @@ async function planModel(input: SyncPlanInput, model: string): Promise<SyncPlanI
   const sourceVersions = (await source.listVersions(model, call).toArray()).sort(byNumber);
   const targetVersions = await listOrEmpty(target, model, call);
 
+  // Only provenance makes a target version a copy of a source version; identical content proves nothing (someone
+  // else may have registered the same files with their own metrics). Every other version is someone else's.
   const copies = new Map<string, ModelVersion[]>();
-  const untracked: ModelVersion[] = [];
+  const foreign: ModelVersion[] = [];
   const holders = new Map<string, string>();
   for (const tv of [...targetVersions].sort(byNumber)) {
     const origin = originOf(tv);
-    if (!origin) untracked.push(tv);
-    else if (origin.registry === sourceName) {
+    if (origin?.registry === sourceName) {
       const key = originKey(origin);
       copies.set(key, [...(copies.get(key) ?? []), tv]);
-    }
+    } else foreign.push(tv);
     for (const alias of tv.aliases) holders.set(alias, tv.version);
   }
 
   const filter = input.versions ?? "all";
   const selected = new Set(sourceVersions.filter((v) => (filter === "all" ? true : filter === "aliased" ? v.aliases.length > 0 : filter(v))));
-  // Where the target keeps a stage as one alias, only one version can hold staging or production: the newest does.
-  const stageOwner = new Map<Stage, string>();
-  for (const v of selected) if (v.stage === "staging" || v.stage === "production") stageOwner.set(v.stage, v.version);
+  // The copy whose stage this plan decides: none for a copy in conflict, which is left alone like someone else's.
+  const copyOf = (sv: ModelVersion) => {
+    const copy = copies.get(originKey({ registry: sourceName, model, version: sv.version }))?.[0];
+    return copy && !digestDiffers(sv, copy) ? copy : undefined;
+  };
+  const stages = input.stages === false ? undefined : stageAuthority(target, sourceVersions.filter((v) => selected.has(v)), copyOf, targetVersions);
   const reserved = targetReservedAliases(target, input.reservedAliases);
 
   return sourceVersions.map((sv): SyncPlanItem => {
@@ -121,16 +130,10 @@ async function planModel(input: SyncPlanInput, model: string): Promise<SyncPlanI
       return out;
     };
     const stageChange = (current: Stage): SyncChange[] => {
-      if (input.stages === false || sv.stage === current) return [];
-      if (target.capabilities.stages === "alias" && (sv.stage === "staging" || sv.stage === "production") && stageOwner.get(sv.stage) !== sv.version) {
-        warnings.push({
-          code: "stage-limited",
-          subject: sv.stage,
-          message: `the ${target.provider} target keeps ${sv.stage} as one alias; version ${stageOwner.get(sv.stage)} carries it, so this one stays ${current}`,
-        });
-        return [];
-      }
-      return [{ kind: "stage", from: current, to: sv.stage }];
+      if (!stages) return [];
+      const { to, warning } = stages.decide(sv, current);
+      if (warning) warnings.push(warning);
+      return to === current ? [] : [{ kind: "stage", from: current, to }];
     };
 
     const found = copies.get(originKey({ registry: sourceName, model, version: sv.version })) ?? [];
@@ -140,7 +143,7 @@ async function planModel(input: SyncPlanInput, model: string): Promise<SyncPlanI
         warnings.push({ code: "duplicate-copies", message: `target versions ${found.map((v) => v.version).join(", ")} all claim to be this copy; version ${copy.version} is used` });
       }
       const recorded = originOf(copy)?.digest ?? "";
-      if (sv.artifacts.digest !== undefined && recorded !== "" && recorded !== sv.artifacts.digest) {
+      if (digestDiffers(sv, copy)) {
         return {
           ...base,
           action: "conflict",
@@ -153,21 +156,66 @@ async function planModel(input: SyncPlanInput, model: string): Promise<SyncPlanI
       if (changes.length === 0) return { ...base, action: "skip", reason: "already-synced", targetVersion: copy.version };
       return { ...base, action: "update", targetVersion: copy.version, changes, source: sv };
     }
-    const twin = sv.artifacts.digest === undefined ? undefined : untracked.find((tv) => tv.artifacts.digest === sv.artifacts.digest);
-    if (twin) {
-      const changes: SyncChange[] = [{ kind: "provenance" }, ...aliasChanges(twin.version), ...stageChange(twin.stage), ...metadataChanges(sv, twin, tags, target, warnings)];
-      return { ...base, action: "update", targetVersion: twin.version, changes, source: sv };
-    }
-    const sameNumber = untracked.find((tv) => tv.version === sv.version);
-    if (sameNumber) {
-      warnings.push({
-        code: "untracked-target-version",
-        subject: sameNumber.version,
-        message: `target version ${sameNumber.version} was not made by sync and holds other content; it is left alone and this version is copied as a new one`,
-      });
-    }
+    warnings.push(...untrackedWarnings(sv, foreign));
     return { ...base, action: "create", changes: [...aliasChanges(undefined), ...stageChange("draft")], source: sv };
   });
+}
+
+/** True when `copy` records another digest than the source version has now: a rebuilt source, or a tampered copy. */
+function digestDiffers(sv: ModelVersion, copy: ModelVersion): boolean {
+  const recorded = originOf(copy)?.digest ?? "";
+  return sv.artifacts.digest !== undefined && recorded !== "" && recorded !== sv.artifacts.digest;
+}
+
+/**
+ * Target versions sync did not make for this source that a new copy stands beside: the one with the source version's
+ * number, and those with identical content. Both are left alone; saying so explains why the target gains a version.
+ */
+function untrackedWarnings(sv: ModelVersion, foreign: ModelVersion[]): SyncWarning[] {
+  const out: SyncWarning[] = [];
+  for (const tv of foreign) {
+    const same = sv.artifacts.digest !== undefined && tv.artifacts.digest === sv.artifacts.digest;
+    if (!same && tv.version !== sv.version) continue;
+    const whose = originOf(tv) ? `is a copy from ${JSON.stringify(originOf(tv)?.registry)}, not from this source` : "was not made by sync";
+    out.push({
+      code: "untracked-target-version",
+      subject: tv.version,
+      message: `target version ${tv.version} ${whose}${same ? " and holds identical content" : " and holds other content"}; identical files prove no copy, so it is left alone and this version gets its own`,
+    });
+  }
+  return out;
+}
+
+/**
+ * Decides which stage each copy may take so that sync never leaves two target versions in `production` (nor, where a
+ * stage is one alias, in `staging`): only the newest selected source version there carries it, a copy of an older one
+ * that holds it now moves to `archived`, and while a target version sync does not manage (someone else's, another
+ * source's copy, a copy of a version left out) is in `production`, no copy is put there: moving that version out
+ * would change a version sync did not make.
+ */
+function stageAuthority(target: ModelRegistry, selected: ModelVersion[], copyOf: (sv: ModelVersion) => ModelVersion | undefined, targetVersions: ModelVersion[]) {
+  const alias = target.capabilities.stages === "alias";
+  const single = (stage: Stage) => stage === "production" || (alias && stage === "staging");
+  const owner = new Map<Stage, string>();
+  for (const v of selected) if (single(v.stage)) owner.set(v.stage, v.version);
+  const managed = new Set(selected.map((v) => copyOf(v)?.version).filter((v): v is string => v !== undefined));
+  // Where stages are aliases the adapter moves the stage alias itself, as it moves any alias: two holders cannot be.
+  const held = alias ? [] : targetVersions.filter((tv) => tv.stage === "production" && !managed.has(tv.version)).map((tv) => tv.version);
+  return {
+    decide(sv: ModelVersion, current: Stage): { to: Stage; warning?: SyncWarning } {
+      if (single(sv.stage) && owner.get(sv.stage) !== sv.version) {
+        // A copy that holds the stage now must leave it for the owner; where the stage is an alias, the owner takes it.
+        const demote = !alias && current === sv.stage;
+        const message = `only one target version may be in ${sv.stage}; the copy of version ${owner.get(sv.stage)} carries it, so this copy ${demote ? "moves to archived" : `stays ${current}`}`;
+        return { to: demote ? "archived" : current, warning: { code: "stage-limited", subject: sv.stage, message } };
+      }
+      if (sv.stage === "production" && held.length > 0 && current !== "production") {
+        const message = `target version ${held.join(", ")} is in production and is not a copy this sync manages; it is left alone, so this copy stays ${current}`;
+        return { to: current, warning: { code: "stage-held", subject: "production", message } };
+      }
+      return { to: sv.stage };
+    },
+  };
 }
 
 function metadataChanges(sv: ModelVersion, copy: ModelVersion, tags: Record<string, string>, target: ModelRegistry, warnings: SyncWarning[]): SyncChange[] {

@@ -56,6 +56,7 @@ export interface SyncWarning {
     | "aliases-unsupported"
     | "alias-reserved"
     | "stage-limited"
+    | "stage-held"
     | "tag-invalid"
     | "metrics-frozen"
     | "untracked-target-version"
@@ -92,10 +93,6 @@ export type SyncChange =
       field: "description" | "tags" | "metrics" | "modelCard";
       /** For tags and metrics: the keys that differ. */
       keys?: string[];
-    }
-  | {
-      /** Record provenance tags on a target version that already holds identical content but was not made by sync. */
-      kind: "provenance";
     };
 
 interface SyncItemBase {

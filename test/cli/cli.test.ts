@@ -64,7 +64,7 @@ describe("modelreg sync", () => {
     const target = join(await tempDir(), "target");
     const dry = io();
     expect(await runCli(["sync", `file:${source}`, `file:${target}`, "--model", "fraud", "--dry-run"], dry.io)).toBe(0);
-    expect(dry.out()).toMatch(/create +fraud\/1: alias/);
+    expect(dry.out()).toMatch(/^copy fraud\/1 -> \(new\): alias champion$/m);
     expect(dry.out()).toMatch(/dry run: 2 to copy.*nothing changed/);
     const first = io();
     expect(await runCli(["sync", `file:${source}`, `file:${target}`, "--model", "fraud", "--json"], first.io)).toBe(0);
@@ -75,6 +75,13 @@ describe("modelreg sync", () => {
     const second = io();
     expect(await runCli(["sync", `file:${source}`, `file:${target}`, "-m", "fraud", "--json"], second.io)).toBe(0);
     expect(second.lines().at(-1)).toMatchObject({ counts: { created: 0, skipped: 2 }, bytesCopied: 0 });
+    // A dry run names the target version each item concerns, in text and in JSON.
+    const redry = io();
+    expect(await runCli(["sync", `file:${source}`, `file:${target}`, "-m", "fraud", "--dry-run"], redry.io)).toBe(0);
+    expect(redry.out()).toMatch(/^skip fraud\/1 -> 1: already-synced$/m);
+    const jsonDry = io();
+    expect(await runCli(["sync", `file:${source}`, `file:${target}`, "-m", "fraud", "--dry-run", "--json"], jsonDry.io)).toBe(0);
+    expect(jsonDry.lines().at(-1)?.plan).toEqual([expect.objectContaining({ version: "1", action: "skip", targetVersion: "1" }), expect.objectContaining({ version: "2", action: "skip", targetVersion: "2" })]);
   });
 
   it("draws a progress bar on a terminal and prints one line per version", async () => {

@@ -95,17 +95,21 @@ describe("applySyncPlan and syncRegistries", () => {
     expect(await target.listVersions("fraud").toArray()).toHaveLength(2);
   });
 
-  it("adopts an untracked target version with the same content instead of copying it twice", async () => {
+  it("copies beside an untracked target version with the same content instead of adopting it (identical files prove no copy)", async () => {
     const { source, target } = await twoRegistries();
     await seedVersion(source, "fraud", { "m.bin": "same" }, { aliases: ["champion"] });
-    const twin = await seedVersion(target, "fraud", { "m.bin": "same" });
+    const twin = await seedVersion(target, "fraud", { "m.bin": "same" }, { description: "theirs" });
     const plan = await planSync({ source, target, models: ["fraud"] });
-    expect(plan.items[0]).toMatchObject({ action: "update", targetVersion: twin.version, changes: [{ kind: "provenance" }, { kind: "alias", alias: "champion" }] });
-    await syncRegistries({ source, target, models: ["fraud"] });
-    const after = await target.listVersions("fraud").toArray();
-    expect(after).toHaveLength(1);
-    expect(after[0]?.tags[SYNC_TAGS.version]).toBe("1");
-    expect(after[0]?.aliases).toEqual(["champion"]);
+    expect(plan.items[0]).toMatchObject({ action: "create", changes: [{ kind: "alias", alias: "champion" }] });
+    expect(plan.items[0]?.warnings.map((w) => [w.code, w.subject])).toEqual([["untracked-target-version", twin.version]]);
+    const report = await syncRegistries({ source, target, models: ["fraud"] });
+    expect(report.results[0]).toMatchObject({ status: "created" });
+    expect(report.results[0]?.targetVersion).not.toBe(twin.version);
+    const untouched = await target.getVersion(twin);
+    expect(untouched).toMatchObject({ description: "theirs", aliases: [] });
+    expect(untouched.tags).toEqual(twin.tags);
+    expect(untouched.updatedAt.getTime()).toBe(twin.updatedAt.getTime());
+    expect(await target.resolveAlias("fraud", "champion")).toBe(report.results[0]?.targetVersion);
     expect((await planSync({ source, target, models: ["fraud"] })).summary.skip).toBe(1);
   });
 

@@ -195,33 +195,38 @@ describe("sync local -> W&B", () => {
     expect(after.updatedAt.getTime()).toBe(before.updatedAt.getTime());
     expect(creates()).toBe(logged);
   });
-  it("W&B keeps one version per content: a W&B version of its own is adopted, a second source version with the same bytes is a typed failure, not a phantom copy", async () => {
+  it("W&B keeps one version per content: a source version whose bytes W&B already has is a typed failure that changes nothing, never an adoption or a phantom copy", async () => {
     const { registry: local } = await freshRegistry({ actor: "source" });
     const wandb = registry({ entity: ENTITY });
     const model = fresh("dedup");
-    const own = await wandb.createVersion(model, { artifacts: { entries: [{ path: "m.bin", content: "W&B had these bytes first" }] }, description: "logged by hand" });
+    await wandb.createVersion(model, { artifacts: { entries: [{ path: "m.bin", content: "W&B had these bytes first" }] }, description: "logged by hand", metrics: { auc: 0.5 }, tags: { owner: "wandb" } });
+    const own = await wandb.getVersion(`${model}/0`);
     await seedVersion(local, model, { "m.bin": "same bytes" }, { description: "first", tags: { team: "risk" } });
     await seedVersion(local, model, { "m.bin": "same bytes" }, { description: "rebuilt, identical", aliases: ["rebuilt"] });
-    const v3 = await seedVersion(local, model, { "m.bin": "W&B had these bytes first" }, { description: "the same as W&B's", aliases: ["mine"], metrics: { auc: 0.8 } });
+    await seedVersion(local, model, { "m.bin": "W&B had these bytes first" }, { description: "the same as W&B's", aliases: ["mine"], metrics: { auc: 0.8 } });
 
     const report = await syncRegistries({ source: local, target: wandb, models: [model] });
-    expect(report.results.map((r) => [r.item.sourceVersion, r.status, r.targetVersion])).toEqual([["1", "created", "1"], ["2", "failed", undefined], ["3", "created", "0"]]);
-    expect(report.counts).toMatchObject({ created: 2, failed: 1 });
-    expect(report.failures[0]?.error.name).toBe("ConflictError");
-    expect(report.failures[0]?.error.message).toMatch(/version 1, the copy of .*\/1 with identical content/);
-    // W&B's own version now carries the copy's provenance and metadata; no alias went to a version that is not a copy of 2.
-    const adopted = await wandb.getVersion(`${model}/0`);
-    expect(adopted.artifacts.digest).toBe(own.artifacts.digest);
-    expect(adopted).toMatchObject({ description: "the same as W&B's", aliases: ["mine"], metrics: { auc: 0.8 } });
-    expect(originOf(adopted)).toEqual({ registry: "local", model, version: "3", digest: v3.artifacts.digest });
+    expect(report.results.map((r) => [r.item.sourceVersion, r.status, r.targetVersion])).toEqual([["1", "created", "1"], ["2", "failed", undefined], ["3", "failed", undefined]]);
+    expect(report.counts).toMatchObject({ created: 1, failed: 2 });
+    expect(report.failures.map((f) => [f.version, f.error.name])).toEqual([["2", "ConflictError"], ["3", "ConflictError"]]);
+    expect(report.failures[0]?.error.message).toMatch(/version 1, the copy of .*\/1 from "local" with identical content/);
+    expect(report.failures[1]?.error.message).toMatch(/version 0, a version sync did not make with identical content.*version 0 is left as it is/);
+    // W&B's own version is not sync's: its metadata, aliases and provenance are as its owner left them.
+    const after = await wandb.getVersion(`${model}/0`);
+    expect(after).toMatchObject({ description: "logged by hand", metrics: { auc: 0.5 } });
+    expect(after.tags).toEqual(own.tags);
+    expect(after.aliases).toEqual(own.aliases);
+    expect(originOf(after)).toBeUndefined();
     expect(await wandb.getVersion(`${model}/1`)).toMatchObject({ description: "first", aliases: [], tags: { team: "risk", [SYNC_TAGS.version]: "1" } });
     expect(await wandb.listVersions(model).toArray()).toHaveLength(2);
 
-    // The next run copies nothing, and says again why version 2 is not there.
+    // The next run copies nothing, changes nothing, and says again why versions 2 and 3 are not there.
     const again = await syncRegistries({ source: local, target: wandb, models: [model] });
-    expect(again.counts).toEqual({ created: 0, updated: 0, skipped: 2, conflicts: 0, failed: 1, notStarted: 0 });
-    expect(again.failures.map((f) => [f.version, f.error.name])).toEqual([["2", "ConflictError"]]);
+    expect(again.counts).toEqual({ created: 0, updated: 0, skipped: 1, conflicts: 0, failed: 2, notStarted: 0 });
+    expect(again.failures.map((f) => [f.version, f.error.name])).toEqual([["2", "ConflictError"], ["3", "ConflictError"]]);
+    expect(await wandb.getVersion(`${model}/0`)).toMatchObject({ description: "logged by hand", metrics: { auc: 0.5 } });
     await expect(wandb.resolveAlias(model, "rebuilt")).rejects.toThrow();
+    await expect(wandb.resolveAlias(model, "mine")).rejects.toThrow();
   });
 });
 
