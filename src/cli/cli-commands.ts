@@ -64,7 +64,7 @@ export async function syncCommand(argv: string[], io: CliIo): Promise<number> {
   }
   // The source is only read, and so is the target of a dry run: neither may be created by looking.
   await assertRegistryExists(from, "sync");
-  if (dryRun) await assertRegistryExists(to, "sync");
+  if (dryRun) await assertRegistryExists(to, "sync --dry-run", "sync without --dry-run creates it");
   const source = await openRegistry(sourceUri as string, { cwd: io.cwd, env: io.env });
   const target = await openRegistry(targetUri as string, { cwd: io.cwd, env: io.env });
   const printer = syncEventPrinter(io, values.json === true);

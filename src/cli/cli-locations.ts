@@ -30,9 +30,10 @@ function errorCode(error: unknown): string | undefined {
  *
  * @param location - The parsed URI.
  * @param operation - The command, for the error: `ls`, `sync`.
+ * @param hint - What to do instead, appended to the message.
  * @throws NotFoundError when there is no `modelreg.json` at the location.
  */
-export async function assertRegistryExists(location: RegistryLocation, operation: string): Promise<void> {
+export async function assertRegistryExists(location: RegistryLocation, operation: string, hint?: string): Promise<void> {
   if (location.kind !== "local") return;
   try {
     await stat(join(location.root, LOCAL_REGISTRY_MARKER));
@@ -40,7 +41,8 @@ export async function assertRegistryExists(location: RegistryLocation, operation
     const code = errorCode(error);
     // Anything but "it is not there" (a permission problem, say) is the adapter's to report when it opens the root.
     if (code !== "ENOENT" && code !== "ENOTDIR") return;
-    throw new NotFoundError(`no modelreg registry at ${location.root} (no ${LOCAL_REGISTRY_MARKER} there); ${operation} only reads, so it does not create one`, {
+    const message = `no modelreg registry at ${location.root} (no ${LOCAL_REGISTRY_MARKER} there); ${operation} only reads, so it does not create one`;
+    throw new NotFoundError(hint ? `${message}; ${hint}` : message, {
       provider: "local",
       operation,
     });
