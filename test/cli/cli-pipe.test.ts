@@ -2,6 +2,7 @@
 // a reader that leaves after the first line. The executable is src/cli/bin.ts bundled once by tsup into a scratch
 // directory, dependencies inlined: twenty starts through tsx took a minute on a shared machine, these take seconds.
 import { spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "tsup";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalRegistry } from "../../src/adapters/local/index.js";
+import { processIo } from "../../src/cli/cli-process.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 /** Runs at once: the machine is shared. */
@@ -69,4 +71,37 @@ describe("modelreg in a pipeline whose reader leaves early", () => {
       expect({ code: run.code, signal: run.signal }).toEqual({ code: 0, signal: null });
     }
   }, 180_000);
+});
+
+describe("processIo", () => {
+  /** A stand-in for process.stdout: records writes, and fails the way a stream does, by an `error` event. */
+  function fakeStream() {
+    const written: string[] = [];
+    const stream = Object.assign(new EventEmitter(), { isTTY: false, columns: 80, write: (text: string) => written.push(text) > 0 });
+    return { stream: stream as unknown as NodeJS.WriteStream, written, fail: (code: string) => stream.emit("error", Object.assign(new Error(`write ${code}`), { code })) };
+  }
+
+  it("drops writes once the reader has gone, aborts outputClosed, and keeps the exit code", () => {
+    const out = fakeStream();
+    const err = fakeStream();
+    const { io, exitCode } = processIo({ stdout: out.stream, stderr: err.stream, env: {}, cwd: () => "/" });
+    io.stdout.write("one\n");
+    expect(io.outputClosed?.aborted).toBe(false);
+    out.fail("EPIPE");
+    io.stdout.write("two\n");
+    expect(out.written).toEqual(["one\n"]);
+    expect(io.outputClosed?.aborted).toBe(true);
+    expect([exitCode(0), exitCode(1), exitCode(2)]).toEqual([0, 1, 2]);
+    io.stderr.write("still there\n");
+    expect(err.written).toEqual(["still there\n"]);
+  });
+
+  it("turns a success into exit 1 when output was lost another way (a full disk behind a redirect)", () => {
+    const out = fakeStream();
+    const { io, exitCode } = processIo({ stdout: out.stream, stderr: fakeStream().stream, env: {}, cwd: () => "/" });
+    out.fail("ENOSPC");
+    io.stdout.write("lost\n");
+    expect(out.written).toEqual([]);
+    expect([exitCode(0), exitCode(2)]).toEqual([1, 2]);
+  });
 });
