@@ -105,8 +105,8 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Registry
   const { secret } = options;
   const types = options.types && new Set(options.types);
   // Hook URLs are often capabilities: the token is a path segment or a query value. They join the secrets, so the
-  // client's errors and debug lines show the origin and [REDACTED] instead.
-  // A part that short is a word ("services"), not a token, and redacting it everywhere would garble messages.
+  // client's errors and debug lines show the origin and [REDACTED] instead. Parts under 16 characters are words
+  // ("services"), not tokens, and redacting them everywhere would garble messages; the whole path still goes.
   const urlSecrets = [...url.pathname.split("/"), ...url.searchParams.values()].filter((part) => part.length >= 16);
   if (url.pathname !== "/" || url.search !== "") urlSecrets.push(`${url.pathname}${url.search}`);
   // Chosen once, as the HTTP client does: a failure must not go unseen just because nobody passed onError.
