@@ -6,5 +6,7 @@
  */
 
 import { runCli } from "./main.js";
+import { processIo } from "./cli-process.js";
 
-process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
+const { io, exitCode } = processIo();
+process.exitCode = exitCode(await runCli(process.argv.slice(2), io));

@@ -16,7 +16,8 @@ import { rollback } from "../lifecycle/rollback.js";
 import { describeSyncItem } from "../sync/sync-describe.js";
 import { syncRegistries } from "../sync/sync-registries.js";
 import { errorJson, formatBytes, jsonLine, syncEventPrinter, type CliIo } from "./cli-output.js";
-import { openRegistry } from "../sync/registry-uri.js";
+import { openRegistry, parseRegistryUri } from "../sync/registry-uri.js";
+import { assertRegistryExists, registryIdentity } from "./cli-locations.js";
 
 /** A usage error: the CLI prints it with the usage and exits 2. */
 export class UsageError extends Error {}
@@ -54,6 +55,17 @@ export async function syncCommand(argv: string[], io: CliIo): Promise<number> {
   const [sourceUri, targetUri] = positionals(args, 2, 2, "sync <source-uri> <target-uri>");
   if (values.versions !== undefined && values.versions !== "all" && values.versions !== "aliased") throw new UsageError('--versions is "all" or "aliased"');
   const concurrency = wholeNumber(values.concurrency, "--concurrency");
+  const dryRun = values["dry-run"] === true;
+  const from = parseRegistryUri(sourceUri as string, io.cwd);
+  const to = parseRegistryUri(targetUri as string, io.cwd);
+  // Two registry objects over one place pass the engine's own check (it can only compare objects), and would tag
+  // every version as a copy of itself.
+  if ((await registryIdentity(from, io.env)) === (await registryIdentity(to, io.env))) {
+    throw new UsageError(`source and target are the same registry (${sourceUri} and ${targetUri}); sync copies between two registries`);
+  }
+  // The source is only read, and so is the target of a dry run: neither may be created by looking.
+  await assertRegistryExists(from, "sync");
+  if (dryRun) await assertRegistryExists(to, "sync --dry-run", "sync without --dry-run creates it");
   const source = await openRegistry(sourceUri as string, { cwd: io.cwd, env: io.env });
   const target = await openRegistry(targetUri as string, { cwd: io.cwd, env: io.env });
   const printer = syncEventPrinter(io, values.json === true);
@@ -68,7 +80,7 @@ export async function syncCommand(argv: string[], io: CliIo): Promise<number> {
       stages: values["no-stages"] !== true,
       ...(values["source-name"] && { sourceName: values["source-name"] }),
       ...(concurrency !== undefined && { concurrency }),
-      dryRun: values["dry-run"] === true,
+      dryRun,
       failFast: values["fail-fast"] === true,
       onEvent: printer.onEvent,
     });
@@ -131,16 +143,21 @@ export async function rollbackCommand(argv: string[], io: CliIo): Promise<number
 export async function lsCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals: args } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" }, prefix: { type: "string" } } });
   const [uri, model] = positionals(args, 1, 2, "ls <uri> [model]");
+  if (values.prefix && model !== undefined) throw invalidInput("ls", "prefix", "--prefix lists models; leave out the model");
+  await assertRegistryExists(parseRegistryUri(uri as string, io.cwd), "ls");
   const registry = await openRegistry(uri as string, { cwd: io.cwd, env: io.env });
+  // Once the reader has gone (`modelreg ls | head -1`), nothing more can be shown: stop listing, and succeed.
+  const readerGone = () => io.outputClosed?.aborted === true;
   if (model === undefined) {
     for await (const m of registry.listModels(values.prefix ? { namePrefix: values.prefix } : {})) {
+      if (readerGone()) break;
       if (values.json) jsonLine(io.stdout, { type: "model", name: m.name, latestVersion: m.latestVersion ?? null, aliases: m.aliases, description: m.description ?? null });
       else io.stdout.write(`${m.name}${m.latestVersion !== undefined ? `  latest ${m.latestVersion}` : ""}${Object.keys(m.aliases).length > 0 ? `  ${Object.entries(m.aliases).map(([a, v]) => `${a}=${v}`).join(" ")}` : ""}\n`);
     }
     return 0;
   }
-  if (values.prefix) throw invalidInput("ls", "prefix", "--prefix lists models; leave out the model");
   for await (const v of registry.listVersions(model)) {
+    if (readerGone()) break;
     if (values.json) jsonLine(io.stdout, { type: "version", ...versionJson(v) });
     else io.stdout.write(`${v.model}/${v.version}  ${v.stage}${v.aliases.length > 0 ? `  @${v.aliases.join(" @")}` : ""}  ${v.createdAt.toISOString()}\n`);
   }

@@ -28,6 +28,11 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Relative `file:` URIs resolve against this. */
   cwd: string;
+  /**
+   * Aborts when stdout's reader has gone (`modelreg ls | head -1`): a command that only prints stops there, one that
+   * changes things finishes its work. Writes after it are dropped by the stream, not by the commands.
+   */
+  outputClosed?: AbortSignal;
 }
 
 /** Errors as JSON: a modelreg error's own fields (already free of secrets), else the name and message. */

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { redact } from "../http/redact.js";
 import { notifyErrorObservers } from "./error-observer.js";
 
 const BASE_MARKER = Symbol.for("modelreg.error");
@@ -87,20 +88,40 @@ export class ModelRegistryError extends Error {
     return (error as Record<symbol, unknown>)[marker] === true;
   }
 
-  /** A plain object for logs and JSON; it holds nothing the message does not already show. */
+  /**
+   * A plain object for logs and JSON: the name, message and every field of the error, subclass fields included (the
+   * failing gates of a {@link PromotionBlockedError}, the `field` of an {@link InvalidInputError}, ...), so a
+   * pipeline reading `--json` output or a log line can act on them.
+   *
+   * It holds no credential: messages and `url` are redacted when the error is built, and string fields pass the
+   * pattern redaction again here. The cause is summarised: a modelreg error by its own `toJSON()`, anything else by its
+   * name and code only, since a foreign message was not written with redaction in mind.
+   */
   toJSON(): Record<string, unknown> {
-    return {
-      name: this.name,
-      message: this.message,
-      provider: this.provider,
-      operation: this.operation,
-      statusCode: this.statusCode,
-      requestId: this.requestId,
-      providerCode: this.providerCode,
-      url: this.url,
-      isRetryable: this.isRetryable,
-    };
+    return errorFields(this, 0);
   }
+}
+
+/** Causes nest; past this depth they are left out (a cycle would otherwise never end). */
+const MAX_CAUSE_DEPTH = 3;
+
+function errorFields(error: ModelRegistryError, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: error.name, message: redact(error.message) };
+  // Own enumerable fields are the constructor's: the base class's and each subclass's. `cause` is summarised below.
+  for (const [key, value] of Object.entries(error)) {
+    if (key === "cause" || key === "stack" || typeof value === "function") continue;
+    out[key] = typeof value === "string" ? redact(value) : value;
+  }
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause !== undefined && depth < MAX_CAUSE_DEPTH) out.cause = summariseCause(cause, depth + 1);
+  return out;
+}
+
+function summariseCause(cause: unknown, depth: number): Record<string, unknown> {
+  if (ModelRegistryError.isInstance(cause)) return errorFields(cause, depth);
+  const name = cause instanceof Error ? cause.name : typeof cause;
+  const code = (cause as { code?: unknown } | null)?.code;
+  return { name, ...(typeof code === "string" && { code }) };
 }
 
 /** The model, version, alias, file or endpoint does not exist. */

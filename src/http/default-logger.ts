@@ -39,3 +39,14 @@ export function defaultLogger(setting: string | undefined = envSetting()): Logge
   };
   return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
 }
+
+/**
+ * The logger for problems a program should hear about even when nobody turned logging on, such as a webhook that
+ * could not be delivered: the {@link defaultLogger} of `MODELREG_LOG` when the variable is set (so `off` or `error`
+ * still silences warnings), else one at `warn`.
+ *
+ * @param setting - As for {@link defaultLogger}; unset or empty means `warn`. Default: `MODELREG_LOG`.
+ */
+export function defaultWarningLogger(setting: string | undefined = envSetting()): Logger | undefined {
+  return defaultLogger(setting === undefined || setting.trim() === "" ? "warn" : setting);
+}

@@ -7,7 +7,10 @@
 
 import { invalidInput } from "../core/errors.js";
 import type { RegistryEvent, RegistryEventListener, RegistryEventType } from "../core/events.js";
+import type { Logger } from "../core/options.js";
+import { defaultWarningLogger } from "../http/default-logger.js";
 import { createHttpClient } from "../http/http-client.js";
+import { redact } from "../http/redact.js";
 
 /** Settings for {@link createWebhookNotifier}. */
 export interface WebhookNotifierOptions {
@@ -27,6 +30,13 @@ export interface WebhookNotifierOptions {
   timeoutMs?: number;
   /** Where a failed delivery goes. Default: thrown to the registry's event bus, whose `onEventError` sees it. */
   onError?: (error: unknown, event: RegistryEvent) => void;
+  /**
+   * Gets a `warn` line for every failed delivery: the event, the receiver's origin (never its path or query, which
+   * often are the credential, as in Slack's hook URLs) and the error. Default: when `onError` is not given, the
+   * console at `warn`, or at the level `MODELREG_LOG` sets (`off` silences it); with `onError`, nothing, since
+   * the failure is handled there.
+   */
+  logger?: Logger;
 }
 
 const encoder = new TextEncoder();
@@ -94,13 +104,20 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Registry
   if (typeof options.secret !== "string" || options.secret.length < 16) throw invalidInput(op, "secret", "secret must be a string of at least 16 characters");
   const { secret } = options;
   const types = options.types && new Set(options.types);
+  // Hook URLs are often capabilities: the token is a path segment or a query value. They join the secrets, so the
+  // client's errors and debug lines show the origin and [REDACTED] instead. Parts under 16 characters are words
+  // ("services"), not tokens, and redacting them everywhere would garble messages; the whole path still goes.
+  const urlSecrets = [...url.pathname.split("/"), ...url.searchParams.values()].filter((part) => part.length >= 16);
+  if (url.pathname !== "/" || url.search !== "") urlSecrets.push(`${url.pathname}${url.search}`);
+  // Chosen once, as the HTTP client does: a failure must not go unseen just because nobody passed onError.
+  const logger = options.logger ?? (options.onError ? undefined : defaultWarningLogger());
   const client = createHttpClient({
     provider: "webhook",
     baseUrl: url,
     ...(options.fetch && { fetch: options.fetch }),
     maxRetries: options.maxRetries ?? 3,
     timeoutMs: options.timeoutMs ?? 10_000,
-    secrets: () => [secret],
+    secrets: () => [secret, ...urlSecrets],
   });
   return async (event) => {
     if (types && !types.has(event.type)) return;
@@ -125,8 +142,15 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Registry
         responseType: "none",
       });
     } catch (error) {
+      logger?.warn(deliveryFailure(event, url, error, [secret, ...urlSecrets]), { provider: "webhook", event: event.type, delivery: event.id, receiver: url.origin });
       if (!options.onError) throw error;
       options.onError(error, event);
     }
   };
+}
+
+/** The warning for a failed delivery: what, where (the origin only) and why, with every secret redacted. */
+function deliveryFailure(event: RegistryEvent, url: URL, error: unknown, secrets: string[]): string {
+  const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return redact(`webhook delivery ${event.id} (${event.type}) to ${url.origin} failed: ${why}`, secrets);
 }

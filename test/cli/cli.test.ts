@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { createLocalRegistry } from "../../src/adapters/local/index.js";
 import { runCli } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/cli-output.js";
 import { parseRegistryUri } from "../../src/sync/registry-uri.js";
+import { registryIdentity } from "../../src/cli/cli-locations.js";
 import { InvalidInputError } from "../../src/core/errors.js";
 import { http, HttpResponse } from "msw";
 import { API_KEY, BASE, ENTITY, STORAGE } from "../wandb/support/wandb-fake.js";
@@ -62,6 +63,8 @@ describe("modelreg sync", () => {
   it("dry-runs, then copies, then copies nothing the second time", async () => {
     const source = await seeded();
     const target = join(await tempDir(), "target");
+    // A dry run only reads its target, so the target must exist: an empty registry, made by the library.
+    for await (const _ of createLocalRegistry({ root: target }).listModels()) break;
     const dry = io();
     expect(await runCli(["sync", `file:${source}`, `file:${target}`, "--model", "fraud", "--dry-run"], dry.io)).toBe(0);
     expect(dry.out()).toMatch(/^copy fraud\/1 -> \(new\): alias champion$/m);
@@ -151,5 +154,107 @@ describe("modelreg promote, rollback and ls", () => {
     const models = io();
     expect(await runCli(["ls", uri], models.io)).toBe(0);
     expect(models.out()).toMatch(/^fraud  latest 2  champion=1\n$/);
+  });
+});
+
+describe("read-only commands never create a registry (issue 13, item 15)", () => {
+  it("ls, sync's source and a dry run's target refuse a missing registry, name its path, and create nothing", async () => {
+    const parent = await tempDir();
+    const missing = join(parent, "does-not-exist");
+    const empty = await tempDir();
+    const source = await seeded();
+    const cases: Array<{ argv: string[]; path: string }> = [
+      { argv: ["ls", `file:${missing}`], path: missing },
+      { argv: ["ls", "file:./does-not-exist", "fraud"], path: missing },
+      // An existing directory without modelreg.json is not a registry either, and ls must not make it one.
+      { argv: ["ls", `file:${empty}`], path: empty },
+      { argv: ["sync", `file:${missing}`, `file:${join(parent, "target")}`], path: missing },
+      { argv: ["sync", `file:${source}`, `file:${missing}`, "--dry-run"], path: missing },
+    ];
+    for (const { argv, path } of cases) {
+      const run = io();
+      run.io.cwd = parent;
+      expect(await runCli(argv, run.io), argv.join(" ")).toBe(1);
+      expect(run.err()).toContain(`no modelreg registry at ${path}`);
+      const json = io();
+      json.io.cwd = parent;
+      expect(await runCli([...argv, "--json"], json.io)).toBe(1);
+      expect(json.lines()[0]).toMatchObject({ type: "error", usage: false, error: { name: "NotFoundError", provider: "local" } });
+    }
+    // Nothing was created: not the missing directories, not the sync target, not a marker in the empty one.
+    expect(await readdir(parent)).toEqual([]);
+    expect(await readdir(empty)).toEqual([]);
+  });
+
+  it("writing commands still create one: sync's target", async () => {
+    const target = join(await tempDir(), "new");
+    const run = io();
+    expect(await runCli(["sync", `file:${await seeded()}`, `file:${target}`, "--json"], run.io)).toBe(0);
+    expect(await readdir(target)).toContain("modelreg.json");
+  });
+});
+
+describe("sync refuses one registry as source and target (issue 13, item 16)", () => {
+  it("compares normalised locations and exits 2 before opening either", async () => {
+    const root = await seeded();
+    const parent = join(root, "..");
+    const link = join(await tempDir(), "link");
+    await symlink(root, link);
+    const same: Array<[string, string]> = [
+      [`file:${root}`, `file:${root}`],
+      [`file:${root}`, `file:${root}/`],
+      [`file:${root}`, `file://${root}`],
+      [`file:${root}`, `file:./${root.split("/").at(-1)}`],
+      [`file:${root}`, `file:${link}`],
+      [`file:${join(link, "sub")}`, `file:${join(root, "sub")}`],
+      ["mlflow+http://127.0.0.1:1/", "mlflow+http://127.0.0.1:1?experiment=other"],
+      ["mlflow+http://MLflow.Example:80/a//", "mlflow+http://mlflow.example/a"],
+      ["vertex://proj/us-central1?bucket=one", "vertex://proj/us-central1?bucket=two/prefix"],
+      ["vertex://proj/us-central1?bucket=one", "vertex://proj/us-central1?bucket=one&apiEndpoint=https://us-central1-aiplatform.googleapis.com"],
+      [`wandb://${ENTITY}/p?baseUrl=${BASE}`, `wandb://${ENTITY}/p?baseUrl=${BASE}/`],
+    ];
+    for (const [a, b] of same) {
+      const run = io();
+      run.io.cwd = parent;
+      expect(await runCli(["sync", a, b], run.io), `${a} ${b}`).toBe(2);
+      expect(run.err()).toContain("source and target are the same registry");
+    }
+    const json = io();
+    expect(await runCli(["sync", `file:${root}`, `file:${link}`, "--json"], json.io)).toBe(2);
+    expect(json.lines()[0]).toMatchObject({ type: "error", usage: true });
+    // Nothing was copied into it: still the two versions seeded.
+    const ls = io();
+    expect(await runCli(["ls", `file:${root}`, "fraud", "--json"], ls.io)).toBe(0);
+    expect(ls.lines()).toHaveLength(2);
+    // Different registries are told apart: another directory, MLflow path or scheme, Vertex region or project, W&B
+    // project or host.
+    const id = (uri: string) => registryIdentity(parseRegistryUri(uri, parent), {});
+    for (const [a, b] of [
+      [`file:${root}`, `file:${root}-other`],
+      ["mlflow+http://127.0.0.1:1/a", "mlflow+http://127.0.0.1:1/b"],
+      ["mlflow+http://127.0.0.1:1", "mlflow+https://127.0.0.1:1"],
+      ["vertex://proj/us-central1?bucket=one", "vertex://proj/europe-west4?bucket=one"],
+      ["vertex://proj/us-central1?bucket=one", "vertex://other/us-central1?bucket=one"],
+      ["wandb://team/p", "wandb://team/q"],
+      ["wandb://team/p", "wandb://team/p?baseUrl=https://wandb.internal"],
+    ] as const) {
+      expect(await id(a), `${a} ${b}`).not.toBe(await id(b));
+    }
+    // W&B's host defaults as the adapter's does: WANDB_BASE_URL, then api.wandb.ai.
+    expect(await registryIdentity(parseRegistryUri("wandb://team/p"), { WANDB_BASE_URL: "https://wandb.internal/" })).toBe(await id("wandb://team/p?baseUrl=https://wandb.internal"));
+    expect(await id("wandb://team/p")).toBe(await id("wandb://team/p?baseUrl=https://api.wandb.ai/"));
+  });
+});
+
+describe("--json errors carry their fields (issue 13, item 17)", () => {
+  it("a blocked promotion lists its failing gates", async () => {
+    const uri = `file:${await seeded()}`;
+    const run = io();
+    expect(await runCli(["promote", uri, "fraud/1", "--to", "production", "--no-policy", "--gate", "auc >= 0.99", "--json"], run.io)).toBe(1);
+    const [line] = run.lines() as [{ type: string; error: { name: string; kind: string; provider: string; operation: string; isRetryable: boolean; failures: Array<{ gate: string; reason: string }> } }];
+    expect(line).toMatchObject({ type: "error", usage: false, error: { name: "PromotionBlockedError", kind: "PromotionBlockedError", isRetryable: false } });
+    expect(line.error.failures).toHaveLength(1);
+    expect(line.error.failures[0]?.gate).toMatch(/auc/);
+    expect(line.error.failures[0]?.reason).toMatch(/0\.91/);
   });
 });

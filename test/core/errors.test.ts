@@ -4,6 +4,7 @@ import {
   InvalidInputError,
   ModelRegistryError,
   NotFoundError,
+  PromotionBlockedError,
   RateLimitError,
   UnsupportedCapabilityError,
   requireCapability,
@@ -73,5 +74,37 @@ describe("errors in a minified bundle", () => {
     } finally {
       await rm(out, { recursive: true, force: true });
     }
+  });
+});
+
+describe("errors as JSON (issue 13, item 17)", () => {
+  it("carry every field, a subclass's own included", () => {
+    const failures = [{ gate: "metric:auc>=0.99", reason: "auc is 0.91" }, { gate: "approval", reason: "needs 2 approvals, has 0" }];
+    const blocked = new PromotionBlockedError("2 checks failed", { provider: "core", operation: "promote", failures });
+    expect(JSON.parse(JSON.stringify(blocked))).toEqual({
+      name: "PromotionBlockedError",
+      kind: "PromotionBlockedError",
+      message: "[core] promote: 2 checks failed",
+      provider: "core",
+      operation: "promote",
+      isRetryable: false,
+      failures,
+    });
+    expect(new InvalidInputError("bad", { provider: "core", operation: "setAlias", field: "alias" }).toJSON()).toMatchObject({ field: "alias" });
+    expect(new RateLimitError("slow", { provider: "wandb", operation: "x", retryAfterMs: 1500, statusCode: 429 }).toJSON()).toMatchObject({ retryAfterMs: 1500, statusCode: 429, isRetryable: true });
+    expect(new UnsupportedCapabilityError("no", { provider: "wandb", operation: "x", capability: "stages" }).toJSON()).toMatchObject({ capability: "stages" });
+  });
+
+  it("summarise the cause and hold no credential", () => {
+    const inner = new NotFoundError("gone", { provider: "mlflow", operation: "getModel", statusCode: 404 });
+    const outer = new ConflictError("wrapped", { provider: "core", operation: "sync", cause: inner, url: "https://h.example/x?token=abcdef123456" });
+    const json = outer.toJSON();
+    expect(json.cause).toMatchObject({ name: "NotFoundError", statusCode: 404, operation: "getModel" });
+    expect(json.url).toBe("https://h.example/x?token=[REDACTED]");
+    // A foreign cause is named, never quoted: its message was not written with redaction in mind.
+    const foreign = Object.assign(new Error("connect to https://u:hunter22@h.example failed with key sk-live-1234"), { code: "ECONNREFUSED" });
+    const text = JSON.stringify(new ModelRegistryError("no connection", { provider: "mlflow", operation: "getModel", cause: foreign }));
+    expect(JSON.parse(text).cause).toEqual({ name: "Error", code: "ECONNREFUSED" });
+    expect(text).not.toMatch(/hunter22|sk-live/);
   });
 });

@@ -1,6 +1,6 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { InvalidInputError, ServerError } from "../../src/core/errors.js";
 import { stampEvent, type RegistryEvent } from "../../src/core/events.js";
 import { createWebhookNotifier, signWebhookPayload, verifyWebhookSignature } from "../../src/lifecycle/index.js";
@@ -10,7 +10,11 @@ const HOOK = "https://hooks.example.test/models";
 const SECRET: string = CANARY.webhookSecret;
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
+afterEach(() => {
+  server.resetHandlers();
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
 afterAll(() => server.close());
 
 const event = (): RegistryEvent => stampEvent({ type: "stage.changed", model: "fraud", version: "3", stage: "production", from: "staging", to: "production" }, "local", "ann");
@@ -79,5 +83,77 @@ describe("webhook notifier", () => {
   it("refuses a bad URL or a short secret when it is created", () => {
     expect(() => createWebhookNotifier({ url: "ftp://x", secret: SECRET })).toThrow(InvalidInputError);
     expect(() => createWebhookNotifier({ url: HOOK, secret: "short" })).toThrow(InvalidInputError);
+  });
+});
+
+describe("a failed delivery is logged (issue 13, item 18)", () => {
+  // A Slack-style hook URL: the path and the query are the credential, as much as the signing secret is.
+  const PATH_TOKEN = "T0001/B0002/hG7sK2pQ9xV4mN8rL1wZ";
+  const QUERY_TOKEN = "q-tok-5f2c9a7e1b3d";
+  const CAPABILITY_HOOK = `https://hooks.example.test/services/${PATH_TOKEN}?token=${QUERY_TOKEN}`;
+
+  function failingReceiver(): void {
+    server.use(http.post(`https://hooks.example.test/services/${PATH_TOKEN}`, () => new HttpResponse("boom", { status: 500 })));
+  }
+
+  function consoleLines(): { warn: () => string[]; all: () => string } {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const debug = vi.spyOn(console, "debug").mockImplementation(() => undefined);
+    const text = (spy: typeof warn) => spy.mock.calls.map((args) => args.map(String).join(" "));
+    return { warn: () => text(warn), all: () => [...text(warn), ...text(debug)].join("\n") };
+  }
+
+  it("warns on the console by default, with the event and the receiver's origin, and no secret", async () => {
+    vi.stubEnv("MODELREG_LOG", undefined);
+    // Unset, not the suite's "debug": the warning must not depend on anyone turning logging on.
+    expect(process.env.MODELREG_LOG).toBeUndefined();
+    failingReceiver();
+    const lines = consoleLines();
+    const e = event();
+    await expect(createWebhookNotifier({ url: CAPABILITY_HOOK, secret: SECRET, maxRetries: 0 })(e)).rejects.toSatisfy((error) => ServerError.isInstance(error));
+    expect(lines.warn()).toHaveLength(1);
+    const [line] = lines.warn() as [string];
+    expect(line).toContain("[modelreg warn] webhook");
+    expect(line).toContain(`webhook delivery ${e.id} (stage.changed) to https://hooks.example.test failed: ServerError`);
+    for (const secret of [SECRET, PATH_TOKEN, "hG7sK2pQ9xV4mN8rL1wZ", QUERY_TOKEN]) expect(lines.all()).not.toContain(secret);
+  });
+
+  it("also redacts the hook URL's path and query from the error handed to onError and from debug lines", async () => {
+    vi.stubEnv("MODELREG_LOG", "debug");
+    failingReceiver();
+    const lines = consoleLines();
+    const failures: unknown[] = [];
+    await createWebhookNotifier({ url: CAPABILITY_HOOK, secret: SECRET, maxRetries: 0, onError: (error) => failures.push(error) })(event());
+    expect(failures).toHaveLength(1);
+    const error = failures[0] as ServerError;
+    expect(error.url).toMatch(/^https:\/\/hooks\.example\.test/);
+    const seen = `${JSON.stringify(error)} ${error.message} ${error.url} ${lines.all()}`;
+    expect(lines.all()).toMatch(/hooks\.example\.test/);
+    for (const secret of [SECRET, "hG7sK2pQ9xV4mN8rL1wZ", QUERY_TOKEN]) expect(seen).not.toContain(secret);
+    // With onError the failure is handled there: the default logger adds no warning of its own.
+    expect(lines.warn()).toEqual([]);
+  });
+
+  it("goes to the logger given, even with onError; MODELREG_LOG=off silences the default one", async () => {
+    failingReceiver();
+    const warned: Array<[string, Record<string, unknown> | undefined]> = [];
+    const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (message: string, data?: Record<string, unknown>) => warned.push([message, data]) };
+    const e = event();
+    await createWebhookNotifier({ url: CAPABILITY_HOOK, secret: SECRET, maxRetries: 0, logger, onError: () => undefined })(e);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]?.[1]).toEqual({ provider: "webhook", event: "stage.changed", delivery: e.id, receiver: "https://hooks.example.test" });
+    expect(JSON.stringify(warned)).not.toMatch(new RegExp(`${SECRET}|${QUERY_TOKEN}|hG7sK2pQ9xV4mN8rL1wZ`));
+    vi.stubEnv("MODELREG_LOG", "off");
+    const lines = consoleLines();
+    await expect(createWebhookNotifier({ url: CAPABILITY_HOOK, secret: SECRET, maxRetries: 0 })(event())).rejects.toThrow();
+    expect(lines.warn()).toEqual([]);
+  });
+
+  it("logs nothing when the delivery succeeds", async () => {
+    vi.stubEnv("MODELREG_LOG", undefined);
+    receiver();
+    const lines = consoleLines();
+    await createWebhookNotifier({ url: HOOK, secret: SECRET })(event());
+    expect(lines.warn()).toEqual([]);
   });
 });

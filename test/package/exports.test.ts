@@ -1,8 +1,8 @@
 // Installs the packed tarball into a scratch project, as a user would, and loads every subpath through both
 // import and require. This catches missing files, broken exports maps, and duplicated error classes between
 // subpaths (the CJS build must share one chunk, or instanceof across subpaths is false).
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,12 +80,20 @@ describe("the packed package", () => {
     expect(JSON.parse(esm)).toEqual({ instance: true, marker: true });
   });
 
-  it("installs the modelreg command, which prints its usage and lists a local registry", () => {
+  it("installs the modelreg command, which prints its usage, lists a local registry and creates none by listing", () => {
     const bin = join(project, "node_modules", ".bin", "modelreg");
     expect(execFileSync(bin, ["--help"], { cwd: project, encoding: "utf8" })).toMatch(/usage: modelreg <command>/);
     const root = mkdtempSync(join(tmpdir(), "modelreg-bin-"));
     try {
-      expect(execFileSync(bin, ["ls", `file:${root}`, "--json"], { cwd: project, encoding: "utf8" })).toBe("");
+      // An empty directory is not a registry, and ls, which only reads, does not make it one.
+      const refused = spawnSync(bin, ["ls", `file:${root}`], { cwd: project, encoding: "utf8" });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain(`no modelreg registry at ${root}`);
+      expect(readdirSync(root)).toEqual([]);
+      node(["--input-type=module", "-e", `import { createLocalRegistry } from "modelreg/local";
+        await createLocalRegistry({ root: ${JSON.stringify(root)} }).createVersion("fraud", { artifacts: { entries: [{ path: "m.bin", content: "x" }] } });`]);
+      const listed = execFileSync(bin, ["ls", `file:${root}`, "--json"], { cwd: project, encoding: "utf8" });
+      expect(JSON.parse(listed)).toMatchObject({ type: "model", name: "fraud", latestVersion: "1" });
       let status: number | null = null;
       try {
         execFileSync(bin, ["nonsense"], { cwd: project, stdio: "pipe" });
