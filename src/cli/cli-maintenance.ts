@@ -5,12 +5,11 @@
  * @module
  */
 
-import { access } from "node:fs/promises";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createLocalRegistry } from "../adapters/local/local-registry.js";
 import { parseRegistryUri } from "../sync/registry-uri.js";
 import { UsageError } from "./cli-commands.js";
+import { assertRegistryExists } from "./cli-locations.js";
 import { formatBytes, jsonLine, type CliIo } from "./cli-output.js";
 
 
@@ -18,20 +17,16 @@ async function openExistingLocal(uri: string | undefined, command: string, io: C
   if (uri === undefined) throw new UsageError(`expected ${command} file:<directory>`);
   const location = parseRegistryUri(uri, io.cwd);
   if (location.kind !== "local") throw new UsageError(`${command} works on a local registry (file:<directory>); ${location.kind} registries check their own storage`);
-  try {
-    await access(join(location.root, "modelreg.json"));
-  } catch {
-    return { root: location.root, registry: undefined };
-  }
-  return { root: location.root, registry: createLocalRegistry({ root: location.root }) };
+  // Checking never creates: a mistyped path is reported, not turned into an empty registry that "verifies".
+  await assertRegistryExists(location, command);
+  return createLocalRegistry({ root: location.root });
 }
 
 /** `modelreg verify file:<dir> [--deep] [--json]`: exit 0 when sound, 1 when an error was found. */
 export async function verifyCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { deep: { type: "boolean" }, json: { type: "boolean" } } });
   if (positionals.length > 1) throw new UsageError("too many arguments; expected verify file:<directory>");
-  const { root, registry } = await openExistingLocal(positionals[0], "verify", io);
-  if (!registry) return noRegistry(root, values.json === true, io);
+  const registry = await openExistingLocal(positionals[0], "verify", io);
   const report = await registry.verify({ deep: values.deep === true });
   if (values.json) {
     for (const p of report.problems) jsonLine(io.stdout, { type: "problem", ...p });
@@ -52,8 +47,7 @@ export async function verifyCommand(argv: string[], io: CliIo): Promise<number> 
 export async function gcCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { "dry-run": { type: "boolean" }, json: { type: "boolean" } } });
   if (positionals.length > 1) throw new UsageError("too many arguments; expected gc file:<directory>");
-  const { root, registry } = await openExistingLocal(positionals[0], "gc", io);
-  if (!registry) return noRegistry(root, values.json === true, io);
+  const registry = await openExistingLocal(positionals[0], "gc", io);
   const report = await registry.gc({ dryRun: values["dry-run"] === true });
   if (values.json) {
     for (const item of report.items) jsonLine(io.stdout, { type: report.dryRun ? "wouldRemove" : "removed", ...item });
@@ -63,11 +57,4 @@ export async function gcCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${report.dryRun ? "dry run: would free" : "freed"} ${formatBytes(report.bytes)} in ${report.items.length} items\n`);
   }
   return 0;
-}
-
-function noRegistry(root: string, json: boolean, io: CliIo): number {
-  const message = `no local registry at ${root} (no modelreg.json there)`;
-  if (json) jsonLine(io.stdout, { type: "error", usage: false, error: { name: "NotFoundError", message } });
-  else io.stderr.write(`modelreg: ${message}\n`);
-  return 1;
 }

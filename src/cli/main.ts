@@ -1,11 +1,13 @@
 /**
- * The `modelreg` command line: `sync`, `promote`, `rollback` and `ls` over registries named by URI.
+ * The `modelreg` command line: `sync`, `promote`, `rollback` and `ls` over registries named by URI, and `verify` and
+ * `gc` for the local registry.
  *
  * @module
  */
 
 import { InvalidInputError, ModelRegistryError } from "../core/errors.js";
 import { lsCommand, promoteCommand, rollbackCommand, syncCommand, UsageError } from "./cli-commands.js";
+import { gcCommand, verifyCommand } from "./cli-maintenance.js";
 import { errorJson, jsonLine, type CliIo } from "./cli-output.js";
 
 /** The usage text `modelreg --help` prints. */
@@ -23,6 +25,8 @@ commands:
   promote <uri> <model>/<version> --to <stage|alias:NAME> [--gate "auc >= 0.9"]... [--no-policy] [--keep-existing]
   rollback <uri> <model> --stage <stage> | --alias <alias>
   ls <uri> [model] [--prefix P]     list models, or one model's versions
+  verify file:<dir> [--deep]        check every record, blob and audit line of a local registry (exit 1: damaged)
+  gc file:<dir> [--dry-run]         remove temp files, locks and blobs that crashed writers left behind
 
 every command takes --json (JSON lines on stdout). Exit codes: 0 done, 1 failed, 2 usage.
 
@@ -40,6 +44,8 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   promote: promoteCommand,
   rollback: rollbackCommand,
   ls: lsCommand,
+  verify: verifyCommand,
+  gc: gcCommand,
 };
 
 /**
@@ -52,7 +58,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  const run = COMMANDS[command];
+  // Own keys only: `modelreg constructor` is an unknown command, not Object's constructor.
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   const json = rest.includes("--json");
   if (!run) {
     io.stderr.write(`modelreg: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
