@@ -5,6 +5,7 @@
  */
 
 import { InvalidInputError, ModelRegistryError } from "../core/errors.js";
+import { ownValue } from "../core/own-keys.js";
 import { lsCommand, promoteCommand, rollbackCommand, syncCommand, UsageError } from "./cli-commands.js";
 import { errorJson, jsonLine, type CliIo } from "./cli-output.js";
 
@@ -52,7 +53,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  const run = COMMANDS[command];
+  // Own keys only: `modelreg constructor` must be an unknown command, not a call of `Object`.
+  const run = ownValue(COMMANDS, command);
   const json = rest.includes("--json");
   if (!run) {
     io.stderr.write(`modelreg: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
