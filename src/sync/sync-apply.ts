@@ -6,6 +6,7 @@
 
 import { mapLimit } from "../core/concurrency.js";
 import { AbortedError, invalidInput, type ModelRegistryError } from "../core/errors.js";
+import { ownValue, setOwn } from "../core/own-keys.js";
 import type { UpdateVersionInput } from "../core/types.js";
 import { copyVersion, toSyncError } from "./sync-copy.js";
 import { provenanceTags, transferableTags } from "./sync-provenance.js";
@@ -149,9 +150,12 @@ function metadataPatch(plan: SyncPlan, item: SyncCreateItem | SyncUpdateItem, ch
       if (change.field === "modelCard" && sv.modelCard !== undefined) patch.modelCard = sv.modelCard;
       if (change.field === "tags") {
         const travelling = transferableTags(sv.tags).tags;
-        for (const k of change.keys ?? []) if (travelling[k] !== undefined) tags[k] = travelling[k];
+        for (const k of change.keys ?? []) {
+          const value = ownValue(travelling, k);
+          if (value !== undefined) setOwn(tags, k, value);
+        }
       }
-      if (change.field === "metrics") patch.metrics = Object.fromEntries((change.keys ?? []).filter((k) => sv.metrics[k] !== undefined).map((k) => [k, sv.metrics[k] as number]));
+      if (change.field === "metrics") patch.metrics = Object.fromEntries((change.keys ?? []).filter((k) => ownValue(sv.metrics, k) !== undefined).map((k) => [k, sv.metrics[k] as number]));
     }
   }
   if (Object.keys(tags).length > 0) patch.tags = tags;
