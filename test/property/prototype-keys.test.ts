@@ -14,7 +14,7 @@ import { LOCATION, PROJECT, VertexFake } from "../vertex/support/vertex-fake.js"
 import { API_KEY, BASE, WandbFake } from "../wandb/support/wandb-fake.js";
 import { PROTOTYPE_KEYS } from "./arbitraries.js";
 import { localRegistry } from "./harness.js";
-import { checkAlias, checkVersionKey, loggingFetch, type KeyField, type KeySubject } from "./prototype-keys.js";
+import { checkAlias, checkArtifactPaths, checkVersionKey, loggingFetch, type KeyField, type KeySubject } from "./prototype-keys.js";
 
 const server = setupServer(...new VertexFake().handlers(), ...new GcsFake([BUCKET]).handlers(), ...new WandbFake().handlers());
 let local: Awaited<ReturnType<typeof localRegistry>>;
@@ -62,5 +62,9 @@ describe.each(subjects)("$provider: prototype member names as user keys", ({ pro
 
   it.each(PROTOTYPE_KEYS.flatMap((key) => (["tags", "metrics", "params"] as KeyField[]).map((field) => [field, key] as const)))(`%s key %s round-trips or is refused before any request (${provider})`, async (field, key) => {
     await checkVersionKey(subject, field, key);
+  });
+
+  it(`stores files named after prototype members as files (${provider})`, async () => {
+    await checkArtifactPaths(subject);
   });
 });

@@ -9,6 +9,7 @@
 
 import { expect } from "vitest";
 import type { ModelRegistry } from "../../src/core/model-registry.js";
+import { PROTOTYPE_KEYS } from "./arbitraries.js";
 import { attempt, type Outcome } from "./harness.js";
 
 /** A registry under test and the requests it sent (the local registry sends none, and passes `undefined`). */
@@ -127,4 +128,20 @@ export async function checkVersionKey(subject: KeySubject, field: KeyField, key:
   expect((await registry.getVersion({ model, version })).tags[key]).toBe("patched");
   await registry.updateVersion({ model, version }, { tags: Object.fromEntries([[key, null]]) });
   expect(Object.hasOwn((await registry.getVersion({ model, version })).tags, key), `tag ${key} after removal`).toBe(false);
+}
+
+/**
+ * A version whose files are named after prototype members (W&B keeps its manifest as an object keyed by path) lists
+ * exactly those files, and each opens with its own content.
+ */
+export async function checkArtifactPaths(subject: KeySubject): Promise<void> {
+  const { registry, model } = subject;
+  const paths = [...PROTOTYPE_KEYS, ...PROTOTYPE_KEYS.map((k) => `dir/${k}`)];
+  const created = await registry.createVersion(model, { artifacts: { entries: paths.map((path) => ({ path, content: `content of ${path}` })) } });
+  const listed = await registry.listArtifacts({ model, version: created.version });
+  expect(listed.map((f) => f.path).sort()).toEqual([...paths].sort());
+  for (const path of ["__proto__", "constructor", "dir/__proto__"]) {
+    const { stream } = await registry.openArtifact({ model, version: created.version }, path);
+    expect(await new Response(stream).text()).toBe(`content of ${path}`);
+  }
 }
