@@ -107,8 +107,9 @@ const CASES: Case[] = [
 interface Subject {
   provider: string;
   registry: ModelRegistry;
-  requests: () => string[];
   stored: () => Promise<string[]>;
+  /** The live request log (emptied before each case). */
+  requests: () => string[];
   /** MLflow runs behind a scripted fetch that cannot store a version: only its refusals are checked. */
   refusalsOnly?: boolean;
 }
@@ -116,7 +117,7 @@ interface Subject {
 function subjects(): Subject[] {
   const vertexLog: string[] = [];
   const wandbLog: string[] = [];
-  const mlflow = recordingFetch();
+  const mlflowLog: string[] = [];
   return [
     {
       provider: "local",
@@ -141,8 +142,8 @@ function subjects(): Subject[] {
     },
     {
       provider: "mlflow",
-      registry: createMlflowRegistry({ trackingUri: "http://mlflow.test", fetch: mlflow.fetch, maxRetries: 0, env: {}, actor: "tester" }),
-      requests: () => mlflow.requests.map((r) => `${r.method} ${r.url}`),
+      registry: createMlflowRegistry({ trackingUri: "http://mlflow.test", fetch: loggingFetch(mlflowLog, recordingFetch().fetch), maxRetries: 0, env: {}, actor: "tester" }),
+      requests: () => mlflowLog,
       stored: async () => [],
       refusalsOnly: true,
     },

@@ -22,12 +22,15 @@ export interface KeySubject {
   requests: string[] | undefined;
 }
 
-/** A fetch that logs `METHOD url` for every request and passes it on to `globalThis.fetch` (msw's, in fake tests). */
-export function loggingFetch(log: string[]): typeof globalThis.fetch {
+/**
+ * A fetch that logs `METHOD url` for every request and passes it on to `next`, by default `globalThis.fetch` (msw's,
+ * in fake tests), looked up at each call because msw patches it only when its server starts listening.
+ */
+export function loggingFetch(log: string[], next?: typeof globalThis.fetch): typeof globalThis.fetch {
   return (input, init) => {
     const request = input instanceof Request ? input : undefined;
     log.push(`${init?.method ?? request?.method ?? "GET"} ${request ? request.url : String(input)}`);
-    return globalThis.fetch(input, init);
+    return (next ?? globalThis.fetch)(input, init);
   };
 }
 
