@@ -125,7 +125,7 @@ export async function checkVersionKey(subject: KeySubject, field: KeyField, key:
   expect(Object.hasOwn((await registry.getVersion({ model, version: subject.version }))[field], key), `version ${subject.version} ${field} has ${key}`).toBe(false);
   if (field !== "tags") return;
 
-  const found = await registry.listVersions(model, { tags: map }).toArray();
+  const found = await registry.listVersions(model, { tags: Object.fromEntries([[key, VALUES.tags]]) }).toArray();
   expect(found.map((v) => v.version)).toEqual([version]);
   await registry.updateVersion({ model, version }, { tags: Object.fromEntries([[key, "patched"]]) });
   expect((await registry.getVersion({ model, version })).tags[key]).toBe("patched");
