@@ -2,7 +2,7 @@
 // it) with InvalidInputError naming the link, before any request or stored byte; followed with `followSymlinks: true`
 // (a dangling link is then NotFoundError, a cycle InvalidInputError). Run through createVersion on the local registry,
 // the Vertex and W&B fakes, and MLflow behind a recording fetch (refusals only: it must send nothing).
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setupServer } from "msw/node";
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMlflowRegistry } from "../../src/adapters/mlflow/index.js";
 import { createVertexRegistry } from "../../src/adapters/vertex/index.js";
 import { createWandbRegistry } from "../../src/adapters/wandb/index.js";
+import { resolveArtifactSource } from "../../src/artifacts/resolve-source.js";
 import type { ArtifactSource } from "../../src/core/artifact-source.js";
 import { InvalidInputError, ModelRegistryError, NotFoundError } from "../../src/core/errors.js";
 import type { ModelRegistry } from "../../src/core/model-registry.js";
@@ -189,4 +190,21 @@ it("names the refused link in the error's field", async () => {
   const error = await local.registry.createVersion("field", { artifacts: { files: [at("files/real.bin"), at("files/link-out.bin")] } }).catch((e: unknown) => e);
   expect(InvalidInputError.isInstance(error)).toBe(true);
   expect((error as InvalidInputError).field).toBe("artifacts.files[1]");
+});
+
+it.skipIf(process.platform === "win32")("refuses, when it is read, a file swapped for a link after it was checked", async () => {
+  const dir = join(fx, "swap");
+  await mkdir(dir);
+  await writeFile(join(dir, "model.bin"), "checked");
+  const [file] = await resolveArtifactSource({ directory: dir }, { provider: "test", operation: "createVersion" });
+  // The swap a hostile process sharing the directory could make between the check and the upload.
+  await rename(join(dir, "model.bin"), join(dir, "old.bin"));
+  await symlink("../outside/secret.txt", join(dir, "model.bin"));
+  const chunks: Uint8Array[] = [];
+  const error = await (async () => {
+    for await (const chunk of file!.open()) chunks.push(chunk);
+  })().catch((e: unknown) => e);
+  expect(InvalidInputError.isInstance(error), String(error)).toBe(true);
+  expect((error as Error).message).toContain("became a symbolic link");
+  expect(chunks).toEqual([]);
 });
