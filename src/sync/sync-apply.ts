@@ -150,6 +150,7 @@ function metadataPatch(plan: SyncPlan, item: SyncCreateItem | SyncUpdateItem, ch
       if (change.field === "modelCard" && sv.modelCard !== undefined) patch.modelCard = sv.modelCard;
       if (change.field === "tags") {
         const travelling = transferableTags(sv.tags).tags;
+        // Own keys: a planned key the source no longer has (say `toString`) must not copy Object.prototype's member.
         for (const k of change.keys ?? []) {
           const value = ownValue(travelling, k);
           if (value !== undefined) setOwn(tags, k, value);
