@@ -147,6 +147,23 @@ describe("aliases", () => {
   });
 });
 
+describe("aliases never set", () => {
+  // Its own property, so a local failure does not stop the remote adapters' runs above. (The remote adapters' never-set
+  // aliases are checked against stateful fakes and a real MLflow server in prototype-keys.test.ts.)
+  it("are NotFoundError to resolve and to delete on the local registry", async () => {
+    await fc.assert(
+      fc.asyncProperty(validAlias, fc.constantFrom("resolveAlias", "deleteAlias"), async (alias, method) => {
+        counter.add(`aliases never set (${method})`, 1);
+        // "m" has no aliases left (the setAlias property deletes each one it sets), so every valid one is missing.
+        fc.pre(aliasIsValid(alias));
+        const own = await attempt(() => registry[method]("m", alias));
+        expect(own.error?.name, `${method}(${JSON.stringify(alias)}) gave ${own.refused ? "a refusal" : String(own.value)}`).toBe("NotFoundError");
+      }),
+      { seed: 0x5eed_0005, numRuns: RUNS.resolve, examples: PROTOTYPE_KEYS.flatMap((k) => [[k, "resolveAlias"] as [string, "resolveAlias"], [k, "deleteAlias"] as [string, "deleteAlias"]]) },
+    );
+  });
+});
+
 describe("stage names", () => {
   const stageArb = mixed(fc.constantFrom("draft", "staging", "production", "archived", "None", "Staging", "PRODUCTION", "Archived", "dRaFt", "none"));
 
