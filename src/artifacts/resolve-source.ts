@@ -5,8 +5,8 @@
  * @module
  */
 
-import { createReadStream } from "node:fs";
-import { lstat, opendir, stat } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { lstat, open, opendir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { ArtifactEntry, ArtifactSource } from "../core/artifact-source.js";
 import { IntegrityError, InvalidInputError, NotFoundError } from "../core/errors.js";
@@ -42,7 +42,9 @@ interface Context {
 
 /**
  * Checks and lists a source's files, sorted by path. Refuses, before any byte is read: an empty source, an unsafe or
- * duplicate path, a symbolic link or special file in a directory, and a missing file.
+ * duplicate path, a special file, a missing file, and a symbolic link (named in `files`, as the `directory`, or met
+ * while walking it) unless the source says `followSymlinks: true`; then links to regular files and directories are
+ * followed, a dangling one is `NotFoundError` and one leading back into the walk is refused as a cycle.
  *
  * @param source - What the caller gave as `artifacts`.
  * @param context - The provider and operation, for errors.
@@ -53,10 +55,11 @@ export async function resolveArtifactSource(source: ArtifactSource, context: Con
   let files: ResolvedArtifact[];
   if ("directory" in source) {
     if (typeof source.directory !== "string" || source.directory === "") throw invalid("artifacts.directory", "artifacts.directory must be a path");
-    files = await walkDirectory(source.directory, context);
+    files = await walkDirectory(source.directory, followOf(source, context), context);
   } else if ("files" in source) {
     if (!Array.isArray(source.files)) throw invalid("artifacts.files", "artifacts.files must be an array");
-    files = await Promise.all(source.files.map((spec, i) => fromFile(spec, i, context)));
+    const follow = followOf(source, context);
+    files = await Promise.all(source.files.map((spec, i) => fromFile(spec, i, follow, context)));
   } else if ("entries" in source) {
     if (!Array.isArray(source.entries)) throw invalid("artifacts.entries", "artifacts.entries must be an array");
     files = source.entries.map((entry, i) => fromEntry(entry, i, context));
@@ -69,6 +72,13 @@ export async function resolveArtifactSource(source: ArtifactSource, context: Con
     if (files[i]?.path === files[i - 1]?.path) throw invalid("artifacts", `two files have the path ${preview(files[i]?.path)}`);
   }
   return files;
+}
+
+/** The source's `followSymlinks`, refused unless it is a boolean (a string "false" must not mean yes). */
+function followOf(source: { followSymlinks?: unknown }, context: Context): boolean {
+  const follow = source.followSymlinks ?? false;
+  if (typeof follow !== "boolean") throw new InvalidInputError("artifacts.followSymlinks must be true or false", { ...context, field: "artifacts.followSymlinks" });
+  return follow;
 }
 
 function fromEntry(entry: ArtifactEntry, index: number, context: Context): ResolvedArtifact {
@@ -103,57 +113,91 @@ function fromEntry(entry: ArtifactEntry, index: number, context: Context): Resol
   };
 }
 
-async function fromFile(spec: string | { file: string; path?: string }, index: number, context: Context): Promise<ResolvedArtifact> {
+/** Why a link was refused, and how to ask for it to be followed. */
+const FOLLOW_HINT = "pass followSymlinks: true on the artifact source to upload what it points to";
+
+// The open itself refuses a link, so a file swapped for a link after it was checked is not read through it. Windows
+// has no such flag; there the check before the open is what holds.
+const NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : undefined;
+}
+
+/**
+ * What a path on disk is, links resolved only when `follow` is set. A link is refused without `follow`; with it, a
+ * dangling link is `NotFoundError` and a link loop (`ELOOP`) is refused as a cycle.
+ */
+async function inspect(full: string, shown: string, follow: boolean, context: Context, field: string): Promise<Stats> {
+  let info: Stats;
+  try {
+    info = await lstat(full);
+  } catch {
+    throw new NotFoundError(`${shown} does not exist or cannot be read`, context);
+  }
+  if (!info.isSymbolicLink()) return info;
+  if (!follow) throw new InvalidInputError(`${shown} is a symbolic link, which is not uploaded by default; ${FOLLOW_HINT}`, { ...context, field });
+  try {
+    return await stat(full);
+  } catch (error) {
+    if (errorCode(error) === "ELOOP") throw new InvalidInputError(`${shown} is a symbolic link that leads back to itself (a cycle)`, { ...context, field });
+    throw new NotFoundError(`${shown} is a symbolic link to something that does not exist or cannot be read`, context);
+  }
+}
+
+async function fromFile(spec: string | { file: string; path?: string }, index: number, follow: boolean, context: Context): Promise<ResolvedArtifact> {
   const field = `artifacts.files[${index}]`;
   const file = typeof spec === "string" ? spec : spec?.file;
   if (typeof file !== "string" || file === "") throw new InvalidInputError(`${field} must be a path or { file, path }`, { ...context, field });
   const path = assertArtifactPath(typeof spec === "string" || spec.path === undefined ? basename(file) : spec.path, context.operation, `${field}.path`);
-  let info;
-  try {
-    info = await stat(file);
-  } catch {
-    throw new NotFoundError(`the file ${preview(file)} does not exist or cannot be read`, context);
-  }
+  const info = await inspect(file, `the file ${preview(file)}`, follow, context, field);
   if (!info.isFile()) throw new InvalidInputError(`${preview(file)} is not a regular file`, { ...context, field });
-  return { path, size: info.size, open: () => readFile(file) };
+  return { path, size: info.size, open: () => readFile(file, follow, context) };
 }
 
-async function walkDirectory(directory: string, context: Context): Promise<ResolvedArtifact[]> {
-  let info;
-  try {
-    info = await stat(directory);
-  } catch {
-    throw new NotFoundError(`the directory ${preview(directory)} does not exist or cannot be read`, context);
-  }
-  if (!info.isDirectory()) throw new InvalidInputError(`${preview(directory)} is not a directory`, { ...context, field: "artifacts.directory" });
+async function walkDirectory(directory: string, follow: boolean, context: Context): Promise<ResolvedArtifact[]> {
+  const field = "artifacts.directory";
+  const info = await inspect(directory, `the directory ${preview(directory)}`, follow, context, field);
+  if (!info.isDirectory()) throw new InvalidInputError(`${preview(directory)} is not a directory`, { ...context, field });
   const out: ResolvedArtifact[] = [];
-  async function walk(dir: string, prefix: string): Promise<void> {
+  // The directories being walked, by device and inode: a followed link to one of them would make the walk endless.
+  async function walk(dir: string, prefix: string, ancestors: ReadonlySet<string>): Promise<void> {
     for await (const entry of await opendir(dir)) {
       const full = join(dir, entry.name);
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        await walk(full, path);
-      } else if (entry.isFile()) {
-        const checked = assertArtifactPath(path, context.operation, "artifacts.directory");
-        const { size } = await lstat(full);
-        out.push({ path: checked, size, open: () => readFile(full) });
+      const shown = `${preview(path)} in the artifact directory`;
+      // Without following, a link never gets this far: inspect refuses it, whatever it points at.
+      const target = entry.isSymbolicLink() ? await inspect(full, shown, follow, context, field) : undefined;
+      if (target ? target.isDirectory() : entry.isDirectory()) {
+        const here = target ?? (await stat(full));
+        const id = `${here.dev}:${here.ino}`;
+        if (ancestors.has(id)) throw new InvalidInputError(`${shown} is a symbolic link to a directory that contains it (a cycle)`, { ...context, field });
+        await walk(full, path, new Set([...ancestors, id]));
+      } else if (target ? target.isFile() : entry.isFile()) {
+        const checked = assertArtifactPath(path, context.operation, field);
+        const { size } = target ?? (await lstat(full));
+        out.push({ path: checked, size, open: () => readFile(full, follow, context) });
       } else {
-        // A link could point outside the directory or at a device; refusing says so instead of silently skipping.
-        const what = entry.isSymbolicLink() ? "a symbolic link" : "not a regular file";
-        throw new InvalidInputError(`${preview(path)} in the artifact directory is ${what}; only regular files can be registered`, {
-          ...context,
-          field: "artifacts.directory",
-        });
+        // A device, socket or pipe (or a link to one) has no fixed content to register; refusing says so.
+        throw new InvalidInputError(`${shown} is not a regular file; only regular files can be registered`, { ...context, field });
       }
     }
   }
-  await walk(directory, "");
+  await walk(directory, "", new Set([`${info.dev}:${info.ino}`]));
   return out;
 }
 
-async function* readFile(file: string): AsyncGenerator<Uint8Array> {
-  // 1 MiB reads: fewer syscalls than the 64 KiB default, still a flat memory profile.
-  yield* createReadStream(file, { highWaterMark: 1024 * 1024 });
+async function* readFile(file: string, follow: boolean, context: Context): AsyncGenerator<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(file, follow ? constants.O_RDONLY : NO_FOLLOW);
+  } catch (error) {
+    // ELOOP from O_NOFOLLOW: the file was replaced by a link between the check and the read.
+    if (errorCode(error) === "ELOOP") throw new InvalidInputError(`${preview(file)} became a symbolic link after it was checked; ${FOLLOW_HINT}`, { ...context, field: "artifacts" });
+    throw error;
+  }
+  // 1 MiB reads: fewer syscalls than the 64 KiB default, still a flat memory profile. The stream closes the handle.
+  yield* handle.createReadStream({ highWaterMark: 1024 * 1024 });
 }
 
 async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array> {

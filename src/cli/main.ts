@@ -6,6 +6,7 @@
  */
 
 import { InvalidInputError, ModelRegistryError } from "../core/errors.js";
+import { ownValue } from "../core/own-keys.js";
 import { lsCommand, promoteCommand, rollbackCommand, syncCommand, UsageError } from "./cli-commands.js";
 import { gcCommand, verifyCommand } from "./cli-maintenance.js";
 import { errorJson, jsonLine, type CliIo } from "./cli-output.js";
@@ -58,8 +59,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  // Own keys only: `modelreg constructor` is an unknown command, not Object's constructor.
-  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  // Own keys only: `modelreg constructor` must be an unknown command, not a call of `Object`.
+  const run = ownValue(COMMANDS, command);
   const json = rest.includes("--json");
   if (!run) {
     io.stderr.write(`modelreg: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);

@@ -44,18 +44,32 @@ export interface ArtifactFileSpec {
 
 /**
  * The three shapes a version's files come in:
- * - `{ directory }`: every file below a directory, paths relative to it (symbolic links are not followed);
+ * - `{ directory }`: every file below a directory, paths relative to it;
  * - `{ files }`: a list of files on disk, each a path or `{ file, path }`;
  * - `{ entries }`: in-memory content or streams.
+ *
+ * Symbolic links are refused by default with `InvalidInputError` naming the link, before any request is sent or byte
+ * stored: a link named in `files`, a `directory` that is itself a link, and a link met while walking a `directory`.
+ * A link can lead anywhere (`/etc/passwd`, `~/.ssh`), and a registry is a place others download from, so uploading
+ * what a link points at must be asked for. `followSymlinks: true` asks: links to regular files are read as those
+ * files, under the link's own path, and in a directory links to directories are walked too (a link back to a
+ * directory being walked is refused as a cycle). A dangling link is `NotFoundError` then.
  */
 export type ArtifactSource =
   | {
       /** Every regular file below this directory, paths relative to it. */
       directory: string;
+      /**
+       * Follow symbolic links (to regular files and directories) instead of refusing them, for trees made of links
+       * such as a Hugging Face cache snapshot (`snapshots/<rev>/*` link into `../../blobs`). Default `false`.
+       */
+      followSymlinks?: boolean;
     }
   | {
       /** Files on disk: a path (stored under its base name) or `{ file, path }`. */
       files: Array<string | ArtifactFileSpec>;
+      /** Read a file named through a symbolic link as the file it points to, instead of refusing it. Default `false`. */
+      followSymlinks?: boolean;
     }
   | {
       /** In-memory content or streams. */

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { ownValue } from "./own-keys.js";
+
 /** The scalar types a column can hold. They match MLflow's schema types, so signatures travel unchanged. */
 export type ColumnType = "string" | "integer" | "long" | "float" | "double" | "boolean" | "binary" | "datetime";
 
@@ -96,7 +98,7 @@ function checkColumns(fields: SignatureField[], input: unknown, strict: boolean,
     const where = rows.length === 1 ? "" : `row[${i}].`;
     for (const field of fields) {
       const name = field.name ?? "";
-      const value = row[name];
+      const value = ownValue(row, name);
       if (value === undefined || value === null) {
         if (!field.optional) add({ field: `${where}${name}`, kind: "missing", message: `column "${name}" is required but missing` });
         continue;
@@ -168,11 +170,12 @@ function checkTensors(fields: SignatureField[], input: unknown, add: Add): void 
   const record = input as Record<string, unknown>;
   for (const field of fields) {
     const name = field.name ?? "";
-    if (record[name] === undefined) {
+    const value = ownValue(record, name);
+    if (value === undefined) {
       if (!field.optional) add({ field: name, kind: "missing", message: `tensor "${name}" is required but missing` });
       continue;
     }
-    checkTensor(field, name, record[name], add);
+    checkTensor(field, name, value, add);
   }
 }
 

@@ -17,6 +17,7 @@ import {
   ServerError,
   TimeoutError,
 } from "../core/errors.js";
+import { ownValue } from "../core/own-keys.js";
 
 /**
  * Response headers that carry a request id, most specific first: generic proxies and Databricks (`x-request-id`),
@@ -155,7 +156,7 @@ function causeChain(error: unknown): unknown[] {
 export function classifyNetworkError(error: unknown): NetworkFailure {
   const chain = causeChain(error);
   const codes = chain.map((e) => (e as { code?: unknown }).code).filter((c): c is string => typeof c === "string");
-  const code = codes.find((c) => REASONS[c] !== undefined || FATAL_CODE.test(c)) ?? codes[0];
+  const code = codes.find((c) => ownValue(REASONS, c) !== undefined || FATAL_CODE.test(c)) ?? codes[0];
   const messages = chain.map((e) => (e instanceof Error ? e.message : ""));
   const innermost = messages.filter(Boolean).at(-1) ?? "network error";
   if (code && TIMEOUT_CODES.has(code)) {
@@ -164,7 +165,7 @@ export function classifyNetworkError(error: unknown): NetworkFailure {
   if ((code && FATAL_CODE.test(code)) || messages.includes("bad port")) {
     return { kind: "connection", code, notSent: true, retryable: false, reason: `${innermost}${code ? ` (${code})` : ""}` };
   }
-  const reason = code ? `${REASONS[code] ?? innermost} (${code})` : innermost;
+  const reason = code ? `${ownValue(REASONS, code) ?? innermost} (${code})` : innermost;
   return { kind: "connection", code, notSent: code !== undefined && NOT_SENT_CODES.has(code), retryable: true, reason };
 }
 

@@ -6,6 +6,7 @@
  */
 
 import { invalidInput } from "../core/errors.js";
+import { ownValue } from "../core/own-keys.js";
 import type { ModelRegistry } from "../core/model-registry.js";
 import type { ModelVersion, Stage } from "../core/types.js";
 
@@ -97,14 +98,15 @@ export function metricGate(metricOrExpression: string, operator?: MetricOperator
     [, metric = "", operator, threshold] = [match[0], match[1], match[2] as MetricOperator, Number(match[3])];
   }
   if (typeof metric !== "string" || metric === "") throw invalidInput("metricGate", "metric", "a metric gate needs a metric name");
-  if (!(operator in OPERATORS)) throw invalidInput("metricGate", "operator", `unknown operator ${JSON.stringify(operator)}; use >=, >, <=, < or ==`);
+  // `in` would accept "constructor" or "toString", which then "pass" every gate as a truthy call on the prototype.
+  if (typeof operator !== "string" || !Object.hasOwn(OPERATORS, operator)) throw invalidInput("metricGate", "operator", `unknown operator ${JSON.stringify(operator)}; use >=, >, <=, < or ==`);
   if (typeof threshold !== "number" || !Number.isFinite(threshold)) throw invalidInput("metricGate", "threshold", "the threshold must be a finite number");
   const op = operator as MetricOperator;
   const limit = threshold;
   return {
     name: `metric:${metric}${op}${limit}`,
     check: ({ candidate }) => {
-      const value = candidate.metrics[metric];
+      const value = ownValue(candidate.metrics, metric);
       if (value === undefined) return { passed: false, message: `${candidate.model}/${candidate.version} has no metric ${metric}` };
       const passed = OPERATORS[op](value, limit);
       return { passed, message: `${metric} is ${value}, ${passed ? "meets" : "needs"} ${op} ${limit}` };
@@ -134,8 +136,8 @@ export function notWorseThanCurrent(metric: string, options: NotWorseOptions = {
     name: `not-worse:${metric}`,
     check: ({ candidate, current }) => {
       if (!current) return { passed: true, message: "nothing holds the target yet" };
-      const mine = candidate.metrics[metric];
-      const theirs = current.metrics[metric];
+      const mine = ownValue(candidate.metrics, metric);
+      const theirs = ownValue(current.metrics, metric);
       if (mine === undefined) return { passed: false, message: `${candidate.model}/${candidate.version} has no metric ${metric}` };
       if (theirs === undefined) return { passed: true, message: `the current version ${current.version} has no ${metric} to compare with` };
       const passed = direction === "higher" ? mine >= theirs - tolerance : mine <= theirs + tolerance;

@@ -10,6 +10,7 @@ import type { ModelRegistry } from "../core/model-registry.js";
 import type { CallOptions } from "../core/options.js";
 import { parseRef, type VersionRefInput } from "../core/refs.js";
 import type { ModelVersion } from "../core/types.js";
+import { ownValue } from "../core/own-keys.js";
 import { assertAlias, parseStage } from "../core/validation.js";
 import { approvalsOf, missingApprovals, type Approval } from "./approvals.js";
 import { runGates, toGate, type GateInput, type GateResult, type PromotionTarget } from "./gates.js";
@@ -100,7 +101,7 @@ export async function checkPromotion(registry: ModelRegistry, ref: VersionRefInp
   if (typeof options !== "object" || options === null) throw invalidInput(op, "options", "promote needs { to }");
   const target = checkTarget(options.to, op);
   const policy = options.policy === false ? undefined : (options.policy ?? defaultPolicy);
-  const targetPolicy: TargetPolicy | undefined = typeof target === "string" ? policy?.stages?.[target] : policy?.aliases?.[target.alias];
+  const targetPolicy: TargetPolicy | undefined = typeof target === "string" ? ownValue(policy?.stages, target) : ownValue(policy?.aliases, target.alias);
   const gates = [...(targetPolicy?.gates ?? []), ...(options.gates ?? [])].map(toGate);
   const { to: _to, gates: _gates, policy: _policy, archiveExisting: _archive, ...call } = options;
   const candidate = await registry.getVersion(parsed, call);

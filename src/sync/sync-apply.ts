@@ -6,6 +6,7 @@
 
 import { mapLimit } from "../core/concurrency.js";
 import { AbortedError, ConflictError, invalidInput, type ModelRegistryError } from "../core/errors.js";
+import { ownValue, setOwn } from "../core/own-keys.js";
 import type { UpdateVersionInput } from "../core/types.js";
 import { copyVersion, toSyncError } from "./sync-copy.js";
 import { transferableTags } from "./sync-provenance.js";
@@ -180,9 +181,13 @@ function metadataPatch(item: SyncCreateItem | SyncUpdateItem, changes: SyncChang
       if (change.field === "modelCard" && sv.modelCard !== undefined) patch.modelCard = sv.modelCard;
       if (change.field === "tags") {
         const travelling = transferableTags(sv.tags).tags;
-        for (const k of change.keys ?? []) if (travelling[k] !== undefined) tags[k] = travelling[k];
+        // Own keys: a planned key the source no longer has (say `toString`) must not copy Object.prototype's member.
+        for (const k of change.keys ?? []) {
+          const value = ownValue(travelling, k);
+          if (value !== undefined) setOwn(tags, k, value);
+        }
       }
-      if (change.field === "metrics") patch.metrics = Object.fromEntries((change.keys ?? []).filter((k) => sv.metrics[k] !== undefined).map((k) => [k, sv.metrics[k] as number]));
+      if (change.field === "metrics") patch.metrics = Object.fromEntries((change.keys ?? []).filter((k) => ownValue(sv.metrics, k) !== undefined).map((k) => [k, sv.metrics[k] as number]));
     }
   }
   if (Object.keys(tags).length > 0) patch.tags = tags;

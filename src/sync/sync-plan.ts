@@ -6,6 +6,7 @@
 
 import { NotFoundError, throwIfAborted } from "../core/errors.js";
 import type { ModelRegistry } from "../core/model-registry.js";
+import { ownValue } from "../core/own-keys.js";
 import type { ModelVersion, Stage } from "../core/types.js";
 import { aliasRefusal, originKey, originOf, targetReservedAliases, transferableTags } from "./sync-provenance.js";
 import type { SyncChange, SyncModelSelector, SyncPlan, SyncPlanInput, SyncPlanItem, SyncWarning } from "./sync-types.js";
@@ -222,9 +223,9 @@ function metadataChanges(sv: ModelVersion, copy: ModelVersion, tags: Record<stri
   const out: SyncChange[] = [];
   // Providers differ on "no description" (absent or ""); only a real difference counts, or every run would update.
   if ((sv.description ?? "") !== "" && sv.description !== copy.description) out.push({ kind: "metadata", field: "description" });
-  const tagKeys = Object.keys(tags).filter((k) => copy.tags[k] !== tags[k]);
+  const tagKeys = Object.keys(tags).filter((k) => ownValue(copy.tags, k) !== tags[k]);
   if (tagKeys.length > 0) out.push({ kind: "metadata", field: "tags", keys: tagKeys });
-  const metricKeys = Object.keys(sv.metrics).filter((k) => copy.metrics[k] !== sv.metrics[k]);
+  const metricKeys = Object.keys(sv.metrics).filter((k) => ownValue(copy.metrics, k) !== sv.metrics[k]);
   if (metricKeys.length > 0) {
     if (target.capabilities.updateMetrics) out.push({ kind: "metadata", field: "metrics", keys: metricKeys });
     else warnings.push({ code: "metrics-frozen", message: `the ${target.provider} target cannot change metrics after creation; ${metricKeys.join(", ")} differ` });

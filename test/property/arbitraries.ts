@@ -8,6 +8,12 @@
 import fc from "fast-check";
 
 /**
+ * Names of `Object.prototype` members. A plain `record[name]` read finds them on a record that lacks the key, and a
+ * `record["__proto__"] = v` write sets the prototype, so each must be tried as an alias, tag key, metric and param.
+ */
+export const PROTOTYPE_KEYS: readonly string[] = ["constructor", "toString", "valueOf", "hasOwnProperty", "__proto__", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString"];
+
+/**
  * Fragments that broke or could break a registry somewhere: path tricks, NUL and control characters, bidi and
  * zero-width characters, lone surrogates, prototype keys, reserved alias names, and lengths at the limits.
  */
@@ -57,10 +63,7 @@ export const HOSTILE_FRAGMENTS: readonly string[] = [
   "İ",
   "日本",
   "ｆｕｌｌ",
-  "__proto__",
-  "constructor",
-  "toString",
-  "hasOwnProperty",
+  ...PROTOTYPE_KEYS,
   "latest",
   "LATEST",
   "v1",
@@ -141,6 +144,7 @@ export const validAlias: fc.Arbitrary<string> = fc.oneof(
   fc.stringMatching(/^[a-z][a-z0-9-]{0,12}[a-z0-9]$/),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,20}$/),
   fc.constantFrom("champion", "latest", "v3", "default", "staging", "production", "a", "ab"),
+  fc.constantFrom(...PROTOTYPE_KEYS),
   fc.integer({ min: 126, max: 129 }).map((n) => `a${"b".repeat(n - 1)}`),
 );
 
@@ -149,6 +153,7 @@ export const validTagKey: fc.Arbitrary<string> = fc.oneof(
   fc.stringMatching(/^[a-z][a-z0-9_-]{0,15}$/),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ._:/-]{0,20}[A-Za-z0-9]$/),
   fc.string({ unit: "grapheme", minLength: 1, maxLength: 10 }).filter((s) => s.trim() === s && s.length > 0),
+  fc.constantFrom(...PROTOTYPE_KEYS),
   fc.integer({ min: 249, max: 251 }).map((n) => "k".repeat(n)),
 );
 

@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRegistry } from "../../src/adapters/local/index.js";
-import { RunCounter, mixed, validAlias, validModelName } from "./arbitraries.js";
+import { PROTOTYPE_KEYS, RunCounter, mixed, validAlias, validModelName } from "./arbitraries.js";
 import { attempt, carries, expectCleanRefusal, firstPage, httpRegistries, localRegistry, type RecordedRegistry } from "./harness.js";
 
 const counter = new RunCounter();
@@ -115,7 +115,7 @@ describe("aliases", () => {
           if (provider === "vertex") expect(requests.some((r) => r.url.pathname.endsWith(`/models/m@${alias}`))).toBe(true);
         }
       }),
-      { seed: 0x5eed_0002, numRuns: RUNS.aliases },
+      { seed: 0x5eed_0002, numRuns: RUNS.aliases, examples: PROTOTYPE_KEYS.map((k) => [k]) },
     );
   });
 
@@ -142,7 +142,24 @@ describe("aliases", () => {
           if (provider === "mlflow" && alias !== "latest") expect(requests.some((r) => carries(r, alias))).toBe(true);
         }
       }),
-      { seed: 0x5eed_0003, numRuns: RUNS.resolve },
+      { seed: 0x5eed_0003, numRuns: RUNS.resolve, examples: PROTOTYPE_KEYS.flatMap((k) => [[k, "resolveAlias"] as [string, "resolveAlias"], [k, "deleteAlias"] as [string, "deleteAlias"]]) },
+    );
+  });
+});
+
+describe("aliases never set", () => {
+  // Its own property, so a local failure does not stop the remote adapters' runs above. (The remote adapters' never-set
+  // aliases are checked against stateful fakes and a real MLflow server in prototype-keys.test.ts.)
+  it("are NotFoundError to resolve and to delete on the local registry", async () => {
+    await fc.assert(
+      fc.asyncProperty(validAlias, fc.constantFrom("resolveAlias", "deleteAlias"), async (alias, method) => {
+        counter.add(`aliases never set (${method})`, 1);
+        // "m" has no aliases left (the setAlias property deletes each one it sets), so every valid one is missing.
+        fc.pre(aliasIsValid(alias));
+        const own = await attempt(() => registry[method]("m", alias));
+        expect(own.error?.name, `${method}(${JSON.stringify(alias)}) gave ${own.refused ? "a refusal" : String(own.value)}`).toBe("NotFoundError");
+      }),
+      { seed: 0x5eed_0005, numRuns: RUNS.resolve, examples: PROTOTYPE_KEYS.flatMap((k) => [[k, "resolveAlias"] as [string, "resolveAlias"], [k, "deleteAlias"] as [string, "deleteAlias"]]) },
     );
   });
 });

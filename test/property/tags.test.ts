@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRegistry } from "../../src/adapters/local/index.js";
-import { RunCounter, mixed, tagRecord, validTagKey, validTagValue } from "./arbitraries.js";
+import { PROTOTYPE_KEYS, RunCounter, mixed, tagRecord, validTagKey, validTagValue } from "./arbitraries.js";
 import { attempt, expectCleanRefusal, firstPage, httpRegistries, localRegistry, type RecordedRegistry } from "./harness.js";
 
 const counter = new RunCounter();
@@ -14,7 +14,8 @@ const RUNS = { createModel: 80, updateModel: 50, createVersion: 40, updateVersio
  * refused now. `constructor` and unicode keys with empty values must survive exactly.
  */
 const PROTO_TAGS = Object.fromEntries([["__proto__", "polluted?"], ["constructor", "🚀"], ["ключ", ""]]) as Record<string, string>;
-const PROTOTYPE_NAMES = { constructor: "🚀", toString: "x", hasOwnProperty: "", "ключ": "значение" };
+// Every other prototype member name as a key (own properties, as parsed JSON has them), and one unicode key.
+const PROTOTYPE_NAMES = Object.fromEntries([...PROTOTYPE_KEYS.filter((k) => k !== "__proto__").map((k, i) => [k, ["🚀", "x", "", "значение"][i % 4] as string]), ["ключ", "значение"]]) as Record<string, string>;
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;

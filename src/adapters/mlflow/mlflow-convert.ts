@@ -4,6 +4,7 @@
  * @module
  */
 
+import { setOwn } from "../../core/own-keys.js";
 import { parseStage } from "../../core/validation.js";
 import type { ModelSignature } from "../../core/signature.js";
 import type { ArtifactFile, Lineage, ModelCard, ModelVersion, RegisteredModel, Stage } from "../../core/types.js";
@@ -37,7 +38,8 @@ export function toMlflowStage(stage: Stage): string {
 /** `[{key, value}]` to a record. */
 export function tagRecord(tags: Array<{ key: string; value?: string | undefined }> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const tag of tags ?? []) out[tag.key] = tag.value ?? "";
+  // setOwn: a server's `__proto__` tag is a key like any other, not the record's prototype.
+  for (const tag of tags ?? []) setOwn(out, tag.key, tag.value ?? "");
   return out;
 }
 

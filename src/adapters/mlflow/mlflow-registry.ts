@@ -27,6 +27,7 @@ import type { CallOptions, TransferOptions } from "../../core/options.js";
 import { paginate, type PageIterable } from "../../core/pagination.js";
 import { parseRef, type VersionRef, type VersionRefInput } from "../../core/refs.js";
 import type { AliasEntry, ArtifactFile, CreateModelInput, CreateVersionInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
+import { ownValue } from "../../core/own-keys.js";
 import { assertAlias, assertArtifactPath, assertModelName, assertTags, assertVersion, parseStage, preview } from "../../core/validation.js";
 import { assertPageSize, checkTransition, checkUpdateVersionInput, toAliasEntries } from "../../core/version-input.js";
 import {
@@ -392,7 +393,8 @@ export class MlflowRegistry implements ModelRegistry {
     assertAlias(alias, op);
     assertVersion(version, op);
     const { aliases } = await this.getModel(model, options);
-    const previous = aliases[alias];
+    // Own keys only: an alias named `constructor` that is not set yet has no previous version.
+    const previous = ownValue(aliases, alias);
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#transport.call({ operation: op, method: "POST", path: "registered-models/alias", body: { name: model, alias, version }, idempotent: true, options });

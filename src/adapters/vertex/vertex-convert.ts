@@ -4,6 +4,7 @@
  * @module
  */
 
+import { setOwn } from "../../core/own-keys.js";
 import type { ModelSignature } from "../../core/signature.js";
 import type { Lineage, ModelCard, ModelVersion, RegisteredModel, Stage } from "../../core/types.js";
 import type { VertexModel } from "./vertex-api.js";
@@ -59,7 +60,7 @@ export function toModelVersion(name: string, model: VertexModel, meta: VersionMe
 /** A registered model. */
 export function toRegisteredModel(name: string, model: VertexModel, meta: ModelMetadata | undefined, versions: VertexModel[]): RegisteredModel {
   const aliases: Record<string, string> = {};
-  for (const v of versions) for (const alias of userAliases(v)) aliases[alias] = versionIdOf(v);
+  for (const v of versions) for (const alias of userAliases(v)) setOwn(aliases, alias, versionIdOf(v));
   const latest = versions.map((v) => Number(versionIdOf(v))).reduce((a, b) => Math.max(a, b), 0);
   return {
     name,

@@ -30,6 +30,7 @@ import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
 import { paginate, type PageIterable } from "../../core/pagination.js";
 import { parseRef, type VersionRef, type VersionRefInput } from "../../core/refs.js";
 import type { AliasEntry, ArtifactFile, CreateModelInput, CreateVersionInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
+import { ownValue, setOwn } from "../../core/own-keys.js";
 import { assertArtifactPath, assertModelName, assertTags, assertVersion, parseStage, preview } from "../../core/validation.js";
 import { assertPageSize, checkCreateVersionInput, checkTransition, checkUpdateVersionInput, toAliasEntries } from "../../core/version-input.js";
 import { clientSettings } from "../../http/call-options.js";
@@ -141,7 +142,7 @@ export class VertexRegistry implements ModelRegistry {
           const id = /\/models\/([^/@]+)/.exec(model.name)?.[1] ?? "";
           const meta = await this.#meta.readModel(id, { ...call, operation: op });
           const registered = toRegisteredModel(meta?.name ?? name, model, meta, await this.#allVersions(id, op, call));
-          if (Object.entries(options.tags ?? {}).every(([k, v]) => registered.tags[k] === v)) items.push(registered);
+          if (Object.entries(options.tags ?? {}).every(([k, v]) => ownValue(registered.tags, k) === v)) items.push(registered);
         }
         return { items, ...(res.nextPageToken && { nextPageToken: res.nextPageToken }) };
       },
@@ -164,7 +165,7 @@ export class VertexRegistry implements ModelRegistry {
       const meta = (await this.#meta.readModel(id, { ...options, operation: op })) ?? { format: "modelreg-vertex/1" as const, name, tags: {} };
       for (const [k, v] of Object.entries(patch.tags)) {
         if (v === null) delete meta.tags[k];
-        else meta.tags[k] = v;
+        else setOwn(meta.tags, k, v);
       }
       await this.#meta.writeModel(id, meta, { ...options, operation: op });
     }
@@ -293,7 +294,7 @@ export class VertexRegistry implements ModelRegistry {
           options: call,
         });
         const versions = await mapLimit(res.models ?? [], 8, (v) => this.#toVersion(model, id, v, op, call));
-        const items = versions.filter((v) => (!stage || v.stage === stage) && Object.entries(options.tags ?? {}).every(([k, t]) => v.tags[k] === t));
+        const items = versions.filter((v) => (!stage || v.stage === stage) && Object.entries(options.tags ?? {}).every(([k, t]) => ownValue(v.tags, k) === t));
         return { items, ...(res.nextPageToken && { nextPageToken: res.nextPageToken }) };
       },
       { signal: options.signal, pageToken: options.pageToken, provider: PROVIDER, operation: op },
@@ -314,7 +315,7 @@ export class VertexRegistry implements ModelRegistry {
     if (patch.description !== undefined) meta.description = patch.description;
     for (const [k, v] of Object.entries(patch.tags ?? {})) {
       if (v === null) delete meta.tags[k];
-      else meta.tags[k] = v;
+      else setOwn(meta.tags, k, v);
     }
     Object.assign(meta.metrics, patch.metrics);
     if (patch.modelCard) meta.modelCard = patch.modelCard as Record<string, unknown>;

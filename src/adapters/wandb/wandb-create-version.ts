@@ -9,6 +9,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { StreamingDigest } from "../../artifacts/hashing.js";
 import { transferProgress } from "../../artifacts/progress.js";
+import { ownValue, setOwn } from "../../core/own-keys.js";
 import { checkExpected, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { IntegrityError } from "../../core/errors.js";
@@ -67,7 +68,8 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
   });
   const contents: Record<string, ManifestEntry> = {};
   files.forEach((f, i) => {
-    contents[f.path] = { digest: digests[i]?.md5 ?? "", size: digests[i]?.size ?? 0 };
+    // setOwn: a file at `__proto__` is a manifest entry, not the manifest's prototype.
+    setOwn(contents, f.path, { digest: digests[i]?.md5 ?? "", size: digests[i]?.size ?? 0 });
   });
 
   const runName = randomUUID().replaceAll("-", "").slice(0, 8);
@@ -115,7 +117,7 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
       const res = await t.gql(
         "CreateArtifactFiles",
         {
-          artifactFiles: batch.map((f) => ({ artifactID, artifactManifestID: manifestID, name: f.path, md5: contents[f.path]?.digest ?? "", ...(partDigests.has(f.path) && { uploadPartsInput: partDigests.get(f.path) }) })),
+          artifactFiles: batch.map((f) => ({ artifactID, artifactManifestID: manifestID, name: f.path, md5: ownValue(contents, f.path)?.digest ?? "", ...(partDigests.has(f.path) && { uploadPartsInput: partDigests.get(f.path) }) })),
           storageLayout: "V2",
         },
         responses.createFiles,
@@ -126,7 +128,7 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
       if (edges.length !== batch.length) throw new IntegrityError(`W&B answered ${edges.length} upload slots for ${batch.length} files`, { provider: PROVIDER, operation: call.operation });
       await mapLimit(batch, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file, i) => {
         const node = edges[i]?.node;
-        const entry = contents[file.path] as ManifestEntry;
+        const entry = ownValue(contents, file.path) as ManifestEntry;
         if (node) entry.birthArtifactID = node.artifact.id;
         const tick = progress(file);
         const multipart = node?.uploadMultipartUrls;

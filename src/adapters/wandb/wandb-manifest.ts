@@ -7,6 +7,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { ownValue, setOwn } from "../../core/own-keys.js";
 
 /** One manifest entry. */
 export interface ManifestEntry {
@@ -36,14 +37,14 @@ export function compareUtf8(a: string, b: string): number {
 /** The artifact digest: hex MD5 over the sorted `path:digest` lines. */
 export function artifactDigest(contents: Record<string, { digest: string }>): string {
   const hash = createHash("md5").update("wandb-artifact-manifest-v1\n");
-  for (const path of Object.keys(contents).sort(compareUtf8)) hash.update(`${path}:${contents[path]?.digest}\n`);
+  for (const path of Object.keys(contents).sort(compareUtf8)) hash.update(`${path}:${ownValue(contents, path)?.digest}\n`);
   return hash.digest("hex");
 }
 
 /** A manifest for these entries, with the default storage policy. */
 export function buildManifest(contents: Record<string, ManifestEntry>): WandbManifest {
   const sorted: Record<string, ManifestEntry> = {};
-  for (const path of Object.keys(contents).sort(compareUtf8)) sorted[path] = contents[path] as ManifestEntry;
+  for (const path of Object.keys(contents).sort(compareUtf8)) setOwn(sorted, path, ownValue(contents, path) as ManifestEntry);
   return { version: 1, storagePolicy: "wandb-storage-policy-v1", storagePolicyConfig: { storageLayout: "V2" }, contents: sorted };
 }
 
@@ -54,7 +55,8 @@ export function parseManifest(json: unknown): WandbManifest {
   const contents: Record<string, ManifestEntry> = {};
   for (const [path, entry] of Object.entries(m.contents)) {
     if (typeof entry?.digest !== "string") throw new Error(`manifest entry ${path} has no digest`);
-    contents[path] = { digest: entry.digest, size: Number(entry.size ?? 0), ...(entry.birthArtifactID && { birthArtifactID: entry.birthArtifactID }), ...(entry.ref && { ref: entry.ref }) };
+    // A file may be named `__proto__` or `constructor`: manifest paths are data, never the record's prototype.
+    setOwn(contents, path, { digest: entry.digest, size: Number(entry.size ?? 0), ...(entry.birthArtifactID && { birthArtifactID: entry.birthArtifactID }), ...(entry.ref && { ref: entry.ref }) });
   }
   return { version: 1, storagePolicy: m.storagePolicy ?? "wandb-storage-policy-v1", storagePolicyConfig: m.storagePolicyConfig ?? {}, contents };
 }

@@ -27,6 +27,7 @@ import type { CallOptions, TransferOptions } from "../../core/options.js";
 import { paginate, type PageIterable } from "../../core/pagination.js";
 import { parseRef, type VersionRef, type VersionRefInput } from "../../core/refs.js";
 import type { AliasEntry, ArtifactFile, CreateModelInput, CreateVersionInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
+import { ownValue, setOwn } from "../../core/own-keys.js";
 import { assertAlias, assertArtifactPath, assertModelName, assertTags, assertVersion, parseStage, preview } from "../../core/validation.js";
 import { assertPageSize, checkCreateVersionInput, checkTransition, checkUpdateVersionInput, toAliasEntries } from "../../core/version-input.js";
 import { resolveActor } from "../../runtime/actor.js";
@@ -197,7 +198,7 @@ export class WandbRegistry implements ModelRegistry {
     const page = await this.#versionsPage(name, undefined, CAPABILITIES.maxPageSize, "getModel", options);
     if (!page) throw new NotFoundError(`no collection ${JSON.stringify(name)} in ${await this.entity(options)}/${this.#project}`, { provider: PROVIDER, operation: "getModel" });
     const aliases: Record<string, string> = {};
-    for (const v of page.items) for (const a of v.aliases) if (!MANAGED_ALIASES.has(a)) aliases[a] = String(v.versionIndex);
+    for (const v of page.items) for (const a of v.aliases) if (!MANAGED_ALIASES.has(a)) setOwn(aliases, a, String(v.versionIndex));
     const created = page.items.at(-1)?.artifact.createdAt ?? new Date(0).toISOString();
     const latest = page.items[0]?.artifact;
     return {
@@ -312,7 +313,7 @@ export class WandbRegistry implements ModelRegistry {
       async (token, signal) => {
         const page = await this.#versionsPage(model, token, pageSize, op, { ...options, ...(signal && { signal }) });
         if (!page) throw new NotFoundError(`no collection ${JSON.stringify(model)}`, { provider: PROVIDER, operation: op });
-        const items = page.items.map((f) => toModelVersion(model, f)).filter((v) => (!stage || v.stage === stage) && Object.entries(options.tags ?? {}).every(([k, t]) => v.tags[k] === t));
+        const items = page.items.map((f) => toModelVersion(model, f)).filter((v) => (!stage || v.stage === stage) && Object.entries(options.tags ?? {}).every(([k, t]) => ownValue(v.tags, k) === t));
         return { items, ...(page.next && { nextPageToken: page.next }) };
       },
       { signal: options.signal, pageToken: options.pageToken, provider: PROVIDER, operation: op },
@@ -332,7 +333,7 @@ export class WandbRegistry implements ModelRegistry {
     const tags = { ...meta.tags };
     for (const [k, v] of Object.entries(patch.tags ?? {})) {
       if (v === null) delete tags[k];
-      else tags[k] = v;
+      else setOwn(tags, k, v);
     }
     const next: StoredMetadata = { ...meta, tags, metrics: { ...meta.metrics, ...patch.metrics }, ...(patch.modelCard && { modelCard: patch.modelCard }) };
     const input: Record<string, unknown> = { artifactID: found.artifact.id, metadata: JSON.stringify(next), ...(patch.description !== undefined && { description: patch.description }) };

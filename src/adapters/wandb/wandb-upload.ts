@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { toWebStream } from "../../artifacts/byte-streams.js";
 import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
+import { setOwn } from "../../core/own-keys.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions } from "../../http/call-options.js";
 import type { HttpClient } from "../../http/http-types.js";
@@ -17,7 +18,7 @@ export function parseUploadHeaders(headers: readonly string[]): Record<string, s
   const out: Record<string, string> = {};
   for (const h of headers) {
     const at = h.indexOf(":");
-    if (at > 0) out[h.slice(0, at).trim()] = h.slice(at + 1).trim();
+    if (at > 0) setOwn(out, h.slice(0, at).trim(), h.slice(at + 1).trim());
   }
   return out;
 }
