@@ -1,0 +1,174 @@
+// Issue 13: the local registry under kill -9. A writer process runs a seeded random sequence of creates (1-8 MiB),
+// alias moves, stage moves with archiveExisting, approvals, recorded events and metadata updates on one registry; the
+// parent kills it with SIGKILL at a seeded moment. After every kill the next process, before it writes anything,
+// checks what the dead one left (test/local/support/kill-check.ts says what must hold), then writes once per model
+// and times it. Anomalies are collected per kind and the test fails if there is any.
+//
+// MODELREG_KILL_COUNT=<n> sets the number of kills (default 24), MODELREG_KILL_SEED=<n> replays a run: the same ops,
+// the same bytes and the same kill schedule (which op, and how far into it). Where exactly a kill lands inside a call
+// still depends on timing, so a replay hits the same call, not always the same instruction.
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { createLocalRegistry } from "../../src/adapters/local/index.js";
+import { CorruptDataError } from "../../src/core/errors.js";
+import { prng } from "../support/prng.js";
+import { ANOMALY_KINDS, checkAfterKill, type Anomaly, type CheckReport } from "./support/kill-check.js";
+import { OPS_PER_WRITER, roundSeed } from "./support/kill-plan.js";
+import { rejectionOf, tempDir } from "./helpers.js";
+
+const KILLS = Number(process.env.MODELREG_KILL_COUNT ?? 24);
+const SEED = Number(process.env.MODELREG_KILL_SEED ?? 1313);
+const writerScript = fileURLToPath(new URL("./support/kill-writer.ts", import.meta.url));
+
+/** How far into an op the kill may land, in ms: a create moves megabytes, the other calls only touch small records. */
+const KILL_WINDOW_MS: Record<string, number> = { createVersion: 120, approve: 12, toProduction: 8, toStaging: 8 };
+const DEFAULT_WINDOW_MS = 5;
+
+interface RoundOutcome {
+  /** What the process reported about the previous kill, if it checked. */
+  check?: CheckReport;
+  /** The op the SIGKILL was aimed at. */
+  killedDuring?: string;
+  killed: boolean;
+  /** Anomalies seen from outside: the writer's own failed calls, or its death by something else than our kill. */
+  anomalies: Anomaly[];
+}
+
+/** Runs one writer process: checks (unless first), writes, and is killed during op `target` after `fraction` of its window. */
+function runRound(root: string, workDir: string, round: number, mode: string): Promise<RoundOutcome> {
+  const seed = roundSeed(SEED, round);
+  const schedule = prng(seed ^ 0x5eed);
+  const target = Math.floor(schedule() * OPS_PER_WRITER);
+  const fraction = schedule();
+  const outcome: RoundOutcome = { killed: false, anomalies: [] };
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ["--import", "tsx", writerScript, root, workDir, String(seed), String(round), mode], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    let killTimer: NodeJS.Timeout | undefined;
+    const kill = () => {
+      outcome.killed = proc.kill("SIGKILL");
+    };
+    // A writer that hangs must not hang the suite: the longest honest round is a check plus twelve small ops.
+    const guard = setTimeout(() => {
+      outcome.anomalies.push({ kind: "writer-crashed", detail: `round ${round}: still running after 120 s (${mode})` });
+      kill();
+    }, 120_000);
+    proc.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      let newline: number;
+      while ((newline = out.indexOf("\n")) >= 0) {
+        const line = out.slice(0, newline);
+        out = out.slice(newline + 1);
+        const [word, index, kind] = line.split(" ");
+        if (word === "check") outcome.check = JSON.parse(line.slice("check ".length)) as CheckReport;
+        else if (word === "fail") outcome.anomalies.push({ kind: "write-failed", detail: `round ${round}: op ${line.slice(5)}` });
+        else if (word === "op" && Number(index) === target && killTimer === undefined) {
+          outcome.killedDuring = kind;
+          killTimer = setTimeout(kill, fraction * (KILL_WINDOW_MS[kind ?? ""] ?? DEFAULT_WINDOW_MS));
+        } else if (word === "idle") kill();
+      }
+    });
+    proc.stderr.on("data", (chunk: Buffer) => (err += chunk.toString("utf8")));
+    proc.on("error", reject);
+    proc.on("exit", (code, signal) => {
+      clearTimeout(guard);
+      clearTimeout(killTimer);
+      const expectedExit = mode === "check" ? code === 0 : signal === "SIGKILL" && outcome.killed;
+      if (!expectedExit) outcome.anomalies.push({ kind: "writer-crashed", detail: `round ${round} (${mode}) exited with code ${code}, signal ${signal}: ${err.trim().split("\n").slice(-5).join(" | ")}` });
+      if (mode.includes("check") && !outcome.check) outcome.anomalies.push({ kind: "writer-crashed", detail: `round ${round}: no check report` });
+      resolve(outcome);
+    });
+  });
+}
+
+describe("the local registry under kill -9", () => {
+  it(
+    `keeps its invariants through ${KILLS} SIGKILLs of a writer at random moments (seed ${SEED})`,
+    async () => {
+      const workDir = await tempDir("modelreg-kill-");
+      const root = join(workDir, "registry");
+      const started = Date.now();
+      const anomalies: Anomaly[] = [];
+      const killedDuring = new Map<string, number>();
+      let kills = 0;
+      let versionsVerified = 0;
+      let versionsListed = 0;
+      let slowestFirstWrite = 0;
+      console.log(`kill harness: seed ${SEED}, ${KILLS} kills (replay with MODELREG_KILL_SEED=${SEED} MODELREG_KILL_COUNT=${KILLS})`);
+      for (let round = 0; round <= KILLS; round++) {
+        const mode = round === KILLS ? "check" : round === 0 ? "write" : "check+write";
+        const outcome = await runRound(root, workDir, round, mode);
+        if (outcome.killed) {
+          kills++;
+          killedDuring.set(outcome.killedDuring ?? "?", (killedDuring.get(outcome.killedDuring ?? "?") ?? 0) + 1);
+        }
+        const check = outcome.check;
+        if (check) {
+          versionsVerified += check.versionsVerified;
+          versionsListed = check.versionsListed;
+          slowestFirstWrite = Math.max(slowestFirstWrite, check.firstWriteMs);
+          anomalies.push(...check.anomalies);
+        }
+        anomalies.push(...outcome.anomalies);
+        const found = [...(check?.anomalies ?? []), ...outcome.anomalies].map((a) => a.kind);
+        console.log(
+          `  round ${round} (seed ${roundSeed(SEED, round)}): ${check ? `checked kill ${round}: ${check.versionsListed} versions, ${check.versionsVerified} hashed, first write ${check.firstWriteMs} ms, ` : ""}` +
+            `${outcome.killed ? `killed during ${outcome.killedDuring}` : "not killed"}${found.length > 0 ? `; anomalies: ${[...new Set(found)].join(", ")}` : ""}`,
+        );
+      }
+
+      const counts = Object.fromEntries(ANOMALY_KINDS.map((kind) => [kind, anomalies.filter((a) => a.kind === kind).length]).filter(([, n]) => n !== 0));
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      console.log(
+        `kill harness summary: seed ${SEED}, ${kills} kills (during ${[...killedDuring].map(([k, n]) => `${k} ${n}`).join(", ")}), ` +
+          `${versionsVerified} versions verified byte for byte, ${versionsListed} versions at the end, slowest first write after a kill ${slowestFirstWrite} ms, ${seconds} s; ` +
+          `anomalies: ${anomalies.length === 0 ? "none" : Object.entries(counts).map(([k, n]) => `${k}=${n}`).join(", ")}`,
+      );
+      for (const kind of Object.keys(counts)) {
+        for (const a of anomalies.filter((x) => x.kind === kind).slice(0, 3)) console.log(`  ${kind}: ${a.detail}`);
+      }
+
+      expect(kills, "every round but the last ends in a SIGKILL").toBe(KILLS);
+      expect(versionsVerified, "the harness read some versions back").toBeGreaterThan(0);
+      expect(counts, `anomalies after ${kills} kills (seed ${SEED}; details above)`).toEqual({});
+    },
+    600_000,
+  );
+});
+
+describe("a version record that claims another number", () => {
+  async function twoVersions() {
+    const workDir = await tempDir("modelreg-claim-");
+    const root = join(workDir, "registry");
+    const registry = createLocalRegistry({ root, actor: "tester" });
+    await registry.createVersion("fraud", { artifacts: { entries: [{ path: "model.bin", content: "one" }] } });
+    await registry.createVersion("fraud", { artifacts: { entries: [{ path: "model.bin", content: "two" }] } });
+    const file = join(root, "models", "fraud", "versions", "2.json");
+    const record = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+    await writeFile(file, `${JSON.stringify({ ...record, version: "1" }, null, 2)}\n`);
+    return { root, workDir };
+  }
+
+  it("is refused with CorruptDataError naming the file, by getVersion and listVersions, never listed twice", async () => {
+    const { root } = await twoVersions();
+    const registry = createLocalRegistry({ root, actor: "reader" });
+    const fromGet = await rejectionOf(registry.getVersion("fraud/2"));
+    expect(CorruptDataError.isInstance(fromGet), String(fromGet)).toBe(true);
+    expect((fromGet as Error).message).toContain("versions/2.json");
+    const fromList = await rejectionOf(registry.listVersions("fraud").toArray());
+    expect(CorruptDataError.isInstance(fromList), String(fromList)).toBe(true);
+    expect((fromList as Error).message).toContain("versions/2.json");
+    // The record that is where it claims to be still reads.
+    expect((await registry.getVersion("fraud/1")).version).toBe("1");
+  });
+
+  it("is what the kill harness's checker reports as version-name-mismatch (so the harness can see it)", async () => {
+    const { root, workDir } = await twoVersions();
+    const report = await checkAfterKill({ root, workDir, label: "self-test", fullBytes: true, lockBudgetMs: 5_000, seed: 1 });
+    expect(report.anomalies.map((a) => a.kind)).toContain("version-name-mismatch");
+  });
+});
