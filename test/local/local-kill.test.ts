@@ -37,12 +37,14 @@ interface RoundOutcome {
   /** The op the SIGKILL was aimed at. */
   killedDuring?: string;
   killed: boolean;
+  /** The model of the last op the writer started before it was killed. */
+  lastModel?: string;
   /** Anomalies seen from outside: the writer's own failed calls, or its death by something else than our kill. */
   anomalies: Anomaly[];
 }
 
 /** Runs one writer process: checks (unless first), writes, and is killed during op `target` after `fraction` of its window. */
-function runRound(root: string, workDir: string, round: number, mode: string): Promise<RoundOutcome> {
+function runRound(root: string, workDir: string, round: number, mode: string, probeModel: string | undefined): Promise<RoundOutcome> {
   const seed = roundSeed(SEED, round);
   const schedule = prng(seed ^ 0x5eed);
   const target = Math.floor(schedule() * OPS_PER_WRITER);
@@ -67,7 +69,8 @@ function runRound(root: string, workDir: string, round: number, mode: string): P
       while ((newline = out.indexOf("\n")) >= 0) {
         const line = out.slice(0, newline);
         out = out.slice(newline + 1);
-        const [word, index, kind] = line.split(" ");
+        const [word, index, kind, model] = line.split(" ");
+        if (word === "op" && !outcome.killed) outcome.lastModel = model;
         if (word === "check") outcome.check = JSON.parse(line.slice("check ".length)) as CheckReport;
         else if (word === "fail") outcome.anomalies.push({ kind: "write-failed", detail: `round ${round}: op ${line.slice(5)}` });
         else if (word === "op" && Number(index) === target && killTimer === undefined) {
@@ -97,15 +100,19 @@ describe("the local registry under kill -9", () => {
       const root = join(workDir, "registry");
       const started = Date.now();
       const anomalies: Anomaly[] = [];
+      const seen = new Set<string>();
       const killedDuring = new Map<string, number>();
       let kills = 0;
+      let lastModel: string | undefined;
       let versionsVerified = 0;
       let versionsListed = 0;
       let slowestFirstWrite = 0;
       console.log(`kill harness: seed ${SEED}, ${KILLS} kills (replay with MODELREG_KILL_SEED=${SEED} MODELREG_KILL_COUNT=${KILLS})`);
       for (let round = 0; round <= KILLS; round++) {
         const mode = round === KILLS ? "check" : round === 0 ? "write" : "check+write";
-        const outcome = await runRound(root, workDir, round, mode);
+        const roundStarted = Date.now();
+        const outcome = await runRound(root, workDir, round, mode, lastModel);
+        lastModel = outcome.lastModel;
         if (outcome.killed) {
           kills++;
           killedDuring.set(outcome.killedDuring ?? "?", (killedDuring.get(outcome.killedDuring ?? "?") ?? 0) + 1);
@@ -115,13 +122,19 @@ describe("the local registry under kill -9", () => {
           versionsVerified += check.versionsVerified;
           versionsListed = check.versionsListed;
           slowestFirstWrite = Math.max(slowestFirstWrite, check.firstWriteMs);
-          anomalies.push(...check.anomalies);
         }
-        anomalies.push(...outcome.anomalies);
-        const found = [...(check?.anomalies ?? []), ...outcome.anomalies].map((a) => a.kind);
+        // A damaged state stays damaged until something overwrites it: count each anomaly once, when first seen.
+        const found: string[] = [];
+        for (const a of [...(check?.anomalies ?? []), ...outcome.anomalies]) {
+          const key = `${a.kind}|${a.detail.replace(/^after-kill-[0-9]+: /, "")}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          anomalies.push(a);
+          found.push(a.kind);
+        }
         console.log(
-          `  round ${round} (seed ${roundSeed(SEED, round)}): ${check ? `checked kill ${round}: ${check.versionsListed} versions, ${check.versionsVerified} hashed, first write ${check.firstWriteMs} ms, ` : ""}` +
-            `${outcome.killed ? `killed during ${outcome.killedDuring}` : "not killed"}${found.length > 0 ? `; anomalies: ${[...new Set(found)].join(", ")}` : ""}`,
+          `  round ${round} (seed ${roundSeed(SEED, round)}, ${Date.now() - roundStarted} ms): ${check ? `checked kill ${round}: ${check.versionsListed} versions, ${check.versionsVerified} hashed, first write ${check.firstWriteMs} ms, ` : ""}` +
+            `${outcome.killed ? `killed during ${outcome.killedDuring}` : "not killed"}${found.length > 0 ? `; new anomalies: ${[...new Set(found)].map((k) => `${k} ${found.filter((f) => f === k).length}`).join(", ")}` : ""}`,
         );
       }
 
@@ -130,7 +143,7 @@ describe("the local registry under kill -9", () => {
       console.log(
         `kill harness summary: seed ${SEED}, ${kills} kills (during ${[...killedDuring].map(([k, n]) => `${k} ${n}`).join(", ")}), ` +
           `${versionsVerified} versions verified byte for byte, ${versionsListed} versions at the end, slowest first write after a kill ${slowestFirstWrite} ms, ${seconds} s; ` +
-          `anomalies: ${anomalies.length === 0 ? "none" : Object.entries(counts).map(([k, n]) => `${k}=${n}`).join(", ")}`,
+          `distinct anomalies: ${anomalies.length === 0 ? "none" : Object.entries(counts).map(([k, n]) => `${k}=${n}`).join(", ")}`,
       );
       for (const kind of Object.keys(counts)) {
         for (const a of anomalies.filter((x) => x.kind === kind).slice(0, 3)) console.log(`  ${kind}: ${a.detail}`);
@@ -172,7 +185,7 @@ describe("a version record that claims another number", () => {
 
   it("is what the kill harness's checker reports as version-name-mismatch (so the harness can see it)", async () => {
     const { root, workDir } = await twoVersions();
-    const report = await checkAfterKill({ root, workDir, label: "self-test", fullBytes: true, lockBudgetMs: 5_000, seed: 1 });
+    const report = await checkAfterKill({ root, workDir, label: "self-test", fullBytes: true, lockBudgetMs: 5_000, seed: 1, probeModels: ["alpha"] });
     expect(report.anomalies.map((a) => a.kind)).toContain("version-name-mismatch");
   });
 });

@@ -84,6 +84,8 @@ export interface CheckOptions {
   lockBudgetMs: number;
   /** A seed for the probe's bytes. */
   seed: number;
+  /** The models to write to once after the checks: the one the killed writer was working on, whose lock it may hold. */
+  probeModels: readonly string[];
 }
 
 const message = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
@@ -204,9 +206,9 @@ export async function checkAfterKill(options: CheckOptions): Promise<CheckReport
 
   // The first write after the kill: the next number, promptly, even if the dead writer held the lock.
   let firstWriteMs = 0;
-  for (const model of MODELS) {
+  for (const model of options.probeModels) {
     const opId = `${label}.probe.${model}`;
-    const bytes = artifactBytes(options.seed + MODELS.indexOf(model), 64 * 1024);
+    const bytes = artifactBytes(options.seed + model.length, 64 * 1024);
     appendJournal(journals.intents, { opId, model, files: [{ path: "model.bin", sha256: sha256Hex(bytes), size: bytes.length }] });
     const create = (signal?: AbortSignal) =>
       registry.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: bytes }] } }, { actor: opId, ...(signal && { signal }) });
@@ -240,11 +242,8 @@ export async function checkAfterKill(options: CheckOptions): Promise<CheckReport
   }
 
   // No writer is alive now and this process has written: whatever is in tmp/ was left by a dead one.
-  const leftovers = await listDir(join(root, "tmp"));
-  if (leftovers.length > 0) {
-    let bytes = 0;
-    for (const name of leftovers) bytes += await sizeOf(join(root, "tmp", name));
-    report("tmp-leftover", `${leftovers.length} file(s), ${bytes} bytes, left in tmp/ by dead writers (${leftovers.slice(0, 3).join(", ")}${leftovers.length > 3 ? ", ..." : ""})`);
+  for (const name of await listDir(join(root, "tmp"))) {
+    report("tmp-leftover", `tmp/${name} (${await sizeOf(join(root, "tmp", name))} bytes) was left by a dead writer`);
   }
 
   writeFileSync(journals.verified, JSON.stringify(Object.fromEntries(verified)));

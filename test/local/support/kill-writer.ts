@@ -1,9 +1,10 @@
 // One writer process of the kill harness, killed with SIGKILL by the parent (test/local/local-kill.test.ts).
 //
-//   node --import tsx kill-writer.ts <root> <workDir> <seed> <round> <check|write|check+write> [label]
+//   node --import tsx kill-writer.ts <root> <workDir> <seed> <round> <check|write|check+write> [model]
 //
-// check: first checks what the previous writer's death left (kill-check.ts) and prints `check <report as JSON>`.
-// write: then runs a seeded random sequence of ops on the registry, printing `op <i> <kind>` before each call and
+// check: first checks what the previous writer's death left (kill-check.ts) and prints `check <report as JSON>`. Its
+// first write goes to `model`, the one the killed writer was working on (whose lock it may have held).
+// write: then runs a seeded random sequence of ops on the registry, printing `op <i> <kind> <model>` before each call and
 // `done <i>` after it, and `fail <i> <kind> <message>` when one throws; after the last op it idles until killed.
 // Nothing it prints or journals depends on timing: the same seed and round make the same ops with the same bytes.
 import { createLocalRegistry } from "../../../src/adapters/local/index.js";
@@ -13,8 +14,8 @@ import { prng } from "../../support/prng.js";
 import { checkAfterKill } from "./kill-check.js";
 import { ALIASES, MODELS, OPS_PER_WRITER, appendJournal, artifactBytes, artifactSize, journalPaths, sha256Hex, type OpKind } from "./kill-plan.js";
 
-const [root, workDir, seedText, roundText, mode, labelArg] = process.argv.slice(2);
-if (!root || !workDir || !seedText || !roundText || !mode) throw new Error("usage: kill-writer <root> <workDir> <seed> <round> <check|write|check+write> [label]");
+const [root, workDir, seedText, roundText, mode, probeModel] = process.argv.slice(2);
+if (!root || !workDir || !seedText || !roundText || !mode) throw new Error("usage: kill-writer <root> <workDir> <seed> <round> <check|write|check+write> [model]");
 const seed = Number(seedText);
 const round = Number(roundText);
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -24,7 +25,8 @@ if (mode.includes("check")) {
   const report = await checkAfterKill({
     root,
     workDir,
-    label: labelArg ?? `after-kill-${round}`,
+    label: `after-kill-${round}`,
+    probeModels: probeModel ? [probeModel] : [...MODELS],
     fullBytes: full,
     lockBudgetMs: Number(process.env.MODELREG_KILL_LOCK_BUDGET_MS ?? 5_000),
     seed: seed + round * 7919,
@@ -63,10 +65,10 @@ async function write(): Promise<never> {
     const versions: ModelVersion[] = await registry.listVersions(model).toArray().catch(() => []);
     const roll = random();
     const kind: OpKind =
-      versions.length === 0 || roll < 0.28 ? "createVersion"
-      : roll < 0.42 ? "setAlias"
-      : roll < 0.5 ? "deleteAlias"
-      : roll < 0.6 ? "toStaging"
+      versions.length === 0 || roll < 0.22 ? "createVersion"
+      : roll < 0.38 ? "setAlias"
+      : roll < 0.46 ? "deleteAlias"
+      : roll < 0.58 ? "toStaging"
       : roll < 0.74 ? "toProduction"
       : roll < 0.84 ? "approve"
       : roll < 0.92 ? "recordEvent"
@@ -79,7 +81,7 @@ async function write(): Promise<never> {
     const reviewer = pick(["ana", "bo", "cy"]);
     // A create's bytes are made and journaled before the op is announced, so the kill window covers the call alone.
     const prepared = kind === "createVersion" ? prepareCreate(model, opId, contentSeed, size) : undefined;
-    say(`op ${i} ${kind}`);
+    say(`op ${i} ${kind} ${model}`);
     try {
       const audited = await run(kind);
       appendJournal(journals.done, { opId, kind, model, ...(audited.version !== undefined && { version: audited.version }), audited: audited.changed });
