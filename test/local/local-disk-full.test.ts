@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLocalRegistry, type LocalRegistry } from "../../src/adapters/local/index.js";
 import { ModelRegistryError } from "../../src/core/errors.js";
+import type { CallOptions } from "../../src/core/options.js";
 import { tempDir } from "./helpers.js";
 
 const isRoot = process.getuid?.() === 0;
@@ -222,6 +223,12 @@ describe.skipIf(noTmpfs)("the local registry on a full disk (32 MiB tmpfs)", () 
           if (JSON.stringify(after) !== JSON.stringify(before)) problems.push(`${pages} pages free: the failed ${operation} changed the registry: ${describeChange(before, after)}`);
           const leftovers = (await readdir(join(root, "tmp"))).filter((f) => !tmpBefore.includes(f));
           if (leftovers.length > 0) problems.push(`${pages} pages free: the failed ${operation} left ${leftovers.length} temp file(s) in tmp/`);
+          // A lock left behind would stall the next writer for the whole stale timeout (30 s): report it, then clear it
+          // so the rest of the sweep still tests something.
+          for (const lock of await readdir(join(root, "locks"))) {
+            problems.push(`${pages} pages free: the failed ${operation} left locks/${lock} behind`);
+            rmSync(join(root, "locks", lock), { force: true });
+          }
         } else if (!write.happened(before, after, result, pages)) {
           problems.push(`${pages} pages free: ${operation} returned but the change or its audit event is missing: ${describeChange(before, after)}`);
         }
@@ -235,7 +242,7 @@ describe.skipIf(noTmpfs)("the local registry on a full disk (32 MiB tmpfs)", () 
       } catch (error) {
         problems.push(`with space again, ${operation} or reading the registry failed: ${String(error)}`);
       }
-      console.log(`local-disk-full ${operation}: ${failures} of 11 attempts failed on the full disk; ${problems.length} problem(s)`);
+      console.log(`local-disk-full ${operation}: ${failures} of 11 attempts failed on the full disk; ${problems.length} problem(s)${problems.map((p) => `\n  ${p}`).join("")}`);
       expect(failures, "with no page free the write cannot succeed").toBeGreaterThan(0);
       expect(problems).toEqual([]);
     },
@@ -273,15 +280,18 @@ describe("a torn audit line, as a disk-full append leaves it", () => {
 
 /** The writes that must refuse when the audit log cannot be appended to, and what must then be unchanged. */
 const REFUSED_WITHOUT_LOG = [
-  { operation: "setAlias", run: (r: LocalRegistry) => r.setAlias("alpha", "champion", "2") },
-  { operation: "deleteAlias", run: (r: LocalRegistry) => r.deleteAlias("alpha", "champion") },
-  { operation: "transitionStage", run: (r: LocalRegistry) => r.transitionStage("alpha/2", "production", { archiveExisting: true }) },
-  { operation: "recordEvent", run: (r: LocalRegistry) => r.recordEvent({ type: "approval.recorded", model: "alpha", version: "2", details: { by: "risk" } }) },
-  { operation: "createVersion", run: (r: LocalRegistry) => r.createVersion("alpha", { artifacts: { entries: [{ path: "model.bin", content: "three" }] } }) },
+  { operation: "setAlias", run: (r: LocalRegistry, o?: CallOptions) => r.setAlias("alpha", "champion", "2", o) },
+  { operation: "deleteAlias", run: (r: LocalRegistry, o?: CallOptions) => r.deleteAlias("alpha", "champion", o) },
+  { operation: "transitionStage", run: (r: LocalRegistry, o?: CallOptions) => r.transitionStage("alpha/2", "production", { archiveExisting: true, ...o }) },
+  { operation: "recordEvent", run: (r: LocalRegistry, o?: CallOptions) => r.recordEvent({ type: "approval.recorded", model: "alpha", version: "2", details: { by: "risk" } }, o) },
+  { operation: "createVersion", run: (r: LocalRegistry, o?: CallOptions) => r.createVersion("alpha", { artifacts: { entries: [{ path: "model.bin", content: "three" }] } }, o) },
 ] as const;
 
-/** Locks the log with `lock`, checks every write refuses and changes nothing, unlocks, and checks they all work again. */
-async function refusesWithoutLog(root: string, lock: () => Promise<void>, unlock: () => Promise<void>, operation: (typeof REFUSED_WITHOUT_LOG)[number]["operation"]) {
+/**
+ * Locks the log with `lock`, runs one write, unlocks, and returns what went wrong: the write must have failed typed,
+ * naming the log, changing nothing; and with the log writable again it must go through with its event.
+ */
+async function refusesWithoutLog(root: string, lock: () => Promise<void>, unlock: () => Promise<void>, operation: (typeof REFUSED_WITHOUT_LOG)[number]["operation"]): Promise<string[]> {
   const registry = await seeded(root);
   const write = REFUSED_WITHOUT_LOG.find((w) => w.operation === operation) as (typeof REFUSED_WITHOUT_LOG)[number];
   const before = await snapshot(registry, "alpha");
@@ -294,15 +304,26 @@ async function refusesWithoutLog(root: string, lock: () => Promise<void>, unlock
   } finally {
     await unlock();
   }
+  const problems: string[] = [];
   const after = await snapshot(createLocalRegistry({ root, actor: "reader" }), "alpha");
-  expect(error, `${operation} succeeded although the audit log could not be appended to`).toBeDefined();
-  expect(typedFailureProblems(error, operation)).toEqual([]);
-  expect((error as Error).message).toContain("audit/audit.jsonl");
-  expect(describeChange(before, after), `the refused ${operation} changed the registry`).toBe("");
-  // With the log writable again, the same write goes through, with its event.
-  await write.run(registry);
-  const again = await snapshot(createLocalRegistry({ root, actor: "reader" }), "alpha");
-  expect(newEvents(after, again).length).toBeGreaterThan(0);
+  if (error === undefined) problems.push(`${operation} succeeded although the audit log could not be appended to`);
+  else {
+    problems.push(...typedFailureProblems(error, operation));
+    if (!String((error as Error).message).includes("audit/audit.jsonl")) problems.push(`the message does not name audit/audit.jsonl`);
+  }
+  const change = describeChange(before, after);
+  if (change !== "") problems.push(`the refused ${operation} was made anyway: ${change}`);
+  // With the log writable again, the same write goes through, with its event (a lock left behind would stall it 30 s).
+  const started = Date.now();
+  try {
+    await write.run(registry, { signal: AbortSignal.timeout(5_000) });
+    const again = await snapshot(createLocalRegistry({ root, actor: "reader" }), "alpha");
+    if (newEvents(after, again).length === 0) problems.push(`with the log writable again, ${operation} logged nothing`);
+  } catch (retryError) {
+    problems.push(`with the log writable again, ${operation} failed after ${Date.now() - started} ms: ${String(retryError)}`);
+  }
+  if (problems.length > 0) console.log(`local-disk-full ${operation} without the log: ${problems.map((p) => `\n  ${p}`).join("")}`);
+  return problems;
 }
 
 describe.skipIf(noChattr)("an immutable audit log (chattr +i)", () => {
@@ -315,7 +336,7 @@ describe.skipIf(noChattr)("an immutable audit log (chattr +i)", () => {
   it.each(REFUSED_WITHOUT_LOG.map((w) => w.operation))("%s fails typed, naming the log, and changes nothing", async (operation) => {
     const root = join(await tempDir("modelreg-immutable-"), "registry");
     const log = join(root, "audit", "audit.jsonl");
-    await refusesWithoutLog(
+    const problems = await refusesWithoutLog(
       root,
       async () => {
         execFileSync("chattr", ["+i", log], { stdio: "pipe" });
@@ -327,6 +348,7 @@ describe.skipIf(noChattr)("an immutable audit log (chattr +i)", () => {
       },
       operation,
     );
+    expect(problems).toEqual([]);
   });
 });
 
@@ -343,7 +365,7 @@ describe.skipIf(isRoot)("a read-only audit directory", () => {
   it.each(REFUSED_WITHOUT_LOG.map((w) => w.operation))("%s fails typed, naming the log, and changes nothing", async (operation) => {
     const root = join(await tempDir("modelreg-readonly-"), "registry");
     const audit = join(root, "audit");
-    await refusesWithoutLog(
+    const problems = await refusesWithoutLog(
       root,
       async () => {
         await chmod(join(audit, "audit.jsonl"), 0o444);
@@ -357,5 +379,6 @@ describe.skipIf(isRoot)("a read-only audit directory", () => {
       },
       operation,
     );
+    expect(problems).toEqual([]);
   });
 });
