@@ -8,7 +8,7 @@
 // the same bytes and the same kill schedule (which op, and how far into it). Where exactly a kill lands inside a call
 // still depends on timing, so a replay hits the same call, not always the same instruction.
 import { spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -16,7 +16,7 @@ import { createLocalRegistry } from "../../src/adapters/local/index.js";
 import { CorruptDataError } from "../../src/core/errors.js";
 import { prng } from "../support/prng.js";
 import { ANOMALY_KINDS, checkAfterKill, type Anomaly, type CheckReport } from "./support/kill-check.js";
-import { OPS_PER_WRITER, roundSeed } from "./support/kill-plan.js";
+import { OPS_PER_WRITER, appendJournal, artifactBytes, journalPaths, roundSeed, sha256Hex } from "./support/kill-plan.js";
 import { rejectionOf, tempDir } from "./helpers.js";
 
 const KILLS = Number(process.env.MODELREG_KILL_COUNT ?? 24);
@@ -187,5 +187,65 @@ describe("a version record that claims another number", () => {
     const { root, workDir } = await twoVersions();
     const report = await checkAfterKill({ root, workDir, label: "self-test", fullBytes: true, lockBudgetMs: 5_000, seed: 1, probeModels: ["alpha"] });
     expect(report.anomalies.map((a) => a.kind)).toContain("version-name-mismatch");
+  });
+});
+
+describe("the kill harness's checker", () => {
+  /** A registry made the way the writer makes one: two versions with their intents journaled, an alias, a stage. */
+  async function wellFormed() {
+    const workDir = await tempDir("modelreg-checker-");
+    const root = join(workDir, "registry");
+    const registry = createLocalRegistry({ root, actor: "tester" });
+    const shas: string[] = [];
+    for (const n of [1, 2]) {
+      const bytes = artifactBytes(n, 4096);
+      shas.push(sha256Hex(bytes));
+      appendJournal(journalPaths(workDir).intents, { opId: `t.${n}`, model: "alpha", files: [{ path: "model.bin", sha256: sha256Hex(bytes), size: bytes.length }] });
+      await registry.createVersion("alpha", { artifacts: { entries: [{ path: "model.bin", content: bytes }] } }, { actor: `t.${n}` });
+    }
+    await registry.setAlias("alpha", "champion", "1");
+    await registry.transitionStage("alpha/1", "production", { archiveExisting: true });
+    return { workDir, root, shas };
+  }
+  const check = (root: string, workDir: string) => checkAfterKill({ root, workDir, label: "self-test", fullBytes: true, lockBudgetMs: 5_000, seed: 1, probeModels: ["alpha"] });
+  async function editJson(file: string, edit: (json: Record<string, unknown>) => Record<string, unknown>) {
+    await writeFile(file, `${JSON.stringify(edit(JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>), null, 2)}\n`);
+  }
+
+  it("finds nothing in a registry nobody killed", async () => {
+    const { root, workDir } = await wellFormed();
+    const report = await check(root, workDir);
+    expect(report.anomalies).toEqual([]);
+    expect(report.versionsVerified).toBe(2);
+  });
+
+  const tampering: Array<[string, (root: string, shas: string[]) => Promise<void>, string[]]> = [
+    ["an alias pointing at a version that does not exist", (root) => editJson(join(root, "models", "alpha", "aliases.json"), () => ({ aliases: { champion: "9" } })), ["dangling-alias", "alias-audit-mismatch"]],
+    ["a second version in production", (root) => editJson(join(root, "models", "alpha", "versions", "2.json"), (v) => ({ ...v, stage: "production" })), ["multiple-production", "stage-audit-mismatch"]],
+    ["production archived without an event", (root) => editJson(join(root, "models", "alpha", "versions", "1.json"), (v) => ({ ...v, stage: "archived" })), ["production-vacated", "stage-audit-mismatch"]],
+    [
+      "a blob whose bytes changed",
+      async (root, shas) => {
+        // Wherever the blob store keeps it, the file is named by its sha256.
+        const blob = (await readdir(join(root, "blobs"), { recursive: true })).find((f) => f.endsWith(shas[1] as string));
+        await writeFile(join(root, "blobs", blob as string), artifactBytes(99, 4096));
+      },
+      ["bytes-mismatch"],
+    ],
+    [
+      "a version whose version.created line is gone",
+      async (root) => {
+        const log = join(root, "audit", "audit.jsonl");
+        const lines = (await readFile(log, "utf8")).split("\n").filter((l) => !(l.includes('"version.created"') && l.includes('"version":"2"')));
+        await writeFile(log, lines.join("\n"));
+      },
+      ["version-without-audit"],
+    ],
+  ];
+  it.each(tampering)("reports %s", async (_name, tamper, kinds) => {
+    const { root, workDir, shas } = await wellFormed();
+    await tamper(root, shas);
+    const found = new Set((await check(root, workDir)).anomalies.map((a) => a.kind));
+    for (const kind of kinds) expect([...found]).toContain(kind);
   });
 });
