@@ -98,7 +98,7 @@ export async function checkAfterKill(options: CheckOptions): Promise<CheckReport
   const journals = journalPaths(workDir);
   const intents = readJournal<Intent>(journals.intents);
   const done = readJournal<Done>(journals.done);
-  // model/version -> the sha256 of its main file, for versions an earlier check already hashed.
+  // model/version -> the content digest of the versions an earlier check already hashed.
   const verified = new Map<string, string>(Object.entries(readVerified(journals.verified)));
   const registry = createLocalRegistry({ root, actor: `checker-${label}` });
 
@@ -302,6 +302,9 @@ async function checkBytes(
   fullBytes: boolean,
 ): Promise<{ problem?: string; hashed: boolean }> {
   const key = `${v.model}/${v.version}`;
+  const seen = verified.get(key);
+  // Hashed by an earlier check, and a version's files never change: the same digest is enough until the final check.
+  if (!fullBytes && seen !== undefined && seen === v.artifacts.digest) return { hashed: false };
   let files;
   try {
     files = await registry.listArtifacts(v);
@@ -314,17 +317,10 @@ async function checkBytes(
   const want = intent.files.map((f) => `${f.path}:${f.sha256}:${f.size}`).sort();
   const have = files.map((f) => `${f.path}:${f.sha256}:${f.size}`).sort();
   if (want.join("|") !== have.join("|")) return { problem: `files ${have.join(", ")} are not those of ${intent.opId}: ${want.join(", ")}`, hashed: false };
-  const seen = verified.get(key);
-  if (seen !== undefined && seen !== main?.sha256) return { problem: `its model.bin changed from ${seen} to ${main?.sha256}`, hashed: false };
-  const hash = !fullBytes && seen !== undefined ? false : true;
+  if (seen !== undefined && seen !== v.artifacts.digest) return { problem: `its files changed since an earlier check (digest ${seen} -> ${v.artifacts.digest})`, hashed: false };
   for (const file of intent.files) {
     try {
       const download = await registry.openArtifact(v, file.path);
-      if (!hash) {
-        // Hashed by an earlier check, and blobs never change: that the bytes are still there is enough.
-        await download.stream.cancel();
-        continue;
-      }
       const digest = createHash("sha256");
       let size = 0;
       const reader = download.stream.getReader();
@@ -335,11 +331,11 @@ async function checkBytes(
       const got = digest.digest("hex");
       if (got !== file.sha256 || size !== file.size) return { problem: `${file.path} reads back as ${size} bytes, sha256 ${got}; ${intent.opId} wrote ${file.size} bytes, sha256 ${file.sha256}`, hashed: true };
     } catch (error) {
-      return { problem: `${file.path} does not read back: ${message(error)}`, hashed: hash };
+      return { problem: `${file.path} does not read back: ${message(error)}`, hashed: true };
     }
   }
-  if (main?.sha256 !== undefined) verified.set(key, main.sha256);
-  return { hashed: hash };
+  if (v.artifacts.digest !== undefined) verified.set(key, v.artifacts.digest);
+  return { hashed: true };
 }
 
 function readVerified(file: string): Record<string, string> {
