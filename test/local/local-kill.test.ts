@@ -104,6 +104,7 @@ describe("the local registry under kill -9", () => {
       const killedDuring = new Map<string, number>();
       let kills = 0;
       let lastModel: string | undefined;
+      let previousKill: string | undefined;
       let versionsVerified = 0;
       let versionsListed = 0;
       let slowestFirstWrite = 0;
@@ -125,6 +126,7 @@ describe("the local registry under kill -9", () => {
         }
         // A damaged state stays damaged until something overwrites it: count each anomaly once, when first seen.
         const found: string[] = [];
+        // The anomalies found now were left by the previous round's kill.
         for (const a of [...(check?.anomalies ?? []), ...outcome.anomalies]) {
           const key = `${a.kind}|${a.detail.replace(/^after-kill-[0-9]+: /, "")}`;
           if (seen.has(key)) continue;
@@ -133,9 +135,10 @@ describe("the local registry under kill -9", () => {
           found.push(a.kind);
         }
         console.log(
-          `  round ${round} (seed ${roundSeed(SEED, round)}, ${Date.now() - roundStarted} ms): ${check ? `checked kill ${round}: ${check.versionsListed} versions, ${check.versionsVerified} hashed, first write ${check.firstWriteMs} ms, ` : ""}` +
+          `  round ${round} (seed ${roundSeed(SEED, round)}, ${Date.now() - roundStarted} ms): ${check ? `checked kill ${round} (during ${previousKill}): ${check.versionsListed} versions, ${check.versionsVerified} hashed, first write ${check.firstWriteMs} ms, ` : ""}` +
             `${outcome.killed ? `killed during ${outcome.killedDuring}` : "not killed"}${found.length > 0 ? `; new anomalies: ${[...new Set(found)].map((k) => `${k} ${found.filter((f) => f === k).length}`).join(", ")}` : ""}`,
         );
+        previousKill = outcome.killedDuring;
       }
 
       const counts = Object.fromEntries(ANOMALY_KINDS.map((kind) => [kind, anomalies.filter((a) => a.kind === kind).length]).filter(([, n]) => n !== 0));
