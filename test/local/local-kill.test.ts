@@ -1,8 +1,9 @@
 // Issue 13: the local registry under kill -9. A writer process runs a seeded random sequence of creates (1-8 MiB),
 // alias moves, stage moves with archiveExisting, approvals, recorded events and metadata updates on one registry; the
 // parent kills it with SIGKILL at a seeded moment. After every kill the next process, before it writes anything,
-// checks what the dead one left (test/local/support/kill-check.ts says what must hold), then writes once per model
-// and times it. Anomalies are collected per kind and the test fails if there is any.
+// checks what the dead one left (test/local/support/kill-check.ts says what must hold), then creates a version of the
+// model the dead writer was working on (whose lock it may have held) and times it. Anomalies are collected per kind,
+// each counted once however many later checks still see it, and the test fails if there is any.
 //
 // MODELREG_KILL_COUNT=<n> sets the number of kills (default 24), MODELREG_KILL_SEED=<n> replays a run: the same ops,
 // the same bytes and the same kill schedule (which op, and how far into it). Where exactly a kill lands inside a call
@@ -51,7 +52,7 @@ function runRound(root: string, workDir: string, round: number, mode: string, pr
   const fraction = schedule();
   const outcome: RoundOutcome = { killed: false, anomalies: [] };
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", writerScript, root, workDir, String(seed), String(round), mode], { stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(process.execPath, ["--import", "tsx", writerScript, root, workDir, String(seed), String(round), mode, ...(probeModel ? [probeModel] : [])], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     let killTimer: NodeJS.Timeout | undefined;
