@@ -71,7 +71,8 @@ function runRound(root: string, workDir: string, round: number, mode: string, pr
         const line = out.slice(0, newline);
         out = out.slice(newline + 1);
         const [word, index, kind, model] = line.split(" ");
-        if (word === "op" && !outcome.killed) outcome.lastModel = model;
+        // Lines printed before the signal landed count too: the op they announce had begun.
+        if (word === "op") outcome.lastModel = model;
         if (word === "check") outcome.check = JSON.parse(line.slice("check ".length)) as CheckReport;
         else if (word === "fail") outcome.anomalies.push({ kind: "write-failed", detail: `round ${round}: op ${line.slice(5)}` });
         else if (word === "op" && Number(index) === target && killTimer === undefined) {
