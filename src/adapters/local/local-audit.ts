@@ -79,7 +79,8 @@ export async function appendAudit(
     let size: number | undefined;
     try {
       size = await cutTornTail(handle);
-      await handle.write(text);
+      // appendFile, not write: on a nearly full disk write() may store part of the text and report success.
+      await handle.appendFile(text);
       // The log is the record that a change happened: it must be on disk before the change lands.
       await handle.datasync();
     } catch (error) {

@@ -120,3 +120,29 @@ export async function collectGarbage(store: LocalStore, lock: AuditLockOptions, 
   }
   return { dryRun: options.dryRun === true, items, bytes: items.reduce((n, i) => n + i.bytes, 0) };
 }
+
+/**
+ * Removes the temp files of writers on this host that are gone, except those a journal still names (settling the
+ * journal needs them). Runs when a process first opens the registry, so a crash's leftovers do not pile up until
+ * someone runs gc. Never touches a live writer's files or another host's.
+ */
+export async function sweepDeadWriters(paths: LocalStore["paths"]): Promise<number> {
+  const needed = new Set<string>();
+  for (const name of await listDir(paths.journals)) {
+    try {
+      const text = JSON.parse(await readFile(join(paths.journals, name), "utf8")) as { steps?: Array<{ temp?: string }> };
+      for (const step of text.steps ?? []) if (step.temp) needed.add(step.temp.replace(/^tmp[\\/]/, ""));
+    } catch {
+      // Unreadable now (being replaced): keep every txn file this time.
+      return 0;
+    }
+  }
+  let removed = 0;
+  for (const name of await listDir(paths.tmp)) {
+    const owner = tempOwner(name);
+    if (!owner || !owner.hereHost || needed.has(name) || !isGone(owner.pid)) continue;
+    await rm(join(paths.tmp, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}

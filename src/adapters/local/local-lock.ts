@@ -95,8 +95,9 @@ async function acquire(file: string, options: LockOptions): Promise<void> {
 async function create(file: string, tmp: string): Promise<boolean> {
   const temp = join(tmp, tempName("lock"));
   const owner: LockOwner = { pid: process.pid, host: HOST, at: new Date().toISOString() };
-  await writeFile(temp, JSON.stringify(owner), { flag: "wx" });
   try {
+    // Inside the try: on a full disk the write fails after creating the file, which must not stay behind.
+    await writeFile(temp, JSON.stringify(owner), { flag: "wx" });
     await link(temp, file);
     return true;
   } catch (error) {

@@ -15,6 +15,7 @@ import type { CallOptions } from "../../core/options.js";
 import { appendAudit, auditSize, type AuditLockOptions } from "./local-audit.js";
 import { toStorageError } from "./local-errors.js";
 import { errorCode, openRoot, readRecord } from "./local-files.js";
+import { sweepDeadWriters } from "./local-gc.js";
 import { applyChange, discardChange, settleJournal, stageChange, type FileChanges } from "./local-journal.js";
 import { tryLock, withLock } from "./local-lock.js";
 import { LocalPaths } from "./local-paths.js";
@@ -43,7 +44,10 @@ export class LocalStore {
   /** Checks the signal, then opens the root once (later calls reuse the first check). */
   async begin(operation: string, options: CallOptions | undefined): Promise<void> {
     throwIfAborted(options?.signal, operation);
-    this.#opened ??= openRoot(this.paths, operation).catch((error: unknown) => {
+    this.#opened ??= openRoot(this.paths, operation).then(async () => {
+      // Best effort: a registry on a read-only mount can still be read.
+      await sweepDeadWriters(this.paths).catch(() => undefined);
+    }).catch((error: unknown) => {
       this.#opened = undefined;
       throw error;
     });

@@ -123,6 +123,10 @@ export async function checkAfterKill(options: CheckOptions): Promise<CheckReport
       highest.set(model, 0);
       continue;
     }
+    // Read from the files directly, so a record that lies is named even when the registry refuses to list it.
+    for (const [file, claimed] of await claimedNumbers(root, model)) {
+      if (claimed !== file) report("version-name-mismatch", `${model}: versions/${file}.json holds a record of version ${JSON.stringify(claimed)}`);
+    }
     let versions: ModelVersion[];
     let aliases: Map<string, string>;
     try {
@@ -142,9 +146,6 @@ export async function checkAfterKill(options: CheckOptions): Promise<CheckReport
     for (const n of listed) {
       const count = numbers.filter((x) => x === n).length;
       if (count > 1) report("duplicate-version", `${model}: listVersions returned version ${n} ${count} times (${numbers.join(",")})`);
-    }
-    for (const [file, claimed] of await claimedNumbers(root, model)) {
-      if (claimed !== file) report("version-name-mismatch", `${model}: versions/${file}.json holds a record of version ${JSON.stringify(claimed)}`);
     }
 
     // Bytes: every listed version holds exactly the files of one intended create of this model.
