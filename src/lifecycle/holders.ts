@@ -87,6 +87,11 @@ export interface ReplayedHolders {
   stack: string[];
   /** The `from` of the last rollback of this target, unless the target moved again since. */
   lastRolledBackFrom: string | undefined;
+  /**
+   * Versions in the stack that were deleted. They stay in it, so a rollback can say it stepped over them, and are
+   * never returned to, even when a later version takes the same number, unless the target moves to that number again.
+   */
+  deleted: Set<string>;
 }
 
 /**
@@ -96,24 +101,28 @@ export interface ReplayedHolders {
 export function replayHolders(events: readonly RegistryEvent[], target: PromotionTarget): ReplayedHolders {
   let stack: string[] = [];
   let lastRolledBackFrom: string | undefined;
+  const deleted = new Set<string>();
   const isStage = typeof target === "string";
   for (const e of events) {
     if (e.type === "model.deleted") {
       // A model made again under the same name numbers its versions afresh: the old history names other versions.
       stack = [];
       lastRolledBackFrom = undefined;
+      deleted.clear();
     } else if (e.type === "version.deleted" && e.version !== undefined) {
-      stack = stack.filter((v) => v !== e.version);
+      if (stack.includes(e.version)) deleted.add(e.version);
     } else if (e.type === "alias.set" && !isStage && e.alias === target.alias && e.to !== undefined) {
       stack = pushHolder(stack, e.to);
+      deleted.delete(e.to);
       lastRolledBackFrom = undefined;
     } else if (e.type === "stage.changed" && isStage && e.to === target && e.version !== undefined) {
       stack = pushHolder(stack, e.version);
+      deleted.delete(e.version);
       lastRolledBackFrom = undefined;
     } else if (e.type === "rollback.completed" && e.from !== undefined && e.to !== undefined && (isStage ? e.stage === target : e.alias === target.alias)) {
       stack = pushHolder(stack.filter((v) => v !== e.from), e.to);
       lastRolledBackFrom = e.from;
     }
   }
-  return { stack, lastRolledBackFrom };
+  return { stack, lastRolledBackFrom, deleted };
 }

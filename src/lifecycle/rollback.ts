@@ -85,6 +85,7 @@ export async function rollback(registry: ModelRegistry, model: string, target: R
   let below: string[];
   let rolledBackFrom: string | undefined;
   let currentRecord: HolderRecord | undefined;
+  let deleted: ReadonlySet<string> = new Set();
   if (foundIn === "audit") {
     const events: RegistryEvent[] = [];
     for await (const event of registry.listAuditEvents({ ...options, model, types: [...HOLDER_EVENT_TYPES] })) events.push(event);
@@ -96,6 +97,7 @@ export async function rollback(registry: ModelRegistry, model: string, target: R
     // A holder the trail never saw arrive was put there behind the client's back: it goes on top of what the trail knows.
     below = at === -1 ? replayed.stack : replayed.stack.slice(0, at);
     rolledBackFrom = replayed.lastRolledBackFrom;
+    deleted = replayed.deleted;
     currentRecord = readHolderRecord(await registry.getVersion({ model, version: current }, options), resolved);
   } else {
     current = holders[0] as string;
@@ -111,7 +113,7 @@ export async function rollback(registry: ModelRegistry, model: string, target: R
     rolledBackFrom = record.restoredFrom;
   }
 
-  const step = await findEarlier(registry, model, resolved, current, below, foundIn, options);
+  const step = await findEarlier(registry, model, resolved, current, below, foundIn, deleted, options);
   if (!step) {
     const after = rolledBackFrom === undefined ? "" : `; a rollback already moved it away from ${rolledBackFrom}, which it never returns to`;
     throw new NoEarlierHolderError(`no earlier holder of ${label} of ${model} is recorded below ${current}${after}`, {
@@ -189,12 +191,18 @@ async function findEarlier(
   current: string,
   below: readonly string[],
   foundIn: RollbackResult["foundIn"],
+  deleted: ReadonlySet<string>,
   options: CallOptions,
 ): Promise<{ previous: ModelVersion; rest: string[]; skipped: string[] } | undefined> {
   const skipped: string[] = [];
   for (let i = below.length - 1; i >= 0; i--) {
     const candidate = below[i] as string;
     if (candidate === current) continue;
+    // The trail saw it deleted; a version found under its number now is a later one that never held the target.
+    if (deleted.has(candidate)) {
+      skipped.push(candidate);
+      continue;
+    }
     let version: ModelVersion;
     try {
       version = await registry.getVersion({ model, version: candidate }, options);
