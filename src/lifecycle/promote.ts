@@ -166,7 +166,6 @@ export async function promote(registry: ModelRegistry, ref: VersionRefInput, opt
  * leaves a history that is still true of the versions below.
  */
 async function recordHolders(registry: ModelRegistry, candidate: ModelVersion, current: ModelVersion | undefined, target: PromotionTarget, call: CallOptions): Promise<void> {
-  const mine = readHolderRecord(candidate, target);
   const holds = typeof target === "string" ? candidate.stage === target : candidate.aliases.includes(target.alias);
   let next: HolderRecord | undefined;
   if (current) {
@@ -176,9 +175,11 @@ async function recordHolders(registry: ModelRegistry, candidate: ModelVersion, c
     next = { below: pushHolder(theirs?.below ?? [], current.version).filter((v) => v !== candidate.version) };
   } else if (holds) {
     // Promoting the holder again changes nothing but a mark that it was rolled back from.
+    const mine = readHolderRecord(candidate, target);
     if (mine?.rolledBack) next = { below: mine.below };
-  } else if (mine) {
-    // Nothing holds the target (its alias was deleted, its stage emptied): an old history on the candidate is stale.
+  } else {
+    // The first holder, or the first since the alias was deleted or the stage emptied: nothing below it. Written even
+    // so, to replace a stale history and so rollback can tell "promoted, nothing earlier" from "moved here by hand".
     next = { below: [] };
   }
   if (next) await registry.updateVersion({ model: candidate.model, version: candidate.version }, { tags: holderRecordTag(target, next) }, call);
