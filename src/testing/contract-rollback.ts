@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from "vitest";
 import { InvalidInputError, NoEarlierHolderError, NotFoundError } from "../core/errors.js";
-import type { ModelVersion } from "../core/types.js";
+import type { ModelVersion, Stage } from "../core/types.js";
 import { promote } from "../lifecycle/promote.js";
 import { rollback, type RollbackTarget } from "../lifecycle/rollback.js";
 import { expectError, oneFile, type ContractEnv } from "./contract-helpers.js";
@@ -25,7 +25,7 @@ export function rollbackContract(env: ContractEnv): void {
     return made;
   };
   // The contract checks rollback, not governance: the versions carry no model card or approvals, so no policy.
-  const push = (v: ModelVersion, target: RollbackTarget) => promote(env.registry, v, { to: "alias" in target && target.alias ? { alias: target.alias } : (target.stage as "production"), policy: false });
+  const push = (v: ModelVersion, target: RollbackTarget) => promote(env.registry, v, { to: target.alias !== undefined ? { alias: target.alias } : (target.stage as Stage), policy: false });
   const holder = async (model: string, target: RollbackTarget): Promise<string | undefined> => {
     if (target.alias) return env.registry.resolveAlias(model, target.alias).catch(() => undefined);
     const holding = await env.registry.listVersions(model, { stage: target.stage }).toArray();
@@ -35,7 +35,7 @@ export function rollbackContract(env: ContractEnv): void {
   /** Moves the target by hand, as a user would without `promote`. */
   const byHand = async (model: string, v: ModelVersion, target: RollbackTarget) => {
     if (target.alias) await env.registry.setAlias(model, target.alias, v.version);
-    else await env.registry.transitionStage(v, target.stage as "production", { archiveExisting: true });
+    else await env.registry.transitionStage(v, target.stage as Stage, { archiveExisting: true });
   };
 
   describe("rollback", () => {
