@@ -1,9 +1,10 @@
 // The modelreg quickstart: a local registry in a temp directory, two versions registered from files, an alias, a
-// promotion through gates, a gate refusing a worse model, and a rollback. Run it with `npm run quickstart`.
+// promotion through gates, a gate refusing a worse model, Production's four-eyes approval, and rollbacks. Run it with
+// `npm run quickstart`.
 import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PromotionBlockedError, metricGate, notWorseThanCurrent, promote, rollback, type CreateVersionInput } from "modelreg";
+import { NoEarlierHolderError, PromotionBlockedError, approve, metricGate, notWorseThanCurrent, promote, rollback, type CreateVersionInput } from "modelreg";
 import { createLocalRegistry } from "modelreg/local";
 
 const step = (n: number, text: string) => console.log(`\n${n}. ${text}`);
@@ -54,11 +55,39 @@ try {
   say(`nothing changed: fraud@champion -> ${await registry.resolveAlias("fraud", "champion")}`);
 }
 
-step(5, "Roll `champion` back to the version that held it before");
+step(5, "Promote version 2 to Production: the default policy wants one approval from someone other than its creator");
+/** Tries the promotion and says what happened, returning whether it went through. */
+async function toProduction(): Promise<boolean> {
+  try {
+    await promote(registry, `fraud/${v2.version}`, { to: "production" });
+    say(`promoted: fraud/${v2.version} is in ${(await registry.getVersion(`fraud/${v2.version}`)).stage}`);
+    return true;
+  } catch (error) {
+    if (!PromotionBlockedError.isInstance(error)) throw error;
+    for (const failure of error.failures) say(`refused by ${failure.gate}: ${failure.reason}`);
+    return false;
+  }
+}
+if (await toProduction()) throw new Error("an unapproved version should not reach Production");
+say(`${v2.createdBy} (who registered it) approves it: a creator's own approval does not count`);
+await approve(registry, `fraud/${v2.version}`, { by: v2.createdBy ?? "quickstart", comment: "looks good to me" });
+if (await toProduction()) throw new Error("the creator's own approval should not be enough");
+say("dana from risk approves it");
+await approve(registry, `fraud/${v2.version}`, { by: "dana", role: "risk", comment: "backtest reviewed" });
+if (!(await toProduction())) throw new Error("an approval from dana should be enough");
+
+step(6, "Roll `champion` back to the version that held it before, then try once more");
 const rolledBack = await rollback(registry, "fraud", { alias: "champion" });
 say(`fraud@champion moved from ${rolledBack.from} back to ${rolledBack.to}`);
+try {
+  await rollback(registry, "fraud", { alias: "champion" });
+  throw new Error("a second rollback should find nothing earlier");
+} catch (error) {
+  if (!NoEarlierHolderError.isInstance(error)) throw error;
+  say(`a second rollback refuses rather than flip back: ${error.message}`);
+}
 
-step(6, "The audit trail: who did what, when");
+step(7, "The audit trail: who did what, when");
 for await (const event of registry.listAuditEvents({ model: "fraud" })) {
   const change = event.from !== undefined || event.to !== undefined ? ` ${event.from ?? "-"} -> ${event.to ?? "-"}` : "";
   say(`${event.at.slice(11, 19)} ${event.actor} ${event.type}${event.alias ? ` ${event.alias}` : ""}${event.version ? ` v${event.version}` : ""}${change}`);

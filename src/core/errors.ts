@@ -287,6 +287,33 @@ export class PromotionBlockedError extends ModelRegistryError {
   }
 }
 
+/** What `NoEarlierHolderError` adds. */
+export interface NoEarlierHolderErrorOptions extends ModelRegistryErrorOptions {
+  /** The version that holds the alias or stage now. */
+  holder: string;
+  /** The version the last rollback of this target moved away from, when one did: it is never returned to. */
+  rolledBackFrom?: string;
+}
+
+/**
+ * `rollback` found no earlier holder to go back to: the history below the current holder is empty, or holds only
+ * versions already rolled back from or deleted. Nothing was changed. A `NotFoundError`, so code that caught the
+ * earlier `NotFoundError` still does.
+ */
+export class NoEarlierHolderError extends NotFoundError {
+  /** The class name, kept as a literal so bundlers cannot mangle it. */
+  static override readonly errorName: string = "NoEarlierHolderError";
+  /** The version that holds the target now. */
+  readonly holder: string;
+  /** The version the last rollback moved away from, if any. */
+  readonly rolledBackFrom: string | undefined;
+  constructor(message: string, options: NoEarlierHolderErrorOptions) {
+    super(message, options);
+    this.holder = options.holder;
+    this.rolledBackFrom = options.rolledBackFrom;
+  }
+}
+
 /** Builds an {@link InvalidInputError} for a check done by the core before any adapter or request. */
 export function invalidInput(operation: string, field: string, message: string, provider = "core"): InvalidInputError {
   return new InvalidInputError(message, { provider, operation, field });

@@ -88,18 +88,37 @@ export async function approve(registry: ModelRegistry, ref: VersionRefInput, inp
   return approvals;
 }
 
-/** What an approval requirement still misses, as gate failures. */
-export function missingApprovals(approvals: readonly Approval[], requirement: ApprovalRequirement | undefined, ref: string): GateFailure[] {
+/** The version an approval requirement is checked against: its reference and its creator, when recorded. */
+export type ApprovedVersion = Pick<ModelVersion, "model" | "version" | "createdBy">;
+
+/**
+ * What an approval requirement still misses, as gate failures. Unless the requirement sets `selfApproval`, the
+ * version's creator's own approval counts towards nothing (compared without regard to case or surrounding space),
+ * and a version without a recorded creator fails any requirement that asks for an approval.
+ */
+export function missingApprovals(approvals: readonly Approval[], requirement: ApprovalRequirement | undefined, version: ApprovedVersion): GateFailure[] {
   if (!requirement) return [];
   const failures: GateFailure[] = [];
-  const people = new Set(approvals.map((a) => a.by));
+  const ref = `${version.model}/${version.version}`;
   const roles = requirement.roles ?? {};
   const needed = Math.max(requirement.count ?? 0, Object.values(roles).reduce((n, c) => n + c, 0));
-  if (people.size < needed) failures.push({ gate: "approvals", reason: `${ref} needs ${needed} approval(s), has ${people.size}` });
+  if (needed === 0) return [];
+  let counted = approvals;
+  let others = "";
+  if (requirement.selfApproval !== true) {
+    const creator = version.createdBy?.trim().toLowerCase();
+    if (!creator) {
+      return [{ gate: "approvals", reason: `${ref} has no recorded creator, so its approvals cannot be shown to come from someone else (four eyes); pass a policy with selfApproval: true to count them anyway` }];
+    }
+    counted = approvals.filter((a) => a.by.trim().toLowerCase() !== creator);
+    others = ` from someone other than its creator ${version.createdBy}`;
+  }
+  const people = new Set(counted.map((a) => a.by));
+  const own = counted.length < approvals.length ? ` (${version.createdBy}'s own approval does not count)` : "";
+  if (people.size < needed) failures.push({ gate: "approvals", reason: `${ref} needs ${needed} approval(s)${others}, has ${people.size}${own}` });
   for (const [role, count] of Object.entries(roles)) {
-    const have = new Set(approvals.filter((a) => a.role === role).map((a) => a.by)).size;
-    if (have < count) failures.push({ gate: `approvals:${role}`, reason: `${ref} needs ${count} approval(s) from role ${role}, has ${have}` });
+    const have = new Set(counted.filter((a) => a.role === role).map((a) => a.by)).size;
+    if (have < count) failures.push({ gate: `approvals:${role}`, reason: `${ref} needs ${count} approval(s) from role ${role}${others}, has ${have}${own}` });
   }
   return failures;
 }
-

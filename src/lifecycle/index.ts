@@ -23,8 +23,9 @@ export {
   type PromotionTarget,
 } from "./gates.js";
 export { defaultPolicy, type ApprovalRequirement, type PromotionPolicy, type TargetPolicy } from "./policy.js";
-export { APPROVALS_TAG, approvalsOf, approve, listApprovals, missingApprovals, type Approval, type ApproveInput } from "./approvals.js";
-export { checkPromotion, previousHolderTag, promote, type PromoteOptions, type PromotionCheck, type PromotionReport, type PromotionResult } from "./promote.js";
+export { APPROVALS_TAG, approvalsOf, approve, listApprovals, missingApprovals, type Approval, type ApprovedVersion, type ApproveInput } from "./approvals.js";
+export { checkPromotion, promote, type PromoteOptions, type PromotionCheck, type PromotionReport, type PromotionResult } from "./promote.js";
+export { MAX_HOLDER_HISTORY, holderHistoryTag, previousHolderTag, readHolderRecord, type HolderRecord } from "./holders.js";
 export { rollback, type RollbackResult, type RollbackTarget } from "./rollback.js";
 export {
   createWebhookNotifier,

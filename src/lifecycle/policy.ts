@@ -14,6 +14,12 @@ export interface ApprovalRequirement {
   count?: number;
   /** Distinct approvers needed per role, e.g. `{ risk: 1 }`. They count towards `count` too. */
   roles?: Record<string, number>;
+  /**
+   * Whether the version's creator (`createdBy`) may approve it. Default `false`: four eyes, so the creator's own
+   * approval counts towards nothing, and a version whose creator is not recorded cannot meet a requirement at all
+   * (nobody can tell whose approval is whose). Set `true` to count every approval.
+   */
+  selfApproval?: boolean;
 }
 
 /** What promoting to one stage or alias requires. */
@@ -34,8 +40,9 @@ export interface PromotionPolicy {
 
 /**
  * The policy `promote` applies unless told otherwise: Production requires a model card, lineage with a code commit
- * and a data snapshot, and a signature, which is what auditors ask for first.
+ * and a data snapshot, and a signature, which is what auditors ask for first, and one approval from someone other
+ * than the version's creator (four eyes). Relax it by passing your own `policy` (or `policy: false`).
  */
 export const defaultPolicy: PromotionPolicy = Object.freeze({
-  stages: { production: { gates: [requireModelCard(), requireLineage(), requireSignature()] } },
+  stages: { production: { gates: [requireModelCard(), requireLineage(), requireSignature()], approvals: { count: 1 } } },
 });

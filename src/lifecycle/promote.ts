@@ -14,12 +14,8 @@ import { ownValue } from "../core/own-keys.js";
 import { assertAlias, parseStage } from "../core/validation.js";
 import { approvalsOf, missingApprovals, type Approval } from "./approvals.js";
 import { runGates, toGate, type GateInput, type GateResult, type PromotionTarget } from "./gates.js";
+import { holderRecordTag, pushHolder, readHolderRecord, type HolderRecord } from "./holders.js";
 import { defaultPolicy, type PromotionPolicy, type TargetPolicy } from "./policy.js";
-
-/** The version tag, on the new holder, that remembers who held a target before it (rollback reads it). */
-export function previousHolderTag(target: PromotionTarget): string {
-  return typeof target === "string" ? `modelreg.previous.stage.${target}` : `modelreg.previous.alias.${target.alias}`;
-}
 
 /** Options for {@link promote} and {@link checkPromotion}. */
 export interface PromoteOptions extends CallOptions {
@@ -110,7 +106,7 @@ export async function checkPromotion(registry: ModelRegistry, ref: VersionRefInp
   const approvals = approvalsOf(candidate);
   const failures: GateFailure[] = [
     ...results.filter((r) => !r.passed).map((r) => ({ gate: r.name, reason: r.message })),
-    ...missingApprovals(approvals, targetPolicy?.approvals, `${candidate.model}/${candidate.version}`),
+    ...missingApprovals(approvals, targetPolicy?.approvals, candidate),
   ];
   return { model: candidate.model, version: candidate.version, target, from: current?.version, gates: results, approvals, failures, allowed: failures.length === 0, candidate, current };
 }
@@ -141,8 +137,7 @@ export async function promote(registry: ModelRegistry, ref: VersionRefInput, opt
       failures: report.failures,
     });
   }
-  // Remember who held the target, on the version taking it: rollback reads this where there is no audit trail.
-  if (current) await registry.updateVersion(exact, { tags: { [previousHolderTag(target)]: current.version } }, call);
+  await recordHolders(registry, candidate, current, target, call);
   let promoted: ModelVersion;
   if (typeof target === "string") {
     const archive = archiveExisting ?? (target === "staging" || target === "production");
@@ -164,4 +159,29 @@ export async function promote(registry: ModelRegistry, ref: VersionRefInput, opt
     call,
   );
   return { ...summary, promoted };
+}
+
+/**
+ * Keeps the holder history on the versions (see holders.ts): the candidate records the stack it goes on top of, so
+ * `rollback` can walk back where the registry keeps no audit trail. Written before the move, so a move that fails
+ * leaves a history that is still true of the versions below.
+ */
+async function recordHolders(registry: ModelRegistry, candidate: ModelVersion, current: ModelVersion | undefined, target: PromotionTarget, call: CallOptions): Promise<void> {
+  const holds = typeof target === "string" ? candidate.stage === target : candidate.aliases.includes(target.alias);
+  let next: HolderRecord | undefined;
+  if (current) {
+    const theirs = readHolderRecord(current, target);
+    // The current holder was rolled back from and then put back by hand: it holds the target, so it counts again.
+    if (theirs?.rolledBack) await registry.updateVersion({ model: current.model, version: current.version }, { tags: holderRecordTag(target, { below: theirs.below }) }, call);
+    next = { below: pushHolder(theirs?.below ?? [], current.version).filter((v) => v !== candidate.version) };
+  } else if (holds) {
+    // Promoting the holder again changes nothing but a mark that it was rolled back from.
+    const mine = readHolderRecord(candidate, target);
+    if (mine?.rolledBack) next = { below: mine.below };
+  } else {
+    // The first holder, or the first since the alias was deleted or the stage emptied: nothing below it. Written even
+    // so, to replace a stale history and so rollback can tell "promoted, nothing earlier" from "moved here by hand".
+    next = { below: [] };
+  }
+  if (next) await registry.updateVersion({ model: candidate.model, version: candidate.version }, { tags: holderRecordTag(target, next) }, call);
 }

@@ -15,7 +15,7 @@ export interface ContractSubject {
 }
 
 /** The parts of the contract, each a `describe` block. */
-export type ContractArea = "models" | "versions" | "aliases" | "stages" | "artifacts" | "errors" | "events";
+export type ContractArea = "models" | "versions" | "aliases" | "stages" | "artifacts" | "errors" | "events" | "rollback";
 
 /** Options for `runRegistryContract`. */
 export interface RegistryContractOptions {

@@ -36,6 +36,13 @@ export function versionsContract(env: ContractEnv): void {
       }
     }, env.timeoutMs);
 
+    it("records who created a version, from the call's actor (approval policies need it: four eyes)", async () => {
+      const model = env.name("creator");
+      const v = await env.registry.createVersion(model, { artifacts: oneFile() }, { actor: "contract-creator" });
+      expect(v.createdBy).toBe("contract-creator");
+      expect((await env.registry.getVersion(v)).createdBy).toBe("contract-creator");
+    }, env.timeoutMs);
+
     it("numbers versions consecutively (from 1, or from 0 where the provider does, like W&B), newest first across pages, and resolves latest", async () => {
       const model = env.name("numbers");
       const made: string[] = [];

@@ -12,6 +12,7 @@ import { errorsContract } from "./contract-errors.js";
 import { eventsContract } from "./contract-events.js";
 import { contractEnv } from "./contract-helpers.js";
 import { modelsContract } from "./contract-models.js";
+import { rollbackContract } from "./contract-rollback.js";
 import { stagesContract } from "./contract-stages.js";
 import type { ContractArea, ContractSubject, RegistryContractOptions, RegistryFactory } from "./contract-types.js";
 import { versionsContract } from "./contract-versions.js";
@@ -26,11 +27,13 @@ const AREAS: Record<ContractArea, typeof modelsContract> = {
   artifacts: artifactsContract,
   errors: errorsContract,
   events: eventsContract,
+  rollback: rollbackContract,
 };
 
 /**
  * Defines the `ModelRegistry` contract as vitest suites: CRUD, immutability, alias moves, stage moves with
- * `archiveExisting`, pagination across pages, not-found and conflict errors, bad input and aborts. Capabilities
+ * `archiveExisting`, pagination across pages, not-found and conflict errors, bad input and aborts, and `rollback`
+ * stepping back through the history of an alias's or a stage's holders. Capabilities
  * decide what is expected: an operation a registry declares unsupported must throw `UnsupportedCapabilityError`.
  *
  * Every model it creates has a unique name under `modelPrefix`; they are deleted afterwards where the registry can.

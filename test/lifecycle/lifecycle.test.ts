@@ -35,6 +35,12 @@ const governed = (auc: number): CreateVersionInput => ({
   signature: { inputs: [{ name: "amount", type: "double" }] },
 });
 
+/** A second pair of eyes: the default Production policy wants one approval from someone other than the creator. */
+async function approved<T extends { model: string; version: string }>(v: T): Promise<T> {
+  await approve(registry, v, { by: "rita", role: "risk" });
+  return v;
+}
+
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
     () => {
@@ -67,8 +73,8 @@ describe("metric gates", () => {
 describe("promote", () => {
   it("blocks a worse model with notWorseThanCurrent and leaves alias and stage untouched", async () => {
     const good = await registry.createVersion("fraud", governed(0.93));
-    const worse = await registry.createVersion("fraud", governed(0.9));
-    await promote(registry, good, { to: "production" });
+    const worse = await approved(await registry.createVersion("fraud", governed(0.9)));
+    await promote(registry, await approved(good), { to: "production" });
     await registry.setAlias("fraud", "champion", good.version);
     for (const to of ["production", { alias: "champion" }] as const) {
       const error = await rejection(promote(registry, worse, { to, gates: [notWorseThanCurrent("auc")] }));
@@ -90,7 +96,7 @@ describe("promote", () => {
   it("applies the default policy to Production and names every missing piece", async () => {
     const bare = await registry.createVersion("fraud", { artifacts: { entries: [{ path: "m", content: "x" }] }, lineage: { codeCommit: "abc" } });
     const error = await rejection(promote(registry, bare, { to: "production" }));
-    expect((error as PromotionBlockedError).failures.map((f) => f.gate)).toEqual(["model-card", "lineage", "signature"]);
+    expect((error as PromotionBlockedError).failures.map((f) => f.gate)).toEqual(["model-card", "lineage", "signature", "approvals"]);
     expect((error as Error).message).toMatch(/lineage lacks a data snapshot/);
     expect((await registry.getVersion(bare)).stage).toBe("draft");
     // Staging has no default requirements, and policy: false turns the default off.
@@ -102,8 +108,8 @@ describe("promote", () => {
   it("archives the previous Production version and records the promotion with its gates", async () => {
     const a = await registry.createVersion("fraud", governed(0.9));
     const b = await registry.createVersion("fraud", governed(0.95));
-    await promote(registry, a, { to: "production" });
-    const result = await promote(registry, b, { to: "production", gates: [notWorseThanCurrent("auc")] });
+    await promote(registry, await approved(a), { to: "production" });
+    const result = await promote(registry, await approved(b), { to: "production", gates: [notWorseThanCurrent("auc")] });
     expect(result).toMatchObject({ from: "1", version: "2", allowed: true });
     expect((await registry.getVersion(a)).stage).toBe("archived");
     const [done] = (await registry.listAuditEvents({ types: ["promotion.completed"] }).toArray()).slice(-1);
@@ -115,11 +121,12 @@ describe("promote", () => {
     const v = await registry.createVersion("fraud", governed(0.95));
     const policy = { stages: { production: { approvals: { count: 2, roles: { risk: 1 } } } } };
     const before = await checkPromotion(registry, v, { to: "production", policy });
-    expect(before.failures.map((f) => f.reason)).toEqual(["fraud/1 needs 2 approval(s), has 0", "fraud/1 needs 1 approval(s) from role risk, has 0"]);
+    const others = "from someone other than its creator tester";
+    expect(before.failures.map((f) => f.reason)).toEqual([`fraud/1 needs 2 approval(s) ${others}, has 0`, `fraud/1 needs 1 approval(s) from role risk ${others}, has 0`]);
     await approve(registry, v, { by: "ann", role: "ml", comment: "metrics reviewed" });
     await approve(registry, v, { by: "ann", role: "ml" });
     const error = await rejection(promote(registry, v, { to: "production", policy }));
-    expect((error as PromotionBlockedError).failures.map((f) => f.reason)).toEqual(["fraud/1 needs 2 approval(s), has 1", "fraud/1 needs 1 approval(s) from role risk, has 0"]);
+    expect((error as PromotionBlockedError).failures.map((f) => f.reason)).toEqual([`fraud/1 needs 2 approval(s) ${others}, has 1`, `fraud/1 needs 1 approval(s) from role risk ${others}, has 0`]);
     await approve(registry, v, { by: "raj", role: "risk" });
     expect((await listApprovals(registry, v)).map((a) => [a.by, a.role])).toEqual([["ann", "ml"], ["raj", "risk"]]);
     await promote(registry, v, { to: "production", policy });
@@ -137,7 +144,71 @@ describe("promote", () => {
   });
 });
 
+describe("four eyes by default", () => {
+  it("keeps an unapproved version out of Production, and does not count its creator's own approval", async () => {
+    const v = await registry.createVersion("fraud", governed(0.95), { actor: "carl" });
+    const unapproved = await rejection(promote(registry, v, { to: "production" }));
+    expect((unapproved as PromotionBlockedError).failures).toEqual([{ gate: "approvals", reason: "fraud/1 needs 1 approval(s) from someone other than its creator carl, has 0" }]);
+    // The same person under another case or with spaces is still the creator.
+    for (const by of ["carl", " Carl "]) await approve(registry, v, { by });
+    const self = await rejection(promote(registry, v, { to: "production" }));
+    expect((self as PromotionBlockedError).failures[0]?.reason).toBe("fraud/1 needs 1 approval(s) from someone other than its creator carl, has 0 (carl's own approval does not count)");
+    expect((await registry.getVersion(v)).stage).toBe("draft");
+    await approve(registry, v, { by: "dana" });
+    const result = await promote(registry, v, { to: "production" });
+    expect(result.promoted.stage).toBe("production");
+  });
+
+  it("counts the creator's approval when a policy allows self-approval, and leaves staging and aliases alone", async () => {
+    const v = await registry.createVersion("fraud", governed(0.95));
+    await approve(registry, v, { by: "tester" });
+    const policy = { stages: { production: { approvals: { count: 1, selfApproval: true } } } };
+    expect((await checkPromotion(registry, v, { to: "production", policy })).allowed).toBe(true);
+    expect((await checkPromotion(registry, v, { to: "production" })).allowed).toBe(false);
+    for (const to of ["staging", { alias: "champion" }] as const) expect((await checkPromotion(registry, v, { to })).allowed).toBe(true);
+  });
+
+  it("refuses approvals it cannot tell from the creator's: a version with no recorded creator", async () => {
+    const v = await approved(await registry.createVersion("fraud", governed(0.95)));
+    const anonymous = new Proxy(registry, {
+      get: (target, key) => {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (key !== "getVersion" || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
+        return async (...args: Parameters<LocalRegistry["getVersion"]>) => ({ ...(await target.getVersion(...args)), createdBy: undefined });
+      },
+    });
+    const error = await rejection(promote(anonymous, v, { to: "production" }));
+    expect((error as PromotionBlockedError).failures).toEqual([
+      { gate: "approvals", reason: "fraud/1 has no recorded creator, so its approvals cannot be shown to come from someone else (four eyes); pass a policy with selfApproval: true to count them anyway" },
+    ]);
+    await promote(anonymous, v, { to: "production", policy: { stages: { production: { approvals: { count: 1, selfApproval: true } } } } });
+  });
+});
+
 describe("rollback", () => {
+  it("refuses both alias and stage, and neither, before any request", async () => {
+    const calls: string[] = [];
+    const watched = new Proxy(registry, {
+      get: (target, key) => {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          calls.push(String(key));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const both = { alias: "champion", stage: "production" } as unknown as { alias: string };
+    const error = await rejection(rollback(watched, "fraud", both));
+    expect(InvalidInputError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ field: "target", message: expect.stringMatching(/either \{ alias \} or \{ stage \}, not both/) });
+    for (const target of [{}, null, { alias: undefined, stage: undefined }]) {
+      expect(InvalidInputError.isInstance(await rejection(rollback(watched, "fraud", target as never)))).toBe(true);
+    }
+    expect(calls).toEqual([]);
+  });
+
+
   it("moves an alias back to its previous version, found in the audit trail", async () => {
     const a = await registry.createVersion("fraud", governed(0.9));
     const b = await registry.createVersion("fraud", governed(0.95));
@@ -151,8 +222,8 @@ describe("rollback", () => {
   it("moves a stage back, archiving the version rolled back from", async () => {
     const a = await registry.createVersion("fraud", governed(0.9));
     const b = await registry.createVersion("fraud", governed(0.95));
-    await promote(registry, a, { to: "production" });
-    await promote(registry, b, { to: "production" });
+    await promote(registry, await approved(a), { to: "production" });
+    await promote(registry, await approved(b), { to: "production" });
     const result = await rollback(registry, "fraud", { stage: "production" }, { actor: "oncall" });
     expect(result).toMatchObject({ from: "2", to: "1" });
     expect((await registry.getVersion(a)).stage).toBe("production");

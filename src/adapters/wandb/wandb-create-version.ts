@@ -19,7 +19,8 @@ import type { CheckedVersionMetadata } from "../../core/version-input.js";
 import { callOptions } from "../../http/call-options.js";
 import { responses } from "./wandb-api.js";
 import { artifactDigest, buildManifest, type ManifestEntry } from "./wandb-manifest.js";
-import { wandbTags, type StoredMetadata } from "./wandb-metadata.js";
+import { resolveActor } from "../../runtime/actor.js";
+import { CREATED_BY_KEY, wandbTags, type StoredMetadata } from "./wandb-metadata.js";
 import type { WandbRegistrySettings } from "./wandb-settings.js";
 import { PROVIDER, type WandbTransport } from "./wandb-transport.js";
 import { PartHasher, parseUploadHeaders, putParts, putSigned, type PartDigest } from "./wandb-upload.js";
@@ -76,7 +77,15 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
   await t.gql("UpsertBucket", { name: runName, project, entity, jobType: "modelreg" }, responses.upsertBucket, { ...call, idempotent: true });
   let exitcode = 1;
   try {
-    const metadata: StoredMetadata = { params: meta.params, metrics: meta.metrics, tags: meta.tags, lineage: meta.lineage, ...(meta.signature && { signature: meta.signature }), ...(meta.modelCard && { modelCard: meta.modelCard }) };
+    const metadata: StoredMetadata = {
+      params: meta.params,
+      metrics: meta.metrics,
+      tags: meta.tags,
+      lineage: meta.lineage,
+      ...(meta.signature && { signature: meta.signature }),
+      ...(meta.modelCard && { modelCard: meta.modelCard }),
+      [CREATED_BY_KEY]: resolveActor(options.actor, ctx.settings.actor),
+    };
     const created = await t.gql(
       "CreateArtifact",
       {

@@ -15,6 +15,12 @@ export const MANAGED_ALIASES: ReadonlySet<string> = new Set(["latest", "staging"
 /** The metadata key that holds a version's stage. */
 export const STAGE_KEY = "modelreg.stage";
 
+/**
+ * The metadata key that holds who created a version through modelreg: W&B's API names no creator a client can rely
+ * on, and approval policies need one (four eyes: the creator's own approval does not count).
+ */
+export const CREATED_BY_KEY = "modelreg.createdBy";
+
 /** What the adapter keeps in an artifact's metadata. Keys written by other W&B clients are kept as they are. */
 export interface StoredMetadata {
   params?: Record<string, string>;
@@ -24,6 +30,7 @@ export interface StoredMetadata {
   signature?: ModelSignature;
   modelCard?: ModelCard;
   [STAGE_KEY]?: Stage;
+  [CREATED_BY_KEY]?: string;
   [key: string]: unknown;
 }
 
@@ -87,6 +94,7 @@ export function toModelVersion(model: string, found: FoundVersion): ModelVersion
     aliases: found.aliases.filter((x) => !MANAGED_ALIASES.has(x) && !/^v\d+$/.test(x)).sort(),
     stage: meta[STAGE_KEY] ?? "draft",
     artifacts: { digest: a.digest, ...(a.fileCount !== undefined && a.fileCount !== null && { fileCount: Number(a.fileCount) }) },
+    ...(typeof meta[CREATED_BY_KEY] === "string" && meta[CREATED_BY_KEY] !== "" && { createdBy: meta[CREATED_BY_KEY] }),
     createdAt: new Date(a.createdAt),
     updatedAt: new Date(a.updatedAt ?? a.createdAt),
     raw: a,
