@@ -80,11 +80,14 @@ export async function approve(registry: ModelRegistry, ref: VersionRefInput, inp
   const approval: Approval = { by: by.trim(), ...(role && { role: role.trim() }), ...(comment && { comment }), at: new Date().toISOString() };
   const approvals = [...approvalsOf(version).filter((a) => a.by !== approval.by), approval];
   const exact = { model: version.model, version: version.version };
-  await registry.updateVersion(exact, { tags: { [APPROVALS_TAG]: JSON.stringify(approvals) } }, options);
+  // The event first: these are two calls, and a crash between them must never leave an approval that counts
+  // towards a promotion without its audit event. The other way round, the log holds an approval that did not take
+  // effect, which a second approve() completes.
   await registry.recordEvent(
     { type: "approval.recorded", model: version.model, version: version.version, details: { by: approval.by, ...(role && { role: approval.role }), ...(comment && { comment }) } },
     { ...options, actor: options.actor ?? approval.by },
   );
+  await registry.updateVersion(exact, { tags: { [APPROVALS_TAG]: JSON.stringify(approvals) } }, options);
   return approvals;
 }
 
