@@ -6,14 +6,14 @@
  */
 
 import { createReadStream, createWriteStream } from "node:fs";
-import { access, appendFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { iterateBytes, toWebStream } from "../../artifacts/byte-streams.js";
 import { StreamingDigest, type FileDigests } from "../../artifacts/hashing.js";
 import { checkExpected, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import { AbortedError, CorruptDataError, IntegrityError, InvalidInputError } from "../../core/errors.js";
-import { errorCode } from "./local-files.js";
+import { pathExists } from "./local-files.js";
 import { tempName, type LocalPaths } from "./local-paths.js";
 import type { FileRecord } from "./local-schemas.js";
 
@@ -60,7 +60,7 @@ export async function putBlob(
     checkExpected(file, result, { provider: "local", operation: options.operation });
     await options.beforePlace?.(result.sha256);
     const target = paths.blob(result.sha256);
-    if (!(await exists(target))) {
+    if (!(await pathExists(target))) {
       await mkdir(dirname(target), { recursive: true });
       // Two writers of the same content both rename; the second replaces an identical file, which is harmless.
       await rename(temp, target);
@@ -77,7 +77,7 @@ export async function putBlob(
  */
 export async function openBlob(paths: LocalPaths, file: FileRecord, operation: string): Promise<ReadableStream<Uint8Array>> {
   const location = paths.blob(file.sha256);
-  if (!(await exists(location))) {
+  if (!(await pathExists(location))) {
     throw new CorruptDataError(`the bytes of ${JSON.stringify(file.path)} (blob ${file.sha256}) are missing from the local registry at ${paths.root}`, {
       provider: "local",
       operation,
@@ -116,14 +116,4 @@ export async function createPin(paths: LocalPaths): Promise<BlobPin> {
     add: (sha256) => appendFile(file, `${sha256}\n`),
     release: () => rm(file, { force: true }),
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return false;
-    throw error;
-  }
 }

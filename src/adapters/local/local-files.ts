@@ -5,7 +5,7 @@
  * @module
  */
 
-import { link, mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
+import { access, link, mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import type * as z from "zod";
 import { CorruptDataError } from "../../core/errors.js";
@@ -158,4 +158,15 @@ export async function openRoot(paths: LocalPaths, operation: string): Promise<vo
     });
   }
   for (const dir of [paths.tmp, paths.models, paths.locks, paths.journals, dirname(paths.auditLog)]) await mkdir(dir, { recursive: true });
+}
+
+/** Whether a path exists; any error but "not there" is thrown. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return false;
+    throw error;
+  }
 }

@@ -16,10 +16,9 @@ import { join } from "node:path";
 import { throwIfAborted } from "../../core/errors.js";
 import { withAuditLock, auditLineEnd, readAudit, type AuditLockOptions } from "./local-audit.js";
 import { blobsOfRecordFile, blobsOnDisk, journalBlobs, listDir, referencedBlobs } from "./local-scan.js";
-import { ownerIsGone, readOwner } from "./local-lock.js";
+import { ownerIsGone, processIsGone, readOwner } from "./local-lock.js";
 import { tempOwner } from "./local-paths.js";
 import type { LocalStore } from "./local-store.js";
-import { isGone } from "./local-verify.js";
 
 /** Options of {@link LocalRegistry.gc}. */
 export interface GcOptions {
@@ -64,24 +63,17 @@ export async function collectGarbage(store: LocalStore, lock: AuditLockOptions, 
   };
 
   // A journal names temp files a live writer still needs; anything it names stays.
-  const needed = new Set<string>();
-  for (const name of await listDir(paths.journals)) {
-    try {
-      const text = JSON.parse(await readFile(join(paths.journals, name), "utf8")) as { steps?: Array<{ temp?: string }> };
-      for (const step of text.steps ?? []) if (step.temp) needed.add(step.temp.replace(/^tmp[\\/]/, ""));
-    } catch {
-      // A journal being renamed into place or removed right now; its temps are young and named for a live pid.
-    }
-  }
+  // Unreadable (a journal being replaced right now): keep every change's temp file this time.
+  const needed = await journalTempNames(paths);
   const now = Date.now();
   for (const name of await listDir(paths.tmp)) {
     throwIfAborted(options.signal, "local", OP);
-    if (needed.has(name)) continue;
+    if (needed ? needed.has(name) : name.startsWith("txn-")) continue;
     const full = join(paths.tmp, name);
     const info = await stat(full).catch(() => undefined);
     if (!info) continue;
     const owner = tempOwner(name);
-    const gone = owner ? owner.hereHost && isGone(owner.pid) : false;
+    const gone = owner ? owner.hereHost && processIsGone(owner.pid) : false;
     if (!gone && now - info.mtimeMs < grace) continue;
     if (owner && owner.hereHost && !gone) continue;
     await remove({ kind: "temp", path: `tmp/${name}`, bytes: info.isDirectory() ? 0 : info.size }, full);
@@ -100,7 +92,7 @@ export async function collectGarbage(store: LocalStore, lock: AuditLockOptions, 
       const late = new Set<string>(await journalBlobs(paths));
       for (const name of await listDir(paths.tmp)) {
         const owner = tempOwner(name);
-        if (owner?.kind !== "pin" || (owner.hereHost && isGone(owner.pid))) continue;
+        if (owner?.kind !== "pin" || (owner.hereHost && processIsGone(owner.pid))) continue;
         const text = await readFile(join(paths.tmp, name), "utf8").catch(() => "");
         for (const sha of text.split("\n")) if (sha) late.add(sha);
       }
@@ -127,22 +119,29 @@ export async function collectGarbage(store: LocalStore, lock: AuditLockOptions, 
  * someone runs gc. Never touches a live writer's files or another host's.
  */
 export async function sweepDeadWriters(paths: LocalStore["paths"]): Promise<number> {
+  const needed = await journalTempNames(paths);
+  // A journal unreadable right now (being replaced): leave everything for this time.
+  if (!needed) return 0;
+  let removed = 0;
+  for (const name of await listDir(paths.tmp)) {
+    const owner = tempOwner(name);
+    if (!owner || !owner.hereHost || needed.has(name) || !processIsGone(owner.pid)) continue;
+    await rm(join(paths.tmp, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/** The names in tmp/ that journals still name, or `undefined` when a journal could not be read. */
+async function journalTempNames(paths: LocalStore["paths"]): Promise<Set<string> | undefined> {
   const needed = new Set<string>();
   for (const name of await listDir(paths.journals)) {
     try {
       const text = JSON.parse(await readFile(join(paths.journals, name), "utf8")) as { steps?: Array<{ temp?: string }> };
       for (const step of text.steps ?? []) if (step.temp) needed.add(step.temp.replace(/^tmp[\\/]/, ""));
     } catch {
-      // Unreadable now (being replaced): keep every txn file this time.
-      return 0;
+      return undefined;
     }
   }
-  let removed = 0;
-  for (const name of await listDir(paths.tmp)) {
-    const owner = tempOwner(name);
-    if (!owner || !owner.hereHost || needed.has(name) || !isGone(owner.pid)) continue;
-    await rm(join(paths.tmp, name), { recursive: true, force: true });
-    removed++;
-  }
-  return removed;
+  return needed;
 }

@@ -122,10 +122,14 @@ export async function readOwner(file: string): Promise<LockOwner | undefined> {
 
 /** True when the process `pid` on `host` is provably no longer running. Only this host's processes can be checked. */
 export function ownerIsGone(owner: Pick<LockOwner, "pid" | "host">): boolean {
-  if (owner.host !== HOST) return false;
-  if (owner.pid === process.pid) return false;
+  return owner.host === HOST && processIsGone(owner.pid);
+}
+
+/** True when this host's process `pid` is no longer running (never for this process). */
+export function processIsGone(pid: number): boolean {
+  if (pid === process.pid) return false;
   try {
-    process.kill(owner.pid, 0);
+    process.kill(pid, 0);
     return false;
   } catch (error) {
     // EPERM: it exists but belongs to another user, so it is alive.

@@ -6,7 +6,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { access, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { resolveActor } from "../../runtime/actor.js";
 import { resolve } from "node:path";
 import { CorruptDataError, NotFoundError, StorageError, throwIfAborted as abortIfAborted } from "../../core/errors.js";
@@ -14,7 +14,7 @@ import { RegistryEventBus, stampEvent, type RegistryEvent, type RegistryEventInp
 import type { CallOptions } from "../../core/options.js";
 import { appendAudit, auditSize, type AuditLockOptions } from "./local-audit.js";
 import { toStorageError } from "./local-errors.js";
-import { errorCode, openRoot, readRecord } from "./local-files.js";
+import { errorCode, openRoot, pathExists, readRecord } from "./local-files.js";
 import { sweepDeadWriters } from "./local-gc.js";
 import { applyChange, discardChange, settleJournal, stageChange, type FileChanges } from "./local-journal.js";
 import { tryLock, withLock } from "./local-lock.js";
@@ -237,14 +237,4 @@ export class LocalStore {
 /** Throws `AbortedError` when the signal has aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined, operation: string): void {
   abortIfAborted(signal, PROVIDER, operation);
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return false;
-    throw error;
-  }
 }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { throwIfAborted } from "../../core/errors.js";
 import { readAudit, type AuditReadNotes } from "./local-audit.js";
 import { errorCode } from "./local-errors.js";
-import { ownerIsGone, readOwner } from "./local-lock.js";
+import { ownerIsGone, processIsGone, readOwner } from "./local-lock.js";
 import { tempOwner } from "./local-paths.js";
 import { blobsOnDisk, listDir, referencedBlobs } from "./local-scan.js";
 import type { LocalStore } from "./local-store.js";
@@ -132,7 +132,7 @@ export async function verifyRegistry(store: LocalStore, options: VerifyOptions =
   for (const name of await listDir(paths.tmp)) {
     const owner = tempOwner(name);
     // Another host's file, or a live process's, may be a write in progress.
-    if (owner && !(owner.hereHost && isGone(owner.pid))) continue;
+    if (owner && !(owner.hereHost && processIsGone(owner.pid))) continue;
     add("leftover-temp", `tmp/${name}`, owner ? `left by process ${owner.pid}, which is gone` : "left by an earlier writer", "leftover");
   }
   for (const name of await listDir(paths.locks)) {
@@ -141,17 +141,6 @@ export async function verifyRegistry(store: LocalStore, options: VerifyOptions =
   }
   problems.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
   return { ok: problems.every((p) => p.severity !== "error"), checked, problems };
-}
-
-/** True when this host's process `pid` is no longer running. */
-export function isGone(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return errorCode(error) === "ESRCH";
-  }
 }
 
 /** Runs a read; a damaged file is reported through `report` and read as `undefined`. */
