@@ -8,4 +8,4 @@
 export { LocalRegistry, createLocalRegistry } from "./local-registry.js";
 export type { LocalRegistrySettings } from "./local-settings.js";
 export type { GcItem, GcOptions, GcReport } from "./local-gc.js";
-export type { VerifyOptions, VerifyProblem, VerifyProblemKind, VerifyReport } from "./local-verify.js";
+export type { VerifyCounts, VerifyOptions, VerifyProblem, VerifyProblemKind, VerifyReport } from "./local-verify.js";

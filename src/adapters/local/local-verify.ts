@@ -50,12 +50,24 @@ export interface VerifyOptions {
   signal?: AbortSignal;
 }
 
+/** How much `verify` read. */
+export interface VerifyCounts {
+  /** Models. */
+  models: number;
+  /** Version records. */
+  versions: number;
+  /** Blobs on disk. */
+  blobs: number;
+  /** Audit events that read as events. */
+  auditEvents: number;
+}
+
 /** What `verify` checked and found. */
 export interface VerifyReport {
   /** True when no problem of severity `error` was found. */
   ok: boolean;
   /** How much was checked. */
-  checked: { models: number; versions: number; blobs: number; auditEvents: number };
+  checked: VerifyCounts;
   /** Everything found, errors first. */
   problems: VerifyProblem[];
 }
@@ -68,7 +80,7 @@ export async function verifyRegistry(store: LocalStore, options: VerifyOptions =
   const problems: VerifyProblem[] = [];
   const add = (kind: VerifyProblemKind, path: string, message: string, severity: VerifyProblem["severity"] = "error") =>
     problems.push({ kind, severity, path, message });
-  const checked = { models: 0, versions: 0, blobs: 0, auditEvents: 0 };
+  const checked: VerifyCounts = { models: 0, versions: 0, blobs: 0, auditEvents: 0 };
   const rel = (file: string) => file.slice(paths.root.length + 1);
   const onDisk = await blobsOnDisk(paths, options.signal);
 
