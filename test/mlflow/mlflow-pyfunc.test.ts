@@ -53,7 +53,8 @@ print(json.dumps("saved"))
     const v = await registry.createVersion(name, { artifacts: { directory: saved }, metrics: { auc: 0.9 } });
     await registry.setAlias(name, "champion", v.version);
     expect(await python(server.python, LOAD_AND_PREDICT, server.url, `models:/${name}@champion`)).toEqual([2, 5]);
-  });
+    // Two Python processes that import MLflow (several seconds each, more on a busy 2-core machine).
+  }, 120_000);
 
   it("writes an MLmodel for plain files with a loader module, and MLflow loads and predicts with it", async () => {
     const name = unique("plain-files");
@@ -70,7 +71,7 @@ print(json.dumps("saved"))
     expect((await registry.listArtifacts(v)).map((f) => f.path)).toEqual(["MLmodel", "code/fraud_loader.py", "weights.json"]);
     await registry.setAlias(name, "champion", v.version);
     expect(await python(server.python, LOAD_AND_PREDICT, server.url, `models:/${name}@champion`)).toEqual([11, 26]);
-  });
+  }, 120_000);
 
   it("refuses pyfunc options that could not load, before anything is sent", async () => {
     const name = unique("bad-pyfunc");

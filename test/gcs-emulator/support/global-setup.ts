@@ -30,11 +30,8 @@ function freePort(): Promise<number> {
   });
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  if (process.env.GCS_EMULATOR_URL) {
-    project.provide("gcsEmulatorUrl", process.env.GCS_EMULATOR_URL);
-    return async () => {};
-  }
+/** Installs fake-gcs-server into .cache/go-bin unless it is there, and returns its path. */
+export async function ensureFakeGcsServer(): Promise<string> {
   const bin = join(ROOT, ".cache", "go-bin");
   const exe = join(bin, "fake-gcs-server");
   const installed = await access(exe).then(() => true, () => false);
@@ -44,6 +41,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
       throw new Error(`installing ${FAKE_GCS_SERVER} failed (Go >= 1.25 and the Go module proxy are needed): ${error.stderr ?? error.message}`);
     });
   }
+  return exe;
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (process.env.GCS_EMULATOR_URL) {
+    project.provide("gcsEmulatorUrl", process.env.GCS_EMULATOR_URL);
+    return async () => {};
+  }
+  const exe = await ensureFakeGcsServer();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(exe, ["-scheme", "http", "-host", "127.0.0.1", "-port", String(port), "-backend", "memory", "-public-host", `127.0.0.1:${port}`, "-external-url", url, "-log-level", "error"], {
