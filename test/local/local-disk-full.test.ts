@@ -7,14 +7,14 @@
 // (root, a file system with the flag). Each skips with a printed reason where it cannot run.
 import { execFileSync } from "node:child_process";
 import { appendFileSync, closeSync, fstatSync, ftruncateSync, mkdtempSync, openSync, rmSync, statfsSync, writeFileSync, writeSync } from "node:fs";
-import { chmod, readdir } from "node:fs/promises";
+import { chmod, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLocalRegistry, type LocalRegistry } from "../../src/adapters/local/index.js";
-import { ModelRegistryError } from "../../src/core/errors.js";
+import { ModelRegistryError, StorageError } from "../../src/core/errors.js";
 import type { CallOptions } from "../../src/core/options.js";
-import { tempDir } from "./helpers.js";
+import { rejectionOf, tempDir } from "./helpers.js";
 
 const isRoot = process.getuid?.() === 0;
 
@@ -384,5 +384,34 @@ describe.skipIf(isRoot)("a read-only audit directory", () => {
       operation,
     );
     expect(problems).toEqual([]);
+  });
+});
+
+describe.skipIf(noChattr)("a change logged but not put in place (an immutable model directory)", () => {
+  let frozen: string | undefined;
+  afterEach(() => {
+    if (frozen) execFileSync("chattr", ["-i", frozen], { stdio: "pipe" });
+    frozen = undefined;
+  });
+
+  it("is finished by the next access, even when the log had a torn tail before it", async () => {
+    const root = join(await tempDir("modelreg-landing-"), "registry");
+    const registry = createLocalRegistry({ root, actor: "tester" });
+    await registry.createVersion("fraud", { artifacts: { entries: [{ path: "model.bin", content: "one" }] } });
+    // A torn tail longer than an event's id prefix: the change's event is written where the tail was cut.
+    await writeFile(join(root, "audit", "audit.jsonl"), `{"id":"torn","type":"alias.set","details":{"pad":"${"x".repeat(300)}`, { flag: "a" });
+    // The model's directory made immutable: its files read, but the alias file cannot be put in place.
+    frozen = join(root, "models", "fraud");
+    execFileSync("chattr", ["+i", frozen], { stdio: "pipe" });
+    const error = await rejectionOf(registry.setAlias("fraud", "champion", "1"));
+    expect(StorageError.isInstance(error), String(error)).toBe(true);
+    expect((error as Error).message).toMatch(/recorded in the audit log/);
+    expect(await readdir(join(root, "journal"))).toEqual(["fraud.json"]);
+    execFileSync("chattr", ["-i", frozen], { stdio: "pipe" });
+    frozen = undefined;
+    expect(await createLocalRegistry({ root }).resolveAlias("fraud", "champion")).toBe("1");
+    expect(await readdir(join(root, "journal"))).toEqual([]);
+    const moves = await registry.listAuditEvents({ model: "fraud", types: ["alias.set"] }).toArray();
+    expect(moves.map((e) => [e.alias, e.to])).toEqual([["champion", "1"]]);
   });
 });

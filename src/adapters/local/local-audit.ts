@@ -13,7 +13,7 @@ import { open, stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { CorruptDataError } from "../../core/errors.js";
 import type { RegistryEvent } from "../../core/events.js";
-import { errorCode } from "./local-errors.js";
+import { errorCode, namePath } from "./local-errors.js";
 import { withLock, type LockOptions } from "./local-lock.js";
 import type { LocalPaths } from "./local-paths.js";
 import { localSchemas } from "./local-schemas.js";
@@ -44,19 +44,28 @@ export async function auditLineEnd(paths: LocalPaths): Promise<number> {
     throw error;
   }
   try {
-    const { size } = await handle.stat();
-    const chunk = Buffer.alloc(64 * 1024);
-    for (let end = size; end > 0; ) {
-      const start = Math.max(0, end - chunk.length);
-      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
-      const at = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
-      if (at !== -1) return start + at + 1;
-      end = start;
-    }
-    return 0;
+    return await lastLineEnd(handle);
+  } catch (error) {
+    // A read error on an open handle names no file; this one is the log.
+    throw namePath(error, paths.auditLog);
   } finally {
     await handle.close();
   }
+}
+
+async function lastLineEnd(handle: Awaited<ReturnType<typeof open>>): Promise<number> {
+  const { size } = await handle.stat();
+  // Small reads first: on every change the last line is whole and short, so one 4 KiB read finds its end.
+  let chunk = Buffer.alloc(4 * 1024);
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const at = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (at !== -1) return start + at + 1;
+    end = start;
+    if (chunk.length < 1024 * 1024) chunk = Buffer.alloc(chunk.length * 4);
+  }
+  return 0;
 }
 
 /**
@@ -85,7 +94,7 @@ export async function appendAudit(
       await handle.datasync();
     } catch (error) {
       if (size !== undefined) await handle.truncate(size).catch(() => undefined);
-      throw error;
+      throw namePath(error, paths.auditLog);
     } finally {
       await handle.close();
     }

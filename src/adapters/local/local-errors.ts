@@ -14,6 +14,12 @@ export function errorCode(error: unknown): string | undefined {
   return typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : undefined;
 }
 
+/** Adds the file to a system error that lacks it (errors of calls on an open handle name none). */
+export function namePath(error: unknown, path: string): unknown {
+  if (typeof error === "object" && error !== null && errorCode(error) !== undefined && !("path" in error)) Object.assign(error, { path });
+  return error;
+}
+
 const MEANING: Record<string, string> = {
   ENOSPC: "the disk is full",
   EDQUOT: "the disk quota is used up",

@@ -12,7 +12,7 @@ import { resolve } from "node:path";
 import { CorruptDataError, NotFoundError, StorageError, throwIfAborted as abortIfAborted } from "../../core/errors.js";
 import { RegistryEventBus, stampEvent, type RegistryEvent, type RegistryEventInput } from "../../core/events.js";
 import type { CallOptions } from "../../core/options.js";
-import { appendAudit, auditSize, type AuditLockOptions } from "./local-audit.js";
+import { appendAudit, auditLineEnd, type AuditLockOptions } from "./local-audit.js";
 import { toStorageError } from "./local-errors.js";
 import { errorCode, openRoot, pathExists, readRecord } from "./local-files.js";
 import { sweepDeadWriters } from "./local-gc.js";
@@ -101,7 +101,13 @@ export class LocalStore {
         }
         return { result: outcome.result, events };
       }
-      const staged = await stageChange(this.paths, model, operation, outcome.files ?? {}, first.id, await auditSize(this.paths));
+      if ((outcome.files?.writes?.length ?? 0) + (outcome.files?.removes?.length ?? 0) === 0) {
+        // Events alone (recordEvent): the append is the whole change, so there is nothing to journal.
+        await appendAudit(this.paths, events, this.lockTimes(operation, options), outcome.beforeAppend);
+        return { result: outcome.result, events };
+      }
+      // From the end of the last whole line: a torn tail is cut off before our append, which then starts there.
+      const staged = await stageChange(this.paths, model, operation, outcome.files ?? {}, first.id, await auditLineEnd(this.paths));
       try {
         await appendAudit(this.paths, events, this.lockTimes(operation, options), outcome.beforeAppend);
       } catch (error) {
