@@ -9,7 +9,7 @@
  */
 
 import { createReadStream } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { CorruptDataError } from "../../core/errors.js";
 import type { RegistryEvent } from "../../core/events.js";
@@ -20,16 +20,6 @@ import { localSchemas } from "./local-schemas.js";
 
 /** Lock settings for the audit log's lock, without the parts this module fills in. */
 export type AuditLockOptions = Omit<LockOptions, "what" | "tmp">;
-
-/** The log's size in bytes now (0 when it does not exist yet). */
-export async function auditSize(paths: LocalPaths): Promise<number> {
-  try {
-    return (await stat(paths.auditLog)).size;
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return 0;
-    throw error;
-  }
-}
 
 /**
  * The offset just after the log's last whole line: where the next event will start even if a torn tail is cut off
