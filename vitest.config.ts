@@ -20,6 +20,10 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Real-server suites start processes; forks isolate them from each other and from msw's global fetch patch.
     pool: "forks",
+    // vitest's default is one worker fewer than the cores: a single worker on a 2-core CI machine, which ran the suite
+    // file after file although most files wait on servers, Python processes or injected stalls rather than compute.
+    // MODELREG_TEST_WORKERS overrides it.
+    maxWorkers: Number(process.env.MODELREG_TEST_WORKERS ?? 3),
     projects: [
       { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/mlflow/**", "test/package/**", "test/gcs-emulator/**"], setupFiles: [canarySetup] } },
       // Starts fake-gcs-server (installed with `go install` into .cache/go-bin on first use) for the Cloud Storage tests.
