@@ -13,7 +13,8 @@ import { join, relative, resolve, sep } from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ByteStream, TransferProgress } from "../core/artifact-source.js";
-import { AbortedError, ConflictError, IntegrityError, InvalidInputError, ModelRegistryError, StorageError, throwIfAborted } from "../core/errors.js";
+import { AbortedError, ConflictError, IntegrityError, InvalidInputError, ModelRegistryError, throwIfAborted } from "../core/errors.js";
+import { toStorageError } from "../runtime/system-error.js";
 import type { ArtifactFile } from "../core/types.js";
 import { mapLimit } from "../core/concurrency.js";
 import { iterateBytes } from "./byte-streams.js";
@@ -126,11 +127,8 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
     if (options.signal?.aborted) throw new AbortedError("download aborted by the caller's signal", { provider, operation, cause: options.signal.reason });
     if (ModelRegistryError.isInstance(error)) throw error;
     // A full disk or a missing permission in the download directory: typed, with the system's code.
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code)) {
-      const path = (error as { path?: unknown }).path;
-      throw new StorageError(`could not download into ${directory}: ${(error as Error).message}`, { provider, operation, code, ...(typeof path === "string" && { path }), cause: error });
-    }
+    const typed = toStorageError(error, { provider, operation, describe: (path) => path ?? directory });
+    if (ModelRegistryError.isInstance(typed)) throw typed;
     // A stream failure that no adapter classified: keep its message, mark the type as ours.
     throw new ModelRegistryError(`could not download into ${directory}: ${(error as Error).message}`, { provider, operation, cause: error });
   } finally {

@@ -13,6 +13,7 @@ import { IntegrityError, InvalidInputError, NotFoundError } from "../core/errors
 import { assertArtifactPath, preview } from "../core/validation.js";
 import { iterateBytes } from "./byte-streams.js";
 import { compareBytes, digestMismatch } from "./hashing.js";
+import { errorCode } from "../runtime/system-error.js";
 
 /** One file of a source, ready to read. */
 export interface ResolvedArtifact {
@@ -120,9 +121,6 @@ const FOLLOW_HINT = "pass followSymlinks: true on the artifact source to upload 
 // has no such flag; there the check before the open is what holds.
 const NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 
-function errorCode(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : undefined;
-}
 
 /**
  * What a path on disk is, links resolved only when `follow` is set. A link is refused without `follow`; with it, a

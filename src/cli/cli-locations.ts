@@ -12,6 +12,7 @@ import { realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { NotFoundError } from "../core/errors.js";
 import type { RegistryLocation } from "../sync/registry-uri.js";
+import { errorCode } from "../runtime/system-error.js";
 
 /**
  * The file that marks a directory as a local registry (the local adapter's format marker). A directory without it
@@ -19,10 +20,6 @@ import type { RegistryLocation } from "../sync/registry-uri.js";
  */
 export const LOCAL_REGISTRY_MARKER = "modelreg.json";
 
-function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
 
 /**
  * Throws `NotFoundError`, naming the path, when `location` is a `file:` directory that holds no local registry.

@@ -8,6 +8,7 @@
  */
 
 import type { CliIo, CliStream } from "./cli-output.js";
+import { errorCode } from "../runtime/system-error.js";
 
 /** The parts of `process` the CLI uses; `process` fits. */
 export interface CliProcess {
@@ -32,10 +33,6 @@ export interface ProcessIo {
   exitCode(code: number): number;
 }
 
-function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
 
 /**
  * Wraps the process's stdout and stderr so that a failed write (a closed pipe above all) ends the writing on that

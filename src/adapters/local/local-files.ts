@@ -57,18 +57,6 @@ export function describe(paths: LocalPaths, file: string): string {
   return `${relative(paths.root, file) || "."} in the local registry at ${paths.root}`;
 }
 
-/** Writes JSON atomically: to a temp file in the registry's tmp directory, then renamed over the target. */
-export async function writeRecord(paths: LocalPaths, file: string, value: unknown): Promise<void> {
-  const temp = await writeTemp(paths, `${JSON.stringify(value, null, 2)}\n`);
-  try {
-    await mkdir(dirname(file), { recursive: true });
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
 /**
  * Writes JSON to a path that must not exist yet. `link` fails with `EEXIST` instead of replacing, which is what makes
  * a version number a claim two processes cannot both win.

@@ -12,10 +12,11 @@
  */
 
 import { readFile, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { throwIfAborted } from "../../core/errors.js";
 import { withAuditLock, auditLineEnd, readAudit, type AuditLockOptions } from "./local-audit.js";
 import { blobsOfRecordFile, blobsOnDisk, journalBlobs, listDir, referencedBlobs } from "./local-scan.js";
+import { journaledModels, journalTemps, readJournal } from "./local-journal.js";
 import { ownerIsGone, processIsGone, readOwner } from "./local-lock.js";
 import { tempOwner } from "./local-paths.js";
 import type { LocalStore } from "./local-store.js";
@@ -135,13 +136,14 @@ export async function sweepDeadWriters(paths: LocalStore["paths"]): Promise<numb
 /** The names in tmp/ that journals still name, or `undefined` when a journal could not be read. */
 async function journalTempNames(paths: LocalStore["paths"]): Promise<Set<string> | undefined> {
   const needed = new Set<string>();
-  for (const name of await listDir(paths.journals)) {
+  for (const model of await journaledModels(paths)) {
+    let staged;
     try {
-      const text = JSON.parse(await readFile(join(paths.journals, name), "utf8")) as { steps?: Array<{ temp?: string }> };
-      for (const step of text.steps ?? []) if (step.temp) needed.add(step.temp.replace(/^tmp[\\/]/, ""));
+      staged = await readJournal(paths, model, OP);
     } catch {
       return undefined;
     }
+    for (const temp of staged ? journalTemps(staged) : []) needed.add(basename(temp));
   }
   return needed;
 }

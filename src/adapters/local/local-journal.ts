@@ -15,7 +15,7 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { CorruptDataError } from "../../core/errors.js";
 import { auditHasEvent } from "./local-audit.js";
@@ -123,6 +123,18 @@ export async function settleJournal(paths: LocalPaths, model: string, operation:
   }
   await discardChange(paths, staged);
   return "undone";
+}
+
+/** The models that have a journal now: changes in flight, or left by writers that died. */
+export async function journaledModels(paths: LocalPaths): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(paths.journals);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return [];
+    throw error;
+  }
+  return names.filter((n) => n.endsWith(".json")).map((n) => n.slice(0, -".json".length));
 }
 
 /** Reads a model's journal, or `undefined` when there is none. */

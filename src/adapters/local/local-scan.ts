@@ -9,7 +9,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { throwIfAborted } from "../../core/errors.js";
 import { errorCode } from "./local-errors.js";
-import { journalTemps, readJournal } from "./local-journal.js";
+import { journaledModels, journalTemps, readJournal } from "./local-journal.js";
 import type { LocalPaths } from "./local-paths.js";
 
 /** Names in a directory, or none when it does not exist. */
@@ -68,7 +68,7 @@ export async function referencedBlobs(paths: LocalPaths, signal?: AbortSignal): 
 /** The sha256s the version records staged by pending journals reference (a change being made right now). */
 export async function journalBlobs(paths: LocalPaths, model?: string): Promise<string[]> {
   const out: string[] = [];
-  const names = model === undefined ? (await listDir(paths.journals)).filter((n) => n.endsWith(".json")).map((n) => n.slice(0, -5)) : [model];
+  const names = model === undefined ? await journaledModels(paths) : [model];
   for (const name of names) {
     let staged;
     try {

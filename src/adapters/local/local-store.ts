@@ -16,7 +16,7 @@ import { appendAudit, auditLineEnd, type AuditLockOptions } from "./local-audit.
 import { toStorageError } from "./local-errors.js";
 import { errorCode, openRoot, pathExists, readRecord } from "./local-files.js";
 import { sweepDeadWriters } from "./local-gc.js";
-import { applyChange, discardChange, settleJournal, stageChange, type FileChanges } from "./local-journal.js";
+import { applyChange, discardChange, journaledModels, settleJournal, stageChange, type FileChanges } from "./local-journal.js";
 import { tryLock, withLock } from "./local-lock.js";
 import { LocalPaths } from "./local-paths.js";
 import { localSchemas, type AliasesRecord, type ModelRecord, type VersionRecord } from "./local-schemas.js";
@@ -95,13 +95,14 @@ export class LocalStore {
       const outcome = await change();
       const events = this.stamp(outcome.events, options);
       const first = events[0];
+      const touchesFiles = (outcome.files?.writes?.length ?? 0) + (outcome.files?.removes?.length ?? 0) > 0;
       if (first === undefined) {
-        if ((outcome.files?.writes?.length ?? 0) + (outcome.files?.removes?.length ?? 0) > 0) {
+        if (touchesFiles) {
           throw new CorruptDataError("a change without an audit event was refused", { provider: PROVIDER, operation });
         }
         return { result: outcome.result, events };
       }
-      if ((outcome.files?.writes?.length ?? 0) + (outcome.files?.removes?.length ?? 0) === 0) {
+      if (!touchesFiles) {
         // Events alone (recordEvent): the append is the whole change, so there is nothing to journal.
         await appendAudit(this.paths, events, this.lockTimes(operation, options), outcome.beforeAppend);
         return { result: outcome.result, events };
@@ -135,16 +136,7 @@ export class LocalStore {
    * @param model - One model, or every model with a journal when omitted.
    */
   async settle(model: string | undefined, operation: string): Promise<void> {
-    let names: string[];
-    if (model !== undefined) names = [model];
-    else {
-      try {
-        names = (await readdir(this.paths.journals)).filter((n) => n.endsWith(".json")).map((n) => n.slice(0, -5));
-      } catch (error) {
-        if (errorCode(error) === "ENOENT") return;
-        throw error;
-      }
-    }
+    const names = model === undefined ? await journaledModels(this.paths) : [model];
     for (const name of names) {
       // One stat on the common path: a journal is there only after a crash or a failed landing.
       if (model !== undefined && !(await pathExists(this.paths.journal(name)))) continue;

@@ -6,7 +6,6 @@
  */
 
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { throwIfAborted } from "../../core/errors.js";
 import { readAudit, type AuditReadNotes } from "./local-audit.js";
@@ -170,13 +169,4 @@ async function sha256Of(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest("hex");
-}
-
-/** Size of a file, or 0 when gone. */
-export async function sizeOf(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
 }
