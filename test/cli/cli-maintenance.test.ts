@@ -1,37 +1,18 @@
 // `modelreg verify` and `modelreg gc`: report and reclaim a crashed writer's leftovers, never create a registry.
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createLocalRegistry } from "../../src/adapters/local/index.js";
-import type { CliIo } from "../../src/cli/cli-output.js";
 import { runCli } from "../../src/cli/main.js";
-
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "modelreg-cli-upkeep-"));
-  dirs.push(d);
-  return d;
-}
-
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, env: {}, cwd: "/" };
-  return { io: value, out: () => out.join(""), err: () => err.join(""), lines: () => out.join("").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
+import { io, tempDir } from "./helpers.js";
 
 /**
  * A registry with one good version, an orphan blob, a dead writer's temp file (swept when a process opens the
  * registry) and an old temp file of an earlier modelreg, whose maker cannot be told (left for gc).
  */
 async function withLeftovers(): Promise<string> {
-  const root = join(await tempDir(), "registry");
+  const root = join(await tempDir("modelreg-cli-upkeep-"), "registry");
   const registry = createLocalRegistry({ root, actor: "ci" });
   await registry.createVersion("fraud", { artifacts: { entries: [{ path: "model.bin", content: "weights" }] } });
   await mkdir(join(root, "blobs", "sha256", "bb"), { recursive: true });
@@ -82,7 +63,7 @@ describe("modelreg verify and gc", () => {
   });
 
   it("never creates a registry, and refuses remote registries", async () => {
-    const missing = join(await tempDir(), "nothing-here");
+    const missing = join(await tempDir("modelreg-cli-upkeep-"), "nothing-here");
     for (const command of ["verify", "gc"]) {
       const r = io();
       expect(await runCli([command, `file:${missing}`], r.io)).toBe(1);

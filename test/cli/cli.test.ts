@@ -1,41 +1,17 @@
-import { mkdtemp, readdir, rm, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createLocalRegistry } from "../../src/adapters/local/index.js";
 import { runCli } from "../../src/cli/main.js";
-import type { CliIo } from "../../src/cli/cli-output.js";
 import { parseRegistryUri } from "../../src/sync/registry-uri.js";
 import { registryIdentity } from "../../src/cli/cli-locations.js";
 import { InvalidInputError } from "../../src/core/errors.js";
 import { http, HttpResponse } from "msw";
 import { API_KEY, BASE, ENTITY, STORAGE } from "../wandb/support/wandb-fake.js";
 import { useWandbFake } from "../wandb/support/setup.js";
+import { io, tempDir } from "./helpers.js";
 
 const { fake, server } = useWandbFake();
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "modelreg-cli-"));
-  dirs.push(d);
-  return d;
-}
-
-function io(options: { tty?: boolean; env?: Record<string, string> } = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = {
-    stdout: { write: (t: string) => out.push(t) },
-    stderr: { write: (t: string) => err.push(t), isTTY: options.tty === true, columns: 100 },
-    env: options.env ?? {},
-    cwd: "/",
-  };
-  return { io: value, out: () => out.join(""), err: () => err.join(""), lines: () => out.join("").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
-
 async function seeded(): Promise<string> {
   const root = await tempDir();
   const r = createLocalRegistry({ root });
