@@ -118,6 +118,8 @@ export interface ModelRegistry {
   listModels(options?: ListModelsOptions): PageIterable<RegisteredModel>;
   /** Updates a model's description and tags. */
   updateModel(name: string, patch: UpdateModelInput, options?: CallOptions): Promise<RegisteredModel>;
+  /** Renames a registered model; its versions and aliases follow. Requires `capabilities.renameModel`. */
+  renameModel(name: string, newName: string, options?: CallOptions): Promise<RegisteredModel>;
   /** Deletes a model with all its versions and aliases. */
   deleteModel(name: string, options?: CallOptions): Promise<void>;
 
