@@ -16,9 +16,8 @@ import { ConflictError, NotFoundError } from "../../core/errors.js";
 import type { RegistryEventInput } from "../../core/events.js";
 import type { TransferOptions } from "../../core/options.js";
 import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
-import type { CreateVersionInput } from "../../core/types.js";
-import { assertModelName } from "../../core/validation.js";
-import { checkCreateVersionInput } from "../../core/version-input.js";
+import type { ProviderChange, ProviderContext, ProviderCreateVersion } from "../../core/provider-spec.js";
+import type { CheckedVersionMetadata } from "../../core/version-input.js";
 import { createPin, putBlob } from "./local-blobs.js";
 import { readRecord } from "./local-files.js";
 import type { FileChanges } from "./local-journal.js";
@@ -28,22 +27,21 @@ import { PROVIDER, throwIfAborted, type LocalStore } from "./local-store.js";
 
 const OPERATION = "createVersion";
 
-/** Creates a version; returns its record and the model's aliases after the change. */
+/** Creates a version (the facade has checked the input); returns its record and the events it recorded. */
 export async function createLocalVersion(
   store: LocalStore,
   model: string,
-  input: CreateVersionInput,
-  options: TransferOptions | undefined,
-): Promise<VersionRecord> {
-  assertModelName(model, OPERATION);
-  const meta = checkCreateVersionInput(input, OPERATION);
+  { input, meta }: ProviderCreateVersion,
+  ctx: ProviderContext<TransferOptions>,
+): Promise<ProviderChange<VersionRecord>> {
+  const { options } = ctx;
   const files = await resolveArtifactSource(input.artifacts, { provider: PROVIDER, operation: OPERATION });
   await store.begin(OPERATION, options);
   const createModel = input.createModel ?? true;
   if (!createModel) await store.requireModel(model, OPERATION);
   if (meta.idempotencyKey !== undefined) {
     const existing = await findByKey(store, model, meta.idempotencyKey);
-    if (existing) return existing;
+    if (existing) return { value: existing, events: [] };
   }
 
   const progress = transferProgress(files, options?.onProgress);
@@ -61,9 +59,8 @@ export async function createLocalVersion(
       return { path: file.path, ...digests };
     });
     throwIfAborted(options?.signal, OPERATION);
-    const { result, events } = await store.transact(model, OPERATION, options, () => claimVersion(store, model, meta, stored, createModel, options));
-    await store.publish(events);
-    return result;
+    const { result, events } = await store.transact(model, ctx, () => claimVersion(store, model, meta, stored, createModel, ctx.actor));
+    return { value: result, events };
   } finally {
     await pin.release();
   }
@@ -73,10 +70,10 @@ export async function createLocalVersion(
 async function claimVersion(
   store: LocalStore,
   model: string,
-  meta: ReturnType<typeof checkCreateVersionInput>,
+  meta: CheckedVersionMetadata,
   stored: FileRecord[],
   createModel: boolean,
-  options: TransferOptions | undefined,
+  actor: string,
 ) {
   const now = new Date().toISOString();
   const changes: RegistryEventInput[] = [];
@@ -107,7 +104,7 @@ async function claimVersion(
     stage: "draft",
     files: stored,
     digest: computeContentDigest(stored),
-    createdBy: store.actor(options),
+    createdBy: actor,
     createdAt: now,
     updatedAt: now,
     ...(meta.idempotencyKey !== undefined && { idempotencyKey: meta.idempotencyKey }),

@@ -7,11 +7,11 @@
 
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
-import { resolveActor } from "../../runtime/actor.js";
 import { resolve } from "node:path";
 import { CorruptDataError, NotFoundError, StorageError, throwIfAborted as abortIfAborted } from "../../core/errors.js";
-import { RegistryEventBus, stampEvent, type RegistryEvent, type RegistryEventInput } from "../../core/events.js";
+import type { RegistryEvent, RegistryEventInput } from "../../core/events.js";
 import type { CallOptions } from "../../core/options.js";
+import type { ProviderContext } from "../../core/provider-spec.js";
 import { appendAudit, auditLineEnd, type AuditLockOptions } from "./local-audit.js";
 import { toStorageError } from "./local-errors.js";
 import { errorCode, openRoot, pathExists, readRecord } from "./local-files.js";
@@ -29,8 +29,6 @@ export const PROVIDER = "local";
 export class LocalStore {
   /** The root's layout. */
   readonly paths: LocalPaths;
-  /** Subscribers. */
-  readonly bus: RegistryEventBus;
   readonly #settings: LocalRegistrySettings;
   #opened: Promise<void> | undefined;
 
@@ -38,7 +36,6 @@ export class LocalStore {
   constructor(settings: LocalRegistrySettings) {
     this.#settings = settings;
     this.paths = new LocalPaths(resolve(settings.root ?? process.env.MODELREG_LOCAL_ROOT ?? ".modelreg"));
-    this.bus = new RegistryEventBus(settings.onEventError);
   }
 
   /** Checks the signal, then opens the root once (later calls reuse the first check). */
@@ -52,11 +49,6 @@ export class LocalStore {
       throw error;
     });
     await this.#opened;
-  }
-
-  /** Who acts: the call's `actor`, the registry's, or the OS user. */
-  actor(options: CallOptions | undefined): string {
-    return resolveActor(options?.actor, this.#settings.actor);
   }
 
   /** The lock timings, from the settings. */
@@ -87,13 +79,13 @@ export class LocalStore {
    */
   async transact<T>(
     model: string,
-    operation: string,
-    options: CallOptions | undefined,
+    ctx: Pick<ProviderContext, "operation" | "options" | "stamp">,
     change: () => Promise<{ result: T; events: RegistryEventInput[]; files?: FileChanges; beforeAppend?: () => Promise<void> }>,
   ): Promise<{ result: T; events: RegistryEvent[] }> {
+    const { operation, options } = ctx;
     return this.locked(model, operation, options, async () => {
       const outcome = await change();
-      const events = this.stamp(outcome.events, options);
+      const events = ctx.stamp(outcome.events);
       const first = events[0];
       const touchesFiles = (outcome.files?.writes?.length ?? 0) + (outcome.files?.removes?.length ?? 0) > 0;
       if (first === undefined) {
@@ -213,17 +205,6 @@ export class LocalStore {
       .filter((e) => e.isDirectory())
       .map((e) => e.name)
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  }
-
-  /** Stamps events; they are appended to the audit log by {@link LocalStore.commit}. */
-  stamp(inputs: RegistryEventInput[], options: CallOptions | undefined): RegistryEvent[] {
-    const actor = this.actor(options);
-    return inputs.map((input) => stampEvent(input, PROVIDER, actor));
-  }
-
-  /** Tells subscribers, after the change is durable. */
-  async publish(events: RegistryEvent[]): Promise<void> {
-    for (const event of events) await this.bus.emit(event);
   }
 
   /** The file name an idempotency key is stored under: hashed, so any key is a safe file name. */
