@@ -8,9 +8,16 @@
  */
 
 import { redact } from "../http/redact.js";
+import type { RegistryCapabilities } from "./capabilities.js";
 import { notifyErrorObservers } from "./error-observer.js";
 
 const BASE_MARKER = Symbol.for("modelreg.error");
+
+/**
+ * The fields subclasses add (`InvalidInputError.field`, `StorageError.code`, ...). The base constructor copies them
+ * from the options, so a subclass is one line: its name and `declare`d fields, no constructor of its own.
+ */
+const SUBCLASS_FIELDS = ["field", "retryAfterMs", "capability", "failures", "holder", "rolledBackFrom", "code", "path"] as const;
 
 /** What every {@link ModelRegistryError} constructor takes. */
 export interface ModelRegistryErrorOptions {
@@ -37,7 +44,7 @@ export interface ModelRegistryErrorOptions {
  *
  * Messages name the provider and operation and never contain a credential: adapters redact before they construct.
  */
-export class ModelRegistryError extends Error {
+export class ModelRegistryError<O extends ModelRegistryErrorOptions = ModelRegistryErrorOptions> extends Error {
   /** The provider that raised it (`local`, `mlflow`, `vertex`, `wandb`, `core`). */
   readonly provider: string;
   /** The operation that failed. */
@@ -61,7 +68,7 @@ export class ModelRegistryError extends Error {
    */
   static readonly errorName: string = "ModelRegistryError";
 
-  constructor(message: string, options: ModelRegistryErrorOptions) {
+  constructor(message: string, options: O) {
     super(`[${options.provider}] ${options.operation}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.errorName;
     this.kind = new.target.errorName;
@@ -72,6 +79,7 @@ export class ModelRegistryError extends Error {
     this.providerCode = options.providerCode;
     this.url = options.url;
     this.isRetryable = options.isRetryable ?? false;
+    for (const key of SUBCLASS_FIELDS) if (Object.hasOwn(options, key)) Object.defineProperty(this, key, { value: (options as Record<string, unknown>)[key], enumerable: true });
     Object.defineProperty(this, BASE_MARKER, { value: true });
     for (let proto = Object.getPrototypeOf(this); proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
       const name = (proto.constructor as { errorName?: string }).errorName;
@@ -82,9 +90,9 @@ export class ModelRegistryError extends Error {
   }
 
   /** True when `error` is a ModelRegistryError of this class, from any copy of the package. */
-  static isInstance<T extends typeof ModelRegistryError>(this: T, error: unknown): error is InstanceType<T> {
+  static isInstance<T>(this: (abstract new (message: string, options: never) => T) & { errorName: string }, error: unknown): error is T {
     if (typeof error !== "object" || error === null) return false;
-    const marker = this === ModelRegistryError ? BASE_MARKER : Symbol.for(`modelreg.error.${this.errorName}`);
+    const marker = (this as unknown) === ModelRegistryError ? BASE_MARKER : Symbol.for(`modelreg.error.${this.errorName}`);
     return (error as Record<symbol, unknown>)[marker] === true;
   }
 
@@ -101,6 +109,12 @@ export class ModelRegistryError extends Error {
     return errorFields(this, 0);
   }
 }
+
+/** Any error class of modelreg's, for code that takes one (`expectError(work, NotFoundError)`). */
+export type ModelRegistryErrorClass<T extends ModelRegistryError = ModelRegistryError> = (abstract new (message: string, options: never) => T) & {
+  readonly errorName: string;
+  isInstance(error: unknown): boolean;
+};
 
 /** Causes nest; past this depth they are left out (a cycle would otherwise never end). */
 const MAX_CAUSE_DEPTH = 3;
@@ -125,16 +139,10 @@ function summariseCause(cause: unknown, depth: number): Record<string, unknown> 
 }
 
 /** The model, version, alias, file or endpoint does not exist. */
-export class NotFoundError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
-  static override readonly errorName: string = "NotFoundError";
-}
+export class NotFoundError<O extends ModelRegistryErrorOptions = ModelRegistryErrorOptions> extends ModelRegistryError<O> { static override readonly errorName: string = "NotFoundError"; }
 
 /** The thing already exists, or the call conflicts with the current state (an immutable version, a concurrent write). */
-export class ConflictError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
-  static override readonly errorName: string = "ConflictError";
-}
+export class ConflictError extends ModelRegistryError { static override readonly errorName: string = "ConflictError"; }
 
 /** What `InvalidInputError` adds: which input was wrong. */
 export interface InvalidInputErrorOptions extends ModelRegistryErrorOptions {
@@ -143,28 +151,17 @@ export interface InvalidInputErrorOptions extends ModelRegistryErrorOptions {
 }
 
 /** The input was refused before any request was sent (or the provider refused it as malformed). */
-export class InvalidInputError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
+export class InvalidInputError extends ModelRegistryError<InvalidInputErrorOptions> {
   static override readonly errorName: string = "InvalidInputError";
   /** The offending argument or field. */
-  readonly field: string | undefined;
-  constructor(message: string, options: InvalidInputErrorOptions) {
-    super(message, options);
-    this.field = options.field;
-  }
+  declare readonly field: string | undefined;
 }
 
 /** The credentials are missing, wrong or expired. */
-export class AuthenticationError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
-  static override readonly errorName: string = "AuthenticationError";
-}
+export class AuthenticationError extends ModelRegistryError { static override readonly errorName: string = "AuthenticationError"; }
 
 /** The credentials are valid but not allowed to do this (including protected aliases). */
-export class PermissionDeniedError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
-  static override readonly errorName: string = "PermissionDeniedError";
-}
+export class PermissionDeniedError extends ModelRegistryError { static override readonly errorName: string = "PermissionDeniedError"; }
 
 /** What `RateLimitError` adds. */
 export interface RateLimitErrorOptions extends ModelRegistryErrorOptions {
@@ -173,40 +170,27 @@ export interface RateLimitErrorOptions extends ModelRegistryErrorOptions {
 }
 
 /** The provider is throttling this client. */
-export class RateLimitError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
+export class RateLimitError extends ModelRegistryError<RateLimitErrorOptions> {
   static override readonly errorName: string = "RateLimitError";
   /** How long the provider asked to wait, in milliseconds, if it said. */
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
+  /** Retryable unless the options say otherwise: throttling passes. */
   constructor(message: string, options: RateLimitErrorOptions) {
     super(message, { isRetryable: true, ...options });
-    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
 /** The provider failed (HTTP 5xx or an internal error code). */
-export class ServerError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
-  static override readonly errorName: string = "ServerError";
-}
+export class ServerError extends ModelRegistryError { static override readonly errorName: string = "ServerError"; }
 
 /** The connection failed: refused, reset, DNS, TLS. */
-export class ConnectionError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
-  static override readonly errorName: string = "ConnectionError";
-}
+export class ConnectionError extends ModelRegistryError { static override readonly errorName: string = "ConnectionError"; }
 
 /** The call took longer than its `timeoutMs` (or a long-running operation passed its deadline). */
-export class TimeoutError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
-  static override readonly errorName: string = "TimeoutError";
-}
+export class TimeoutError extends ModelRegistryError { static override readonly errorName: string = "TimeoutError"; }
 
 /** The caller aborted the call through its `signal`. */
-export class AbortedError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
-  static override readonly errorName: string = "AbortedError";
-}
+export class AbortedError extends ModelRegistryError { static override readonly errorName: string = "AbortedError"; }
 
 /** Throws `AbortedError`, carrying the signal's reason, when `signal` has aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined, provider: string, operation: string, message = "aborted by the caller's signal"): void {
@@ -220,46 +204,33 @@ export interface ResponseValidationErrorOptions extends ModelRegistryErrorOption
 }
 
 /** The provider answered with something that does not match its documented shape. */
-export class ResponseValidationError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
+export class ResponseValidationError extends ModelRegistryError<ResponseValidationErrorOptions> {
   static override readonly errorName: string = "ResponseValidationError";
   /** The path of the first field that did not match. */
-  readonly field: string | undefined;
-  constructor(message: string, options: ResponseValidationErrorOptions) {
-    super(message, options);
-    this.field = options.field;
-  }
+  declare readonly field: string | undefined;
 }
+
+/** A capability a registry can lack: a key of `RegistryCapabilities` (`stages` for stage storage it cannot offer). */
+export type UnsupportedCapability = Exclude<keyof RegistryCapabilities, "maxPageSize">;
 
 /** What `UnsupportedCapabilityError` adds. */
 export interface UnsupportedCapabilityErrorOptions extends ModelRegistryErrorOptions {
   /** The capability that is missing, as named in `RegistryCapabilities`. */
-  capability: string;
+  capability: UnsupportedCapability;
 }
 
 /** The provider does not support this operation; `registry.capabilities` says so up front. */
-export class UnsupportedCapabilityError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
+export class UnsupportedCapabilityError extends ModelRegistryError<UnsupportedCapabilityErrorOptions> {
   static override readonly errorName: string = "UnsupportedCapabilityError";
   /** The missing capability. */
-  readonly capability: string;
-  constructor(message: string, options: UnsupportedCapabilityErrorOptions) {
-    super(message, options);
-    this.capability = options.capability;
-  }
+  declare readonly capability: UnsupportedCapability;
 }
 
 /** Downloaded or stored bytes do not match their recorded digest or size. */
-export class IntegrityError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
-  static override readonly errorName: string = "IntegrityError";
-}
+export class IntegrityError extends ModelRegistryError { static override readonly errorName: string = "IntegrityError"; }
 
 /** A file in a local store is unreadable, corrupted or not one of ours. */
-export class CorruptDataError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
-  static override readonly errorName: string = "CorruptDataError";
-}
+export class CorruptDataError extends ModelRegistryError { static override readonly errorName: string = "CorruptDataError"; }
 
 /** One gate's verdict, as carried by {@link PromotionBlockedError}. */
 export interface GateFailure {
@@ -276,15 +247,10 @@ export interface PromotionBlockedErrorOptions extends ModelRegistryErrorOptions 
 }
 
 /** A promotion was refused by a gate or an approval policy. Nothing was changed. */
-export class PromotionBlockedError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
+export class PromotionBlockedError extends ModelRegistryError<PromotionBlockedErrorOptions> {
   static override readonly errorName: string = "PromotionBlockedError";
   /** Every gate that refused, and every missing approval. */
-  readonly failures: GateFailure[];
-  constructor(message: string, options: PromotionBlockedErrorOptions) {
-    super(message, options);
-    this.failures = options.failures;
-  }
+  declare readonly failures: GateFailure[];
 }
 
 /** What `NoEarlierHolderError` adds. */
@@ -300,18 +266,12 @@ export interface NoEarlierHolderErrorOptions extends ModelRegistryErrorOptions {
  * versions already rolled back from or deleted. Nothing was changed. A `NotFoundError`, so code that caught the
  * earlier `NotFoundError` still does.
  */
-export class NoEarlierHolderError extends NotFoundError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
+export class NoEarlierHolderError extends NotFoundError<NoEarlierHolderErrorOptions> {
   static override readonly errorName: string = "NoEarlierHolderError";
   /** The version that holds the target now. */
-  readonly holder: string;
+  declare readonly holder: string;
   /** The version the last rollback moved away from, if any. */
-  readonly rolledBackFrom: string | undefined;
-  constructor(message: string, options: NoEarlierHolderErrorOptions) {
-    super(message, options);
-    this.holder = options.holder;
-    this.rolledBackFrom = options.rolledBackFrom;
-  }
+  declare readonly rolledBackFrom: string | undefined;
 }
 
 /** Builds an {@link InvalidInputError} for a check done by the core before any adapter or request. */
@@ -331,16 +291,10 @@ export interface StorageErrorOptions extends ModelRegistryErrorOptions {
  * A file-system call of a local store failed: the disk is full, the file system is read-only, a permission is
  * missing. The message names the operation, the file and what the code means; `code` is the system's code.
  */
-export class StorageError extends ModelRegistryError {
-  /** The class name, kept as a literal so bundlers cannot mangle it. */
+export class StorageError extends ModelRegistryError<StorageErrorOptions> {
   static override readonly errorName: string = "StorageError";
   /** The system's error code, such as `ENOSPC`. */
-  readonly code: string;
+  declare readonly code: string;
   /** The file or directory the failed call was on. */
-  readonly path: string | undefined;
-  constructor(message: string, options: StorageErrorOptions) {
-    super(message, options);
-    this.code = options.code;
-    this.path = options.path;
-  }
+  declare readonly path: string | undefined;
 }

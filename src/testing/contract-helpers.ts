@@ -5,7 +5,7 @@
  */
 
 import { expect } from "vitest";
-import type { ModelRegistryError } from "../core/errors.js";
+import type { ModelRegistryError, ModelRegistryErrorClass } from "../core/errors.js";
 import type { ModelRegistry } from "../core/model-registry.js";
 import type { ArtifactSource } from "../core/artifact-source.js";
 import type { RegistryContractOptions } from "./contract-types.js";
@@ -69,7 +69,7 @@ export function oneFile(content = "weights", path = "model.bin"): ArtifactSource
 }
 
 /** Awaits a rejection and checks its class by marker (works across package copies). */
-export async function expectError<T extends typeof ModelRegistryError>(work: Promise<unknown> | (() => unknown), ErrorClass: T): Promise<InstanceType<T>> {
+export async function expectError<T extends ModelRegistryError>(work: Promise<unknown> | (() => unknown), ErrorClass: ModelRegistryErrorClass<T>): Promise<T> {
   let caught: unknown;
   try {
     await (typeof work === "function" ? work() : work);
@@ -78,5 +78,5 @@ export async function expectError<T extends typeof ModelRegistryError>(work: Pro
   }
   expect(caught, `expected ${ErrorClass.name}`).toBeDefined();
   expect(ErrorClass.isInstance(caught), `expected ${ErrorClass.name}, got ${String(caught)}`).toBe(true);
-  return caught as InstanceType<T>;
+  return caught as T;
 }

@@ -7,6 +7,7 @@ import {
   ConflictError,
   InvalidInputError,
   ModelRegistryError,
+  type ModelRegistryErrorClass,
   NotFoundError,
   PermissionDeniedError,
   RateLimitError,
@@ -95,7 +96,7 @@ describe("response parsing", () => {
 });
 
 describe("status mapping", () => {
-  const cases: Array<[number, typeof ModelRegistryError]> = [
+  const cases: Array<[number, ModelRegistryErrorClass]> = [
     [400, InvalidInputError],
     [401, AuthenticationError],
     [403, PermissionDeniedError],
