@@ -7,9 +7,9 @@ import {
   PromotionBlockedError,
   RateLimitError,
   UnsupportedCapabilityError,
-  requireCapability,
   type RegistryCapabilities,
 } from "../../src/index.js";
+import { requireCapability } from "../../src/adapter/index.js";
 
 describe("errors", () => {
   it("name the provider and operation", () => {

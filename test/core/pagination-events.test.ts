@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AbortedError, RegistryEventBus, ResponseValidationError, paginate, stampEvent, type RegistryEvent } from "../../src/index.js";
+import { AbortedError, ResponseValidationError, type RegistryEvent } from "../../src/index.js";
+import { RegistryEventBus, paginate, stampEvent } from "../../src/adapter/index.js";
 
 function pagesOf(items: number[], size: number) {
   const calls: Array<string | undefined> = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { InvalidInputError } from "../../src/index.js";
 import {
-  InvalidInputError,
   assertAlias,
   assertArtifactPath,
   assertMetrics,
@@ -8,7 +8,7 @@ import {
   assertTags,
   normalizeParams,
   parseStage,
-} from "../../src/index.js";
+} from "../../src/adapter/index.js";
 
 function fieldOf(fn: () => unknown): string | undefined {
   try {

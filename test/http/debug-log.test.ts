@@ -1,6 +1,6 @@
 // MODELREG_LOG: the debug switch for clients created without a logger.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createHttpClient } from "../../src/http/index.js";
+import { createHttpClient } from "../../src/http/http-client.js";
 import { defaultLogger } from "../../src/http/default-logger.js";
 import { CANARY, canariesIn } from "../support/canary.js";
 import { recordingLogger } from "./helpers.js";

@@ -14,7 +14,8 @@ import {
   ResponseValidationError,
   ServerError,
 } from "../../src/core/errors.js";
-import { createHttpClient, formatIssuePath, lazySchema } from "../../src/http/index.js";
+import { createHttpClient } from "../../src/http/http-client.js";
+import { formatIssuePath, lazySchema } from "../../src/http/schema.js";
 import { recordingSleep, rejectionOf } from "./helpers.js";
 
 const BASE = "https://errors.test/";

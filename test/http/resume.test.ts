@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionError, ServerError } from "../../src/core/errors.js";
-import { createHttpClient } from "../../src/http/index.js";
+import { createHttpClient } from "../../src/http/http-client.js";
 import { rejectionOf } from "./helpers.js";
 
 const BODY = new Uint8Array(300_000).map((_, i) => (i * 7919) % 251);

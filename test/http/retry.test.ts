@@ -8,8 +8,8 @@ import {
   ServerError,
   TimeoutError,
 } from "../../src/core/errors.js";
-import { createHttpClient } from "../../src/http/index.js";
-import type { HttpClientConfig } from "../../src/http/index.js";
+import { createHttpClient } from "../../src/http/http-client.js";
+import type { HttpClientConfig } from "../../src/http/http-types.js";
 import { backoffDelay, parseRetryAfter } from "../../src/http/retry.js";
 import { recordingSleep, rejectionOf } from "./helpers.js";
 

@@ -3,7 +3,8 @@ import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionError, ResponseValidationError, TimeoutError } from "../../src/core/errors.js";
-import { createHttpClient, type HttpProgress } from "../../src/http/index.js";
+import { createHttpClient } from "../../src/http/http-client.js";
+import type { HttpProgress } from "../../src/http/http-types.js";
 import { chunkedStream, readAll, recordingSleep, rejectionOf } from "./helpers.js";
 
 const BASE = "https://files.test/";

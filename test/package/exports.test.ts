@@ -8,13 +8,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const SUBPATHS: Record<string, string[]> = {
-  modelreg: ["parseRef", "ModelRegistryError", "NotFoundError", "checkSignature", "paginate", "promote", "createWebhookNotifier"],
+  modelreg: ["parseRef", "ModelRegistryError", "NotFoundError", "checkSignature", "promote", "createWebhookNotifier"],
   "modelreg/local": ["createLocalRegistry"],
   "modelreg/mlflow": ["createMlflowRegistry"],
-  "modelreg/vertex": ["createVertexRegistry", "makeRoom"],
+  "modelreg/vertex": ["createVertexRegistry", "VertexRegistry"],
   "modelreg/wandb": ["createWandbRegistry", "artifactDigest"],
   "modelreg/sync": ["syncRegistries", "planSync", "applySyncPlan", "registryFromUri"],
   "modelreg/testing": ["runRegistryContract"],
+  "modelreg/adapter": ["RegistryFacade", "paginate", "assertModelName"],
 };
 
 /** Subpaths without a CJS build. */

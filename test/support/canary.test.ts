@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { observeErrors } from "../../src/core/error-observer.js";
 import { ModelRegistryError, NotFoundError, PromotionBlockedError } from "../../src/core/errors.js";
-import { createHttpClient } from "../../src/http/index.js";
+import { createHttpClient } from "../../src/http/http-client.js";
 import { CANARY, CANARY_FORMS, CanaryWatch, canariesIn, expectCanaryLeak, findCanaries } from "./canary.js";
 import { rejectionOf } from "./rejection.js";
 

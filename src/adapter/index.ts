@@ -1,0 +1,39 @@
+/**
+ * `modelreg/adapter`: what adapter authors need and users do not. The provider specification an adapter implements,
+ * the facade that turns it into a `ModelRegistry`, and the helpers the built-in adapters share: input assertions,
+ * pagination, the event bus. See docs/adding-an-adapter.md for the recipe.
+ *
+ * @module
+ */
+
+export { RegistryFacade, type FacadeSettings } from "../facade/registry-facade.js";
+export {
+  PROVIDER_SPECIFICATION_VERSION,
+  type ProviderAuditQuery,
+  type ProviderChange,
+  type ProviderContext,
+  type ProviderCreateVersion,
+  type ProviderFileStream,
+  type ProviderModelQuery,
+  type ProviderPageFetcher,
+  type ProviderVersionFiles,
+  type ProviderVersionQuery,
+  type RegistryProviderV1,
+} from "../core/provider-spec.js";
+export { invalidInput, throwIfAborted } from "../core/errors.js";
+export { requireCapability } from "../core/capabilities.js";
+export { paginate, type PageFetcher } from "../core/pagination.js";
+export { RegistryEventBus, stampEvent } from "../core/events.js";
+export { DEFAULT_TRANSFER_CONCURRENCY } from "../core/options.js";
+export { assertAlias, assertArtifactPath, assertMetrics, assertModelName, assertTags, assertVersion, normalizeParams, parseStage, preview } from "../core/validation.js";
+export {
+  assertLineage,
+  assertModelCard,
+  assertPageSize,
+  assertSignature,
+  checkCreateVersionInput,
+  checkTransition,
+  checkUpdateVersionInput,
+  toAliasEntries,
+  type CheckedVersionMetadata,
+} from "../core/version-input.js";
