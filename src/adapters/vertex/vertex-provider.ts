@@ -9,7 +9,7 @@ import type { RegistryCapabilities } from "../../core/capabilities.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
 import type { RegistryEventInput } from "../../core/events.js";
-import type { CallOptions, TransferOptions } from "../../core/options.js";
+import type { TransferOptions } from "../../core/options.js";
 import { ownValue, setOwn } from "../../core/own-keys.js";
 import {
   PROVIDER_SPECIFICATION_VERSION,
@@ -312,7 +312,7 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
     const files: ArtifactFile[] = meta
       ? meta.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, md5: f.md5 }))
       : (await this.#meta.storage.list(bucket, `${prefix}/`, { ...options, operation: op })).map((o) => ({ path: o.name.slice(prefix.length + 1), size: o.size, ...(o.md5 && { md5: o.md5 }) }));
-    const open = (file: ArtifactFile, signal: AbortSignal | undefined) => this.#meta.storage.open(this.#meta.bucket, `${prefix}/${file.path}`, { ...(options as CallOptions), signal, operation: op });
+    const open = (file: ArtifactFile, signal: AbortSignal | undefined) => this.#meta.storage.open(this.#meta.bucket, `${prefix}/${file.path}`, { ...options, signal, operation: op });
     return { model: ref.model, version, files, open };
   }
 }
