@@ -210,8 +210,15 @@ export class ResponseValidationError extends ModelRegistryError<ResponseValidati
   declare readonly field: string | undefined;
 }
 
-/** A capability a registry can lack: a key of `RegistryCapabilities` (`stages` for stage storage it cannot offer). */
-export type UnsupportedCapability = Exclude<keyof RegistryCapabilities, "maxPageSize">;
+/**
+ * What a registry can lack: a key of `RegistryCapabilities` (`stages` for stage storage it cannot offer), or a limit
+ * of one server or one version rather than of the provider as a whole:
+ * - `serverFeature`: the server answered that it does not implement the call (an older or stripped-down server);
+ * - `foreignVersion`: the version was not made by modelreg and lacks what the call needs;
+ * - `foreignFiles`: the version's files are where this registry cannot reach them (another bucket, no artifact proxy);
+ * - `orgRegistry`: the account has no organisation-level registry to link into.
+ */
+export type UnsupportedCapability = Exclude<keyof RegistryCapabilities, "maxPageSize"> | "serverFeature" | "foreignVersion" | "foreignFiles" | "orgRegistry";
 
 /** What `UnsupportedCapabilityError` adds. */
 export interface UnsupportedCapabilityErrorOptions extends ModelRegistryErrorOptions {

@@ -11,7 +11,7 @@ const SUBPATHS: Record<string, string[]> = {
   modelreg: ["parseRef", "ModelRegistryError", "NotFoundError", "checkSignature", "promote", "createWebhookNotifier"],
   "modelreg/local": ["createLocalRegistry"],
   "modelreg/mlflow": ["createMlflowRegistry"],
-  "modelreg/vertex": ["createVertexRegistry", "VertexRegistry"],
+  "modelreg/vertex": ["createVertexRegistry", "vertexCreateVersionOptionsSchema"],
   "modelreg/wandb": ["createWandbRegistry", "artifactDigest"],
   "modelreg/sync": ["syncRegistries", "planSync", "applySyncPlan", "registryFromUri"],
   "modelreg/testing": ["runRegistryContract"],

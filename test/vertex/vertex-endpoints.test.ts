@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConflictError, InvalidInputError } from "../../src/core/errors.js";
-import { makeRoom } from "../../src/adapters/vertex/index.js";
+import { makeRoom } from "../../src/adapters/vertex/vertex-endpoints.js";
 import { useVertexFakes } from "./support/setup.js";
 
 const fakes = useVertexFakes();

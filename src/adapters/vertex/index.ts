@@ -5,6 +5,7 @@
  * @module
  */
 
-export { DEFAULT_CONTAINER_IMAGE, VertexRegistry, createVertexRegistry } from "./vertex-registry.js";
-export { VertexEndpoints, makeRoom, toEndpoint, type CanaryOptions, type CanaryResult, type CanaryStep } from "./vertex-endpoints.js";
+export { VertexRegistry, createVertexRegistry, type VertexCreateVersionInput } from "./vertex-registry.js";
+export { VertexEndpoints, type CanaryOptions, type CanaryResult, type CanaryStep } from "./vertex-endpoints.js";
+export { DEFAULT_CONTAINER_IMAGE, vertexCreateVersionOptionsSchema, type VertexContainerOptions, type VertexCreateVersionOptions } from "./vertex-options.js";
 export type { VertexRegistrySettings } from "./vertex-settings.js";

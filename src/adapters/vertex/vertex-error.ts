@@ -44,7 +44,7 @@ export function errorForStatus(status: string, message: string, options: ModelRe
     case "RESOURCE_EXHAUSTED":
       return new RateLimitError(message, { ...o, isRetryable: true });
     case "UNIMPLEMENTED":
-      return new UnsupportedCapabilityError(message, { ...o, capability: "UNIMPLEMENTED" });
+      return new UnsupportedCapabilityError(message, { ...o, capability: "serverFeature" });
     case "DEADLINE_EXCEEDED":
       return new TimeoutError(message, { ...o, isRetryable: true });
     case "CANCELLED":

@@ -6,7 +6,6 @@
 
 import { createHash } from "node:crypto";
 import { invalidInput } from "../../core/errors.js";
-import { assertAlias } from "../../core/validation.js";
 import { PROVIDER } from "./vertex-transport.js";
 
 /** Version aliases as Vertex accepts them (the discovery document's own regex is mangled; this is the proto's). */
@@ -26,13 +25,15 @@ export function modelIdFor(name: string): string {
   return `${clean.slice(0, 54)}-${hash}`;
 }
 
-/** Throws `InvalidInputError` unless Vertex accepts `alias` and this adapter does not manage it. */
-export function assertVertexAlias(alias: string, operation: string): void {
-  assertAlias(alias, operation);
+/**
+ * Throws `InvalidInputError` naming `field` unless Vertex accepts `alias` and this adapter does not manage it. The
+ * facade has already applied the common alias rules; this adds Vertex's narrower ones.
+ */
+export function checkVertexAlias(alias: string, operation: string, field: string): void {
   if (!VERTEX_ALIAS.test(alias)) {
-    throw invalidInput(operation, "alias", `Vertex aliases are 2-128 lowercase letters, digits or "-", starting with a letter: ${JSON.stringify(alias)}`, PROVIDER);
+    throw invalidInput(operation, field, `Vertex aliases are 2-128 lowercase letters, digits or "-", starting with a letter: ${JSON.stringify(alias)}`, PROVIDER);
   }
-  if (MANAGED_ALIASES.has(alias)) throw invalidInput(operation, "alias", `the alias ${alias} is managed (default by Vertex, staging and production by transitionStage)`, PROVIDER);
+  if (MANAGED_ALIASES.has(alias)) throw invalidInput(operation, field, `the alias ${alias} is managed (default by Vertex, staging and production by transitionStage)`, PROVIDER);
 }
 
 const LABEL_KEY = /^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u;

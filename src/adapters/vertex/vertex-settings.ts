@@ -23,9 +23,12 @@ export interface VertexRegistrySettings extends ClientSettings {
   quotaProject?: string;
   /** The Vertex API host. Default `https://{location}-aiplatform.googleapis.com/`. */
   apiEndpoint?: string;
-  /** The Cloud Storage host. Default `https://storage.googleapis.com/`, or `STORAGE_EMULATOR_HOST`. */
+  /** The Cloud Storage host. Default `https://storage.googleapis.com/`. Env: `STORAGE_EMULATOR_HOST`. */
   storageEndpoint?: string;
-  /** The serving container new versions are uploaded with. Default: Vertex's prebuilt scikit-learn CPU image. */
+  /**
+   * The serving container image new versions are uploaded with, unless a version's
+   * `providerOptions.vertex.container.imageUri` says otherwise. Default: Vertex's prebuilt scikit-learn CPU image.
+   */
   containerImageUri?: string;
   /** Files up to this size are uploaded in one multipart request. Default 8 MiB. */
   multipartMaxBytes?: number;
@@ -41,4 +44,6 @@ export interface VertexRegistrySettings extends ClientSettings {
   actor?: string;
   /** Where failures of event listeners go. */
   onEventError?: (error: unknown, event: RegistryEvent) => void;
+  /** The environment to read fallbacks from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
 }

@@ -1,0 +1,140 @@
+/**
+ * `createVersion` on Vertex: metadata and files to Cloud Storage first, then `models.upload` (a new model, or a new
+ * version with `parentModel`), then the long-running operation, then the version read back. A token label on the
+ * version makes a retried or lost upload find the version it made instead of making a second one.
+ *
+ * @module
+ */
+
+import { computeContentDigest } from "../../artifacts/hashing.js";
+import { transferProgress } from "../../artifacts/progress.js";
+import { checkExpected, resolveArtifactSource } from "../../artifacts/resolve-source.js";
+import { mapLimit } from "../../core/concurrency.js";
+import { AbortedError, ModelRegistryError, NotFoundError } from "../../core/errors.js";
+import type { RegistryEventInput } from "../../core/events.js";
+import { DEFAULT_TRANSFER_CONCURRENCY, type TransferOptions } from "../../core/options.js";
+import type { ProviderChange, ProviderContext, ProviderCreateVersion } from "../../core/provider-spec.js";
+import type { ModelVersion } from "../../core/types.js";
+import { operationSchema } from "./vertex-api.js";
+import { versionIdOf } from "./vertex-convert.js";
+import type { VersionMetadata } from "./vertex-metadata.js";
+import { LABEL, fitsLabel, modelIdFor } from "./vertex-names.js";
+import { containerSpec, type VertexCreateVersionOptions } from "./vertex-options.js";
+import type { VertexRecords } from "./vertex-records.js";
+import type { VertexRegistrySettings } from "./vertex-settings.js";
+import { PROVIDER } from "./vertex-transport.js";
+
+/** What `createVersion` needs from the settings. */
+export type CreateVersionSettings = Pick<VertexRegistrySettings, "containerImageUri" | "maxRetries">;
+
+/** Creates a version, whole or not at all: on any failure before `models.upload`, what was uploaded is removed. */
+export async function createVertexVersion(
+  records: VertexRecords,
+  settings: CreateVersionSettings,
+  model: string,
+  { input, meta, providerOptions }: ProviderCreateVersion<VertexCreateVersionOptions>,
+  ctx: ProviderContext<TransferOptions>,
+): Promise<ProviderChange<ModelVersion>> {
+  const { operation: op, options } = ctx;
+  const store = records.meta;
+  const files = await resolveArtifactSource(input.artifacts, { provider: PROVIDER, operation: op });
+  const call = { ...options, operation: op };
+  if (options.signal?.aborted) throw abortError(op, options.signal);
+  const id = modelIdFor(model);
+  const existing = await records.model(id, undefined, op, options).catch((error: unknown) => {
+    if (NotFoundError.isInstance(error)) return undefined;
+    throw error;
+  });
+  if (!existing && input.createModel === false) throw new NotFoundError(`model ${JSON.stringify(model)} does not exist`, { provider: PROVIDER, operation: op });
+  // The token label finds the version again after a lost response, and names its metadata file.
+  const token = meta.idempotencyKey === undefined ? crypto.randomUUID() : await tokenFor(meta.idempotencyKey);
+  const versions = existing ? await records.allVersions(id, op, options) : [];
+  const found = versions.find((v) => v.labels?.[LABEL.token] === token);
+  if (found) return { value: await records.toVersion(model, id, found, op, options), events: [] };
+
+  const n = String(versions.reduce((max, v) => Math.max(max, Number(versionIdOf(v))), 0) + 1);
+  const dir = store.artifactDir(id, n);
+  const progress = transferProgress(files, options.onProgress);
+  try {
+    const stored = await mapLimit(files, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
+      const tick = progress(file);
+      const digests = await store.storage.upload(store.bucket, `${dir}/${file.path}`, file, { ...call, onBytes: tick });
+      // Before models.upload: the catch below removes what was uploaded.
+      checkExpected(file, digests, { provider: PROVIDER, operation: op });
+      return { path: file.path, ...digests };
+    });
+    const record: VersionMetadata = {
+      format: "modelreg-vertex/1",
+      model,
+      ...(meta.description !== undefined && { description: meta.description }),
+      params: meta.params,
+      metrics: meta.metrics,
+      tags: meta.tags,
+      lineage: meta.lineage as Record<string, unknown>,
+      ...(meta.signature && { signature: meta.signature as unknown as Record<string, unknown> }),
+      ...(meta.modelCard && { modelCard: meta.modelCard as Record<string, unknown> }),
+      files: stored,
+      digest: computeContentDigest(stored),
+      createdBy: ctx.actor,
+      ...(meta.idempotencyKey !== undefined && { idempotencyKey: meta.idempotencyKey }),
+    };
+    await store.writeVersion(id, token, record, call);
+    if (!existing) await store.writeModel(id, { format: "modelreg-vertex/1", name: model, tags: {} }, call);
+    if (options.signal?.aborted) throw abortError(op, options.signal);
+  } catch (error) {
+    // No version was made: remove what was uploaded for it.
+    await records.deletePrefix(`${dir}/`, op);
+    await records.deleteVersionMeta(id, token, op);
+    throw error;
+  }
+  const labels: Record<string, string> = { [LABEL.token]: token, [LABEL.managed]: "true" };
+  for (const [k, v] of Object.entries(meta.tags)) if (fitsLabel(k, v) && Object.keys(labels).length < 60) labels[k] = v;
+  const body = {
+    ...(existing ? { parentModel: records.modelPath(id) } : { modelId: id }),
+    model: {
+      displayName: model,
+      ...(meta.description !== undefined && { versionDescription: meta.description.slice(0, 2000) }),
+      ...(meta.aliases.length > 0 && { versionAliases: meta.aliases }),
+      labels,
+      artifactUri: `gs://${store.bucket}/${dir}/`,
+      containerSpec: containerSpec(providerOptions?.container, settings.containerImageUri),
+    },
+  };
+  const response = await uploadOnce(records, settings, id, token, body, options);
+  const versionId = String(response.modelVersionId ?? "");
+  const created = await records.model(id, versionId, op, options);
+  const events: RegistryEventInput[] = [{ type: "version.created", model, version: versionId, to: versionId }];
+  for (const alias of meta.aliases) events.push({ type: "alias.set", model, alias, version: versionId, to: versionId });
+  return { value: await records.toVersion(model, id, created, op, options), events: ctx.stamp(events) };
+}
+
+/** Sends `models.upload`. After a failure that may have reached Vertex, looks for the token label before resending. */
+async function uploadOnce(records: VertexRecords, settings: CreateVersionSettings, id: string, token: string, body: unknown, options: TransferOptions): Promise<{ modelVersionId?: unknown }> {
+  const op = "createVersion";
+  const { transport } = records;
+  const attempts = (options.maxRetries ?? settings.maxRetries ?? 2) + 1;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      const first = await transport.call({ operation: op, method: "POST", path: `${transport.parent}/models:upload`, body, schema: operationSchema, idempotent: false, options });
+      return (await transport.waitForOperation(first, op, options)) as { modelVersionId?: unknown };
+    } catch (error) {
+      lastError = error;
+      if (!ModelRegistryError.isInstance(error) || !error.isRetryable || options.signal?.aborted) throw error;
+      const versions = await records.allVersions(id, op, options).catch(() => []);
+      const found = versions.find((v) => v.labels?.[LABEL.token] === token);
+      if (found) return { modelVersionId: versionIdOf(found) };
+    }
+  }
+  throw lastError;
+}
+
+function abortError(operation: string, signal: AbortSignal): ModelRegistryError {
+  return new AbortedError("aborted by the caller's signal", { provider: PROVIDER, operation, cause: signal.reason });
+}
+
+/** A label-safe token for an idempotency key: the first 32 hex digits of its sha256. */
+async function tokenFor(key: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
+  return `k${Array.from(digest.slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
