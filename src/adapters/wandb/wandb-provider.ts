@@ -91,7 +91,10 @@ export class WandbProvider implements RegistryProviderV1 {
     };
   }
 
-  /** The project's collections. They have no tags, so a tag filter filters nothing (as before the facade). */
+  /**
+   * The project's collections by name prefix. Collections have no tags (`capabilities.modelTags` is off), so
+   * `query.tags` is not applied.
+   */
   doListModels(query: ProviderModelQuery, ctx: ProviderContext): ProviderPageFetcher<RegisteredModel> {
     const s = this.#scope;
     const first = query.pageSize ?? DEFAULT_PAGE_SIZE;
