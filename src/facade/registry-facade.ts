@@ -40,6 +40,11 @@ export interface FacadeSettings {
   actor?: string;
   /** Where failures of event subscribers go (default: ignored). */
   onEventError?: (error: unknown, event: RegistryEvent) => void;
+  /**
+   * The bus to deliver on, instead of one of its own: a view of another registry (W&B's `inRegistry`) shares its
+   * parent's subscribers. `onEventError` is then the bus's.
+   */
+  events?: RegistryEventBus;
 }
 
 /** Which method needs which capability. */
@@ -57,6 +62,7 @@ const NEEDS: ReadonlyArray<[CapabilityName, keyof RegistryProviderV1]> = [
 /** Why a capability is missing, in the words of the error users see. */
 const UNSUPPORTED_HINT: Partial<Record<CapabilityName, string>> = {
   emptyModels: "a model is created with its first version: call createVersion",
+  modelTags: "keep tags on versions",
   audit: "subscribe to registry.events instead",
 };
 
@@ -97,7 +103,7 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
     this.#provider = provider;
     this.provider = provider.provider;
     this.capabilities = provider.capabilities;
-    this.#bus = new RegistryEventBus(settings.onEventError);
+    this.#bus = settings.events ?? new RegistryEventBus(settings.onEventError);
     this.events = this.#bus;
     this.#actor = settings.actor;
   }
@@ -129,6 +135,7 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
     if (typeof patch !== "object" || patch === null) throw invalidInput(op, "patch", "updateModel takes { description?, tags? }", this.provider);
     if (patch.description !== undefined && typeof patch.description !== "string") throw invalidInput(op, "description", "description must be a string", this.provider);
     assertTags(patch.tags, op, { allowNull: true });
+    if (patch.tags !== undefined && Object.keys(patch.tags).length > 0) this.#require("modelTags", op);
     return this.#change(op, options, (ctx) => this.#provider.doUpdateModel(name, patch, ctx));
   }
 

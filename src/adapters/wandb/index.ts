@@ -5,6 +5,7 @@
  * @module
  */
 
-export { WandbRegistry, createWandbRegistry, type LinkResult, type LinkTarget, type LinkedCollection } from "./wandb-registry.js";
+export { WandbRegistry, createWandbRegistry } from "./wandb-registry.js";
+export type { LinkResult, LinkTarget, LinkedCollection } from "./wandb-links.js";
 export type { WandbRegistrySettings } from "./wandb-settings.js";
 export { artifactDigest } from "./wandb-manifest.js";

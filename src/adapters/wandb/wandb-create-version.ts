@@ -19,7 +19,6 @@ import type { CheckedVersionMetadata } from "../../core/version-input.js";
 import { callOptions } from "../../http/call-options.js";
 import { responses } from "./wandb-api.js";
 import { artifactDigest, buildManifest, type ManifestEntry } from "./wandb-manifest.js";
-import { resolveActor } from "../../runtime/actor.js";
 import { CREATED_BY_KEY, wandbTags, type StoredMetadata } from "./wandb-metadata.js";
 import type { WandbRegistrySettings } from "./wandb-settings.js";
 import { PROVIDER, type WandbTransport } from "./wandb-transport.js";
@@ -35,6 +34,8 @@ export interface LogContext {
   entity: string;
   project: string;
   features: Record<string, boolean>;
+  /** Who creates the version, kept as its `createdBy` (W&B names no creator a client can rely on). */
+  actor: string;
 }
 
 /** What {@link logArtifactVersion} did. */
@@ -84,7 +85,7 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
       lineage: meta.lineage,
       ...(meta.signature && { signature: meta.signature }),
       ...(meta.modelCard && { modelCard: meta.modelCard }),
-      [CREATED_BY_KEY]: resolveActor(options.actor, ctx.settings.actor),
+      [CREATED_BY_KEY]: ctx.actor,
     };
     const created = await t.gql(
       "CreateArtifact",

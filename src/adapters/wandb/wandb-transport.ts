@@ -1,49 +1,22 @@
 /**
  * GraphQL over the shared HTTP client: Basic auth with the API key for the W&B host only, and GraphQL `errors[]`
- * (which W&B sends with HTTP 200) turned into typed errors.
+ * (which W&B sends with HTTP 200) turned into typed errors by `wandb-error.ts`.
  *
  * @module
  */
 
 import * as z from "zod";
-import {
-  AuthenticationError,
-  ConflictError,
-  InvalidInputError,
-  type ModelRegistryError,
-  type ModelRegistryErrorOptions,
-  NotFoundError,
-  PermissionDeniedError,
-  ServerError,
-} from "../../core/errors.js";
+import { InvalidInputError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions, clientSettings } from "../../http/call-options.js";
 import { createHttpClient } from "../../http/http-client.js";
-import type { HttpClient, HttpJsonContext } from "../../http/http-types.js";
+import type { HttpClient } from "../../http/http-types.js";
+import { inspectGraphqlErrors } from "./wandb-error.js";
 import { OPERATIONS, type OperationName } from "./wandb-operations.js";
 import type { WandbRegistrySettings } from "./wandb-settings.js";
 
 /** The provider name. */
 export const PROVIDER = "wandb";
-
-/** Maps a GraphQL error message to a typed error: W&B gives messages, not codes. */
-export function graphqlError(message: string, options: ModelRegistryErrorOptions): ModelRegistryError {
-  const text = message.toLowerCase();
-  if (/protected|permission|not authorized|forbidden|admin/.test(text)) return new PermissionDeniedError(message, options);
-  if (/not found|does not exist|no such|could not find/.test(text)) return new NotFoundError(message, options);
-  if (/already exists|conflict|in use|has aliases/.test(text)) return new ConflictError(message, options);
-  if (/unauthenticated|api key|login/.test(text)) return new AuthenticationError(message, options);
-  if (/invalid|must|cannot|unknown argument|cannot query field|expected/.test(text)) return new InvalidInputError(message, { ...options, field: "request" });
-  return new ServerError(message, options);
-}
-
-function inspect(context: HttpJsonContext): ModelRegistryError | undefined {
-  const errors = (context.json as { errors?: Array<{ message?: string }> } | undefined)?.errors;
-  if (!Array.isArray(errors) || errors.length === 0) return undefined;
-  const message = context.redact(errors.map((e) => e.message ?? "GraphQL error").join("; "));
-  // An answered GraphQL error is the same on a second try: W&B's own client never retries these.
-  return graphqlError(message, { ...context.errorOptions, isRetryable: false });
-}
 
 /** The transport. */
 export class WandbTransport {
@@ -67,7 +40,7 @@ export class WandbTransport {
       ...clientSettings(settings),
       timeoutMs: settings.timeoutMs ?? 60_000,
       secrets: () => [apiKey, basic],
-      inspectJson: inspect,
+      inspectJson: inspectGraphqlErrors,
     });
     this.baseUrl = this.http.baseUrl;
   }
