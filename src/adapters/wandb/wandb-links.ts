@@ -70,7 +70,7 @@ export async function orgEntity(scope: WandbScope, op: string, options: CallOpti
   const entity = await scope.entity(options);
   const d = await scope.transport.gql("OrgEntity", { entityName: entity }, responses.orgEntity, { ...options, operation: op });
   const org = d.entity?.organization?.orgEntity?.name;
-  if (!org) throw new UnsupportedCapabilityError(`the entity ${entity} belongs to no organization with a W&B Registry`, { provider: PROVIDER, operation: op, capability: "registry" });
+  if (!org) throw new UnsupportedCapabilityError(`the entity ${entity} belongs to no organization with a W&B Registry`, { provider: PROVIDER, operation: op, capability: "orgRegistry" });
   return org;
 }
 
