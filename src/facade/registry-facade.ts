@@ -253,10 +253,11 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
     if (typeof directory !== "string" || directory === "") throw invalidInput(op, "directory", "directory must be a path", this.provider);
     const set = await this.#provider.doVersionFiles(target, this.#context(op, options));
     const files = selectFiles(set.files, options.paths, `${set.model}/${set.version}`, { provider: this.provider, operation: op });
+    const open = set.openForDownload?.(files, options.signal) ?? ((file: ArtifactFile, signal: AbortSignal | undefined) => set.open(file, signal));
     return downloadToDirectory({
       directory,
       files,
-      open: async (file, signal) => (await set.open(file, signal)).stream,
+      open: async (file, signal) => (await open(file, signal)).stream,
       ...(options.overwrite !== undefined && { overwrite: options.overwrite }),
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
       ...(options.signal !== undefined && { signal: options.signal }),

@@ -273,20 +273,24 @@ export class WandbProvider implements RegistryProviderV1 {
     const found = await this.#scope.resolve(ref, op, ctx.options);
     const id = found.artifact.id;
     const files = await listManifestFiles(t, found.artifact, call);
-    const download = op === "downloadArtifacts";
-    // The download's own selection, already checked against `files` by the time a file is opened.
-    const paths = download ? (ctx.options as { paths?: readonly string[] }).paths : undefined;
-    let urls: Promise<Map<string, string>> | undefined;
     return {
       model: ref.model,
       version: String(found.versionIndex),
       files,
       open: async (file, signal) => {
         const each = { ...call, ...(signal && { signal }) };
-        if (!download) return { stream: await openVerified(t, (await fileUrls(t, id, [file.path], each)).get(file.path), file, each) };
-        // The listing is shared by every file, so it runs under the call's signal, not one file's.
-        urls ??= fileUrls(t, id, paths && [...paths], call);
-        return { stream: await openSigned(t, (await urls).get(file.path), file, each) };
+        return { stream: await openVerified(t, (await fileUrls(t, id, [file.path], each)).get(file.path), file, each) };
+      },
+      openForDownload: (selected, signal) => {
+        // One listing of signed URLs for the whole selection, under the download's signal rather than one file's;
+        // the download checks each file's digest itself, so the streams are not verified twice.
+        const whole = { ...call, ...(signal && { signal }) };
+        const every = selected.length === files.length;
+        let urls: Promise<Map<string, string>> | undefined;
+        return async (file, fileSignal) => {
+          urls ??= fileUrls(t, id, every ? undefined : selected.map((f) => f.path), whole);
+          return { stream: await openSigned(t, (await urls).get(file.path), file, { ...call, ...(fileSignal && { signal: fileSignal }) }) };
+        };
       },
     };
   }
