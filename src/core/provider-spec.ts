@@ -36,13 +36,24 @@ export interface ProviderContext<O extends CallOptions = CallOptions> {
   stamp(inputs: readonly RegistryEventInput[]): RegistryEvent[];
 }
 
-/** What a primitive that changes something returns: its result and the events it made (stamped). */
-export interface ProviderChange<T> {
-  /** The result the user gets. */
-  value: T;
-  /** The changes, in order. Subscribers hear them after the primitive returns. */
-  events: RegistryEvent[];
-}
+/**
+ * What a primitive that changes something returns: the events it made (stamped) and its result, either as a value
+ * or as `readBack`, a read of the result that the facade runs after subscribers have heard of the change, so a
+ * failed read-back never hides a change that happened.
+ */
+export type ProviderChange<T> =
+  | {
+      /** The result the user gets. */
+      value: T;
+      /** The changes, in order. Subscribers hear them after the primitive returns. */
+      events: RegistryEvent[];
+    }
+  | {
+      /** Reads the result the user gets, once the events are delivered. */
+      readBack: () => Promise<T>;
+      /** The changes, in order. */
+      events: RegistryEvent[];
+    };
 
 /** Fetches one page given the previous page's token (absent for the first page). */
 export type ProviderPageFetcher<T> = (pageToken: string | undefined, signal: AbortSignal | undefined) => Promise<Page<T>>;

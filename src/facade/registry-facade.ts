@@ -313,9 +313,9 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
   }
 
   async #change<T, C extends CallOptions>(operation: string, options: C | undefined, run: (ctx: ProviderContext<C>) => Promise<ProviderChange<T>>): Promise<T> {
-    const { value, events } = await run(this.#context(operation, options));
-    await this.#deliver(events);
-    return value;
+    const change = await run(this.#context(operation, options));
+    await this.#deliver(change.events);
+    return "readBack" in change ? change.readBack() : change.value;
   }
 
   async #deliver(events: readonly RegistryEvent[]): Promise<void> {

@@ -13,10 +13,10 @@ import { computeContentDigest } from "../../artifacts/hashing.js";
 import { transferProgress } from "../../artifacts/progress.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { ConflictError, NotFoundError } from "../../core/errors.js";
-import type { RegistryEventInput } from "../../core/events.js";
+import type { RegistryEvent, RegistryEventInput } from "../../core/events.js";
 import type { TransferOptions } from "../../core/options.js";
 import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
-import type { ProviderChange, ProviderContext, ProviderCreateVersion } from "../../core/provider-spec.js";
+import type { ProviderContext, ProviderCreateVersion } from "../../core/provider-spec.js";
 import type { CheckedVersionMetadata } from "../../core/version-input.js";
 import { createPin, putBlob } from "./local-blobs.js";
 import { readRecord } from "./local-files.js";
@@ -33,7 +33,7 @@ export async function createLocalVersion(
   model: string,
   { input, meta }: ProviderCreateVersion,
   ctx: ProviderContext<TransferOptions>,
-): Promise<ProviderChange<VersionRecord>> {
+): Promise<{ value: VersionRecord; events: RegistryEvent[] }> {
   const { options } = ctx;
   const files = await resolveArtifactSource(input.artifacts, { provider: PROVIDER, operation: OPERATION });
   await store.begin(OPERATION, options);

@@ -121,7 +121,7 @@ export class LocalProvider implements RegistryProviderV1 {
         files: { writes: [{ file: store.paths.modelRecord(name), value: updated }] },
       };
     });
-    return { value: await this.#guard(ctx.operation, () => this.#loadModel(name, ctx.operation)), events };
+    return { events, readBack: () => this.#guard(ctx.operation, () => this.#loadModel(name, ctx.operation)) };
   }
 
   async doDeleteModel(name: string, ctx: ProviderContext): Promise<ProviderChange<void>> {
@@ -137,7 +137,7 @@ export class LocalProvider implements RegistryProviderV1 {
   async doCreateVersion(model: string, create: ProviderCreateVersion, ctx: ProviderContext<TransferOptions>): Promise<ProviderChange<ModelVersion>> {
     return this.#guard(ctx.operation, async () => {
       const { value, events } = await createLocalVersion(this.store, model, create, ctx);
-      return { value: toModelVersion(value, await this.store.readAliases(model, ctx.operation)), events };
+      return { events, readBack: () => this.#guard(ctx.operation, async () => toModelVersion(value, await this.store.readAliases(model, ctx.operation))) };
     });
   }
 
@@ -186,7 +186,7 @@ export class LocalProvider implements RegistryProviderV1 {
         files: { writes: [{ file: store.paths.version(model, version), value: updated }] },
       };
     });
-    return { value: await this.#guard(op, async () => toModelVersion(record, await store.readAliases(record.model, op))), events };
+    return { events, readBack: () => this.#guard(op, async () => toModelVersion(record, await store.readAliases(record.model, op))) };
   }
 
   async doDeleteVersion(ref: VersionRef, ctx: ProviderContext): Promise<ProviderChange<void>> {
@@ -271,7 +271,7 @@ export class LocalProvider implements RegistryProviderV1 {
       // One change: the candidate moves and the old holders are archived together, with their events, or none is.
       return { result: updated, events: changes, files: { writes } };
     });
-    return { value: await this.#guard(op, async () => toModelVersion(record, await store.readAliases(record.model, op))), events };
+    return { events, readBack: () => this.#guard(op, async () => toModelVersion(record, await store.readAliases(record.model, op))) };
   }
 
   async doVersionFiles(ref: VersionRef, ctx: ProviderContext): Promise<ProviderVersionFiles> {
@@ -320,7 +320,7 @@ export class LocalProvider implements RegistryProviderV1 {
   }
 
   /** A change to one model, whole: see {@link LocalStore.transact}. */
-  async #write<T>(model: string, ctx: Pick<ProviderContext, "operation" | "options" | "stamp">, change: Change<T>): Promise<ProviderChange<T>> {
+  async #write<T>(model: string, ctx: Pick<ProviderContext, "operation" | "options" | "stamp">, change: Change<T>): Promise<{ value: T; events: RegistryEvent[] }> {
     const op = ctx.operation;
     return this.#guard(op, async () => {
       await this.store.begin(op, ctx.options);

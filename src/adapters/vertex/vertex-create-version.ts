@@ -105,7 +105,7 @@ export async function createVertexVersion(
   const created = await records.model(id, versionId, op, options);
   const events: RegistryEventInput[] = [{ type: "version.created", model, version: versionId, to: versionId }];
   for (const alias of meta.aliases) events.push({ type: "alias.set", model, alias, version: versionId, to: versionId });
-  return { value: await records.toVersion(model, id, created, op, options), events: ctx.stamp(events) };
+  return { events: ctx.stamp(events), readBack: () => records.toVersion(model, id, created, op, options) };
 }
 
 /** Sends `models.upload`. After a failure that may have reached Vertex, looks for the token label before resending. */

@@ -157,7 +157,7 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
       await this.#meta.writeModel(id, meta, { ...options, operation: op });
     }
     const events = ctx.stamp([{ type: "model.updated", model: name, details: { fields: Object.keys(patch) } }]);
-    return { value: await this.doGetModel(name, ctx), events };
+    return { events, readBack: () => this.doGetModel(name, ctx) };
   }
 
   /** Deletes the model with every version (a long-running operation), then its files. */
@@ -295,7 +295,7 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
     if (changes.length > 0) await this.#records.mergeAliases(ref.model, versionId, changes, op, options);
     if (from !== to) events.push({ type: "stage.changed", model: ref.model, version: versionId, stage: to, from, to });
     const stamped = ctx.stamp(events);
-    return { value: await this.doGetVersion({ model: ref.model, version: versionId }, ctx), events: stamped };
+    return { events: stamped, readBack: () => this.doGetVersion({ model: ref.model, version: versionId }, ctx) };
   }
 
   /** The files from the version's manifest, or, for versions made elsewhere, listed under its `artifactUri`. */

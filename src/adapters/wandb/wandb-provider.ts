@@ -119,7 +119,7 @@ export class WandbProvider implements RegistryProviderV1 {
       await this.#scope.transport.gql("UpdateArtifactSequence", { id: page.collectionId, description: patch.description }, responses.any, { ...ctx.options, operation: op, idempotent: true });
     }
     const events = ctx.stamp([{ type: "model.updated", model: name, details: { fields: Object.keys(patch) } }]);
-    return { value: await this.doGetModel(name, ctx), events };
+    return { events, readBack: () => this.doGetModel(name, ctx) };
   }
 
   /**
@@ -203,7 +203,7 @@ export class WandbProvider implements RegistryProviderV1 {
     await s.transport.gql("UpdateArtifact", { input }, responses.any, { ...ctx.options, operation: op, idempotent: true });
     const version = String(found.versionIndex);
     const events = ctx.stamp([{ type: "version.updated", model: ref.model, version, details: { fields: Object.keys(patch) } }]);
-    return { value: toModelVersion(ref.model, await s.resolve({ model: ref.model, version }, op, ctx.options)), events };
+    return { events, readBack: async () => toModelVersion(ref.model, await s.resolve({ model: ref.model, version }, op, ctx.options)) };
   }
 
   /** Deletes a version with its aliases. */
@@ -257,7 +257,7 @@ export class WandbProvider implements RegistryProviderV1 {
         events.push({ type: "stage.changed", model: ref.model, version: other, stage: "archived", from: stage, to: "archived" });
       }
     }
-    return { value: toModelVersion(ref.model, await s.resolve({ model: ref.model, version }, op, ctx.options)), events: ctx.stamp(events) };
+    return { events: ctx.stamp(events), readBack: async () => toModelVersion(ref.model, await s.resolve({ model: ref.model, version }, op, ctx.options)) };
   }
 
   /**
