@@ -7,7 +7,6 @@
  */
 
 import * as z from "zod";
-import { ModelRegistryError } from "../../core/errors.js";
 import { assertArtifactPath } from "../../core/validation.js";
 import { lazySchema } from "../../http/schema.js";
 
@@ -35,17 +34,20 @@ export interface MlflowCreateVersionOptions {
 const MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const MODULE_MESSAGE = "must be a Python module name such as fraud_loader";
 
-/** A path inside the version, refused by the same rules as every artifact path (no `..`, not absolute, ...). */
-const artifactPath = () =>
-  z.string({ error: "must be a path inside the version" }).superRefine((path, ctx) => {
-    try {
-      assertArtifactPath(path, "createVersion");
-    } catch (error) {
-      // The shared check's own words (`invalid artifact path "../up": no empty, "." or ".." segments`).
-      if (!ModelRegistryError.isInstance(error)) throw error;
-      ctx.addIssue({ code: "custom", message: error.message });
-    }
-  });
+const PATH_MESSAGE = 'must be a relative path inside the version (1-1024 characters; no empty, "." or ".." segments; no backslashes or control characters)';
+
+/** Whether `path` passes the rules every artifact path does (one place for them: `assertArtifactPath`). */
+function isArtifactPath(path: string): boolean {
+  try {
+    assertArtifactPath(path, "createVersion");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A path inside the version (`code`, `data`). */
+const artifactPath = () => z.string({ error: PATH_MESSAGE }).refine(isArtifactPath, { error: PATH_MESSAGE });
 
 /**
  * The schema of {@link MlflowCreateVersionOptions}, built on first use (building zod schemas at import slows
