@@ -6,4 +6,5 @@
 
 export { MlflowRegistry, createMlflowRegistry } from "./mlflow-registry.js";
 export type { MlflowRegistrySettings } from "./mlflow-settings.js";
-export type { MlflowPyfuncOptions } from "./mlflow-mlmodel.js";
+export { mlflowCreateVersionOptions } from "./mlflow-options.js";
+export type { MlflowCreateVersionOptions, MlflowPyfuncOptions } from "./mlflow-options.js";

@@ -17,9 +17,7 @@ import { checkExpected, resolveArtifactSource, type ResolvedArtifact } from "../
 import { ConflictError, ModelRegistryError, NotFoundError, ServerError, invalidInput } from "../../core/errors.js";
 import type { TransferOptions } from "../../core/options.js";
 import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
-import type { CreateVersionInput } from "../../core/types.js";
-import { assertModelName } from "../../core/validation.js";
-import { checkCreateVersionInput, type CheckedVersionMetadata } from "../../core/version-input.js";
+import type { ProviderCreateVersion } from "../../core/provider-spec.js";
 import {
   createExperimentResponse,
   experimentResponse,
@@ -32,30 +30,36 @@ import {
   type MlflowModelVersion,
 } from "./mlflow-api.js";
 import { proxyPath, uploadFile } from "./mlflow-artifacts.js";
-import { buildMlmodel, readPyfuncOptions, type MlflowPyfuncOptions } from "./mlflow-mlmodel.js";
+import { buildMlmodel } from "./mlflow-mlmodel.js";
+import type { MlflowCreateVersionOptions, MlflowPyfuncOptions } from "./mlflow-options.js";
 import { TAG, filesTags, tagList, tagValueMax } from "./mlflow-convert.js";
 import { PROVIDER, type MlflowCall, type MlflowTransport } from "./mlflow-transport.js";
 
 const OP = "createVersion";
 
-/** What the registry passes in. */
+/** What the provider passes in. */
 export interface CreateContext {
+  /** The tracking server. */
   transport: MlflowTransport;
+  /** The experiment that holds the runs carrying files, params and metrics. */
   experimentName: string;
+  /** Who acts: the `mlflow.user` of the run. */
   actor: string;
 }
 
-/** Creates a version and returns MLflow's record of it (aliases are set by the caller). */
+/**
+ * Creates a version and returns MLflow's record of it (aliases are set by the caller). The input was checked by the
+ * facade; what is checked here needs the files (a pyfunc loader module must be among them), before anything is sent.
+ */
 export async function createMlflowVersion(
   ctx: CreateContext,
   model: string,
-  input: CreateVersionInput,
+  create: ProviderCreateVersion<MlflowCreateVersionOptions>,
   options: TransferOptions = {},
-): Promise<{ version: MlflowModelVersion; meta: CheckedVersionMetadata }> {
-  assertModelName(model, OP);
-  const meta = checkCreateVersionInput(input, OP);
+): Promise<MlflowModelVersion> {
+  const { input, meta } = create;
   const files = await resolveArtifactSource(input.artifacts, { provider: PROVIDER, operation: OP });
-  const pyfunc = readPyfuncOptions(input.providerOptions, OP);
+  const pyfunc = create.providerOptions?.pyfunc;
   if (pyfunc) checkPyfuncFiles(pyfunc, files);
   const { transport } = ctx;
   const token = meta.idempotencyKey ?? crypto.randomUUID();
@@ -63,7 +67,7 @@ export async function createMlflowVersion(
   await ensureModel(transport, model, input.createModel ?? true, options);
   if (meta.idempotencyKey !== undefined) {
     const existing = await findByToken(transport, model, token, options);
-    if (existing) return { version: existing, meta };
+    if (existing) return existing;
   }
 
   const major = await transport.serverMajor(options);
@@ -176,7 +180,7 @@ export async function createMlflowVersion(
       },
       options,
     ).then((res) => res.model_version);
-    return { version: await awaitReady(transport, created, options), meta };
+    return await awaitReady(transport, created, options);
   } catch (error) {
     // The version does not exist; leave no half-made run or logged model that looks usable.
     await cleanup(transport, runId, loggedModelId, options).catch(() => undefined);

@@ -8,44 +8,8 @@
  * @module
  */
 
-import { invalidInput } from "../../core/errors.js";
 import type { ModelSignature, SignatureField } from "../../core/signature.js";
-import { assertArtifactPath } from "../../core/validation.js";
-import { PROVIDER } from "./mlflow-transport.js";
-
-/** `providerOptions.mlflow.pyfunc`: how MLflow loads the files. */
-export interface MlflowPyfuncOptions {
-  /** The Python module (in `code`) whose `_load_pyfunc(data_path)` returns the model. */
-  loaderModule: string;
-  /** The folder, inside the version, added to `sys.path`. Default `code`. */
-  code?: string;
-  /** The file or folder, inside the version, passed to `_load_pyfunc`. Default: the version's root. */
-  data?: string;
-  /** The Python version the model was built with; MLflow warns on a mismatch. */
-  pythonVersion?: string;
-}
-
-/** Reads and checks `providerOptions.mlflow.pyfunc`, before anything is sent. */
-export function readPyfuncOptions(providerOptions: Record<string, Record<string, unknown>> | undefined, operation: string): MlflowPyfuncOptions | undefined {
-  const raw = providerOptions?.mlflow?.pyfunc;
-  if (raw === undefined) return undefined;
-  const field = "providerOptions.mlflow.pyfunc";
-  if (typeof raw !== "object" || raw === null) throw invalidInput(operation, field, `${field} must be { loaderModule, code?, data? }`, PROVIDER);
-  const options = raw as Record<string, unknown>;
-  if (typeof options.loaderModule !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(options.loaderModule)) {
-    throw invalidInput(operation, `${field}.loaderModule`, "loaderModule must be a Python module name such as fraud_loader", PROVIDER);
-  }
-  for (const key of ["code", "data"] as const) if (options[key] !== undefined) assertArtifactPath(options[key], operation, `${field}.${key}`);
-  if (options.pythonVersion !== undefined && (typeof options.pythonVersion !== "string" || !/^\d+\.\d+(\.\d+)?$/.test(options.pythonVersion))) {
-    throw invalidInput(operation, `${field}.pythonVersion`, "pythonVersion looks like 3.11.7", PROVIDER);
-  }
-  return {
-    loaderModule: options.loaderModule,
-    code: (options.code as string | undefined) ?? "code",
-    ...(options.data !== undefined && { data: options.data as string }),
-    ...(options.pythonVersion !== undefined && { pythonVersion: options.pythonVersion as string }),
-  };
-}
+import type { MlflowPyfuncOptions } from "./mlflow-options.js";
 
 /** One field in MLflow's schema JSON (`ColSpec` or `TensorSpec`). */
 function toMlflowField(field: SignatureField): Record<string, unknown> {
