@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const SUBPATHS: Record<string, string[]> = {
   modelreg: ["parseRef", "ModelRegistryError", "NotFoundError", "checkSignature", "promote", "createWebhookNotifier"],
   "modelreg/local": ["createLocalRegistry"],
-  "modelreg/mlflow": ["createMlflowRegistry"],
+  "modelreg/mlflow": ["createMlflowRegistry", "mlflowCreateVersionOptionsSchema"],
   "modelreg/vertex": ["createVertexRegistry", "vertexCreateVersionOptionsSchema"],
   "modelreg/wandb": ["createWandbRegistry", "artifactDigest"],
   "modelreg/sync": ["syncRegistries", "planSync", "applySyncPlan", "registryFromUri"],

@@ -4,7 +4,7 @@
  * @module
  */
 
-export { MlflowRegistry, createMlflowRegistry } from "./mlflow-registry.js";
+export { MlflowRegistry, createMlflowRegistry, type MlflowCreateVersionInput } from "./mlflow-registry.js";
 export type { MlflowRegistrySettings } from "./mlflow-settings.js";
-export { mlflowCreateVersionOptions } from "./mlflow-options.js";
+export { mlflowCreateVersionOptionsSchema } from "./mlflow-options.js";
 export type { MlflowCreateVersionOptions, MlflowPyfuncOptions } from "./mlflow-options.js";

@@ -33,7 +33,7 @@ export function proxyPath(uri: string, transport: MlflowTransport, operation: st
   }
   throw new UnsupportedCapabilityError(
     `artifacts at ${JSON.stringify(uri)} are not served by the tracking server; start it with --serve-artifacts so modelreg can reach them`,
-    { provider: PROVIDER, operation, capability: "artifactProxy" },
+    { provider: PROVIDER, operation, capability: "foreignFiles" },
   );
 }
 

@@ -36,7 +36,7 @@ export function mapMlflowError(context: HttpErrorContext): ModelRegistryError | 
       return new NotFoundError(text, options);
     case "ENDPOINT_NOT_FOUND":
     case "NOT_IMPLEMENTED":
-      return new UnsupportedCapabilityError(text, { ...options, capability: code });
+      return new UnsupportedCapabilityError(text, { ...options, capability: "serverFeature" });
     case "INVALID_PARAMETER_VALUE":
     case "BAD_REQUEST":
     case "INVALID_STATE":

@@ -1,6 +1,6 @@
 /**
  * `providerOptions.mlflow` for `createVersion`: what only MLflow takes, typed and checked in one place (the facade
- * parses it with {@link mlflowCreateVersionOptions} before anything is sent, and its errors name the field, e.g.
+ * parses it with {@link mlflowCreateVersionOptionsSchema} before anything is sent, and its errors name the field, e.g.
  * `providerOptions.mlflow.pyfunc.loaderModule`).
  *
  * @module
@@ -55,11 +55,11 @@ const artifactPath = () => z.string({ error: PATH_MESSAGE }).refine(isArtifactPa
  *
  * @example
  * ```ts
- * import { mlflowCreateVersionOptions } from "modelreg/mlflow";
- * const options = mlflowCreateVersionOptions().parse({ pyfunc: { loaderModule: "fraud_loader" } });
+ * import { mlflowCreateVersionOptionsSchema } from "modelreg/mlflow";
+ * const options = mlflowCreateVersionOptionsSchema().parse({ pyfunc: { loaderModule: "fraud_loader" } });
  * ```
  */
-export const mlflowCreateVersionOptions: () => z.ZodType<MlflowCreateVersionOptions> = lazySchema(() =>
+export const mlflowCreateVersionOptionsSchema: () => z.ZodType<MlflowCreateVersionOptions> = lazySchema(() =>
   z.object(
     {
       pyfunc: z

@@ -29,7 +29,7 @@ import { modelVersionResponse, registeredModelResponse, searchModelsResponse, se
 import { listFiles, openFile } from "./mlflow-artifacts.js";
 import { filesFromTags, tagList, tagRecord, TAG, toMlflowStage, toModelVersion, toRegisteredModel } from "./mlflow-convert.js";
 import { createMlflowVersion, logParamsAndMetrics, sendOnce } from "./mlflow-create-version.js";
-import { mlflowCreateVersionOptions, type MlflowCreateVersionOptions } from "./mlflow-options.js";
+import { mlflowCreateVersionOptionsSchema, type MlflowCreateVersionOptions } from "./mlflow-options.js";
 import { artifactRoot, downloadUri, getRecord, modelIdOf, readVersion, runData } from "./mlflow-records.js";
 import type { MlflowRegistrySettings } from "./mlflow-settings.js";
 import { MlflowTransport, PROVIDER } from "./mlflow-transport.js";
@@ -74,7 +74,7 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
 
   /** `providerOptions.mlflow`'s schema (built on first use). */
   get createVersionOptions() {
-    return mlflowCreateVersionOptions();
+    return mlflowCreateVersionOptionsSchema();
   }
 
   async doCreateModel(input: CreateModelInput, ctx: ProviderContext): Promise<ProviderChange<RegisteredModel>> {

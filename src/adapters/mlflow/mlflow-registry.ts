@@ -13,6 +13,9 @@ import type { MlflowCreateVersionOptions } from "./mlflow-options.js";
 import { MlflowProvider } from "./mlflow-provider.js";
 import type { MlflowRegistrySettings } from "./mlflow-settings.js";
 
+/** `createVersion`'s input on MLflow: `providerOptions.mlflow` is typed (the pyfunc flavour). */
+export type MlflowCreateVersionInput = CreateVersionInput & { providerOptions?: { mlflow?: MlflowCreateVersionOptions } };
+
 /** The MLflow registry. Create it with {@link createMlflowRegistry}. */
 export class MlflowRegistry extends RegistryFacade<MlflowCreateVersionOptions> {
   readonly #provider: MlflowProvider;
@@ -33,7 +36,7 @@ export class MlflowRegistry extends RegistryFacade<MlflowCreateVersionOptions> {
    * Creates a version; `providerOptions.mlflow` takes {@link MlflowCreateVersionOptions} (`pyfunc` writes an
    * `MLmodel` so `mlflow.pyfunc.load_model` loads plain files).
    */
-  override createVersion(model: string, input: CreateVersionInput & { providerOptions?: { mlflow?: MlflowCreateVersionOptions } }, options?: TransferOptions): Promise<ModelVersion> {
+  override createVersion(model: string, input: MlflowCreateVersionInput, options?: TransferOptions): Promise<ModelVersion> {
     return super.createVersion(model, input, options);
   }
 
