@@ -136,8 +136,7 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
       if (value === null) await this.transport.call({ operation, method: "DELETE", path: "registered-models/delete-tag", body: { name, key }, options });
       else await this.transport.call({ operation, method: "POST", path: "registered-models/set-tag", body: { name, key, value }, idempotent: true, options });
     }
-    const model = await this.doGetModel(name, ctx);
-    return { value: model, events: ctx.stamp([{ type: "model.updated", model: name, details: { fields: Object.keys(patch) } }]) };
+    return { events: ctx.stamp([{ type: "model.updated", model: name, details: { fields: Object.keys(patch) } }]), readBack: () => this.doGetModel(name, ctx) };
   }
 
   async doRenameModel(name: string, newName: string, ctx: ProviderContext): Promise<ProviderChange<RegisteredModel>> {
@@ -160,8 +159,7 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
       events.push({ type: "alias.set", model, alias, version: version.version, ...(previous !== undefined && { from: previous }), to: version.version });
     }
     // Read again: the aliases are set now, and the run holds the params and metrics.
-    const value = await this.doGetVersion({ model, version: version.version }, ctx);
-    return { value, events: ctx.stamp(events) };
+    return { events: ctx.stamp(events), readBack: () => this.doGetVersion({ model, version: version.version }, ctx) };
   }
 
   async doGetVersion(ref: VersionRef, ctx: ProviderContext): Promise<ModelVersion> {
@@ -209,8 +207,7 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
       if (!record.run_id) throw new UnsupportedCapabilityError(`${record.name}/${record.version} has no run to log metrics to`, { provider: PROVIDER, operation, capability: "updateMetrics" });
       await logParamsAndMetrics(this.transport, record.run_id, {}, patch.metrics, modelIdOf(record), options);
     }
-    const value = await this.doGetVersion({ model: key.name, version: key.version }, ctx);
-    return { value, events: ctx.stamp([{ type: "version.updated", model: record.name, version: record.version, details: { fields: Object.keys(patch) } }]) };
+    return { readBack: () => this.doGetVersion({ model: key.name, version: key.version }, ctx), events: ctx.stamp([{ type: "version.updated", model: record.name, version: record.version, details: { fields: Object.keys(patch) } }]) };
   }
 
   async doDeleteVersion(ref: VersionRef, ctx: ProviderContext): Promise<ProviderChange<void>> {
@@ -257,7 +254,7 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     }
     const from = record.current_stage ? parseStage(record.current_stage, operation) : "draft";
     if (from !== stage) events.push({ type: "stage.changed", model: record.name, version: record.version, stage, from, to: stage });
-    return { value: await readVersion(this.transport, res.model_version, options), events: ctx.stamp(events) };
+    return { events: ctx.stamp(events), readBack: () => readVersion(this.transport, res.model_version, options) };
   }
 
   async doVersionFiles(ref: VersionRef, ctx: ProviderContext): Promise<ProviderVersionFiles> {
