@@ -1,24 +1,18 @@
 import { defineConfig, type Options } from "tsup";
+import { packageEntries } from "./scripts/package-entries.mjs";
 
 /**
- * One entry per subpath export. Adding an adapter means adding it here, to package.json `exports`, to typedoc.json,
- * and to the subpath list in test/package/exports.test.ts.
+ * One entry per subpath export, from scripts/package-entries.mjs (the fixed entries and one per adapter folder, as in
+ * package.json `exports`), plus the CLI.
  */
-export const entries = {
-  index: "src/index.ts",
-  local: "src/adapters/local/index.ts",
-  mlflow: "src/adapters/mlflow/index.ts",
-  vertex: "src/adapters/vertex/index.ts",
-  wandb: "src/adapters/wandb/index.ts",
-  sync: "src/sync/index.ts",
-  testing: "src/testing/index.ts",
+export const entries: Record<string, string> = {
+  ...Object.fromEntries(packageEntries().map((entry) => [entry.name, entry.source])),
   cli: "src/cli/bin.ts",
 };
 
+/** The entries with a CJS build. The CLI is an executable, not an import: ESM only, like the testing entry. */
 function cjsEntries(): Record<string, string> {
-  // The CLI is an executable, not an import: ESM only, like the testing entry.
-  const { testing: _esmOnly, cli: _bin, ...rest } = entries;
-  return rest;
+  return Object.fromEntries(packageEntries().filter((entry) => entry.cjs).map((entry) => [entry.name, entry.source]));
 }
 
 const shared: Options = {

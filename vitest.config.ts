@@ -1,19 +1,17 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { packageEntries } from "./scripts/package-entries.mjs";
 
-const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+const root = (path: string) => fileURLToPath(new URL(`./${path}`, import.meta.url));
 // Runs every test with canary credentials and fails it when one leaks into an error, a log line or the output.
 const canarySetup = "test/support/canary-setup.ts";
 
 export default defineConfig({
   // Examples import the package by name, as users do; in tests that name means the source (tsconfig paths do the same).
   resolve: {
-    alias: [
-      { find: /^modelreg$/, replacement: src("index.ts") },
-      { find: /^modelreg\/testing$/, replacement: src("testing/index.ts") },
-      { find: /^modelreg\/sync$/, replacement: src("sync/index.ts") },
-      { find: /^modelreg\/(local|mlflow|vertex|wandb)$/, replacement: src("adapters/$1/index.ts") },
-    ],
+    // Every published entry (scripts/package-entries.mjs: the fixed ones and one per adapter folder). Anchored
+    // patterns, because a string alias also rewrites what starts with it: "modelreg" would take "modelreg/sync".
+    alias: packageEntries().map((entry) => ({ find: new RegExp(`^modelreg${entry.subpath.slice(1)}$`), replacement: root(entry.source) })),
   },
   test: {
     testTimeout: 30_000,

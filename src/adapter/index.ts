@@ -20,6 +20,7 @@ export {
   type ProviderVersionQuery,
   type RegistryProviderV1,
 } from "../core/provider-spec.js";
+export type { AdapterDescriptor, AdapterEnv, AdapterFactory, AdapterLocation, AdapterOpenOptions, RegistryUriContext } from "../core/adapter-descriptor.js";
 export { invalidInput, throwIfAborted } from "../core/errors.js";
 export { requireCapability } from "../core/capabilities.js";
 export { paginate, type PageFetcher } from "../core/pagination.js";

@@ -8,10 +8,10 @@
  * @module
  */
 
-import { realpath, stat } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
 import { NotFoundError } from "../core/errors.js";
-import type { RegistryLocation } from "../sync/registry-uri.js";
+import { adapterOfLocation, type RegistryLocation } from "../sync/registry-uri.js";
 import { errorCode } from "../runtime/system-error.js";
 
 /**
@@ -47,56 +47,13 @@ export async function assertRegistryExists(location: RegistryLocation, operation
 }
 
 /**
- * `path`, absolute, with every symbolic link in the part that exists resolved: `./reg`, `/tmp/x/../reg` and a link
- * to the same directory all give one answer. The part that does not exist yet is appended as written.
- */
-async function canonicalPath(path: string): Promise<string> {
-  const missing: string[] = [];
-  let dir = resolve(path);
-  for (;;) {
-    try {
-      return join(await realpath(dir), ...missing);
-    } catch (error) {
-      const parent = dirname(dir);
-      if ((errorCode(error) !== "ENOENT" && errorCode(error) !== "ENOTDIR") || parent === dir) return resolve(path);
-      missing.unshift(basename(dir));
-      dir = parent;
-    }
-  }
-}
-
-/** An http(s) URL as scheme, host and port (the URL parser lowercases and drops default ports) and path, no trailing slash. */
-function normalUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
-  } catch {
-    return text;
-  }
-}
-
-/**
  * A string that is equal for two locations exactly when they name the same registry, as far as can be told without
- * a request: a local directory by its real path; an MLflow server by scheme, host, port and path (its registry is
- * server-wide, so `?experiment=` does not count); Vertex by project, region and API host (the bucket is only where
- * artifacts go); W&B by host, entity and project.
+ * a request. The adapter's descriptor decides what counts (its `identity`: a local directory by its real path, an
+ * MLflow server without its `?experiment=`, ...).
  *
  * @param location - The parsed URI.
  * @param env - Where defaults come from (`WANDB_BASE_URL`), as the adapters read them.
  */
 export async function registryIdentity(location: RegistryLocation, env: Record<string, string | undefined>): Promise<string> {
-  switch (location.kind) {
-    case "local":
-      return `local ${await canonicalPath(location.root)}`;
-    case "mlflow":
-      return `mlflow ${normalUrl(location.trackingUri)}`;
-    case "vertex": {
-      const api = normalUrl(location.apiEndpoint ?? `https://${location.location}-aiplatform.googleapis.com/`);
-      return `vertex ${api} ${location.project.toLowerCase()} ${location.location.toLowerCase()}`;
-    }
-    case "wandb": {
-      const host = normalUrl(location.baseUrl ?? env.WANDB_BASE_URL ?? "https://api.wandb.ai");
-      return `wandb ${host} ${location.entity} ${location.project}`;
-    }
-  }
+  return adapterOfLocation(location).identity(location, env);
 }

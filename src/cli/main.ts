@@ -5,11 +5,42 @@
  * @module
  */
 
+import { ADAPTERS } from "../adapters/adapters.js";
 import { InvalidInputError, ModelRegistryError } from "../core/errors.js";
 import { ownValue } from "../core/own-keys.js";
 import { lsCommand, promoteCommand, rollbackCommand, syncCommand, UsageError } from "./cli-commands.js";
 import { gcCommand, verifyCommand } from "./cli-maintenance.js";
 import { errorJson, jsonLine, type CliIo } from "./cli-output.js";
+
+/** Where the description of a registry URI starts in the usage text. */
+const URI_COLUMN = 36;
+
+/** Wraps `text` at `width` columns, at spaces. */
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  return [...lines, line].join("\n");
+}
+
+/**
+ * The usage text's registry URIs, one line per adapter from its descriptor, so a new adapter appears here by
+ * being in the list.
+ */
+function registryUriHelp(): string {
+  const lines = ADAPTERS.map((adapter) => {
+    const uri = `  ${adapter.uriExample}`;
+    // A long example gets its description on the next line, in the same column.
+    return uri.length < URI_COLUMN ? `${uri.padEnd(URI_COLUMN)}${adapter.description}` : `${uri}\n${" ".repeat(URI_COLUMN)}${adapter.description}`;
+  });
+  const credentials = ADAPTERS.flatMap((adapter) => adapter.credentials).join(", ");
+  return `registry URIs:\n${lines.join("\n")}\n${wrap(`credentials come from each provider's environment variables (${credentials}), never from the URI.`, 115)}\n`;
+}
 
 /** The usage text `modelreg --help` prints. */
 export const USAGE = `usage: modelreg <command> [options]
@@ -31,14 +62,7 @@ commands:
 
 every command takes --json (JSON lines on stdout). Exit codes: 0 done, 1 failed, 2 usage.
 
-registry URIs:
-  file:./registry                   the local registry in that directory
-  mlflow+http://host:5000           an MLflow tracking server (mlflow+https:// too; ?experiment=NAME)
-  vertex://project/location?bucket=BUCKET[/prefix]
-  wandb://entity/project            W&B (?baseUrl= for W&B Server)
-credentials come from each provider's environment variables (MLFLOW_TRACKING_TOKEN, WANDB_API_KEY,
-GOOGLE_OAUTH_ACCESS_TOKEN or Google's application default credentials), never from the URI.
-`;
+${registryUriHelp()}`;
 
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   sync: syncCommand,

@@ -27,4 +27,10 @@ export type {
   SyncVersionFilter,
   SyncWarning,
 } from "./sync-types.js";
-export { openRegistry, parseRegistryUri, registryFromUri, type OpenRegistryOptions, type RegistryFactories, type RegistryLocation, type LocalLocation, type MlflowLocation, type VertexLocation, type WandbLocation } from "./registry-uri.js";
+export { openRegistry, parseRegistryUri, registryFromUri, type OpenRegistryOptions, type RegistryFactories, type RegistryLocation } from "./registry-uri.js";
+// Where the four first adapters' URIs parse to, exported here since before descriptors existed; a newer adapter
+// exports its location type from its own entry.
+export type { LocalLocation } from "../adapters/local/local-descriptor.js";
+export type { MlflowLocation } from "../adapters/mlflow/mlflow-descriptor.js";
+export type { VertexLocation } from "../adapters/vertex/vertex-descriptor.js";
+export type { WandbLocation } from "../adapters/wandb/wandb-descriptor.js";

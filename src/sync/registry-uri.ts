@@ -1,155 +1,99 @@
 /**
- * Registries named by URI, for the CLI, pipelines and the serverless sync function:
+ * Registries named by URI, for the CLI, pipelines and the serverless sync function: `file:./registry`,
+ * `mlflow+http://host:5000`, `vertex://project/location?bucket=bucket[/prefix]`, `wandb://entity/project`.
  *
- * - `file:./registry`, `file:///abs/path`: the local registry at that directory.
- * - `mlflow+http://host:5000`, `mlflow+https://host/prefix`: an MLflow tracking server (`?experiment=` optional).
- * - `vertex://project/location?bucket=my-bucket/prefix`: Vertex AI, artifacts under `gs://my-bucket/prefix`
- *   (`?apiEndpoint=` and `?storageEndpoint=` override the hosts).
- * - `wandb://entity/project`: W&B (`?baseUrl=` for W&B Server).
+ * Which schemes there are, and how each reads, is not written here: every adapter's descriptor
+ * (`src/adapters/<id>/<id>-descriptor.ts`, listed once in `src/adapters/adapters.ts`) says it. This module finds the
+ * descriptor for a URI's scheme, lets it parse the URI, and opens the registry with its settings.
  *
  * Credentials never go in the URI (it ends up in logs and process lists): each adapter reads its own environment
- * variables (`MLFLOW_TRACKING_TOKEN`, `WANDB_API_KEY`; for Vertex `GOOGLE_OAUTH_ACCESS_TOKEN`, else Google's
- * application default credentials). Each adapter is imported only when its URI is
- * used, so a one-adapter function loads no other.
+ * variables. Each adapter is imported only when its URI is used, so a one-adapter function loads no other.
  *
  * @module
  */
 
-import { isAbsolute, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { ADAPTERS, adapterById, adapterForScheme, type KnownAdapter, type LocationOf, type UriSettingsOf } from "../adapters/adapters.js";
+import type { AdapterFactory, AdapterOpenOptions, AnyAdapterDescriptor, RegistryUriContext } from "../core/adapter-descriptor.js";
 import { invalidInput, type InvalidInputError } from "../core/errors.js";
 import type { ModelRegistry } from "../core/model-registry.js";
 import { preview } from "../core/validation.js";
 
-/** What {@link parseRegistryUri} found in a URI: which adapter, and its settings. */
-export type RegistryLocation = LocalLocation | MlflowLocation | VertexLocation | WandbLocation;
+/** What {@link parseRegistryUri} found in a URI: which adapter (`kind`), and its settings. */
+export type RegistryLocation = LocationOf<KnownAdapter>;
 
-/** A `file:` URI. */
-export interface LocalLocation {
-  /** The local registry. */
-  kind: "local";
-  /** Its directory, absolute. */
-  root: string;
+/** Settings every opened registry gets. */
+export interface OpenRegistryOptions extends AdapterOpenOptions {
+  /** Relative `file:` paths resolve against this. Default: the working directory. */
+  cwd?: string;
 }
 
-/** An `mlflow+http(s)://` URI. */
-export interface MlflowLocation {
-  /** An MLflow tracking server. */
-  kind: "mlflow";
-  /** The server's URL, without the `mlflow+` prefix. */
-  trackingUri: string;
-  /** The experiment versions are logged in (`?experiment=`). */
-  experimentName?: string;
-}
+/**
+ * The adapter factories {@link registryFromUri} may use, by adapter id (`local: createLocalRegistry`, ...). Pass
+ * only the ones a program needs, and a bundler leaves the other adapters out.
+ */
+export type RegistryFactories = { [D in KnownAdapter as D["id"]]?: AdapterFactory<UriSettingsOf<D>> };
 
-/** A `vertex://project/location?bucket=` URI. */
-export interface VertexLocation {
-  /** Vertex AI Model Registry. */
-  kind: "vertex";
-  /** The Google Cloud project. */
-  project: string;
-  /** The region. */
-  location: string;
-  /** Where artifacts go, `gs://bucket[/prefix]`. */
-  artifactRoot: string;
-  /** Another Vertex API host (`?apiEndpoint=`). */
-  apiEndpoint?: string;
-  /** Another Cloud Storage host (`?storageEndpoint=`). */
-  storageEndpoint?: string;
+/** `expected file:./registry, mlflow+http://host:5000, ...`: every adapter's example, for errors. */
+function expected(): string {
+  return `expected ${ADAPTERS.map((adapter) => adapter.uriExample).join(", ")}`;
 }
-
-/** A `wandb://entity/project` URI. */
-export interface WandbLocation {
-  /** W&B. */
-  kind: "wandb";
-  /** The entity (user or team). */
-  entity: string;
-  /** The project. */
-  project: string;
-  /** A W&B Server host (`?baseUrl=`). */
-  baseUrl?: string;
-}
-
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function bad(uri: string, why: string): InvalidInputError {
   return invalidInput("parseRegistryUri", "uri", `registry URI ${preview(uri)}: ${why}`);
 }
 
-/** Parses a registry URI without opening anything. Relative `file:` paths resolve against `cwd`. */
-export function parseRegistryUri(uri: string, cwd: string = process.cwd()): RegistryLocation {
-  if (typeof uri !== "string" || uri.trim() === "") throw bad(String(uri), "expected file:, mlflow+http(s)://, vertex:// or wandb://");
-  if (uri.startsWith("file:")) {
-    // file:///abs and file:/abs are URLs; file:./rel and file:rel are paths relative to the working directory.
-    const path = uri.startsWith("file://") ? fileURLToPath(uri) : decodeURIComponent(uri.slice("file:".length));
-    if (path === "") throw bad(uri, "file: needs a directory, e.g. file:./registry");
-    return { kind: "local", root: isAbsolute(path) ? path : resolve(cwd, path) };
-  }
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    throw bad(uri, "not a URI; expected file:, mlflow+http(s)://, vertex:// or wandb://");
-  }
-  if (url.username || url.password) throw bad(uri, "credentials do not belong in the URI; use the adapter's environment variables");
-  const query = Object.fromEntries(url.searchParams);
-  switch (url.protocol) {
-    case "mlflow+http:":
-    case "mlflow+https:": {
-      const base = new URL(url.href.slice("mlflow+".length));
-      base.search = "";
-      base.hash = "";
-      return { kind: "mlflow", trackingUri: base.href.replace(/\/$/, ""), ...(query.experiment && { experimentName: query.experiment }) };
-    }
-    case "vertex:": {
-      const [location, ...rest] = url.pathname.replace(/^\//, "").split("/");
-      const project = url.hostname;
-      if (!NAME.test(project) || !location || !NAME.test(location) || rest.some((s) => s !== "")) throw bad(uri, "expected vertex://<project>/<location>?bucket=<bucket>[/prefix]");
-      const bucket = (query.bucket ?? "").replace(/^gs:\/\//, "").replace(/\/$/, "");
-      if (!/^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](\/.*)?$/.test(bucket)) throw bad(uri, "vertex:// needs ?bucket=<bucket>[/prefix], the Cloud Storage bucket for artifacts");
-      return {
-        kind: "vertex",
-        project,
-        location,
-        artifactRoot: `gs://${bucket}`,
-        ...(query.apiEndpoint && { apiEndpoint: query.apiEndpoint }),
-        ...(query.storageEndpoint && { storageEndpoint: query.storageEndpoint }),
-      };
-    }
-    case "wandb:": {
-      const entity = url.hostname;
-      const project = url.pathname.replace(/^\//, "").replace(/\/$/, "");
-      if (!NAME.test(entity) || !NAME.test(project)) throw bad(uri, "expected wandb://<entity>/<project>");
-      return { kind: "wandb", entity, project, ...(query.baseUrl && { baseUrl: query.baseUrl }) };
-    }
-    default:
-      throw bad(uri, `unknown scheme ${url.protocol}; expected file:, mlflow+http(s)://, vertex:// or wandb://`);
-  }
-}
-
-/** Settings every opened registry gets. */
-export interface OpenRegistryOptions {
-  /** Relative `file:` paths resolve against this. Default: the working directory. */
-  cwd?: string;
-  /** Who acts, for events and audit trails. */
-  actor?: string;
-  /** Where credentials are read from. Default `process.env`. */
-  env?: Record<string, string | undefined>;
+/** The scheme of `uri`, lower case and without the colon; undefined when it has none. */
+function schemeOf(uri: string): string | undefined {
+  return /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase();
 }
 
 /**
- * The adapter factories {@link registryFromUri} may use, by kind. Pass only the ones a program needs, and a bundler
- * leaves the other adapters out.
+ * A URI's descriptor and what it parsed the URI to. The two belong together: only this descriptor may turn this
+ * location into settings, a link TypeScript cannot follow through a union of descriptors, so it is kept here.
  */
-export interface RegistryFactories {
-  /** `createLocalRegistry` from `modelreg/local`. */
-  local?: (settings: { root: string; actor?: string }) => ModelRegistry;
-  /** `createMlflowRegistry` from `modelreg/mlflow`. */
-  mlflow?: (settings: { trackingUri: string; experimentName?: string; actor?: string; env?: Record<string, string | undefined> }) => ModelRegistry;
-  /** `createVertexRegistry` from `modelreg/vertex`. */
-  vertex?: (settings: { project: string; location: string; artifactRoot: string; apiEndpoint?: string; storageEndpoint?: string; accessToken?: string; actor?: string }) => ModelRegistry;
-  /** `createWandbRegistry` from `modelreg/wandb`. */
-  wandb?: (settings: { entity: string; project: string; baseUrl?: string; actor?: string; env?: Record<string, string | undefined> }) => ModelRegistry;
+interface Located {
+  adapter: AnyAdapterDescriptor;
+  location: RegistryLocation;
+}
+
+function locate(uri: string, cwd: string): Located {
+  if (typeof uri !== "string" || uri.trim() === "") throw bad(String(uri), expected());
+  const scheme = schemeOf(uri);
+  if (scheme === undefined) throw bad(uri, `not a URI; ${expected()}`);
+  const adapter = adapterForScheme(scheme);
+  if (adapter === undefined) throw bad(uri, `unknown scheme ${scheme}:; ${expected()}`);
+  const context: RegistryUriContext = {
+    uri,
+    scheme,
+    cwd,
+    url() {
+      let url: URL;
+      try {
+        url = new URL(uri);
+      } catch {
+        throw bad(uri, `not a URI; ${expected()}`);
+      }
+      if (url.username || url.password) throw bad(uri, "credentials do not belong in the URI; use the adapter's environment variables");
+      return url;
+    },
+    fail: (why) => bad(uri, why),
+  };
+  return { adapter, location: adapter.parseUri(context) };
+}
+
+/** Parses a registry URI without opening anything. Relative `file:` paths resolve against `cwd`. */
+export function parseRegistryUri(uri: string, cwd: string = process.cwd()): RegistryLocation {
+  return locate(uri, cwd).location;
+}
+
+/** The descriptor of the adapter a location belongs to (for the CLI's identity check). */
+export function adapterOfLocation(location: RegistryLocation): AnyAdapterDescriptor {
+  // Every location comes from a descriptor's parseUri, which sets kind to its own id.
+  return adapterById(location.kind) as AnyAdapterDescriptor;
+}
+
+function open(at: Located, factory: AdapterFactory<unknown>, options: OpenRegistryOptions): ModelRegistry {
+  return factory(at.adapter.settings(at.location, { ...(options.actor && { actor: options.actor }), ...(options.env && { env: options.env }) }));
 }
 
 /**
@@ -164,36 +108,16 @@ export interface RegistryFactories {
  * ```
  */
 export function registryFromUri(uri: string, factories: RegistryFactories, options: OpenRegistryOptions = {}): ModelRegistry {
-  const at = parseRegistryUri(uri, options.cwd);
-  const common = { ...(options.actor && { actor: options.actor }) };
-  const env = options.env;
-  const missing = () => invalidInput("registryFromUri", "uri", `${preview(uri)} is a ${at.kind} registry, and no ${at.kind} adapter was given`);
-  switch (at.kind) {
-    case "local":
-      if (!factories.local) throw missing();
-      return factories.local({ root: at.root, ...common });
-    case "mlflow":
-      if (!factories.mlflow) throw missing();
-      return factories.mlflow({ trackingUri: at.trackingUri, ...(at.experimentName && { experimentName: at.experimentName }), ...(env && { env }), ...common });
-    case "vertex": {
-      if (!factories.vertex) throw missing();
-      const { kind: _kind, ...settings } = at;
-      const token = (env ?? process.env).GOOGLE_OAUTH_ACCESS_TOKEN;
-      return factories.vertex({ ...settings, ...(token && { accessToken: token }), ...common });
-    }
-    case "wandb":
-      if (!factories.wandb) throw missing();
-      return factories.wandb({ entity: at.entity, project: at.project, ...(at.baseUrl && { baseUrl: at.baseUrl }), ...(env && { env }), ...common });
-  }
+  const at = locate(uri, options.cwd ?? process.cwd());
+  const id = at.adapter.id;
+  // Typed by id in RegistryFactories; here any descriptor's settings go to the factory under its own id.
+  const factory = (factories as Record<string, AdapterFactory<unknown> | undefined>)[id];
+  if (!factory) throw invalidInput("registryFromUri", "uri", `${preview(uri)} is a ${id} registry, and no ${id} adapter was given`);
+  return open(at, factory, options);
 }
 
 /** Opens the registry a URI names, importing only that kind's adapter (for the CLI and scripts). */
 export async function openRegistry(uri: string, options: OpenRegistryOptions = {}): Promise<ModelRegistry> {
-  const kind = parseRegistryUri(uri, options.cwd).kind;
-  const factories: RegistryFactories = {};
-  if (kind === "local") factories.local = (await import("../adapters/local/index.js")).createLocalRegistry;
-  if (kind === "mlflow") factories.mlflow = (await import("../adapters/mlflow/index.js")).createMlflowRegistry;
-  if (kind === "vertex") factories.vertex = (await import("../adapters/vertex/index.js")).createVertexRegistry;
-  if (kind === "wandb") factories.wandb = (await import("../adapters/wandb/index.js")).createWandbRegistry;
-  return registryFromUri(uri, factories, options);
+  const at = locate(uri, options.cwd ?? process.cwd());
+  return open(at, await at.adapter.load(), options);
 }

@@ -6,6 +6,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { adapterById } from "../adapters/adapters.js";
 import type { ModelRegistry } from "../core/model-registry.js";
 import type { ModelVersion, SyncOrigin } from "../core/types.js";
 import { assertAlias, assertTags } from "../core/validation.js";
@@ -59,18 +60,13 @@ export function syncIdempotencyKey(origin: SyncOrigin): string {
 }
 
 /**
- * Aliases that adapters manage themselves and refuse from users, by provider. The interface has no way to ask, so
- * sync keeps this list: W&B manages `latest`, `staging` and `production`; Vertex `default`, `staging` and `production`.
- * `latest` and `v<number>` are reserved everywhere (they name versions).
+ * The aliases `target` will not take from sync, plus `extra`: those its adapter manages itself and refuses from users
+ * (each adapter's descriptor lists them: W&B `latest`, `staging` and `production`; Vertex `default`, `staging` and
+ * `production`). The `ModelRegistry` interface has no way to ask, so sync looks the provider up in the one list of
+ * adapters. `latest` and `v<number>` are reserved everywhere (they name versions) and are checked separately.
  */
-const MANAGED_ALIASES: Readonly<Record<string, readonly string[]>> = {
-  wandb: ["latest", "staging", "production"],
-  vertex: ["default", "staging", "production"],
-};
-
-/** The aliases `target` will not take from sync, by provider, plus `extra`. */
 export function targetReservedAliases(target: Pick<ModelRegistry, "provider">, extra: readonly string[] = []): Set<string> {
-  return new Set([...(MANAGED_ALIASES[target.provider] ?? []), ...extra]);
+  return new Set([...(adapterById(target.provider)?.managedAliases ?? []), ...extra]);
 }
 
 /** Why `alias` cannot be set on a target with these reserved aliases, or undefined when it can. */

@@ -6,13 +6,17 @@
 
 import { createHash } from "node:crypto";
 import { invalidInput } from "../../core/errors.js";
+import { vertexAdapter } from "./vertex-descriptor.js";
 import { PROVIDER } from "./vertex-transport.js";
 
 /** Version aliases as Vertex accepts them (the discovery document's own regex is mangled; this is the proto's). */
 export const VERTEX_ALIAS = /^[a-z][a-z0-9-]{0,126}[a-z0-9]$/;
 
-/** Aliases this adapter manages: `default` is Vertex's own, `staging` and `production` hold the stages. */
-export const MANAGED_ALIASES = new Set(["default", "staging", "production"]);
+/**
+ * Aliases this adapter manages: `default` is Vertex's own, `staging` and `production` hold the stages. Listed in the
+ * descriptor, which sync reads without loading the adapter.
+ */
+export const MANAGED_ALIASES: ReadonlySet<string> = new Set(vertexAdapter.managedAliases);
 
 /**
  * The Vertex model id for a model name: the name itself when Vertex allows it (`[a-z_][a-z0-9_-]{0,62}`), otherwise

@@ -8,9 +8,13 @@
 import type { ModelSignature } from "../../core/signature.js";
 import type { Lineage, ModelCard, ModelVersion, Stage } from "../../core/types.js";
 import type { WandbArtifact } from "./wandb-api.js";
+import { wandbAdapter } from "./wandb-descriptor.js";
 
-/** Aliases the adapter manages: W&B's `latest`, and the stage aliases. Users cannot set them directly. */
-export const MANAGED_ALIASES: ReadonlySet<string> = new Set(["latest", "staging", "production"]);
+/**
+ * Aliases the adapter manages: W&B's `latest`, and the stage aliases. Users cannot set them directly. Listed in the
+ * descriptor, which sync reads without loading the adapter.
+ */
+export const MANAGED_ALIASES: ReadonlySet<string> = new Set(wandbAdapter.managedAliases);
 
 /** The metadata key that holds a version's stage. */
 export const STAGE_KEY = "modelreg.stage";

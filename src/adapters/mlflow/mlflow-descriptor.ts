@@ -1,0 +1,51 @@
+/**
+ * The MLflow adapter as the rest of modelreg sees it before loading it: `mlflow+http(s)://` URIs, and how to open one.
+ *
+ * @module
+ */
+
+import { comparableUrl, type AdapterDescriptor, type AdapterLocation } from "../../core/adapter-descriptor.js";
+import type { MlflowRegistrySettings } from "./mlflow-settings.js";
+
+/** An `mlflow+http(s)://` URI. */
+export interface MlflowLocation extends AdapterLocation<"mlflow"> {
+  /** An MLflow tracking server. */
+  kind: "mlflow";
+  /** The server's URL, without the `mlflow+` prefix. */
+  trackingUri: string;
+  /** The experiment versions are logged in (`?experiment=`). */
+  experimentName?: string;
+}
+
+/** What `createMlflowRegistry` gets from an `mlflow+http(s)://` URI. */
+export type MlflowUriSettings = Pick<MlflowRegistrySettings, "experimentName" | "actor" | "env"> & { trackingUri: string };
+
+/** An MLflow tracking server: `mlflow+http://host:5000`, `mlflow+https://host/prefix?experiment=NAME`. */
+export const mlflowAdapter: AdapterDescriptor<"mlflow", MlflowLocation, MlflowUriSettings> = {
+  id: "mlflow",
+  subpath: "modelreg/mlflow",
+  schemes: ["mlflow+http", "mlflow+https"],
+  uriExample: "mlflow+http://host:5000",
+  description: "an MLflow tracking server (mlflow+https:// too; ?experiment=NAME)",
+  credentials: ["MLFLOW_TRACKING_TOKEN"],
+  managedAliases: [],
+  parseUri({ url }) {
+    const parsed = url();
+    // A parameter given twice: the last one wins.
+    const query: Record<string, string | undefined> = Object.fromEntries(parsed.searchParams);
+    const experiment = query.experiment;
+    const base = new URL(parsed.href.slice("mlflow+".length));
+    base.search = "";
+    base.hash = "";
+    return { kind: "mlflow", trackingUri: base.href.replace(/\/$/, ""), ...(experiment && { experimentName: experiment }) };
+  },
+  settings: (location, options) => ({
+    trackingUri: location.trackingUri,
+    ...(location.experimentName && { experimentName: location.experimentName }),
+    ...(options.env && { env: options.env }),
+    ...(options.actor && { actor: options.actor }),
+  }),
+  // The registry is server-wide, so the experiment does not count.
+  identity: (location) => `mlflow ${comparableUrl(location.trackingUri)}`,
+  load: async () => (await import("./index.js")).createMlflowRegistry,
+};

@@ -1,0 +1,76 @@
+/**
+ * The Vertex AI adapter as the rest of modelreg sees it before loading it: `vertex://` URIs, and how to open one.
+ *
+ * @module
+ */
+
+import { comparableUrl, type AdapterDescriptor, type AdapterLocation } from "../../core/adapter-descriptor.js";
+import type { VertexRegistrySettings } from "./vertex-settings.js";
+
+/** A `vertex://project/location?bucket=` URI. */
+export interface VertexLocation extends AdapterLocation<"vertex"> {
+  /** Vertex AI Model Registry. */
+  kind: "vertex";
+  /** The Google Cloud project. */
+  project: string;
+  /** The region. */
+  location: string;
+  /** Where artifacts go, `gs://bucket[/prefix]`. */
+  artifactRoot: string;
+  /** Another Vertex API host (`?apiEndpoint=`). */
+  apiEndpoint?: string;
+  /** Another Cloud Storage host (`?storageEndpoint=`). */
+  storageEndpoint?: string;
+}
+
+/** What `createVertexRegistry` gets from a `vertex://` URI. */
+export type VertexUriSettings = Pick<VertexRegistrySettings, "project" | "location" | "artifactRoot" | "apiEndpoint" | "storageEndpoint" | "accessToken" | "actor">;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * Vertex AI Model Registry: `vertex://project/location?bucket=bucket[/prefix]`, artifacts under
+ * `gs://bucket/prefix` (`?apiEndpoint=` and `?storageEndpoint=` override the hosts).
+ */
+export const vertexAdapter: AdapterDescriptor<"vertex", VertexLocation, VertexUriSettings> = {
+  id: "vertex",
+  subpath: "modelreg/vertex",
+  schemes: ["vertex"],
+  uriExample: "vertex://project/location?bucket=BUCKET[/prefix]",
+  description: "Vertex AI, artifacts in that bucket (?apiEndpoint=, ?storageEndpoint= for other hosts)",
+  credentials: ["GOOGLE_OAUTH_ACCESS_TOKEN or Google's application default credentials"],
+  // `default` is Vertex's own; `staging` and `production` are how the adapter stores stages.
+  managedAliases: ["default", "staging", "production"],
+  parseUri({ url, fail }) {
+    const parsed = url();
+    // A parameter given twice: the last one wins.
+    const query: Record<string, string | undefined> = Object.fromEntries(parsed.searchParams);
+    const [location, ...rest] = parsed.pathname.replace(/^\//, "").split("/");
+    const project = parsed.hostname;
+    if (!NAME.test(project) || !location || !NAME.test(location) || rest.some((s) => s !== "")) throw fail("expected vertex://<project>/<location>?bucket=<bucket>[/prefix]");
+    const bucket = (query.bucket ?? "").replace(/^gs:\/\//, "").replace(/\/$/, "");
+    if (!/^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](\/.*)?$/.test(bucket)) throw fail(`vertex:// needs ?bucket=<bucket>[/prefix], the Cloud Storage bucket for artifacts`);
+    const apiEndpoint = query.apiEndpoint;
+    const storageEndpoint = query.storageEndpoint;
+    return {
+      kind: "vertex",
+      project,
+      location,
+      artifactRoot: `gs://${bucket}`,
+      ...(apiEndpoint && { apiEndpoint }),
+      ...(storageEndpoint && { storageEndpoint }),
+    };
+  },
+  settings(location, options) {
+    const { kind: _kind, ...settings } = location;
+    // The adapter takes a token, not an environment: without one it asks Google's application default credentials.
+    const token = (options.env ?? process.env).GOOGLE_OAUTH_ACCESS_TOKEN;
+    return { ...settings, ...(token && { accessToken: token }), ...(options.actor && { actor: options.actor }) };
+  },
+  // The bucket is only where artifacts go: one registry is a project, a region and an API host.
+  identity(location) {
+    const api = comparableUrl(location.apiEndpoint ?? `https://${location.location}-aiplatform.googleapis.com/`);
+    return `vertex ${api} ${location.project.toLowerCase()} ${location.location.toLowerCase()}`;
+  },
+  load: async () => (await import("./index.js")).createVertexRegistry,
+};
