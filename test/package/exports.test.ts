@@ -6,20 +6,20 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packageEntries } from "../../scripts/package-entries.mjs";
 
-const SUBPATHS: Record<string, string[]> = {
-  modelreg: ["parseRef", "ModelRegistryError", "NotFoundError", "checkSignature", "promote", "createWebhookNotifier"],
-  "modelreg/local": ["createLocalRegistry"],
-  "modelreg/mlflow": ["createMlflowRegistry", "mlflowCreateVersionOptionsSchema"],
-  "modelreg/vertex": ["createVertexRegistry", "vertexCreateVersionOptionsSchema"],
-  "modelreg/wandb": ["createWandbRegistry", "artifactDigest"],
-  "modelreg/sync": ["syncRegistries", "planSync", "applySyncPlan", "registryFromUri"],
-  "modelreg/testing": ["runRegistryContract"],
-  "modelreg/adapter": ["RegistryFacade", "paginate", "assertModelName"],
-};
+/**
+ * Every subpath in package.json `exports` (generated from the entries and adapter folders) must export, when
+ * installed, at least what its source entry exports: the names are read from the source, so a new adapter or a new
+ * export is checked without editing this file.
+ */
+const ENTRIES = packageEntries().map((entry) => ({ ...entry, specifier: entry.subpath === "." ? "modelreg" : `modelreg/${entry.subpath.slice(2)}` }));
+const SUBPATHS: Record<string, string[]> = Object.fromEntries(
+  await Promise.all(ENTRIES.map(async (entry) => [entry.specifier, Object.keys(await import(`../../${entry.source}`)).sort()] as const)),
+);
 
 /** Subpaths without a CJS build. */
-const ESM_ONLY = new Set(["modelreg/testing"]);
+const ESM_ONLY = new Set(ENTRIES.filter((entry) => !entry.cjs).map((entry) => entry.specifier));
 
 let project: string;
 
@@ -46,6 +46,12 @@ function node(args: string[]): string {
 }
 
 describe("the packed package", () => {
+  it("checks the entries it should: the core, every adapter, sync, testing and adapter", () => {
+    expect(Object.keys(SUBPATHS)).toEqual(expect.arrayContaining(["modelreg", "modelreg/local", "modelreg/mlflow", "modelreg/vertex", "modelreg/wandb", "modelreg/sync", "modelreg/testing", "modelreg/adapter"]));
+    expect(SUBPATHS.modelreg).toEqual(expect.arrayContaining(["parseRef", "ModelRegistryError", "NotFoundError", "checkSignature", "promote", "createWebhookNotifier"]));
+    expect(SUBPATHS["modelreg/adapter"]).toEqual(expect.arrayContaining(["RegistryFacade", "paginate", "assertModelName", "RegistryEventBus", "stampEvent", "checkCreateVersionInput"]));
+  });
+
   for (const [subpath, names] of Object.entries(SUBPATHS)) {
     it(`imports ${subpath} (ESM)`, () => {
       const out = node(["--input-type=module", "-e", `const m = await import(${JSON.stringify(subpath)}); console.log(JSON.stringify(Object.keys(m)))`]);
