@@ -22,7 +22,8 @@ export function adapterIds(root = ROOT) {
     .map((entry) => entry.name)
     .sort();
   for (const id of ids) {
-    if (FIXED.includes(id) || !/^[a-z][a-z0-9-]*$/.test(id)) throw new Error(`src/adapters/${id}: an adapter id is lower case, and not one of ${FIXED.join(", ")}`);
+    if (FIXED.includes(id) || !/^[a-z][a-z0-9-]*$/.test(id))
+      throw new Error(`src/adapters/${id}: an adapter id is lower case, and not one of ${FIXED.join(", ")}`);
   }
   return ids;
 }

@@ -111,10 +111,14 @@ export interface AdapterDescriptor<Id extends string = string, L extends Adapter
 }
 
 /**
- * Any descriptor, for lists of them. Location and settings differ by adapter, and a factory's settings parameter
- * makes `S` invariant, so a list of real descriptors only fits a type that leaves both open.
+ * Any descriptor, for lists of them: each has its own location and settings types. Its factory takes `never`
+ * because a factory's settings parameter only accepts its own settings; the code that calls it passes the settings
+ * the same descriptor made.
  */
-export type AnyAdapterDescriptor = AdapterDescriptor<string, any, any>;
+export interface AnyAdapterDescriptor extends Omit<AdapterDescriptor<string, AdapterLocation, unknown>, "load"> {
+  /** Imports the adapter and returns its factory. */
+  load(): Promise<AdapterFactory<never>>;
+}
 
 /** An http(s) URL as scheme, host and port (the URL parser lowercases and drops default ports) and path, no trailing slash. */
 export function comparableUrl(text: string): string {

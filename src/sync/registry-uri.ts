@@ -92,8 +92,11 @@ export function adapterOfLocation(location: RegistryLocation): AnyAdapterDescrip
   return adapterById(location.kind) as AnyAdapterDescriptor;
 }
 
-function open(at: Located, factory: AdapterFactory<unknown>, options: OpenRegistryOptions): ModelRegistry {
-  return factory(at.adapter.settings(at.location, { ...(options.actor && { actor: options.actor }), ...(options.env && { env: options.env }) }));
+function open(at: Located, factory: AdapterFactory<never>, options: OpenRegistryOptions): ModelRegistry {
+  const settings = at.adapter.settings(at.location, { ...(options.actor && { actor: options.actor }), ...(options.env && { env: options.env }) });
+  // The settings come from the descriptor whose factory this is (by its id), so they fit it; each descriptor's own
+  // type checks that, and a list of different descriptors cannot say it again.
+  return (factory as AdapterFactory<unknown>)(settings);
 }
 
 /**
@@ -110,8 +113,8 @@ function open(at: Located, factory: AdapterFactory<unknown>, options: OpenRegist
 export function registryFromUri(uri: string, factories: RegistryFactories, options: OpenRegistryOptions = {}): ModelRegistry {
   const at = locate(uri, options.cwd ?? process.cwd());
   const id = at.adapter.id;
-  // Typed by id in RegistryFactories; here any descriptor's settings go to the factory under its own id.
-  const factory = (factories as Record<string, AdapterFactory<unknown> | undefined>)[id];
+  // RegistryFactories types each factory by its id; looked up by a runtime id, it is any adapter's factory.
+  const factory = (factories as Record<string, AdapterFactory<never> | undefined>)[id];
   if (!factory) throw invalidInput("registryFromUri", "uri", `${preview(uri)} is a ${id} registry, and no ${id} adapter was given`);
   return open(at, factory, options);
 }

@@ -54,7 +54,12 @@ describe("the adapter list", () => {
   });
 
   it("routes every scheme to its adapter, and tells sync which aliases each manages", () => {
-    const examples: Record<string, string> = { local: "file:./r", mlflow: "mlflow+https://h", vertex: "vertex://p/us-central1?bucket=bkt", wandb: "wandb://team/p" };
+    const examples: Record<string, string> = {
+      local: "file:./r",
+      mlflow: "mlflow+https://h",
+      vertex: "vertex://p/us-central1?bucket=bkt",
+      wandb: "wandb://team/p",
+    };
     for (const adapter of ADAPTERS) {
       if (examples[adapter.id] !== undefined) expect(parseRegistryUri(examples[adapter.id]!, "/").kind).toBe(adapter.id);
       expect([...targetReservedAliases({ provider: adapter.id })].sort()).toEqual([...adapter.managedAliases].sort());

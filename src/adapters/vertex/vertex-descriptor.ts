@@ -24,7 +24,10 @@ export interface VertexLocation extends AdapterLocation<"vertex"> {
 }
 
 /** What `createVertexRegistry` gets from a `vertex://` URI. */
-export type VertexUriSettings = Pick<VertexRegistrySettings, "project" | "location" | "artifactRoot" | "apiEndpoint" | "storageEndpoint" | "accessToken" | "actor">;
+export type VertexUriSettings = Pick<
+  VertexRegistrySettings,
+  "project" | "location" | "artifactRoot" | "apiEndpoint" | "storageEndpoint" | "accessToken" | "actor"
+>;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -47,9 +50,11 @@ export const vertexAdapter: AdapterDescriptor<"vertex", VertexLocation, VertexUr
     const query: Record<string, string | undefined> = Object.fromEntries(parsed.searchParams);
     const [location, ...rest] = parsed.pathname.replace(/^\//, "").split("/");
     const project = parsed.hostname;
-    if (!NAME.test(project) || !location || !NAME.test(location) || rest.some((s) => s !== "")) throw fail("expected vertex://<project>/<location>?bucket=<bucket>[/prefix]");
+    if (!NAME.test(project) || !location || !NAME.test(location) || rest.some((s) => s !== ""))
+      throw fail("expected vertex://<project>/<location>?bucket=<bucket>[/prefix]");
     const bucket = (query.bucket ?? "").replace(/^gs:\/\//, "").replace(/\/$/, "");
-    if (!/^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](\/.*)?$/.test(bucket)) throw fail(`vertex:// needs ?bucket=<bucket>[/prefix], the Cloud Storage bucket for artifacts`);
+    if (!/^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](\/.*)?$/.test(bucket))
+      throw fail(`vertex:// needs ?bucket=<bucket>[/prefix], the Cloud Storage bucket for artifacts`);
     const apiEndpoint = query.apiEndpoint;
     const storageEndpoint = query.storageEndpoint;
     return {
