@@ -61,19 +61,19 @@ export interface RegistryUriContext {
  *
  * @example
  * ```ts
- * export const mlflowAdapter = {
- *   id: "mlflow",
- *   subpath: "modelreg/mlflow",
- *   schemes: ["mlflow+http", "mlflow+https"],
- *   uriExample: "mlflow+http://host:5000",
- *   description: "an MLflow tracking server (mlflow+https:// too; ?experiment=NAME)",
- *   credentials: ["MLFLOW_TRACKING_TOKEN"],
- *   managedAliases: [],
- *   parseUri: (context) => ({ kind: "mlflow", trackingUri: ... }),
- *   settings: (location, options) => ({ trackingUri: location.trackingUri, ...options }),
- *   identity: (location) => `mlflow ${location.trackingUri}`,
- *   load: async () => (await import("./index.js")).createMlflowRegistry,
- * } as const satisfies AdapterDescriptor<"mlflow", MlflowLocation, MlflowUriSettings>;
+ * export const wandbAdapter: AdapterDescriptor<"wandb", WandbLocation, { entity: string; project: string; actor?: string }> = {
+ *   id: "wandb",
+ *   subpath: "modelreg/wandb",
+ *   schemes: ["wandb"],
+ *   uriExample: "wandb://entity/project",
+ *   description: "W&B (?baseUrl= for W&B Server)",
+ *   credentials: ["WANDB_API_KEY"],
+ *   managedAliases: ["latest", "staging", "production"],
+ *   parseUri: ({ url }) => ({ kind: "wandb", entity: url().hostname, project: url().pathname.slice(1) }),
+ *   settings: (location, options) => ({ entity: location.entity, project: location.project, ...(options.actor && { actor: options.actor }) }),
+ *   identity: (location) => `wandb ${location.entity} ${location.project}`,
+ *   load: async () => (await import("./index.js")).createWandbRegistry,
+ * };
  * ```
  */
 export interface AdapterDescriptor<Id extends string = string, L extends AdapterLocation<Id> = AdapterLocation<Id>, S = unknown> {

@@ -112,7 +112,9 @@ export class ModelRegistryError<O extends ModelRegistryErrorOptions = ModelRegis
 
 /** Any error class of modelreg's, for code that takes one (`expectError(work, NotFoundError)`). */
 export type ModelRegistryErrorClass<T extends ModelRegistryError = ModelRegistryError> = (abstract new (message: string, options: never) => T) & {
+  /** The class's name, which its errors carry as `name` and `kind`. */
   readonly errorName: string;
+  /** True when `error` is an error of this class, from any copy of the package. */
   isInstance(error: unknown): boolean;
 };
 

@@ -78,7 +78,8 @@ export class RegistryEventBus implements RegistryEventSource {
     this.#onError = onError ?? (() => {});
   }
 
-  /** {@inheritDoc RegistryEventSource.subscribe} */
+  // Said again rather than inherited: the bus is documented in modelreg/adapter, where RegistryEventSource is not.
+  /** Calls `listener` for every event from now on; returns a function that unsubscribes. */
   subscribe(listener: RegistryEventListener): () => void {
     this.#listeners.add(listener);
     return () => {

@@ -82,14 +82,23 @@ export function assertModelCard(card: unknown, operation: string): asserts card 
 
 /** The metadata of a `createVersion` input, checked and normalised (params as strings). */
 export interface CheckedVersionMetadata {
+  /** The version's description. */
   description: string | undefined;
+  /** Its params, every value as a string. */
   params: Record<string, string>;
+  /** Its metrics (a copy). */
   metrics: Record<string, number>;
+  /** Its tags (a copy). */
   tags: Record<string, string>;
+  /** Its lineage (a deep copy; `{}` when none was given). */
   lineage: Lineage;
+  /** Its signature (a deep copy). */
   signature: ModelSignature | undefined;
+  /** Its model card (a deep copy). */
   modelCard: ModelCard | undefined;
+  /** The aliases to point at it, each checked, without repeats. */
   aliases: string[];
+  /** The key that makes a retried create return the first version (`capabilities.idempotentCreate`). */
   idempotencyKey: string | undefined;
 }
 

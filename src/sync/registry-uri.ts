@@ -18,7 +18,11 @@ import { invalidInput, type InvalidInputError } from "../core/errors.js";
 import type { ModelRegistry } from "../core/model-registry.js";
 import { preview } from "../core/validation.js";
 
-/** What {@link parseRegistryUri} found in a URI: which adapter (`kind`), and its settings. */
+/**
+ * What {@link parseRegistryUri} found in a URI: which adapter (`kind`), and its settings. One member per adapter:
+ * {@link LocalLocation}, {@link MlflowLocation}, {@link VertexLocation}, {@link WandbLocation}, and the location
+ * type each newer adapter exports from its own entry.
+ */
 export type RegistryLocation = LocationOf<KnownAdapter>;
 
 /** Settings every opened registry gets. */
@@ -28,7 +32,8 @@ export interface OpenRegistryOptions extends AdapterOpenOptions {
 }
 
 /**
- * The adapter factories {@link registryFromUri} may use, by adapter id (`local: createLocalRegistry`, ...). Pass
+ * The adapter factories {@link registryFromUri} may use, by adapter id: one optional key per adapter
+ * (`local: createLocalRegistry`, `mlflow: createMlflowRegistry`, ...), each taking the settings its URIs give. Pass
  * only the ones a program needs, and a bundler leaves the other adapters out.
  */
 export type RegistryFactories = { [D in KnownAdapter as D["id"]]?: AdapterFactory<UriSettingsOf<D>> };

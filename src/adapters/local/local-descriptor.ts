@@ -9,7 +9,6 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AdapterDescriptor, AdapterLocation } from "../../core/adapter-descriptor.js";
 import { errorCode } from "../../runtime/system-error.js";
-import type { LocalRegistrySettings } from "./local-settings.js";
 
 /** A `file:` URI. */
 export interface LocalLocation extends AdapterLocation<"local"> {
@@ -18,9 +17,6 @@ export interface LocalLocation extends AdapterLocation<"local"> {
   /** Its directory, absolute. */
   root: string;
 }
-
-/** What `createLocalRegistry` gets from a `file:` URI. */
-export type LocalUriSettings = Pick<LocalRegistrySettings, "actor"> & { root: string };
 
 /**
  * `path`, absolute, with every symbolic link in the part that exists resolved: `./reg`, `/tmp/x/../reg` and a link
@@ -42,7 +38,12 @@ async function canonicalPath(path: string): Promise<string> {
 }
 
 /** The local registry: `file:./registry`, `file:///abs/path`. */
-export const localAdapter: AdapterDescriptor<"local", LocalLocation, LocalUriSettings> = {
+export const localAdapter: AdapterDescriptor<
+  "local",
+  LocalLocation,
+  // What the factory gets from a URI, written out rather than named: the public RegistryFactories shows it.
+  { root: string; actor?: string }
+> = {
   id: "local",
   subpath: "modelreg/local",
   schemes: ["file"],

@@ -5,7 +5,6 @@
  */
 
 import { comparableUrl, type AdapterDescriptor, type AdapterLocation } from "../../core/adapter-descriptor.js";
-import type { MlflowRegistrySettings } from "./mlflow-settings.js";
 
 /** An `mlflow+http(s)://` URI. */
 export interface MlflowLocation extends AdapterLocation<"mlflow"> {
@@ -17,11 +16,13 @@ export interface MlflowLocation extends AdapterLocation<"mlflow"> {
   experimentName?: string;
 }
 
-/** What `createMlflowRegistry` gets from an `mlflow+http(s)://` URI. */
-export type MlflowUriSettings = Pick<MlflowRegistrySettings, "experimentName" | "actor" | "env"> & { trackingUri: string };
-
 /** An MLflow tracking server: `mlflow+http://host:5000`, `mlflow+https://host/prefix?experiment=NAME`. */
-export const mlflowAdapter: AdapterDescriptor<"mlflow", MlflowLocation, MlflowUriSettings> = {
+export const mlflowAdapter: AdapterDescriptor<
+  "mlflow",
+  MlflowLocation,
+  // What the factory gets from a URI, written out rather than named: the public RegistryFactories shows it.
+  { trackingUri: string; experimentName?: string; actor?: string; env?: Record<string, string | undefined> }
+> = {
   id: "mlflow",
   subpath: "modelreg/mlflow",
   schemes: ["mlflow+http", "mlflow+https"],

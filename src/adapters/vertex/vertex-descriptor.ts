@@ -5,7 +5,6 @@
  */
 
 import { comparableUrl, type AdapterDescriptor, type AdapterLocation } from "../../core/adapter-descriptor.js";
-import type { VertexRegistrySettings } from "./vertex-settings.js";
 
 /** A `vertex://project/location?bucket=` URI. */
 export interface VertexLocation extends AdapterLocation<"vertex"> {
@@ -23,19 +22,18 @@ export interface VertexLocation extends AdapterLocation<"vertex"> {
   storageEndpoint?: string;
 }
 
-/** What `createVertexRegistry` gets from a `vertex://` URI. */
-export type VertexUriSettings = Pick<
-  VertexRegistrySettings,
-  "project" | "location" | "artifactRoot" | "apiEndpoint" | "storageEndpoint" | "accessToken" | "actor"
->;
-
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * Vertex AI Model Registry: `vertex://project/location?bucket=bucket[/prefix]`, artifacts under
  * `gs://bucket/prefix` (`?apiEndpoint=` and `?storageEndpoint=` override the hosts).
  */
-export const vertexAdapter: AdapterDescriptor<"vertex", VertexLocation, VertexUriSettings> = {
+export const vertexAdapter: AdapterDescriptor<
+  "vertex",
+  VertexLocation,
+  // What the factory gets from a URI, written out rather than named: the public RegistryFactories shows it.
+  { project: string; location: string; artifactRoot: string; apiEndpoint?: string; storageEndpoint?: string; accessToken?: string; actor?: string }
+> = {
   id: "vertex",
   subpath: "modelreg/vertex",
   schemes: ["vertex"],

@@ -5,7 +5,6 @@
  */
 
 import { comparableUrl, type AdapterDescriptor, type AdapterLocation } from "../../core/adapter-descriptor.js";
-import type { WandbRegistrySettings } from "./wandb-settings.js";
 
 /** A `wandb://entity/project` URI. */
 export interface WandbLocation extends AdapterLocation<"wandb"> {
@@ -19,13 +18,15 @@ export interface WandbLocation extends AdapterLocation<"wandb"> {
   baseUrl?: string;
 }
 
-/** What `createWandbRegistry` gets from a `wandb://` URI. */
-export type WandbUriSettings = Pick<WandbRegistrySettings, "baseUrl" | "actor" | "env"> & { entity: string; project: string };
-
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** W&B artifacts: `wandb://entity/project` (`?baseUrl=` for W&B Server). */
-export const wandbAdapter: AdapterDescriptor<"wandb", WandbLocation, WandbUriSettings> = {
+export const wandbAdapter: AdapterDescriptor<
+  "wandb",
+  WandbLocation,
+  // What the factory gets from a URI, written out rather than named: the public RegistryFactories shows it.
+  { entity: string; project: string; baseUrl?: string; actor?: string; env?: Record<string, string | undefined> }
+> = {
   id: "wandb",
   subpath: "modelreg/wandb",
   schemes: ["wandb"],
