@@ -32,7 +32,16 @@ export const vertexAdapter: AdapterDescriptor<
   "vertex",
   VertexLocation,
   // What the factory gets from a URI, written out rather than named: the public RegistryFactories shows it.
-  { project: string; location: string; artifactRoot: string; apiEndpoint?: string; storageEndpoint?: string; accessToken?: string; actor?: string }
+  {
+    project: string;
+    location: string;
+    artifactRoot: string;
+    apiEndpoint?: string;
+    storageEndpoint?: string;
+    accessToken?: string;
+    actor?: string;
+    env?: Record<string, string | undefined>;
+  }
 > = {
   id: "vertex",
   subpath: "modelreg/vertex",
@@ -66,9 +75,10 @@ export const vertexAdapter: AdapterDescriptor<
   },
   settings(location, options) {
     const { kind: _kind, ...settings } = location;
-    // The adapter takes a token, not an environment: without one it asks Google's application default credentials.
+    // The adapter reads no token from its environment (without one it asks Google's application default
+    // credentials), so a URI's registry takes GOOGLE_OAUTH_ACCESS_TOKEN here.
     const token = (options.env ?? process.env).GOOGLE_OAUTH_ACCESS_TOKEN;
-    return { ...settings, ...(token && { accessToken: token }), ...(options.actor && { actor: options.actor }) };
+    return { ...settings, ...(token && { accessToken: token }), ...(options.env && { env: options.env }), ...(options.actor && { actor: options.actor }) };
   },
   // The bucket is only where artifacts go: one registry is a project, a region and an API host.
   identity(location) {
