@@ -14,7 +14,13 @@ import { MlflowProvider } from "./mlflow-provider.js";
 import type { MlflowRegistrySettings } from "./mlflow-settings.js";
 
 /** `createVersion`'s input on MLflow: `providerOptions.mlflow` is typed (the pyfunc flavour). */
-export type MlflowCreateVersionInput = CreateVersionInput & { providerOptions?: { mlflow?: MlflowCreateVersionOptions } };
+export type MlflowCreateVersionInput = CreateVersionInput & {
+  /** Options by provider; `mlflow` is typed here, and other providers' options are ignored. */
+  providerOptions?: {
+    /** This adapter's options, checked before any request. */
+    mlflow?: MlflowCreateVersionOptions;
+  };
+};
 
 /** The MLflow registry. Create it with {@link createMlflowRegistry}. */
 export class MlflowRegistry extends RegistryFacade<MlflowCreateVersionOptions> {

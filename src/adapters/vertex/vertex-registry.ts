@@ -14,7 +14,13 @@ import { VertexProvider } from "./vertex-provider.js";
 import type { VertexRegistrySettings } from "./vertex-settings.js";
 
 /** `createVersion`'s input on Vertex: `providerOptions.vertex` is typed (the serving container). */
-export type VertexCreateVersionInput = CreateVersionInput & { providerOptions?: { vertex?: VertexCreateVersionOptions } };
+export type VertexCreateVersionInput = CreateVersionInput & {
+  /** Options by provider; `vertex` is typed here, and other providers' options are ignored. */
+  providerOptions?: {
+    /** This adapter's options, checked before any request. */
+    vertex?: VertexCreateVersionOptions;
+  };
+};
 
 /**
  * The Vertex AI registry. Create it with {@link createVertexRegistry}.
