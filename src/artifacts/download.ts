@@ -7,10 +7,10 @@
 import { DEFAULT_TRANSFER_CONCURRENCY } from "../core/options.js";
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import { lstat, mkdir, rename, rm } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
-import { Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ByteStream, TransferProgress } from "../core/artifact-source.js";
 import { AbortedError, ConflictError, IntegrityError, InvalidInputError, ModelRegistryError, throwIfAborted } from "../core/errors.js";

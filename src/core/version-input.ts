@@ -119,7 +119,7 @@ export function checkCreateVersionInput(input: CreateVersionInput, operation = "
   assertModelCard(input.modelCard, operation);
   const aliases = input.aliases ?? [];
   if (!Array.isArray(aliases)) throw invalidInput(operation, "aliases", "aliases must be an array of alias names");
-  aliases.forEach((a, i) => assertAlias(a, operation, `aliases[${i}]`));
+  for (const [i, a] of aliases.entries()) assertAlias(a, operation, `aliases[${i}]`);
   if (input.idempotencyKey !== undefined && (typeof input.idempotencyKey !== "string" || input.idempotencyKey === "" || input.idempotencyKey.length > 256)) {
     throw invalidInput(operation, "idempotencyKey", "idempotencyKey must be a string of 1-256 characters");
   }

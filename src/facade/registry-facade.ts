@@ -159,7 +159,7 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
     const op = "createVersion";
     assertModelName(model, op);
     const meta = checkCreateVersionInput(input, op);
-    meta.aliases.forEach((alias, i) => this.#provider.checkAlias?.(alias, op, `aliases[${i}]`));
+    for (const [i, alias] of meta.aliases.entries()) this.#provider.checkAlias?.(alias, op, `aliases[${i}]`);
     const providerOptions = parseProviderOptions(input.providerOptions, this.#provider, op);
     return this.#change(op, options, (ctx) => this.#provider.doCreateVersion(model, { input, meta, providerOptions }, ctx));
   }

@@ -94,7 +94,9 @@ function decodeBase64(token: string): string | undefined {
  */
 export function secretsFromHeaders(headers: Headers | Record<string, string | undefined>): string[] {
   const entries: Array<[string, string | undefined]> = [];
-  if (headers instanceof Headers) headers.forEach((value, name) => entries.push([name, value]));
+  if (headers instanceof Headers) headers.forEach((value, name) => {
+    entries.push([name, value]);
+  });
   else entries.push(...Object.entries(headers));
   const found: string[] = [];
   for (const [name, value] of entries) {

@@ -52,7 +52,7 @@ export async function applySyncPlan(plan: SyncPlan, options: ApplySyncOptions = 
 
   const results: SyncItemResult[] = new Array(plan.items.length);
   const groups = new Map<string, number[]>();
-  plan.items.forEach((item, index) => groups.set(item.model, [...(groups.get(item.model) ?? []), index]));
+  for (const [index, item] of plan.items.entries()) groups.set(item.model, [...(groups.get(item.model) ?? []), index]);
   let stopped = false;
 
   const run = async (item: SyncPlanItem): Promise<SyncItemResult> => {

@@ -37,7 +37,7 @@ export function checkPlanInput(input: SyncPlanInput, operation: string): void {
   if (models !== undefined && typeof models !== "function") {
     if (!Array.isArray(models)) throw invalidInput(operation, "models", "models must be an array of model names or a predicate");
     if (models.length === 0) throw invalidInput(operation, "models", "models is empty: omit it to sync every model");
-    models.forEach((m, i) => assertModelName(m, operation, `models[${i}]`));
+    for (const [i, m] of models.entries()) assertModelName(m, operation, `models[${i}]`);
   }
   const { versions } = input;
   if (versions !== undefined && versions !== "all" && versions !== "aliased" && typeof versions !== "function") {

@@ -76,7 +76,7 @@ export async function collectGarbage(store: LocalStore, lock: AuditLockOptions, 
     const owner = tempOwner(name);
     const gone = owner ? owner.hereHost && processIsGone(owner.pid) : false;
     if (!gone && now - info.mtimeMs < grace) continue;
-    if (owner && owner.hereHost && !gone) continue;
+    if (owner?.hereHost && !gone) continue;
     await remove({ kind: "temp", path: `tmp/${name}`, bytes: info.isDirectory() ? 0 : info.size }, full);
   }
   for (const name of await listDir(paths.locks)) {
@@ -126,7 +126,7 @@ export async function sweepDeadWriters(paths: LocalStore["paths"]): Promise<numb
   let removed = 0;
   for (const name of await listDir(paths.tmp)) {
     const owner = tempOwner(name);
-    if (!owner || !owner.hereHost || needed.has(name) || !processIsGone(owner.pid)) continue;
+    if (!owner?.hereHost || needed.has(name) || !processIsGone(owner.pid)) continue;
     await rm(join(paths.tmp, name), { recursive: true, force: true });
     removed++;
   }

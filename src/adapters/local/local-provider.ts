@@ -30,7 +30,7 @@ import { createLocalVersion } from "./local-create-version.js";
 import { toStorageError } from "./local-errors.js";
 import type { FileChanges } from "./local-journal.js";
 import type { ModelRecord, VersionRecord } from "./local-schemas.js";
-import { LocalStore, PROVIDER } from "./local-store.js";
+import { type LocalStore, PROVIDER } from "./local-store.js";
 import { applyTagPatch, decodeOffset, matchesTags, plainMap } from "./local-util.js";
 
 const CAPABILITIES: RegistryCapabilities = Object.freeze({

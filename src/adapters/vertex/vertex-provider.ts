@@ -242,7 +242,7 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
     const versionId = versionIdOf(record);
     const first = await this.transport.call({ operation: op, method: "DELETE", path: `${this.#records.modelPath(id)}@${versionId}:deleteVersion`, schema: operationSchema, options });
     await this.transport.waitForOperation(first, op, options);
-    if (record.artifactUri) await this.#records.deletePrefix(parseGsUri(record.artifactUri).prefix + "/", op);
+    if (record.artifactUri) await this.#records.deletePrefix(`${parseGsUri(record.artifactUri).prefix}/`, op);
     const token = record.labels?.[LABEL.token];
     if (token) await this.#records.deleteVersionMeta(id, token, op);
     return { value: undefined, events: ctx.stamp([{ type: "version.deleted", model: ref.model, version: versionId }]) };
