@@ -79,13 +79,6 @@ function hopHeaders(options: SendOptions, crossOrigin: boolean, body: PreparedBo
   return headers;
 }
 
-function isUnexpectedRedirect(error: unknown): boolean {
-  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (/redirect/i.test(e.message)) return true;
-  }
-  return false;
-}
-
 /**
  * Sends one attempt and follows up to `maxRedirects` redirects. 303 (and 301/302 after a POST) become a GET without
  * a body, as browsers do; 307/308 resend the method with a fresh body. Once a hop leaves the first URL's origin the
@@ -110,7 +103,8 @@ export async function sendWithRedirects(options: SendOptions): Promise<SendResul
         timeout: false,
         retry: 0,
         throwHttpErrors: false,
-        redirect: body?.streamed ? "error" : "manual",
+        // Always manual: a redirect is seen as its status, never as a fetch error's wording.
+        redirect: "manual",
         fetch: (input) => {
           const request = input as Request;
           const init: RequestInit & { duplex?: "half" } = {
@@ -125,14 +119,12 @@ export async function sendWithRedirects(options: SendOptions): Promise<SendResul
         },
       });
     } catch (error) {
-      if (body?.streamed && isUnexpectedRedirect(error) && !options.deadline.signal.aborted) {
-        throw new RedirectError("the server answered a streamed upload with a redirect, which a stream body cannot follow");
-      }
       throw new TransportError(error);
     }
     const location = response.headers.get("location");
     if (!REDIRECT_STATUSES.has(response.status) || location === null) return { response, url, body };
     discardBody(response.body);
+    if (body?.streamed) throw new RedirectError("the server answered a streamed upload with a redirect, which a stream body cannot follow");
     if (hop >= options.maxRedirects) throw new RedirectError(`too many redirects (more than ${options.maxRedirects})`);
     let next: URL;
     try {

@@ -53,8 +53,8 @@ export class WandbRegistry extends RegistryFacade {
   }
 
   /**
-   * The server's feature flags (`serverInfo.features`), read once. A server too old to have the field answers
-   * "Cannot query field"; that means no optional features, as W&B's own client reads it.
+   * The server's feature flags (`serverInfo.features`), read once. A server too old to have the field
+   * refuses the query as not in its schema; that means no optional features, as W&B's own client reads it.
    */
   features(options?: CallOptions): Promise<Record<string, boolean>> {
     return this.#scope.features(options);

@@ -13,6 +13,7 @@ import { responses, type WandbMembership } from "./wandb-api.js";
 import { scopedAliases, type FoundVersion } from "./wandb-metadata.js";
 import type { WandbRegistrySettings } from "./wandb-settings.js";
 import { PROVIDER, WandbTransport } from "./wandb-transport.js";
+import { GRAPHQL_VALIDATION_FAILED } from "./wandb-error.js";
 
 /** W&B's default project when none is named, as its own clients use. */
 const DEFAULT_PROJECT = "uncategorized";
@@ -92,7 +93,7 @@ export class WandbScope {
 
   /**
    * The server's feature flags (`serverInfo.features`), read once per server. A server too old to have the field
-   * answers "Cannot query field"; that means no optional features, as W&B's own client reads it.
+   * refuses the query as not in its schema; that means no optional features, as W&B's own client reads it.
    */
   features(options?: CallOptions): Promise<Record<string, boolean>> {
     const server = this.#server;
@@ -100,8 +101,7 @@ export class WandbScope {
       .gql("ServerFeatures", {}, responses.features, { ...options, operation: "features" })
       .then((d) => Object.fromEntries((d.serverInfo?.features ?? []).filter((f): f is { name: string; isEnabled: boolean } => f !== null).map((f) => [f.name, f.isEnabled])))
       .catch((error: unknown) => {
-        // W&B names no code for this; the message is all its answer has.
-        if (InvalidInputError.isInstance(error) && /Cannot query field/.test(error.message)) return {};
+        if (InvalidInputError.isInstance(error) && error.providerCode === GRAPHQL_VALIDATION_FAILED) return {};
         server.features = undefined;
         throw error;
       });

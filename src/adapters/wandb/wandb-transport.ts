@@ -11,7 +11,7 @@ import type { CallOptions } from "../../core/options.js";
 import { callOptions, clientSettings } from "../../http/call-options.js";
 import { createHttpClient } from "../../http/http-client.js";
 import type { HttpClient } from "../../http/http-types.js";
-import { inspectGraphqlErrors } from "./wandb-error.js";
+import { inspectGraphqlErrors, mapGraphqlErrorResponse } from "./wandb-error.js";
 import { OPERATIONS, type OperationName } from "./wandb-operations.js";
 import type { WandbRegistrySettings } from "./wandb-settings.js";
 
@@ -41,6 +41,7 @@ export class WandbTransport {
       timeoutMs: settings.timeoutMs ?? 60_000,
       secrets: () => [apiKey, basic],
       inspectJson: inspectGraphqlErrors,
+      mapError: mapGraphqlErrorResponse,
     });
     this.baseUrl = this.http.baseUrl;
   }
