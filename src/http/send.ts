@@ -80,6 +80,18 @@ function hopHeaders(options: SendOptions, crossOrigin: boolean, body: PreparedBo
 }
 
 /**
+ * Undici reports a redirect refused by `redirect: "error"` only in words, with no code. "manual" would show the 3xx
+ * status instead, but undici then keeps a streamed body whole in memory (measured: 358 MiB peak for a 256 MiB
+ * upload, against 145 MiB), so the wording is read here, for streamed uploads only.
+ */
+function isUnexpectedRedirect(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (/redirect/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
  * Sends one attempt and follows up to `maxRedirects` redirects. 303 (and 301/302 after a POST) become a GET without
  * a body, as browsers do; 307/308 resend the method with a fresh body. Once a hop leaves the first URL's origin the
  * client headers and every credential header are dropped for the rest of the attempt, even if a later hop comes back.
@@ -103,8 +115,7 @@ export async function sendWithRedirects(options: SendOptions): Promise<SendResul
         timeout: false,
         retry: 0,
         throwHttpErrors: false,
-        // Always manual: a redirect is seen as its status, never as a fetch error's wording.
-        redirect: "manual",
+        redirect: body?.streamed ? "error" : "manual",
         fetch: (input) => {
           const request = input as Request;
           const init: RequestInit & { duplex?: "half" } = {
@@ -119,12 +130,14 @@ export async function sendWithRedirects(options: SendOptions): Promise<SendResul
         },
       });
     } catch (error) {
+      if (body?.streamed && isUnexpectedRedirect(error) && !options.deadline.signal.aborted) {
+        throw new RedirectError("the server answered a streamed upload with a redirect, which a stream body cannot follow");
+      }
       throw new TransportError(error);
     }
     const location = response.headers.get("location");
     if (!REDIRECT_STATUSES.has(response.status) || location === null) return { response, url, body };
     discardBody(response.body);
-    if (body?.streamed) throw new RedirectError("the server answered a streamed upload with a redirect, which a stream body cannot follow");
     if (hop >= options.maxRedirects) throw new RedirectError(`too many redirects (more than ${options.maxRedirects})`);
     let next: URL;
     try {
