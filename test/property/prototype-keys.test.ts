@@ -1,7 +1,7 @@
 // Object.prototype member names (constructor, toString, valueOf, hasOwnProperty, __proto__, ...) as aliases, tag
 // keys, metric names and param names, through registries with real state: the local registry and the Vertex and W&B
-// fakes (the MLflow run is test/mlflow/prototype-keys.test.ts, against a real server). Each name round-trips as data
-// or is refused before any request; an alias never set is NotFoundError to resolve and to delete.
+// fakes (the MLflow run is test/mlflow/server/prototype-keys.test.ts, against a real server). Each name round-trips
+// as data or is refused before any request; an alias never set is NotFoundError to resolve and to delete.
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { createVertexRegistry } from "../../src/adapters/vertex/index.js";

@@ -4,9 +4,9 @@
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { createMlflowRegistry } from "../../src/adapters/mlflow/index.js";
-import { InvalidInputError, NotFoundError } from "../../src/core/errors.js";
-import { loggingFetch } from "../property/prototype-keys.js";
+import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
+import { InvalidInputError, NotFoundError } from "../../../src/core/errors.js";
+import { loggingFetch } from "../../property/prototype-keys.js";
 import { tempDir, unique } from "./support/helpers.js";
 
 const servers = inject("mlflowServers");

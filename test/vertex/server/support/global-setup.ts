@@ -17,7 +17,7 @@ declare module "vitest" {
 }
 
 const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, "../../..");
+const ROOT = resolve(import.meta.dirname, "../../../..");
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {

@@ -5,8 +5,8 @@ import { createHash } from "node:crypto";
 // Digests, not deep equality: comparing megabytes element by element is slow and its diff unreadable.
 const sha = (bytes: Uint8Array | undefined) => (bytes ? createHash("sha256").update(bytes).digest("hex") : "missing");
 import { describe, expect, inject, it } from "vitest";
-import { VertexStorage } from "../../src/adapters/vertex/vertex-storage.js";
-import { CANARY } from "../support/canary.js";
+import { VertexStorage } from "../../../src/adapters/vertex/vertex-storage.js";
+import { CANARY } from "../../support/canary.js";
 import { EMULATOR_BUCKET } from "./support/global-setup.js";
 
 const KiB = 1024;

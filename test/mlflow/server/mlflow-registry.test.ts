@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { createMlflowRegistry } from "../../src/adapters/mlflow/index.js";
-import { ConflictError, InvalidInputError, NotFoundError } from "../../src/core/errors.js";
-import { CANARY } from "../support/canary.js";
+import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
+import { ConflictError, InvalidInputError, NotFoundError } from "../../../src/core/errors.js";
+import { CANARY } from "../../support/canary.js";
 import { startCuttingProxy } from "./support/cutting-proxy.js";
 import { python, tempDir, unique } from "./support/helpers.js";
 
