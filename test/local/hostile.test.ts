@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createLocalRegistry } from "../../src/adapters/local/index.js";
 import { rejectionOf } from "../support/rejection.js";
-import { ESCAPING_PATHS, expectKind, strays, tree, workspace } from "./support.js";
+import { ESCAPING_PATHS, expectKind, strays, tree, workspace } from "../support/hostile.js";
 
 async function registryWithVersion() {
   const ws = await workspace();

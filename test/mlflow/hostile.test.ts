@@ -23,7 +23,7 @@ import {
   tree,
   workspace,
   expectNothingWritten,
-} from "./support.js";
+} from "../support/hostile.js";
 
 const BASE = "http://mlflow.test/prefix";
 const API = `${BASE}/api/2.0/mlflow`;

@@ -8,10 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createVertexRegistry, type VertexRegistrySettings } from "../../src/adapters/vertex/index.js";
 import type { ResponseValidationError } from "../../src/core/errors.js";
 import { rejectionOf } from "../support/rejection.js";
-import { GCS } from "../vertex/support/gcs-fake.js";
-import { BUCKET } from "../vertex/support/setup.js";
-import { HOST, LOCATION, PROJECT } from "../vertex/support/vertex-fake.js";
-import { ESCAPING_PATHS, expectKind, expectNoCredentials, headersOf, lazyBody, type Meter, MiB, peakGrowth, stalledBody, expectNothingWritten, tree, workspace } from "./support.js";
+import { GCS } from "./support/gcs-fake.js";
+import { BUCKET } from "./support/setup.js";
+import { HOST, LOCATION, PROJECT } from "./support/vertex-fake.js";
+import { ESCAPING_PATHS, expectKind, expectNoCredentials, headersOf, lazyBody, type Meter, MiB, peakGrowth, stalledBody, expectNothingWritten, tree, workspace } from "../support/hostile.js";
 
 const TOKEN = "ya29.CANARY_vertex_token_4d3c2b1a";
 const QUOTA = "canary-quota-project-7788";

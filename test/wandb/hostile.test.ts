@@ -6,9 +6,9 @@ import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import type { ResponseValidationError } from "../../src/core/errors.js";
 import { rejectionOf } from "../support/rejection.js";
-import { useWandbFake } from "../wandb/support/setup.js";
-import { API_KEY, BASE, STORAGE } from "../wandb/support/wandb-fake.js";
-import { ESCAPING_PATHS, expectKind, expectNoCredentials, headersOf, lazyBody, type Meter, MiB, peakGrowth, stalledBody, expectNothingWritten, tree, workspace } from "./support.js";
+import { useWandbFake } from "./support/setup.js";
+import { API_KEY, BASE, STORAGE } from "./support/wandb-fake.js";
+import { ESCAPING_PATHS, expectKind, expectNoCredentials, headersOf, lazyBody, type Meter, MiB, peakGrowth, stalledBody, expectNothingWritten, tree, workspace } from "../support/hostile.js";
 
 const { fake, server, registry } = useWandbFake();
 const r = (settings: Parameters<typeof registry>[0] = {}) => registry({ maxRetries: 0, ...settings });
