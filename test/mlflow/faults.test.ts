@@ -1,5 +1,5 @@
 // What a healthy MLflow server cannot be made to do, faked with msw: rate limits, 503 bursts, a proxy's HTML 404,
-// a malformed JSON body. The real-server tests live in test/mlflow.
+// a malformed JSON body. The real-server tests live in test/mlflow/server.
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

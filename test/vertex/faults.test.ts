@@ -1,10 +1,10 @@
 // Issue 8, point 1, for Vertex: the scripted lifecycle against the Vertex and Cloud Storage fakes, each behind its own
 // faulting proxy, one pair of proxies per seed. Seeds run side by side.
 import { describe, it } from "vitest";
-import { GCS } from "../vertex/support/gcs-fake.js";
-import { useVertexFakes } from "../vertex/support/setup.js";
-import { HOST } from "../vertex/support/vertex-fake.js";
-import { CLIENT, SEEDS, faultProxy, runAndCheck, toProxies } from "./support.js";
+import { GCS } from "./support/gcs-fake.js";
+import { useVertexFakes } from "./support/setup.js";
+import { HOST } from "./support/vertex-fake.js";
+import { CLIENT, SEEDS, faultProxy, runAndCheck, toProxies } from "../support/faults.js";
 
 describe("Vertex fake through faulting proxies (API and Cloud Storage)", () => {
   const { registry } = useVertexFakes([toProxies]);

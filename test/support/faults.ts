@@ -8,9 +8,9 @@ import { http, passthrough } from "msw";
 import { afterAll, expect } from "vitest";
 import { createLocalRegistry } from "../../src/adapters/local/index.js";
 import type { ModelRegistry } from "../../src/core/model-registry.js";
-import { startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
-import { recordFaultRun } from "../support/fault-tally.js";
-import { checkLifecycle, runLifecycle } from "../support/faulted-lifecycle.js";
+import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
+import { recordFaultRun } from "./fault-tally.js";
+import { checkLifecycle, runLifecycle } from "./faulted-lifecycle.js";
 
 /** Seeds to run, from MODELREG_FAULT_SEEDS; a failure names its seed. */
 export const SEEDS = (process.env.MODELREG_FAULT_SEEDS ?? "11,23,37").split(",").map((s) => Number(s.trim()));

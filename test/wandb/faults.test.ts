@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { FaultProxy } from "../support/fault-proxy.js";
 import { recordFaultRun } from "../support/fault-tally.js";
-import { useWandbFake } from "../wandb/support/setup.js";
-import { BASE, STORAGE } from "../wandb/support/wandb-fake.js";
-import { CLIENT, SEEDS, faultProxy, runAndCheck, toProxies } from "./support.js";
+import { useWandbFake } from "./support/setup.js";
+import { BASE, STORAGE } from "./support/wandb-fake.js";
+import { CLIENT, SEEDS, faultProxy, runAndCheck, toProxies } from "../support/faults.js";
 
 describe("W&B fake through faulting proxies (GraphQL and signed storage URLs)", () => {
   const { fake, registry } = useWandbFake([toProxies]);
