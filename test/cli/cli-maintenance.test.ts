@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createLocalRegistry } from "../../src/adapters/local/index.js";
 import { runCli } from "../../src/cli/main.js";
-import { io, tempDir } from "./helpers.js";
+import { io, tempDir } from "./support/helpers.js";
 
 /**
  * A registry with one good version, an orphan blob, a dead writer's temp file (swept when a process opens the

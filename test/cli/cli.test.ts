@@ -9,7 +9,7 @@ import { InvalidInputError } from "../../src/core/errors.js";
 import { http, HttpResponse } from "msw";
 import { API_KEY, BASE, ENTITY, STORAGE } from "../wandb/support/wandb-fake.js";
 import { useWandbFake } from "../wandb/support/setup.js";
-import { io, tempDir } from "./helpers.js";
+import { io, tempDir } from "./support/helpers.js";
 
 const { fake, server } = useWandbFake();
 async function seeded(): Promise<string> {

@@ -11,7 +11,7 @@ import { checkSignature } from "../../src/core/signature.js";
 import type { ModelVersion } from "../../src/core/types.js";
 import { classifyNetworkError } from "../../src/http/http-errors.js";
 import { metricGate, notWorseThanCurrent, type MetricOperator } from "../../src/lifecycle/gates.js";
-import { PROTOTYPE_KEYS } from "../property/arbitraries.js";
+import { PROTOTYPE_KEYS } from "../property/support/arbitraries.js";
 
 const MEMBERS = PROTOTYPE_KEYS.filter((k) => k !== "__proto__");
 

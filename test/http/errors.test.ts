@@ -16,7 +16,7 @@ import {
 } from "../../src/core/errors.js";
 import { createHttpClient } from "../../src/http/http-client.js";
 import { formatIssuePath, lazySchema } from "../../src/http/schema.js";
-import { recordingSleep, rejectionOf } from "./helpers.js";
+import { recordingSleep, rejectionOf } from "./support/helpers.js";
 
 const BASE = "https://errors.test/";
 const server = setupServer();

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionError, ResponseValidationError, TimeoutError } from "../../src/core/errors.js";
 import { createHttpClient } from "../../src/http/http-client.js";
 import type { HttpProgress } from "../../src/http/http-types.js";
-import { chunkedStream, readAll, recordingSleep, rejectionOf } from "./helpers.js";
+import { chunkedStream, readAll, recordingSleep, rejectionOf } from "./support/helpers.js";
 
 const BASE = "https://files.test/";
 const server = setupServer();

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createLocalRegistry } from "../../src/adapters/local/index.js";
 import { InvalidInputError } from "../../src/core/errors.js";
 import type { RegistryEvent } from "../../src/core/events.js";
-import { freshRegistry, rejectionOf } from "./helpers.js";
+import { freshRegistry, rejectionOf } from "./support/helpers.js";
 
 const artifacts = { entries: [{ path: "model.bin", content: "w" }] };
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CorruptDataError, NotFoundError, StorageError } from "../../src/core/errors.js";
 import { createLocalRegistry } from "../../src/adapters/local/index.js";
-import { freshRegistry, rejectionOf, tempDir } from "./helpers.js";
+import { freshRegistry, rejectionOf, tempDir } from "./support/helpers.js";
 
 const bytes = (text: string) => ({ entries: [{ path: "model.bin", content: text }] });
 

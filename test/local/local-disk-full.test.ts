@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createLocalRegistry, type LocalRegistry } from "../../src/adapters/local/index.js";
 import { ModelRegistryError, StorageError } from "../../src/core/errors.js";
 import type { CallOptions } from "../../src/core/options.js";
-import { rejectionOf, tempDir } from "./helpers.js";
+import { rejectionOf, tempDir } from "./support/helpers.js";
 
 const isRoot = process.getuid?.() === 0;
 

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRegistry } from "../../src/adapters/local/index.js";
-import { RunCounter, mixed, validArtifactPath } from "./arbitraries.js";
-import { attempt, expectCleanRefusal, httpRegistries, listTree, localRegistry, type RecordedRegistry } from "./harness.js";
+import { RunCounter, mixed, validArtifactPath } from "./support/arbitraries.js";
+import { attempt, expectCleanRefusal, httpRegistries, listTree, localRegistry, type RecordedRegistry } from "./support/harness.js";
 
 const counter = new RunCounter();
 const RUNS = { entries: 40, files: 20, open: 50 };

@@ -3,8 +3,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRegistry } from "../../src/adapters/local/index.js";
-import { PROTOTYPE_KEYS, RunCounter, mixed, validAlias, validModelName } from "./arbitraries.js";
-import { attempt, carries, expectCleanRefusal, firstPage, httpRegistries, localRegistry, type RecordedRegistry } from "./harness.js";
+import { PROTOTYPE_KEYS, RunCounter, mixed, validAlias, validModelName } from "./support/arbitraries.js";
+import { attempt, carries, expectCleanRefusal, firstPage, httpRegistries, localRegistry, type RecordedRegistry } from "./support/harness.js";
 
 const counter = new RunCounter();
 const RUNS = { names: 100, aliases: 80, resolve: 80, stages: 60 };

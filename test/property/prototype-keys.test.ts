@@ -12,9 +12,9 @@ import { GcsFake } from "../vertex/support/gcs-fake.js";
 import { BUCKET } from "../vertex/support/setup.js";
 import { LOCATION, PROJECT, VertexFake } from "../vertex/support/vertex-fake.js";
 import { API_KEY, BASE, WandbFake } from "../wandb/support/wandb-fake.js";
-import { PROTOTYPE_KEYS } from "./arbitraries.js";
-import { localRegistry } from "./harness.js";
-import { checkAlias, checkArtifactPaths, checkVersionKey, loggingFetch, type KeyField, type KeySubject } from "./prototype-keys.js";
+import { PROTOTYPE_KEYS } from "./support/arbitraries.js";
+import { localRegistry } from "./support/harness.js";
+import { checkAlias, checkArtifactPaths, checkVersionKey, loggingFetch, type KeyField, type KeySubject } from "./support/prototype-keys.js";
 
 const server = setupServer(...new VertexFake().handlers(), ...new GcsFake([BUCKET]).handlers(), ...new WandbFake().handlers());
 let local: Awaited<ReturnType<typeof localRegistry>>;

@@ -3,8 +3,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRegistry } from "../../src/adapters/local/index.js";
-import { PROTOTYPE_KEYS, RunCounter, mixed, tagRecord, validTagKey, validTagValue } from "./arbitraries.js";
-import { attempt, expectCleanRefusal, firstPage, httpRegistries, localRegistry, type RecordedRegistry } from "./harness.js";
+import { PROTOTYPE_KEYS, RunCounter, mixed, tagRecord, validTagKey, validTagValue } from "./support/arbitraries.js";
+import { attempt, expectCleanRefusal, firstPage, httpRegistries, localRegistry, type RecordedRegistry } from "./support/harness.js";
 
 const counter = new RunCounter();
 const RUNS = { createModel: 80, updateModel: 50, createVersion: 40, updateVersion: 50, filters: 50 };

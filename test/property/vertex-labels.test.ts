@@ -3,8 +3,8 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { useVertexFakes } from "../vertex/support/setup.js";
-import { RunCounter, mixed, tagRecord, validTagValue } from "./arbitraries.js";
-import { attempt, expectCleanRefusal } from "./harness.js";
+import { RunCounter, mixed, tagRecord, validTagValue } from "./support/arbitraries.js";
+import { attempt, expectCleanRefusal } from "./support/harness.js";
 
 const counter = new RunCounter();
 const RUNS = { create: 20, update: 15 };

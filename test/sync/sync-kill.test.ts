@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { AbortedError } from "../../src/core/errors.js";
 import type { ModelRegistry } from "../../src/core/model-registry.js";
 import { SYNC_TAGS, syncRegistries } from "../../src/sync/index.js";
-import { cuttingSource, expectSameFiles, prng, randomBytes, rejectionOf, seedVersion, twoRegistries, wrap } from "./helpers.js";
+import { cuttingSource, expectSameFiles, prng, randomBytes, rejectionOf, seedVersion, twoRegistries, wrap } from "./support/helpers.js";
 
 const base = process.env.MODELREG_SYNC_SEED ? Number(process.env.MODELREG_SYNC_SEED) : Date.now() % 1_000_000;
 const seeds = process.env.MODELREG_SYNC_SEED ? [base] : [base, base + 1, base + 2, base + 3];

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { ModelRegistry } from "../../src/core/model-registry.js";
 import type { ModelVersion } from "../../src/core/types.js";
 import { SYNC_TAGS, applySyncPlan, describeSyncItem, originOf, planSync, syncRegistries, type SyncPlanItem } from "../../src/sync/index.js";
-import { seedVersion, twoRegistries } from "./helpers.js";
+import { seedVersion, twoRegistries } from "./support/helpers.js";
 
 const SAME = { "model.bin": "identical weights", "conf/params.json": '{"depth":6}' };
 

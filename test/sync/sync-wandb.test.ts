@@ -4,10 +4,10 @@
 import { describe, expect, it } from "vitest";
 import type { ModelVersion } from "../../src/core/types.js";
 import { SYNC_TAGS, originOf, planSync, syncRegistries, type SyncCreateItem, type SyncPlanItem } from "../../src/sync/index.js";
-import { freshRegistry } from "../local/helpers.js";
+import { freshRegistry } from "../local/support/helpers.js";
 import { useWandbFake } from "../wandb/support/setup.js";
 import { ENTITY } from "../wandb/support/wandb-fake.js";
-import { copiesBySource, expectSameFiles, prng, randomBytes, readFile, seedVersion, sha256, wrap } from "./helpers.js";
+import { copiesBySource, expectSameFiles, prng, randomBytes, readFile, seedVersion, sha256, wrap } from "./support/helpers.js";
 
 const { fake, registry } = useWandbFake();
 const MiB = 1024 * 1024;

@@ -2,8 +2,8 @@
 // server: the same checks as test/property/prototype-keys.test.ts runs on the local registry and the fakes.
 import { beforeAll, describe, inject, it } from "vitest";
 import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
-import { PROTOTYPE_KEYS } from "../../property/arbitraries.js";
-import { checkAlias, checkArtifactPaths, checkVersionKey, loggingFetch, type KeyField, type KeySubject } from "../../property/prototype-keys.js";
+import { PROTOTYPE_KEYS } from "../../property/support/arbitraries.js";
+import { checkAlias, checkArtifactPaths, checkVersionKey, loggingFetch, type KeyField, type KeySubject } from "../../property/support/prototype-keys.js";
 import { unique } from "./support/helpers.js";
 
 const servers = inject("mlflowServers");

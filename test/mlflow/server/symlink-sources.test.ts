@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
 import { InvalidInputError, NotFoundError } from "../../../src/core/errors.js";
-import { loggingFetch } from "../../property/prototype-keys.js";
+import { loggingFetch } from "../../property/support/prototype-keys.js";
 import { tempDir, unique } from "./support/helpers.js";
 
 const servers = inject("mlflowServers");

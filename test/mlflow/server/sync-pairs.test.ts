@@ -15,7 +15,7 @@ import { LOCATION, PROJECT, VertexFake } from "../../vertex/support/vertex-fake.
 import { API_KEY, BASE, ENTITY, WandbFake } from "../../wandb/support/wandb-fake.js";
 import { CANARY } from "../../support/canary.js";
 import { unique } from "./support/helpers.js";
-import { copiesBySource } from "../../sync/helpers.js";
+import { copiesBySource } from "../../sync/support/helpers.js";
 
 const servers = inject("mlflowServers");
 const BUCKET = "sync-pairs-bucket";

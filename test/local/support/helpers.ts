@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import { createLocalRegistry, type LocalRegistrySettings } from "../../src/adapters/local/index.js";
+import { createLocalRegistry, type LocalRegistrySettings } from "../../../src/adapters/local/index.js";
 
 const roots: string[] = [];
 afterEach(async () => {
@@ -22,4 +22,4 @@ export async function freshRegistry(settings: LocalRegistrySettings = {}) {
   return { root, registry: createLocalRegistry({ root, actor: "tester", ...settings }) };
 }
 
-export { rejectionOf } from "../support/rejection.js";
+export { rejectionOf } from "../../support/rejection.js";

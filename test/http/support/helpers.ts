@@ -1,4 +1,4 @@
-import type { Logger } from "../../src/core/options.js";
+import type { Logger } from "../../../src/core/options.js";
 
 /** A logger that keeps every line, so tests can search the output for secrets. */
 export function recordingLogger(): Logger & { lines: Array<{ level: string; message: string; data?: Record<string, unknown> }>; text(): string } {
@@ -25,7 +25,7 @@ export function recordingSleep(): ((ms: number, signal?: AbortSignal) => Promise
   return Object.assign(sleep, { delays });
 }
 
-export { rejectionOf } from "../support/rejection.js";
+export { rejectionOf } from "../../support/rejection.js";
 
 /** A stream of `count` chunks of `size` bytes each, filled with `fill`. */
 export function chunkedStream(count: number, size: number, fill = 7): ReadableStream<Uint8Array> {

@@ -1,13 +1,13 @@
 // Shared pieces of the sync tests: local registries in temp dirs, seeded bytes, and registry wrappers that fail on cue.
 import { createHash } from "node:crypto";
 import { expect } from "vitest";
-import type { ArtifactDownload, ModelRegistry } from "../../src/core/model-registry.js";
-import type { VersionRefInput } from "../../src/core/refs.js";
-import type { CreateVersionInput, ModelVersion } from "../../src/core/types.js";
-import { SYNC_TAGS } from "../../src/sync/index.js";
-import { freshRegistry } from "../local/helpers.js";
+import type { ArtifactDownload, ModelRegistry } from "../../../src/core/model-registry.js";
+import type { VersionRefInput } from "../../../src/core/refs.js";
+import type { CreateVersionInput, ModelVersion } from "../../../src/core/types.js";
+import { SYNC_TAGS } from "../../../src/sync/index.js";
+import { freshRegistry } from "../../local/support/helpers.js";
 
-export { rejectionOf } from "../support/rejection.js";
+export { rejectionOf } from "../../support/rejection.js";
 
 /** A source and a target local registry, each in its own temp directory. */
 export async function twoRegistries() {
@@ -16,7 +16,7 @@ export async function twoRegistries() {
   return { source, target };
 }
 
-export { prng } from "../support/prng.js";
+export { prng } from "../../support/prng.js";
 
 /** `n` pseudo-random bytes from `random`. */
 export function randomBytes(random: () => number, n: number): Uint8Array {

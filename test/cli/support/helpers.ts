@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
-import type { CliIo } from "../../src/cli/cli-output.js";
+import type { CliIo } from "../../../src/cli/cli-output.js";
 
 const dirs: string[] = [];
 afterAll(async () => {

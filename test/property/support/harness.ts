@@ -9,12 +9,12 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { createLocalRegistry, type LocalRegistry } from "../../src/adapters/local/index.js";
-import { createMlflowRegistry } from "../../src/adapters/mlflow/index.js";
-import { createVertexRegistry } from "../../src/adapters/vertex/index.js";
-import { createWandbRegistry } from "../../src/adapters/wandb/index.js";
-import { InvalidInputError, ModelRegistryError } from "../../src/core/errors.js";
-import type { ModelRegistry } from "../../src/core/model-registry.js";
+import { createLocalRegistry, type LocalRegistry } from "../../../src/adapters/local/index.js";
+import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
+import { createVertexRegistry } from "../../../src/adapters/vertex/index.js";
+import { createWandbRegistry } from "../../../src/adapters/wandb/index.js";
+import { InvalidInputError, ModelRegistryError } from "../../../src/core/errors.js";
+import type { ModelRegistry } from "../../../src/core/model-registry.js";
 
 /** One request as the recording fetch saw it. */
 export interface RecordedRequest {

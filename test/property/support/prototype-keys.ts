@@ -8,7 +8,7 @@
  */
 
 import { expect } from "vitest";
-import type { ModelRegistry } from "../../src/core/model-registry.js";
+import type { ModelRegistry } from "../../../src/core/model-registry.js";
 import { PROTOTYPE_KEYS } from "./arbitraries.js";
 import { attempt, type Outcome } from "./harness.js";
 
