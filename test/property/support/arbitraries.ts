@@ -176,24 +176,3 @@ export const validArtifactPath: fc.Arbitrary<string> = fc.oneof(
   fc.array(fc.string({ unit: "grapheme", minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 3 }).map((s) => s.join("/")),
   fc.constantFrom("model.pkl", "a/b/c.txt", "weights/..bin", "...", "a..b/c", " spaced name.txt", "日本/模型.bin"),
 );
-
-/** Counts generated inputs per file, so each file can report how much it tried. */
-export class RunCounter {
-  #counts = new Map<string, number>();
-
-  /** Adds `n` runs under `area`. */
-  add(area: string, n: number): void {
-    this.#counts.set(area, (this.#counts.get(area) ?? 0) + n);
-  }
-
-  /** The total over every area. */
-  get total(): number {
-    return [...this.#counts.values()].reduce((a, b) => a + b, 0);
-  }
-
-  /** One line per area and the total, for the test log. */
-  report(file: string): string {
-    const lines = [...this.#counts].map(([area, n]) => `  ${area}: ${n}`);
-    return `[property] ${file}: ${this.total} generated inputs\n${lines.join("\n")}`;
-  }
-}

@@ -1,6 +1,8 @@
 /**
- * What the property tests share: registries of every provider wired to a fetch that records each request, and the
- * check every property ends with (refused with a typed error before any request, or accepted and sent unchanged).
+ * What the property tests share: how each property runs (its seed and number of runs, in {@link PROPERTY_RUNS}, and
+ * the count of inputs tried, reported after each file), registries of every provider wired to a fetch that records
+ * each request, and the check every property ends with (refused with a typed error before any request, or accepted
+ * and sent unchanged).
  *
  * @module
  */
@@ -8,13 +10,99 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
+import fc from "fast-check";
+import { afterAll, expect } from "vitest";
 import { createLocalRegistry, type LocalRegistry } from "../../../src/adapters/local/index.js";
 import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
 import { createVertexRegistry } from "../../../src/adapters/vertex/index.js";
 import { createWandbRegistry } from "../../../src/adapters/wandb/index.js";
 import { InvalidInputError, ModelRegistryError } from "../../../src/core/errors.js";
 import type { ModelRegistry } from "../../../src/core/model-registry.js";
+
+/** How one property runs: a fixed seed, and how many generated inputs it tries. */
+export interface PropertyRun {
+  seed: number;
+  numRuns: number;
+}
+
+/**
+ * Every property's run settings, by file and by property, in one place. Seeds are fixed, so every run (here, in CI,
+ * on every Node line) tries the same inputs; a failure prints its seed and shrunk path, and the seed here replays it.
+ * `numRuns` sets what the suite spends.
+ */
+export const PROPERTY_RUNS = {
+  "artifact-paths": {
+    entries: { seed: 0xa47f_0001, numRuns: 40 },
+    files: { seed: 0xa47f_0002, numRuns: 20 },
+    open: { seed: 0xa47f_0003, numRuns: 50 },
+  },
+  "names-aliases-stages": {
+    names: { seed: 0x5eed_0001, numRuns: 100 },
+    aliases: { seed: 0x5eed_0002, numRuns: 80 },
+    resolve: { seed: 0x5eed_0003, numRuns: 80 },
+    stages: { seed: 0x5eed_0004, numRuns: 60 },
+    neverSet: { seed: 0x5eed_0005, numRuns: 80 },
+  },
+  refs: {
+    refs: { seed: 0x4ef5_0001, numRuns: 160 },
+  },
+  tags: {
+    createModel: { seed: 0x7a65_0001, numRuns: 80 },
+    updateModel: { seed: 0x7a65_0002, numRuns: 50 },
+    createVersion: { seed: 0x7a65_0003, numRuns: 40 },
+    updateVersion: { seed: 0x7a65_0004, numRuns: 50 },
+    filters: { seed: 0x7a65_0005, numRuns: 50 },
+  },
+  "vertex-labels": {
+    create: { seed: 0x1abe_0001, numRuns: 20 },
+    update: { seed: 0x1abe_0002, numRuns: 15 },
+  },
+} as const satisfies Record<string, Record<string, PropertyRun>>;
+
+/** Counts generated inputs per file, so each file can report how much it tried. */
+class RunCounter {
+  #counts = new Map<string, number>();
+
+  /** Adds `n` runs under `area`. */
+  add(area: string, n: number): void {
+    this.#counts.set(area, (this.#counts.get(area) ?? 0) + n);
+  }
+
+  /** The total over every area. */
+  get total(): number {
+    return [...this.#counts.values()].reduce((a, b) => a + b, 0);
+  }
+
+  /** One line per area and the total, for the test log. */
+  report(file: string): string {
+    const lines = [...this.#counts].map(([area, n]) => `  ${area}: ${n}`);
+    return `[property] ${file}: ${this.total} generated inputs\n${lines.join("\n")}`;
+  }
+}
+
+/** A property-test file, by the name it has in {@link PROPERTY_RUNS}. */
+export type PropertyFile = keyof typeof PROPERTY_RUNS;
+
+/** What {@link propertyFile} gives a file. */
+export interface PropertyFileRunner<F extends PropertyFile> {
+  /** Runs `property` with the seed and number of runs `PROPERTY_RUNS[file][name]` gives it, trying `examples` first. */
+  check<Ts>(name: keyof (typeof PROPERTY_RUNS)[F], property: fc.IAsyncPropertyWithHooks<Ts>, examples?: Ts[]): Promise<void>;
+  /** Counts `n` generated inputs under `area`, for the report logged after the file. */
+  count(area: string, n?: number): void;
+}
+
+/** The runner for one property-test file: its properties' settings, and a count of what they tried, logged after it. */
+export function propertyFile<F extends PropertyFile>(file: F): PropertyFileRunner<F> {
+  const counter = new RunCounter();
+  afterAll(() => console.info(counter.report(file)));
+  return {
+    check(name, property, examples) {
+      const { seed, numRuns } = PROPERTY_RUNS[file][name] as PropertyRun;
+      return fc.assert(property, { seed, numRuns, ...(examples && { examples }) });
+    },
+    count: (area, n = 1) => counter.add(area, n),
+  };
+}
 
 /** One request as the recording fetch saw it. */
 export interface RecordedRequest {
@@ -204,4 +292,21 @@ export async function listTree(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * The documented tag rules, restated: keys 1-250 characters, no control characters or surrounding spaces, not
+ * `__proto__`; values at most 5000 characters, no NUL; `null` (a removal in a patch) only where `allowNull`.
+ */
+export function tagsAreValid(tags: Record<string, string | null>, allowNull = false): boolean {
+  return Object.entries(tags).every(
+    ([k, v]) => k.length >= 1 && k.length <= 250 && !CONTROL.test(k) && k.trim() === k && k !== "__proto__" && ((allowNull && v === null) || (typeof v === "string" && v.length <= 5000 && !v.includes("\u0000"))),
+  );
+}
+
+/** Entries sorted by key: compares records with own `__proto__` keys, which property-by-property equality would miss. */
+export function entriesOf(record: Record<string, unknown>): Array<[string, unknown]> {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
