@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdir, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createLocalRegistry } from "../../src/adapters/local/index.js";
+import { createLocalRegistry } from "modelreg/local";
 import { runCli } from "../../src/cli/main.js";
 import { io, tempDir } from "./support/helpers.js";
 

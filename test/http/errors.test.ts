@@ -13,7 +13,7 @@ import {
   RateLimitError,
   ResponseValidationError,
   ServerError,
-} from "../../src/core/errors.js";
+} from "modelreg";
 import { createHttpClient } from "../../src/http/http-client.js";
 import { formatIssuePath, lazySchema } from "../../src/http/schema.js";
 import { recordingSleep, rejectionOf } from "./support/helpers.js";

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConnectionError, ServerError } from "../../src/core/errors.js";
+import { ConnectionError, ServerError } from "modelreg";
 import { createHttpClient } from "../../src/http/http-client.js";
 import { rejectionOf } from "./support/helpers.js";
 

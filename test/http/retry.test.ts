@@ -7,7 +7,7 @@ import {
   RateLimitError,
   ServerError,
   TimeoutError,
-} from "../../src/core/errors.js";
+} from "modelreg";
 import { createHttpClient } from "../../src/http/http-client.js";
 import type { HttpClientConfig } from "../../src/http/http-types.js";
 import { backoffDelay, parseRetryAfter } from "../../src/http/retry.js";

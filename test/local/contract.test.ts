@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLocalRegistry } from "../../src/adapters/local/index.js";
-import { runRegistryContract } from "../../src/testing/index.js";
+import { createLocalRegistry } from "modelreg/local";
+import { runRegistryContract } from "modelreg/testing";
 
 runRegistryContract("local", async () => {
   const root = await mkdtemp(join(tmpdir(), "modelreg-contract-"));

@@ -3,9 +3,8 @@ import { access, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promise
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { createLocalRegistry } from "../../src/adapters/local/index.js";
-import { NotFoundError } from "../../src/core/errors.js";
-import type { RegistryEvent } from "../../src/core/events.js";
+import { createLocalRegistry } from "modelreg/local";
+import { NotFoundError, type RegistryEvent } from "modelreg";
 import { SHARED_ALIAS, payload, runSteps, sha256Of, type Step, type StepKind, type StepResult } from "./support/many-writers-plan.js";
 import { rejectionOf, tempDir } from "./support/helpers.js";
 

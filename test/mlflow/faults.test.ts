@@ -3,8 +3,8 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createMlflowRegistry } from "../../src/adapters/mlflow/index.js";
-import { NotFoundError, RateLimitError, ResponseValidationError, ServerError } from "../../src/core/errors.js";
+import { createMlflowRegistry } from "modelreg/mlflow";
+import { NotFoundError, RateLimitError, ResponseValidationError, ServerError } from "modelreg";
 import { CANARY } from "../support/canary.js";
 import { rejectionOf } from "../support/rejection.js";
 

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createMlflowRegistry, type MlflowRegistrySettings } from "../../src/adapters/mlflow/index.js";
-import { ResponseValidationError } from "../../src/core/errors.js";
+import { createMlflowRegistry, type MlflowRegistrySettings } from "modelreg/mlflow";
+import { ResponseValidationError } from "modelreg";
 import { rejectionOf } from "../support/rejection.js";
 import {
   ENCODED_PATHS,

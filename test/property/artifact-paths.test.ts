@@ -4,7 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalRegistry } from "../../src/adapters/local/index.js";
+import type { LocalRegistry } from "modelreg/local";
 import { mixed, validArtifactPath } from "./support/arbitraries.js";
 import { attempt, expectCleanRefusal, httpRegistries, listTree, localRegistry, propertyFile, type RecordedRegistry } from "./support/harness.js";
 

@@ -2,7 +2,7 @@
 // every adapter and sent (or stored) unchanged.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalRegistry } from "../../src/adapters/local/index.js";
+import type { LocalRegistry } from "modelreg/local";
 import { PROTOTYPE_KEYS, mixed, validAlias, validModelName } from "./support/arbitraries.js";
 import { attempt, carries, expectCleanRefusal, firstPage, httpRegistries, localRegistry, propertyFile, type RecordedRegistry } from "./support/harness.js";
 

@@ -4,9 +4,9 @@
 // as data or is refused before any request; an alias never set is NotFoundError to resolve and to delete.
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { createVertexRegistry } from "../../src/adapters/vertex/index.js";
-import { createWandbRegistry } from "../../src/adapters/wandb/index.js";
-import type { ModelRegistry } from "../../src/core/model-registry.js";
+import { createVertexRegistry } from "modelreg/vertex";
+import { createWandbRegistry } from "modelreg/wandb";
+import type { ModelRegistry } from "modelreg";
 import { CANARY } from "../support/canary.js";
 import { GcsFake } from "../vertex/support/gcs-fake.js";
 import { BUCKET } from "../vertex/support/setup.js";

@@ -2,7 +2,7 @@
 // request.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalRegistry } from "../../src/adapters/local/index.js";
+import type { LocalRegistry } from "modelreg/local";
 import { hostileString, mixed, validAlias, validModelName } from "./support/arbitraries.js";
 import { attempt, carries, expectCleanRefusal, httpRegistries, localRegistry, propertyFile, type RecordedRegistry } from "./support/harness.js";
 

@@ -2,7 +2,7 @@
 // (unicode, empty values, `__proto__` keys and 5000-character values included).
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalRegistry } from "../../src/adapters/local/index.js";
+import type { LocalRegistry } from "modelreg/local";
 import { PROTOTYPE_KEYS, mixed, tagRecord, validTagKey, validTagValue } from "./support/arbitraries.js";
 import { attempt, entriesOf, expectCleanRefusal, firstPage, httpRegistries, localRegistry, propertyFile, type RecordedRegistry, tagsAreValid } from "./support/harness.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InvalidInputError } from "../../src/core/errors.js";
-import { applySyncPlan, planSync, syncRegistries, type SyncPlanInput } from "../../src/sync/index.js";
+import { InvalidInputError } from "modelreg";
+import { applySyncPlan, planSync, syncRegistries, type SyncPlanInput } from "modelreg/sync";
 import { recording, rejectionOf, seedVersion, twoRegistries } from "./support/helpers.js";
 
 describe("sync input", () => {

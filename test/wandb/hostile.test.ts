@@ -4,7 +4,7 @@ import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
-import type { ResponseValidationError } from "../../src/core/errors.js";
+import type { ResponseValidationError } from "modelreg";
 import { rejectionOf } from "../support/rejection.js";
 import { useWandbFake } from "./support/setup.js";
 import { API_KEY, BASE, STORAGE } from "./support/wandb-fake.js";

@@ -3,7 +3,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
-import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
+import { createMlflowRegistry } from "modelreg/mlflow";
 
 const run = promisify(execFile);
 const [server] = inject("mlflowServers");

@@ -1,8 +1,8 @@
 // Issue 8, point 1: the scripted lifecycle against a real MLflow server through a proxy that faults 20% of requests.
 // Seeds come from MODELREG_FAULT_SEEDS (comma-separated); a failure names its seed, and that seed alone replays it.
 import { describe, expect, inject, it } from "vitest";
-import { createLocalRegistry } from "../../../src/adapters/local/index.js";
-import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
+import { createLocalRegistry } from "modelreg/local";
+import { createMlflowRegistry } from "modelreg/mlflow";
 import { startFaultProxy } from "../../support/fault-proxy.js";
 import { SIZE_LADDER, checkLifecycle, runLifecycle } from "../../support/faulted-lifecycle.js";
 import { recordFaultRun } from "../../support/fault-tally.js";

@@ -2,10 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
-import { UnsupportedCapabilityError } from "../../../src/core/errors.js";
-import type { RegistryEvent } from "../../../src/core/events.js";
-import type { ModelVersion } from "../../../src/core/types.js";
+import { createMlflowRegistry } from "modelreg/mlflow";
+import { UnsupportedCapabilityError, type RegistryEvent, type ModelVersion } from "modelreg";
 import { tempDir, unique } from "./support/helpers.js";
 
 const servers = inject("mlflowServers");

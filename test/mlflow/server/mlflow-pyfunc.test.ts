@@ -1,8 +1,8 @@
 // Models that MLflow's own Python loader can load: saved by Python and registered by modelreg, and registered by
 // modelreg from plain files with an MLmodel it writes.
 import { describe, expect, inject, it } from "vitest";
-import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
-import { InvalidInputError } from "../../../src/core/errors.js";
+import { createMlflowRegistry } from "modelreg/mlflow";
+import { InvalidInputError } from "modelreg";
 import { python, tempDir, unique } from "./support/helpers.js";
 
 const servers = inject("mlflowServers");

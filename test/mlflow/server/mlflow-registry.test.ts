@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
-import { ConflictError, InvalidInputError, NotFoundError } from "../../../src/core/errors.js";
+import { createMlflowRegistry } from "modelreg/mlflow";
+import { ConflictError, InvalidInputError, NotFoundError } from "modelreg";
 import { CANARY } from "../../support/canary.js";
 import { startCuttingProxy } from "./support/cutting-proxy.js";
 import { python, tempDir, unique } from "./support/helpers.js";

@@ -1,7 +1,7 @@
 // Object.prototype member names as aliases, tag keys, metric names, param names and file names against a real MLflow
 // server: the same checks as test/property/prototype-keys.test.ts runs on the local registry and the fakes.
 import { beforeAll, describe, inject, it } from "vitest";
-import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
+import { createMlflowRegistry } from "modelreg/mlflow";
 import { PROTOTYPE_KEYS } from "../../property/support/arbitraries.js";
 import { checkAlias, checkArtifactPaths, checkVersionKey, loggingFetch, type KeyField, type KeySubject } from "../../property/support/prototype-keys.js";
 import { unique } from "./support/helpers.js";

@@ -3,8 +3,8 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { createLocalRegistry } from "../../../src/adapters/local/index.js";
-import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
+import { createLocalRegistry } from "modelreg/local";
+import { createMlflowRegistry } from "modelreg/mlflow";
 import { tempDir, unique } from "./support/helpers.js";
 
 const [server] = inject("mlflowServers");

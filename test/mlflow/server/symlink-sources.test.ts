@@ -4,8 +4,8 @@
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
-import { InvalidInputError, NotFoundError } from "../../../src/core/errors.js";
+import { createMlflowRegistry } from "modelreg/mlflow";
+import { InvalidInputError, NotFoundError } from "modelreg";
 import { loggingFetch } from "../../property/support/prototype-keys.js";
 import { tempDir, unique } from "./support/helpers.js";
 

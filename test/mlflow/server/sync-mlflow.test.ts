@@ -2,10 +2,10 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { createLocalRegistry } from "../../../src/adapters/local/index.js";
-import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
-import type { ModelRegistry } from "../../../src/core/model-registry.js";
-import { SYNC_TAGS, syncRegistries } from "../../../src/sync/index.js";
+import { createLocalRegistry } from "modelreg/local";
+import { createMlflowRegistry } from "modelreg/mlflow";
+import type { ModelRegistry } from "modelreg";
+import { SYNC_TAGS, syncRegistries } from "modelreg/sync";
 import { python, tempDir, unique } from "./support/helpers.js";
 
 const servers = inject("mlflowServers");

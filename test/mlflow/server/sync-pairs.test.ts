@@ -4,12 +4,11 @@
 import { createHash } from "node:crypto";
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
-import { createVertexRegistry } from "../../../src/adapters/vertex/index.js";
-import { createWandbRegistry } from "../../../src/adapters/wandb/index.js";
-import type { ModelRegistry } from "../../../src/core/model-registry.js";
-import type { ModelVersion } from "../../../src/core/types.js";
-import { SYNC_TAGS, originOf, planSync, syncRegistries, type SyncCreateItem, type SyncPlanItem } from "../../../src/sync/index.js";
+import { createMlflowRegistry } from "modelreg/mlflow";
+import { createVertexRegistry } from "modelreg/vertex";
+import { createWandbRegistry } from "modelreg/wandb";
+import type { ModelRegistry, ModelVersion } from "modelreg";
+import { SYNC_TAGS, originOf, planSync, syncRegistries, type SyncCreateItem, type SyncPlanItem } from "modelreg/sync";
 import { GcsFake } from "../../vertex/support/gcs-fake.js";
 import { LOCATION, PROJECT, VertexFake } from "../../vertex/support/vertex-fake.js";
 import { API_KEY, BASE, ENTITY, WandbFake } from "../../wandb/support/wandb-fake.js";

@@ -3,11 +3,10 @@
 // second run is a no-op, and sync never leaves two versions in Production.
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { createLocalRegistry } from "../../../src/adapters/local/index.js";
-import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
-import type { ModelRegistry } from "../../../src/core/model-registry.js";
-import type { ModelVersion } from "../../../src/core/types.js";
-import { describeSyncItem, originOf, syncRegistries } from "../../../src/sync/index.js";
+import { createLocalRegistry } from "modelreg/local";
+import { createMlflowRegistry } from "modelreg/mlflow";
+import type { ModelRegistry, ModelVersion } from "modelreg";
+import { describeSyncItem, originOf, syncRegistries } from "modelreg/sync";
 import { tempDir, unique } from "./support/helpers.js";
 
 const servers = inject("mlflowServers");
