@@ -3,7 +3,7 @@
 //   1. the minified, gzipped bundle of a handler that uses one adapter;
 //   2. a short memory check: peak RSS while moving 32 MiB and then 256 MiB through a real MLflow server, each in a
 //      fresh process; streaming means the peak must not grow with the file.
-import { startMlflowServer } from "../test/mlflow/support/mlflow-server.js";
+import { startMlflowServer } from "../test/mlflow/server/support/mlflow-server.js";
 import { MiB, dataFile } from "./bench-support.js";
 import { bundleSizes } from "./cold-start.js";
 import { measureInChild } from "./memory.js";

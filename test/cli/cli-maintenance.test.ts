@@ -3,9 +3,9 @@ import { spawn } from "node:child_process";
 import { mkdir, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createLocalRegistry } from "../../src/adapters/local/index.js";
+import { createLocalRegistry } from "modelreg/local";
 import { runCli } from "../../src/cli/main.js";
-import { io, tempDir } from "./helpers.js";
+import { io, tempDir } from "./support/helpers.js";
 
 /**
  * A registry with one good version, an orphan blob, a dead writer's temp file (swept when a process opens the

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "tsup";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLocalRegistry } from "../../src/adapters/local/index.js";
+import { createLocalRegistry } from "modelreg/local";
 import { processIo } from "../../src/cli/cli-process.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));

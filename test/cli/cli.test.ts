@@ -1,15 +1,15 @@
 import { readdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createLocalRegistry } from "../../src/adapters/local/index.js";
+import { createLocalRegistry } from "modelreg/local";
 import { runCli } from "../../src/cli/main.js";
-import { parseRegistryUri } from "../../src/sync/registry-uri.js";
+import { parseRegistryUri } from "modelreg/sync";
 import { registryIdentity } from "../../src/cli/cli-locations.js";
-import { InvalidInputError } from "../../src/core/errors.js";
+import { InvalidInputError } from "modelreg";
 import { http, HttpResponse } from "msw";
 import { API_KEY, BASE, ENTITY, STORAGE } from "../wandb/support/wandb-fake.js";
 import { useWandbFake } from "../wandb/support/setup.js";
-import { io, tempDir } from "./helpers.js";
+import { io, tempDir } from "./support/helpers.js";
 
 const { fake, server } = useWandbFake();
 async function seeded(): Promise<string> {

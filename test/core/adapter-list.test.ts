@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ADAPTERS, adapterById } from "../../src/adapters/adapters.js";
 import { USAGE } from "../../src/cli/main.js";
-import { parseRegistryUri, targetReservedAliases } from "../../src/sync/index.js";
+import { parseRegistryUri, targetReservedAliases } from "modelreg/sync";
 import { adapterIds, exportsMap } from "../../scripts/package-entries.mjs";
 
 describe("the adapter list", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { transferProgress } from "../../src/artifacts/progress.js";
-import type { TransferProgress } from "../../src/core/artifact-source.js";
+import type { TransferProgress } from "modelreg";
 import { mapLimit } from "../../src/core/concurrency.js";
 
 describe("mapLimit", () => {

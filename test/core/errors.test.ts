@@ -8,8 +8,8 @@ import {
   RateLimitError,
   UnsupportedCapabilityError,
   type RegistryCapabilities,
-} from "../../src/index.js";
-import { requireCapability } from "../../src/adapter/index.js";
+} from "modelreg";
+import { requireCapability } from "modelreg/adapter";
 
 describe("errors", () => {
   it("name the provider and operation", () => {

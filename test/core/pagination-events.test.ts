@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AbortedError, ResponseValidationError, type RegistryEvent } from "../../src/index.js";
-import { RegistryEventBus, paginate, stampEvent } from "../../src/adapter/index.js";
+import { AbortedError, ResponseValidationError, type RegistryEvent } from "modelreg";
+import { RegistryEventBus, paginate, stampEvent } from "modelreg/adapter";
 
 function pagesOf(items: number[], size: number) {
   const calls: Array<string | undefined> = [];

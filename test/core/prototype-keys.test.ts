@@ -6,12 +6,9 @@ import { tagRecord } from "../../src/adapters/mlflow/mlflow-convert.js";
 import { artifactDigest, buildManifest, parseManifest } from "../../src/adapters/wandb/wandb-manifest.js";
 import { parseUploadHeaders } from "../../src/adapters/wandb/wandb-upload.js";
 import { runCli } from "../../src/cli/main.js";
-import { InvalidInputError } from "../../src/core/errors.js";
-import { checkSignature } from "../../src/core/signature.js";
-import type { ModelVersion } from "../../src/core/types.js";
+import { InvalidInputError, checkSignature, type ModelVersion, metricGate, notWorseThanCurrent, type MetricOperator } from "modelreg";
 import { classifyNetworkError } from "../../src/http/http-errors.js";
-import { metricGate, notWorseThanCurrent, type MetricOperator } from "../../src/lifecycle/gates.js";
-import { PROTOTYPE_KEYS } from "../property/arbitraries.js";
+import { PROTOTYPE_KEYS } from "../property/support/arbitraries.js";
 
 const MEMBERS = PROTOTYPE_KEYS.filter((k) => k !== "__proto__");
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidInputError, formatRef, parseRef } from "../../src/index.js";
+import { InvalidInputError, formatRef, parseRef } from "modelreg";
 
 describe("parseRef", () => {
   it("parses the string forms", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkSignature, type ModelSignature } from "../../src/index.js";
+import { checkSignature, type ModelSignature } from "modelreg";
 
 const tabular: ModelSignature = {
   inputs: [

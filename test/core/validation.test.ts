@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidInputError } from "../../src/index.js";
+import { InvalidInputError } from "modelreg";
 import {
   assertAlias,
   assertArtifactPath,
@@ -8,7 +8,7 @@ import {
   assertTags,
   normalizeParams,
   parseStage,
-} from "../../src/adapter/index.js";
+} from "modelreg/adapter";
 
 function fieldOf(fn: () => unknown): string | undefined {
   try {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHttpClient } from "../../src/http/http-client.js";
 import { defaultLogger } from "../../src/http/default-logger.js";
 import { CANARY, canariesIn } from "../support/canary.js";
-import { recordingLogger } from "./helpers.js";
+import { recordingLogger } from "./support/helpers.js";
 
 const ok: typeof fetch = async () => new Response(JSON.stringify({ ok: true }), { headers: { "content-type": "application/json" } });
 

@@ -13,10 +13,10 @@ import {
   RateLimitError,
   ResponseValidationError,
   ServerError,
-} from "../../src/core/errors.js";
+} from "modelreg";
 import { createHttpClient } from "../../src/http/http-client.js";
 import { formatIssuePath, lazySchema } from "../../src/http/schema.js";
-import { recordingSleep, rejectionOf } from "./helpers.js";
+import { recordingSleep, rejectionOf } from "./support/helpers.js";
 
 const BASE = "https://errors.test/";
 const server = setupServer();

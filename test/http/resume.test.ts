@@ -2,9 +2,9 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConnectionError, ServerError } from "../../src/core/errors.js";
+import { ConnectionError, ServerError } from "modelreg";
 import { createHttpClient } from "../../src/http/http-client.js";
-import { rejectionOf } from "./helpers.js";
+import { rejectionOf } from "./support/helpers.js";
 
 const BODY = new Uint8Array(300_000).map((_, i) => (i * 7919) % 251);
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");

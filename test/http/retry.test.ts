@@ -7,11 +7,11 @@ import {
   RateLimitError,
   ServerError,
   TimeoutError,
-} from "../../src/core/errors.js";
+} from "modelreg";
 import { createHttpClient } from "../../src/http/http-client.js";
 import type { HttpClientConfig } from "../../src/http/http-types.js";
 import { backoffDelay, parseRetryAfter } from "../../src/http/retry.js";
-import { recordingSleep, rejectionOf } from "./helpers.js";
+import { recordingSleep, rejectionOf } from "./support/helpers.js";
 
 const BASE = "https://retry.test/api/";
 const server = setupServer();

@@ -1,10 +1,10 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConnectionError, ModelRegistryError, NotFoundError, ServerError } from "../../src/core/errors.js";
+import { ConnectionError, ModelRegistryError, NotFoundError, ServerError } from "modelreg";
 import { createHttpClient } from "../../src/http/http-client.js";
 import { redact, REDACTED, secretsFromHeaders } from "../../src/http/redact.js";
-import { recordingLogger, recordingSleep, rejectionOf } from "./helpers.js";
+import { recordingLogger, recordingSleep, rejectionOf } from "./support/helpers.js";
 
 const BASE = "https://registry.test/mlflow/";
 const TOKEN = "tok_9f8e7d6c5b4a39281706";

@@ -2,10 +2,10 @@ import { Readable } from "node:stream";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConnectionError, ResponseValidationError, TimeoutError } from "../../src/core/errors.js";
+import { ConnectionError, ResponseValidationError, TimeoutError } from "modelreg";
 import { createHttpClient } from "../../src/http/http-client.js";
 import type { HttpProgress } from "../../src/http/http-types.js";
-import { chunkedStream, readAll, recordingSleep, rejectionOf } from "./helpers.js";
+import { chunkedStream, readAll, recordingSleep, rejectionOf } from "./support/helpers.js";
 
 const BASE = "https://files.test/";
 const server = setupServer();

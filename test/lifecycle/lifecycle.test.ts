@@ -2,11 +2,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createLocalRegistry, type LocalRegistry } from "../../src/adapters/local/index.js";
-import { CorruptDataError, InvalidInputError, NotFoundError, PromotionBlockedError } from "../../src/core/errors.js";
-import type { RegistryEvent } from "../../src/core/events.js";
-import type { CreateVersionInput } from "../../src/core/types.js";
+import { createLocalRegistry, type LocalRegistry } from "modelreg/local";
 import {
+  CorruptDataError,
+  InvalidInputError,
+  NotFoundError,
+  PromotionBlockedError,
+  type RegistryEvent,
+  type CreateVersionInput,
   APPROVALS_TAG,
   approve,
   checkPromotion,
@@ -15,7 +18,7 @@ import {
   notWorseThanCurrent,
   promote,
   rollback,
-} from "../../src/lifecycle/index.js";
+} from "modelreg";
 
 let root: string;
 let registry: LocalRegistry;

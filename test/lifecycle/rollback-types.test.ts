@@ -1,8 +1,7 @@
 // Type-level checks of rollback's target. `npx tsc -p .` checks this file (tsconfig includes test/): an
 // `@ts-expect-error` whose line type-checks fails the typecheck, so each line below proves the type refuses it.
 import { describe, expectTypeOf, it } from "vitest";
-import type { ModelRegistry } from "../../src/core/model-registry.js";
-import { rollback, type RollbackTarget } from "../../src/lifecycle/index.js";
+import { type ModelRegistry, rollback, type RollbackTarget } from "modelreg";
 
 describe("RollbackTarget", () => {
   it("takes an alias or a stage, and refuses both at once", () => {

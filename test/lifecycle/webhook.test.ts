@@ -1,9 +1,8 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { InvalidInputError, ServerError } from "../../src/core/errors.js";
-import { stampEvent, type RegistryEvent } from "../../src/core/events.js";
-import { createWebhookNotifier, signWebhookPayload, verifyWebhookSignature } from "../../src/lifecycle/index.js";
+import { InvalidInputError, ServerError, createWebhookNotifier, signWebhookPayload, verifyWebhookSignature, type RegistryEvent } from "modelreg";
+import { stampEvent } from "modelreg/adapter";
 import { CANARY } from "../support/canary.js";
 
 const HOOK = "https://hooks.example.test/models";

@@ -3,9 +3,8 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { AbortedError, ConflictError, InvalidInputError, NotFoundError } from "../../src/core/errors.js";
-import type { TransferProgress } from "../../src/core/artifact-source.js";
-import { freshRegistry, rejectionOf, tempDir } from "./helpers.js";
+import { AbortedError, ConflictError, InvalidInputError, NotFoundError, type TransferProgress } from "modelreg";
+import { freshRegistry, rejectionOf, tempDir } from "./support/helpers.js";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 

@@ -2,10 +2,9 @@ import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createLocalRegistry } from "../../src/adapters/local/index.js";
-import { InvalidInputError } from "../../src/core/errors.js";
-import type { RegistryEvent } from "../../src/core/events.js";
-import { freshRegistry, rejectionOf } from "./helpers.js";
+import { createLocalRegistry } from "modelreg/local";
+import { InvalidInputError, type RegistryEvent } from "modelreg";
+import { freshRegistry, rejectionOf } from "./support/helpers.js";
 
 const artifacts = { entries: [{ path: "model.bin", content: "w" }] };
 

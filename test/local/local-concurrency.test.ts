@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLocalRegistry } from "../../src/adapters/local/index.js";
+import { createLocalRegistry } from "modelreg/local";
 
-const child = fileURLToPath(new URL("./fixtures/register-child.ts", import.meta.url));
+const child = fileURLToPath(new URL("./support/register-child.ts", import.meta.url));
 
 function startChild(root: string, model: string, count: number, tag: string) {
   const proc = spawn(process.execPath, ["--import", "tsx", child, root, model, String(count), tag], { stdio: ["pipe", "pipe", "pipe"] });

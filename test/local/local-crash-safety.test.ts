@@ -6,9 +6,9 @@ import { mkdir, readFile, readdir, rm, utimes, writeFile } from "node:fs/promise
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CorruptDataError, NotFoundError, StorageError } from "../../src/core/errors.js";
-import { createLocalRegistry } from "../../src/adapters/local/index.js";
-import { freshRegistry, rejectionOf, tempDir } from "./helpers.js";
+import { CorruptDataError, NotFoundError, StorageError } from "modelreg";
+import { createLocalRegistry } from "modelreg/local";
+import { freshRegistry, rejectionOf, tempDir } from "./support/helpers.js";
 
 const bytes = (text: string) => ({ entries: [{ path: "model.bin", content: text }] });
 

@@ -11,10 +11,9 @@ import { chmod, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLocalRegistry, type LocalRegistry } from "../../src/adapters/local/index.js";
-import { ModelRegistryError, StorageError } from "../../src/core/errors.js";
-import type { CallOptions } from "../../src/core/options.js";
-import { rejectionOf, tempDir } from "./helpers.js";
+import { createLocalRegistry, type LocalRegistry } from "modelreg/local";
+import { ModelRegistryError, StorageError, type CallOptions } from "modelreg";
+import { rejectionOf, tempDir } from "./support/helpers.js";
 
 const isRoot = process.getuid?.() === 0;
 

@@ -13,12 +13,12 @@ import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { createLocalRegistry } from "../../src/adapters/local/index.js";
-import { CorruptDataError } from "../../src/core/errors.js";
+import { createLocalRegistry } from "modelreg/local";
+import { CorruptDataError } from "modelreg";
 import { prng } from "../support/prng.js";
 import { ANOMALY_KINDS, checkAfterKill, type Anomaly, type CheckReport } from "./support/kill-check.js";
 import { OPS_PER_WRITER, appendJournal, artifactBytes, journalPaths, roundSeed, sha256Hex } from "./support/kill-plan.js";
-import { rejectionOf, tempDir } from "./helpers.js";
+import { rejectionOf, tempDir } from "./support/helpers.js";
 
 const KILLS = Number(process.env.MODELREG_KILL_COUNT ?? 24);
 const SEED = Number(process.env.MODELREG_KILL_SEED ?? 1313);

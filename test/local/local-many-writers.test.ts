@@ -3,13 +3,12 @@ import { access, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promise
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { createLocalRegistry } from "../../src/adapters/local/index.js";
-import { NotFoundError } from "../../src/core/errors.js";
-import type { RegistryEvent } from "../../src/core/events.js";
-import { SHARED_ALIAS, payload, runSteps, sha256Of, type Step, type StepKind, type StepResult } from "./fixtures/many-writers-plan.js";
-import { rejectionOf, tempDir } from "./helpers.js";
+import { createLocalRegistry } from "modelreg/local";
+import { NotFoundError, type RegistryEvent } from "modelreg";
+import { SHARED_ALIAS, payload, runSteps, sha256Of, type Step, type StepKind, type StepResult } from "./support/many-writers-plan.js";
+import { rejectionOf, tempDir } from "./support/helpers.js";
 
-const child = fileURLToPath(new URL("./fixtures/many-writers-child.ts", import.meta.url));
+const child = fileURLToPath(new URL("./support/many-writers-child.ts", import.meta.url));
 
 interface Writer {
   ready: Promise<void>;

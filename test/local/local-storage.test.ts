@@ -1,9 +1,9 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createLocalRegistry } from "../../src/adapters/local/index.js";
-import { CorruptDataError, IntegrityError } from "../../src/core/errors.js";
-import { freshRegistry, rejectionOf, tempDir } from "./helpers.js";
+import { createLocalRegistry } from "modelreg/local";
+import { CorruptDataError, IntegrityError } from "modelreg";
+import { freshRegistry, rejectionOf, tempDir } from "./support/helpers.js";
 
 const entries = (content: string) => ({ entries: [{ path: "model.bin", content }, { path: "config/params.json", content: "{}" }] });
 

@@ -4,12 +4,11 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalRegistry } from "../../src/adapters/local/index.js";
-import { RunCounter, mixed, validArtifactPath } from "./arbitraries.js";
-import { attempt, expectCleanRefusal, httpRegistries, listTree, localRegistry, type RecordedRegistry } from "./harness.js";
+import type { LocalRegistry } from "modelreg/local";
+import { mixed, validArtifactPath } from "./support/arbitraries.js";
+import { attempt, expectCleanRefusal, httpRegistries, listTree, localRegistry, propertyFile, type RecordedRegistry } from "./support/harness.js";
 
-const counter = new RunCounter();
-const RUNS = { entries: 40, files: 20, open: 50 };
+const property = propertyFile("artifact-paths");
 
 /** Replaced by the canary directory's absolute path, so absolute paths aim somewhere the test watches. */
 const CANARY = "\u{1F426}CANARY";
@@ -59,14 +58,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await local.dispose();
-  console.info(counter.report("artifact-paths"));
 });
 
 describe("artifact entry paths", () => {
   it("are stored exactly with identical bytes, or refused before any write or request", async () => {
-    await fc.assert(
+    await property.check(
+      "entries",
       fc.asyncProperty(entriesArb, async (raw) => {
-        counter.add("entries (createVersion)", 1);
+        property.count("entries (createVersion)");
         const entries = raw.map((e) => ({ ...e, path: aim(e.path) }));
         const paths = entries.map((e) => e.path);
         const valid = paths.every(pathIsValid) && new Set(paths).size === paths.length;
@@ -105,16 +104,17 @@ describe("artifact entry paths", () => {
           }
         }
       }),
-      { seed: 0xa47f_0001, numRuns: RUNS.entries, examples: [[[{ path: "../../etc/passwd", content: "x" }]], [[{ path: `${CANARY}/evil.bin`, content: "x" }]], [[{ path: "a\u0000b", content: "x" }]], [[{ path: "a\\b", content: "x" }]], [[{ path: "a//b", content: "x" }]]] },
+      [[[{ path: "../../etc/passwd", content: "x" }]], [[{ path: `${CANARY}/evil.bin`, content: "x" }]], [[{ path: "a\u0000b", content: "x" }]], [[{ path: "a\\b", content: "x" }]], [[{ path: "a//b", content: "x" }]]],
     );
   });
 
   it("{ files } with an explicit path follow the same rule, and the file on disk is never moved", async () => {
     const file = join(local.parent, "source.bin");
     await writeFile(file, new Uint8Array([0, 1, 2, 255]));
-    await fc.assert(
+    await property.check(
+      "files",
       fc.asyncProperty(pathArb, async (rawPath) => {
-        counter.add("files (createVersion)", 1);
+        property.count("files (createVersion)");
         const path = aim(rawPath);
         const before = await listTree(local.root);
         const created = await attempt(() => registry.createVersion("m", { artifacts: { files: [{ file, path }] } }));
@@ -127,14 +127,14 @@ describe("artifact entry paths", () => {
           expect(await readAll((await registry.openArtifact({ model: "m", version }, path)).stream)).toEqual(new Uint8Array([0, 1, 2, 255]));
         }
       }),
-      { seed: 0xa47f_0002, numRuns: RUNS.files },
     );
   });
 
   it("openArtifact and downloadArtifacts refuse bad paths before any request", async () => {
-    await fc.assert(
+    await property.check(
+      "open",
       fc.asyncProperty(pathArb, async (rawPath) => {
-        counter.add("paths (openArtifact, downloadArtifacts)", 1);
+        property.count("paths (openArtifact, downloadArtifacts)");
         const path = aim(rawPath);
         const valid = pathIsValid(path);
         const opened = await attempt(() => registry.openArtifact("m/1", path));
@@ -155,7 +155,6 @@ describe("artifact entry paths", () => {
           expectCleanRefusal(outcome, requests);
         }
       }),
-      { seed: 0xa47f_0003, numRuns: RUNS.open },
     );
   });
 });

@@ -2,12 +2,11 @@
 // every adapter and sent (or stored) unchanged.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalRegistry } from "../../src/adapters/local/index.js";
-import { PROTOTYPE_KEYS, RunCounter, mixed, validAlias, validModelName } from "./arbitraries.js";
-import { attempt, carries, expectCleanRefusal, firstPage, httpRegistries, localRegistry, type RecordedRegistry } from "./harness.js";
+import type { LocalRegistry } from "modelreg/local";
+import { PROTOTYPE_KEYS, mixed, validAlias, validModelName } from "./support/arbitraries.js";
+import { attempt, carries, expectCleanRefusal, firstPage, httpRegistries, localRegistry, propertyFile, type RecordedRegistry } from "./support/harness.js";
 
-const counter = new RunCounter();
-const RUNS = { names: 100, aliases: 80, resolve: 80, stages: 60 };
+const property = propertyFile("names-aliases-stages");
 
 /** The documented name rule, restated independently of MODEL_NAME_PATTERN. */
 function nameIsValid(name: string): boolean {
@@ -47,14 +46,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await local.dispose();
-  console.info(counter.report("names-aliases-stages"));
 });
 
 describe("model names", () => {
   it("are refused before any request, or accepted everywhere and sent unchanged", async () => {
-    await fc.assert(
+    await property.check(
+      "names",
       fc.asyncProperty(mixed(validModelName), async (name) => {
-        counter.add("model names", 1);
+        property.count("model names");
         const valid = nameIsValid(name);
 
         const created = await attempt(() => registry.createModel({ name, tags: { k: "v" } }));
@@ -79,16 +78,16 @@ describe("model names", () => {
           }
         }
       }),
-      { seed: 0x5eed_0001, numRuns: RUNS.names },
     );
   });
 });
 
 describe("aliases", () => {
   it("setAlias refuses bad aliases before any request, and stores or sends good ones unchanged", async () => {
-    await fc.assert(
+    await property.check(
+      "aliases",
       fc.asyncProperty(mixed(validAlias), async (alias) => {
-        counter.add("aliases (setAlias)", 1);
+        property.count("aliases (setAlias)");
 
         const set = await attempt(() => registry.setAlias("m", alias, "1"));
         expect(set.refused).toBe(!aliasAccepted("local", alias));
@@ -115,14 +114,15 @@ describe("aliases", () => {
           if (provider === "vertex") expect(requests.some((r) => r.url.pathname.endsWith(`/models/m@${alias}`))).toBe(true);
         }
       }),
-      { seed: 0x5eed_0002, numRuns: RUNS.aliases, examples: PROTOTYPE_KEYS.map((k) => [k]) },
+      PROTOTYPE_KEYS.map((k) => [k]),
     );
   });
 
   it("resolveAlias and deleteAlias refuse bad aliases before any request", async () => {
-    await fc.assert(
+    await property.check(
+      "resolve",
       fc.asyncProperty(mixed(validAlias), fc.constantFrom("resolveAlias", "deleteAlias"), async (alias, method) => {
-        counter.add(`aliases (${method})`, 1);
+        property.count(`aliases (${method})`);
         // `latest` names the highest version: resolvable, never settable.
         const readable = aliasIsValid(alias) || (method === "resolveAlias" && alias === "latest");
 
@@ -142,7 +142,7 @@ describe("aliases", () => {
           if (provider === "mlflow" && alias !== "latest") expect(requests.some((r) => carries(r, alias))).toBe(true);
         }
       }),
-      { seed: 0x5eed_0003, numRuns: RUNS.resolve, examples: PROTOTYPE_KEYS.flatMap((k) => [[k, "resolveAlias"] as [string, "resolveAlias"], [k, "deleteAlias"] as [string, "deleteAlias"]]) },
+      PROTOTYPE_KEYS.flatMap((k) => [[k, "resolveAlias"] as [string, "resolveAlias"], [k, "deleteAlias"] as [string, "deleteAlias"]]),
     );
   });
 });
@@ -151,15 +151,16 @@ describe("aliases never set", () => {
   // Its own property, so a local failure does not stop the remote adapters' runs above. (The remote adapters' never-set
   // aliases are checked against stateful fakes and a real MLflow server in prototype-keys.test.ts.)
   it("are NotFoundError to resolve and to delete on the local registry", async () => {
-    await fc.assert(
+    await property.check(
+      "neverSet",
       fc.asyncProperty(validAlias, fc.constantFrom("resolveAlias", "deleteAlias"), async (alias, method) => {
-        counter.add(`aliases never set (${method})`, 1);
+        property.count(`aliases never set (${method})`);
         // "m" has no aliases left (the setAlias property deletes each one it sets), so every valid one is missing.
         fc.pre(aliasIsValid(alias));
         const own = await attempt(() => registry[method]("m", alias));
         expect(own.error?.name, `${method}(${JSON.stringify(alias)}) gave ${own.refused ? "a refusal" : String(own.value)}`).toBe("NotFoundError");
       }),
-      { seed: 0x5eed_0005, numRuns: RUNS.resolve, examples: PROTOTYPE_KEYS.flatMap((k) => [[k, "resolveAlias"] as [string, "resolveAlias"], [k, "deleteAlias"] as [string, "deleteAlias"]]) },
+      PROTOTYPE_KEYS.flatMap((k) => [[k, "resolveAlias"] as [string, "resolveAlias"], [k, "deleteAlias"] as [string, "deleteAlias"]]),
     );
   });
 });
@@ -168,9 +169,10 @@ describe("stage names", () => {
   const stageArb = mixed(fc.constantFrom("draft", "staging", "production", "archived", "None", "Staging", "PRODUCTION", "Archived", "dRaFt", "none"));
 
   it("are parsed case-insensitively or refused before any request, on every adapter", async () => {
-    await fc.assert(
+    await property.check(
+      "stages",
       fc.asyncProperty(stageArb, async (stage) => {
-        counter.add("stage names", 1);
+        property.count("stage names");
         const expected = stageOf(stage);
 
         const own = await attempt(() => registry.transitionStage("m/1", stage as never));
@@ -196,7 +198,6 @@ describe("stage names", () => {
           expectCleanRefusal(list, requests);
         }
       }),
-      { seed: 0x5eed_0004, numRuns: RUNS.stages },
     );
   });
 });

@@ -1,20 +1,20 @@
 // Object.prototype member names (constructor, toString, valueOf, hasOwnProperty, __proto__, ...) as aliases, tag
 // keys, metric names and param names, through registries with real state: the local registry and the Vertex and W&B
-// fakes (the MLflow run is test/mlflow/prototype-keys.test.ts, against a real server). Each name round-trips as data
-// or is refused before any request; an alias never set is NotFoundError to resolve and to delete.
+// fakes (the MLflow run is test/mlflow/server/prototype-keys.test.ts, against a real server). Each name round-trips
+// as data or is refused before any request; an alias never set is NotFoundError to resolve and to delete.
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { createVertexRegistry } from "../../src/adapters/vertex/index.js";
-import { createWandbRegistry } from "../../src/adapters/wandb/index.js";
-import type { ModelRegistry } from "../../src/core/model-registry.js";
+import { createVertexRegistry } from "modelreg/vertex";
+import { createWandbRegistry } from "modelreg/wandb";
+import type { ModelRegistry } from "modelreg";
 import { CANARY } from "../support/canary.js";
 import { GcsFake } from "../vertex/support/gcs-fake.js";
 import { BUCKET } from "../vertex/support/setup.js";
 import { LOCATION, PROJECT, VertexFake } from "../vertex/support/vertex-fake.js";
 import { API_KEY, BASE, WandbFake } from "../wandb/support/wandb-fake.js";
-import { PROTOTYPE_KEYS } from "./arbitraries.js";
-import { localRegistry } from "./harness.js";
-import { checkAlias, checkArtifactPaths, checkVersionKey, loggingFetch, type KeyField, type KeySubject } from "./prototype-keys.js";
+import { PROTOTYPE_KEYS } from "./support/arbitraries.js";
+import { localRegistry } from "./support/harness.js";
+import { checkAlias, checkArtifactPaths, checkVersionKey, loggingFetch, type KeyField, type KeySubject } from "./support/prototype-keys.js";
 
 const server = setupServer(...new VertexFake().handlers(), ...new GcsFake([BUCKET]).handlers(), ...new WandbFake().handlers());
 let local: Awaited<ReturnType<typeof localRegistry>>;

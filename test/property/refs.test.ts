@@ -2,12 +2,11 @@
 // request.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalRegistry } from "../../src/adapters/local/index.js";
-import { RunCounter, hostileString, mixed, validAlias, validModelName } from "./arbitraries.js";
-import { attempt, carries, expectCleanRefusal, httpRegistries, localRegistry, type RecordedRegistry } from "./harness.js";
+import type { LocalRegistry } from "modelreg/local";
+import { hostileString, mixed, validAlias, validModelName } from "./support/arbitraries.js";
+import { attempt, carries, expectCleanRefusal, httpRegistries, localRegistry, propertyFile, type RecordedRegistry } from "./support/harness.js";
 
-const counter = new RunCounter();
-const RUNS = 160;
+const property = propertyFile("refs");
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const VERSION = /^(0|[1-9][0-9]{0,17})$/;
@@ -59,14 +58,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await local.dispose();
-  console.info(counter.report("refs"));
 });
 
 describe("version references", () => {
   it("are parsed as documented or refused before any request, by every adapter and method", async () => {
-    await fc.assert(
+    await property.check(
+      "refs",
       fc.asyncProperty(refArb, fc.constantFrom("getVersion", "listArtifacts", "updateVersion", "transitionStage"), async (ref, method) => {
-        counter.add(`refs (${method})`, 1);
+        property.count(`refs (${method})`);
         const expected = expectedRef(ref);
         const call = (r: typeof registry | RecordedRegistry["registry"]) => {
           if (method === "updateVersion") return r.updateVersion(ref as never, { description: "d" });
@@ -94,7 +93,6 @@ describe("version references", () => {
           else if (expected.alias !== "latest") expect(carries(requests[0]!, expected.alias!)).toBe(true);
         }
       }),
-      { seed: 0x4ef5_0001, numRuns: RUNS },
     );
   });
 });

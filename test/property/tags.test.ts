@@ -2,12 +2,11 @@
 // (unicode, empty values, `__proto__` keys and 5000-character values included).
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalRegistry } from "../../src/adapters/local/index.js";
-import { PROTOTYPE_KEYS, RunCounter, mixed, tagRecord, validTagKey, validTagValue } from "./arbitraries.js";
-import { attempt, expectCleanRefusal, firstPage, httpRegistries, localRegistry, type RecordedRegistry } from "./harness.js";
+import type { LocalRegistry } from "modelreg/local";
+import { PROTOTYPE_KEYS, mixed, tagRecord, validTagKey, validTagValue } from "./support/arbitraries.js";
+import { attempt, entriesOf, expectCleanRefusal, firstPage, httpRegistries, localRegistry, propertyFile, type RecordedRegistry, tagsAreValid } from "./support/harness.js";
 
-const counter = new RunCounter();
-const RUNS = { createModel: 80, updateModel: 50, createVersion: 40, updateVersion: 50, filters: 50 };
+const property = propertyFile("tags");
 
 /**
  * Always tried first. An own `__proto__` key (a parsed JSON body has one) was accepted and then silently dropped; it is
@@ -16,21 +15,6 @@ const RUNS = { createModel: 80, updateModel: 50, createVersion: 40, updateVersio
 const PROTO_TAGS = Object.fromEntries([["__proto__", "polluted?"], ["constructor", "🚀"], ["ключ", ""]]) as Record<string, string>;
 // Every other prototype member name as a key (own properties, as parsed JSON has them), and one unicode key.
 const PROTOTYPE_NAMES = Object.fromEntries([...PROTOTYPE_KEYS.filter((k) => k !== "__proto__").map((k, i) => [k, ["🚀", "x", "", "значение"][i % 4] as string]), ["ключ", "значение"]]) as Record<string, string>;
-
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-/** The documented tag rules, restated: keys 1-250 characters, no control characters or surrounding spaces; values at most 5000, no NUL. */
-function tagsAreValid(tags: Record<string, string | null>, allowNull = false): boolean {
-  return Object.entries(tags).every(
-    ([k, v]) => k.length >= 1 && k.length <= 250 && !CONTROL.test(k) && k.trim() === k && k !== "__proto__" && ((allowNull && v === null) || (typeof v === "string" && v.length <= 5000 && !v.includes("\u0000"))),
-  );
-}
-
-/** Entries sorted by key: compares records with own `__proto__` keys, which property-by-property equality would miss. */
-function entriesOf(record: Record<string, unknown>): Array<[string, unknown]> {
-  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
 
 const patchArb: fc.Arbitrary<Record<string, string | null>> = fc
   .array(fc.tuple(mixed(validTagKey), fc.option(mixed(validTagValue), { nil: null, freq: 4 })), { maxLength: 5 })
@@ -50,14 +34,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await local.dispose();
-  console.info(counter.report("tags"));
 });
 
 describe("model tags", () => {
   it("createModel stores valid tags exactly and refuses the rest before any request", async () => {
-    await fc.assert(
+    await property.check(
+      "createModel",
       fc.asyncProperty(tagRecord, async (tags) => {
-        counter.add("createModel tags", 1);
+        property.count("createModel tags");
         const valid = tagsAreValid(tags);
         const name = `t${n++}`;
         const created = await attempt(() => registry.createModel({ name, tags }));
@@ -79,15 +63,16 @@ describe("model tags", () => {
           expect(body.tags.filter((t) => t.key === "modelreg.client_token")).toHaveLength(1);
         }
       }),
-      { seed: 0x7a65_0001, numRuns: RUNS.createModel, examples: [[PROTO_TAGS], [PROTOTYPE_NAMES]] },
+      [[PROTO_TAGS], [PROTOTYPE_NAMES]],
     );
   });
 
   it("updateModel applies set and remove exactly, or refuses before any request", async () => {
     await registry.createModel({ name: "patched", tags: { keep: "yes" } });
-    await fc.assert(
+    await property.check(
+      "updateModel",
       fc.asyncProperty(patchArb, async (patch) => {
-        counter.add("updateModel tag patches", 1);
+        property.count("updateModel tag patches");
         const valid = tagsAreValid(patch, true);
         const before = (await registry.getModel("patched")).tags;
         const updated = await attempt(() => registry.updateModel("patched", { tags: patch }));
@@ -119,16 +104,17 @@ describe("model tags", () => {
           }
         }
       }),
-      { seed: 0x7a65_0002, numRuns: RUNS.updateModel, examples: [[PROTO_TAGS], [PROTOTYPE_NAMES]] },
+      [[PROTO_TAGS], [PROTOTYPE_NAMES]],
     );
   });
 });
 
 describe("version tags", () => {
   it("createVersion stores valid tags exactly and refuses the rest before any request or file", async () => {
-    await fc.assert(
+    await property.check(
+      "createVersion",
       fc.asyncProperty(tagRecord, async (tags) => {
-        counter.add("createVersion tags", 1);
+        property.count("createVersion tags");
         const valid = tagsAreValid(tags);
         const before = (await registry.getVersion("m@latest")).version;
         const created = await attempt(() => registry.createVersion("m", { artifacts: { entries: [{ path: "model.bin", content: "x" }] }, tags }));
@@ -146,14 +132,15 @@ describe("version tags", () => {
           if (valid) expect(requests.length, provider).toBeGreaterThan(0);
         }
       }),
-      { seed: 0x7a65_0003, numRuns: RUNS.createVersion, examples: [[PROTO_TAGS], [PROTOTYPE_NAMES]] },
+      [[PROTO_TAGS], [PROTOTYPE_NAMES]],
     );
   });
 
   it("updateVersion applies set and remove exactly, or refuses before any request", async () => {
-    await fc.assert(
+    await property.check(
+      "updateVersion",
       fc.asyncProperty(patchArb, async (patch) => {
-        counter.add("updateVersion tag patches", 1);
+        property.count("updateVersion tag patches");
         const valid = tagsAreValid(patch, true);
         const before = (await registry.getVersion("m/1")).tags;
         const updated = await attempt(() => registry.updateVersion("m/1", { tags: patch }));
@@ -179,14 +166,15 @@ describe("version tags", () => {
           }
         }
       }),
-      { seed: 0x7a65_0004, numRuns: RUNS.updateVersion, examples: [[PROTO_TAGS], [PROTOTYPE_NAMES]] },
+      [[PROTO_TAGS], [PROTOTYPE_NAMES]],
     );
   });
 
   it("list filters by tag refuse bad tags at the call, before any request", async () => {
-    await fc.assert(
+    await property.check(
+      "filters",
       fc.asyncProperty(tagRecord, async (tags) => {
-        counter.add("list tag filters", 1);
+        property.count("list tag filters");
         const valid = tagsAreValid(tags);
         const own = await attempt(() => firstPage(registry.listVersions("m", { tags })));
         expect(own.refused).toBe(!valid);
@@ -199,7 +187,6 @@ describe("version tags", () => {
           expectCleanRefusal(outcome, requests);
         }
       }),
-      { seed: 0x7a65_0005, numRuns: RUNS.filters },
     );
   });
 });

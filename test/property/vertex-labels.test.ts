@@ -1,13 +1,12 @@
 // Vertex labels: whatever tags a user gives, every label sent in models.upload and models.patch meets Google's label
 // rules and the adapter's own labels are never overwritten, or the call is refused before any request.
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useVertexFakes } from "../vertex/support/setup.js";
-import { RunCounter, mixed, tagRecord, validTagValue } from "./arbitraries.js";
-import { attempt, expectCleanRefusal } from "./harness.js";
+import { mixed, tagRecord, validTagValue } from "./support/arbitraries.js";
+import { attempt, entriesOf, expectCleanRefusal, propertyFile, tagsAreValid } from "./support/harness.js";
 
-const counter = new RunCounter();
-const RUNS = { create: 20, update: 15 };
+const property = propertyFile("vertex-labels");
 const { registry: makeRegistry } = useVertexFakes();
 
 interface Sent {
@@ -43,16 +42,6 @@ function labelProblems(labels: Record<string, unknown>): string[] {
   return problems;
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-function tagsAreValid(tags: Record<string, string | null>): boolean {
-  return Object.entries(tags).every(([k, v]) => k.length >= 1 && k.length <= 250 && !CONTROL.test(k) && k.trim() === k && k !== "__proto__" && (v === null || (v.length <= 5000 && !v.includes("\u0000"))));
-}
-
-function entriesOf(record: Record<string, unknown>): Array<[string, unknown]> {
-  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
 /** Tags shaped like labels, plus the adapter's own label keys, so the label branch is taken often. */
 const labelKey = fc.oneof(
   fc.stringMatching(/^[a-z][a-z0-9_-]{0,10}$/),
@@ -69,15 +58,14 @@ const labelTags = fc.oneof(
   tagRecord,
 ).filter((tags) => !Object.entries(tags).some(([k, v]) => /\p{Lo}/u.test(k + v)));
 
-afterAll(() => console.info(counter.report("vertex-labels")));
-
 describe("Vertex labels", () => {
   let model = 0;
 
   it("models.upload and models.patch send only valid labels, and tags still round-trip through the metadata", async () => {
-    await fc.assert(
+    await property.check(
+      "create",
       fc.asyncProperty(labelTags, labelTags, async (tags, patchTags) => {
-        counter.add("create + update tag sets", 2);
+        property.count("create + update tag sets", 2);
         const name = `lbl-${model++}`;
         sent.length = 0;
         const created = await attempt(() => registry.createVersion(name, { artifacts: { entries: [{ path: "model.bin", content: "x" }] }, tags }));
@@ -104,14 +92,15 @@ describe("Vertex labels", () => {
         expect(after.stage).toBe("draft");
         expect(entriesOf(after.tags)).toEqual(entriesOf({ ...tags, ...patchTags }));
       }),
-      { seed: 0x1abe_0001, numRuns: RUNS.create, examples: [[{ "modelreg-stage": "production" }, { "modelreg-token": "x" }], [{ ok: "yes", Upper: "x" }, { ключ: "значение" }], [Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${i}`, "v"])), {}]] },
+      [[{ "modelreg-stage": "production" }, { "modelreg-token": "x" }], [{ ok: "yes", Upper: "x" }, { ключ: "значение" }], [Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${i}`, "v"])), {}]],
     );
   });
 
   it("stage labels survive any user tags through transitionStage", async () => {
-    await fc.assert(
+    await property.check(
+      "update",
       fc.asyncProperty(labelTags, fc.constantFrom("staging", "production", "archived", "draft"), async (tags, stage) => {
-        counter.add("transitionStage with tags", 1);
+        property.count("transitionStage with tags");
         if (!tagsAreValid(tags)) return;
         const name = `stg-${model++}`;
         await registry.createVersion(name, { artifacts: { entries: [{ path: "model.bin", content: "x" }] }, tags });
@@ -121,7 +110,6 @@ describe("Vertex labels", () => {
         for (const r of sent.filter((x) => x.method === "PATCH")) expect(labelProblems(((r.json as { labels?: Record<string, unknown> }).labels ?? {}) as Record<string, unknown>)).toEqual([]);
         expect(entriesOf(moved.tags)).toEqual(entriesOf(tags));
       }),
-      { seed: 0x1abe_0002, numRuns: RUNS.update },
     );
   });
 });

@@ -2,7 +2,7 @@
 // by the real HTTP client from a server that echoes every credential carries none.
 import { describe, expect, it } from "vitest";
 import { observeErrors } from "../../src/core/error-observer.js";
-import { ModelRegistryError, NotFoundError, PromotionBlockedError } from "../../src/core/errors.js";
+import { ModelRegistryError, NotFoundError, PromotionBlockedError } from "modelreg";
 import { createHttpClient } from "../../src/http/http-client.js";
 import { CANARY, CANARY_FORMS, CanaryWatch, canariesIn, expectCanaryLeak, findCanaries } from "./canary.js";
 import { rejectionOf } from "./rejection.js";

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { createLocalRegistry } from "../../src/adapters/local/index.js";
+import { createLocalRegistry } from "modelreg/local";
 import { syncHttp } from "../../examples/serverless-sync/cloud-run.js";
 import { handler as lambda } from "../../examples/serverless-sync/lambda.js";
 

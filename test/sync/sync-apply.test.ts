@@ -1,10 +1,9 @@
 import { readdir } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { IntegrityError, ModelRegistryError } from "../../src/core/errors.js";
-import type { ArtifactFile, ModelVersion } from "../../src/core/types.js";
-import { SYNC_TAGS, originOf, planSync, syncIdempotencyKey, syncRegistries, type SyncEvent } from "../../src/sync/index.js";
-import { tempDir } from "../local/helpers.js";
-import { expectSameFiles, prng, randomBytes, readFile, seedVersion, sha256, twoRegistries, wrap } from "./helpers.js";
+import { IntegrityError, ModelRegistryError, type ArtifactFile, type ModelVersion } from "modelreg";
+import { SYNC_TAGS, originOf, planSync, syncIdempotencyKey, syncRegistries, type SyncEvent } from "modelreg/sync";
+import { tempDir } from "../local/support/helpers.js";
+import { expectSameFiles, prng, randomBytes, readFile, seedVersion, sha256, twoRegistries, wrap } from "./support/helpers.js";
 
 describe("applySyncPlan and syncRegistries", () => {
   it("copies every file byte for byte with its metadata, lineage link and provenance", async () => {

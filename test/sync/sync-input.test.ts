@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { InvalidInputError } from "../../src/core/errors.js";
-import { applySyncPlan, planSync, syncRegistries, type SyncPlanInput } from "../../src/sync/index.js";
-import { recording, rejectionOf, seedVersion, twoRegistries } from "./helpers.js";
+import { InvalidInputError } from "modelreg";
+import { applySyncPlan, planSync, syncRegistries, type SyncPlanInput } from "modelreg/sync";
+import { recording, rejectionOf, seedVersion, twoRegistries } from "./support/helpers.js";
 
 describe("sync input", () => {
   it("refuses bad input with InvalidInputError naming the field, before any registry call", async () => {

@@ -1,10 +1,9 @@
 // Interrupt a sync at a random byte, then run it again: the job finishes with no duplicate and no half-copied version.
 // Set MODELREG_SYNC_SEED to replay one case; the seed is in every test name.
 import { describe, expect, it } from "vitest";
-import { AbortedError } from "../../src/core/errors.js";
-import type { ModelRegistry } from "../../src/core/model-registry.js";
-import { SYNC_TAGS, syncRegistries } from "../../src/sync/index.js";
-import { cuttingSource, expectSameFiles, prng, randomBytes, rejectionOf, seedVersion, twoRegistries, wrap } from "./helpers.js";
+import { AbortedError, type ModelRegistry } from "modelreg";
+import { SYNC_TAGS, syncRegistries } from "modelreg/sync";
+import { cuttingSource, expectSameFiles, prng, randomBytes, rejectionOf, seedVersion, twoRegistries, wrap } from "./support/helpers.js";
 
 const base = process.env.MODELREG_SYNC_SEED ? Number(process.env.MODELREG_SYNC_SEED) : Date.now() % 1_000_000;
 const seeds = process.env.MODELREG_SYNC_SEED ? [base] : [base, base + 1, base + 2, base + 3];

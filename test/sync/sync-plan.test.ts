@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ModelVersion } from "../../src/core/types.js";
-import { SYNC_TAGS, applySyncPlan, planSync, syncRegistries, type SyncPlanItem } from "../../src/sync/index.js";
-import { seedVersion, twoRegistries, wrap } from "./helpers.js";
+import type { ModelVersion } from "modelreg";
+import { SYNC_TAGS, applySyncPlan, planSync, syncRegistries, type SyncPlanItem } from "modelreg/sync";
+import { seedVersion, twoRegistries, wrap } from "./support/helpers.js";
 
 const item = (items: SyncPlanItem[], version: string) => {
   const found = items.find((i) => i.sourceVersion === version);

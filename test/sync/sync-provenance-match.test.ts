@@ -2,10 +2,9 @@
 // Sync changes only versions it made; each source version has its own copy; a run settles everything at once; and
 // sync never leaves two target versions in production.
 import { describe, expect, it } from "vitest";
-import type { ModelRegistry } from "../../src/core/model-registry.js";
-import type { ModelVersion } from "../../src/core/types.js";
-import { SYNC_TAGS, applySyncPlan, describeSyncItem, originOf, planSync, syncRegistries, type SyncPlanItem } from "../../src/sync/index.js";
-import { seedVersion, twoRegistries } from "./helpers.js";
+import type { ModelRegistry, ModelVersion } from "modelreg";
+import { SYNC_TAGS, applySyncPlan, describeSyncItem, originOf, planSync, syncRegistries, type SyncPlanItem } from "modelreg/sync";
+import { seedVersion, twoRegistries } from "./support/helpers.js";
 
 const SAME = { "model.bin": "identical weights", "conf/params.json": '{"depth":6}' };
 

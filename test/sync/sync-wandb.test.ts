@@ -2,12 +2,12 @@
 // rules in play: versions numbered from 0 (local from 1), `latest`, `staging` and `production` managed by W&B
 // (stages become those aliases, and only one version can hold each), identical content deduplicated.
 import { describe, expect, it } from "vitest";
-import type { ModelVersion } from "../../src/core/types.js";
-import { SYNC_TAGS, originOf, planSync, syncRegistries, type SyncCreateItem, type SyncPlanItem } from "../../src/sync/index.js";
-import { freshRegistry } from "../local/helpers.js";
+import type { ModelVersion } from "modelreg";
+import { SYNC_TAGS, originOf, planSync, syncRegistries, type SyncCreateItem, type SyncPlanItem } from "modelreg/sync";
+import { freshRegistry } from "../local/support/helpers.js";
 import { useWandbFake } from "../wandb/support/setup.js";
 import { ENTITY } from "../wandb/support/wandb-fake.js";
-import { copiesBySource, expectSameFiles, prng, randomBytes, readFile, seedVersion, sha256, wrap } from "./helpers.js";
+import { copiesBySource, expectSameFiles, prng, randomBytes, readFile, seedVersion, sha256, wrap } from "./support/helpers.js";
 
 const { fake, registry } = useWandbFake();
 const MiB = 1024 * 1024;

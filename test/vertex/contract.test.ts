@@ -1,4 +1,4 @@
-import { runRegistryContract } from "../../src/testing/index.js";
+import { runRegistryContract } from "modelreg/testing";
 import { useVertexFakes } from "./support/setup.js";
 
 const fakes = useVertexFakes();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConflictError, InvalidInputError } from "../../src/core/errors.js";
+import { ConflictError, InvalidInputError } from "modelreg";
 import { makeRoom } from "../../src/adapters/vertex/vertex-endpoints.js";
 import { useVertexFakes } from "./support/setup.js";
 

@@ -1,6 +1,6 @@
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
-import { AuthenticationError, ConflictError, InvalidInputError, TimeoutError, AbortedError } from "../../src/core/errors.js";
+import { AuthenticationError, ConflictError, InvalidInputError, TimeoutError, AbortedError } from "modelreg";
 import { validateRequest, ContractViolation } from "./support/contract-validator.js";
 import { BUCKET, useVertexFakes } from "./support/setup.js";
 import { HOST, LOCATION, PROJECT, PROJECT_NUMBER } from "./support/vertex-fake.js";

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 // Digests, not deep equality: comparing megabytes element by element is slow and its diff unreadable.
 const sha = (bytes: Uint8Array | undefined) => (bytes ? createHash("sha256").update(bytes).digest("hex") : "missing");
 import { describe, expect, it } from "vitest";
-import { IntegrityError } from "../../src/core/errors.js";
+import { IntegrityError } from "modelreg";
 import { BUCKET, useVertexFakes } from "./support/setup.js";
 
 const fakes = useVertexFakes();

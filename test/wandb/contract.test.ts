@@ -1,4 +1,4 @@
-import { runRegistryContract } from "../../src/testing/index.js";
+import { runRegistryContract } from "modelreg/testing";
 import { ENTITY } from "./support/wandb-fake.js";
 import { useWandbFake } from "./support/setup.js";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { http, HttpResponse } from "msw";
-import { AuthenticationError, IntegrityError, InvalidInputError, NotFoundError, PermissionDeniedError } from "../../src/core/errors.js";
+import { AuthenticationError, IntegrityError, InvalidInputError, NotFoundError, PermissionDeniedError } from "modelreg";
 import { API_KEY, BASE, ENTITY, ORG_ENTITY, STORAGE } from "./support/wandb-fake.js";
 import { useWandbFake } from "./support/setup.js";
 

@@ -1,7 +1,7 @@
 // A view of another project or registry (`inRegistry`, `getByPath`) is another registry on the same server: it shares
 // its parent's connection, feature flags, actor and subscribers.
 import { describe, expect, it } from "vitest";
-import type { RegistryEvent } from "../../src/core/events.js";
+import type { RegistryEvent } from "modelreg";
 import { ENTITY } from "./support/wandb-fake.js";
 import { useWandbFake } from "./support/setup.js";
 

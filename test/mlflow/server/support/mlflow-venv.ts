@@ -1,0 +1,49 @@
+// Installs a pinned MLflow from PyPI into a project-local virtualenv (.venv/, ignored by git), once per version.
+// uv does the install: it is one wheel from PyPI and installs MLflow in seconds where pip takes minutes.
+import { execFile } from "node:child_process";
+import { access, mkdir, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, "../../../..");
+const VENVS = join(ROOT, ".venv");
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function sh(file: string, args: string[], what: string): Promise<void> {
+  try {
+    await run(file, args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`${what} failed: ${e.stderr?.slice(-2000) || e.message}`);
+  }
+}
+
+/** Returns the path of `mlflow` in a virtualenv holding exactly `mlflow==version`, installing it when missing. */
+export async function ensureMlflow(version: string): Promise<{ mlflow: string; python: string }> {
+  const venv = join(VENVS, `mlflow-${version}`);
+  const bin = { mlflow: join(venv, "bin", "mlflow"), python: join(venv, "bin", "python") };
+  const done = join(venv, ".modelreg-installed");
+  if (await exists(done)) return bin;
+  const python = process.env.MODELREG_PYTHON ?? "python3";
+  const tools = join(VENVS, "tools");
+  const uv = join(tools, "bin", "uv");
+  await mkdir(VENVS, { recursive: true });
+  if (!(await exists(uv))) {
+    await sh(python, ["-m", "venv", tools], "creating the tools virtualenv");
+    await sh(join(tools, "bin", "pip"), ["install", "--quiet", "uv==0.13.9"], "installing uv");
+  }
+  await rm(venv, { recursive: true, force: true });
+  await sh(uv, ["venv", "--quiet", "--python", python, venv], `creating the MLflow ${version} virtualenv`);
+  // MLflow 2.x does not cap SQLAlchemy, and SQLAlchemy 2.1 removed a pool class 2.x imports at start-up.
+  const pins = version.startsWith("2.") ? ["sqlalchemy<2.1"] : [];
+  await sh(uv, ["pip", "install", "--quiet", "--python", bin.python, `mlflow==${version}`, ...pins], `installing mlflow==${version}`);
+  await sh("touch", [done], "marking the virtualenv complete");
+  return bin;
+}
