@@ -129,7 +129,7 @@ describe("modelreg promote, rollback and ls", () => {
     expect(back.out()).toBe("rolled back production of fraud: 2 -> 1\n");
     const models = io();
     expect(await runCli(["ls", uri], models.io)).toBe(0);
-    expect(models.out()).toMatch(/^fraud  latest 2  champion=1\n$/);
+    expect(models.out()).toMatch(/^fraud {2}latest 2 {2}champion=1\n$/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConnectionError, ModelRegistryError, NotFoundError, ServerError } from "modelreg";
+import { ConnectionError, type ModelRegistryError, NotFoundError, ServerError } from "modelreg";
 import { createHttpClient } from "../../src/http/http-client.js";
 import { redact, REDACTED, secretsFromHeaders } from "../../src/http/redact.js";
 import { recordingLogger, recordingSleep, rejectionOf } from "./support/helpers.js";
@@ -205,7 +205,10 @@ describe("credentials and hosts", () => {
 
   it("stops after maxRedirects", async () => {
     let hops = 0;
-    server.use(http.get(`${BASE}loop`, () => (hops++, new HttpResponse(null, { status: 302, headers: { location: `${BASE}loop` } }))));
+    server.use(http.get(`${BASE}loop`, () => {
+      hops++;
+      return new HttpResponse(null, { status: 302, headers: { location: `${BASE}loop` } });
+    }));
     const client = createHttpClient({ provider: "mlflow", baseUrl: BASE, maxRedirects: 3 });
     const error = await rejectionOf(client.request({ operation: "loop", path: "loop" }));
     expect(ServerError.isInstance(error)).toBe(true);

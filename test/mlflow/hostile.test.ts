@@ -6,7 +6,7 @@ import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createMlflowRegistry, type MlflowRegistrySettings } from "modelreg/mlflow";
-import { ResponseValidationError } from "modelreg";
+import type { ResponseValidationError } from "modelreg";
 import { rejectionOf } from "../support/rejection.js";
 import {
   ENCODED_PATHS,

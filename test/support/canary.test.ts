@@ -54,7 +54,9 @@ describe("the real HTTP client against a server that echoes credentials", () => 
     const echo: typeof fetch = async (input, init) => {
       const headers = new Headers(init?.headers);
       const sent: Record<string, string> = {};
-      headers.forEach((value, name) => (sent[name] = value));
+      headers.forEach((value, name) => {
+        sent[name] = value;
+      });
       const body = { message: `denied: you sent ${headers.get("authorization")} to ${String(input)}`, headers: sent };
       return new Response(JSON.stringify(body), { status: 401, headers: { "content-type": "application/json" } });
     };

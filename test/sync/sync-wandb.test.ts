@@ -181,7 +181,7 @@ describe("sync local -> W&B", () => {
     await seedVersion(local, model, { "m.bin": "weights" }, { aliases: ["champion"] });
     expect((await syncRegistries({ source: local, target: wandb, models: [model] })).counts.created).toBe(1);
     // The copy is tampered with: it now claims other content.
-    await wandb.updateVersion(`${model}/0`, { tags: { [SYNC_TAGS.digest]: "sha256:" + "0".repeat(64) } });
+    await wandb.updateVersion(`${model}/0`, { tags: { [SYNC_TAGS.digest]: `sha256:${"0".repeat(64)}` } });
     await local.updateVersion(`${model}/1`, { description: "changed at the source" });
     const before = await wandb.getVersion(`${model}/0`);
     const logged = creates();
@@ -189,7 +189,7 @@ describe("sync local -> W&B", () => {
     const report = await syncRegistries({ source: local, target: wandb, models: [model] });
     expect(report.counts).toEqual({ created: 0, updated: 0, skipped: 0, conflicts: 1, failed: 0, notStarted: 0 });
     const p = item(report.plan.items, "1");
-    expect(p).toMatchObject({ action: "conflict", targetVersion: "0", targetDigest: "sha256:" + "0".repeat(64) });
+    expect(p).toMatchObject({ action: "conflict", targetVersion: "0", targetDigest: `sha256:${"0".repeat(64)}` });
     const after = await wandb.getVersion(`${model}/0`);
     expect(after.description).toBe(before.description);
     expect(after.updatedAt.getTime()).toBe(before.updatedAt.getTime());

@@ -18,7 +18,7 @@ describe("createMlflowRegistry settings", () => {
 
   it("sends Basic auth when user and password are set (and then ignores the token), else the bearer token", async () => {
     const seen: string[] = [];
-    const fetch: typeof globalThis.fetch = async (input, init) => {
+    const fetch: typeof globalThis.fetch = async (_input, init) => {
       seen.push(new Headers(init?.headers).get("authorization") ?? "none");
       return new Response(JSON.stringify({ registered_model: { name: "m" } }), { headers: { "content-type": "application/json" } });
     };

@@ -54,7 +54,7 @@ export async function expectSameFiles(source: ModelRegistry, sv: VersionRefInput
 export function wrap<T extends ModelRegistry>(registry: T, overrides: Partial<Record<keyof ModelRegistry, unknown>>): ModelRegistry {
   return new Proxy(registry, {
     get(target, key, receiver) {
-      if (Object.prototype.hasOwnProperty.call(overrides, key)) return (overrides as Record<PropertyKey, unknown>)[key];
+      if (Object.hasOwn(overrides, key)) return (overrides as Record<PropertyKey, unknown>)[key];
       const value = Reflect.get(target, key, receiver);
       return typeof value === "function" ? value.bind(target) : value;
     },

@@ -51,7 +51,10 @@ const invalid = (message: string) => new ContractViolation({ code: 400, status: 
 
 function checkValue(value: unknown, field: Field, where: string): void {
   if (value === null) return;
-  if (field.ref) return checkObject(value, field.ref, where);
+  if (field.ref) {
+    checkObject(value, field.ref, where);
+    return;
+  }
   switch (field.type) {
     case "string":
       // int64 and uint64 travel as strings in proto3 JSON; Google also accepts numbers for them.
@@ -73,7 +76,7 @@ function checkValue(value: unknown, field: Field, where: string): void {
       throw invalid(`Invalid value at '${where}' (TYPE_BOOL), ${JSON.stringify(value)}`);
     case "array":
       if (!Array.isArray(value)) throw invalid(`Invalid value at '${where}', expected a list`);
-      value.forEach((item, i) => checkValue(item, field.items ?? {}, `${where}[${i}]`));
+      for (const [i, item] of value.entries()) checkValue(item, field.items ?? {}, `${where}[${i}]`);
       return;
     case "object":
       if (typeof value !== "object" || Array.isArray(value)) throw invalid(`Invalid value at '${where}', expected an object`);

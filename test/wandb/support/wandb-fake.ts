@@ -343,7 +343,7 @@ export class WandbFake {
         const a = this.#artifact(input.artifactID);
         for (const x of input.aliases) {
           const c = this.#collection(x.entityName, x.projectName, x.artifactCollectionName);
-          if (!c || !c.versions.has(a)) throw new GraphQLError(`artifact is not in collection ${x.artifactCollectionName}`);
+          if (!c?.versions.has(a)) throw new GraphQLError(`artifact is not in collection ${x.artifactCollectionName}`);
           this.#moveAlias(c, x.alias, a, false);
         }
         return { success: true };
@@ -370,7 +370,7 @@ export class WandbFake {
       unlinkArtifact: ({ input }: { input: { artifactID: string; artifactPortfolioID: string } }) => {
         const c = [...this.collections.values()].find((x) => x.id === input.artifactPortfolioID);
         const a = this.#artifact(input.artifactID);
-        if (!c || !c.versions.has(a)) throw new GraphQLError("artifact is not linked to that portfolio");
+        if (!c?.versions.has(a)) throw new GraphQLError("artifact is not linked to that portfolio");
         c.versions.delete(a);
         for (const [k, v] of [...c.aliases]) if (v === a) c.aliases.delete(k);
         return { success: true };
