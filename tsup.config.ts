@@ -12,7 +12,11 @@ export const entries: Record<string, string> = {
 
 /** The entries with a CJS build. The CLI is an executable, not an import: ESM only, like the testing entry. */
 function cjsEntries(): Record<string, string> {
-  return Object.fromEntries(packageEntries().filter((entry) => entry.cjs).map((entry) => [entry.name, entry.source]));
+  return Object.fromEntries(
+    packageEntries()
+      .filter((entry) => entry.cjs)
+      .map((entry) => [entry.name, entry.source]),
+  );
 }
 
 const shared: Options = {

@@ -25,11 +25,35 @@ export default defineConfig({
     projects: [
       // Tests that need a real server process live in test/<provider>/server/, each such folder with its own project
       // below (its globalSetup starts the server); everything else under test/ runs in unit, in-process.
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/mlflow/server/**", "test/vertex/server/**", "test/package/**"], setupFiles: [canarySetup] } },
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/mlflow/server/**", "test/vertex/server/**", "test/package/**"],
+          setupFiles: [canarySetup],
+        },
+      },
       // Starts fake-gcs-server (installed with `go install` into .cache/go-bin on first use) for the Cloud Storage tests.
-      { extends: true, test: { name: "gcs", include: ["test/vertex/server/**/*.test.ts"], globalSetup: ["test/vertex/server/support/global-setup.ts"], setupFiles: [canarySetup] } },
+      {
+        extends: true,
+        test: {
+          name: "gcs",
+          include: ["test/vertex/server/**/*.test.ts"],
+          globalSetup: ["test/vertex/server/support/global-setup.ts"],
+          setupFiles: [canarySetup],
+        },
+      },
       // Starts real MLflow servers (installed into .venv on first use) once for every MLflow test file.
-      { extends: true, test: { name: "mlflow", include: ["test/mlflow/server/**/*.test.ts"], globalSetup: ["test/mlflow/server/support/global-setup.ts"], setupFiles: [canarySetup] } },
+      {
+        extends: true,
+        test: {
+          name: "mlflow",
+          include: ["test/mlflow/server/**/*.test.ts"],
+          globalSetup: ["test/mlflow/server/support/global-setup.ts"],
+          setupFiles: [canarySetup],
+        },
+      },
       { extends: true, test: { name: "package", include: ["test/package/**/*.test.ts"] } },
     ],
   },

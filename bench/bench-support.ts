@@ -83,7 +83,11 @@ export async function python(pythonPath: string, code: string, ...args: string[]
 
 /** An MLflow run to PUT artifacts into by hand (for curl): its id and artifact proxy URL prefix. */
 export async function mlflowRun(url: string): Promise<{ runId: string; artifacts: string }> {
-  const res = await fetch(`${url}/api/2.0/mlflow/runs/create`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ experiment_id: "0" }) });
+  const res = await fetch(`${url}/api/2.0/mlflow/runs/create`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ experiment_id: "0" }),
+  });
   if (!res.ok) throw new Error(`runs/create answered ${res.status}`);
   const run = ((await res.json()) as { run: { info: { run_id: string; artifact_uri: string } } }).run.info;
   // mlflow-artifacts:/0/<run>/artifacts is served at /api/2.0/mlflow-artifacts/artifacts/0/<run>/artifacts.

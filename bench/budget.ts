@@ -34,7 +34,10 @@ try {
   const small = await measureInChild(await dataFile("32m.bin", 32 * MiB), server.url);
   const large = await measureInChild(await dataFile("256m.bin", 256 * MiB), server.url);
   if (!small.ok || !large.ok) failures.push("a memory-check transfer came back with different bytes");
-  for (const [dir, a, b] of [["upload", small.upPeakRss, large.upPeakRss], ["download", small.downPeakRss, large.downPeakRss]] as const) {
+  for (const [dir, a, b] of [
+    ["upload", small.upPeakRss, large.upPeakRss],
+    ["download", small.downPeakRss, large.downPeakRss],
+  ] as const) {
     const line = `memory ${dir}: peak ${(a / MiB).toFixed(0)} MiB at 32 MiB, ${(b / MiB).toFixed(0)} MiB at 256 MiB (growth budget ${MEMORY_GROWTH_BUDGET / MiB} MiB)`;
     console.log(line);
     if (b - a > MEMORY_GROWTH_BUDGET) failures.push(line);

@@ -83,8 +83,14 @@ function ensureAiplatform(): string {
   const pkgJson = join(pkgDir, "package.json");
   if (existsSync(pkgJson) && (JSON.parse(readFileSync(pkgJson, "utf8")) as { version: string }).version === AIPLATFORM_VERSION) return pkgDir;
   mkdirSync(AIPLATFORM_DIR, { recursive: true });
-  writeFileSync(join(AIPLATFORM_DIR, "package.json"), `${JSON.stringify({ name: "modelreg-bench-aiplatform", private: true, description: "scratch install for bench/cold-start.ts" }, null, 2)}\n`);
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", `@google-cloud/aiplatform@${AIPLATFORM_VERSION}`], { cwd: AIPLATFORM_DIR, stdio: ["ignore", 2, 2] });
+  writeFileSync(
+    join(AIPLATFORM_DIR, "package.json"),
+    `${JSON.stringify({ name: "modelreg-bench-aiplatform", private: true, description: "scratch install for bench/cold-start.ts" }, null, 2)}\n`,
+  );
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", `@google-cloud/aiplatform@${AIPLATFORM_VERSION}`], {
+    cwd: AIPLATFORM_DIR,
+    stdio: ["ignore", 2, 2],
+  });
   return pkgDir;
 }
 
@@ -211,13 +217,20 @@ export const run: Bench = async ({ quick }) => {
   const aiplatformVersion = (JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as { version: string }).version;
 
   // The reference's throwaway key, made here so that key generation is not timed.
-  const { privateKey: pem } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey: pem } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
 
   // Interleaved: each round spawns a bare node, every entry and dependency once, and the reference runs are spread
   // over the rounds, so a change in machine load during the run falls on both sides of each ratio.
   const bare: number[] = [];
   const ref: Array<{ requireMs: number; constructMs: number; io: number }> = [];
-  const specs = [...ENTRIES.map((e) => ({ key: e.subpath, spec: pathToFileURL(join(ROOT, "dist", e.file)).href })), ...DEPENDENCIES.map((d) => ({ key: d, spec: d }))];
+  const specs = [
+    ...ENTRIES.map((e) => ({ key: e.subpath, spec: pathToFileURL(join(ROOT, "dist", e.file)).href })),
+    ...DEPENDENCIES.map((d) => ({ key: d, spec: d })),
+  ];
   const times = new Map(specs.map((e) => [e.key, { importMs: [] as number[], wallMs: [] as number[] }]));
   for (let i = 0; i < importRuns; i++) {
     bare.push(node(["-e", ""]).wallMs);
@@ -237,7 +250,7 @@ export const run: Bench = async ({ quick }) => {
 
   const rows: BenchRow[] = [
     {
-      case: "bare node process (node -e \"\")",
+      case: 'bare node process (node -e "")',
       ours: "",
       reference: ms(bareMs),
       referenceName: "context: spawn to exit, no imports",
@@ -331,5 +344,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const section = await run({ quick: process.argv.includes("--quick") });
   console.log(JSON.stringify(section, null, 2));
   // A summary for a person watching, on stderr: stdout is the JSON.
-  console.error(section.rows.filter((r) => r.met !== null).map((r) => `${r.case}: ${r.ours} (${ratioText(r.ratio)}) ${r.met ? "met" : "NOT met"}`).join("\n"));
+  console.error(
+    section.rows
+      .filter((r) => r.met !== null)
+      .map((r) => `${r.case}: ${r.ours} (${ratioText(r.ratio)}) ${r.met ? "met" : "NOT met"}`)
+      .join("\n"),
+  );
 }

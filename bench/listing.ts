@@ -101,7 +101,10 @@ export interface FakeServer {
 
 /** Starts the fake W&B server in a child process; exported for profiling the listing outside this bench. */
 export async function startServer(): Promise<FakeServer> {
-  const child: ChildProcess = spawn(process.execPath, ["-e", SERVER_SCRIPT], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_OPTIONS: "" } });
+  const child: ChildProcess = spawn(process.execPath, ["-e", SERVER_SCRIPT], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const port = await new Promise<number>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`the fake server exited with ${code}`)));
@@ -131,15 +134,32 @@ async function adapterList(url: string): Promise<number> {
 
 /** The bare loop: the same POST bodies and headers, `await res.json()`, walk `edges`, follow `endCursor`. */
 async function bareList(url: string): Promise<number> {
-  const headers = { authorization: `Basic ${Buffer.from(`api:${API_KEY}`).toString("base64")}`, "content-type": "application/json", accept: "application/json", "user-agent": "modelreg" };
+  const headers = {
+    authorization: `Basic ${Buffer.from(`api:${API_KEY}`).toString("base64")}`,
+    "content-type": "application/json",
+    accept: "application/json",
+    "user-agent": "modelreg",
+  };
   const filters = JSON.stringify({ state: "COMMITTED" });
   let after: string | null = null;
   let n = 0;
   for (;;) {
     const variables = { entity: ENTITY, project: PROJECT, collection: MODEL, first: PAGE_SIZE, after, filters };
-    const res = await fetch(`${url}/graphql`, { method: "POST", headers, body: JSON.stringify({ query: OPERATIONS.CollectionVersions, variables, operationName: "CollectionVersions" }) });
+    const res = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ query: OPERATIONS.CollectionVersions, variables, operationName: "CollectionVersions" }),
+    });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const json = (await res.json()) as { data: { project: { artifactCollection: { artifacts: { pageInfo: { endCursor: string | null; hasNextPage: boolean }; edges: Array<{ version: string; node: { id: string } }> } } } } };
+    const json = (await res.json()) as {
+      data: {
+        project: {
+          artifactCollection: {
+            artifacts: { pageInfo: { endCursor: string | null; hasNextPage: boolean }; edges: Array<{ version: string; node: { id: string } }> };
+          };
+        };
+      };
+    };
     const conn = json.data.project.artifactCollection.artifacts;
     for (const e of conn.edges) if (e.node.id !== "") n++;
     if (!conn.pageInfo.hasNextPage || !conn.pageInfo.endCursor) return n;
@@ -185,11 +205,24 @@ async function breakdown(url: string, passes: number): Promise<{ parseMs: number
   const texts: string[] = [];
   let after: string | null = null;
   for (;;) {
-    const variables: Record<string, unknown> = { entity: ENTITY, project: PROJECT, collection: MODEL, first: PAGE_SIZE, after, filters: JSON.stringify({ state: "COMMITTED" }) };
-    const res: Response = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: OPERATIONS.CollectionVersions, variables, operationName: "CollectionVersions" }) });
+    const variables: Record<string, unknown> = {
+      entity: ENTITY,
+      project: PROJECT,
+      collection: MODEL,
+      first: PAGE_SIZE,
+      after,
+      filters: JSON.stringify({ state: "COMMITTED" }),
+    };
+    const res: Response = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: OPERATIONS.CollectionVersions, variables, operationName: "CollectionVersions" }),
+    });
     const text: string = await res.text();
     texts.push(text);
-    const info: { endCursor: string; hasNextPage: boolean } = (JSON.parse(text) as { data: { project: { artifactCollection: { artifacts: { pageInfo: { endCursor: string; hasNextPage: boolean } } } } } }).data.project.artifactCollection.artifacts.pageInfo;
+    const info: { endCursor: string; hasNextPage: boolean } = (
+      JSON.parse(text) as { data: { project: { artifactCollection: { artifacts: { pageInfo: { endCursor: string; hasNextPage: boolean } } } } } }
+    ).data.project.artifactCollection.artifacts.pageInfo;
     if (!info.hasNextPage) break;
     after = info.endCursor;
   }

@@ -18,7 +18,9 @@ interface ChildResult {
 /** Runs one upload and download of `file` in a fresh process and returns its peaks. */
 export function measureInChild(file: string, url: string): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", join(import.meta.dirname, "memory-child.ts"), file, url], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", join(import.meta.dirname, "memory-child.ts"), file, url], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.on("error", reject);
@@ -55,7 +57,8 @@ export const runMemory: Bench = async ({ quick, mlflow }) => {
   }
   return {
     title: "Memory while streaming large files",
-    method: "Peak resident set size of a fresh Node process (sampled every 20 ms) while it uploads a file with `createVersion` and downloads it with `downloadArtifacts` through the MLflow server, bytes checked by sha256 afterwards.",
+    method:
+      "Peak resident set size of a fresh Node process (sampled every 20 ms) while it uploads a file with `createVersion` and downloads it with `downloadArtifacts` through the MLflow server, bytes checked by sha256 afterwards.",
     rows,
   };
 };

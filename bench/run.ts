@@ -23,17 +23,42 @@ import { runTransfer } from "./transfer.js";
  * are findings from profiling, not excuses: each names what the time or bytes go to.
  */
 const WHY_MISSED: Array<[string, string]> = [
-  ["upload 1 file", "MLflow's server reads a whole PUT body into its own memory before handling it (MLflow #24324), which makes the server the limit and the figures vary from run to run; modelreg also hashes sha256 as it sends, on the thread that runs the HTTP client."],
-  ["download 1 file", "modelreg checks every byte's sha256 as it arrives, on the one thread that also runs the HTTP client and writes the file; sha256 alone runs at about 260 MiB/s on this machine (see Hashing), and curl and the Python client check nothing. MD5 is computed only where the provider lists one."],
+  [
+    "upload 1 file",
+    "MLflow's server reads a whole PUT body into its own memory before handling it (MLflow #24324), which makes the server the limit and the figures vary from run to run; modelreg also hashes sha256 as it sends, on the thread that runs the HTTP client.",
+  ],
+  [
+    "download 1 file",
+    "modelreg checks every byte's sha256 as it arrives, on the one thread that also runs the HTTP client and writes the file; sha256 alone runs at about 260 MiB/s on this machine (see Hashing), and curl and the Python client check nothing. MD5 is computed only where the provider lists one.",
+  ],
   ["upload 1000", "Each file is one PUT to a single-worker MLflow server; modelreg moves 8 at a time by default."],
   ["download 1000", "Each file is one GET, hashed and renamed into place once all are whole; modelreg moves 8 at a time by default."],
-  ["MLflow -> local", "The local registry hashes sha256 for its content addresses while writing; sync no longer hashes a second time (the source's sha256 travels with the entry and the target checks it)."],
-  ["import modelreg/", "An adapter's import is mostly its dependencies: zod's whole module graph (about 60 ms alone here) and ky (about 40 ms, most of it Node loading its built-in undici for `Request`). Building schemas lazily does not help: the import itself is the cost. Loading zod on the first request instead of at import is the fix that would meet the goal."],
-  ["bundle:", "zod is half of every bundle (88 to 94 KiB of 136 to 190 KiB minified). `zod/mini` bundles to about 20 KiB minified, 6 KiB gzipped, against 95 and 27 for zod classic; moving the wire schemas to it would bring the MLflow and W&B handlers under 40 KiB."],
-  ["listVersions", "Per version the adapter validates the node with zod (about 2 µs), parses its metadata JSON string (about 2 µs), builds the `ModelVersion` with dates and copies (about 3 µs), and keeps the raw node, which doubles what the garbage collector has to trace (about 4 µs). The bare loop does none of these."],
+  [
+    "MLflow -> local",
+    "The local registry hashes sha256 for its content addresses while writing; sync no longer hashes a second time (the source's sha256 travels with the entry and the target checks it).",
+  ],
+  [
+    "import modelreg/",
+    "An adapter's import is mostly its dependencies: zod's whole module graph (about 60 ms alone here) and ky (about 40 ms, most of it Node loading its built-in undici for `Request`). Building schemas lazily does not help: the import itself is the cost. Loading zod on the first request instead of at import is the fix that would meet the goal.",
+  ],
+  [
+    "bundle:",
+    "zod is half of every bundle (88 to 94 KiB of 136 to 190 KiB minified). `zod/mini` bundles to about 20 KiB minified, 6 KiB gzipped, against 95 and 27 for zod classic; moving the wire schemas to it would bring the MLflow and W&B handlers under 40 KiB.",
+  ],
+  [
+    "listVersions",
+    "Per version the adapter validates the node with zod (about 2 µs), parses its metadata JSON string (about 2 µs), builds the `ModelVersion` with dates and copies (about 3 µs), and keeps the raw node, which doubles what the garbage collector has to trace (about 4 µs). The bare loop does none of these.",
+  ],
 ];
 
-const BENCHES: Record<string, Bench> = { transfer: runTransfer, memory: runMemory, hashing: runHashing, sync: runSync, "cold-start": runColdStart, listing: runListing };
+const BENCHES: Record<string, Bench> = {
+  transfer: runTransfer,
+  memory: runMemory,
+  hashing: runHashing,
+  sync: runSync,
+  "cold-start": runColdStart,
+  listing: runListing,
+};
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");

@@ -32,7 +32,9 @@ print(json.dumps({"up": up * 1000, "down": down * 1000}))
 
 /** curl config lines moving every file of `dir` (PUT with -T, or GET with -o) in one process. */
 function curlConfig(files: string[], urlOf: (name: string) => string, mode: "put" | "get", localOf: (name: string) => string): string {
-  return files.map((f) => (mode === "put" ? `upload-file = "${localOf(f)}"\nurl = "${urlOf(f)}"\n` : `output = "${localOf(f)}"\nurl = "${urlOf(f)}"\n`)).join("");
+  return files
+    .map((f) => (mode === "put" ? `upload-file = "${localOf(f)}"\nurl = "${urlOf(f)}"\n` : `output = "${localOf(f)}"\nurl = "${urlOf(f)}"\n`))
+    .join("");
 }
 
 export const runTransfer: Bench = async ({ quick, mlflow }) => {
@@ -49,7 +51,11 @@ export const runTransfer: Bench = async ({ quick, mlflow }) => {
 
   // --- one large file: median of three rounds, each side in turn, because a loopback server on 2 cores is noisy
   const rounds = quick ? 1 : 3;
-  const samples = { ours: { up: [] as number[], down: [] as number[] }, curl: { up: [] as number[], down: [] as number[] }, py: { up: [] as number[], down: [] as number[] } };
+  const samples = {
+    ours: { up: [] as number[], down: [] as number[] },
+    curl: { up: [] as number[], down: [] as number[] },
+    py: { up: [] as number[], down: [] as number[] },
+  };
   for (let round = 0; round < rounds; round++) {
     {
       const { dir, done } = await scratch("up1");
@@ -90,8 +96,26 @@ export const runTransfer: Bench = async ({ quick, mlflow }) => {
   const curl = { up: median(samples.curl.up), down: median(samples.curl.down) };
   const py = { up: median(samples.py.up), down: median(samples.py.down) };
   rows.push(
-    { case: `upload 1 file of ${label}`, ours: rate(bigSize, ours.up), reference: rate(bigSize, curl.up), referenceName: "curl -T", ratio: curl.up / ours.up, goal: ">= 0.9 of curl", met: curl.up / ours.up >= 0.9, note: `Python client: ${rate(bigSize, py.up ?? 0)}` },
-    { case: `download 1 file of ${label}`, ours: rate(bigSize, ours.down), reference: rate(bigSize, curl.down), referenceName: "curl -o", ratio: curl.down / ours.down, goal: ">= 0.9 of curl", met: curl.down / ours.down >= 0.9, note: `Python client: ${rate(bigSize, py.down ?? 0)}` },
+    {
+      case: `upload 1 file of ${label}`,
+      ours: rate(bigSize, ours.up),
+      reference: rate(bigSize, curl.up),
+      referenceName: "curl -T",
+      ratio: curl.up / ours.up,
+      goal: ">= 0.9 of curl",
+      met: curl.up / ours.up >= 0.9,
+      note: `Python client: ${rate(bigSize, py.up ?? 0)}`,
+    },
+    {
+      case: `download 1 file of ${label}`,
+      ours: rate(bigSize, ours.down),
+      reference: rate(bigSize, curl.down),
+      referenceName: "curl -o",
+      ratio: curl.down / ours.down,
+      goal: ">= 0.9 of curl",
+      met: curl.down / ours.down >= 0.9,
+      note: `Python client: ${rate(bigSize, py.down ?? 0)}`,
+    },
   );
 
   // --- many small files
@@ -113,11 +137,21 @@ export const runTransfer: Bench = async ({ quick, mlflow }) => {
     const { artifacts } = await mlflowRun(mlflow.url);
     const { dir, done } = await scratch("curlN");
     try {
-      const put = curlConfig(names, (n) => `${artifacts}/many/${n}`, "put", (n) => join(many, n));
+      const put = curlConfig(
+        names,
+        (n) => `${artifacts}/many/${n}`,
+        "put",
+        (n) => join(many, n),
+      );
       // -o /dev/null per transfer: uploads answer with a body.
       const putCfg = put.replaceAll("url = ", 'output = "/dev/null"\nurl = ');
       curlMany.up = await timed(() => run("curl", ["-sS", "-f", "--parallel", "--parallel-max", "8", "-K", "-"], { input: putCfg }));
-      const get = curlConfig(names, (n) => `${artifacts}/many/${n}`, "get", (n) => join(dir, n));
+      const get = curlConfig(
+        names,
+        (n) => `${artifacts}/many/${n}`,
+        "get",
+        (n) => join(dir, n),
+      );
       curlMany.down = await timed(() => run("curl", ["-sS", "-f", "--parallel", "--parallel-max", "8", "-K", "-"], { input: get }));
     } finally {
       await done();
@@ -134,8 +168,26 @@ export const runTransfer: Bench = async ({ quick, mlflow }) => {
   const total = count * smallSize;
   const manyLabel = `${count} files of 100 KiB`;
   rows.push(
-    { case: `upload ${manyLabel}`, ours: seconds(oursMany.up), reference: seconds(pyMany.up ?? 0), referenceName: "MLflow Python client", ratio: (pyMany.up ?? 0) / oursMany.up, goal: "faster than the Python client", met: oursMany.up < (pyMany.up ?? 0), note: `curl --parallel 8: ${seconds(curlMany.up)} (${(curlMany.up / oursMany.up).toFixed(2)} of curl); ${mibps(total, oursMany.up).toFixed(0)} MiB/s` },
-    { case: `download ${manyLabel}`, ours: seconds(oursMany.down), reference: seconds(pyMany.down ?? 0), referenceName: "MLflow Python client", ratio: (pyMany.down ?? 0) / oursMany.down, goal: "faster than the Python client", met: oursMany.down < (pyMany.down ?? 0), note: `curl --parallel 8: ${seconds(curlMany.down)} (${(curlMany.down / oursMany.down).toFixed(2)} of curl); ${mibps(total, oursMany.down).toFixed(0)} MiB/s` },
+    {
+      case: `upload ${manyLabel}`,
+      ours: seconds(oursMany.up),
+      reference: seconds(pyMany.up ?? 0),
+      referenceName: "MLflow Python client",
+      ratio: (pyMany.up ?? 0) / oursMany.up,
+      goal: "faster than the Python client",
+      met: oursMany.up < (pyMany.up ?? 0),
+      note: `curl --parallel 8: ${seconds(curlMany.up)} (${(curlMany.up / oursMany.up).toFixed(2)} of curl); ${mibps(total, oursMany.up).toFixed(0)} MiB/s`,
+    },
+    {
+      case: `download ${manyLabel}`,
+      ours: seconds(oursMany.down),
+      reference: seconds(pyMany.down ?? 0),
+      referenceName: "MLflow Python client",
+      ratio: (pyMany.down ?? 0) / oursMany.down,
+      goal: "faster than the Python client",
+      met: oursMany.down < (pyMany.down ?? 0),
+      note: `curl --parallel 8: ${seconds(curlMany.down)} (${(curlMany.down / oursMany.down).toFixed(2)} of curl); ${mibps(total, oursMany.down).toFixed(0)} MiB/s`,
+    },
   );
   return {
     title: "Artifact throughput against a real MLflow server",

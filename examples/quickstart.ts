@@ -25,7 +25,13 @@ async function train(run: string, auc: number): Promise<CreateVersionInput> {
     params: { C: 1.0, penalty: "l2" },
     metrics: { auc },
     lineage: { codeCommit: "9f2c1e7", dataSnapshots: [{ uri: "s3://data/fraud/2026-11-01", role: "train" }], sourceRun: run },
-    signature: { inputs: [{ name: "amount", type: "double" }, { name: "country", type: "string" }], outputs: [{ name: "score", type: "double" }] },
+    signature: {
+      inputs: [
+        { name: "amount", type: "double" },
+        { name: "country", type: "string" },
+      ],
+      outputs: [{ name: "score", type: "double" }],
+    },
     modelCard: { summary: "Scores card transactions for fraud.", intendedUse: "Ranking transactions for review.", owners: ["risk-ml"] },
   };
 }

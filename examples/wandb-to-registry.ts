@@ -5,7 +5,13 @@ import { pathToFileURL } from "node:url";
 import { createWandbRegistry, type LinkResult, type WandbRegistry } from "modelreg/wandb";
 
 /** Logs the files in `directory` as a new version of `model`, aliases it `candidate`, and links it into the registry. */
-export async function logAndLink(registry: WandbRegistry, model: string, directory: string, auc: number, log: (line: string) => void = console.log): Promise<LinkResult> {
+export async function logAndLink(
+  registry: WandbRegistry,
+  model: string,
+  directory: string,
+  auc: number,
+  log: (line: string) => void = console.log,
+): Promise<LinkResult> {
   const version = await registry.createVersion(model, {
     artifacts: { directory },
     metrics: { auc },

@@ -32,13 +32,7 @@ const METHODS = {
     "aiplatform.projects.locations.endpoints.undeployModel",
     "aiplatform.projects.locations.endpoints.operations.get",
   ],
-  "storage-v1.json": [
-    "storage.objects.insert",
-    "storage.objects.get",
-    "storage.objects.list",
-    "storage.objects.delete",
-    "storage.buckets.insert",
-  ],
+  "storage-v1.json": ["storage.objects.insert", "storage.objects.get", "storage.objects.list", "storage.objects.delete", "storage.buckets.insert"],
 };
 
 function findMethods(resources, found = new Map()) {
@@ -77,7 +71,15 @@ for (const [file, ids] of Object.entries(METHODS)) {
       parameters: Object.fromEntries(
         Object.entries(m.parameters ?? {}).map(([name, p]) => [
           name,
-          { location: p.location, type: p.type, ...(p.format && { format: p.format }), ...(p.required && { required: true }), ...(p.repeated && { repeated: true }), ...(p.enum && { enum: p.enum }), ...(p.pattern && { pattern: p.pattern }) },
+          {
+            location: p.location,
+            type: p.type,
+            ...(p.format && { format: p.format }),
+            ...(p.required && { required: true }),
+            ...(p.repeated && { repeated: true }),
+            ...(p.enum && { enum: p.enum }),
+            ...(p.pattern && { pattern: p.pattern }),
+          },
         ]),
       ),
       ...(m.request && { request: m.request.$ref }),
@@ -99,9 +101,18 @@ for (const [file, ids] of Object.entries(METHODS)) {
       const refs = [def.$ref, def.items?.$ref, def.additionalProperties?.$ref, def.items?.items?.$ref].filter(Boolean);
       pending.push(...refs);
     }
-    contract.schemas[name] = { type: schema.type ?? "object", properties, ...(schema.additionalProperties && { additionalProperties: fieldOf(schema.additionalProperties) }) };
+    contract.schemas[name] = {
+      type: schema.type ?? "object",
+      properties,
+      ...(schema.additionalProperties && { additionalProperties: fieldOf(schema.additionalProperties) }),
+    };
   }
-  contract[file.replace(".json", "")] = { rootUrl: doc.rootUrl, servicePath: doc.servicePath, revision: doc.revision, globalParameters: Object.keys(doc.parameters ?? {}) };
+  contract[file.replace(".json", "")] = {
+    rootUrl: doc.rootUrl,
+    servicePath: doc.servicePath,
+    revision: doc.revision,
+    globalParameters: Object.keys(doc.parameters ?? {}),
+  };
 }
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(contract, null, 1)}\n`);
@@ -111,7 +122,21 @@ console.log(`wrote ${out}: ${Object.keys(contract.methods).length} methods, ${Ob
 // Object and interface types keep only the fields the documents select (with all their arguments); input types,
 // enums and scalars they reach are kept whole, so the fake validates variables exactly as W&B's schema would.
 {
-  const { buildSchema, parse, visit, visitWithTypeInfo, TypeInfo, getNamedType, isObjectType, isInterfaceType, isInputObjectType, isEnumType, isScalarType, isUnionType, specifiedScalarTypes } = await import("graphql");
+  const {
+    buildSchema,
+    parse,
+    visit,
+    visitWithTypeInfo,
+    TypeInfo,
+    getNamedType,
+    isObjectType,
+    isInterfaceType,
+    isInputObjectType,
+    isEnumType,
+    isScalarType,
+    isUnionType,
+    specifiedScalarTypes,
+  } = await import("graphql");
   const schema = buildSchema(readFileSync(join(source, "wandb-schema.graphql"), "utf8"));
   const opsFile = readFileSync(join(root, "src", "adapters", "wandb", "wandb-operations.ts"), "utf8");
   const shared = Object.fromEntries([...opsFile.matchAll(/const (\w+) = `([\s\S]*?)`;/g)].map((m) => [m[1], m[2]]));
@@ -133,21 +158,26 @@ console.log(`wrote ${out}: ${Object.keys(contract.methods).length} methods, ${Ob
   };
   for (const text of documents) {
     const info = new TypeInfo(schema);
-    visit(parse(text), visitWithTypeInfo(info, {
-      VariableDefinition() { reach(info.getInputType()); },
-      Field(node) {
-        const parent = info.getParentType();
-        if (!parent || node.name.value.startsWith("__")) return;
-        use(parent.name, node.name.value);
-        named.add(parent.name);
-        const def = info.getFieldDef();
-        if (def) {
-          reach(def.type);
-          use(getNamedType(def.type).name);
-          for (const arg of def.args) reach(arg.type);
-        }
-      },
-    }));
+    visit(
+      parse(text),
+      visitWithTypeInfo(info, {
+        VariableDefinition() {
+          reach(info.getInputType());
+        },
+        Field(node) {
+          const parent = info.getParentType();
+          if (!parent || node.name.value.startsWith("__")) return;
+          use(parent.name, node.name.value);
+          named.add(parent.name);
+          const def = info.getFieldDef();
+          if (def) {
+            reach(def.type);
+            use(getNamedType(def.type).name);
+            for (const arg of def.args) reach(arg.type);
+          }
+        },
+      }),
+    );
   }
   // An interface in use brings its implementations, each with the interface's selected fields.
   for (const name of [...named]) {
@@ -167,10 +197,23 @@ console.log(`wrote ${out}: ${Object.keys(contract.methods).length} methods, ${Ob
     if (isScalarType(t)) out.push(`scalar ${name}`, "");
     else if (isEnumType(t)) out.push(`enum ${name} {`, ...t.getValues().map((v) => `  ${v.name}`), "}", "");
     else if (isInputObjectType(t)) out.push(`input ${name} {`, ...Object.values(t.getFields()).map((f) => `  ${f.name}: ${f.type}`), "}", "");
-    else if (isUnionType(t)) out.push(`union ${name} = ${t.getTypes().filter((m) => named.has(m.name)).map((m) => m.name).join(" | ")}`, "");
+    else if (isUnionType(t))
+      out.push(
+        `union ${name} = ${t
+          .getTypes()
+          .filter((m) => named.has(m.name))
+          .map((m) => m.name)
+          .join(" | ")}`,
+        "",
+      );
     else if (isObjectType(t) || isInterfaceType(t)) {
       const keep = [...(fields.get(name) ?? [])];
-      if (keep.length === 0) keep.push(...Object.keys(t.getFields()).filter((f) => f === "id").slice(0, 1));
+      if (keep.length === 0)
+        keep.push(
+          ...Object.keys(t.getFields())
+            .filter((f) => f === "id")
+            .slice(0, 1),
+        );
       if (keep.length === 0) continue;
       const all = t.getFields();
       const interfaces = t.getInterfaces().filter((i) => named.has(i.name) && [...(fields.get(i.name) ?? [])].every((f) => keep.includes(f)));

@@ -59,7 +59,15 @@ export {
   type UpdateVersionInput,
 } from "./core/types.js";
 export type { ArtifactEntry, ArtifactFileSpec, ArtifactSource, ByteStream, TransferProgress } from "./core/artifact-source.js";
-export { checkSignature, type CheckSignatureOptions, type ColumnType, type ModelSignature, type SignatureCheck, type SignatureField, type SignatureProblem } from "./core/signature.js";
+export {
+  checkSignature,
+  type CheckSignatureOptions,
+  type ColumnType,
+  type ModelSignature,
+  type SignatureCheck,
+  type SignatureField,
+  type SignatureProblem,
+} from "./core/signature.js";
 export { formatRef, isVersionNumberRef, parseRef, type AliasRef, type VersionNumberRef, type VersionRef, type VersionRefInput } from "./core/refs.js";
 export { ALIAS_PATTERN, MODEL_NAME_PATTERN, VERSION_PATTERN } from "./core/validation.js";
 export type { CallOptions, ClientSettings, ListOptions, Logger, TransferOptions } from "./core/options.js";

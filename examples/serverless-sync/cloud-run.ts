@@ -13,7 +13,10 @@ interface Response {
 export async function syncHttp(req: Request, res: Response): Promise<void> {
   const body = (typeof req.body === "object" && req.body !== null ? req.body : {}) as ScheduledSyncEvent;
   try {
-    const report = await handler({ ...(Array.isArray(body.models) && { models: body.models }), ...(typeof body.dryRun === "boolean" && { dryRun: body.dryRun }) });
+    const report = await handler({
+      ...(Array.isArray(body.models) && { models: body.models }),
+      ...(typeof body.dryRun === "boolean" && { dryRun: body.dryRun }),
+    });
     res.status(report.failures.length > 0 ? 500 : 200).json(report);
   } catch (error) {
     res.status(500).json({ error: error instanceof Error ? error.message : String(error) });

@@ -41,7 +41,11 @@ export async function handler(event: ScheduledSyncEvent = {}, env: Record<string
   const sourceUri = env.SYNC_SOURCE_URI;
   const targetUri = env.SYNC_TARGET_URI;
   if (!sourceUri || !targetUri) throw new Error("set SYNC_SOURCE_URI and SYNC_TARGET_URI");
-  const models = event.models ?? env.SYNC_MODELS?.split(",").map((m) => m.trim()).filter(Boolean);
+  const models =
+    event.models ??
+    env.SYNC_MODELS?.split(",")
+      .map((m) => m.trim())
+      .filter(Boolean);
   const versions = env.SYNC_VERSIONS === "aliased" ? "aliased" : "all";
   const concurrency = env.SYNC_CONCURRENCY ? Number(env.SYNC_CONCURRENCY) : undefined;
   const report = await syncRegistries({
@@ -54,7 +58,8 @@ export async function handler(event: ScheduledSyncEvent = {}, env: Record<string
     dryRun: event.dryRun ?? env.SYNC_DRY_RUN === "true",
     // One JSON line per finished or failed version: the platform's log view shows them as they happen.
     onEvent: (e) => {
-      if (e.type === "version.done") console.log(JSON.stringify({ sync: "done", model: e.model, version: e.version, targetVersion: e.targetVersion, bytes: e.bytes }));
+      if (e.type === "version.done")
+        console.log(JSON.stringify({ sync: "done", model: e.model, version: e.version, targetVersion: e.targetVersion, bytes: e.bytes }));
       if (e.type === "failed") console.log(JSON.stringify({ sync: "failed", model: e.model, version: e.version, error: e.error.toJSON() }));
     },
   });
@@ -65,7 +70,9 @@ export async function handler(event: ScheduledSyncEvent = {}, env: Record<string
     counts: report.counts,
     bytesCopied: report.bytesCopied,
     durationMs: Math.round(report.durationMs),
-    copied: report.results.filter((r) => r.status === "created").map((r) => ({ model: r.item.model, version: r.item.sourceVersion, targetVersion: r.targetVersion ?? "" })),
+    copied: report.results
+      .filter((r) => r.status === "created")
+      .map((r) => ({ model: r.item.model, version: r.item.sourceVersion, targetVersion: r.targetVersion ?? "" })),
     failures: report.failures.map((f) => ({ model: f.model, version: f.version, error: f.error.toJSON() })),
   };
 }

@@ -26,7 +26,17 @@ export { requireCapability } from "../core/capabilities.js";
 export { paginate, type PageFetcher } from "../core/pagination.js";
 export { RegistryEventBus, stampEvent } from "../core/events.js";
 export { DEFAULT_TRANSFER_CONCURRENCY } from "../core/options.js";
-export { assertAlias, assertArtifactPath, assertMetrics, assertModelName, assertTags, assertVersion, normalizeParams, parseStage, preview } from "../core/validation.js";
+export {
+  assertAlias,
+  assertArtifactPath,
+  assertMetrics,
+  assertModelName,
+  assertTags,
+  assertVersion,
+  normalizeParams,
+  parseStage,
+  preview,
+} from "../core/validation.js";
 export {
   assertLineage,
   assertModelCard,

@@ -72,7 +72,12 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
   throwIfAborted(options.signal, provider, operation);
   // Before any byte is fetched: a symlink planted in the target must not decide where a server's file lands.
   for (const { target } of targets) await checkParents(directory, target, provider, operation);
-  if (!options.overwrite) await refuseExisting(targets.map((t) => t.target), provider, operation);
+  if (!options.overwrite)
+    await refuseExisting(
+      targets.map((t) => t.target),
+      provider,
+      operation,
+    );
 
   await mkdir(directory, { recursive: true });
   const staging = join(directory, `.modelreg-download-${randomUUID()}`);
@@ -105,7 +110,12 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
       await pipeline(counted, createWriteStream(staged, { flags: "wx" }) as Writable);
       const result = digest.digest();
       verify(file, result, provider, operation);
-      return { path: file.path, size: result.size, ...(result.sha256 !== undefined && { sha256: result.sha256 }), ...(result.md5 !== undefined && { md5: result.md5 }) };
+      return {
+        path: file.path,
+        size: result.size,
+        ...(result.sha256 !== undefined && { sha256: result.sha256 }),
+        ...(result.md5 !== undefined && { md5: result.md5 }),
+      };
     };
     const written = await mapLimit(targets, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (item, index) => {
       try {
@@ -117,7 +127,12 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
       }
     });
     throwIfAborted(options.signal, provider, operation);
-    if (!options.overwrite) await refuseExisting(targets.map((t) => t.target), provider, operation);
+    if (!options.overwrite)
+      await refuseExisting(
+        targets.map((t) => t.target),
+        provider,
+        operation,
+      );
     for (const [index, { target }] of targets.entries()) {
       await makeParents(directory, target, provider, operation);
       await rename(join(staging, String(index)), target);
@@ -155,7 +170,8 @@ function refuseClashes(files: ReadonlyArray<ArtifactFile>, provider: string, ope
   for (const path of paths) {
     for (let at = path.indexOf("/"); at >= 0; at = path.indexOf("/", at + 1)) {
       const parent = path.slice(0, at);
-      if (paths.has(parent)) throw clash(`the file list has ${JSON.stringify(parent)} both as a file and as the directory of ${JSON.stringify(path)}`, provider, operation);
+      if (paths.has(parent))
+        throw clash(`the file list has ${JSON.stringify(parent)} both as a file and as the directory of ${JSON.stringify(path)}`, provider, operation);
     }
   }
 }
@@ -181,7 +197,11 @@ async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
 
 function refuseNonDirectory(path: string, stats: Stats, provider: string, operation: string): void {
   if (stats.isSymbolicLink()) {
-    throw new InvalidInputError(`${path} is a symbolic link; downloads do not write through links, which could lead outside the directory`, { provider, operation, field: "directory" });
+    throw new InvalidInputError(`${path} is a symbolic link; downloads do not write through links, which could lead outside the directory`, {
+      provider,
+      operation,
+      field: "directory",
+    });
   }
   if (!stats.isDirectory()) throw new ConflictError(`${path} exists and is not a directory`, { provider, operation });
 }
@@ -223,4 +243,3 @@ async function refuseExisting(paths: string[], provider: string, operation: stri
     }
   }
 }
-

@@ -84,10 +84,14 @@ export class SelectedDigest {
  * What differs between the size and digests a file was expected to have and those it streamed with, as a phrase for
  * an error message, or undefined when nothing does. A digest is compared only where both sides have it.
  */
-export function digestMismatch(expected: { size?: number | undefined; sha256?: string | undefined; md5?: string | undefined }, got: SomeDigests): string | undefined {
+export function digestMismatch(
+  expected: { size?: number | undefined; sha256?: string | undefined; md5?: string | undefined },
+  got: SomeDigests,
+): string | undefined {
   const problems: string[] = [];
   if (expected.size !== undefined && expected.size !== got.size) problems.push(`size ${got.size}, expected ${expected.size}`);
-  if (expected.sha256 !== undefined && got.sha256 !== undefined && expected.sha256 !== got.sha256) problems.push(`sha256 ${got.sha256}, expected ${expected.sha256}`);
+  if (expected.sha256 !== undefined && got.sha256 !== undefined && expected.sha256 !== got.sha256)
+    problems.push(`sha256 ${got.sha256}, expected ${expected.sha256}`);
   if (expected.md5 !== undefined && got.md5 !== undefined && expected.md5 !== got.md5) problems.push(`md5 ${got.md5}, expected ${expected.md5}`);
   return problems.length > 0 ? problems.join("; ") : undefined;
 }

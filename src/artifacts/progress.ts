@@ -19,7 +19,13 @@ export function transferProgress(
       // A retried upload starts the file again: count only bytes beyond the most this file has reported.
       transferred += Math.max(0, fileBytes - counted);
       counted = Math.max(counted, fileBytes);
-      onProgress?.({ path: file.path, fileBytes, ...(file.size !== undefined && { fileSize: file.size }), transferredBytes: transferred, ...(totalBytes !== undefined && { totalBytes }) });
+      onProgress?.({
+        path: file.path,
+        fileBytes,
+        ...(file.size !== undefined && { fileSize: file.size }),
+        transferredBytes: transferred,
+        ...(totalBytes !== undefined && { totalBytes }),
+      });
     };
   };
 }

@@ -78,7 +78,8 @@ export async function resolveArtifactSource(source: ArtifactSource, context: Con
 /** The source's `followSymlinks`, refused unless it is a boolean (a string "false" must not mean yes). */
 function followOf(source: { followSymlinks?: unknown }, context: Context): boolean {
   const follow = source.followSymlinks ?? false;
-  if (typeof follow !== "boolean") throw new InvalidInputError("artifacts.followSymlinks must be true or false", { ...context, field: "artifacts.followSymlinks" });
+  if (typeof follow !== "boolean")
+    throw new InvalidInputError("artifacts.followSymlinks must be true or false", { ...context, field: "artifacts.followSymlinks" });
   return follow;
 }
 
@@ -120,7 +121,6 @@ const FOLLOW_HINT = "pass followSymlinks: true on the artifact source to upload 
 // The open itself refuses a link, so a file swapped for a link after it was checked is not read through it. Windows
 // has no such flag; there the check before the open is what holds.
 const NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
-
 
 /**
  * What a path on disk is, links resolved only when `follow` is set. A link is refused without `follow`; with it, a
@@ -191,7 +191,8 @@ async function* readFile(file: string, follow: boolean, context: Context): Async
     handle = await open(file, follow ? constants.O_RDONLY : NO_FOLLOW);
   } catch (error) {
     // ELOOP from O_NOFOLLOW: the file was replaced by a link between the check and the read.
-    if (errorCode(error) === "ELOOP") throw new InvalidInputError(`${preview(file)} became a symbolic link after it was checked; ${FOLLOW_HINT}`, { ...context, field: "artifacts" });
+    if (errorCode(error) === "ELOOP")
+      throw new InvalidInputError(`${preview(file)} became a symbolic link after it was checked; ${FOLLOW_HINT}`, { ...context, field: "artifacts" });
     throw error;
   }
   // 1 MiB reads: fewer syscalls than the 64 KiB default, still a flat memory profile. The stream closes the handle.

@@ -9,7 +9,12 @@ import type { ArtifactFile } from "../core/types.js";
 import { assertArtifactPath, preview } from "../core/validation.js";
 
 /** All files, or the ones named in `paths`; a name that is not a file of the version is `NotFoundError`. */
-export function selectFiles<F extends ArtifactFile>(files: readonly F[], paths: readonly string[] | undefined, label: string, context: { provider: string; operation: string }): F[] {
+export function selectFiles<F extends ArtifactFile>(
+  files: readonly F[],
+  paths: readonly string[] | undefined,
+  label: string,
+  context: { provider: string; operation: string },
+): F[] {
   if (paths === undefined) return [...files];
   return paths.map((path, i) => {
     assertArtifactPath(path, context.operation, `paths[${i}]`);

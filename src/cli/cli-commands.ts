@@ -89,8 +89,26 @@ export async function syncCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const failures = report.failures.map((f) => ({ model: f.model, version: f.version, error: errorJson(f.error) }));
   if (values.json) {
-    const plan = report.dryRun ? report.plan.items.map((i) => ({ model: i.model, version: i.sourceVersion, action: i.action, ...(i.action !== "create" && i.targetVersion !== undefined && { targetVersion: i.targetVersion }), ...("reason" in i && { reason: i.reason }), ...("changes" in i && { changes: i.changes }), warnings: i.warnings })) : undefined;
-    jsonLine(io.stdout, { type: "report", dryRun: report.dryRun, counts: report.counts, bytesCopied: report.bytesCopied, durationMs: report.durationMs, failures, ...(plan && { plan }) });
+    const plan = report.dryRun
+      ? report.plan.items.map((i) => ({
+          model: i.model,
+          version: i.sourceVersion,
+          action: i.action,
+          ...(i.action !== "create" && i.targetVersion !== undefined && { targetVersion: i.targetVersion }),
+          ...("reason" in i && { reason: i.reason }),
+          ...("changes" in i && { changes: i.changes }),
+          warnings: i.warnings,
+        }))
+      : undefined;
+    jsonLine(io.stdout, {
+      type: "report",
+      dryRun: report.dryRun,
+      counts: report.counts,
+      bytesCopied: report.bytesCopied,
+      durationMs: report.durationMs,
+      failures,
+      ...(plan && { plan }),
+    });
   } else if (report.dryRun) {
     for (const i of report.plan.items) {
       io.stdout.write(`${describeSyncItem(i)}\n`);
@@ -100,7 +118,9 @@ export async function syncCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`dry run: ${s.create} to copy, ${s.update} to update, ${s.skip} to skip, ${s.conflict} in conflict; nothing changed\n`);
   } else {
     const c = report.counts;
-    io.stdout.write(`synced: ${c.created} copied, ${c.updated} updated, ${c.skipped} skipped, ${c.conflicts} in conflict, ${c.failed} failed; ${formatBytes(report.bytesCopied)} in ${Math.round(report.durationMs)} ms\n`);
+    io.stdout.write(
+      `synced: ${c.created} copied, ${c.updated} updated, ${c.skipped} skipped, ${c.conflicts} in conflict, ${c.failed} failed; ${formatBytes(report.bytesCopied)} in ${Math.round(report.durationMs)} ms\n`,
+    );
   }
   return report.failures.length > 0 || report.counts.notStarted > 0 ? 1 : 0;
 }
@@ -110,7 +130,13 @@ export async function promoteCommand(argv: string[], io: CliIo): Promise<number>
   const { values, positionals: args } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { to: { type: "string" }, gate: { type: "string", multiple: true }, "no-policy": { type: "boolean" }, "keep-existing": { type: "boolean" }, json: { type: "boolean" } },
+    options: {
+      to: { type: "string" },
+      gate: { type: "string", multiple: true },
+      "no-policy": { type: "boolean" },
+      "keep-existing": { type: "boolean" },
+      json: { type: "boolean" },
+    },
   });
   const [uri, refText] = positionals(args, 2, 2, "promote <uri> <model>/<version> --to <stage|alias:NAME>");
   if (!values.to) throw new UsageError("promote needs --to, a stage (staging, production) or alias:NAME");
@@ -118,16 +144,26 @@ export async function promoteCommand(argv: string[], io: CliIo): Promise<number>
   const ref = parseRef(refText as string, "promote");
   const gates = (values.gate ?? []).map((g) => metricGate(g));
   const registry = await openRegistry(uri as string, { cwd: io.cwd, env: io.env });
-  const result = await promote(registry, ref, { to, gates, ...(values["no-policy"] && { policy: false }), ...(values["keep-existing"] && { archiveExisting: false }) });
+  const result = await promote(registry, ref, {
+    to,
+    gates,
+    ...(values["no-policy"] && { policy: false }),
+    ...(values["keep-existing"] && { archiveExisting: false }),
+  });
   const where = typeof to === "string" ? to : `alias ${to.alias}`;
-  if (values.json) jsonLine(io.stdout, { type: "promoted", model: result.model, version: result.version, to: where, from: result.from ?? null, gates: result.gates });
+  if (values.json)
+    jsonLine(io.stdout, { type: "promoted", model: result.model, version: result.version, to: where, from: result.from ?? null, gates: result.gates });
   else io.stdout.write(`promoted ${result.model}/${result.version} to ${where}${result.from ? ` (was ${result.from})` : ""}\n`);
   return 0;
 }
 
 /** `modelreg rollback <uri> <model> --stage production | --alias champion` */
 export async function rollbackCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals: args } = parseArgs({ args: argv, allowPositionals: true, options: { stage: { type: "string" }, alias: { type: "string" }, json: { type: "boolean" } } });
+  const { values, positionals: args } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { stage: { type: "string" }, alias: { type: "string" }, json: { type: "boolean" } },
+  });
   const [uri, model] = positionals(args, 2, 2, "rollback <uri> <model> --stage <stage> | --alias <alias>");
   if ((values.stage === undefined) === (values.alias === undefined)) throw new UsageError("rollback needs exactly one of --stage and --alias");
   const target = values.alias !== undefined ? { alias: values.alias } : { stage: parseStage(values.stage, "rollback") };
@@ -151,8 +187,18 @@ export async function lsCommand(argv: string[], io: CliIo): Promise<number> {
   if (model === undefined) {
     for await (const m of registry.listModels(values.prefix ? { namePrefix: values.prefix } : {})) {
       if (readerGone()) break;
-      if (values.json) jsonLine(io.stdout, { type: "model", name: m.name, latestVersion: m.latestVersion ?? null, aliases: m.aliases, description: m.description ?? null });
-      else io.stdout.write(`${m.name}${m.latestVersion !== undefined ? `  latest ${m.latestVersion}` : ""}${Object.keys(m.aliases).length > 0 ? `  ${Object.entries(m.aliases).map(([a, v]) => `${a}=${v}`).join(" ")}` : ""}\n`);
+      if (values.json)
+        jsonLine(io.stdout, { type: "model", name: m.name, latestVersion: m.latestVersion ?? null, aliases: m.aliases, description: m.description ?? null });
+      else
+        io.stdout.write(
+          `${m.name}${m.latestVersion !== undefined ? `  latest ${m.latestVersion}` : ""}${
+            Object.keys(m.aliases).length > 0
+              ? `  ${Object.entries(m.aliases)
+                  .map(([a, v]) => `${a}=${v}`)
+                  .join(" ")}`
+              : ""
+          }\n`,
+        );
     }
     return 0;
   }

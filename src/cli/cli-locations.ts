@@ -20,7 +20,6 @@ import { errorCode } from "../runtime/system-error.js";
  */
 export const LOCAL_REGISTRY_MARKER = "modelreg.json";
 
-
 /**
  * Throws `NotFoundError`, naming the path, when `location` is a `file:` directory that holds no local registry.
  * Remote registries are not checked: reading one never creates it, and checking would cost a request.

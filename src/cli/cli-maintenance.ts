@@ -12,11 +12,11 @@ import { UsageError } from "./cli-commands.js";
 import { assertRegistryExists } from "./cli-locations.js";
 import { formatBytes, jsonLine, type CliIo } from "./cli-output.js";
 
-
 async function openExistingLocal(uri: string | undefined, command: string, io: CliIo) {
   if (uri === undefined) throw new UsageError(`expected ${command} file:<directory>`);
   const location = parseRegistryUri(uri, io.cwd);
-  if (location.kind !== "local") throw new UsageError(`${command} works on a local registry (file:<directory>); ${location.kind} registries check their own storage`);
+  if (location.kind !== "local")
+    throw new UsageError(`${command} works on a local registry (file:<directory>); ${location.kind} registries check their own storage`);
   // Checking never creates: a mistyped path is reported, not turned into an empty registry that "verifies".
   await assertRegistryExists(location, command);
   return createLocalRegistry({ root: location.root });
@@ -53,7 +53,10 @@ export async function gcCommand(argv: string[], io: CliIo): Promise<number> {
     for (const item of report.items) jsonLine(io.stdout, { type: report.dryRun ? "wouldRemove" : "removed", ...item });
     jsonLine(io.stdout, { type: "report", dryRun: report.dryRun, items: report.items.length, bytes: report.bytes });
   } else {
-    for (const item of report.items) io.stdout.write(`${report.dryRun ? "would remove" : "removed"} ${item.kind.padEnd(5)} ${item.path}${item.bytes > 0 ? ` (${formatBytes(item.bytes)})` : ""}\n`);
+    for (const item of report.items)
+      io.stdout.write(
+        `${report.dryRun ? "would remove" : "removed"} ${item.kind.padEnd(5)} ${item.path}${item.bytes > 0 ? ` (${formatBytes(item.bytes)})` : ""}\n`,
+      );
     io.stdout.write(`${report.dryRun ? "dry run: would free" : "freed"} ${formatBytes(report.bytes)} in ${report.items.length} items\n`);
   }
   return 0;

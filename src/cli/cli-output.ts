@@ -97,7 +97,10 @@ export function syncEventPrinter(io: CliIo, json: boolean): { onEvent: (event: S
       const key = "model" in event ? `${event.model}/${event.version}` : "";
       switch (event.type) {
         case "planned":
-          line(io.stderr, `plan: ${event.summary.create} to copy, ${event.summary.update} to update, ${event.summary.skip} to skip, ${event.summary.conflict} in conflict`);
+          line(
+            io.stderr,
+            `plan: ${event.summary.create} to copy, ${event.summary.update} to update, ${event.summary.skip} to skip, ${event.summary.conflict} in conflict`,
+          );
           return;
         case "version.started":
           inFlight.set(key, { bytes: 0 });
@@ -109,7 +112,10 @@ export function syncEventPrinter(io: CliIo, json: boolean): { onEvent: (event: S
           return;
         case "version.done":
           inFlight.delete(key);
-          line(io.stdout, `${event.action === "create" ? "copied " : "updated"} ${key} -> ${event.targetVersion} (${formatBytes(event.bytes)}, ${Math.round(event.durationMs)} ms)`);
+          line(
+            io.stdout,
+            `${event.action === "create" ? "copied " : "updated"} ${key} -> ${event.targetVersion} (${formatBytes(event.bytes)}, ${Math.round(event.durationMs)} ms)`,
+          );
           return;
         case "skipped":
           line(io.stdout, `skipped ${key}: ${event.reason}`);

@@ -33,7 +33,6 @@ export interface ProcessIo {
   exitCode(code: number): number;
 }
 
-
 /**
  * Wraps the process's stdout and stderr so that a failed write (a closed pipe above all) ends the writing on that
  * stream instead of the process. A closed stdout also aborts `io.outputClosed`.

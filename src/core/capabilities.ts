@@ -50,11 +50,7 @@ export interface RegistryCapabilities {
 export type CapabilityName = { [K in keyof RegistryCapabilities]: RegistryCapabilities[K] extends boolean ? K : never }[keyof RegistryCapabilities];
 
 /** Throws `UnsupportedCapabilityError` unless the registry has `capability`. */
-export function requireCapability(
-  registry: { provider: string; capabilities: RegistryCapabilities },
-  capability: CapabilityName,
-  operation: string,
-): void {
+export function requireCapability(registry: { provider: string; capabilities: RegistryCapabilities }, capability: CapabilityName, operation: string): void {
   if (!registry.capabilities[capability]) {
     throw new UnsupportedCapabilityError(`the ${registry.provider} registry does not support ${capability}`, {
       provider: registry.provider,

@@ -79,7 +79,8 @@ export class ModelRegistryError<O extends ModelRegistryErrorOptions = ModelRegis
     this.providerCode = options.providerCode;
     this.url = options.url;
     this.isRetryable = options.isRetryable ?? false;
-    for (const key of SUBCLASS_FIELDS) if (Object.hasOwn(options, key)) Object.defineProperty(this, key, { value: (options as Record<string, unknown>)[key], enumerable: true });
+    for (const key of SUBCLASS_FIELDS)
+      if (Object.hasOwn(options, key)) Object.defineProperty(this, key, { value: (options as Record<string, unknown>)[key], enumerable: true });
     Object.defineProperty(this, BASE_MARKER, { value: true });
     for (let proto = Object.getPrototypeOf(this); proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
       const name = (proto.constructor as { errorName?: string }).errorName;
@@ -111,7 +112,10 @@ export class ModelRegistryError<O extends ModelRegistryErrorOptions = ModelRegis
 }
 
 /** Any error class of modelreg's, for code that takes one (`expectError(work, NotFoundError)`). */
-export type ModelRegistryErrorClass<T extends ModelRegistryError = ModelRegistryError> = (abstract new (message: string, options: never) => T) & {
+export type ModelRegistryErrorClass<T extends ModelRegistryError = ModelRegistryError> = (abstract new (
+  message: string,
+  options: never,
+) => T) & {
   /** The class's name, which its errors carry as `name` and `kind`. */
   readonly errorName: string;
   /** True when `error` is an error of this class, from any copy of the package. */
@@ -141,10 +145,14 @@ function summariseCause(cause: unknown, depth: number): Record<string, unknown> 
 }
 
 /** The model, version, alias, file or endpoint does not exist. */
-export class NotFoundError<O extends ModelRegistryErrorOptions = ModelRegistryErrorOptions> extends ModelRegistryError<O> { static override readonly errorName: string = "NotFoundError"; }
+export class NotFoundError<O extends ModelRegistryErrorOptions = ModelRegistryErrorOptions> extends ModelRegistryError<O> {
+  static override readonly errorName: string = "NotFoundError";
+}
 
 /** The thing already exists, or the call conflicts with the current state (an immutable version, a concurrent write). */
-export class ConflictError extends ModelRegistryError { static override readonly errorName: string = "ConflictError"; }
+export class ConflictError extends ModelRegistryError {
+  static override readonly errorName: string = "ConflictError";
+}
 
 /** What `InvalidInputError` adds: which input was wrong. */
 export interface InvalidInputErrorOptions extends ModelRegistryErrorOptions {
@@ -160,10 +168,14 @@ export class InvalidInputError extends ModelRegistryError<InvalidInputErrorOptio
 }
 
 /** The credentials are missing, wrong or expired. */
-export class AuthenticationError extends ModelRegistryError { static override readonly errorName: string = "AuthenticationError"; }
+export class AuthenticationError extends ModelRegistryError {
+  static override readonly errorName: string = "AuthenticationError";
+}
 
 /** The credentials are valid but not allowed to do this (including protected aliases). */
-export class PermissionDeniedError extends ModelRegistryError { static override readonly errorName: string = "PermissionDeniedError"; }
+export class PermissionDeniedError extends ModelRegistryError {
+  static override readonly errorName: string = "PermissionDeniedError";
+}
 
 /** What `RateLimitError` adds. */
 export interface RateLimitErrorOptions extends ModelRegistryErrorOptions {
@@ -183,16 +195,24 @@ export class RateLimitError extends ModelRegistryError<RateLimitErrorOptions> {
 }
 
 /** The provider failed (HTTP 5xx or an internal error code). */
-export class ServerError extends ModelRegistryError { static override readonly errorName: string = "ServerError"; }
+export class ServerError extends ModelRegistryError {
+  static override readonly errorName: string = "ServerError";
+}
 
 /** The connection failed: refused, reset, DNS, TLS. */
-export class ConnectionError extends ModelRegistryError { static override readonly errorName: string = "ConnectionError"; }
+export class ConnectionError extends ModelRegistryError {
+  static override readonly errorName: string = "ConnectionError";
+}
 
 /** The call took longer than its `timeoutMs` (or a long-running operation passed its deadline). */
-export class TimeoutError extends ModelRegistryError { static override readonly errorName: string = "TimeoutError"; }
+export class TimeoutError extends ModelRegistryError {
+  static override readonly errorName: string = "TimeoutError";
+}
 
 /** The caller aborted the call through its `signal`. */
-export class AbortedError extends ModelRegistryError { static override readonly errorName: string = "AbortedError"; }
+export class AbortedError extends ModelRegistryError {
+  static override readonly errorName: string = "AbortedError";
+}
 
 /** Throws `AbortedError`, carrying the signal's reason, when `signal` has aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined, provider: string, operation: string, message = "aborted by the caller's signal"): void {
@@ -236,10 +256,14 @@ export class UnsupportedCapabilityError extends ModelRegistryError<UnsupportedCa
 }
 
 /** Downloaded or stored bytes do not match their recorded digest or size. */
-export class IntegrityError extends ModelRegistryError { static override readonly errorName: string = "IntegrityError"; }
+export class IntegrityError extends ModelRegistryError {
+  static override readonly errorName: string = "IntegrityError";
+}
 
 /** A file in a local store is unreadable, corrupted or not one of ours. */
-export class CorruptDataError extends ModelRegistryError { static override readonly errorName: string = "CorruptDataError"; }
+export class CorruptDataError extends ModelRegistryError {
+  static override readonly errorName: string = "CorruptDataError";
+}
 
 /** One gate's verdict, as carried by {@link PromotionBlockedError}. */
 export interface GateFailure {

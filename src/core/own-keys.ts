@@ -26,4 +26,3 @@ export function setOwn<T>(record: Record<string, T>, key: string, value: T): Rec
   Object.defineProperty(record, key, { value, enumerable: true, configurable: true, writable: true });
   return record;
 }
-

@@ -19,7 +19,16 @@ import type { CallOptions, TransferOptions } from "./options.js";
 import type { Page } from "./pagination.js";
 import type { VersionRef } from "./refs.js";
 import type { CheckedVersionMetadata } from "./version-input.js";
-import type { ArtifactFile, CreateModelInput, CreateVersionInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "./types.js";
+import type {
+  ArtifactFile,
+  CreateModelInput,
+  CreateVersionInput,
+  ModelVersion,
+  RegisteredModel,
+  Stage,
+  UpdateModelInput,
+  UpdateVersionInput,
+} from "./types.js";
 
 /** The version of the provider specification. A facade refuses a provider that declares another. */
 export const PROVIDER_SPECIFICATION_VERSION = "v1" as const;
@@ -119,7 +128,10 @@ export interface ProviderVersionFiles {
    * signs every URL in one request). The download checks sizes and digests itself, so this opener need not.
    * Absent: downloads use `open`.
    */
-  openForDownload?(selected: readonly ArtifactFile[], signal: AbortSignal | undefined): (file: ArtifactFile, signal: AbortSignal | undefined) => Promise<ProviderFileStream>;
+  openForDownload?(
+    selected: readonly ArtifactFile[],
+    signal: AbortSignal | undefined,
+  ): (file: ArtifactFile, signal: AbortSignal | undefined) => Promise<ProviderFileStream>;
 }
 
 /** `createVersion`'s input, checked: the metadata normalised and the adapter's provider options parsed. */
@@ -150,7 +162,9 @@ export interface RegistryProviderV1<O = unknown> {
    * Parses `providerOptions.<provider>` for `createVersion` (a zod schema's `safeParse` fits). Absent: the adapter
    * takes none, and any given are ignored, as other providers' options are.
    */
-  readonly createVersionOptions?: { safeParse(value: unknown): { success: true; data: O } | { success: false; error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> } } };
+  readonly createVersionOptions?: {
+    safeParse(value: unknown): { success: true; data: O } | { success: false; error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> } };
+  };
 
   /**
    * Checks what the provider adds to the common alias rules (Vertex allows fewer characters). Throws

@@ -69,7 +69,7 @@ function checked(ref: VersionRef, shown: string, operation: string): VersionRef 
     if (typeof ref.version !== "string" || !VERSION_PATTERN.test(ref.version)) {
       throw invalidInput(operation, "ref.version", `invalid version in reference ${preview(shown)}: a version is a string of digits`);
     }
-  } else if (typeof ref.alias !== "string" || !(ALIAS_PATTERN.test(ref.alias))) {
+  } else if (typeof ref.alias !== "string" || !ALIAS_PATTERN.test(ref.alias)) {
     throw invalidInput(operation, "ref.alias", `invalid alias in reference ${preview(shown)}`);
   }
   return ref;

@@ -188,12 +188,20 @@ function checkTensor(field: SignatureField, name: string, value: unknown, add: A
   const expected = field.shape;
   if (!expected) return;
   if (expected.length !== shape.length) {
-    add({ field: name, kind: "shape", message: `tensor "${name}" must have ${expected.length} dimensions ${fmt(expected)}, got ${shape.length} ${fmt(shape)}` });
+    add({
+      field: name,
+      kind: "shape",
+      message: `tensor "${name}" must have ${expected.length} dimensions ${fmt(expected)}, got ${shape.length} ${fmt(shape)}`,
+    });
     return;
   }
   expected.forEach((dim, i) => {
     if (dim !== -1 && dim !== shape[i]) {
-      add({ field: name, kind: "shape", message: `tensor "${name}" dimension ${i} must be ${dim}, got ${shape[i]} (shape ${fmt(shape)}, expected ${fmt(expected)})` });
+      add({
+        field: name,
+        kind: "shape",
+        message: `tensor "${name}" dimension ${i} must be ${dim}, got ${shape[i]} (shape ${fmt(shape)}, expected ${fmt(expected)})`,
+      });
     }
   });
 }

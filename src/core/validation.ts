@@ -33,11 +33,7 @@ const PROTO_KEY = "__proto__";
 /** Throws `InvalidInputError` unless `name` is a valid model name. */
 export function assertModelName(name: unknown, operation: string, field = "model"): asserts name is string {
   if (typeof name !== "string" || !MODEL_NAME_PATTERN.test(name)) {
-    throw invalidInput(
-      operation,
-      field,
-      `invalid model name ${preview(name)}: use 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit`,
-    );
+    throw invalidInput(operation, field, `invalid model name ${preview(name)}: use 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit`);
   }
 }
 
@@ -77,7 +73,11 @@ export function assertTags(tags: unknown, operation: string, options: { allowNul
   }
   for (const [key, value] of Object.entries(tags)) {
     if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key) || key.trim() !== key) {
-      throw invalidInput(operation, `${field}.${key}`, `invalid tag key ${preview(key)}: 1-${TAG_KEY_MAX} characters, no control characters or surrounding spaces`);
+      throw invalidInput(
+        operation,
+        `${field}.${key}`,
+        `invalid tag key ${preview(key)}: 1-${TAG_KEY_MAX} characters, no control characters or surrounding spaces`,
+      );
     }
     if (key === PROTO_KEY) throw invalidInput(operation, `${field}.${key}`, `the tag key "__proto__" is reserved by JavaScript objects`);
     if (value === null && options.allowNull) continue;
@@ -95,8 +95,10 @@ export function assertMetrics(metrics: unknown, operation: string): void {
     throw invalidInput(operation, "metrics", "metrics must be an object of names to numbers");
   }
   for (const [key, value] of Object.entries(metrics)) {
-    if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key) || key === PROTO_KEY) throw invalidInput(operation, `metrics.${key}`, `invalid metric name ${preview(key)}`);
-    if (typeof value !== "number" || !Number.isFinite(value)) throw invalidInput(operation, `metrics.${key}`, `metric ${preview(key)} must be a finite number, got ${preview(value)}`);
+    if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key) || key === PROTO_KEY)
+      throw invalidInput(operation, `metrics.${key}`, `invalid metric name ${preview(key)}`);
+    if (typeof value !== "number" || !Number.isFinite(value))
+      throw invalidInput(operation, `metrics.${key}`, `metric ${preview(key)} must be a finite number, got ${preview(value)}`);
   }
 }
 
@@ -108,7 +110,8 @@ export function normalizeParams(params: unknown, operation: string): Record<stri
   }
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(params)) {
-    if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key) || key === PROTO_KEY) throw invalidInput(operation, `params.${key}`, `invalid param name ${preview(key)}`);
+    if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key) || key === PROTO_KEY)
+      throw invalidInput(operation, `params.${key}`, `invalid param name ${preview(key)}`);
     if (typeof value === "number" && !Number.isFinite(value)) throw invalidInput(operation, `params.${key}`, `param ${preview(key)} must be finite`);
     if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
       throw invalidInput(operation, `params.${key}`, `param ${preview(key)} must be a string, number or boolean`);

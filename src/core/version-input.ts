@@ -50,7 +50,8 @@ export function assertLineage(lineage: unknown, operation: string): asserts line
 /** Throws `InvalidInputError` unless `signature` is a well-formed {@link ModelSignature}. */
 export function assertSignature(signature: unknown, operation: string): asserts signature is ModelSignature | undefined {
   if (signature === undefined) return;
-  if (!isObject(signature) || !Array.isArray(signature.inputs)) throw invalidInput(operation, "signature", "signature must be { inputs: [...], outputs?: [...] }");
+  if (!isObject(signature) || !Array.isArray(signature.inputs))
+    throw invalidInput(operation, "signature", "signature must be { inputs: [...], outputs?: [...] }");
   for (const side of ["inputs", "outputs"] as const) {
     const fields = signature[side];
     if (fields === undefined) continue;

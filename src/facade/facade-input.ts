@@ -34,7 +34,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
-function checkCommon(options: { pageSize?: unknown; pageToken?: unknown }, provider: Provider, op: string): { pageSize: number | undefined; pageToken: string | undefined } {
+function checkCommon(
+  options: { pageSize?: unknown; pageToken?: unknown },
+  provider: Provider,
+  op: string,
+): { pageSize: number | undefined; pageToken: string | undefined } {
   const pageSize = assertPageSize(options.pageSize, provider.capabilities.maxPageSize, op);
   const token = options.pageToken;
   if (token !== undefined) {
@@ -48,7 +52,8 @@ function checkCommon(options: { pageSize?: unknown; pageToken?: unknown }, provi
 export function checkModelQuery(options: ListModelsOptions, provider: Provider): ProviderModelQuery {
   const op = "listModels";
   if (!isObject(options)) throw invalidInput(op, "options", "listModels takes { pageSize?, namePrefix?, tags? }", provider.provider);
-  if (options.namePrefix !== undefined && typeof options.namePrefix !== "string") throw invalidInput(op, "namePrefix", "namePrefix must be a string", provider.provider);
+  if (options.namePrefix !== undefined && typeof options.namePrefix !== "string")
+    throw invalidInput(op, "namePrefix", "namePrefix must be a string", provider.provider);
   assertTags(options.tags, op);
   return { ...checkCommon(options, provider, op), namePrefix: options.namePrefix ?? "", tags: { ...(options.tags as Record<string, string> | undefined) } };
 }
@@ -70,14 +75,16 @@ export function checkAuditQuery(query: AuditQuery & { pageSize?: number; pageTok
   if (query.model !== undefined) assertModelName(query.model, op);
   if (query.types !== undefined && !Array.isArray(query.types)) throw invalidInput(op, "types", "types must be an array of event types", provider.provider);
   for (const type of query.types ?? []) if (!EVENT_TYPES.has(type)) throw invalidInput(op, "types", `unknown event type ${preview(type)}`, provider.provider);
-  if (query.since !== undefined && !(query.since instanceof Date && !Number.isNaN(query.since.getTime()))) throw invalidInput(op, "since", "since must be a valid Date", provider.provider);
+  if (query.since !== undefined && !(query.since instanceof Date && !Number.isNaN(query.since.getTime())))
+    throw invalidInput(op, "since", "since must be a valid Date", provider.provider);
   return { ...checkCommon(query, provider, op), model: query.model, types: query.types && new Set(query.types), since: query.since?.getTime() };
 }
 
 /** Checks an event given to `recordEvent`. */
 export function checkEventInput(input: RegistryEventInput, provider: string): void {
   const op = "recordEvent";
-  if (!isObject(input) || !EVENT_TYPES.has(input.type)) throw invalidInput(op, "type", `unknown event type ${preview(isObject(input) ? input.type : input)}`, provider);
+  if (!isObject(input) || !EVENT_TYPES.has(input.type))
+    throw invalidInput(op, "type", `unknown event type ${preview(isObject(input) ? input.type : input)}`, provider);
   assertModelName(input.model, op);
   if (input.details !== undefined) {
     try {
@@ -92,9 +99,14 @@ export function checkEventInput(input: RegistryEventInput, provider: string): vo
  * Parses `providerOptions.<provider>` with the adapter's schema. Other providers' options are left alone, so one
  * input can carry options for several registries (sync does).
  */
-export function parseProviderOptions<O>(providerOptions: unknown, provider: Pick<RegistryProviderV1<O>, "provider" | "createVersionOptions">, op: string): O | undefined {
+export function parseProviderOptions<O>(
+  providerOptions: unknown,
+  provider: Pick<RegistryProviderV1<O>, "provider" | "createVersionOptions">,
+  op: string,
+): O | undefined {
   if (providerOptions === undefined) return undefined;
-  if (!isObject(providerOptions) || Array.isArray(providerOptions)) throw invalidInput(op, "providerOptions", "providerOptions must be an object keyed by provider", provider.provider);
+  if (!isObject(providerOptions) || Array.isArray(providerOptions))
+    throw invalidInput(op, "providerOptions", "providerOptions must be an object keyed by provider", provider.provider);
   const own = Object.hasOwn(providerOptions, provider.provider) ? providerOptions[provider.provider] : undefined;
   if (own === undefined || !provider.createVersionOptions) return undefined;
   const parsed = provider.createVersionOptions.safeParse(own);

@@ -28,7 +28,17 @@ import type { CallOptions, TransferOptions } from "../core/options.js";
 import { paginate, type PageIterable } from "../core/pagination.js";
 import { PROVIDER_SPECIFICATION_VERSION, type ProviderChange, type ProviderContext, type RegistryProviderV1 } from "../core/provider-spec.js";
 import { parseRef, type VersionRef, type VersionRefInput } from "../core/refs.js";
-import type { AliasEntry, ArtifactFile, CreateModelInput, CreateVersionInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../core/types.js";
+import type {
+  AliasEntry,
+  ArtifactFile,
+  CreateModelInput,
+  CreateVersionInput,
+  ModelVersion,
+  RegisteredModel,
+  Stage,
+  UpdateModelInput,
+  UpdateVersionInput,
+} from "../core/types.js";
 import { assertAlias, assertArtifactPath, assertModelName, assertTags, assertVersion, preview } from "../core/validation.js";
 import { checkCreateVersionInput, checkTransition, checkUpdateVersionInput, toAliasEntries } from "../core/version-input.js";
 import { resolveActor } from "../runtime/actor.js";
@@ -93,7 +103,12 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
    */
   constructor(provider: RegistryProviderV1<O>, settings: FacadeSettings = {}) {
     if (provider.specificationVersion !== PROVIDER_SPECIFICATION_VERSION) {
-      throw invalidInput("createRegistry", "specificationVersion", `provider ${String(provider.provider)} implements specification ${String(provider.specificationVersion)}; this modelreg needs ${PROVIDER_SPECIFICATION_VERSION}`, String(provider.provider));
+      throw invalidInput(
+        "createRegistry",
+        "specificationVersion",
+        `provider ${String(provider.provider)} implements specification ${String(provider.specificationVersion)}; this modelreg needs ${PROVIDER_SPECIFICATION_VERSION}`,
+        String(provider.provider),
+      );
     }
     for (const [capability, method] of NEEDS) {
       if (provider.capabilities[capability] && typeof provider[method] !== "function") {
@@ -112,7 +127,8 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
     const op = "createModel";
     if (typeof input !== "object" || input === null) throw invalidInput(op, "input", "createModel takes { name, description?, tags? }", this.provider);
     assertModelName(input.name, op, "name");
-    if (input.description !== undefined && typeof input.description !== "string") throw invalidInput(op, "description", "description must be a string", this.provider);
+    if (input.description !== undefined && typeof input.description !== "string")
+      throw invalidInput(op, "description", "description must be a string", this.provider);
     assertTags(input.tags, op);
     const create = this.#need("emptyModels", "doCreateModel", op);
     return this.#change(op, options, (ctx) => create.call(this.#provider, input, ctx));
@@ -133,7 +149,8 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
     const op = "updateModel";
     assertModelName(name, op, "name");
     if (typeof patch !== "object" || patch === null) throw invalidInput(op, "patch", "updateModel takes { description?, tags? }", this.provider);
-    if (patch.description !== undefined && typeof patch.description !== "string") throw invalidInput(op, "description", "description must be a string", this.provider);
+    if (patch.description !== undefined && typeof patch.description !== "string")
+      throw invalidInput(op, "description", "description must be a string", this.provider);
     assertTags(patch.tags, op, { allowNull: true });
     if (patch.tags !== undefined && Object.keys(patch.tags).length > 0) this.#require("modelTags", op);
     return this.#change(op, options, (ctx) => this.#provider.doUpdateModel(name, patch, ctx));
@@ -330,7 +347,11 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
   #require(capability: CapabilityName, operation: string): void {
     if (this.capabilities[capability]) return;
     const hint = UNSUPPORTED_HINT[capability];
-    throw new UnsupportedCapabilityError(`the ${this.provider} registry does not support ${capability}${hint ? `; ${hint}` : ""}`, { provider: this.provider, operation, capability });
+    throw new UnsupportedCapabilityError(`the ${this.provider} registry does not support ${capability}${hint ? `; ${hint}` : ""}`, {
+      provider: this.provider,
+      operation,
+      capability,
+    });
   }
 
   #need<K extends keyof RegistryProviderV1<O>>(capability: CapabilityName, method: K, operation: string): NonNullable<RegistryProviderV1<O>[K]> {

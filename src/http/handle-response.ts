@@ -141,10 +141,15 @@ export async function handleResponse(context: ResponseContext): Promise<HandledR
     throw tooLarge(options, `is ${totalBytes} bytes (Content-Length), over the limit of ${limit} bytes`);
   }
   let received = 0;
-  const { bytes, truncated } = await readLimited(response.body, limit, (n) => {
-    received += n;
-    report({ transferredBytes: received, totalBytes });
-  }, deadline.signal).catch((error: unknown) => {
+  const { bytes, truncated } = await readLimited(
+    response.body,
+    limit,
+    (n) => {
+      received += n;
+      report({ transferredBytes: received, totalBytes });
+    },
+    deadline.signal,
+  ).catch((error: unknown) => {
     throw new TransportError(error);
   });
   if (truncated) throw tooLarge(options, `exceeded the limit of ${limit} bytes`);
@@ -156,10 +161,10 @@ export async function handleResponse(context: ResponseContext): Promise<HandledR
     const parsed = tryParseJson(text);
     if (!parsed.ok) {
       const contentType = response.headers.get("content-type");
-      throw new ResponseValidationError(
-        `the response body was not JSON (${contentType ?? "no content-type"}): ${bodySnippet(text, contentType, redact)}`,
-        { ...options, isRetryable: false },
-      );
+      throw new ResponseValidationError(`the response body was not JSON (${contentType ?? "no content-type"}): ${bodySnippet(text, contentType, redact)}`, {
+        ...options,
+        isRetryable: false,
+      });
     }
     value = parsed.value;
   }

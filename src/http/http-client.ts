@@ -5,15 +5,7 @@
  * @module
  */
 
-import {
-  AbortedError,
-  AuthenticationError,
-  ConnectionError,
-  InvalidInputError,
-  ModelRegistryError,
-  ServerError,
-  TimeoutError,
-} from "../core/errors.js";
+import { AbortedError, AuthenticationError, ConnectionError, InvalidInputError, ModelRegistryError, ServerError, TimeoutError } from "../core/errors.js";
 import { AttemptDeadline } from "./deadline.js";
 import { handleResponse } from "./handle-response.js";
 import { classifyNetworkError, getRequestId, sanitizeCause } from "./http-errors.js";
@@ -37,8 +29,7 @@ const DEFAULTS = {
 };
 
 function checkConfig(config: HttpClientConfig): URL {
-  const invalid = (field: string, message: string) =>
-    new InvalidInputError(message, { provider: config.provider, operation: "createHttpClient", field });
+  const invalid = (field: string, message: string) => new InvalidInputError(message, { provider: config.provider, operation: "createHttpClient", field });
   let base: URL;
   try {
     base = new URL(config.baseUrl);
@@ -94,8 +85,7 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
   const logger = config.logger ?? defaultLogger();
 
   function resolveUrl(request: HttpRequest, redact: Redactor): URL {
-    const invalid = (field: string, message: string) =>
-      new InvalidInputError(redact(message), { provider, operation: request.operation, field });
+    const invalid = (field: string, message: string) => new InvalidInputError(redact(message), { provider, operation: request.operation, field });
     if ((request.path === undefined) === (request.url === undefined)) throw invalid("path", "give exactly one of `path` and `url`");
     if (request.json !== undefined && request.body !== undefined) throw invalid("body", "give at most one of `json` and `body`");
     let url: URL;

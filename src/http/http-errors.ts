@@ -49,8 +49,7 @@ export function getRequestId(headers: Headers): string | undefined {
 /** How much of a response body an error message quotes. */
 export const MAX_SNIPPET_CHARS = 1024;
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 const asString = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined);
 
 /**
@@ -61,8 +60,7 @@ export function describeErrorJson(json: unknown): { message: string | undefined;
   if (!isRecord(json)) return { message: undefined, code: undefined };
   const nested = isRecord(json.error) ? json.error : undefined;
   const first = Array.isArray(json.errors) && isRecord(json.errors[0]) ? json.errors[0] : undefined;
-  const message =
-    asString(json.message) ?? asString(nested?.message) ?? asString(json.error) ?? asString(first?.message) ?? asString(json.detail);
+  const message = asString(json.message) ?? asString(nested?.message) ?? asString(json.error) ?? asString(first?.message) ?? asString(json.detail);
   const code = asString(json.error_code) ?? asString(nested?.status) ?? asString(json.code);
   return { message, code };
 }
@@ -81,12 +79,7 @@ export function bodySnippet(text: string, contentType: string | null, redact: (t
  * The default error for an HTTP status: 400 (and other 4xx) invalid input, 401 authentication, 403 permission,
  * 404/410 not found, 409/412 conflict, 408 timeout, 429 rate limit, 5xx server error.
  */
-export function statusError(
-  status: number,
-  message: string,
-  options: ModelRegistryErrorOptions,
-  retryAfterMs: number | undefined,
-): ModelRegistryError {
+export function statusError(status: number, message: string, options: ModelRegistryErrorOptions, retryAfterMs: number | undefined): ModelRegistryError {
   switch (status) {
     case 401:
       return new AuthenticationError(message, options);

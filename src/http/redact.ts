@@ -63,10 +63,7 @@ const MIN_SECRET_LENGTH = 4;
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-const QUERY_PARAM_PATTERN = new RegExp(
-  `([?&;](?:${SENSITIVE_QUERY_PARAMS.map(escapeRegExp).join("|")})=)[^&#\\s"'<>]*`,
-  "gi",
-);
+const QUERY_PARAM_PATTERN = new RegExp(`([?&;](?:${SENSITIVE_QUERY_PARAMS.map(escapeRegExp).join("|")})=)[^&#\\s"'<>]*`, "gi");
 const USERINFO_PATTERN = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+(?::[^/\s@]*)?@/gi;
 // A minimum of 8 characters keeps `WWW-Authenticate: Basic realm="x"` readable.
 const AUTH_SCHEME_PATTERN = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]{8,}=*/g;
@@ -94,9 +91,10 @@ function decodeBase64(token: string): string | undefined {
  */
 export function secretsFromHeaders(headers: Headers | Record<string, string | undefined>): string[] {
   const entries: Array<[string, string | undefined]> = [];
-  if (headers instanceof Headers) headers.forEach((value, name) => {
-    entries.push([name, value]);
-  });
+  if (headers instanceof Headers)
+    headers.forEach((value, name) => {
+      entries.push([name, value]);
+    });
   else entries.push(...Object.entries(headers));
   const found: string[] = [];
   for (const [name, value] of entries) {
@@ -151,10 +149,7 @@ export function redact(text: string, secrets: Iterable<string | undefined> = [])
       return decoded !== undefined && list.some((secret) => decoded.includes(secret)) ? REDACTED : token;
     });
   }
-  return out
-    .replace(QUERY_PARAM_PATTERN, `$1${REDACTED}`)
-    .replace(USERINFO_PATTERN, `$1${REDACTED}@`)
-    .replace(AUTH_SCHEME_PATTERN, `$1 ${REDACTED}`);
+  return out.replace(QUERY_PARAM_PATTERN, `$1${REDACTED}`).replace(USERINFO_PATTERN, `$1${REDACTED}@`).replace(AUTH_SCHEME_PATTERN, `$1 ${REDACTED}`);
 }
 
 /**

@@ -19,8 +19,7 @@ export interface PreparedBody {
   reportSent(): void;
 }
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<Uint8Array> =>
-  typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+const isAsyncIterable = (value: unknown): value is AsyncIterable<Uint8Array> => typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 
 /** Wraps an async iterable (a Node stream) as a web stream, pulling one chunk per read so back-pressure holds. */
 export function toReadableStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {

@@ -121,10 +121,7 @@ export interface StreamMonitor {
 }
 
 /** Reads one chunk, or rejects with the signal's reason once it aborts, whichever comes first. */
-function readOrAbort(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  signal: AbortSignal | undefined,
-): Promise<ReadableStreamReadResult<Uint8Array>> {
+function readOrAbort(reader: ReadableStreamDefaultReader<Uint8Array>, signal: AbortSignal | undefined): Promise<ReadableStreamReadResult<Uint8Array>> {
   if (!signal) return reader.read();
   if (signal.aborted) return Promise.reject(signal.reason);
   let onAbort: () => void = () => undefined;

@@ -63,9 +63,10 @@ export interface SendResult {
 
 function hopHeaders(options: SendOptions, crossOrigin: boolean, body: PreparedBody | undefined): Headers {
   const headers = new Headers();
-  if (!crossOrigin) options.clientHeaders.forEach((value, name) => {
-    headers.set(name, value);
-  });
+  if (!crossOrigin)
+    options.clientHeaders.forEach((value, name) => {
+      headers.set(name, value);
+    });
   options.requestHeaders.forEach((value, name) => {
     if (!crossOrigin || !isSensitiveHeader(name)) headers.set(name, value);
   });

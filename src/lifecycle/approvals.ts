@@ -73,7 +73,8 @@ export async function approve(registry: ModelRegistry, ref: VersionRefInput, inp
   if (typeof input !== "object" || input === null || typeof input.by !== "string" || input.by.trim() === "") {
     throw invalidInput(op, "by", "an approval needs `by`: who approves");
   }
-  if (input.role !== undefined && (typeof input.role !== "string" || input.role.trim() === "")) throw invalidInput(op, "role", "role must be a non-empty string");
+  if (input.role !== undefined && (typeof input.role !== "string" || input.role.trim() === ""))
+    throw invalidInput(op, "role", "role must be a non-empty string");
   if (input.comment !== undefined && typeof input.comment !== "string") throw invalidInput(op, "comment", "comment must be a string");
   const { by, role, comment, ...options } = input;
   const version = await registry.getVersion(target, options);
@@ -84,7 +85,12 @@ export async function approve(registry: ModelRegistry, ref: VersionRefInput, inp
   // towards a promotion without its audit event. The other way round, the log holds an approval that did not take
   // effect, which a second approve() completes.
   await registry.recordEvent(
-    { type: "approval.recorded", model: version.model, version: version.version, details: { by: approval.by, ...(role && { role: approval.role }), ...(comment && { comment }) } },
+    {
+      type: "approval.recorded",
+      model: version.model,
+      version: version.version,
+      details: { by: approval.by, ...(role && { role: approval.role }), ...(comment && { comment }) },
+    },
     { ...options, actor: options.actor ?? approval.by },
   );
   await registry.updateVersion(exact, { tags: { [APPROVALS_TAG]: JSON.stringify(approvals) } }, options);
@@ -104,14 +110,22 @@ export function missingApprovals(approvals: readonly Approval[], requirement: Ap
   const failures: GateFailure[] = [];
   const ref = `${version.model}/${version.version}`;
   const roles = requirement.roles ?? {};
-  const needed = Math.max(requirement.count ?? 0, Object.values(roles).reduce((n, c) => n + c, 0));
+  const needed = Math.max(
+    requirement.count ?? 0,
+    Object.values(roles).reduce((n, c) => n + c, 0),
+  );
   if (needed === 0) return [];
   let counted = approvals;
   let others = "";
   if (requirement.selfApproval !== true) {
     const creator = version.createdBy?.trim().toLowerCase();
     if (!creator) {
-      return [{ gate: "approvals", reason: `${ref} has no recorded creator, so its approvals cannot be shown to come from someone else (four eyes); pass a policy with selfApproval: true to count them anyway` }];
+      return [
+        {
+          gate: "approvals",
+          reason: `${ref} has no recorded creator, so its approvals cannot be shown to come from someone else (four eyes); pass a policy with selfApproval: true to count them anyway`,
+        },
+      ];
     }
     counted = approvals.filter((a) => a.by.trim().toLowerCase() !== creator);
     others = ` from someone other than its creator ${version.createdBy}`;

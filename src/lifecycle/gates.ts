@@ -99,7 +99,8 @@ export function metricGate(metricOrExpression: string, operator?: MetricOperator
   }
   if (typeof metric !== "string" || metric === "") throw invalidInput("metricGate", "metric", "a metric gate needs a metric name");
   // `in` would accept "constructor" or "toString", which then "pass" every gate as a truthy call on the prototype.
-  if (typeof operator !== "string" || !Object.hasOwn(OPERATORS, operator)) throw invalidInput("metricGate", "operator", `unknown operator ${JSON.stringify(operator)}; use >=, >, <=, < or ==`);
+  if (typeof operator !== "string" || !Object.hasOwn(OPERATORS, operator))
+    throw invalidInput("metricGate", "operator", `unknown operator ${JSON.stringify(operator)}; use >=, >, <=, < or ==`);
   if (typeof threshold !== "number" || !Number.isFinite(threshold)) throw invalidInput("metricGate", "threshold", "the threshold must be a finite number");
   const op = operator as MetricOperator;
   const limit = threshold;

@@ -65,7 +65,11 @@ export function readHolderRecord(version: ModelVersion, target: PromotionTarget)
       operation: "rollback",
     });
   }
-  return { below: record.below, ...(record.rolledBack === true && { rolledBack: true }), ...(typeof record.restoredFrom === "string" && { restoredFrom: record.restoredFrom }) };
+  return {
+    below: record.below,
+    ...(record.rolledBack === true && { rolledBack: true }),
+    ...(typeof record.restoredFrom === "string" && { restoredFrom: record.restoredFrom }),
+  };
 }
 
 /** The tag patch that stores `record` for `target`, trimmed to {@link MAX_HOLDER_HISTORY}. */
@@ -120,7 +124,10 @@ export function replayHolders(events: readonly RegistryEvent[], target: Promotio
       deleted.delete(e.version);
       lastRolledBackFrom = undefined;
     } else if (e.type === "rollback.completed" && e.from !== undefined && e.to !== undefined && (isStage ? e.stage === target : e.alias === target.alias)) {
-      stack = pushHolder(stack.filter((v) => v !== e.from), e.to);
+      stack = pushHolder(
+        stack.filter((v) => v !== e.from),
+        e.to,
+      );
       lastRolledBackFrom = e.from;
     }
   }

@@ -76,7 +76,12 @@ function targetLabel(target: PromotionTarget): string {
   return typeof target === "string" ? `stage ${target}` : `alias ${target.alias}`;
 }
 
-async function currentHolder(registry: ModelRegistry, candidate: ModelVersion, target: PromotionTarget, options: CallOptions): Promise<ModelVersion | undefined> {
+async function currentHolder(
+  registry: ModelRegistry,
+  candidate: ModelVersion,
+  target: PromotionTarget,
+  options: CallOptions,
+): Promise<ModelVersion | undefined> {
   if (typeof target === "string") {
     for await (const v of registry.listVersions(candidate.model, { stage: target, ...options })) if (v.version !== candidate.version) return v;
     return undefined;
@@ -108,7 +113,18 @@ export async function checkPromotion(registry: ModelRegistry, ref: VersionRefInp
     ...results.filter((r) => !r.passed).map((r) => ({ gate: r.name, reason: r.message })),
     ...missingApprovals(approvals, targetPolicy?.approvals, candidate),
   ];
-  return { model: candidate.model, version: candidate.version, target, from: current?.version, gates: results, approvals, failures, allowed: failures.length === 0, candidate, current };
+  return {
+    model: candidate.model,
+    version: candidate.version,
+    target,
+    from: current?.version,
+    gates: results,
+    approvals,
+    failures,
+    allowed: failures.length === 0,
+    candidate,
+    current,
+  };
 }
 
 /**
@@ -129,7 +145,17 @@ export async function promote(registry: ModelRegistry, ref: VersionRefInput, opt
   const exact = { model: candidate.model, version: candidate.version };
   const details = { target: targetLabel(target), gates: report.gates, failures: report.failures };
   if (!report.allowed) {
-    await registry.recordEvent({ type: "promotion.blocked", model: candidate.model, version: candidate.version, ...(current && { from: current.version }), to: candidate.version, details }, call);
+    await registry.recordEvent(
+      {
+        type: "promotion.blocked",
+        model: candidate.model,
+        version: candidate.version,
+        ...(current && { from: current.version }),
+        to: candidate.version,
+        details,
+      },
+      call,
+    );
     const list = report.failures.map((f) => `${f.gate}: ${f.reason}`).join("; ");
     throw new PromotionBlockedError(`${candidate.model}/${candidate.version} cannot take ${targetLabel(target)}: ${list}`, {
       provider: registry.provider,
@@ -166,13 +192,20 @@ export async function promote(registry: ModelRegistry, ref: VersionRefInput, opt
  * `rollback` can walk back where the registry keeps no audit trail. Written before the move, so a move that fails
  * leaves a history that is still true of the versions below.
  */
-async function recordHolders(registry: ModelRegistry, candidate: ModelVersion, current: ModelVersion | undefined, target: PromotionTarget, call: CallOptions): Promise<void> {
+async function recordHolders(
+  registry: ModelRegistry,
+  candidate: ModelVersion,
+  current: ModelVersion | undefined,
+  target: PromotionTarget,
+  call: CallOptions,
+): Promise<void> {
   const holds = typeof target === "string" ? candidate.stage === target : candidate.aliases.includes(target.alias);
   let next: HolderRecord | undefined;
   if (current) {
     const theirs = readHolderRecord(current, target);
     // The current holder was rolled back from and then put back by hand: it holds the target, so it counts again.
-    if (theirs?.rolledBack) await registry.updateVersion({ model: current.model, version: current.version }, { tags: holderRecordTag(target, { below: theirs.below }) }, call);
+    if (theirs?.rolledBack)
+      await registry.updateVersion({ model: current.model, version: current.version }, { tags: holderRecordTag(target, { below: theirs.below }) }, call);
     next = { below: pushHolder(theirs?.below ?? [], current.version).filter((v) => v !== candidate.version) };
   } else if (holds) {
     // Promoting the holder again changes nothing but a mark that it was rolled back from.

@@ -78,7 +78,8 @@ export async function rollback(registry: ModelRegistry, model: string, target: R
   const label = typeof resolved === "string" ? `stage ${resolved}` : `alias ${resolved.alias}`;
 
   const holders = await holdersNow(registry, model, resolved, options);
-  if (holders.length === 0) throw new NotFoundError(`no version of ${model} holds ${label}; there is nothing to roll back`, { provider: registry.provider, operation: op });
+  if (holders.length === 0)
+    throw new NotFoundError(`no version of ${model} holds ${label}; there is nothing to roll back`, { provider: registry.provider, operation: op });
 
   const foundIn: RollbackResult["foundIn"] = registry.capabilities.audit ? "audit" : "history";
   let current: string;
@@ -126,7 +127,11 @@ export async function rollback(registry: ModelRegistry, model: string, target: R
   const { previous, rest, skipped } = step;
 
   // The history goes on the versions first: a move that then fails leaves a history that still describes them.
-  await registry.updateVersion({ model, version: current }, { tags: holderRecordTag(resolved, { below: currentRecord?.below ?? below, rolledBack: true }) }, options);
+  await registry.updateVersion(
+    { model, version: current },
+    { tags: holderRecordTag(resolved, { below: currentRecord?.below ?? below, rolledBack: true }) },
+    options,
+  );
   const restored: HolderRecord = { below: rest, restoredFrom: current };
   await registry.updateVersion({ model, version: previous.version }, { tags: holderRecordTag(resolved, restored) }, options);
 

@@ -142,7 +142,12 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Registry
         responseType: "none",
       });
     } catch (error) {
-      logger?.warn(deliveryFailure(event, url, error, [secret, ...urlSecrets]), { provider: "webhook", event: event.type, delivery: event.id, receiver: url.origin });
+      logger?.warn(deliveryFailure(event, url, error, [secret, ...urlSecrets]), {
+        provider: "webhook",
+        event: event.type,
+        delivery: event.id,
+        receiver: url.origin,
+      });
       if (!options.onError) throw error;
       options.onError(error, event);
     }

@@ -50,13 +50,16 @@ export function toStorageError(error: unknown, context: StorageErrorContext): un
   if (code === undefined || !/^E[A-Z0-9]+$/.test(code)) return error;
   const path = typeof (error as { path?: unknown }).path === "string" ? (error as { path: string }).path : undefined;
   const syscall = typeof (error as { syscall?: unknown }).syscall === "string" ? ` (${(error as { syscall: string }).syscall})` : "";
-  return new StorageError(`cannot write or read ${context.describe(path)}: ${MEANING[code] ?? "a file-system call failed"} [${code}${syscall}]; nothing was changed`, {
-    provider: context.provider,
-    operation: context.operation,
-    code,
-    ...(path !== undefined && { path }),
-    // A full disk or a busy file can clear; a read-only mount or a missing permission will not by itself.
-    isRetryable: code === "ENOSPC" || code === "EDQUOT" || code === "EBUSY" || code === "EMFILE" || code === "ENFILE",
-    cause: error,
-  });
+  return new StorageError(
+    `cannot write or read ${context.describe(path)}: ${MEANING[code] ?? "a file-system call failed"} [${code}${syscall}]; nothing was changed`,
+    {
+      provider: context.provider,
+      operation: context.operation,
+      code,
+      ...(path !== undefined && { path }),
+      // A full disk or a busy file can clear; a read-only mount or a missing permission will not by itself.
+      isRetryable: code === "ENOSPC" || code === "EDQUOT" || code === "EBUSY" || code === "EMFILE" || code === "ENFILE",
+      cause: error,
+    },
+  );
 }

@@ -90,8 +90,23 @@ export async function applySyncPlan(plan: SyncPlan, options: ApplySyncOptions = 
       }
       const movedAliases = await applyChanges(plan, item, targetVersion as string, signal);
       const durationMs = performance.now() - t0;
-      emit({ type: "version.done", model: item.model, version: item.sourceVersion, targetVersion: targetVersion as string, action: item.action, bytes, durationMs });
-      return { item, status: item.action === "create" ? "created" : "updated", targetVersion: targetVersion as string, bytes, durationMs, ...(movedAliases.length > 0 && { movedAliases }) };
+      emit({
+        type: "version.done",
+        model: item.model,
+        version: item.sourceVersion,
+        targetVersion: targetVersion as string,
+        action: item.action,
+        bytes,
+        durationMs,
+      });
+      return {
+        item,
+        status: item.action === "create" ? "created" : "updated",
+        targetVersion: targetVersion as string,
+        bytes,
+        durationMs,
+        ...(movedAliases.length > 0 && { movedAliases }),
+      };
     } catch (error) {
       const typed: ModelRegistryError = toSyncError(error, signal);
       if (options.failFast) stopped = true;
@@ -123,7 +138,12 @@ export async function applySyncPlan(plan: SyncPlan, options: ApplySyncOptions = 
 }
 
 /** Metadata first, then aliases, then the stage: a stage alias may depend on the version's state. */
-async function applyChanges(plan: SyncPlan, item: SyncCreateItem | SyncUpdateItem, targetVersion: string, signal: AbortSignal): Promise<Array<{ alias: string; previous: string }>> {
+async function applyChanges(
+  plan: SyncPlan,
+  item: SyncCreateItem | SyncUpdateItem,
+  targetVersion: string,
+  signal: AbortSignal,
+): Promise<Array<{ alias: string; previous: string }>> {
   const { target } = plan;
   const ref = { model: item.model, version: targetVersion };
   const patch = metadataPatch(item, item.changes);
@@ -150,7 +170,9 @@ async function applyChanges(plan: SyncPlan, item: SyncCreateItem | SyncUpdateIte
 async function assertProductionFree(plan: SyncPlan, ref: { model: string; version: string }, signal: AbortSignal): Promise<void> {
   const { target } = plan;
   if (target.capabilities.stages === "alias") return;
-  const others = (await target.listVersions(ref.model, { stage: "production", signal }).toArray()).filter((v) => v.version !== ref.version && v.stage === "production");
+  const others = (await target.listVersions(ref.model, { stage: "production", signal }).toArray()).filter(
+    (v) => v.version !== ref.version && v.stage === "production",
+  );
   if (others.length === 0) return;
   throw new ConflictError(
     `target version ${others.map((v) => v.version).join(", ")} of ${ref.model} is in production; sync does not put version ${ref.version} there beside it, nor move a version out that it did not plan to`,
@@ -187,7 +209,8 @@ function metadataPatch(item: SyncCreateItem | SyncUpdateItem, changes: SyncChang
           if (value !== undefined) setOwn(tags, k, value);
         }
       }
-      if (change.field === "metrics") patch.metrics = Object.fromEntries((change.keys ?? []).filter((k) => ownValue(sv.metrics, k) !== undefined).map((k) => [k, sv.metrics[k] as number]));
+      if (change.field === "metrics")
+        patch.metrics = Object.fromEntries((change.keys ?? []).filter((k) => ownValue(sv.metrics, k) !== undefined).map((k) => [k, sv.metrics[k] as number]));
     }
   }
   if (Object.keys(tags).length > 0) patch.tags = tags;
@@ -196,7 +219,11 @@ function metadataPatch(item: SyncCreateItem | SyncUpdateItem, changes: SyncChang
 
 function checkPlan(plan: SyncPlan): void {
   const ok =
-    typeof plan === "object" && plan !== null && Array.isArray(plan.items) && typeof plan.sourceName === "string" &&
-    typeof plan.source?.openArtifact === "function" && typeof plan.target?.createVersion === "function";
+    typeof plan === "object" &&
+    plan !== null &&
+    Array.isArray(plan.items) &&
+    typeof plan.sourceName === "string" &&
+    typeof plan.source?.openArtifact === "function" &&
+    typeof plan.target?.createVersion === "function";
   if (!ok) throw invalidInput(OP, "plan", "applySyncPlan takes a plan made by planSync");
 }

@@ -71,7 +71,10 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
     // A listed sha256 travels on the entry and the target checks it while storing the bytes (it hashes them anyway),
     // so sync hashes only what no one else will: the sha256 a version digest needs, or an MD5 that is all the
     // source lists.
-    const digest = new SelectedDigest({ sha256: file.sha256 === undefined && item.digest === undefined, md5: file.sha256 === undefined && file.md5 !== undefined });
+    const digest = new SelectedDigest({
+      sha256: file.sha256 === undefined && item.digest === undefined,
+      md5: file.sha256 === undefined && file.md5 !== undefined,
+    });
     for await (const chunk of iterateBytes(download.stream)) {
       // Checked per chunk: an abort must stop a large transfer now, not when the file ends.
       if (signal.aborted) throw new AbortedError("sync aborted by the caller's signal", { provider: "core", operation: OP, cause: signal.reason });
@@ -82,7 +85,10 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
     const got = digest.digest();
     const problem = digestMismatch({ ...file, size: file.size ?? download.size }, got);
     if (problem) {
-      integrity = new IntegrityError(`${item.model}/${item.sourceVersion} ${JSON.stringify(file.path)} arrived corrupted: ${problem}`, { provider: source.provider, operation: OP });
+      integrity = new IntegrityError(`${item.model}/${item.sourceVersion} ${JSON.stringify(file.path)} arrived corrupted: ${problem}`, {
+        provider: source.provider,
+        operation: OP,
+      });
       // Thrown before the stream ends, so the target sees a failed upload, never a complete file.
       throw integrity;
     }
@@ -177,7 +183,8 @@ async function verifyTarget(ctx: CopyContext, version: ModelVersion, files: Arti
       continue;
     }
     for (const key of ["size", "sha256", "md5"] as const) {
-      if (file[key] !== undefined && want[key] !== undefined && file[key] !== want[key]) problems.push(`${JSON.stringify(file.path)}: ${key} ${file[key]}, expected ${want[key]}`);
+      if (file[key] !== undefined && want[key] !== undefined && file[key] !== want[key])
+        problems.push(`${JSON.stringify(file.path)}: ${key} ${file[key]}, expected ${want[key]}`);
     }
   }
   if (problems.length === 0) return;
@@ -188,10 +195,13 @@ async function verifyTarget(ctx: CopyContext, version: ModelVersion, files: Arti
       () => false,
     );
   }
-  throw new IntegrityError(`the target's copy ${ref.model}/${ref.version} does not match the source (${problems.join("; ")})${removed ? "; it was deleted" : ""}`, {
-    provider: target.provider,
-    operation: OP,
-  });
+  throw new IntegrityError(
+    `the target's copy ${ref.model}/${ref.version} does not match the source (${problems.join("; ")})${removed ? "; it was deleted" : ""}`,
+    {
+      provider: target.provider,
+      operation: OP,
+    },
+  );
 }
 
 /** Wraps anything thrown during a sync as a {@link ModelRegistryError}, keeping typed errors as they are. */

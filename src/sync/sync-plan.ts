@@ -98,7 +98,15 @@ async function planModel(input: SyncPlanInput, model: string): Promise<SyncPlanI
     const copy = copies.get(originKey({ registry: sourceName, model, version: sv.version }))?.[0];
     return copy && !digestDiffers(sv, copy) ? copy : undefined;
   };
-  const stages = input.stages === false ? undefined : stageAuthority(target, sourceVersions.filter((v) => selected.has(v)), copyOf, targetVersions);
+  const stages =
+    input.stages === false
+      ? undefined
+      : stageAuthority(
+          target,
+          sourceVersions.filter((v) => selected.has(v)),
+          copyOf,
+          targetVersions,
+        );
   const reserved = targetReservedAliases(target, input.reservedAliases);
 
   return sourceVersions.map((sv): SyncPlanItem => {
@@ -141,7 +149,10 @@ async function planModel(input: SyncPlanInput, model: string): Promise<SyncPlanI
     const copy = found[0];
     if (copy) {
       if (found.length > 1) {
-        warnings.push({ code: "duplicate-copies", message: `target versions ${found.map((v) => v.version).join(", ")} all claim to be this copy; version ${copy.version} is used` });
+        warnings.push({
+          code: "duplicate-copies",
+          message: `target versions ${found.map((v) => v.version).join(", ")} all claim to be this copy; version ${copy.version} is used`,
+        });
       }
       const recorded = originOf(copy)?.digest ?? "";
       if (digestDiffers(sv, copy)) {
@@ -194,7 +205,12 @@ function untrackedWarnings(sv: ModelVersion, foreign: ModelVersion[]): SyncWarni
  * source's copy, a copy of a version left out) is in `production`, no copy is put there: moving that version out
  * would change a version sync did not make.
  */
-function stageAuthority(target: ModelRegistry, selected: ModelVersion[], copyOf: (sv: ModelVersion) => ModelVersion | undefined, targetVersions: ModelVersion[]) {
+function stageAuthority(
+  target: ModelRegistry,
+  selected: ModelVersion[],
+  copyOf: (sv: ModelVersion) => ModelVersion | undefined,
+  targetVersions: ModelVersion[],
+) {
   const alias = target.capabilities.stages === "alias";
   const single = (stage: Stage) => stage === "production" || (alias && stage === "staging");
   const owner = new Map<Stage, string>();
@@ -228,7 +244,8 @@ function metadataChanges(sv: ModelVersion, copy: ModelVersion, tags: Record<stri
   const metricKeys = Object.keys(sv.metrics).filter((k) => ownValue(copy.metrics, k) !== sv.metrics[k]);
   if (metricKeys.length > 0) {
     if (target.capabilities.updateMetrics) out.push({ kind: "metadata", field: "metrics", keys: metricKeys });
-    else warnings.push({ code: "metrics-frozen", message: `the ${target.provider} target cannot change metrics after creation; ${metricKeys.join(", ")} differ` });
+    else
+      warnings.push({ code: "metrics-frozen", message: `the ${target.provider} target cannot change metrics after creation; ${metricKeys.join(", ")} differ` });
   }
   if (sv.modelCard !== undefined && stableJson(sv.modelCard) !== stableJson(copy.modelCard)) out.push({ kind: "metadata", field: "modelCard" });
   return out;
@@ -254,7 +271,8 @@ export function byNumber(a: { version: string }, b: { version: string }): number
 /** JSON with sorted keys, so two adapters' round-trips of one object compare equal. */
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
-

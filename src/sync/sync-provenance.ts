@@ -55,7 +55,9 @@ export function originKey(origin: { registry: string; model: string; version: st
  * lost response (or a crash) returns the first copy on adapters with `capabilities.idempotentCreate`.
  */
 export function syncIdempotencyKey(origin: SyncOrigin): string {
-  const hash = createHash("sha256").update(JSON.stringify([origin.registry, origin.model, origin.version, origin.digest])).digest("hex");
+  const hash = createHash("sha256")
+    .update(JSON.stringify([origin.registry, origin.model, origin.version, origin.digest]))
+    .digest("hex");
   return `modelreg-sync-${hash}`;
 }
 
@@ -81,7 +83,11 @@ export function aliasRefusal(alias: string, reserved: ReadonlySet<string>): stri
 }
 
 /** Splits a source version's tags into those that travel and those the target cannot hold (with the reason). */
-export function transferableTags(tags: Record<string, string>): { tags: Record<string, string>; refused: Array<{ key: string; reason: string }>; replaced: string[] } {
+export function transferableTags(tags: Record<string, string>): {
+  tags: Record<string, string>;
+  refused: Array<{ key: string; reason: string }>;
+  replaced: string[];
+} {
   const out: Record<string, string> = {};
   const refused: Array<{ key: string; reason: string }> = [];
   const replaced: string[] = [];

@@ -16,8 +16,14 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 function isRegistry(value: unknown): value is ModelRegistry {
   if (typeof value !== "object" || value === null) return false;
   const r = value as Record<string, unknown>;
-  return typeof r.provider === "string" && typeof r.capabilities === "object" && r.capabilities !== null &&
-    ["listModels", "listVersions", "createVersion", "listArtifacts", "openArtifact", "setAlias", "transitionStage", "updateVersion"].every((m) => typeof r[m] === "function");
+  return (
+    typeof r.provider === "string" &&
+    typeof r.capabilities === "object" &&
+    r.capabilities !== null &&
+    ["listModels", "listVersions", "createVersion", "listArtifacts", "openArtifact", "setAlias", "transitionStage", "updateVersion"].every(
+      (m) => typeof r[m] === "function",
+    )
+  );
 }
 
 function assertSignal(signal: unknown, operation: string): void {

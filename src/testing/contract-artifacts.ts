@@ -46,51 +46,74 @@ export function artifactsContract(env: ContractEnv): void {
       ],
     });
 
-    it("lists every file with its size, and sha256 when recorded", async () => {
-      const model = env.name("files");
-      const v = await env.registry.createVersion(model, { artifacts: source() });
-      const files = await env.registry.listArtifacts(v);
-      expect(files.map((f) => f.path).sort()).toEqual(["MLmodel", "streamed.txt", "sub/dir/weights.bin"]);
-      const weights = files.find((f) => f.path === "sub/dir/weights.bin");
-      expect(weights?.size).toBe(binary.byteLength);
-      if (weights?.sha256) expect(weights.sha256).toBe(await sha256Hex(binary));
-    }, env.timeoutMs);
+    it(
+      "lists every file with its size, and sha256 when recorded",
+      async () => {
+        const model = env.name("files");
+        const v = await env.registry.createVersion(model, { artifacts: source() });
+        const files = await env.registry.listArtifacts(v);
+        expect(files.map((f) => f.path).sort()).toEqual(["MLmodel", "streamed.txt", "sub/dir/weights.bin"]);
+        const weights = files.find((f) => f.path === "sub/dir/weights.bin");
+        expect(weights?.size).toBe(binary.byteLength);
+        if (weights?.sha256) expect(weights.sha256).toBe(await sha256Hex(binary));
+      },
+      env.timeoutMs,
+    );
 
-    it("refuses a version whose streamed bytes differ from the sha256 the entry declares, and creates nothing", async () => {
-      const model = env.name("expected");
-      const first = await env.registry.createVersion(model, { artifacts: { entries: [{ path: "a.bin", content: "kept" }] } });
-      const declared = await sha256Hex(new TextEncoder().encode("what the source promised"));
-      const lying = { path: "a.bin", size: 8, sha256: declared, open: async function* () { yield new TextEncoder().encode("tampered"); } };
-      await expectError(env.registry.createVersion(model, { artifacts: { entries: [lying] } }), IntegrityError);
-      expect((await env.registry.listVersions(model).toArray()).map((v) => v.version)).toEqual([first.version]);
-      const honest = { ...lying, sha256: await sha256Hex(new TextEncoder().encode("tampered")) };
-      const second = await env.registry.createVersion(model, { artifacts: { entries: [honest] } });
-      expect(await readAll((await env.registry.openArtifact(second, "a.bin")).stream)).toEqual(new TextEncoder().encode("tampered"));
-      await expectError(env.registry.createVersion(model, { artifacts: { entries: [{ ...honest, sha256: "not-hex" }] } }), InvalidInputError);
-    }, env.timeoutMs);
+    it(
+      "refuses a version whose streamed bytes differ from the sha256 the entry declares, and creates nothing",
+      async () => {
+        const model = env.name("expected");
+        const first = await env.registry.createVersion(model, { artifacts: { entries: [{ path: "a.bin", content: "kept" }] } });
+        const declared = await sha256Hex(new TextEncoder().encode("what the source promised"));
+        const lying = {
+          path: "a.bin",
+          size: 8,
+          sha256: declared,
+          open: async function* () {
+            yield new TextEncoder().encode("tampered");
+          },
+        };
+        await expectError(env.registry.createVersion(model, { artifacts: { entries: [lying] } }), IntegrityError);
+        expect((await env.registry.listVersions(model).toArray()).map((v) => v.version)).toEqual([first.version]);
+        const honest = { ...lying, sha256: await sha256Hex(new TextEncoder().encode("tampered")) };
+        const second = await env.registry.createVersion(model, { artifacts: { entries: [honest] } });
+        expect(await readAll((await env.registry.openArtifact(second, "a.bin")).stream)).toEqual(new TextEncoder().encode("tampered"));
+        await expectError(env.registry.createVersion(model, { artifacts: { entries: [{ ...honest, sha256: "not-hex" }] } }), InvalidInputError);
+      },
+      env.timeoutMs,
+    );
 
-    it("streams one file's exact bytes", async () => {
-      const model = env.name("open");
-      const v = await env.registry.createVersion(model, { artifacts: source() });
-      expect(await readAll((await env.registry.openArtifact(v, "sub/dir/weights.bin")).stream)).toEqual(binary);
-      expect(new TextDecoder().decode(await readAll((await env.registry.openArtifact(v, "streamed.txt")).stream))).toBe(streamed);
-      await expectError(env.registry.openArtifact(v, "missing.bin"), NotFoundError);
-      await expectError(env.registry.openArtifact(v, "../escape"), InvalidInputError);
-    }, env.timeoutMs);
+    it(
+      "streams one file's exact bytes",
+      async () => {
+        const model = env.name("open");
+        const v = await env.registry.createVersion(model, { artifacts: source() });
+        expect(await readAll((await env.registry.openArtifact(v, "sub/dir/weights.bin")).stream)).toEqual(binary);
+        expect(new TextDecoder().decode(await readAll((await env.registry.openArtifact(v, "streamed.txt")).stream))).toBe(streamed);
+        await expectError(env.registry.openArtifact(v, "missing.bin"), NotFoundError);
+        await expectError(env.registry.openArtifact(v, "../escape"), InvalidInputError);
+      },
+      env.timeoutMs,
+    );
 
-    it("downloads every file into a directory, and replaces files only when asked", async () => {
-      const model = env.name("download");
-      const v = await env.registry.createVersion(model, { artifacts: source() });
-      const dir = await tempDir();
-      const result = await env.registry.downloadArtifacts(v, dir);
-      expect(result.files.map((f) => f.path).sort()).toEqual(["MLmodel", "streamed.txt", "sub/dir/weights.bin"]);
-      expect(new Uint8Array(await readFile(join(dir, "sub", "dir", "weights.bin")))).toEqual(binary);
-      expect(await readFile(join(dir, "streamed.txt"), "utf8")).toBe(streamed);
-      await writeFile(join(dir, "MLmodel"), "changed locally");
-      await expectError(env.registry.downloadArtifacts(v, dir), ConflictError);
-      expect(await readFile(join(dir, "MLmodel"), "utf8")).toBe("changed locally");
-      await env.registry.downloadArtifacts(v, dir, { overwrite: true });
-      expect(await readFile(join(dir, "MLmodel"), "utf8")).toBe("flavors: {}\n");
-    }, env.timeoutMs);
+    it(
+      "downloads every file into a directory, and replaces files only when asked",
+      async () => {
+        const model = env.name("download");
+        const v = await env.registry.createVersion(model, { artifacts: source() });
+        const dir = await tempDir();
+        const result = await env.registry.downloadArtifacts(v, dir);
+        expect(result.files.map((f) => f.path).sort()).toEqual(["MLmodel", "streamed.txt", "sub/dir/weights.bin"]);
+        expect(new Uint8Array(await readFile(join(dir, "sub", "dir", "weights.bin")))).toEqual(binary);
+        expect(await readFile(join(dir, "streamed.txt"), "utf8")).toBe(streamed);
+        await writeFile(join(dir, "MLmodel"), "changed locally");
+        await expectError(env.registry.downloadArtifacts(v, dir), ConflictError);
+        expect(await readFile(join(dir, "MLmodel"), "utf8")).toBe("changed locally");
+        await env.registry.downloadArtifacts(v, dir, { overwrite: true });
+        expect(await readFile(join(dir, "MLmodel"), "utf8")).toBe("flavors: {}\n");
+      },
+      env.timeoutMs,
+    );
   });
 }

@@ -47,7 +47,10 @@ export async function makeModel(env: ContractEnv, name: string, input: { descrip
     return;
   }
   await env.registry.createVersion(name, { artifacts: oneFile() });
-  const patch = { ...(input.description !== undefined && { description: input.description }), ...(input.tags && env.registry.capabilities.modelTags && { tags: input.tags }) };
+  const patch = {
+    ...(input.description !== undefined && { description: input.description }),
+    ...(input.tags && env.registry.capabilities.modelTags && { tags: input.tags }),
+  };
   if (Object.keys(patch).length > 0) await env.registry.updateModel(name, patch);
 }
 

@@ -78,28 +78,80 @@ interface Case {
 
 const at = (p: string) => join(fx, p);
 const CASES: Case[] = [
-  { name: "a file link to a file outside", source: () => ({ files: [at("files/link-out.bin")] }), expected: { error: "InvalidInputError", mentions: "link-out.bin" } },
-  { name: "a file link to a file outside, followed", source: () => ({ files: [at("files/link-out.bin"), at("files/real.bin")], followSymlinks: true }), expected: { files: { "link-out.bin": SECRET, "real.bin": "real in files" } } },
+  {
+    name: "a file link to a file outside",
+    source: () => ({ files: [at("files/link-out.bin")] }),
+    expected: { error: "InvalidInputError", mentions: "link-out.bin" },
+  },
+  {
+    name: "a file link to a file outside, followed",
+    source: () => ({ files: [at("files/link-out.bin"), at("files/real.bin")], followSymlinks: true }),
+    expected: { files: { "link-out.bin": SECRET, "real.bin": "real in files" } },
+  },
   { name: "a dangling file link", source: () => ({ files: [at("files/dangling")] }), expected: { error: "InvalidInputError", mentions: "dangling" } },
-  { name: "a dangling file link, followed", source: () => ({ files: [at("files/dangling")], followSymlinks: true }), expected: { error: "NotFoundError", mentions: "dangling" } },
+  {
+    name: "a dangling file link, followed",
+    source: () => ({ files: [at("files/dangling")], followSymlinks: true }),
+    expected: { error: "NotFoundError", mentions: "dangling" },
+  },
   { name: "a file link cycle", source: () => ({ files: [at("files/loop-a")] }), expected: { error: "InvalidInputError", mentions: "loop-a" } },
-  { name: "a file link cycle, followed", source: () => ({ files: [at("files/loop-a")], followSymlinks: true }), expected: { error: "InvalidInputError", mentions: "cycle" } },
+  {
+    name: "a file link cycle, followed",
+    source: () => ({ files: [at("files/loop-a")], followSymlinks: true }),
+    expected: { error: "InvalidInputError", mentions: "cycle" },
+  },
   { name: "a link inside a directory", source: () => ({ directory: at("dir-link-file") }), expected: { error: "InvalidInputError", mentions: "link.bin" } },
-  { name: "a link inside a directory, followed", source: () => ({ directory: at("dir-link-file"), followSymlinks: true }), expected: { files: { "link.bin": SECRET, "real.bin": "real in dir-link-file" } } },
+  {
+    name: "a link inside a directory, followed",
+    source: () => ({ directory: at("dir-link-file"), followSymlinks: true }),
+    expected: { files: { "link.bin": SECRET, "real.bin": "real in dir-link-file" } },
+  },
   { name: "a dangling link inside a directory", source: () => ({ directory: at("dir-dangling") }), expected: { error: "InvalidInputError", mentions: "gone" } },
-  { name: "a dangling link inside a directory, followed", source: () => ({ directory: at("dir-dangling"), followSymlinks: true }), expected: { error: "NotFoundError", mentions: "gone" } },
-  { name: "a directory link back to an ancestor", source: () => ({ directory: at("dir-cycle") }), expected: { error: "InvalidInputError", mentions: "sub/up" } },
-  { name: "a directory link back to an ancestor, followed", source: () => ({ directory: at("dir-cycle"), followSymlinks: true }), expected: { error: "InvalidInputError", mentions: "cycle" } },
-  { name: "a link to itself inside a directory, followed", source: () => ({ directory: at("dir-self"), followSymlinks: true }), expected: { error: "InvalidInputError", mentions: "cycle" } },
-  { name: "a directory that is itself a link", source: () => ({ directory: at("dir-alias") }), expected: { error: "InvalidInputError", mentions: "dir-alias" } },
-  { name: "a directory that is itself a link, followed", source: () => ({ directory: at("dir-alias"), followSymlinks: true }), expected: { files: { "real.bin": "real in dir-plain" } } },
-  { name: "a Hugging Face snapshot of links into ../../blobs", source: () => ({ directory: at("hf/snapshots/rev") }), expected: { error: "InvalidInputError", mentions: /"(config\.json|weights\/model\.bin)" in the artifact directory is a symbolic link/ } },
+  {
+    name: "a dangling link inside a directory, followed",
+    source: () => ({ directory: at("dir-dangling"), followSymlinks: true }),
+    expected: { error: "NotFoundError", mentions: "gone" },
+  },
+  {
+    name: "a directory link back to an ancestor",
+    source: () => ({ directory: at("dir-cycle") }),
+    expected: { error: "InvalidInputError", mentions: "sub/up" },
+  },
+  {
+    name: "a directory link back to an ancestor, followed",
+    source: () => ({ directory: at("dir-cycle"), followSymlinks: true }),
+    expected: { error: "InvalidInputError", mentions: "cycle" },
+  },
+  {
+    name: "a link to itself inside a directory, followed",
+    source: () => ({ directory: at("dir-self"), followSymlinks: true }),
+    expected: { error: "InvalidInputError", mentions: "cycle" },
+  },
+  {
+    name: "a directory that is itself a link",
+    source: () => ({ directory: at("dir-alias") }),
+    expected: { error: "InvalidInputError", mentions: "dir-alias" },
+  },
+  {
+    name: "a directory that is itself a link, followed",
+    source: () => ({ directory: at("dir-alias"), followSymlinks: true }),
+    expected: { files: { "real.bin": "real in dir-plain" } },
+  },
+  {
+    name: "a Hugging Face snapshot of links into ../../blobs",
+    source: () => ({ directory: at("hf/snapshots/rev") }),
+    expected: { error: "InvalidInputError", mentions: /"(config\.json|weights\/model\.bin)" in the artifact directory is a symbolic link/ },
+  },
   {
     name: "a Hugging Face snapshot of links into ../../blobs, followed",
     source: () => ({ directory: at("hf/snapshots/rev"), followSymlinks: true }),
     expected: { files: { "config.json": '{"model_type":"bert"}', "weights/model.bin": "weights" } },
   },
-  { name: "a followSymlinks that is not a boolean", source: () => ({ directory: at("dir-plain"), followSymlinks: "yes" as unknown as boolean }), expected: { error: "InvalidInputError", mentions: "followSymlinks" } },
+  {
+    name: "a followSymlinks that is not a boolean",
+    source: () => ({ directory: at("dir-plain"), followSymlinks: "yes" as unknown as boolean }),
+    expected: { error: "InvalidInputError", mentions: "followSymlinks" },
+  },
 ];
 
 /** A registry, what it has sent, and what it has stored, so a refusal can be shown to have sent and stored nothing. */
@@ -129,7 +181,15 @@ function subjects(): Subject[] {
     },
     {
       provider: "vertex",
-      registry: createVertexRegistry({ project: PROJECT, location: LOCATION, artifactRoot: `gs://${BUCKET}/models`, accessToken: CANARY.googleAccessToken, pollIntervalMs: 2, actor: "tester", fetch: loggingFetch(vertexLog) }),
+      registry: createVertexRegistry({
+        project: PROJECT,
+        location: LOCATION,
+        artifactRoot: `gs://${BUCKET}/models`,
+        accessToken: CANARY.googleAccessToken,
+        pollIntervalMs: 2,
+        actor: "tester",
+        fetch: loggingFetch(vertexLog),
+      }),
       requests: () => vertexLog,
       stored: async () => [...gcs.objects.keys()].sort(),
     },
@@ -141,7 +201,13 @@ function subjects(): Subject[] {
     },
     {
       provider: "mlflow",
-      registry: createMlflowRegistry({ trackingUri: "http://mlflow.test", fetch: loggingFetch(mlflowLog, recordingFetch().fetch), maxRetries: 0, env: {}, actor: "tester" }),
+      registry: createMlflowRegistry({
+        trackingUri: "http://mlflow.test",
+        fetch: loggingFetch(mlflowLog, recordingFetch().fetch),
+        maxRetries: 0,
+        env: {},
+        actor: "tester",
+      }),
       requests: () => mlflowLog,
       stored: async () => [],
       refusalsOnly: true,
@@ -168,8 +234,13 @@ describe.each(subjects())("$provider createVersion with symbolic links", (subjec
       expect(subject.requests(), "requests sent before the refusal").toEqual([]);
       expect(await subject.stored()).toEqual(storedBefore);
       if (!subject.refusalsOnly) {
-        const missing = await subject.registry.getModel(model).then(() => undefined, (error: unknown) => error);
-        expect(NotFoundError.isInstance(missing) || (subject.provider === "wandb" && missing === undefined), `model ${model} exists after a refusal`).toBe(true);
+        const missing = await subject.registry.getModel(model).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(NotFoundError.isInstance(missing) || (subject.provider === "wandb" && missing === undefined), `model ${model} exists after a refusal`).toBe(
+          true,
+        );
       }
       return;
     }
@@ -185,7 +256,9 @@ describe.each(subjects())("$provider createVersion with symbolic links", (subjec
 });
 
 it("names the refused link in the error's field", async () => {
-  const error = await local.registry.createVersion("field", { artifacts: { files: [at("files/real.bin"), at("files/link-out.bin")] } }).catch((e: unknown) => e);
+  const error = await local.registry
+    .createVersion("field", { artifacts: { files: [at("files/real.bin"), at("files/link-out.bin")] } })
+    .catch((e: unknown) => e);
   expect(InvalidInputError.isInstance(error)).toBe(true);
   expect((error as InvalidInputError).field).toBe("artifacts.files[1]");
 });

@@ -19,7 +19,11 @@ async function withLeftovers(): Promise<string> {
   await writeFile(join(root, "blobs", "sha256", "bb", "b".repeat(64)), "orphan");
   const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
   await new Promise((r) => child.once("exit", r));
-  const tag = (await import("node:crypto")).createHash("sha256").update((await import("node:os")).hostname()).digest("hex").slice(0, 8);
+  const tag = (await import("node:crypto"))
+    .createHash("sha256")
+    .update((await import("node:os")).hostname())
+    .digest("hex")
+    .slice(0, 8);
   await writeFile(join(root, "tmp", `blob-${child.pid}.${tag}-00000000-0000-0000-0000-000000000000`), "partial");
   const legacy = join(root, "tmp", "2f1e7c1a-1111-4222-8333-944445555666.json");
   await writeFile(legacy, "{}");
@@ -41,7 +45,13 @@ describe("modelreg verify and gc", () => {
 
     const dry = io();
     expect(await runCli(["gc", `file:${root}`, "--dry-run", "--json"], dry.io)).toBe(0);
-    expect(dry.lines().filter((l) => l.type === "wouldRemove").map((l) => l.kind).sort()).toEqual(["blob", "temp"]);
+    expect(
+      dry
+        .lines()
+        .filter((l) => l.type === "wouldRemove")
+        .map((l) => l.kind)
+        .sort(),
+    ).toEqual(["blob", "temp"]);
     expect(await readdir(join(root, "blobs", "sha256", "bb"))).toHaveLength(1);
 
     const done = io();

@@ -24,11 +24,22 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "modelreg-pipe-"));
   root = join(scratch, "registry");
   const outDir = join(scratch, "bin");
-  await build({ entry: { cli: join(repo, "src/cli/bin.ts") }, outDir, format: "esm", platform: "node", target: "node20", noExternal: [/.*/], external: ["google-auth-library"], config: false, silent: true });
+  await build({
+    entry: { cli: join(repo, "src/cli/bin.ts") },
+    outDir,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    noExternal: [/.*/],
+    external: ["google-auth-library"],
+    config: false,
+    silent: true,
+  });
   bin = join(outDir, "cli.js");
   const registry = createLocalRegistry({ root });
   // About 160 KB of JSON lines, well past a pipe's 64 KB buffer: the CLI is still writing when the reader leaves.
-  for (let i = 0; i < 40; i++) await registry.createVersion("fraud", { artifacts: { entries: [{ path: "m.bin", content: `${i}` }] }, tags: { note: "x".repeat(4000) } });
+  for (let i = 0; i < 40; i++)
+    await registry.createVersion("fraud", { artifacts: { entries: [{ path: "m.bin", content: `${i}` }] }, tags: { note: "x".repeat(4000) } });
 }, 60_000);
 afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -78,7 +89,11 @@ describe("processIo", () => {
   function fakeStream() {
     const written: string[] = [];
     const stream = Object.assign(new EventEmitter(), { isTTY: false, columns: 80, write: (text: string) => written.push(text) > 0 });
-    return { stream: stream as unknown as NodeJS.WriteStream, written, fail: (code: string) => stream.emit("error", Object.assign(new Error(`write ${code}`), { code })) };
+    return {
+      stream: stream as unknown as NodeJS.WriteStream,
+      written,
+      fail: (code: string) => stream.emit("error", Object.assign(new Error(`write ${code}`), { code })),
+    };
   }
 
   it("drops writes once the reader has gone, aborts outputClosed, and keeps the exit code", () => {

@@ -24,9 +24,18 @@ describe("registry URIs", () => {
   it("parses each kind, and refuses credentials, unknown schemes and missing parts", () => {
     expect(parseRegistryUri("file:./reg", "/work")).toEqual({ kind: "local", root: "/work/reg" });
     expect(parseRegistryUri("file:///abs/reg")).toEqual({ kind: "local", root: "/abs/reg" });
-    expect(parseRegistryUri("mlflow+http://127.0.0.1:5000/?experiment=sync")).toEqual({ kind: "mlflow", trackingUri: "http://127.0.0.1:5000", experimentName: "sync" });
+    expect(parseRegistryUri("mlflow+http://127.0.0.1:5000/?experiment=sync")).toEqual({
+      kind: "mlflow",
+      trackingUri: "http://127.0.0.1:5000",
+      experimentName: "sync",
+    });
     expect(parseRegistryUri("mlflow+https://host.example/mlflow")).toEqual({ kind: "mlflow", trackingUri: "https://host.example/mlflow" });
-    expect(parseRegistryUri("vertex://my-proj/us-central1?bucket=gs://models-bkt/prefix")).toEqual({ kind: "vertex", project: "my-proj", location: "us-central1", artifactRoot: "gs://models-bkt/prefix" });
+    expect(parseRegistryUri("vertex://my-proj/us-central1?bucket=gs://models-bkt/prefix")).toEqual({
+      kind: "vertex",
+      project: "my-proj",
+      location: "us-central1",
+      artifactRoot: "gs://models-bkt/prefix",
+    });
     expect(parseRegistryUri("wandb://team/fraud")).toEqual({ kind: "wandb", entity: "team", project: "fraud" });
     for (const bad of ["", "bogus://x", "mlflow+http://user:secret@host", "vertex://p/us-central1", "vertex://p?bucket=b", "wandb://team", "not a uri"]) {
       expect(() => parseRegistryUri(bad), bad).toThrow(InvalidInputError);
@@ -60,7 +69,10 @@ describe("modelreg sync", () => {
     expect(redry.out()).toMatch(/^skip fraud\/1 -> 1: already-synced$/m);
     const jsonDry = io();
     expect(await runCli(["sync", `file:${source}`, `file:${target}`, "-m", "fraud", "--dry-run", "--json"], jsonDry.io)).toBe(0);
-    expect(jsonDry.lines().at(-1)?.plan).toEqual([expect.objectContaining({ version: "1", action: "skip", targetVersion: "1" }), expect.objectContaining({ version: "2", action: "skip", targetVersion: "2" })]);
+    expect(jsonDry.lines().at(-1)?.plan).toEqual([
+      expect.objectContaining({ version: "1", action: "skip", targetVersion: "1" }),
+      expect.objectContaining({ version: "2", action: "skip", targetVersion: "2" }),
+    ]);
   });
 
   it("draws a progress bar on a terminal and prints one line per version", async () => {
@@ -101,7 +113,13 @@ describe("modelreg sync", () => {
     expect(report.counts).toMatchObject({ created: 1, failed: 1 });
     expect(report.failures[0]?.error.name).toBe("PermissionDeniedError");
     expect(partial.lines().some((l) => l.type === "failed")).toBe(true);
-    for (const argv of [["sync", "file:/a"], ["sync", "file:/a", "file:/b", "--versions", "some"], ["sync", "file:/a", "file:/b", "--bogus"], ["frobnicate"], ["sync", "bogus://x", "file:/b"]]) {
+    for (const argv of [
+      ["sync", "file:/a"],
+      ["sync", "file:/a", "file:/b", "--versions", "some"],
+      ["sync", "file:/a", "file:/b", "--bogus"],
+      ["frobnicate"],
+      ["sync", "bogus://x", "file:/b"],
+    ]) {
       const u = io();
       expect(await runCli(argv, u.io), argv.join(" ")).toBe(2);
     }
@@ -123,7 +141,10 @@ describe("modelreg promote, rollback and ls", () => {
     expect(blocked.err()).toMatch(/auc/);
     const ls = io();
     expect(await runCli(["ls", uri, "fraud", "--json"], ls.io)).toBe(0);
-    expect(ls.lines().map((l) => [l.version, l.stage])).toEqual([["2", "production"], ["1", "archived"]]);
+    expect(ls.lines().map((l) => [l.version, l.stage])).toEqual([
+      ["2", "production"],
+      ["1", "archived"],
+    ]);
     const back = io();
     expect(await runCli(["rollback", uri, "fraud", "--stage", "production"], back.io)).toBe(0);
     expect(back.out()).toBe("rolled back production of fraud: 2 -> 1\n");
@@ -217,7 +238,9 @@ describe("sync refuses one registry as source and target (issue 13, item 16)", (
       expect(await id(a), `${a} ${b}`).not.toBe(await id(b));
     }
     // W&B's host defaults as the adapter's does: WANDB_BASE_URL, then api.wandb.ai.
-    expect(await registryIdentity(parseRegistryUri("wandb://team/p"), { WANDB_BASE_URL: "https://wandb.internal/" })).toBe(await id("wandb://team/p?baseUrl=https://wandb.internal"));
+    expect(await registryIdentity(parseRegistryUri("wandb://team/p"), { WANDB_BASE_URL: "https://wandb.internal/" })).toBe(
+      await id("wandb://team/p?baseUrl=https://wandb.internal"),
+    );
     expect(await id("wandb://team/p")).toBe(await id("wandb://team/p?baseUrl=https://api.wandb.ai/"));
   });
 });
@@ -227,7 +250,12 @@ describe("--json errors carry their fields (issue 13, item 17)", () => {
     const uri = `file:${await seeded()}`;
     const run = io();
     expect(await runCli(["promote", uri, "fraud/1", "--to", "production", "--no-policy", "--gate", "auc >= 0.99", "--json"], run.io)).toBe(1);
-    const [line] = run.lines() as [{ type: string; error: { name: string; kind: string; provider: string; operation: string; isRetryable: boolean; failures: Array<{ gate: string; reason: string }> } }];
+    const [line] = run.lines() as [
+      {
+        type: string;
+        error: { name: string; kind: string; provider: string; operation: string; isRetryable: boolean; failures: Array<{ gate: string; reason: string }> };
+      },
+    ];
     expect(line).toMatchObject({ type: "error", usage: false, error: { name: "PromotionBlockedError", kind: "PromotionBlockedError", isRetryable: false } });
     expect(line.error.failures).toHaveLength(1);
     expect(line.error.failures[0]?.gate).toMatch(/auc/);

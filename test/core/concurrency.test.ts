@@ -33,7 +33,13 @@ describe("mapLimit", () => {
 describe("transferProgress", () => {
   it("counts per file and in total, and does not count a retried file twice", () => {
     const seen: TransferProgress[] = [];
-    const progress = transferProgress([{ path: "a", size: 10 }, { path: "b", size: 5 }], (p) => seen.push(p));
+    const progress = transferProgress(
+      [
+        { path: "a", size: 10 },
+        { path: "b", size: 5 },
+      ],
+      (p) => seen.push(p),
+    );
     const a = progress({ path: "a", size: 10 });
     a(6);
     a(3); // the upload of a restarted

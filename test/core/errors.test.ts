@@ -61,7 +61,17 @@ describe("errors in a minified bundle", () => {
     const { pathToFileURL } = await import("node:url");
     const out = await mkdtemp(join(tmpdir(), "modelreg-minified-"));
     try {
-      await build({ entry: { errors: "src/core/errors.ts" }, outDir: out, format: "esm", minify: true, dts: false, sourcemap: false, silent: true, splitting: false, outExtension: () => ({ js: ".mjs" }) });
+      await build({
+        entry: { errors: "src/core/errors.ts" },
+        outDir: out,
+        format: "esm",
+        minify: true,
+        dts: false,
+        sourcemap: false,
+        silent: true,
+        splitting: false,
+        outExtension: () => ({ js: ".mjs" }),
+      });
       const minified = (await import(pathToFileURL(join(out, "errors.mjs")).href)) as typeof import("../../src/core/errors.js");
       const error = new minified.NotFoundError("gone", { provider: "core", operation: "test" });
       // The bundler did rename the class, or this test proves nothing.
@@ -79,7 +89,10 @@ describe("errors in a minified bundle", () => {
 
 describe("errors as JSON (issue 13, item 17)", () => {
   it("carry every field, a subclass's own included", () => {
-    const failures = [{ gate: "metric:auc>=0.99", reason: "auc is 0.91" }, { gate: "approval", reason: "needs 2 approvals, has 0" }];
+    const failures = [
+      { gate: "metric:auc>=0.99", reason: "auc is 0.91" },
+      { gate: "approval", reason: "needs 2 approvals, has 0" },
+    ];
     const blocked = new PromotionBlockedError("2 checks failed", { provider: "core", operation: "promote", failures });
     expect(JSON.parse(JSON.stringify(blocked))).toEqual({
       name: "PromotionBlockedError",
@@ -91,7 +104,11 @@ describe("errors as JSON (issue 13, item 17)", () => {
       failures,
     });
     expect(new InvalidInputError("bad", { provider: "core", operation: "setAlias", field: "alias" }).toJSON()).toMatchObject({ field: "alias" });
-    expect(new RateLimitError("slow", { provider: "wandb", operation: "x", retryAfterMs: 1500, statusCode: 429 }).toJSON()).toMatchObject({ retryAfterMs: 1500, statusCode: 429, isRetryable: true });
+    expect(new RateLimitError("slow", { provider: "wandb", operation: "x", retryAfterMs: 1500, statusCode: 429 }).toJSON()).toMatchObject({
+      retryAfterMs: 1500,
+      statusCode: 429,
+      isRetryable: true,
+    });
     expect(new UnsupportedCapabilityError("no", { provider: "wandb", operation: "x", capability: "stages" }).toJSON()).toMatchObject({ capability: "stages" });
   });
 

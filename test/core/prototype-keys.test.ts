@@ -13,10 +13,29 @@ import { PROTOTYPE_KEYS } from "../property/support/arbitraries.js";
 const MEMBERS = PROTOTYPE_KEYS.filter((k) => k !== "__proto__");
 
 function version(metrics: Record<string, number>, n = "2"): ModelVersion {
-  return { model: "m", version: n, params: {}, metrics, tags: {}, lineage: {}, aliases: [], stage: "draft", artifacts: {}, createdAt: new Date(0), updatedAt: new Date(0), raw: {} };
+  return {
+    model: "m",
+    version: n,
+    params: {},
+    metrics,
+    tags: {},
+    lineage: {},
+    aliases: [],
+    stage: "draft",
+    artifacts: {},
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+    raw: {},
+  };
 }
 
-const context = (candidate: ModelVersion, current?: ModelVersion) => ({ candidate, current, registry: undefined as never, target: "production" as const, signal: undefined });
+const context = (candidate: ModelVersion, current?: ModelVersion) => ({
+  candidate,
+  current,
+  registry: undefined as never,
+  target: "production" as const,
+  signal: undefined,
+});
 
 describe("promotion gates", () => {
   it.each(PROTOTYPE_KEYS)("refuse %s as an operator instead of calling Object.prototype's member as the comparison", (operator) => {
@@ -47,7 +66,15 @@ describe("signature checks", () => {
   });
 
   it.each(MEMBERS)("report a missing tensor named %s as missing", (name) => {
-    const result = checkSignature({ inputs: [{ name, type: "tensor", dtype: "float32", shape: [-1] }, { name: "x", type: "tensor", dtype: "float32", shape: [-1] }] }, { x: [1] });
+    const result = checkSignature(
+      {
+        inputs: [
+          { name, type: "tensor", dtype: "float32", shape: [-1] },
+          { name: "x", type: "tensor", dtype: "float32", shape: [-1] },
+        ],
+      },
+      { x: [1] },
+    );
     expect(result.problems.map((p) => [p.field, p.kind])).toEqual([[name, "missing"]]);
   });
 });
@@ -56,7 +83,12 @@ describe("the CLI", () => {
   it.each(PROTOTYPE_KEYS)("calls %s an unknown command", async (command) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli([command], { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, env: {}, cwd: process.cwd() });
+    const code = await runCli([command], {
+      stdout: { write: (t: string) => out.push(t) },
+      stderr: { write: (t: string) => err.push(t) },
+      env: {},
+      cwd: process.cwd(),
+    });
     expect(code).toBe(2);
     expect(err.join("")).toContain(`unknown command ${JSON.stringify(command)}`);
   });
@@ -71,23 +103,36 @@ describe("network error codes", () => {
 
 describe("records built from server data", () => {
   it("keep an MLflow tag named __proto__ as a tag", () => {
-    const tags = tagRecord([{ key: "__proto__", value: "x" }, { key: "constructor", value: "y" }]);
-    expect(Object.entries(tags)).toEqual([["__proto__", "x"], ["constructor", "y"]]);
+    const tags = tagRecord([
+      { key: "__proto__", value: "x" },
+      { key: "constructor", value: "y" },
+    ]);
+    expect(Object.entries(tags)).toEqual([
+      ["__proto__", "x"],
+      ["constructor", "y"],
+    ]);
     expect(Object.getPrototypeOf(tags)).toBe(Object.prototype);
   });
 
   it("keep W&B manifest entries at __proto__ and constructor, in the manifest, its digest and its JSON", () => {
-    const parsed = parseManifest(JSON.parse('{"version":1,"contents":{"__proto__":{"digest":"p","size":1},"constructor":{"digest":"c","size":2},"a":{"digest":"a","size":3}}}'));
+    const parsed = parseManifest(
+      JSON.parse('{"version":1,"contents":{"__proto__":{"digest":"p","size":1},"constructor":{"digest":"c","size":2},"a":{"digest":"a","size":3}}}'),
+    );
     expect(Object.keys(parsed.contents)).toEqual(["__proto__", "constructor", "a"]);
     const built = buildManifest(parsed.contents);
     expect(Object.keys(built.contents)).toEqual(["__proto__", "a", "constructor"]);
-    expect(JSON.parse(JSON.stringify(built)).contents).toEqual(JSON.parse('{"__proto__":{"digest":"p","size":1},"a":{"digest":"a","size":3},"constructor":{"digest":"c","size":2}}'));
+    expect(JSON.parse(JSON.stringify(built)).contents).toEqual(
+      JSON.parse('{"__proto__":{"digest":"p","size":1},"a":{"digest":"a","size":3},"constructor":{"digest":"c","size":2}}'),
+    );
     // The digest covers every entry: dropping `__proto__` would give the digest of the other two.
     const withoutProto = Object.fromEntries(Object.entries(parsed.contents).filter(([k]) => k !== "__proto__"));
     expect(artifactDigest(parsed.contents)).not.toBe(artifactDigest(withoutProto));
   });
 
   it("keep a W&B upload header named __proto__ as a header", () => {
-    expect(Object.entries(parseUploadHeaders(["__proto__: x", "Content-Type: a/b"]))).toEqual([["__proto__", "x"], ["Content-Type", "a/b"]]);
+    expect(Object.entries(parseUploadHeaders(["__proto__: x", "Content-Type: a/b"]))).toEqual([
+      ["__proto__", "x"],
+      ["Content-Type", "a/b"],
+    ]);
   });
 });

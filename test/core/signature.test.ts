@@ -18,7 +18,10 @@ describe("checkSignature", () => {
   });
 
   it("explains each mismatch", () => {
-    const check = checkSignature(tabular, [{ age: 31.5, segment: 3, extra: true }, { age: 2, income: 1 }]);
+    const check = checkSignature(tabular, [
+      { age: 31.5, segment: 3, extra: true },
+      { age: 2, income: 1 },
+    ]);
     expect(check.ok).toBe(false);
     expect(check.problems).toEqual([
       { field: "row[0].age", kind: "type", message: 'column "age" must be long, got a fractional number (31.5)' },
@@ -36,11 +39,28 @@ describe("checkSignature", () => {
 
   it("checks tensor shapes with free dimensions", () => {
     const image: ModelSignature = { inputs: [{ type: "tensor", dtype: "float32", shape: [-1, 2, 2] }] };
-    expect(checkSignature(image, [[[1, 2], [3, 4]]]).ok).toBe(true);
-    const wrong = checkSignature(image, [[[1, 2, 3], [3, 4, 5]]]);
+    expect(
+      checkSignature(image, [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ]).ok,
+    ).toBe(true);
+    const wrong = checkSignature(image, [
+      [
+        [1, 2, 3],
+        [3, 4, 5],
+      ],
+    ]);
     expect(wrong.problems[0]?.message).toBe('tensor "input" dimension 2 must be 2, got 3 (shape (1, 2, 3), expected (-1, 2, 2))');
     expect(checkSignature(image, [[1, 2], [3]]).problems[0]?.kind).toBe("shape");
-    const named: ModelSignature = { inputs: [{ name: "x", type: "tensor", shape: [-1, 3] }, { name: "mask", type: "tensor" }] };
+    const named: ModelSignature = {
+      inputs: [
+        { name: "x", type: "tensor", shape: [-1, 3] },
+        { name: "mask", type: "tensor" },
+      ],
+    };
     expect(checkSignature(named, { x: [[1, 2, 3]] }).problems).toEqual([{ field: "mask", kind: "missing", message: 'tensor "mask" is required but missing' }]);
   });
 

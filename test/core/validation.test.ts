@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "modelreg";
-import {
-  assertAlias,
-  assertArtifactPath,
-  assertMetrics,
-  assertModelName,
-  assertTags,
-  normalizeParams,
-  parseStage,
-} from "modelreg/adapter";
+import { assertAlias, assertArtifactPath, assertMetrics, assertModelName, assertTags, normalizeParams, parseStage } from "modelreg/adapter";
 
 function fieldOf(fn: () => unknown): string | undefined {
   try {

@@ -43,7 +43,9 @@ describe("MODELREG_LOG", () => {
     await requestWith("debug");
     expect(console.debug).toHaveBeenCalledTimes(1);
     const line = String(console.debug.mock.calls[0]?.[0]);
-    expect(line).toMatch(/^\[modelreg debug\] mlflow getModel: GET https:\/\/mlflow\.test\/models\/get\?name=fraud&access_token=\[REDACTED\] -> 200 \(attempt 1, \d+ ms\)$/);
+    expect(line).toMatch(
+      /^\[modelreg debug\] mlflow getModel: GET https:\/\/mlflow\.test\/models\/get\?name=fraud&access_token=\[REDACTED\] -> 200 \(attempt 1, \d+ ms\)$/,
+    );
     expect(canariesIn(line)).toEqual([]);
   });
 

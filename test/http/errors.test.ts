@@ -123,7 +123,9 @@ describe("status mapping", () => {
   }
 
   it("maps an HTML 404 from a proxy to NotFoundError and says the body was not JSON", async () => {
-    server.use(http.get(`${BASE}api/3.0/mlflow/server-info`, () => HttpResponse.html("<!doctype html><title>404 Not Found</title><h1>Not Found</h1>", { status: 404 })));
+    server.use(
+      http.get(`${BASE}api/3.0/mlflow/server-info`, () => HttpResponse.html("<!doctype html><title>404 Not Found</title><h1>Not Found</h1>", { status: 404 })),
+    );
     const error = await rejectionOf(client().request({ operation: "serverInfo", path: "api/3.0/mlflow/server-info" }));
     expect(NotFoundError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain("HTTP 404; the response body was not JSON (text/html");
@@ -208,10 +210,19 @@ describe("status mapping", () => {
 describe("acceptStatus", () => {
   it("hands back a listed non-2xx status as a response, and still fails on others", async () => {
     server.use(http.put(`${BASE}session`, () => new HttpResponse(null, { status: 308, headers: { range: "bytes=0-262143" } })));
-    const res = await client().request({ operation: "chunk", method: "PUT", path: "session", body: () => new Uint8Array(10), responseType: "none", acceptStatus: [308] });
+    const res = await client().request({
+      operation: "chunk",
+      method: "PUT",
+      path: "session",
+      body: () => new Uint8Array(10),
+      responseType: "none",
+      acceptStatus: [308],
+    });
     expect(res.status).toBe(308);
     expect(res.headers.get("range")).toBe("bytes=0-262143");
-    const error = await rejectionOf(client().request({ operation: "chunk", method: "PUT", path: "session", body: () => new Uint8Array(10), responseType: "none" }));
+    const error = await rejectionOf(
+      client().request({ operation: "chunk", method: "PUT", path: "session", body: () => new Uint8Array(10), responseType: "none" }),
+    );
     expect(ModelRegistryError.isInstance(error)).toBe(true);
   });
 });

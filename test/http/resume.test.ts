@@ -56,7 +56,12 @@ describe("resumed downloads", () => {
     });
     const progress: number[] = [];
     const client = createHttpClient({ provider: "test", baseUrl: base, retryBaseDelayMs: 1 });
-    const res = await client.request({ operation: "download", path: "blob", responseType: "stream", onDownloadProgress: (p) => progress.push(p.transferredBytes) });
+    const res = await client.request({
+      operation: "download",
+      path: "blob",
+      responseType: "stream",
+      onDownloadProgress: (p) => progress.push(p.transferredBytes),
+    });
     const got = await readAll(res.data);
     expect(sha(got)).toBe(sha(BODY));
     expect(ranges).toEqual([

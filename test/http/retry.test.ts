@@ -1,13 +1,7 @@
 import { delay, http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  AbortedError,
-  ConnectionError,
-  RateLimitError,
-  ServerError,
-  TimeoutError,
-} from "modelreg";
+import { AbortedError, ConnectionError, RateLimitError, ServerError, TimeoutError } from "modelreg";
 import { createHttpClient } from "../../src/http/http-client.js";
 import type { HttpClientConfig } from "../../src/http/http-types.js";
 import { backoffDelay, parseRetryAfter } from "../../src/http/retry.js";
@@ -41,10 +35,7 @@ function client(overrides: Partial<HttpClientConfig> = {}) {
 
 describe("retries", () => {
   it("retries a 503 and returns the later success, waiting the backoff", async () => {
-    const calls = sequence("get", "thing", [
-      () => HttpResponse.json({ message: "busy" }, { status: 503 }),
-      () => HttpResponse.json({ ok: 1 }),
-    ]);
+    const calls = sequence("get", "thing", [() => HttpResponse.json({ message: "busy" }, { status: 503 }), () => HttpResponse.json({ ok: 1 })]);
     const { http, sleep } = client();
     const res = await http.request({ operation: "getThing", path: "thing" });
     expect(res.data).toEqual({ ok: 1 });
@@ -55,10 +46,7 @@ describe("retries", () => {
   });
 
   it("honours Retry-After in seconds on 429", async () => {
-    sequence("get", "thing", [
-      () => HttpResponse.json({}, { status: 429, headers: { "retry-after": "7" } }),
-      () => HttpResponse.json({ ok: 2 }),
-    ]);
+    sequence("get", "thing", [() => HttpResponse.json({}, { status: 429, headers: { "retry-after": "7" } }), () => HttpResponse.json({ ok: 2 })]);
     const { http, sleep } = client();
     const res = await http.request({ operation: "getThing", path: "thing" });
     expect(res.data).toEqual({ ok: 2 });

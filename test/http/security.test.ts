@@ -102,16 +102,14 @@ describe("redaction", () => {
     expect(ConnectionError.isInstance(error)).toBe(true);
     const cause = (error as Error).cause as Error & { code?: string };
     expect(cause.cause).toBeInstanceOf(Error);
-    expect(((cause.cause as Error & { code?: string }).code)).toBe("ECONNRESET");
+    expect((cause.cause as Error & { code?: string }).code).toBe("ECONNRESET");
     expectNoSecrets(everyRendering(error), [TOKEN]);
     expect((error as Error).message).toContain("connection reset (ECONNRESET)");
   });
 
   it("redact() covers signed-URL parameters, user-info and bearer tokens", () => {
     const url = `https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4&X-Goog-Credential=sa%40p.iam&X-Goog-Signature=${SIGNATURE}&alt=media`;
-    expect(redact(url)).toBe(
-      `https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4&X-Goog-Credential=${REDACTED}&X-Goog-Signature=${REDACTED}&alt=media`,
-    );
+    expect(redact(url)).toBe(`https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4&X-Goog-Credential=${REDACTED}&X-Goog-Signature=${REDACTED}&alt=media`);
     expect(redact(`https://s3.test/k?X-Amz-Signature=${SIGNATURE}&sig=abc&x=1`)).toBe(`https://s3.test/k?X-Amz-Signature=${REDACTED}&sig=${REDACTED}&x=1`);
     expect(redact("https://storage.googleapis.com/upload/storage/v1/b/b/o?uploadType=resumable&upload_id=ABPnzm4secretSession")).toBe(
       `https://storage.googleapis.com/upload/storage/v1/b/b/o?uploadType=resumable&upload_id=${REDACTED}`,
@@ -205,10 +203,12 @@ describe("credentials and hosts", () => {
 
   it("stops after maxRedirects", async () => {
     let hops = 0;
-    server.use(http.get(`${BASE}loop`, () => {
-      hops++;
-      return new HttpResponse(null, { status: 302, headers: { location: `${BASE}loop` } });
-    }));
+    server.use(
+      http.get(`${BASE}loop`, () => {
+        hops++;
+        return new HttpResponse(null, { status: 302, headers: { location: `${BASE}loop` } });
+      }),
+    );
     const client = createHttpClient({ provider: "mlflow", baseUrl: BASE, maxRedirects: 3 });
     const error = await rejectionOf(client.request({ operation: "loop", path: "loop" }));
     expect(ServerError.isInstance(error)).toBe(true);

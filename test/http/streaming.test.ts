@@ -104,7 +104,12 @@ describe("downloads", () => {
       }),
     );
     const progress: HttpProgress[] = [];
-    const res = await client().request({ operation: "download", path: "artifacts/big.bin", responseType: "stream", onDownloadProgress: (p) => progress.push(p) });
+    const res = await client().request({
+      operation: "download",
+      path: "artifacts/big.bin",
+      responseType: "stream",
+      onDownloadProgress: (p) => progress.push(p),
+    });
     expect(res.status).toBe(200);
     expect(res.requestId).toBe("dl-1");
     expect(res.data).toBeInstanceOf(ReadableStream);
@@ -162,7 +167,9 @@ describe("downloads", () => {
 
 describe("response size limit", () => {
   it("refuses a body whose Content-Length is over the limit without reading it", async () => {
-    server.use(http.get(`${BASE}huge`, () => new HttpResponse("{}", { headers: { "content-type": "application/json", "content-length": String(10 * 1024 ** 3) } })));
+    server.use(
+      http.get(`${BASE}huge`, () => new HttpResponse("{}", { headers: { "content-type": "application/json", "content-length": String(10 * 1024 ** 3) } })),
+    );
     const error = await rejectionOf(client().request({ operation: "list", path: "huge" }));
     expect(ResponseValidationError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain(`is ${10 * 1024 ** 3} bytes (Content-Length), over the limit of ${64 * 1024 * 1024} bytes`);
@@ -200,7 +207,11 @@ describe("base URL", () => {
     for (const baseUrl of ["https://host.test/mlflow", "https://host.test/mlflow/"]) {
       const c = createHttpClient({ provider: "mlflow", baseUrl });
       expect(c.baseUrl).toBe("https://host.test/mlflow/");
-      await c.request({ operation: "getModel", path: "api/2.0/mlflow/registered-models/get", query: { name: "a b", order_by: ["x", "y"], skip: undefined, flag: false } });
+      await c.request({
+        operation: "getModel",
+        path: "api/2.0/mlflow/registered-models/get",
+        query: { name: "a b", order_by: ["x", "y"], skip: undefined, flag: false },
+      });
       await c.request({ operation: "getModel", path: "/api/2.0/mlflow/registered-models/get", query: { name: "fraud" } });
     }
     expect(seen).toEqual([

@@ -125,13 +125,22 @@ describe("promote", () => {
     const policy = { stages: { production: { approvals: { count: 2, roles: { risk: 1 } } } } };
     const before = await checkPromotion(registry, v, { to: "production", policy });
     const others = "from someone other than its creator tester";
-    expect(before.failures.map((f) => f.reason)).toEqual([`fraud/1 needs 2 approval(s) ${others}, has 0`, `fraud/1 needs 1 approval(s) from role risk ${others}, has 0`]);
+    expect(before.failures.map((f) => f.reason)).toEqual([
+      `fraud/1 needs 2 approval(s) ${others}, has 0`,
+      `fraud/1 needs 1 approval(s) from role risk ${others}, has 0`,
+    ]);
     await approve(registry, v, { by: "ann", role: "ml", comment: "metrics reviewed" });
     await approve(registry, v, { by: "ann", role: "ml" });
     const error = await rejection(promote(registry, v, { to: "production", policy }));
-    expect((error as PromotionBlockedError).failures.map((f) => f.reason)).toEqual([`fraud/1 needs 2 approval(s) ${others}, has 1`, `fraud/1 needs 1 approval(s) from role risk ${others}, has 0`]);
+    expect((error as PromotionBlockedError).failures.map((f) => f.reason)).toEqual([
+      `fraud/1 needs 2 approval(s) ${others}, has 1`,
+      `fraud/1 needs 1 approval(s) from role risk ${others}, has 0`,
+    ]);
     await approve(registry, v, { by: "raj", role: "risk" });
-    expect((await listApprovals(registry, v)).map((a) => [a.by, a.role])).toEqual([["ann", "ml"], ["raj", "risk"]]);
+    expect((await listApprovals(registry, v)).map((a) => [a.by, a.role])).toEqual([
+      ["ann", "ml"],
+      ["raj", "risk"],
+    ]);
     await promote(registry, v, { to: "production", policy });
     const events = await registry.listAuditEvents({ types: ["approval.recorded"] }).toArray();
     expect(events.map((e) => e.actor)).toEqual(["ann", "ann", "raj"]);
@@ -151,11 +160,15 @@ describe("four eyes by default", () => {
   it("keeps an unapproved version out of Production, and does not count its creator's own approval", async () => {
     const v = await registry.createVersion("fraud", governed(0.95), { actor: "carl" });
     const unapproved = await rejection(promote(registry, v, { to: "production" }));
-    expect((unapproved as PromotionBlockedError).failures).toEqual([{ gate: "approvals", reason: "fraud/1 needs 1 approval(s) from someone other than its creator carl, has 0" }]);
+    expect((unapproved as PromotionBlockedError).failures).toEqual([
+      { gate: "approvals", reason: "fraud/1 needs 1 approval(s) from someone other than its creator carl, has 0" },
+    ]);
     // The same person under another case or with spaces is still the creator.
     for (const by of ["carl", " Carl "]) await approve(registry, v, { by });
     const self = await rejection(promote(registry, v, { to: "production" }));
-    expect((self as PromotionBlockedError).failures[0]?.reason).toBe("fraud/1 needs 1 approval(s) from someone other than its creator carl, has 0 (carl's own approval does not count)");
+    expect((self as PromotionBlockedError).failures[0]?.reason).toBe(
+      "fraud/1 needs 1 approval(s) from someone other than its creator carl, has 0 (carl's own approval does not count)",
+    );
     expect((await registry.getVersion(v)).stage).toBe("draft");
     await approve(registry, v, { by: "dana" });
     const result = await promote(registry, v, { to: "production" });
@@ -182,7 +195,11 @@ describe("four eyes by default", () => {
     });
     const error = await rejection(promote(anonymous, v, { to: "production" }));
     expect((error as PromotionBlockedError).failures).toEqual([
-      { gate: "approvals", reason: "fraud/1 has no recorded creator, so its approvals cannot be shown to come from someone else (four eyes); pass a policy with selfApproval: true to count them anyway" },
+      {
+        gate: "approvals",
+        reason:
+          "fraud/1 has no recorded creator, so its approvals cannot be shown to come from someone else (four eyes); pass a policy with selfApproval: true to count them anyway",
+      },
     ]);
     await promote(anonymous, v, { to: "production", policy: { stages: { production: { approvals: { count: 1, selfApproval: true } } } } });
   });
@@ -210,7 +227,6 @@ describe("rollback", () => {
     }
     expect(calls).toEqual([]);
   });
-
 
   it("moves an alias back to its previous version, found in the audit trail", async () => {
     const a = await registry.createVersion("fraud", governed(0.9));

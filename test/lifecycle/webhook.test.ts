@@ -16,7 +16,8 @@ afterEach(() => {
 });
 afterAll(() => server.close());
 
-const event = (): RegistryEvent => stampEvent({ type: "stage.changed", model: "fraud", version: "3", stage: "production", from: "staging", to: "production" }, "local", "ann");
+const event = (): RegistryEvent =>
+  stampEvent({ type: "stage.changed", model: "fraud", version: "3", stage: "production", from: "staging", to: "production" }, "local", "ann");
 
 interface Delivery {
   body: string;
@@ -67,7 +68,10 @@ describe("webhook notifier", () => {
     await notify(event());
     await notify(stampEvent({ type: "version.created", model: "fraud", version: "4" }, "local", "ann"));
     expect(seen).toHaveLength(2);
-    expect(seen.map((d) => d.headers.get("x-modelreg-delivery"))).toEqual([seen[0]?.headers.get("x-modelreg-delivery"), seen[0]?.headers.get("x-modelreg-delivery")]);
+    expect(seen.map((d) => d.headers.get("x-modelreg-delivery"))).toEqual([
+      seen[0]?.headers.get("x-modelreg-delivery"),
+      seen[0]?.headers.get("x-modelreg-delivery"),
+    ]);
   });
 
   it("hands a failed delivery to onError without the secret in it", async () => {
@@ -136,7 +140,12 @@ describe("a failed delivery is logged (issue 13, item 18)", () => {
   it("goes to the logger given, even with onError; MODELREG_LOG=off silences the default one", async () => {
     failingReceiver();
     const warned: Array<[string, Record<string, unknown> | undefined]> = [];
-    const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (message: string, data?: Record<string, unknown>) => warned.push([message, data]) };
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+      warn: (message: string, data?: Record<string, unknown>) => warned.push([message, data]),
+    };
     const e = event();
     await createWebhookNotifier({ url: CAPABILITY_HOOK, secret: SECRET, maxRetries: 0, logger, onError: () => undefined })(e);
     expect(warned).toHaveLength(1);

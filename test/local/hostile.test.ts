@@ -14,7 +14,13 @@ async function registryWithVersion() {
   const registry = createLocalRegistry({ root, actor: "tester" });
   await registry.createVersion("fraud", { artifacts: { entries: [{ path: "model.bin", content: "hello" }] } });
   const record = join(root, "models", "fraud", "versions", "1.json");
-  const blob = join(root, "blobs", "sha256", createHash("sha256").update("hello").digest("hex").slice(0, 2), createHash("sha256").update("hello").digest("hex"));
+  const blob = join(
+    root,
+    "blobs",
+    "sha256",
+    createHash("sha256").update("hello").digest("hex").slice(0, 2),
+    createHash("sha256").update("hello").digest("hex"),
+  );
   return { ws, root, registry, record, blob };
 }
 

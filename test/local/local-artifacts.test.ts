@@ -28,7 +28,9 @@ describe("local registry artifacts", () => {
     const { registry } = await freshRegistry();
     const dir = await tempDir();
     await writeFile(join(dir, "model.pkl"), "pickle");
-    const v = await registry.createVersion("fraud", { artifacts: { files: [join(dir, "model.pkl"), { file: join(dir, "model.pkl"), path: "backup/model.pkl" }] } });
+    const v = await registry.createVersion("fraud", {
+      artifacts: { files: [join(dir, "model.pkl"), { file: join(dir, "model.pkl"), path: "backup/model.pkl" }] },
+    });
     expect((await registry.listArtifacts(v)).map((f) => f.path)).toEqual(["backup/model.pkl", "model.pkl"]);
     const w = await registry.createVersion("fraud", {
       artifacts: {
@@ -46,9 +48,30 @@ describe("local registry artifacts", () => {
 
   it("gives the same content digest to the same files whatever order they came in", async () => {
     const { registry } = await freshRegistry();
-    const a = await registry.createVersion("m", { artifacts: { entries: [{ path: "a", content: "1" }, { path: "b", content: "2" }] } });
-    const b = await registry.createVersion("m", { artifacts: { entries: [{ path: "b", content: "2" }, { path: "a", content: "1" }] } });
-    const c = await registry.createVersion("m", { artifacts: { entries: [{ path: "a", content: "2" }, { path: "b", content: "1" }] } });
+    const a = await registry.createVersion("m", {
+      artifacts: {
+        entries: [
+          { path: "a", content: "1" },
+          { path: "b", content: "2" },
+        ],
+      },
+    });
+    const b = await registry.createVersion("m", {
+      artifacts: {
+        entries: [
+          { path: "b", content: "2" },
+          { path: "a", content: "1" },
+        ],
+      },
+    });
+    const c = await registry.createVersion("m", {
+      artifacts: {
+        entries: [
+          { path: "a", content: "2" },
+          { path: "b", content: "1" },
+        ],
+      },
+    });
     expect(a.artifacts.digest).toBe(b.artifacts.digest);
     expect(c.artifacts.digest).not.toBe(a.artifacts.digest);
   });
@@ -60,7 +83,15 @@ describe("local registry artifacts", () => {
     await symlink("/etc/passwd", join(dir, "link.bin"));
     const cases = [
       () => registry.createVersion("m", { artifacts: { directory: dir } }),
-      () => registry.createVersion("m", { artifacts: { entries: [{ path: "a", content: "1" }, { path: "a", content: "2" }] } }),
+      () =>
+        registry.createVersion("m", {
+          artifacts: {
+            entries: [
+              { path: "a", content: "1" },
+              { path: "a", content: "2" },
+            ],
+          },
+        }),
       () => registry.createVersion("m", { artifacts: { entries: [{ path: "../escape", content: "1" }] } }),
       () => registry.createVersion("m", { artifacts: { entries: [{ path: "/abs", content: "1" }] } }),
       () => registry.createVersion("m", { artifacts: { entries: [] } }),
@@ -97,7 +128,14 @@ describe("local registry artifacts", () => {
     const progress: TransferProgress[] = [];
     const v = await registry.createVersion(
       "fraud",
-      { artifacts: { entries: [{ path: "a.bin", content: new Uint8Array(300) }, { path: "b.bin", content: new Uint8Array(200) }] } },
+      {
+        artifacts: {
+          entries: [
+            { path: "a.bin", content: new Uint8Array(300) },
+            { path: "b.bin", content: new Uint8Array(200) },
+          ],
+        },
+      },
       { onProgress: (p) => progress.push(p), concurrency: 1 },
     );
     expect(progress.at(-1)).toEqual({ path: "b.bin", fileBytes: 200, fileSize: 200, transferredBytes: 500, totalBytes: 500 });
@@ -110,7 +148,14 @@ describe("local registry artifacts", () => {
 
   it("downloads into a directory without replacing files unless asked, and only the paths asked for", async () => {
     const { registry } = await freshRegistry();
-    const v = await registry.createVersion("fraud", { artifacts: { entries: [{ path: "model.bin", content: "new" }, { path: "sub/cfg.json", content: "{}" }] } });
+    const v = await registry.createVersion("fraud", {
+      artifacts: {
+        entries: [
+          { path: "model.bin", content: "new" },
+          { path: "sub/cfg.json", content: "{}" },
+        ],
+      },
+    });
     const out = await tempDir();
     await writeFile(join(out, "model.bin"), "old");
     const error = await rejectionOf(registry.downloadArtifacts(v, out));
@@ -128,12 +173,17 @@ describe("local registry artifacts", () => {
 
   it("leaves the download directory as it was when aborted", async () => {
     const { registry } = await freshRegistry();
-    const v = await registry.createVersion("fraud", { artifacts: { entries: [{ path: "a", content: new Uint8Array(4 * 1024 * 1024) }, { path: "b", content: "b" }] } });
+    const v = await registry.createVersion("fraud", {
+      artifacts: {
+        entries: [
+          { path: "a", content: new Uint8Array(4 * 1024 * 1024) },
+          { path: "b", content: "b" },
+        ],
+      },
+    });
     const out = await tempDir();
     const controller = new AbortController();
-    const error = await rejectionOf(
-      registry.downloadArtifacts(v, out, { signal: controller.signal, onProgress: () => controller.abort(new Error("stop")) }),
-    );
+    const error = await rejectionOf(registry.downloadArtifacts(v, out, { signal: controller.signal, onProgress: () => controller.abort(new Error("stop")) }));
     expect(AbortedError.isInstance(error)).toBe(true);
     expect(await readdir(out)).toEqual([]);
   });

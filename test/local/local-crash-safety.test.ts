@@ -69,9 +69,16 @@ describe("local registry: a change and its audit event land together or not at a
     await registry.transitionStage("fraud/1", "production");
     await registry.transitionStage("fraud/2", "production", { archiveExisting: true });
     const stages = (await registry.listVersions("fraud").toArray()).map((v) => [v.version, v.stage]);
-    expect(stages).toEqual([["2", "production"], ["1", "archived"]]);
+    expect(stages).toEqual([
+      ["2", "production"],
+      ["1", "archived"],
+    ]);
     const moves = (await registry.listAuditEvents({ model: "fraud", types: ["stage.changed"] }).toArray()).map((e) => [e.version, e.to]);
-    expect(moves).toEqual([["1", "production"], ["1", "archived"], ["2", "production"]]);
+    expect(moves).toEqual([
+      ["1", "production"],
+      ["1", "archived"],
+      ["2", "production"],
+    ]);
   });
 });
 
@@ -89,10 +96,29 @@ describe("local registry: what a crashed writer leaves is settled by the next ac
     const offset = (await readFile(log)).length;
     await writeFile(
       join(root, "journal", "fraud.json"),
-      JSON.stringify({ journal: 1, id: "j", model: "fraud", operation: "transitionStage", auditOffset: offset, eventId, steps: [{ file: "models/fraud/versions/2.json", temp: temp.slice(root.length + 1) }] }),
+      JSON.stringify({
+        journal: 1,
+        id: "j",
+        model: "fraud",
+        operation: "transitionStage",
+        auditOffset: offset,
+        eventId,
+        steps: [{ file: "models/fraud/versions/2.json", temp: temp.slice(root.length + 1) }],
+      }),
     );
     if (logged) {
-      const event = { id: eventId, type: "stage.changed", at: new Date().toISOString(), actor: "t", provider: "local", model: "fraud", version: "2", stage: "production", from: "draft", to: "production" };
+      const event = {
+        id: eventId,
+        type: "stage.changed",
+        at: new Date().toISOString(),
+        actor: "t",
+        provider: "local",
+        model: "fraud",
+        version: "2",
+        stage: "production",
+        from: "draft",
+        to: "production",
+      };
       await writeFile(log, `${JSON.stringify(event)}\n`, { flag: "a" });
     }
     return { root, registry: createLocalRegistry({ root }) };
@@ -108,7 +134,7 @@ describe("local registry: what a crashed writer leaves is settled by the next ac
   it("undoes a change whose event never reached the log", async () => {
     const { root, registry } = await crashedChange(false);
     expect((await registry.getVersion("fraud/2")).stage).toBe("draft");
-    expect((await registry.listAuditEvents({ model: "fraud", types: ["stage.changed"] }).toArray())).toEqual([]);
+    expect(await registry.listAuditEvents({ model: "fraud", types: ["stage.changed"] }).toArray()).toEqual([]);
     expect(await readdir(join(root, "journal"))).toEqual([]);
     expect(await readdir(join(root, "tmp"))).toEqual([]);
   });
@@ -224,7 +250,7 @@ describe("local registry: keys that are Object.prototype's names are plain data"
       expect(NotFoundError.isInstance(await rejectionOf(registry.deleteAlias("m", name))), name).toBe(true);
     }
     expect(await registry.listAliases("m")).toEqual([]);
-    expect((await registry.listAuditEvents({ model: "m", types: ["alias.deleted"] }).toArray())).toEqual([]);
+    expect(await registry.listAuditEvents({ model: "m", types: ["alias.deleted"] }).toArray()).toEqual([]);
   });
 
   it("round-trips them as aliases, tags, params and metrics", async () => {
@@ -254,7 +280,7 @@ describe("local registry: verify and gc", () => {
     await registry.createVersion("fraud", { artifacts: bytes("kept") });
     const dead = await deadPid();
     // A crashed create: its temp blob, and a blob it stored whose version never came to be.
-    await writeFile(join(root, "tmp", `blob-${dead}.${(await hostTag())}-00000000-0000-0000-0000-000000000001`), "x".repeat(1000));
+    await writeFile(join(root, "tmp", `blob-${dead}.${await hostTag()}-00000000-0000-0000-0000-000000000001`), "x".repeat(1000));
     const orphan = "a".repeat(64);
     await mkdir(join(root, "blobs", "sha256", "aa"), { recursive: true });
     await writeFile(join(root, "blobs", "sha256", "aa", orphan), "orphan bytes");
@@ -287,9 +313,18 @@ describe("local registry: verify and gc", () => {
     }
     await registry.createVersion("fraud", { artifacts: bytes("first") });
     // The second file's bytes are already stored (a reuse of v1's blob) while the first is still streaming.
-    const creating = registry.createVersion("fraud", {
-      artifacts: { entries: [{ path: "reused.bin", content: "first" }, { path: "slow.bin", open: () => slow() }] },
-    }, { concurrency: 1 });
+    const creating = registry.createVersion(
+      "fraud",
+      {
+        artifacts: {
+          entries: [
+            { path: "reused.bin", content: "first" },
+            { path: "slow.bin", open: () => slow() },
+          ],
+        },
+      },
+      { concurrency: 1 },
+    );
     await registry.deleteVersion("fraud/1");
     await new Promise((r) => setTimeout(r, 100));
     const collected = await registry.gc({ graceMs: 0 });

@@ -91,7 +91,10 @@ async function seeded(root: string): Promise<LocalRegistry> {
 
 /** What one write must look like when it fails: typed, naming the operation and a file of the registry. */
 function typedFailureProblems(error: unknown, operation: string): string[] {
-  if (!ModelRegistryError.isInstance(error)) return [`raw ${(error as Error)?.name ?? typeof error} (code ${String((error as { code?: unknown })?.code)}): ${String((error as Error)?.message ?? error)}`];
+  if (!ModelRegistryError.isInstance(error))
+    return [
+      `raw ${(error as Error)?.name ?? typeof error} (code ${String((error as { code?: unknown })?.code)}): ${String((error as Error)?.message ?? error)}`,
+    ];
   const problems: string[] = [];
   if (!error.message.includes(operation)) problems.push(`message does not name ${operation}: ${error.message}`);
   if (!NAMES_A_FILE.test(error.message)) problems.push(`message names no file: ${error.message}`);
@@ -114,7 +117,8 @@ const WRITES: WriteCase[] = [
   {
     operation: "createVersion",
     // Several pages of bytes, so some free-space levels fit the blob but not the records after it.
-    run: (registry, _before, attempt) => registry.createVersion("alpha", { artifacts: { entries: [{ path: "model.bin", content: Buffer.alloc(10_000, attempt + 1) }] } }),
+    run: (registry, _before, attempt) =>
+      registry.createVersion("alpha", { artifacts: { entries: [{ path: "model.bin", content: Buffer.alloc(10_000, attempt + 1) }] } }),
     happened: (before, after) => {
       const next = String(Math.max(...before.versions.map((v) => Number(v.version))) + 1);
       return after.versions.some((v) => v.version === next) && newEvents(before, after).some((e) => e.type === "version.created" && e.version === next);
@@ -125,22 +129,33 @@ const WRITES: WriteCase[] = [
     run: (registry, before) => registry.setAlias("alpha", "champion", otherVersion(before.aliases.find((a) => a.alias === "champion")?.version)),
     happened: (before, after) => {
       const target = otherVersion(before.aliases.find((a) => a.alias === "champion")?.version);
-      return after.aliases.some((a) => a.alias === "champion" && a.version === target) && newEvents(before, after).some((e) => e.type === "alias.set" && e.to === target);
+      return (
+        after.aliases.some((a) => a.alias === "champion" && a.version === target) &&
+        newEvents(before, after).some((e) => e.type === "alias.set" && e.to === target)
+      );
     },
   },
   {
     operation: "transitionStage",
-    run: (registry, before) => registry.transitionStage({ model: "alpha", version: otherVersion(before.versions.find((v) => v.stage === "production")?.version) }, "production", { archiveExisting: true }),
+    run: (registry, before) =>
+      registry.transitionStage({ model: "alpha", version: otherVersion(before.versions.find((v) => v.stage === "production")?.version) }, "production", {
+        archiveExisting: true,
+      }),
     happened: (before, after) => {
       const target = otherVersion(before.versions.find((v) => v.stage === "production")?.version);
       const production = after.versions.filter((v) => v.stage === "production").map((v) => v.version);
-      return production.length === 1 && production[0] === target && newEvents(before, after).some((e) => e.type === "stage.changed" && e.version === target && e.to === "production");
+      return (
+        production.length === 1 &&
+        production[0] === target &&
+        newEvents(before, after).some((e) => e.type === "stage.changed" && e.version === target && e.to === "production")
+      );
     },
   },
   {
     operation: "recordEvent",
     // Larger than a page, so a nearly full disk takes part of it: the torn line a disk-full append leaves.
-    run: (registry, _before, attempt) => registry.recordEvent({ type: "approval.recorded", model: "alpha", version: "1", details: { by: "risk", attempt, note: "n".repeat(6_000) } }),
+    run: (registry, _before, attempt) =>
+      registry.recordEvent({ type: "approval.recorded", model: "alpha", version: "1", details: { by: "risk", attempt, note: "n".repeat(6_000) } }),
     happened: (before, after, result) => newEvents(before, after).some((e) => e.id === (result as { id: string }).id),
   },
 ];
@@ -219,7 +234,8 @@ describe.skipIf(noTmpfs)("the local registry on a full disk (32 MiB tmpfs)", () 
         if (error) {
           failures++;
           for (const p of typedFailureProblems(error, operation)) problems.push(`${pages} pages free: ${p}`);
-          if (JSON.stringify(after) !== JSON.stringify(before)) problems.push(`${pages} pages free: the failed ${operation} changed the registry: ${describeChange(before, after)}`);
+          if (JSON.stringify(after) !== JSON.stringify(before))
+            problems.push(`${pages} pages free: the failed ${operation} changed the registry: ${describeChange(before, after)}`);
           const leftovers = (await readdir(join(root, "tmp"))).filter((f) => !tmpBefore.includes(f));
           if (leftovers.length > 0) problems.push(`${pages} pages free: the failed ${operation} left ${leftovers.length} temp file(s) in tmp/`);
           // A lock left behind would stall the next writer for the whole stale timeout (30 s): report it, then clear it
@@ -241,7 +257,9 @@ describe.skipIf(noTmpfs)("the local registry on a full disk (32 MiB tmpfs)", () 
       } catch (error) {
         problems.push(`with space again, ${operation} or reading the registry failed: ${String(error)}`);
       }
-      console.log(`local-disk-full ${operation}: ${failures} of 11 attempts failed on the full disk; ${problems.length} problem(s)${problems.map((p) => `\n  ${p}`).join("")}`);
+      console.log(
+        `local-disk-full ${operation}: ${failures} of 11 attempts failed on the full disk; ${problems.length} problem(s)${problems.map((p) => `\n  ${p}`).join("")}`,
+      );
       expect(failures, "with no page free the write cannot succeed").toBeGreaterThan(0);
       expect(problems).toEqual([]);
     },
@@ -251,10 +269,17 @@ describe.skipIf(noTmpfs)("the local registry on a full disk (32 MiB tmpfs)", () 
 
 function describeChange(before: Snapshot, after: Snapshot): string {
   const parts: string[] = [];
-  if (JSON.stringify(before.versions) !== JSON.stringify(after.versions)) parts.push(`versions ${JSON.stringify(before.versions.map((v) => `${v.version}:${v.stage}`))} -> ${JSON.stringify(after.versions.map((v) => `${v.version}:${v.stage}`))}`);
-  if (JSON.stringify(before.aliases) !== JSON.stringify(after.aliases)) parts.push(`aliases ${JSON.stringify(before.aliases)} -> ${JSON.stringify(after.aliases)}`);
+  if (JSON.stringify(before.versions) !== JSON.stringify(after.versions))
+    parts.push(
+      `versions ${JSON.stringify(before.versions.map((v) => `${v.version}:${v.stage}`))} -> ${JSON.stringify(after.versions.map((v) => `${v.version}:${v.stage}`))}`,
+    );
+  if (JSON.stringify(before.aliases) !== JSON.stringify(after.aliases))
+    parts.push(`aliases ${JSON.stringify(before.aliases)} -> ${JSON.stringify(after.aliases)}`);
   const added = newEvents(before, after);
-  if (added.length > 0 || after.events.length !== before.events.length) parts.push(`events +${JSON.stringify(added.map((e) => `${e.type} ${e.version ?? ""}${e.alias ? ` ${e.alias}` : ""}`))} (${before.events.length} -> ${after.events.length})`);
+  if (added.length > 0 || after.events.length !== before.events.length)
+    parts.push(
+      `events +${JSON.stringify(added.map((e) => `${e.type} ${e.version ?? ""}${e.alias ? ` ${e.alias}` : ""}`))} (${before.events.length} -> ${after.events.length})`,
+    );
   if (parts.length === 0 && JSON.stringify(before) !== JSON.stringify(after)) parts.push("version metadata changed");
   return parts.join("; ");
 }
@@ -283,15 +308,26 @@ const REFUSED_WITHOUT_LOG = [
   { operation: "setAlias", run: (r: LocalRegistry, o?: CallOptions) => r.setAlias("alpha", "champion", "2", o) },
   { operation: "deleteAlias", run: (r: LocalRegistry, o?: CallOptions) => r.deleteAlias("alpha", "champion", o) },
   { operation: "transitionStage", run: (r: LocalRegistry, o?: CallOptions) => r.transitionStage("alpha/2", "production", { archiveExisting: true, ...o }) },
-  { operation: "recordEvent", run: (r: LocalRegistry, o?: CallOptions) => r.recordEvent({ type: "approval.recorded", model: "alpha", version: "2", details: { by: "risk" } }, o) },
-  { operation: "createVersion", run: (r: LocalRegistry, o?: CallOptions) => r.createVersion("alpha", { artifacts: { entries: [{ path: "model.bin", content: "three" }] } }, o) },
+  {
+    operation: "recordEvent",
+    run: (r: LocalRegistry, o?: CallOptions) => r.recordEvent({ type: "approval.recorded", model: "alpha", version: "2", details: { by: "risk" } }, o),
+  },
+  {
+    operation: "createVersion",
+    run: (r: LocalRegistry, o?: CallOptions) => r.createVersion("alpha", { artifacts: { entries: [{ path: "model.bin", content: "three" }] } }, o),
+  },
 ] as const;
 
 /**
  * Locks the log with `lock`, runs one write, unlocks, and returns what went wrong: the write must have failed typed,
  * naming the log, changing nothing; and with the log writable again it must go through with its event.
  */
-async function refusesWithoutLog(root: string, lock: () => Promise<void>, unlock: () => Promise<void>, operation: (typeof REFUSED_WITHOUT_LOG)[number]["operation"]): Promise<string[]> {
+async function refusesWithoutLog(
+  root: string,
+  lock: () => Promise<void>,
+  unlock: () => Promise<void>,
+  operation: (typeof REFUSED_WITHOUT_LOG)[number]["operation"],
+): Promise<string[]> {
   const registry = await seeded(root);
   const write = REFUSED_WITHOUT_LOG.find((w) => w.operation === operation) as (typeof REFUSED_WITHOUT_LOG)[number];
   const before = await snapshot(registry, "alpha");

@@ -29,7 +29,16 @@ const writerScript = fileURLToPath(new URL("./support/kill-writer.ts", import.me
  * megabytes, a stage move with archiveExisting reads every version, the others touch one or two small records), so
  * most kills land inside the call they aim at and the rest early in the next.
  */
-const KILL_WINDOW_MS: Record<string, number> = { createVersion: 80, toStaging: 15, toProduction: 15, approve: 15, updateVersion: 10, setAlias: 6, deleteAlias: 4, recordEvent: 3 };
+const KILL_WINDOW_MS: Record<string, number> = {
+  createVersion: 80,
+  toStaging: 15,
+  toProduction: 15,
+  approve: 15,
+  updateVersion: 10,
+  setAlias: 6,
+  deleteAlias: 4,
+  recordEvent: 3,
+};
 const DEFAULT_WINDOW_MS = 5;
 
 interface RoundOutcome {
@@ -52,7 +61,11 @@ function runRound(root: string, workDir: string, round: number, mode: string, pr
   const fraction = schedule();
   const outcome: RoundOutcome = { killed: false, anomalies: [] };
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", writerScript, root, workDir, String(seed), String(round), mode, ...(probeModel ? [probeModel] : [])], { stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(
+      process.execPath,
+      ["--import", "tsx", writerScript, root, workDir, String(seed), String(round), mode, ...(probeModel ? [probeModel] : [])],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let out = "";
     let err = "";
     let killTimer: NodeJS.Timeout | undefined;
@@ -87,7 +100,11 @@ function runRound(root: string, workDir: string, round: number, mode: string, pr
       clearTimeout(guard);
       clearTimeout(killTimer);
       const expectedExit = mode === "check" ? code === 0 : signal === "SIGKILL" && outcome.killed;
-      if (!expectedExit) outcome.anomalies.push({ kind: "writer-crashed", detail: `round ${round} (${mode}) exited with code ${code}, signal ${signal}: ${err.trim().split("\n").slice(-5).join(" | ")}` });
+      if (!expectedExit)
+        outcome.anomalies.push({
+          kind: "writer-crashed",
+          detail: `round ${round} (${mode}) exited with code ${code}, signal ${signal}: ${err.trim().split("\n").slice(-5).join(" | ")}`,
+        });
       if (mode.includes("check") && !outcome.check) outcome.anomalies.push({ kind: "writer-crashed", detail: `round ${round}: no check report` });
       resolve(outcome);
     });
@@ -95,71 +112,73 @@ function runRound(root: string, workDir: string, round: number, mode: string, pr
 }
 
 describe("the local registry under kill -9", () => {
-  it(
-    `keeps its invariants through ${KILLS} SIGKILLs of a writer at random moments (seed ${SEED})`,
-    async () => {
-      const workDir = await tempDir("modelreg-kill-");
-      const root = join(workDir, "registry");
-      const started = Date.now();
-      const anomalies: Anomaly[] = [];
-      const seen = new Set<string>();
-      const killedDuring = new Map<string, number>();
-      let kills = 0;
-      let lastModel: string | undefined;
-      let previousKill: string | undefined;
-      let versionsVerified = 0;
-      let versionsListed = 0;
-      let slowestFirstWrite = 0;
-      console.log(`kill harness: seed ${SEED}, ${KILLS} kills (replay with MODELREG_KILL_SEED=${SEED} MODELREG_KILL_COUNT=${KILLS})`);
-      for (let round = 0; round <= KILLS; round++) {
-        const mode = round === KILLS ? "check" : round === 0 ? "write" : "check+write";
-        const roundStarted = Date.now();
-        const outcome = await runRound(root, workDir, round, mode, lastModel);
-        lastModel = outcome.lastModel;
-        if (outcome.killed) {
-          kills++;
-          killedDuring.set(outcome.killedDuring ?? "?", (killedDuring.get(outcome.killedDuring ?? "?") ?? 0) + 1);
-        }
-        const check = outcome.check;
-        if (check) {
-          versionsVerified += check.versionsVerified;
-          versionsListed = check.versionsListed;
-          slowestFirstWrite = Math.max(slowestFirstWrite, check.firstWriteMs);
-        }
-        // A damaged state stays damaged until something overwrites it: count each anomaly once, when first seen.
-        const found: string[] = [];
-        // The anomalies found now were left by the previous round's kill.
-        for (const a of [...(check?.anomalies ?? []), ...outcome.anomalies]) {
-          const key = `${a.kind}|${a.detail.replace(/^after-kill-[0-9]+: /, "")}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          anomalies.push(a);
-          found.push(a.kind);
-        }
-        console.log(
-          `  round ${round} (seed ${roundSeed(SEED, round)}, ${Date.now() - roundStarted} ms): ${check ? `checked kill ${round} (during ${previousKill}): ${check.versionsListed} versions, ${check.versionsVerified} hashed, first write ${check.firstWriteMs} ms, ` : ""}` +
-            `${outcome.killed ? `killed during ${outcome.killedDuring}` : "not killed"}${found.length > 0 ? `; new anomalies: ${[...new Set(found)].map((k) => `${k} ${found.filter((f) => f === k).length}`).join(", ")}` : ""}`,
-        );
-        previousKill = outcome.killedDuring;
+  it(`keeps its invariants through ${KILLS} SIGKILLs of a writer at random moments (seed ${SEED})`, async () => {
+    const workDir = await tempDir("modelreg-kill-");
+    const root = join(workDir, "registry");
+    const started = Date.now();
+    const anomalies: Anomaly[] = [];
+    const seen = new Set<string>();
+    const killedDuring = new Map<string, number>();
+    let kills = 0;
+    let lastModel: string | undefined;
+    let previousKill: string | undefined;
+    let versionsVerified = 0;
+    let versionsListed = 0;
+    let slowestFirstWrite = 0;
+    console.log(`kill harness: seed ${SEED}, ${KILLS} kills (replay with MODELREG_KILL_SEED=${SEED} MODELREG_KILL_COUNT=${KILLS})`);
+    for (let round = 0; round <= KILLS; round++) {
+      const mode = round === KILLS ? "check" : round === 0 ? "write" : "check+write";
+      const roundStarted = Date.now();
+      const outcome = await runRound(root, workDir, round, mode, lastModel);
+      lastModel = outcome.lastModel;
+      if (outcome.killed) {
+        kills++;
+        killedDuring.set(outcome.killedDuring ?? "?", (killedDuring.get(outcome.killedDuring ?? "?") ?? 0) + 1);
       }
-
-      const counts = Object.fromEntries(ANOMALY_KINDS.map((kind) => [kind, anomalies.filter((a) => a.kind === kind).length]).filter(([, n]) => n !== 0));
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const check = outcome.check;
+      if (check) {
+        versionsVerified += check.versionsVerified;
+        versionsListed = check.versionsListed;
+        slowestFirstWrite = Math.max(slowestFirstWrite, check.firstWriteMs);
+      }
+      // A damaged state stays damaged until something overwrites it: count each anomaly once, when first seen.
+      const found: string[] = [];
+      // The anomalies found now were left by the previous round's kill.
+      for (const a of [...(check?.anomalies ?? []), ...outcome.anomalies]) {
+        const key = `${a.kind}|${a.detail.replace(/^after-kill-[0-9]+: /, "")}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        anomalies.push(a);
+        found.push(a.kind);
+      }
       console.log(
-        `kill harness summary: seed ${SEED}, ${kills} kills (during ${[...killedDuring].map(([k, n]) => `${k} ${n}`).join(", ")}), ` +
-          `${versionsVerified} versions verified byte for byte, ${versionsListed} versions at the end, slowest first write after a kill ${slowestFirstWrite} ms, ${seconds} s; ` +
-          `distinct anomalies: ${anomalies.length === 0 ? "none" : Object.entries(counts).map(([k, n]) => `${k}=${n}`).join(", ")}`,
+        `  round ${round} (seed ${roundSeed(SEED, round)}, ${Date.now() - roundStarted} ms): ${check ? `checked kill ${round} (during ${previousKill}): ${check.versionsListed} versions, ${check.versionsVerified} hashed, first write ${check.firstWriteMs} ms, ` : ""}` +
+          `${outcome.killed ? `killed during ${outcome.killedDuring}` : "not killed"}${found.length > 0 ? `; new anomalies: ${[...new Set(found)].map((k) => `${k} ${found.filter((f) => f === k).length}`).join(", ")}` : ""}`,
       );
-      for (const kind of Object.keys(counts)) {
-        for (const a of anomalies.filter((x) => x.kind === kind).slice(0, 3)) console.log(`  ${kind}: ${a.detail}`);
-      }
+      previousKill = outcome.killedDuring;
+    }
 
-      expect(kills, "every round but the last ends in a SIGKILL").toBe(KILLS);
-      expect(versionsVerified, "the harness read some versions back").toBeGreaterThan(0);
-      expect(counts, `anomalies after ${kills} kills (seed ${SEED}; details above)`).toEqual({});
-    },
-    600_000,
-  );
+    const counts = Object.fromEntries(ANOMALY_KINDS.map((kind) => [kind, anomalies.filter((a) => a.kind === kind).length]).filter(([, n]) => n !== 0));
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(
+      `kill harness summary: seed ${SEED}, ${kills} kills (during ${[...killedDuring].map(([k, n]) => `${k} ${n}`).join(", ")}), ` +
+        `${versionsVerified} versions verified byte for byte, ${versionsListed} versions at the end, slowest first write after a kill ${slowestFirstWrite} ms, ${seconds} s; ` +
+        `distinct anomalies: ${
+          anomalies.length === 0
+            ? "none"
+            : Object.entries(counts)
+                .map(([k, n]) => `${k}=${n}`)
+                .join(", ")
+        }`,
+    );
+    for (const kind of Object.keys(counts)) {
+      for (const a of anomalies.filter((x) => x.kind === kind).slice(0, 3)) console.log(`  ${kind}: ${a.detail}`);
+    }
+
+    expect(kills, "every round but the last ends in a SIGKILL").toBe(KILLS);
+    expect(versionsVerified, "the harness read some versions back").toBeGreaterThan(0);
+    expect(counts, `anomalies after ${kills} kills (seed ${SEED}; details above)`).toEqual({});
+  }, 600_000);
 });
 
 describe("a version record that claims another number", () => {
@@ -205,14 +224,19 @@ describe("the kill harness's checker", () => {
     for (const n of [1, 2]) {
       const bytes = artifactBytes(n, 4096);
       shas.push(sha256Hex(bytes));
-      appendJournal(journalPaths(workDir).intents, { opId: `t.${n}`, model: "alpha", files: [{ path: "model.bin", sha256: sha256Hex(bytes), size: bytes.length }] });
+      appendJournal(journalPaths(workDir).intents, {
+        opId: `t.${n}`,
+        model: "alpha",
+        files: [{ path: "model.bin", sha256: sha256Hex(bytes), size: bytes.length }],
+      });
       await registry.createVersion("alpha", { artifacts: { entries: [{ path: "model.bin", content: bytes }] } }, { actor: `t.${n}` });
     }
     await registry.setAlias("alpha", "champion", "1");
     await registry.transitionStage("alpha/1", "production", { archiveExisting: true });
     return { workDir, root, shas };
   }
-  const check = (root: string, workDir: string) => checkAfterKill({ root, workDir, label: "self-test", fullBytes: true, lockBudgetMs: 5_000, seed: 1, probeModels: ["alpha"] });
+  const check = (root: string, workDir: string) =>
+    checkAfterKill({ root, workDir, label: "self-test", fullBytes: true, lockBudgetMs: 5_000, seed: 1, probeModels: ["alpha"] });
   async function editJson(file: string, edit: (json: Record<string, unknown>) => Record<string, unknown>) {
     await writeFile(file, `${JSON.stringify(edit(JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>), null, 2)}\n`);
   }
@@ -225,9 +249,21 @@ describe("the kill harness's checker", () => {
   });
 
   const tampering: Array<[string, (root: string, shas: string[]) => Promise<void>, string[]]> = [
-    ["an alias pointing at a version that does not exist", (root) => editJson(join(root, "models", "alpha", "aliases.json"), () => ({ aliases: { champion: "9" } })), ["dangling-alias", "alias-audit-mismatch"]],
-    ["a second version in production", (root) => editJson(join(root, "models", "alpha", "versions", "2.json"), (v) => ({ ...v, stage: "production" })), ["multiple-production", "stage-audit-mismatch"]],
-    ["production archived without an event", (root) => editJson(join(root, "models", "alpha", "versions", "1.json"), (v) => ({ ...v, stage: "archived" })), ["production-vacated", "stage-audit-mismatch"]],
+    [
+      "an alias pointing at a version that does not exist",
+      (root) => editJson(join(root, "models", "alpha", "aliases.json"), () => ({ aliases: { champion: "9" } })),
+      ["dangling-alias", "alias-audit-mismatch"],
+    ],
+    [
+      "a second version in production",
+      (root) => editJson(join(root, "models", "alpha", "versions", "2.json"), (v) => ({ ...v, stage: "production" })),
+      ["multiple-production", "stage-audit-mismatch"],
+    ],
+    [
+      "production archived without an event",
+      (root) => editJson(join(root, "models", "alpha", "versions", "1.json"), (v) => ({ ...v, stage: "archived" })),
+      ["production-vacated", "stage-audit-mismatch"],
+    ],
     [
       "a blob whose bytes changed",
       async (root, shas) => {

@@ -94,7 +94,13 @@ interface Made {
 }
 
 /** Every check that does not depend on which creates were meant to fail. Returns the versions that were made. */
-async function checkStore(root: string, model: string, plans: Map<string, Step[]>, results: Map<string, StepResult[]>, extraAliasSetters: Map<string, string> = new Map()) {
+async function checkStore(
+  root: string,
+  model: string,
+  plans: Map<string, Step[]>,
+  results: Map<string, StepResult[]>,
+  extraAliasSetters: Map<string, string> = new Map(),
+) {
   const made = new Map<string, Made>();
   for (const [writer, steps] of plans) {
     const outcome = results.get(writer) ?? [];
@@ -134,7 +140,10 @@ async function checkStore(root: string, model: string, plans: Map<string, Step[]
   // Every line of the log is whole; the log holds one create per version, by the writer that made it.
   const log = await readFile(join(root, "audit", "audit.jsonl"), "utf8");
   expect(log.endsWith("\n")).toBe(true);
-  const lines = log.slice(0, -1).split("\n").map((l) => JSON.parse(l) as RegistryEvent);
+  const lines = log
+    .slice(0, -1)
+    .split("\n")
+    .map((l) => JSON.parse(l) as RegistryEvent);
   const events = await fresh.listAuditEvents({ model }).toArray();
   expect(events).toEqual(lines);
   const created = events.filter((e) => e.type === "version.created");
@@ -205,17 +214,28 @@ describe("local registry, many writers at once", () => {
     const writers: Array<{ name: string; start: () => Writer }> = [];
     for (let i = 0; i < 4; i++) {
       const name = `proc-${i}`;
-      plans.set(name, plan(kinds, (seq) => seq === 0 || seq === 4));
+      plans.set(
+        name,
+        plan(kinds, (seq) => seq === 0 || seq === 4),
+      );
       writers.push({ name, start: () => startProcess(root, model, name, plans.get(name) as Step[]) });
     }
     for (let i = 0; i < 3; i++) {
       const name = `inproc-${i}`;
-      plans.set(name, plan(kinds, (seq) => seq === 0 || seq === 4));
+      plans.set(
+        name,
+        plan(kinds, (seq) => seq === 0 || seq === 4),
+      );
       writers.push({ name, start: () => startInProcess(root, model, name, plans.get(name) as Step[]) });
     }
     const results = await runAll(writers);
 
-    const expectedError: Record<StepKind, string | undefined> = { ok: undefined, "abort-mid-upload": "AbortedError", "wrong-sha256": "IntegrityError", "wrong-size": "InvalidInputError" };
+    const expectedError: Record<StepKind, string | undefined> = {
+      ok: undefined,
+      "abort-mid-upload": "AbortedError",
+      "wrong-sha256": "IntegrityError",
+      "wrong-size": "InvalidInputError",
+    };
     for (const outcome of results.values()) for (const r of outcome) expect(r.error).toBe(expectedError[r.kind]);
 
     const { made, fresh } = await checkStore(root, model, plans, results);

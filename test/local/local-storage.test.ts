@@ -5,7 +5,12 @@ import { createLocalRegistry } from "modelreg/local";
 import { CorruptDataError, IntegrityError } from "modelreg";
 import { freshRegistry, rejectionOf, tempDir } from "./support/helpers.js";
 
-const entries = (content: string) => ({ entries: [{ path: "model.bin", content }, { path: "config/params.json", content: "{}" }] });
+const entries = (content: string) => ({
+  entries: [
+    { path: "model.bin", content },
+    { path: "config/params.json", content: "{}" },
+  ],
+});
 
 async function listBlobs(root: string): Promise<string[]> {
   const base = join(root, "blobs", "sha256");

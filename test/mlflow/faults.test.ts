@@ -36,7 +36,11 @@ describe("MLflow adapter under faults", () => {
   });
 
   it("gives RateLimitError with the server's wait when 429 persists", async () => {
-    server.use(http.get(`${API}/registered-models/get`, () => HttpResponse.json({ error_code: "REQUEST_LIMIT_EXCEEDED", message: "no" }, { status: 429, headers: { "retry-after": "0" } })));
+    server.use(
+      http.get(`${API}/registered-models/get`, () =>
+        HttpResponse.json({ error_code: "REQUEST_LIMIT_EXCEEDED", message: "no" }, { status: 429, headers: { "retry-after": "0" } }),
+      ),
+    );
     const error = await rejectionOf(registry(1).getModel("fraud"));
     expect(RateLimitError.isInstance(error)).toBe(true);
     expect((error as RateLimitError).providerCode).toBe("REQUEST_LIMIT_EXCEEDED");
@@ -44,7 +48,10 @@ describe("MLflow adapter under faults", () => {
 
   it("sends setAlias again when MLflow loses a race to insert a new alias, and not for other bad requests", async () => {
     let posts = 0;
-    const race = { error_code: "INVALID_PARAMETER_VALUE", message: "(sqlite3.IntegrityError) UNIQUE constraint failed: registered_model_aliases.name, registered_model_aliases.alias" };
+    const race = {
+      error_code: "INVALID_PARAMETER_VALUE",
+      message: "(sqlite3.IntegrityError) UNIQUE constraint failed: registered_model_aliases.name, registered_model_aliases.alias",
+    };
     server.use(
       http.get(`${API}/registered-models/get`, () => HttpResponse.json(model)),
       http.post(`${API}/registered-models/alias`, async ({ request }) => {
@@ -82,7 +89,9 @@ describe("MLflow adapter under faults", () => {
       http.post(`${API}/runs/create`, () => HttpResponse.json({ run: { info: { run_id: "r1", artifact_uri: "mlflow-artifacts:/1/r1/artifacts" } } })),
       http.post(`${API}/runs/log-batch`, () => HttpResponse.json({})),
       http.post(`${API}/runs/update`, () => HttpResponse.json({})),
-      http.post(`${API}/logged-models`, () => HttpResponse.json({ model: { info: { model_id: "m-1", artifact_uri: "mlflow-artifacts:/1/models/m-1/artifacts" } } })),
+      http.post(`${API}/logged-models`, () =>
+        HttpResponse.json({ model: { info: { model_id: "m-1", artifact_uri: "mlflow-artifacts:/1/models/m-1/artifacts" } } }),
+      ),
       http.patch(`${API}/logged-models/m-1`, () => HttpResponse.json({})),
       http.put(`${BASE}/api/2.0/mlflow-artifacts/artifacts/*`, () => HttpResponse.json({})),
       http.post(`${API}/model-versions/create`, () => {
@@ -102,14 +111,24 @@ describe("MLflow adapter under faults", () => {
   });
 
   it("turns a proxy's HTML 404 into NotFoundError that says the body was not JSON", async () => {
-    server.use(http.get(`${API}/registered-models/get`, () => new HttpResponse("<html><body><h1>404 Not Found</h1>nginx</body></html>", { status: 404, headers: { "content-type": "text/html" } })));
+    server.use(
+      http.get(
+        `${API}/registered-models/get`,
+        () => new HttpResponse("<html><body><h1>404 Not Found</h1>nginx</body></html>", { status: 404, headers: { "content-type": "text/html" } }),
+      ),
+    );
     const error = await rejectionOf(registry().getModel("fraud"));
     expect(NotFoundError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/404 Not Found/);
   });
 
   it("turns a malformed JSON body into ResponseValidationError, and a wrong shape names the field", async () => {
-    server.use(http.get(`${API}/registered-models/get`, () => new HttpResponse('{"registered_model": {"name": "fr', { headers: { "content-type": "application/json" } })));
+    server.use(
+      http.get(
+        `${API}/registered-models/get`,
+        () => new HttpResponse('{"registered_model": {"name": "fr', { headers: { "content-type": "application/json" } }),
+      ),
+    );
     expect(ResponseValidationError.isInstance(await rejectionOf(registry().getModel("fraud")))).toBe(true);
     server.use(http.get(`${API}/registered-models/get`, () => HttpResponse.json({ registered_model: { name: 42 } })));
     const error = await rejectionOf(registry().getModel("fraud"));

@@ -48,7 +48,9 @@ function serve(options: { listing?: Record<string, Entry[]>; filesTag?: unknown[
   const fileRequests: string[] = [];
   const tags = options.filesTag ? [{ key: "modelreg.files", value: JSON.stringify(options.filesTag) }] : [];
   server.use(
-    http.get(`${API}/model-versions/get`, () => HttpResponse.json({ model_version: { name: "fraud", version: "1", source: `mlflow-artifacts:/${ROOT}`, tags } })),
+    http.get(`${API}/model-versions/get`, () =>
+      HttpResponse.json({ model_version: { name: "fraud", version: "1", source: `mlflow-artifacts:/${ROOT}`, tags } }),
+    ),
     http.get(`${API}/model-versions/get-download-uri`, () => HttpResponse.json({ artifact_uri: `mlflow-artifacts:/${ROOT}` })),
     http.get(PROXY, ({ request }) => {
       const path = new URL(request.url).searchParams.get("path") ?? "";
@@ -67,7 +69,14 @@ function serve(options: { listing?: Record<string, Entry[]>; filesTag?: unknown[
 describe("MLflow: paths from the server cannot leave the download directory", () => {
   it.each(ESCAPING_PATHS)("refuses the proxy listing entry %j before writing anything", async (bad) => {
     const ws = await workspace();
-    const { fileRequests } = serve({ listing: { "": [{ path: "ok.txt", file_size: 5 }, { path: bad, file_size: 5 }] } });
+    const { fileRequests } = serve({
+      listing: {
+        "": [
+          { path: "ok.txt", file_size: 5 },
+          { path: bad, file_size: 5 },
+        ],
+      },
+    });
     const error = await rejectionOf(registry().downloadArtifacts({ model: "fraud", version: "1" }, ws.target));
     expectKind(error, ["InvalidInputError", "ResponseValidationError"]);
     expect(fileRequests).toEqual([]);
@@ -85,7 +94,12 @@ describe("MLflow: paths from the server cannot leave the download directory", ()
 
   it.each(ESCAPING_PATHS)("refuses the path %j in modelreg's files tag", async (bad) => {
     const ws = await workspace();
-    const { fileRequests } = serve({ filesTag: [{ path: "ok.txt", size: 5 }, { path: bad, size: 5 }] });
+    const { fileRequests } = serve({
+      filesTag: [
+        { path: "ok.txt", size: 5 },
+        { path: bad, size: 5 },
+      ],
+    });
     const error = await rejectionOf(registry().downloadArtifacts({ model: "fraud", version: "1" }, ws.target));
     expectKind(error, ["InvalidInputError", "ResponseValidationError"]);
     expect(fileRequests).toEqual([]);
@@ -142,7 +156,12 @@ describe("MLflow: paths from the server cannot leave the download directory", ()
 
   it("refuses a listing where a file is also a directory of another (`a` and `a/b`), with nothing half-written", async () => {
     const ws = await workspace();
-    const { fileRequests } = serve({ filesTag: [{ path: "a", size: 5 }, { path: "a/b", size: 5 }] });
+    const { fileRequests } = serve({
+      filesTag: [
+        { path: "a", size: 5 },
+        { path: "a/b", size: 5 },
+      ],
+    });
     const error = await rejectionOf(registry().downloadArtifacts({ model: "fraud", version: "1" }, ws.target));
     expectKind(error, ["InvalidInputError", "ResponseValidationError"]);
     expect(fileRequests).toEqual([]);
@@ -151,7 +170,14 @@ describe("MLflow: paths from the server cannot leave the download directory", ()
 
   it("refuses the same path listed twice", async () => {
     const ws = await workspace();
-    serve({ listing: { "": [{ path: "a", file_size: 5 }, { path: "a", file_size: 5 }] } });
+    serve({
+      listing: {
+        "": [
+          { path: "a", file_size: 5 },
+          { path: "a", file_size: 5 },
+        ],
+      },
+    });
     const error = await rejectionOf(registry().downloadArtifacts({ model: "fraud", version: "1" }, ws.target));
     expectKind(error, ["InvalidInputError", "ResponseValidationError"]);
     expect(await tree(ws.target)).toEqual([]);
@@ -195,7 +221,10 @@ describe("MLflow: credentials never reach another host", () => {
   it("drops credentials on a redirect to the same host name on another port or scheme", async () => {
     const ws = await workspace();
     const foreign: Array<{ url: string; headers: Record<string, string> }> = [];
-    serve({ listing: { "": [{ path: "m", file_size: 5 }] }, file: () => new HttpResponse(null, { status: 307, headers: { location: "https://mlflow.test:8443/m" } }) });
+    serve({
+      listing: { "": [{ path: "m", file_size: 5 }] },
+      file: () => new HttpResponse(null, { status: 307, headers: { location: "https://mlflow.test:8443/m" } }),
+    });
     server.use(
       http.get("https://mlflow.test:8443/m", ({ request }) => {
         foreign.push({ url: request.url, headers: headersOf(request) });
@@ -227,8 +256,9 @@ describe("MLflow: oversized and endless bodies end in typed errors with bounded 
   it("refuses a Content-Length over the limit without reading the body", async () => {
     const meter: Meter = { pulled: 0, cancelled: false };
     server.use(
-      http.get(`${API}/model-versions/get`, () =>
-        new HttpResponse(lazyBody(1024 * MiB, { meter }), { headers: { "content-type": "application/json", "content-length": String(1024 * MiB) } }),
+      http.get(
+        `${API}/model-versions/get`,
+        () => new HttpResponse(lazyBody(1024 * MiB, { meter }), { headers: { "content-type": "application/json", "content-length": String(1024 * MiB) } }),
       ),
     );
     const error = await rejectionOf(registry().getVersion({ model: "fraud", version: "1" }));
@@ -238,7 +268,12 @@ describe("MLflow: oversized and endless bodies end in typed errors with bounded 
 
   it("stops a JSON body that never ends at the size limit", async () => {
     const meter: Meter = { pulled: 0, cancelled: false };
-    server.use(http.get(`${API}/model-versions/get`, () => new HttpResponse(lazyBody(Infinity, { prefix: '{"model_version": "', meter }), { headers: { "content-type": "application/json" } })));
+    server.use(
+      http.get(
+        `${API}/model-versions/get`,
+        () => new HttpResponse(lazyBody(Infinity, { prefix: '{"model_version": "', meter }), { headers: { "content-type": "application/json" } }),
+      ),
+    );
     const { error, growth } = await peakGrowth(() => registry().getVersion({ model: "fraud", version: "1" }));
     expectKind(error, ["ResponseValidationError"]);
     expect(meter.pulled).toBeLessThanOrEqual(66 * MiB);
@@ -246,7 +281,9 @@ describe("MLflow: oversized and endless bodies end in typed errors with bounded 
   });
 
   it("ends a JSON body that stalls after its headers with TimeoutError within the timeout", async () => {
-    server.use(http.get(`${API}/model-versions/get`, () => new HttpResponse(stalledBody('{"model_version": {'), { headers: { "content-type": "application/json" } })));
+    server.use(
+      http.get(`${API}/model-versions/get`, () => new HttpResponse(stalledBody('{"model_version": {'), { headers: { "content-type": "application/json" } })),
+    );
     const started = Date.now();
     const error = await rejectionOf(registry({ timeoutMs: 150 }).getVersion({ model: "fraud", version: "1" }));
     expectKind(error, ["TimeoutError"]);

@@ -47,9 +47,24 @@ function node(args: string[]): string {
 
 describe("the packed package", () => {
   it("checks the entries it should: the core, every adapter, sync, testing and adapter", () => {
-    expect(Object.keys(SUBPATHS)).toEqual(expect.arrayContaining(["modelreg", "modelreg/local", "modelreg/mlflow", "modelreg/vertex", "modelreg/wandb", "modelreg/sync", "modelreg/testing", "modelreg/adapter"]));
-    expect(SUBPATHS.modelreg).toEqual(expect.arrayContaining(["parseRef", "ModelRegistryError", "NotFoundError", "checkSignature", "promote", "createWebhookNotifier"]));
-    expect(SUBPATHS["modelreg/adapter"]).toEqual(expect.arrayContaining(["RegistryFacade", "paginate", "assertModelName", "RegistryEventBus", "stampEvent", "checkCreateVersionInput"]));
+    expect(Object.keys(SUBPATHS)).toEqual(
+      expect.arrayContaining([
+        "modelreg",
+        "modelreg/local",
+        "modelreg/mlflow",
+        "modelreg/vertex",
+        "modelreg/wandb",
+        "modelreg/sync",
+        "modelreg/testing",
+        "modelreg/adapter",
+      ]),
+    );
+    expect(SUBPATHS.modelreg).toEqual(
+      expect.arrayContaining(["parseRef", "ModelRegistryError", "NotFoundError", "checkSignature", "promote", "createWebhookNotifier"]),
+    );
+    expect(SUBPATHS["modelreg/adapter"]).toEqual(
+      expect.arrayContaining(["RegistryFacade", "paginate", "assertModelName", "RegistryEventBus", "stampEvent", "checkCreateVersionInput"]),
+    );
   });
 
   for (const [subpath, names] of Object.entries(SUBPATHS)) {
@@ -81,9 +96,13 @@ describe("the packed package", () => {
       );`;
     const cjs = node(["-e", check.replaceAll("X(", "require(")]);
     expect(JSON.parse(cjs)).toEqual({ instance: true, marker: true });
-    const esm = node(["--input-type=module", "-e", `import { createRequire } from "node:module"; const require = createRequire(import.meta.url);
+    const esm = node([
+      "--input-type=module",
+      "-e",
+      `import { createRequire } from "node:module"; const require = createRequire(import.meta.url);
       const m = { modelreg: await import("modelreg"), "modelreg/local": await import("modelreg/local") }; const X = (s) => m[s];
-      ${check.replace(/const core = .*?;/, "const core = X(\"modelreg\");")}`]);
+      ${check.replace(/const core = .*?;/, 'const core = X("modelreg");')}`,
+    ]);
     expect(JSON.parse(esm)).toEqual({ instance: true, marker: true });
   });
 
@@ -97,8 +116,12 @@ describe("the packed package", () => {
       expect(refused.status).toBe(1);
       expect(refused.stderr).toContain(`no modelreg registry at ${root}`);
       expect(readdirSync(root)).toEqual([]);
-      node(["--input-type=module", "-e", `import { createLocalRegistry } from "modelreg/local";
-        await createLocalRegistry({ root: ${JSON.stringify(root)} }).createVersion("fraud", { artifacts: { entries: [{ path: "m.bin", content: "x" }] } });`]);
+      node([
+        "--input-type=module",
+        "-e",
+        `import { createLocalRegistry } from "modelreg/local";
+        await createLocalRegistry({ root: ${JSON.stringify(root)} }).createVersion("fraud", { artifacts: { entries: [{ path: "m.bin", content: "x" }] } });`,
+      ]);
       const listed = execFileSync(bin, ["ls", `file:${root}`, "--json"], { cwd: project, encoding: "utf8" });
       expect(JSON.parse(listed)).toMatchObject({ type: "model", name: "fraud", latestVersion: "1" });
       let status: number | null = null;

@@ -29,7 +29,10 @@ function pathIsValid(path: string): boolean {
   );
 }
 
-const pathArb = fc.oneof({ arbitrary: mixed(validArtifactPath), weight: 5 }, { arbitrary: fc.constantFrom(`${CANARY}/evil.bin`, `${CANARY}/../escape.bin`), weight: 1 });
+const pathArb = fc.oneof(
+  { arbitrary: mixed(validArtifactPath), weight: 5 },
+  { arbitrary: fc.constantFrom(`${CANARY}/evil.bin`, `${CANARY}/../escape.bin`), weight: 1 },
+);
 const contentArb = fc.oneof(fc.string({ unit: "grapheme", maxLength: 50 }), fc.uint8Array({ maxLength: 64 }), fc.constant(""));
 const entriesArb = fc.array(fc.record({ path: pathArb, content: contentArb }), { minLength: 1, maxLength: 3 });
 
@@ -104,7 +107,13 @@ describe("artifact entry paths", () => {
           }
         }
       }),
-      [[[{ path: "../../etc/passwd", content: "x" }]], [[{ path: `${CANARY}/evil.bin`, content: "x" }]], [[{ path: "a\u0000b", content: "x" }]], [[{ path: "a\\b", content: "x" }]], [[{ path: "a//b", content: "x" }]]],
+      [
+        [[{ path: "../../etc/passwd", content: "x" }]],
+        [[{ path: `${CANARY}/evil.bin`, content: "x" }]],
+        [[{ path: "a\u0000b", content: "x" }]],
+        [[{ path: "a\\b", content: "x" }]],
+        [[{ path: "a//b", content: "x" }]],
+      ],
     );
   });
 

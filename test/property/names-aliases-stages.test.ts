@@ -74,7 +74,10 @@ describe("model names", () => {
             expect(id).toMatch(/^[a-z_][a-z0-9_-]{0,62}$/);
             if (/^[a-z_][a-z0-9_-]{0,62}$/.test(name)) expect(id).toBe(name);
           } else {
-            expect(requests.some((r) => carries(r, name)), provider).toBe(true);
+            expect(
+              requests.some((r) => carries(r, name)),
+              provider,
+            ).toBe(true);
           }
         }
       }),
@@ -190,7 +193,9 @@ describe("stage names", () => {
           expectCleanRefusal(outcome, requests);
           if (provider === "mlflow" && expected !== undefined) {
             const write = requests.find((r) => r.url.pathname.endsWith("model-versions/transition-stage"));
-            expect((write?.json as { stage?: string }).stage).toBe({ draft: "None", staging: "Staging", production: "Production", archived: "Archived" }[expected]);
+            expect((write?.json as { stage?: string }).stage).toBe(
+              { draft: "None", staging: "Staging", production: "Production", archived: "Archived" }[expected],
+            );
           }
           requests.length = 0;
           const list = await attempt(() => firstPage(remote.listVersions("m", { stage: stage as never })));

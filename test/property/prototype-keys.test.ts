@@ -34,7 +34,15 @@ const subjects: Array<{ provider: string; make: () => Omit<KeySubject, "model" |
     provider: "vertex",
     make: () => {
       const requests: string[] = [];
-      const registry: ModelRegistry = createVertexRegistry({ project: PROJECT, location: LOCATION, artifactRoot: `gs://${BUCKET}/models`, accessToken: CANARY.googleAccessToken, pollIntervalMs: 2, actor: "tester", fetch: loggingFetch(requests) });
+      const registry: ModelRegistry = createVertexRegistry({
+        project: PROJECT,
+        location: LOCATION,
+        artifactRoot: `gs://${BUCKET}/models`,
+        accessToken: CANARY.googleAccessToken,
+        pollIntervalMs: 2,
+        actor: "tester",
+        fetch: loggingFetch(requests),
+      });
       return { registry, requests };
     },
   },
@@ -42,7 +50,14 @@ const subjects: Array<{ provider: string; make: () => Omit<KeySubject, "model" |
     provider: "wandb",
     make: () => {
       const requests: string[] = [];
-      const registry: ModelRegistry = createWandbRegistry({ apiKey: API_KEY, baseUrl: BASE, project: "models", env: {}, actor: "tester", fetch: loggingFetch(requests) });
+      const registry: ModelRegistry = createWandbRegistry({
+        apiKey: API_KEY,
+        baseUrl: BASE,
+        project: "models",
+        env: {},
+        actor: "tester",
+        fetch: loggingFetch(requests),
+      });
       return { registry, requests };
     },
   },
@@ -60,9 +75,12 @@ describe.each(subjects)("$provider: prototype member names as user keys", ({ pro
     await checkAlias(subject, alias);
   });
 
-  it.each(PROTOTYPE_KEYS.flatMap((key) => (["tags", "metrics", "params"] as KeyField[]).map((field) => [field, key] as const)))(`%s key %s round-trips or is refused before any request (${provider})`, async (field, key) => {
-    await checkVersionKey(subject, field, key);
-  });
+  it.each(PROTOTYPE_KEYS.flatMap((key) => (["tags", "metrics", "params"] as KeyField[]).map((field) => [field, key] as const)))(
+    `%s key %s round-trips or is refused before any request (${provider})`,
+    async (field, key) => {
+      await checkVersionKey(subject, field, key);
+    },
+  );
 
   it(`stores files named after prototype members as files (${provider})`, async () => {
     await checkArtifactPaths(subject);

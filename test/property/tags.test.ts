@@ -4,7 +4,17 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRegistry } from "modelreg/local";
 import { PROTOTYPE_KEYS, mixed, tagRecord, validTagKey, validTagValue } from "./support/arbitraries.js";
-import { attempt, entriesOf, expectCleanRefusal, firstPage, httpRegistries, localRegistry, propertyFile, type RecordedRegistry, tagsAreValid } from "./support/harness.js";
+import {
+  attempt,
+  entriesOf,
+  expectCleanRefusal,
+  firstPage,
+  httpRegistries,
+  localRegistry,
+  propertyFile,
+  type RecordedRegistry,
+  tagsAreValid,
+} from "./support/harness.js";
 
 const property = propertyFile("tags");
 
@@ -12,9 +22,16 @@ const property = propertyFile("tags");
  * Always tried first. An own `__proto__` key (a parsed JSON body has one) was accepted and then silently dropped; it is
  * refused now. `constructor` and unicode keys with empty values must survive exactly.
  */
-const PROTO_TAGS = Object.fromEntries([["__proto__", "polluted?"], ["constructor", "🚀"], ["ключ", ""]]) as Record<string, string>;
+const PROTO_TAGS = Object.fromEntries([
+  ["__proto__", "polluted?"],
+  ["constructor", "🚀"],
+  ["ключ", ""],
+]) as Record<string, string>;
 // Every other prototype member name as a key (own properties, as parsed JSON has them), and one unicode key.
-const PROTOTYPE_NAMES = Object.fromEntries([...PROTOTYPE_KEYS.filter((k) => k !== "__proto__").map((k, i) => [k, ["🚀", "x", "", "значение"][i % 4] as string]), ["ключ", "значение"]]) as Record<string, string>;
+const PROTOTYPE_NAMES = Object.fromEntries([
+  ...PROTOTYPE_KEYS.filter((k) => k !== "__proto__").map((k, i) => [k, ["🚀", "x", "", "значение"][i % 4] as string]),
+  ["ключ", "значение"],
+]) as Record<string, string>;
 
 const patchArb: fc.Arbitrary<Record<string, string | null>> = fc
   .array(fc.tuple(mixed(validTagKey), fc.option(mixed(validTagValue), { nil: null, freq: 4 })), { maxLength: 5 })
@@ -179,7 +196,8 @@ describe("version tags", () => {
         const own = await attempt(() => firstPage(registry.listVersions("m", { tags })));
         expect(own.refused).toBe(!valid);
         expectCleanRefusal(own, undefined);
-        if (!own.refused) for (const v of own.value as Array<{ tags: Record<string, string> }>) for (const [k, t] of Object.entries(tags)) expect(v.tags[k]).toBe(t);
+        if (!own.refused)
+          for (const v of own.value as Array<{ tags: Record<string, string> }>) for (const [k, t] of Object.entries(tags)) expect(v.tags[k]).toBe(t);
         for (const { provider, registry: remote, requests } of http) {
           requests.length = 0;
           const outcome = await attempt(() => firstPage(remote.listVersions("m", { tags })));

@@ -17,7 +17,8 @@ interface Sent {
 const sent: Sent[] = [];
 // Passes every request on to the fakes, keeping a parsed copy of its body.
 const recording: typeof globalThis.fetch = async (input, init) => {
-  const request = input instanceof Request ? input : new Request(input, init && ({ ...init, ...(init.body instanceof ReadableStream && { duplex: "half" }) } as RequestInit));
+  const request =
+    input instanceof Request ? input : new Request(input, init && ({ ...init, ...(init.body instanceof ReadableStream && { duplex: "half" }) } as RequestInit));
   let json: unknown;
   try {
     json = JSON.parse(await request.clone().text());
@@ -36,8 +37,10 @@ function labelProblems(labels: Record<string, unknown>): string[] {
   if (entries.length > 64) problems.push(`${entries.length} labels`);
   for (const [k, v] of entries) {
     const key = [...k];
-    if (key.length < 1 || key.length > 63 || !/^[\p{Ll}\p{Lo}]$/u.test(key[0]!) || !key.every((c) => /^[\p{Ll}\p{Lo}\p{N}_-]$/u.test(c))) problems.push(`key ${JSON.stringify(k)}`);
-    if (typeof v !== "string" || [...v].length > 63 || ![...v].every((c) => /^[\p{Ll}\p{Lo}\p{N}_-]$/u.test(c))) problems.push(`value ${JSON.stringify(v)} of ${JSON.stringify(k)}`);
+    if (key.length < 1 || key.length > 63 || !/^[\p{Ll}\p{Lo}]$/u.test(key[0]!) || !key.every((c) => /^[\p{Ll}\p{Lo}\p{N}_-]$/u.test(c)))
+      problems.push(`key ${JSON.stringify(k)}`);
+    if (typeof v !== "string" || [...v].length > 63 || ![...v].every((c) => /^[\p{Ll}\p{Lo}\p{N}_-]$/u.test(c)))
+      problems.push(`value ${JSON.stringify(v)} of ${JSON.stringify(k)}`);
   }
   return problems;
 }
@@ -47,16 +50,22 @@ const labelKey = fc.oneof(
   fc.stringMatching(/^[a-z][a-z0-9_-]{0,10}$/),
   fc.constantFrom("modelreg", "modelreg-stage", "modelreg-token", "ключ", "日本", "Upper", "k".repeat(63), "k".repeat(64), "aiplatform.googleapis.com/x"),
 );
-const labelValue = fc.oneof(fc.stringMatching(/^[a-z0-9_-]{0,10}$/), fc.constantFrom("production", "archived", "true", "значение", "v".repeat(63), "v".repeat(64), "UPPER"), mixed(validTagValue));
+const labelValue = fc.oneof(
+  fc.stringMatching(/^[a-z0-9_-]{0,10}$/),
+  fc.constantFrom("production", "archived", "true", "значение", "v".repeat(63), "v".repeat(64), "UPPER"),
+  mixed(validTagValue),
+);
 /**
  * The Vertex fake's models.patch accepts only \p{Ll} letters, stricter than Google's documented [\p{Ll}\p{Lo}] rule
  * (which the adapter follows), so tags with \p{Lo} letters (CJK, Arabic) are left out here rather than fail on the fake.
  */
-const labelTags = fc.oneof(
-  fc.array(fc.tuple(labelKey, labelValue), { maxLength: 6 }).map((e) => Object.fromEntries(e) as Record<string, string>),
-  fc.integer({ min: 55, max: 70 }).map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, `v${i}`]))),
-  tagRecord,
-).filter((tags) => !Object.entries(tags).some(([k, v]) => /\p{Lo}/u.test(k + v)));
+const labelTags = fc
+  .oneof(
+    fc.array(fc.tuple(labelKey, labelValue), { maxLength: 6 }).map((e) => Object.fromEntries(e) as Record<string, string>),
+    fc.integer({ min: 55, max: 70 }).map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, `v${i}`]))),
+    tagRecord,
+  )
+  .filter((tags) => !Object.entries(tags).some(([k, v]) => /\p{Lo}/u.test(k + v)));
 
 describe("Vertex labels", () => {
   let model = 0;
@@ -92,7 +101,11 @@ describe("Vertex labels", () => {
         expect(after.stage).toBe("draft");
         expect(entriesOf(after.tags)).toEqual(entriesOf({ ...tags, ...patchTags }));
       }),
-      [[{ "modelreg-stage": "production" }, { "modelreg-token": "x" }], [{ ok: "yes", Upper: "x" }, { ключ: "значение" }], [Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${i}`, "v"])), {}]],
+      [
+        [{ "modelreg-stage": "production" }, { "modelreg-token": "x" }],
+        [{ ok: "yes", Upper: "x" }, { ключ: "значение" }],
+        [Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${i}`, "v"])), {}],
+      ],
     );
   });
 
@@ -107,7 +120,8 @@ describe("Vertex labels", () => {
         sent.length = 0;
         const moved = await registry.transitionStage({ model: name, version: "1" }, stage as "draft");
         expect(moved.stage).toBe(stage);
-        for (const r of sent.filter((x) => x.method === "PATCH")) expect(labelProblems(((r.json as { labels?: Record<string, unknown> }).labels ?? {}) as Record<string, unknown>)).toEqual([]);
+        for (const r of sent.filter((x) => x.method === "PATCH"))
+          expect(labelProblems(((r.json as { labels?: Record<string, unknown> }).labels ?? {}) as Record<string, unknown>)).toEqual([]);
         expect(entriesOf(moved.tags)).toEqual(entriesOf(tags));
       }),
     );

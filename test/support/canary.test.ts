@@ -14,7 +14,11 @@ describe("the canary scan", () => {
     const inUrl = expectCanaryLeak(new NotFoundError("gone", { provider: "wandb", operation: "download", url: `https://s.test/o?sig=${CANARY.urlSignature}` }));
     expect(findCanaries(inUrl)).toEqual(["urlSignature"]);
     const blocked = expectCanaryLeak(
-      new PromotionBlockedError("blocked", { provider: "core", operation: "promote", failures: [{ gate: "g", reason: `key ${CANARY.wandbApiKey.slice(0, 30)}` }] }),
+      new PromotionBlockedError("blocked", {
+        provider: "core",
+        operation: "promote",
+        failures: [{ gate: "g", reason: `key ${CANARY.wandbApiKey.slice(0, 30)}` }],
+      }),
     );
     expect(findCanaries(blocked)).toEqual(["wandbApiKey"]);
     const deep = new Error("outer", { cause: new AggregateError([new Error(`Basic ${CANARY_FORMS.wandbBasic}`)], "inner") });

@@ -69,7 +69,6 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer", "host"]);
 
 function forwardHeaders(headers: IncomingMessage["headers"], host: string): OutgoingHttpHeaders {
@@ -88,7 +87,8 @@ function responseHeaders(headers: IncomingMessage["headers"]): OutgoingHttpHeade
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const upstream = new URL(options.upstream);
   const prefix = upstream.pathname.replace(/\/$/, "");
-  const send = (options: http.RequestOptions, onResponse: (res: IncomingMessage) => void) => (upstream.protocol === "https:" ? https : http).request(options, onResponse);
+  const send = (options: http.RequestOptions, onResponse: (res: IncomingMessage) => void) =>
+    (upstream.protocol === "https:" ? https : http).request(options, onResponse);
   const kinds = options.kinds ?? FAULT_KINDS;
   const stallMs = options.stallMs ?? 10_000;
   const random = prng(options.seed);
@@ -110,18 +110,26 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const forward = (req: IncomingMessage): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
       const out = send(
-        { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: `${prefix}${req.url ?? "/"}`, headers: forwardHeaders(req.headers, upstream.host) },
+        {
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: `${prefix}${req.url ?? "/"}`,
+          headers: forwardHeaders(req.headers, upstream.host),
+        },
         resolve,
       );
       out.on("error", reject);
       req.pipe(out);
     });
 
-  const drain = (req: IncomingMessage) => new Promise<void>((resolve) => {
-    req.on("end", resolve);
-    req.on("error", () => resolve());
-    req.resume();
-  });
+  const drain = (req: IncomingMessage) =>
+    new Promise<void>((resolve) => {
+      req.on("end", resolve);
+      req.on("error", () => resolve());
+      req.resume();
+    });
 
   const refuse = async (req: IncomingMessage, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: string) => {
     // Read the body first, as a load balancer does, so the client is not cut off mid-upload by an early answer.
@@ -147,7 +155,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       case "429-retry-after":
         return refuse(req, res, 429, { ...json, "retry-after": "1" }, '{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"injected 429"}');
       case "html-502":
-        return refuse(req, res, 502, { "content-type": "text/html" }, "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>");
+        return refuse(
+          req,
+          res,
+          502,
+          { "content-type": "text/html" },
+          "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>",
+        );
       case "reset-before":
         req.socket.destroy();
         return;

@@ -21,5 +21,7 @@ export async function recordFaultRun(run: FaultRun): Promise<void> {
   await mkdir(DIR, { recursive: true });
   await appendFile(`${DIR}faults.jsonl`, `${JSON.stringify({ ...run, at: new Date().toISOString() })}\n`);
   const total = Object.values(run.faults).reduce((a, b) => a + b, 0);
-  process.stdout.write(`[faults] ${run.target} seed ${run.seed}: ${total} faults in ${run.requests} requests, ${(run.bytes / 2 ** 20).toFixed(0)} MiB, ${run.seconds.toFixed(1)} s\n`);
+  process.stdout.write(
+    `[faults] ${run.target} seed ${run.seed}: ${total} faults in ${run.requests} requests, ${(run.bytes / 2 ** 20).toFixed(0)} MiB, ${run.seconds.toFixed(1)} s\n`,
+  );
 }

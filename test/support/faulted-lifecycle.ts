@@ -162,7 +162,8 @@ export async function checkLifecycle(registry: ModelRegistry, record: LifecycleR
       if (!model.versions.some((w) => w.k === k)) problems.push(`${model.name}/${v.version}: not made by the script (script.k ${v.tags["script.k"]})`);
       else if (byK.has(k)) problems.push(`${model.name}: versions ${byK.get(k)} and ${v.version} are both k=${k} (duplicated)`);
       else byK.set(k, v.version);
-      if (options.stages !== false && v.stage !== (model.stages[k] ?? "draft")) problems.push(`${model.name}/${v.version} (k=${k}): stage ${v.stage}, expected ${model.stages[k] ?? "draft"}`);
+      if (options.stages !== false && v.stage !== (model.stages[k] ?? "draft"))
+        problems.push(`${model.name}/${v.version} (k=${k}): stage ${v.stage}, expected ${model.stages[k] ?? "draft"}`);
     }
     for (const want of model.versions) {
       const version = byK.get(want.k);

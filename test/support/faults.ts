@@ -53,15 +53,25 @@ export async function runAndCheck(input: {
   const seen = () => [...proxies, ...Object.values(input.shared ?? {})].map((p) => p.describe()).join("; ");
   const local = createLocalRegistry({ root: join(dir, "local"), actor: "fault-test" });
   const started = performance.now();
-  const record = await runLifecycle({ registry: input.faulted, syncTarget: local, prefix: `${input.prefix}${input.seed}`, workDir: join(dir, "src"), sizes: SIZES }).catch((error: unknown) => {
+  const record = await runLifecycle({
+    registry: input.faulted,
+    syncTarget: local,
+    prefix: `${input.prefix}${input.seed}`,
+    workDir: join(dir, "src"),
+    sizes: SIZES,
+  }).catch((error: unknown) => {
     throw new Error(`lifecycle failed under ${seen()}: ${String(error)}`, { cause: error });
   });
   const seconds = (performance.now() - started) / 1000;
-  const problems = [...(await checkLifecycle(input.clean, record, join(dir, "check"))), ...(await checkLifecycle(local, record, join(dir, "check-local"))).map((p) => `local copy: ${p}`)];
+  const problems = [
+    ...(await checkLifecycle(input.clean, record, join(dir, "check"))),
+    ...(await checkLifecycle(local, record, join(dir, "check-local"))).map((p) => `local copy: ${p}`),
+  ];
   expect(problems, seen()).toEqual([]);
   expect(record.models.flatMap((m) => m.versions)).toHaveLength(30);
   const requests = proxies.reduce((n, p) => n + p.requests, 0);
   const faults = proxies.reduce((n, p) => n + p.faults.length, 0);
   expect(faults, seen()).toBeGreaterThan(requests * RATE * 0.6);
-  for (const [name, p] of Object.entries(input.proxies)) await recordFaultRun({ target: name, seed: input.seed, requests: p.requests, faults: p.tally(), bytes: 0, seconds });
+  for (const [name, p] of Object.entries(input.proxies))
+    await recordFaultRun({ target: name, seed: input.seed, requests: p.requests, faults: p.tally(), bytes: 0, seconds });
 }

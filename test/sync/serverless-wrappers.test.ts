@@ -39,7 +39,10 @@ describe("examples/serverless-sync wrappers", () => {
     await expect(target().getModel("churn")).rejects.toThrow();
     const real = response();
     await syncHttp({ body: {} }, real.res);
-    expect(real.sent).toMatchObject({ status: 200, body: { dryRun: false, counts: { created: 1, failed: 0 }, copied: [{ model: "churn", version: "1", targetVersion: "1" }] } });
+    expect(real.sent).toMatchObject({
+      status: 200,
+      body: { dryRun: false, counts: { created: 1, failed: 0 }, copied: [{ model: "churn", version: "1", targetVersion: "1" }] },
+    });
     expect(await target().resolveAlias("churn", "champion")).toBe("1");
     delete process.env.SYNC_SOURCE_URI;
     const unconfigured = response();

@@ -10,16 +10,21 @@ describe("applySyncPlan and syncRegistries", () => {
     const { source, target } = await twoRegistries();
     const random = prng(7);
     const weights = randomBytes(random, 300_000);
-    const v1 = await seedVersion(source, "fraud", { "model.bin": weights, "conf/params.json": '{"depth":3}' }, {
-      description: "first",
-      params: { depth: 3, lr: 0.1 },
-      metrics: { auc: 0.91 },
-      tags: { team: "risk" },
-      lineage: { codeCommit: "abc123", dataSnapshots: [{ uri: "s3://data/train", role: "train" }] },
-      signature: { inputs: [{ name: "amount", type: "double" }], outputs: [{ type: "boolean" }] },
-      modelCard: { summary: "flags fraud", owners: ["risk@example.com"] },
-      aliases: ["champion"],
-    });
+    const v1 = await seedVersion(
+      source,
+      "fraud",
+      { "model.bin": weights, "conf/params.json": '{"depth":3}' },
+      {
+        description: "first",
+        params: { depth: 3, lr: 0.1 },
+        metrics: { auc: 0.91 },
+        tags: { team: "risk" },
+        lineage: { codeCommit: "abc123", dataSnapshots: [{ uri: "s3://data/train", role: "train" }] },
+        signature: { inputs: [{ name: "amount", type: "double" }], outputs: [{ type: "boolean" }] },
+        modelCard: { summary: "flags fraud", owners: ["risk@example.com"] },
+        aliases: ["champion"],
+      },
+    );
     await source.transitionStage("fraud/1", "production");
 
     const report = await syncRegistries({ source, target, models: ["fraud"] });
@@ -41,7 +46,13 @@ describe("applySyncPlan and syncRegistries", () => {
     expect(tv.artifacts.digest).toBe(v1.artifacts.digest);
     const origin = { registry: "local", model: "fraud", version: "1", digest: v1.artifacts.digest as string };
     expect(tv.lineage).toEqual({ ...v1.lineage, syncedFrom: origin });
-    expect(tv.tags).toEqual({ team: "risk", [SYNC_TAGS.source]: "local", [SYNC_TAGS.model]: "fraud", [SYNC_TAGS.version]: "1", [SYNC_TAGS.digest]: v1.artifacts.digest });
+    expect(tv.tags).toEqual({
+      team: "risk",
+      [SYNC_TAGS.source]: "local",
+      [SYNC_TAGS.model]: "fraud",
+      [SYNC_TAGS.version]: "1",
+      [SYNC_TAGS.digest]: v1.artifacts.digest,
+    });
     expect(originOf(tv)).toEqual(origin);
     expect((tv.raw as { idempotencyKey?: string }).idempotencyKey).toBe(syncIdempotencyKey(origin));
   });
@@ -115,9 +126,14 @@ describe("applySyncPlan and syncRegistries", () => {
   it("reports a copy whose recorded digest differs as a conflict and leaves it alone", async () => {
     const { source, target } = await twoRegistries();
     await seedVersion(source, "fraud", { "m.bin": "new content" });
-    const stale = await seedVersion(target, "fraud", { "m.bin": "old content" }, {
-      tags: { [SYNC_TAGS.source]: "local", [SYNC_TAGS.model]: "fraud", [SYNC_TAGS.version]: "1", [SYNC_TAGS.digest]: "sha256:old" },
-    });
+    const stale = await seedVersion(
+      target,
+      "fraud",
+      { "m.bin": "old content" },
+      {
+        tags: { [SYNC_TAGS.source]: "local", [SYNC_TAGS.model]: "fraud", [SYNC_TAGS.version]: "1", [SYNC_TAGS.digest]: "sha256:old" },
+      },
+    );
     const report = await syncRegistries({ source, target, models: ["fraud"] });
     expect(report.plan.items[0]).toMatchObject({ action: "conflict", targetVersion: stale.version, targetDigest: "sha256:old" });
     expect(report.counts).toMatchObject({ conflicts: 1, created: 0 });
@@ -181,7 +197,18 @@ describe("applySyncPlan and syncRegistries", () => {
     expect(events[0]).toEqual({ type: "planned", summary: { create: 3, update: 0, skip: 1, conflict: 0 }, items: 4 });
     const kinds = events.slice(1).map((e) => (e.type === "planned" ? e.type : `${e.type}:${e.version}`));
     const compact = kinds.filter((k, i) => !(k.startsWith("bytes") && kinds[i + 1] === k));
-    expect(compact).toEqual(["version.started:1", "bytes:1", "version.done:1", "version.started:2", "bytes:2", "version.done:2", "version.started:3", "bytes:3", "version.done:3", "skipped:1"]);
+    expect(compact).toEqual([
+      "version.started:1",
+      "bytes:1",
+      "version.done:1",
+      "version.started:2",
+      "bytes:2",
+      "version.done:2",
+      "version.started:3",
+      "bytes:3",
+      "version.done:3",
+      "skipped:1",
+    ]);
     sizes.forEach((size, i) => {
       const version = String(i + 1);
       const bytes = events.filter((e) => e.type === "bytes" && e.model === "fraud" && e.version === version);

@@ -26,7 +26,10 @@ async function seed(source: ModelRegistry, random: () => number): Promise<number
 
 /** What a target must look like at any moment: every version whole, none twice. */
 async function expectConsistent(source: ModelRegistry, target: ModelRegistry): Promise<string[]> {
-  const copies = await target.listVersions("fraud").toArray().catch(() => []);
+  const copies = await target
+    .listVersions("fraud")
+    .toArray()
+    .catch(() => []);
   const origins = copies.map((c) => c.tags[SYNC_TAGS.version] as string);
   expect(new Set(origins).size, `duplicate copies: ${origins.join(",")}`).toBe(origins.length);
   for (const copy of copies) await expectSameFiles(source, `fraud/${copy.tags[SYNC_TAGS.version]}`, target, { model: "fraud", version: copy.version });

@@ -19,9 +19,15 @@ describe("planSync", () => {
     const plan = await planSync({ source, target, models: ["fraud"] });
     expect(plan.sourceName).toBe("local");
     expect(plan.summary).toEqual({ create: 2, update: 0, skip: 0, conflict: 0 });
-    expect(plan.items.map((i) => [i.sourceVersion, i.action])).toEqual([["1", "create"], ["2", "create"]]);
+    expect(plan.items.map((i) => [i.sourceVersion, i.action])).toEqual([
+      ["1", "create"],
+      ["2", "create"],
+    ]);
     const v2 = item(plan.items, "2");
-    expect(v2.action === "create" && v2.changes).toEqual([{ kind: "alias", alias: "champion" }, { kind: "stage", from: "draft", to: "staging" }]);
+    expect(v2.action === "create" && v2.changes).toEqual([
+      { kind: "alias", alias: "champion" },
+      { kind: "stage", from: "draft", to: "staging" },
+    ]);
     expect(v2.digest).toBe((await source.getVersion("fraud/2")).artifacts.digest);
     expect(item(plan.items, "1").action === "create" && (item(plan.items, "1") as { changes: unknown[] }).changes).toEqual([]);
     await expect(target.listModels().toArray()).resolves.toEqual([]);
@@ -43,7 +49,11 @@ describe("planSync", () => {
     const copyOf = (v: string) => copies.find((c) => c.tags[SYNC_TAGS.version] === v) as ModelVersion;
     expect(plan.summary).toEqual({ create: 0, update: 2, skip: 1, conflict: 0 });
     expect(item(plan.items, "1")).toMatchObject({ action: "skip", reason: "already-synced", targetVersion: copyOf("1").version });
-    expect(item(plan.items, "2")).toMatchObject({ action: "update", targetVersion: copyOf("2").version, changes: [{ kind: "alias", alias: "champion", previous: copyOf("1").version }] });
+    expect(item(plan.items, "2")).toMatchObject({
+      action: "update",
+      targetVersion: copyOf("2").version,
+      changes: [{ kind: "alias", alias: "champion", previous: copyOf("1").version }],
+    });
     const v3 = item(plan.items, "3");
     expect(v3.action).toBe("update");
     expect(v3.action === "update" && v3.changes).toEqual([
@@ -82,7 +92,10 @@ describe("planSync", () => {
 
     const good = await planSync({ source, target, models: (m) => m.name === "churn", versions: (v) => (v.metrics.auc ?? 0) > 0.9 });
     expect(good.models).toEqual(["churn"]);
-    expect(good.items.map((i) => [i.sourceVersion, i.action])).toEqual([["1", "create"], ["2", "skip"]]);
+    expect(good.items.map((i) => [i.sourceVersion, i.action])).toEqual([
+      ["1", "create"],
+      ["2", "skip"],
+    ]);
 
     const report = await applySyncPlan(aliased);
     expect(report.counts.created).toBe(1);
@@ -103,13 +116,18 @@ describe("planSync", () => {
     // Two source versions in production: only the newest carries it, on any target, so the target never has two.
     expect(item(plan1.items, "1").warnings.map((w) => w.code)).toEqual(["aliases-unsupported", "stage-limited"]);
     expect(item(plan1.items, "1").action === "create" && (item(plan1.items, "1") as { changes: unknown[] }).changes).toEqual([]);
-    expect(item(plan1.items, "2").action === "create" && (item(plan1.items, "2") as { changes: unknown[] }).changes).toEqual([{ kind: "stage", from: "draft", to: "production" }]);
+    expect(item(plan1.items, "2").action === "create" && (item(plan1.items, "2") as { changes: unknown[] }).changes).toEqual([
+      { kind: "stage", from: "draft", to: "production" },
+    ]);
 
     // A W&B-like target: it manages `production` itself and keeps each stage as one alias.
     const wandbLike = wrap(target, { provider: "wandb", capabilities: { ...target.capabilities, stages: "alias" } });
     const plan2 = await planSync({ source, target: wandbLike, models: ["fraud"] });
     const v1 = item(plan2.items, "1");
-    expect(v1.warnings.map((w) => [w.code, w.subject])).toEqual([["alias-reserved", "production"], ["stage-limited", "production"]]);
+    expect(v1.warnings.map((w) => [w.code, w.subject])).toEqual([
+      ["alias-reserved", "production"],
+      ["stage-limited", "production"],
+    ]);
     expect(v1.action === "create" && v1.changes).toEqual([{ kind: "alias", alias: "champion" }]);
     const v2 = item(plan2.items, "2");
     expect(v2.warnings).toEqual([]);

@@ -20,7 +20,10 @@ const ownersView = (v: ModelVersion) => ({
 });
 
 const inProduction = async (registry: ModelRegistry, model: string) =>
-  (await registry.listVersions(model).toArray()).filter((v) => v.stage === "production").map((v) => v.version).sort();
+  (await registry.listVersions(model).toArray())
+    .filter((v) => v.stage === "production")
+    .map((v) => v.version)
+    .sort();
 
 const codes = (item: SyncPlanItem | undefined) => item?.warnings.map((w) => [w.code, w.subject]);
 
@@ -86,7 +89,14 @@ describe("sync matches copies by provenance only", () => {
     expect(new Set([...copyOf.values(), theirs.version]).size).toBe(4);
     expect(await inProduction(target, "twin")).toEqual([copyOf.get("3")]);
     expect(ownersView(await target.getVersion(theirs))).toEqual(before);
-    expect((await syncRegistries({ source, target, models: ["twin"] })).counts).toEqual({ created: 0, updated: 0, skipped: 3, conflicts: 0, failed: 0, notStarted: 0 });
+    expect((await syncRegistries({ source, target, models: ["twin"] })).counts).toEqual({
+      created: 0,
+      updated: 0,
+      skipped: 3,
+      conflicts: 0,
+      failed: 0,
+      notStarted: 0,
+    });
   });
 });
 
@@ -137,7 +147,10 @@ describe("sync never leaves two target versions in production", () => {
 
     const plan = await planSync({ source, target, models: ["fraud"] });
     expect(plan.items.map(describeSyncItem)).toEqual(["copy fraud/1 -> (new)"]);
-    expect(codes(plan.items[0])).toEqual([["untracked-target-version", "1"], ["stage-held", "production"]]);
+    expect(codes(plan.items[0])).toEqual([
+      ["untracked-target-version", "1"],
+      ["stage-held", "production"],
+    ]);
     await applySyncPlan(plan);
     expect(await inProduction(target, "fraud")).toEqual([theirs.version]);
     expect(ownersView(await target.getVersion(theirs))).toEqual(before);

@@ -15,9 +15,14 @@ let n = 0;
 /** A collection name no other test in this file uses (the fake keeps its state for the whole file). */
 const fresh = (prefix: string) => `${prefix}-${++n}`;
 
-const signature = { inputs: [{ name: "amount", type: "double" as const }, { name: "country", type: "string" as const }], outputs: [{ type: "boolean" as const }] };
+const signature = {
+  inputs: [
+    { name: "amount", type: "double" as const },
+    { name: "country", type: "string" as const },
+  ],
+  outputs: [{ type: "boolean" as const }],
+};
 const modelCard = { summary: "flags fraud", owners: ["risk@example.com"], limitations: "card-present only" };
-
 
 const item = (items: SyncPlanItem[], version: string) => {
   const found = items.find((i) => i.sourceVersion === version);
@@ -35,18 +40,28 @@ describe("sync local -> W&B", () => {
     const wandb = registry({ entity: ENTITY });
     const model = fresh("l2w");
     const weights = randomBytes(prng(11), 3 * MiB + 123);
-    const v1 = await seedVersion(local, model, { "model.bin": weights, "conf/params.json": '{"depth":3}', "README.md": "# fraud\n" }, {
-      description: "first fraud model",
-      params: { depth: 3, lr: 0.1 },
-      metrics: { auc: 0.91, f1: 0.7 },
-      tags: { team: "risk", "data.version": "2024-05" },
-      lineage: { codeCommit: "abc123", codeRepository: "https://git.example/fraud", dataSnapshots: [{ uri: "s3://data/train", role: "train" }] },
-      signature,
-      modelCard,
-      aliases: ["champion"],
-    });
+    const v1 = await seedVersion(
+      local,
+      model,
+      { "model.bin": weights, "conf/params.json": '{"depth":3}', "README.md": "# fraud\n" },
+      {
+        description: "first fraud model",
+        params: { depth: 3, lr: 0.1 },
+        metrics: { auc: 0.91, f1: 0.7 },
+        tags: { team: "risk", "data.version": "2024-05" },
+        lineage: { codeCommit: "abc123", codeRepository: "https://git.example/fraud", dataSnapshots: [{ uri: "s3://data/train", role: "train" }] },
+        signature,
+        modelCard,
+        aliases: ["champion"],
+      },
+    );
     await local.transitionStage(`${model}/1`, "production");
-    const v2 = await seedVersion(local, model, { "model.bin": "second weights", "conf/params.json": '{"depth":4}' }, { description: "retrained", metrics: { auc: 0.93 }, aliases: ["candidate"] });
+    const v2 = await seedVersion(
+      local,
+      model,
+      { "model.bin": "second weights", "conf/params.json": '{"depth":4}' },
+      { description: "retrained", metrics: { auc: 0.93 }, aliases: ["candidate"] },
+    );
     await local.transitionStage(`${model}/2`, "staging");
 
     const bytes: number[] = [];
@@ -57,7 +72,10 @@ describe("sync local -> W&B", () => {
     // Streamed: progress came in many steps for the big file, not one.
     expect(bytes.length).toBeGreaterThan(3);
     expect(report.plan.items.flatMap((i) => i.warnings)).toEqual([]);
-    expect((report.plan.items[0] as SyncCreateItem).changes).toEqual([{ kind: "alias", alias: "champion" }, { kind: "stage", from: "draft", to: "production" }]);
+    expect((report.plan.items[0] as SyncCreateItem).changes).toEqual([
+      { kind: "alias", alias: "champion" },
+      { kind: "stage", from: "draft", to: "production" },
+    ]);
 
     const copies = await copiesBySource(wandb, model);
     expect([...copies.keys()].sort()).toEqual(["1", "2"]);
@@ -71,8 +89,23 @@ describe("sync local -> W&B", () => {
     expect(sha256(await readFile(wandb, c1, "model.bin"))).toBe(sha256(weights));
 
     const origin1 = { registry: "local", model, version: "1", digest: v1.artifacts.digest as string };
-    expect(c1).toMatchObject({ description: "first fraud model", params: { depth: "3", lr: "0.1" }, metrics: { auc: 0.91, f1: 0.7 }, signature, modelCard, aliases: ["champion"], stage: "production" });
-    expect(c1.tags).toEqual({ team: "risk", "data.version": "2024-05", [SYNC_TAGS.source]: "local", [SYNC_TAGS.model]: model, [SYNC_TAGS.version]: "1", [SYNC_TAGS.digest]: v1.artifacts.digest });
+    expect(c1).toMatchObject({
+      description: "first fraud model",
+      params: { depth: "3", lr: "0.1" },
+      metrics: { auc: 0.91, f1: 0.7 },
+      signature,
+      modelCard,
+      aliases: ["champion"],
+      stage: "production",
+    });
+    expect(c1.tags).toEqual({
+      team: "risk",
+      "data.version": "2024-05",
+      [SYNC_TAGS.source]: "local",
+      [SYNC_TAGS.model]: model,
+      [SYNC_TAGS.version]: "1",
+      [SYNC_TAGS.digest]: v1.artifacts.digest,
+    });
     expect(c1.lineage).toEqual({ ...v1.lineage, syncedFrom: origin1 });
     expect(originOf(c1)).toEqual(origin1);
     expect(c2).toMatchObject({ description: "retrained", metrics: { auc: 0.93 }, aliases: ["candidate"], stage: "staging" });
@@ -88,7 +121,10 @@ describe("sync local -> W&B", () => {
     const again = await syncRegistries({ source: local, target: wandb, models: [model] });
     expect(again.counts).toEqual({ created: 0, updated: 0, skipped: 2, conflicts: 0, failed: 0, notStarted: 0 });
     expect(again.bytesCopied).toBe(0);
-    expect(again.plan.items.map((i) => [i.action, i.action === "skip" && i.reason])).toEqual([["skip", "already-synced"], ["skip", "already-synced"]]);
+    expect(again.plan.items.map((i) => [i.action, i.action === "skip" && i.reason])).toEqual([
+      ["skip", "already-synced"],
+      ["skip", "already-synced"],
+    ]);
     expect(creates()).toBe(logged);
     expect(await wandb.listVersions(model).toArray()).toHaveLength(2);
   });
@@ -109,7 +145,10 @@ describe("sync local -> W&B", () => {
     const plan = await planSync({ source: local, target: wandb, models: [model] });
     expect(plan.summary).toEqual({ create: 3, update: 0, skip: 0, conflict: 0 });
     const [p1, p2, p3] = ["1", "2", "3"].map((v) => item(plan.items, v) as SyncCreateItem);
-    expect(codes(p1 as SyncPlanItem)).toEqual([["alias-reserved", "production"], ["stage-limited", "production"]]);
+    expect(codes(p1 as SyncPlanItem)).toEqual([
+      ["alias-reserved", "production"],
+      ["stage-limited", "production"],
+    ]);
     expect(p1?.warnings[1]?.message).toMatch(/version 2 carries it/);
     expect(p1?.changes).toEqual([{ kind: "alias", alias: "champion" }]);
     expect(codes(p2 as SyncPlanItem)).toEqual([["alias-reserved", "staging"]]);
@@ -125,7 +164,9 @@ describe("sync local -> W&B", () => {
 
     // `latest` is reserved everywhere; a source that reports it (another provider's) gets a warning for it too.
     const withLatest = wrap(local, {
-      listVersions: (m: string, o?: object) => ({ toArray: async () => (await local.listVersions(m, o).toArray()).map((v) => (v.version === "3" ? { ...v, aliases: ["latest"] } : v)) }),
+      listVersions: (m: string, o?: object) => ({
+        toArray: async () => (await local.listVersions(m, o).toArray()).map((v) => (v.version === "3" ? { ...v, aliases: ["latest"] } : v)),
+      }),
     });
     const latestPlan = await planSync({ source: withLatest, target: wandb, models: [model] });
     expect(codes(item(latestPlan.items, "3"))).toEqual([["alias-reserved", "latest"]]);
@@ -147,7 +188,10 @@ describe("sync local -> W&B", () => {
     // The next run agrees with what is there and still says what it could not carry.
     const again = await syncRegistries({ source: local, target: wandb, models: [model] });
     expect(again.counts).toMatchObject({ created: 0, updated: 0, skipped: 3, failed: 0 });
-    expect(codes(item(again.plan.items, "1"))).toEqual([["alias-reserved", "production"], ["stage-limited", "production"]]);
+    expect(codes(item(again.plan.items, "1"))).toEqual([
+      ["alias-reserved", "production"],
+      ["stage-limited", "production"],
+    ]);
     expect(codes(item(again.plan.items, "2"))).toEqual([["alias-reserved", "staging"]]);
   });
 
@@ -155,7 +199,11 @@ describe("sync local -> W&B", () => {
     const { registry: local } = await freshRegistry({ actor: "source" });
     const wandb = registry({ entity: ENTITY });
     const model = fresh("alias-conflict");
-    const own = await wandb.createVersion(model, { artifacts: { entries: [{ path: "m.bin", content: "W&B's own weights" }] }, aliases: ["champion"], tags: { owner: "wandb" } });
+    const own = await wandb.createVersion(model, {
+      artifacts: { entries: [{ path: "m.bin", content: "W&B's own weights" }] },
+      aliases: ["champion"],
+      tags: { owner: "wandb" },
+    });
     expect(own.version).toBe("0");
     await seedVersion(local, model, { "m.bin": "local weights" }, { aliases: ["champion"] });
 
@@ -199,16 +247,28 @@ describe("sync local -> W&B", () => {
     const { registry: local } = await freshRegistry({ actor: "source" });
     const wandb = registry({ entity: ENTITY });
     const model = fresh("dedup");
-    await wandb.createVersion(model, { artifacts: { entries: [{ path: "m.bin", content: "W&B had these bytes first" }] }, description: "logged by hand", metrics: { auc: 0.5 }, tags: { owner: "wandb" } });
+    await wandb.createVersion(model, {
+      artifacts: { entries: [{ path: "m.bin", content: "W&B had these bytes first" }] },
+      description: "logged by hand",
+      metrics: { auc: 0.5 },
+      tags: { owner: "wandb" },
+    });
     const own = await wandb.getVersion(`${model}/0`);
     await seedVersion(local, model, { "m.bin": "same bytes" }, { description: "first", tags: { team: "risk" } });
     await seedVersion(local, model, { "m.bin": "same bytes" }, { description: "rebuilt, identical", aliases: ["rebuilt"] });
     await seedVersion(local, model, { "m.bin": "W&B had these bytes first" }, { description: "the same as W&B's", aliases: ["mine"], metrics: { auc: 0.8 } });
 
     const report = await syncRegistries({ source: local, target: wandb, models: [model] });
-    expect(report.results.map((r) => [r.item.sourceVersion, r.status, r.targetVersion])).toEqual([["1", "created", "1"], ["2", "failed", undefined], ["3", "failed", undefined]]);
+    expect(report.results.map((r) => [r.item.sourceVersion, r.status, r.targetVersion])).toEqual([
+      ["1", "created", "1"],
+      ["2", "failed", undefined],
+      ["3", "failed", undefined],
+    ]);
     expect(report.counts).toMatchObject({ created: 1, failed: 2 });
-    expect(report.failures.map((f) => [f.version, f.error.name])).toEqual([["2", "ConflictError"], ["3", "ConflictError"]]);
+    expect(report.failures.map((f) => [f.version, f.error.name])).toEqual([
+      ["2", "ConflictError"],
+      ["3", "ConflictError"],
+    ]);
     expect(report.failures[0]?.error.message).toMatch(/version 1, the copy of .*\/1 from "local" with identical content/);
     expect(report.failures[1]?.error.message).toMatch(/version 0, a version sync did not make with identical content.*version 0 is left as it is/);
     // W&B's own version is not sync's: its metadata, aliases and provenance are as its owner left them.
@@ -223,7 +283,10 @@ describe("sync local -> W&B", () => {
     // The next run copies nothing, changes nothing, and says again why versions 2 and 3 are not there.
     const again = await syncRegistries({ source: local, target: wandb, models: [model] });
     expect(again.counts).toEqual({ created: 0, updated: 0, skipped: 1, conflicts: 0, failed: 2, notStarted: 0 });
-    expect(again.failures.map((f) => [f.version, f.error.name])).toEqual([["2", "ConflictError"], ["3", "ConflictError"]]);
+    expect(again.failures.map((f) => [f.version, f.error.name])).toEqual([
+      ["2", "ConflictError"],
+      ["3", "ConflictError"],
+    ]);
     expect(await wandb.getVersion(`${model}/0`)).toMatchObject({ description: "logged by hand", metrics: { auc: 0.5 } });
     await expect(wandb.resolveAlias(model, "rebuilt")).rejects.toThrow();
     await expect(wandb.resolveAlias(model, "mine")).rejects.toThrow();
@@ -237,7 +300,13 @@ describe("sync W&B -> local", () => {
     const model = fresh("w2l");
     const weights = randomBytes(prng(5), 3 * MiB + 7);
     const w0 = await wandb.createVersion(model, {
-      artifacts: { entries: [{ path: "model.bin", content: weights }, { path: "conf/params.json", content: '{"depth":3}' }, { path: "deep/er/notes.txt", content: "notes" }] },
+      artifacts: {
+        entries: [
+          { path: "model.bin", content: weights },
+          { path: "conf/params.json", content: '{"depth":3}' },
+          { path: "deep/er/notes.txt", content: "notes" },
+        ],
+      },
       description: "logged from a run",
       params: { depth: 3 },
       metrics: { auc: 0.9 },
@@ -248,7 +317,11 @@ describe("sync W&B -> local", () => {
       aliases: ["champion"],
     });
     await wandb.transitionStage(w0, "production");
-    const w1 = await wandb.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: "v1 weights" }] }, aliases: ["candidate"], metrics: { auc: 0.92 } });
+    const w1 = await wandb.createVersion(model, {
+      artifacts: { entries: [{ path: "model.bin", content: "v1 weights" }] },
+      aliases: ["candidate"],
+      metrics: { auc: 0.92 },
+    });
     await wandb.transitionStage(w1, "staging");
     const w2 = await wandb.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: "v2 weights" }] } });
     expect([w0.version, w1.version, w2.version]).toEqual(["0", "1", "2"]);
@@ -265,8 +338,22 @@ describe("sync W&B -> local", () => {
     const c0 = copies.get("0") as ModelVersion;
     const sourceV0 = await wandb.getVersion(`${model}/0`);
     const origin0 = { registry: "wandb", model, version: "0", digest: sourceV0.artifacts.digest as string };
-    expect(c0).toMatchObject({ description: "logged from a run", params: { depth: "3" }, metrics: { auc: 0.9 }, signature, modelCard, aliases: ["champion"], stage: "production" });
-    expect(c0.tags).toEqual({ team: "risk", [SYNC_TAGS.source]: "wandb", [SYNC_TAGS.model]: model, [SYNC_TAGS.version]: "0", [SYNC_TAGS.digest]: sourceV0.artifacts.digest });
+    expect(c0).toMatchObject({
+      description: "logged from a run",
+      params: { depth: "3" },
+      metrics: { auc: 0.9 },
+      signature,
+      modelCard,
+      aliases: ["champion"],
+      stage: "production",
+    });
+    expect(c0.tags).toEqual({
+      team: "risk",
+      [SYNC_TAGS.source]: "wandb",
+      [SYNC_TAGS.model]: model,
+      [SYNC_TAGS.version]: "0",
+      [SYNC_TAGS.digest]: sourceV0.artifacts.digest,
+    });
     expect(c0.lineage).toEqual({ ...w0.lineage, syncedFrom: origin0 });
     expect(copies.get("1")).toMatchObject({ aliases: ["candidate"], stage: "staging", metrics: { auc: 0.92 } });
     // `latest` is W&B's: the local copy of v2 does not get it as an alias.
@@ -308,7 +395,11 @@ describe("sync W&B -> local", () => {
     expect(report.counts.created).toBe(2);
     // local/1 is the target's own and keeps no provenance; the copies come after it.
     const all = (await local.listVersions(model).toArray()).sort((a, b) => Number(a.version) - Number(b.version));
-    expect(all.map((v) => [v.version, v.tags[SYNC_TAGS.version]])).toEqual([["1", undefined], ["2", "0"], ["3", "1"]]);
+    expect(all.map((v) => [v.version, v.tags[SYNC_TAGS.version]])).toEqual([
+      ["1", undefined],
+      ["2", "0"],
+      ["3", "1"],
+    ]);
     expect(await local.resolveAlias(model, "champion")).toBe("3");
     expect(new TextDecoder().decode(await readFile(local, `${model}/1`, "m.bin"))).toBe("local's own");
   });

@@ -11,7 +11,20 @@ import { rejectionOf } from "../support/rejection.js";
 import { GCS } from "./support/gcs-fake.js";
 import { BUCKET } from "./support/setup.js";
 import { HOST, LOCATION, PROJECT } from "./support/vertex-fake.js";
-import { ESCAPING_PATHS, expectKind, expectNoCredentials, headersOf, lazyBody, type Meter, MiB, peakGrowth, stalledBody, expectNothingWritten, tree, workspace } from "../support/hostile.js";
+import {
+  ESCAPING_PATHS,
+  expectKind,
+  expectNoCredentials,
+  headersOf,
+  lazyBody,
+  type Meter,
+  MiB,
+  peakGrowth,
+  stalledBody,
+  expectNothingWritten,
+  tree,
+  workspace,
+} from "../support/hostile.js";
 
 const TOKEN = "ya29.CANARY_vertex_token_4d3c2b1a";
 const QUOTA = "canary-quota-project-7788";
@@ -25,12 +38,36 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 const registry = (settings: Partial<VertexRegistrySettings> = {}) =>
-  createVertexRegistry({ project: PROJECT, location: LOCATION, artifactRoot: `gs://${BUCKET}/models`, accessToken: TOKEN, quotaProject: QUOTA, maxRetries: 0, actor: "tester", ...settings });
+  createVertexRegistry({
+    project: PROJECT,
+    location: LOCATION,
+    artifactRoot: `gs://${BUCKET}/models`,
+    accessToken: TOKEN,
+    quotaProject: QUOTA,
+    maxRetries: 0,
+    actor: "tester",
+    ...settings,
+  });
 
-const record = (extra: Record<string, unknown> = {}) => ({ name: `projects/${PROJECT}/locations/${LOCATION}/models/fraud@1`, versionId: "1", artifactUri: `gs://${BUCKET}/${PREFIX}`, ...extra });
+const record = (extra: Record<string, unknown> = {}) => ({
+  name: `projects/${PROJECT}/locations/${LOCATION}/models/fraud@1`,
+  versionId: "1",
+  artifactUri: `gs://${BUCKET}/${PREFIX}`,
+  ...extra,
+});
 
 /** modelreg's metadata for a version, with the given file list. */
-const metadata = (files: unknown[]) => ({ format: "modelreg-vertex/1", model: "fraud", params: {}, metrics: {}, tags: {}, lineage: {}, files, digest: "sha256:x", createdBy: "t" });
+const metadata = (files: unknown[]) => ({
+  format: "modelreg-vertex/1",
+  model: "fraud",
+  params: {},
+  metrics: {},
+  tags: {},
+  lineage: {},
+  files,
+  digest: "sha256:x",
+  createdBy: "t",
+});
 
 /** A version listed from Cloud Storage (`items`), or described by modelreg metadata (`meta`). */
 function serve(options: { items?: unknown[]; meta?: unknown; media?: (name: string) => Response | undefined }) {
@@ -61,21 +98,32 @@ describe("Vertex: paths from Cloud Storage or metadata cannot leave the download
 
   it.each(ESCAPING_PATHS)("refuses the metadata file path %j before fetching anything", async (bad) => {
     const ws = await workspace();
-    const { media } = serve({ meta: metadata([{ path: "ok.txt", size: 5, sha256: "0".repeat(64), md5: "x" }, { path: bad, size: 5, sha256: "0".repeat(64), md5: "x" }]) });
+    const { media } = serve({
+      meta: metadata([
+        { path: "ok.txt", size: 5, sha256: "0".repeat(64), md5: "x" },
+        { path: bad, size: 5, sha256: "0".repeat(64), md5: "x" },
+      ]),
+    });
     expectKind(await rejectionOf(registry().downloadArtifacts({ model: "fraud", version: "1" }, ws.target)), ["InvalidInputError", "ResponseValidationError"]);
     expect(media).toEqual([]);
     expect(await tree(ws.target)).toEqual([]);
     expect(await tree(ws.outside)).toEqual([]);
   });
 
-  it.each(["models/fraud/v10/x", "models/other/secret", "x", "models/fraud/v1"])("refuses the object %j that is not under the version's prefix", async (name) => {
-    const ws = await workspace();
-    const { media } = serve({ items: [item(name)] });
-    const error = expectKind(await rejectionOf(registry().downloadArtifacts({ model: "fraud", version: "1" }, ws.target)), ["InvalidInputError", "ResponseValidationError"]);
-    expect(media).toEqual([]);
-    if (error.kind === "ResponseValidationError") expect((error as ResponseValidationError).field).toBe("items[0].name");
-    expect(await tree(ws.target)).toEqual([]);
-  });
+  it.each(["models/fraud/v10/x", "models/other/secret", "x", "models/fraud/v1"])(
+    "refuses the object %j that is not under the version's prefix",
+    async (name) => {
+      const ws = await workspace();
+      const { media } = serve({ items: [item(name)] });
+      const error = expectKind(await rejectionOf(registry().downloadArtifacts({ model: "fraud", version: "1" }, ws.target)), [
+        "InvalidInputError",
+        "ResponseValidationError",
+      ]);
+      expect(media).toEqual([]);
+      if (error.kind === "ResponseValidationError") expect((error as ResponseValidationError).field).toBe("items[0].name");
+      expect(await tree(ws.target)).toEqual([]);
+    },
+  );
 
   it("does not write through a symlink already in the target directory", async () => {
     const ws = await workspace();
@@ -102,7 +150,10 @@ describe("Vertex: credentials never reach another host", () => {
   it.each([302, 307])("drops the bearer token and quota project on a %i from the media endpoint", async (status) => {
     const ws = await workspace();
     const foreign: Array<{ url: string; headers: Record<string, string> }> = [];
-    serve({ items: [item(`${PREFIX}/model.bin`)], media: () => new HttpResponse(null, { status, headers: { location: "https://media.evil.test/download/model.bin?alt=media" } }) });
+    serve({
+      items: [item(`${PREFIX}/model.bin`)],
+      media: () => new HttpResponse(null, { status, headers: { location: "https://media.evil.test/download/model.bin?alt=media" } }),
+    });
     server.use(
       http.get("https://media.evil.test/download/model.bin", ({ request }) => {
         foreign.push({ url: request.url, headers: headersOf(request) });
@@ -217,7 +268,10 @@ describe("Vertex: schema drift names the field", () => {
     ["nextPageToken as a number", "nextPageToken", { nextPageToken: 2 }],
   ];
   it.each(listings)("Cloud Storage list: %s", async (_label, field, body) => {
-    server.use(http.get(MODEL, () => HttpResponse.json(record())), http.get(LIST, () => HttpResponse.json(body)));
+    server.use(
+      http.get(MODEL, () => HttpResponse.json(record())),
+      http.get(LIST, () => HttpResponse.json(body)),
+    );
     const e = expectKind(await rejectionOf(registry().listArtifacts({ model: "fraud", version: "1" })), ["ResponseValidationError"]) as ResponseValidationError;
     expect(e.field).toBe(field);
     expect(e.message).toContain(field);

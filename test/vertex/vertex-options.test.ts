@@ -13,7 +13,19 @@ describe("providerOptions.vertex", () => {
   it("uploads the version with its own serving container, mapped to Vertex's containerSpec", async () => {
     await fakes.registry().createVersion("own-container", {
       artifacts: files(),
-      providerOptions: { vertex: { container: { imageUri: "us-docker.pkg.dev/p/serving/fraud:3", command: ["python"], args: ["serve.py"], env: { MODEL_NAME: "fraud" }, ports: [8080], predictRoute: "/predict", healthRoute: "/health" } } },
+      providerOptions: {
+        vertex: {
+          container: {
+            imageUri: "us-docker.pkg.dev/p/serving/fraud:3",
+            command: ["python"],
+            args: ["serve.py"],
+            env: { MODEL_NAME: "fraud" },
+            ports: [8080],
+            predictRoute: "/predict",
+            healthRoute: "/health",
+          },
+        },
+      },
     });
     expect(containerOf("own-container")).toEqual({
       imageUri: "us-docker.pkg.dev/p/serving/fraud:3",
@@ -27,7 +39,9 @@ describe("providerOptions.vertex", () => {
   });
 
   it("falls back to the settings' containerImageUri, then to Vertex's scikit-learn image", async () => {
-    await fakes.registry({ containerImageUri: "us-docker.pkg.dev/p/serving/default:1" }).createVersion("settings-image", { artifacts: files(), providerOptions: { vertex: { container: { predictRoute: "/p" } } } });
+    await fakes
+      .registry({ containerImageUri: "us-docker.pkg.dev/p/serving/default:1" })
+      .createVersion("settings-image", { artifacts: files(), providerOptions: { vertex: { container: { predictRoute: "/p" } } } });
     expect(containerOf("settings-image")).toEqual({ imageUri: "us-docker.pkg.dev/p/serving/default:1", predictRoute: "/p" });
     await fakes.registry().createVersion("default-image", { artifacts: files(), providerOptions: { mlflow: { ignored: true } } });
     expect(containerOf("default-image")).toEqual({ imageUri: DEFAULT_CONTAINER_IMAGE });

@@ -6,7 +6,12 @@ import { BUCKET, useVertexFakes } from "./support/setup.js";
 import { HOST, LOCATION, PROJECT, PROJECT_NUMBER } from "./support/vertex-fake.js";
 
 const fakes = useVertexFakes();
-const files = (content = "weights") => ({ entries: [{ path: "model.pkl", content }, { path: "sub/config.json", content: "{}" }] });
+const files = (content = "weights") => ({
+  entries: [
+    { path: "model.pkl", content },
+    { path: "sub/config.json", content: "{}" },
+  ],
+});
 
 describe("the fake Vertex service", () => {
   it("rejects a malformed request the way Google does: unknown field, wrong type, missing required field", async () => {
@@ -17,7 +22,11 @@ describe("the fake Vertex service", () => {
     ];
     const answers = [];
     for (const body of bad) {
-      const res = await fetch(`${HOST}/v1/projects/${PROJECT}/locations/${LOCATION}/models:upload`, { method: "POST", headers: { authorization: "Bearer t", "content-type": "application/json" }, body: JSON.stringify(body) });
+      const res = await fetch(`${HOST}/v1/projects/${PROJECT}/locations/${LOCATION}/models:upload`, {
+        method: "POST",
+        headers: { authorization: "Bearer t", "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       answers.push({ status: res.status, body: (await res.json()) as { error: { status: string; message: string } } });
     }
     expect(answers.map((a) => [a.status, a.body.error.status])).toEqual([
@@ -28,7 +37,13 @@ describe("the fake Vertex service", () => {
     expect(answers[0]?.body.error.message).toMatch(/Unknown name "colour" at 'model'/);
     expect(answers[1]?.body.error.message).toMatch(/model\.labels\[a\]/);
     expect(answers[2]?.body.error.message).toMatch(/model\.displayName is required/);
-    expect(() => validateRequest("aiplatform.projects.locations.models.list", { pathParams: { parent: `projects/${PROJECT}/locations/${LOCATION}` }, query: new URLSearchParams("pageSize=ten"), body: undefined })).toThrow(ContractViolation);
+    expect(() =>
+      validateRequest("aiplatform.projects.locations.models.list", {
+        pathParams: { parent: `projects/${PROJECT}/locations/${LOCATION}` },
+        query: new URLSearchParams("pageSize=ten"),
+        body: undefined,
+      }),
+    ).toThrow(ContractViolation);
     expect(fakes.vertex.violations.length).toBeGreaterThanOrEqual(3);
   });
 });
@@ -63,13 +78,21 @@ describe("createVertexRegistry", () => {
 describe("Vertex versions", () => {
   it("uploads to gs://bucket/prefix/<model>/<n>/, names come back with the project number, metadata is kept beside", async () => {
     const registry = fakes.registry();
-    const v1 = await registry.createVersion("fraud", { artifacts: files("one"), metrics: { auc: 0.9 }, tags: { team: "risk", "Not A Label": "x" }, lineage: { codeCommit: "abc" } });
+    const v1 = await registry.createVersion("fraud", {
+      artifacts: files("one"),
+      metrics: { auc: 0.9 },
+      tags: { team: "risk", "Not A Label": "x" },
+      lineage: { codeCommit: "abc" },
+    });
     const v2 = await registry.createVersion("fraud", { artifacts: files("two"), description: "retrained" });
     expect([v1.version, v2.version]).toEqual(["1", "2"]);
     expect(v1.artifacts.uri).toBe(`gs://${BUCKET}/models/fraud/1/`);
     expect(v2.artifacts.uri).toBe(`gs://${BUCKET}/models/fraud/2/`);
     expect((v1.raw as { name: string }).name).toBe(`projects/${PROJECT_NUMBER}/locations/${LOCATION}/models/fraud`);
-    expect([...fakes.gcs.objects.keys()].filter((k) => k.includes("/fraud/1/"))).toEqual([`${BUCKET}/models/fraud/1/model.pkl`, `${BUCKET}/models/fraud/1/sub/config.json`]);
+    expect([...fakes.gcs.objects.keys()].filter((k) => k.includes("/fraud/1/"))).toEqual([
+      `${BUCKET}/models/fraud/1/model.pkl`,
+      `${BUCKET}/models/fraud/1/sub/config.json`,
+    ]);
     // A tag that is not a valid label still round-trips, through the metadata file.
     expect((await registry.getVersion("fraud/1")).tags).toEqual({ team: "risk", "Not A Label": "x" });
     const labels = (v1.raw as { labels: Record<string, string> }).labels;

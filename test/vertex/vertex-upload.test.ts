@@ -36,7 +36,14 @@ describe("Cloud Storage uploads", () => {
     const v = await fakes.registry({ multipartMaxBytes: 256 * KiB, uploadChunkBytes: 256 * KiB }).createVersion("big-up", { artifacts: { entries: [entry] } });
     expect(sha(fakes.gcs.objects.get(`${BUCKET}/models/big-up/1/weights.bin`)?.bytes)).toBe(sha(bytes));
     const chunks = fakes.gcs.requests.slice(before).filter((r) => r.startsWith("PUT session bytes "));
-    expect(chunks).toEqual(["PUT session bytes 0-262143/1331200", "PUT session bytes 262144-524287/1331200", "PUT session bytes 524288-786431/1331200", "PUT session bytes 786432-1048575/1331200", "PUT session bytes 1048576-1310719/1331200", "PUT session bytes 1310720-1331199/1331200"]);
+    expect(chunks).toEqual([
+      "PUT session bytes 0-262143/1331200",
+      "PUT session bytes 262144-524287/1331200",
+      "PUT session bytes 524288-786431/1331200",
+      "PUT session bytes 786432-1048575/1331200",
+      "PUT session bytes 1048576-1310719/1331200",
+      "PUT session bytes 1310720-1331199/1331200",
+    ]);
     const files = await fakes.registry().listArtifacts(v);
     expect(files[0]?.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
   });

@@ -27,7 +27,14 @@ describe("W&B fake through faulting proxies (GraphQL and signed storage URLs)", 
       try {
         // The clean reader goes around the API proxy; its downloads still use the signed URLs, which the checks
         // then read through the storage proxy, retried like any other download.
-        await runAndCheck({ seed, prefix: "wf", faulted: registry({ ...CLIENT, baseUrl: api.url }), clean: registry(CLIENT), proxies: { "wandb-api": api }, shared: { "wandb-storage": storage } });
+        await runAndCheck({
+          seed,
+          prefix: "wf",
+          faulted: registry({ ...CLIENT, baseUrl: api.url }),
+          clean: registry(CLIENT),
+          proxies: { "wandb-api": api },
+          shared: { "wandb-storage": storage },
+        });
       } finally {
         await api.close();
       }

@@ -8,7 +8,20 @@ import type { ResponseValidationError } from "modelreg";
 import { rejectionOf } from "../support/rejection.js";
 import { useWandbFake } from "./support/setup.js";
 import { API_KEY, BASE, STORAGE } from "./support/wandb-fake.js";
-import { ESCAPING_PATHS, expectKind, expectNoCredentials, headersOf, lazyBody, type Meter, MiB, peakGrowth, stalledBody, expectNothingWritten, tree, workspace } from "../support/hostile.js";
+import {
+  ESCAPING_PATHS,
+  expectKind,
+  expectNoCredentials,
+  headersOf,
+  lazyBody,
+  type Meter,
+  MiB,
+  peakGrowth,
+  stalledBody,
+  expectNothingWritten,
+  tree,
+  workspace,
+} from "../support/hostile.js";
 
 const { fake, server, registry } = useWandbFake();
 const r = (settings: Parameters<typeof registry>[0] = {}) => registry({ maxRetries: 0, ...settings });
@@ -82,7 +95,9 @@ describe("W&B: the API key never reaches a signed URL's host", () => {
     try {
       const result = await r().downloadArtifacts(ref, ws.target);
       expect(result.files.map((f) => f.path)).toEqual(["model.bin"]);
-      await r().openArtifact(ref, "model.bin").then((d) => d.stream.cancel());
+      await r()
+        .openArtifact(ref, "model.bin")
+        .then((d) => d.stream.cancel());
     } finally {
       fake.signedOrigin = STORAGE;
     }
@@ -126,7 +141,12 @@ describe("W&B: oversized and endless bodies end in typed errors with bounded mem
   it("stops reading a manifest far over the limit (256 MiB offered)", async () => {
     const ref = await version();
     const meter: Meter = { pulled: 0, cancelled: false };
-    server.use(http.get(`${STORAGE}/manifests/*`, () => new HttpResponse(lazyBody(256 * MiB, { prefix: '{"contents": {', meter }), { headers: { "content-type": "application/json" } })));
+    server.use(
+      http.get(
+        `${STORAGE}/manifests/*`,
+        () => new HttpResponse(lazyBody(256 * MiB, { prefix: '{"contents": {', meter }), { headers: { "content-type": "application/json" } }),
+      ),
+    );
     const { error, growth } = await peakGrowth(() => r().listArtifacts(ref));
     expectKind(error, ["ResponseValidationError"]);
     expect(meter.pulled).toBeLessThanOrEqual(66 * MiB);
@@ -135,7 +155,12 @@ describe("W&B: oversized and endless bodies end in typed errors with bounded mem
 
   it("stops a GraphQL answer that never ends at the limit", async () => {
     const meter: Meter = { pulled: 0, cancelled: false };
-    server.use(http.post(`${BASE}/graphql`, () => new HttpResponse(lazyBody(Infinity, { prefix: '{"data": {"x": "', meter }), { headers: { "content-type": "application/json" } })));
+    server.use(
+      http.post(
+        `${BASE}/graphql`,
+        () => new HttpResponse(lazyBody(Infinity, { prefix: '{"data": {"x": "', meter }), { headers: { "content-type": "application/json" } }),
+      ),
+    );
     const { error, growth } = await peakGrowth(() => r().getVersion({ model: "fraud", version: "0" }));
     expectKind(error, ["ResponseValidationError"]);
     expect(meter.pulled).toBeLessThanOrEqual(66 * MiB);
@@ -206,10 +231,16 @@ describe("W&B: schema drift names the field", () => {
     ["artifact.digest as an array", "digest", (a: Record<string, unknown>) => (a.digest = ["x"])],
     ["artifact.state missing", "state", (a: Record<string, unknown>) => delete a.state],
     ["artifact.aliases as an object", "aliases", (a: Record<string, unknown>) => (a.aliases = {})],
-    ["artifact.currentManifest.file.directUrl as a number", "currentManifest.file.directUrl", (a: Record<string, unknown>) => (a.currentManifest = { id: "m", file: { directUrl: 1 } })],
+    [
+      "artifact.currentManifest.file.directUrl as a number",
+      "currentManifest.file.directUrl",
+      (a: Record<string, unknown>) => (a.currentManifest = { id: "m", file: { directUrl: 1 } }),
+    ],
   ])("getVersion: %s", async (_label, field, change) => {
     const ref = await version();
-    drift("MembershipByName", (data) => change(((data.project as Record<string, unknown>).artifactCollectionMembership as Record<string, unknown>).artifact as Record<string, unknown>));
+    drift("MembershipByName", (data) =>
+      change(((data.project as Record<string, unknown>).artifactCollectionMembership as Record<string, unknown>).artifact as Record<string, unknown>),
+    );
     const e = expectKind(await rejectionOf(r().getVersion(ref)), ["ResponseValidationError"]) as ResponseValidationError;
     expect(e.field).toBe(`data.project.artifactCollectionMembership.artifact.${field}`);
     expect(e.message).toContain(`artifact.${field}`);

@@ -13,7 +13,12 @@ const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-const files = (w: string) => ({ entries: [{ path: "model.pkl", content: w }, { path: "cfg/params.json", content: "{}" }] });
+const files = (w: string) => ({
+  entries: [
+    { path: "model.pkl", content: w },
+    { path: "cfg/params.json", content: "{}" },
+  ],
+});
 
 describe("the fake W&B server", () => {
   it("rejects a query with a misspelled field, validated by graphql-js against W&B's schema", async () => {
@@ -31,7 +36,10 @@ describe("the fake W&B server", () => {
     const res = await fetch(`${BASE}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`api:${API_KEY}`).toString("base64")}` },
-      body: JSON.stringify({ query: "mutation($id: ID!) { commitArtifact(input: { artifactID: $id }) { artifact { id } } }", variables: { id: { nested: true } } }),
+      body: JSON.stringify({
+        query: "mutation($id: ID!) { commitArtifact(input: { artifactID: $id }) { artifact { id } } }",
+        variables: { id: { nested: true } },
+      }),
     });
     expect(((await res.json()) as { errors?: unknown[] }).errors?.length).toBeGreaterThan(0);
   });
@@ -40,10 +48,24 @@ describe("the fake W&B server", () => {
 describe("W&B artifacts as model versions", () => {
   it("logs a version through the whole sequence and reads it back", async () => {
     const r = registry({ entity: ENTITY });
-    const v = await r.createVersion("fraud", { artifacts: files("w0"), metrics: { auc: 0.9 }, params: { depth: 3 }, description: "first", aliases: ["candidate"] });
+    const v = await r.createVersion("fraud", {
+      artifacts: files("w0"),
+      metrics: { auc: 0.9 },
+      params: { depth: 3 },
+      description: "first",
+      aliases: ["candidate"],
+    });
     expect(v).toMatchObject({ model: "fraud", version: "0", description: "first", metrics: { auc: 0.9 }, params: { depth: "3" }, aliases: ["candidate"] });
     const ops = fake.requests.map((x) => x.operation).filter((o) => o !== "ServerFeatures");
-    expect(ops.slice(ops.lastIndexOf("UpsertBucket"), ops.lastIndexOf("UpsertBucket") + 7)).toEqual(["UpsertBucket", "CreateArtifact", "CreateArtifactManifest", "CreateArtifactFiles", "CreateArtifactManifest", "CommitArtifact", "ArtifactById"]);
+    expect(ops.slice(ops.lastIndexOf("UpsertBucket"), ops.lastIndexOf("UpsertBucket") + 7)).toEqual([
+      "UpsertBucket",
+      "CreateArtifact",
+      "CreateArtifactManifest",
+      "CreateArtifactFiles",
+      "CreateArtifactManifest",
+      "CommitArtifact",
+      "ArtifactById",
+    ]);
     expect([...fake.finished.values()]).toEqual([0]);
     const again = await r.getVersion("fraud@candidate");
     expect(again.version).toBe("0");
@@ -57,7 +79,14 @@ describe("W&B artifacts as model versions", () => {
     const a = await r.createVersion("dedup", { artifacts: files("same") });
     const b = await r.createVersion("dedup", { artifacts: files("same") });
     expect(b.version).toBe(a.version);
-    const c = await r.createVersion("dedup", { artifacts: { entries: [{ path: "model.pkl", content: "same" }, { path: "new.txt", content: "n" }] } });
+    const c = await r.createVersion("dedup", {
+      artifacts: {
+        entries: [
+          { path: "model.pkl", content: "same" },
+          { path: "new.txt", content: "n" },
+        ],
+      },
+    });
     expect(c.version).toBe("1");
   });
 
@@ -108,7 +137,14 @@ describe("W&B artifacts as model versions", () => {
   it("never sends the API key or Basic credentials to storage, uploads or downloads", async () => {
     const r = registry({ entity: ENTITY });
     const before = fake.storageRequests.length;
-    const v = await r.createVersion("no-leak", { artifacts: { entries: [{ path: "a.bin", content: "leak-a" }, { path: "b.bin", content: "leak-b" }] } });
+    const v = await r.createVersion("no-leak", {
+      artifacts: {
+        entries: [
+          { path: "a.bin", content: "leak-a" },
+          { path: "b.bin", content: "leak-b" },
+        ],
+      },
+    });
     const dir = await mkdtemp(join(tmpdir(), "wandb-leak-"));
     dirs.push(dir);
     await r.downloadArtifacts(v, dir);
@@ -154,7 +190,11 @@ describe("W&B artifacts as model versions", () => {
       r.createVersion("ordered", { artifacts: { entries: [{ path: "m.bin", content: "small" }] }, description: "second" }),
       r.createVersion("ordered", { artifacts: { entries: [{ path: "m.bin", content: "tiny" }] }, description: "third" }),
     ]);
-    expect(made.map((v) => [v.version, v.description])).toEqual([["0", "first"], ["1", "second"], ["2", "third"]]);
+    expect(made.map((v) => [v.version, v.description])).toEqual([
+      ["0", "first"],
+      ["1", "second"],
+      ["2", "third"],
+    ]);
   });
 
   it("moves the requested aliases onto the existing version when the content is identical", async () => {
@@ -210,7 +250,16 @@ describe("W&B server features and the Registry view", () => {
     expect((await reg.listVersions("shared-fraud").toArray()).map((x) => [x.version, x.aliases])).toEqual([["0", ["candidate"]]]);
     expect((await r.getVersion("to-link/2")).aliases).toEqual([]);
     expect(await new Response((await reg.openArtifact(linked, "model.pkl")).stream).text()).toBe("link-me");
-    expect(await r.listLinks(v)).toEqual([{ entity: ORG_ENTITY, project: "wandb-registry-model", registry: "model", collection: "shared-fraud", version: "0", aliases: expect.arrayContaining(["candidate", "latest"]) }]);
+    expect(await r.listLinks(v)).toEqual([
+      {
+        entity: ORG_ENTITY,
+        project: "wandb-registry-model",
+        registry: "model",
+        collection: "shared-fraud",
+        version: "0",
+        aliases: expect.arrayContaining(["candidate", "latest"]),
+      },
+    ]);
     await r.unlink(v, { registry: "model", collection: "shared-fraud" });
     await expect(reg.getVersion("shared-fraud@candidate")).rejects.toThrow(NotFoundError);
     expect(await r.listLinks(v)).toEqual([]);
@@ -259,8 +308,22 @@ describe("W&B multipart uploads", () => {
     const size = 700 * KiB;
     const bytes = new Uint8Array(size).map((_, i) => (i * 13 + 5) % 251);
     const r = registry({ entity: ENTITY, multipartMinBytes: 512 * KiB, multipartPartBytes: 256 * KiB });
-    const v = await r.createVersion("big", { artifacts: { entries: [{ path: "weights.bin", size, open: async function* () { for (let at = 0; at < size; at += 100 * KiB) yield bytes.subarray(at, at + 100 * KiB); } }] } });
-    const spec = (fake.requests.filter((x) => x.operation === "CreateArtifactFiles").at(-1)?.variables as { artifactFiles: Array<{ uploadPartsInput?: unknown[] }> }).artifactFiles[0];
+    const v = await r.createVersion("big", {
+      artifacts: {
+        entries: [
+          {
+            path: "weights.bin",
+            size,
+            open: async function* () {
+              for (let at = 0; at < size; at += 100 * KiB) yield bytes.subarray(at, at + 100 * KiB);
+            },
+          },
+        ],
+      },
+    });
+    const spec = (
+      fake.requests.filter((x) => x.operation === "CreateArtifactFiles").at(-1)?.variables as { artifactFiles: Array<{ uploadPartsInput?: unknown[] }> }
+    ).artifactFiles[0];
     expect(spec?.uploadPartsInput).toHaveLength(3);
     expect(fake.requests.some((x) => x.operation === "CompleteMultipartUpload")).toBe(true);
     const back = new Uint8Array(await new Response((await r.openArtifact(v, "weights.bin")).stream).arrayBuffer());

@@ -67,14 +67,7 @@ export async function createLocalVersion(
 }
 
 /** The locked step: picks the next number and returns the version's record, its model's, and its events. */
-async function claimVersion(
-  store: LocalStore,
-  model: string,
-  meta: CheckedVersionMetadata,
-  stored: FileRecord[],
-  createModel: boolean,
-  actor: string,
-) {
+async function claimVersion(store: LocalStore, model: string, meta: CheckedVersionMetadata, stored: FileRecord[], createModel: boolean, actor: string) {
   const now = new Date().toISOString();
   const changes: RegistryEventInput[] = [];
   let modelRecord = await store.readModel(model, OPERATION);
@@ -139,11 +132,14 @@ async function requireBlobs(store: LocalStore, stored: FileRecord[]): Promise<vo
     try {
       await access(store.paths.blob(file.sha256));
     } catch {
-      throw new ConflictError(`the bytes of ${JSON.stringify(file.path)} were removed by a concurrent gc before the version was recorded; nothing was created, try again`, {
-        provider: PROVIDER,
-        operation: OPERATION,
-        isRetryable: true,
-      });
+      throw new ConflictError(
+        `the bytes of ${JSON.stringify(file.path)} were removed by a concurrent gc before the version was recorded; nothing was created, try again`,
+        {
+          provider: PROVIDER,
+          operation: OPERATION,
+          isRetryable: true,
+        },
+      );
     }
   }
 }

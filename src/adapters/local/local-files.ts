@@ -22,7 +22,13 @@ export { errorCode } from "./local-errors.js";
  *
  * @throws CorruptDataError when the file is not JSON or not the expected record.
  */
-export async function readRecord<S extends z.ZodType>(paths: LocalPaths, file: string, schema: S, what: string, operation: string): Promise<z.output<S> | undefined> {
+export async function readRecord<S extends z.ZodType>(
+  paths: LocalPaths,
+  file: string,
+  schema: S,
+  what: string,
+  operation: string,
+): Promise<z.output<S> | undefined> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -129,10 +135,10 @@ export async function openRoot(paths: LocalPaths, operation: string): Promise<vo
     // The marker is in the list: another process may have written it since we looked.
     const ours = new Set(["modelreg.json", "tmp", "models", "locks", "audit", "blobs", "journal"]);
     if (entries.some((e) => !ours.has(e))) {
-      throw new CorruptDataError(
-        `${paths.root} is not empty and is not a modelreg local registry (no modelreg.json); choose an empty or new directory`,
-        { provider: PROVIDER, operation },
-      );
+      throw new CorruptDataError(`${paths.root} is not empty and is not a modelreg local registry (no modelreg.json); choose an empty or new directory`, {
+        provider: PROVIDER,
+        operation,
+      });
     }
     for (const dir of [paths.tmp, paths.models, paths.locks, paths.journals, dirname(paths.auditLog)]) await mkdir(dir, { recursive: true });
     // Exclusive: when two processes initialise the same root, one writes the marker and both use it.

@@ -97,7 +97,13 @@ export async function collectGarbage(store: LocalStore, lock: AuditLockOptions, 
         const text = await readFile(join(paths.tmp, name), "utf8").catch(() => "");
         for (const sha of text.split("\n")) if (sha) late.add(sha);
       }
-      const { events } = await readAudit(paths, { start: 0, limit: Number.MAX_SAFE_INTEGER, operation: OP, match: (e) => e.type === "version.created" && e.version !== undefined, startByte: offset });
+      const { events } = await readAudit(paths, {
+        start: 0,
+        limit: Number.MAX_SAFE_INTEGER,
+        operation: OP,
+        match: (e) => e.type === "version.created" && e.version !== undefined,
+        startByte: offset,
+      });
       for (const event of events) {
         // Journal first, record second: the record is renamed into place before the journal goes, so one of the two
         // reads sees the version's files.

@@ -56,7 +56,14 @@ export interface StagedChange {
  *
  * @param auditOffset - The audit log's size now; the change's events will be appended after it.
  */
-export async function stageChange(paths: LocalPaths, model: string, operation: string, changes: FileChanges, eventId: string, auditOffset: number): Promise<StagedChange> {
+export async function stageChange(
+  paths: LocalPaths,
+  model: string,
+  operation: string,
+  changes: FileChanges,
+  eventId: string,
+  auditOffset: number,
+): Promise<StagedChange> {
   const steps: JournalRecord["steps"] = [];
   const temps: string[] = [];
   try {

@@ -72,7 +72,11 @@ async function acquire(file: string, options: LockOptions): Promise<void> {
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     if (options.signal?.aborted) {
-      throw new AbortedError(`aborted while waiting for the lock of ${options.what}`, { provider: "local", operation: options.operation, cause: options.signal.reason });
+      throw new AbortedError(`aborted while waiting for the lock of ${options.what}`, {
+        provider: "local",
+        operation: options.operation,
+        cause: options.signal.reason,
+      });
     }
     if (await create(file, options.tmp)) return;
     // Checked on every turn, and once more after the deadline below: a waiter whose timeout equals the stale time

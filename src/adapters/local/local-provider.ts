@@ -75,8 +75,19 @@ export class LocalProvider implements RegistryProviderV1 {
         throw new ConflictError(`model ${JSON.stringify(input.name)} already exists`, { provider: PROVIDER, operation: ctx.operation });
       }
       const now = new Date().toISOString();
-      const created: ModelRecord = { name: input.name, ...(input.description !== undefined && { description: input.description }), tags: plainMap(input.tags), createdAt: now, updatedAt: now, lastVersion: 0 };
-      return { result: created, events: [{ type: "model.created", model: input.name }], files: { writes: [{ file: store.paths.modelRecord(input.name), value: created }] } };
+      const created: ModelRecord = {
+        name: input.name,
+        ...(input.description !== undefined && { description: input.description }),
+        tags: plainMap(input.tags),
+        createdAt: now,
+        updatedAt: now,
+        lastVersion: 0,
+      };
+      return {
+        result: created,
+        events: [{ type: "model.created", model: input.name }],
+        files: { writes: [{ file: store.paths.modelRecord(input.name), value: created }] },
+      };
     });
     return { value: toRegisteredModel(record.value, {}, undefined), events: record.events };
   }
@@ -220,7 +231,11 @@ export class LocalProvider implements RegistryProviderV1 {
       if (previous === version) return { result: { previous }, events: [] };
       aliases[alias] = version;
       const event: RegistryEventInput = { type: "alias.set", model, alias, version, ...(previous !== undefined && { from: previous }), to: version };
-      return { result: previous === undefined ? {} : { previous }, events: [event], files: { writes: [{ file: store.paths.aliases(model), value: { aliases } }] } };
+      return {
+        result: previous === undefined ? {} : { previous },
+        events: [event],
+        files: { writes: [{ file: store.paths.aliases(model), value: { aliases } }] },
+      };
     });
   }
 
@@ -231,7 +246,8 @@ export class LocalProvider implements RegistryProviderV1 {
       await store.requireModel(model, op);
       const aliases = await store.readAliases(model, op);
       const previous = Object.hasOwn(aliases, alias) ? aliases[alias] : undefined;
-      if (previous === undefined) throw new NotFoundError(`model ${JSON.stringify(model)} has no alias ${JSON.stringify(alias)}`, { provider: PROVIDER, operation: op });
+      if (previous === undefined)
+        throw new NotFoundError(`model ${JSON.stringify(model)} has no alias ${JSON.stringify(alias)}`, { provider: PROVIDER, operation: op });
       delete aliases[alias];
       return {
         result: undefined,
@@ -284,7 +300,8 @@ export class LocalProvider implements RegistryProviderV1 {
       files: record.files.map(toArtifactFile),
       open: async (file) => {
         const stored = record.files.find((f) => f.path === file.path);
-        if (!stored) throw new NotFoundError(`${record.model}/${record.version} has no file ${JSON.stringify(file.path)}`, { provider: PROVIDER, operation: op });
+        if (!stored)
+          throw new NotFoundError(`${record.model}/${record.version} has no file ${JSON.stringify(file.path)}`, { provider: PROVIDER, operation: op });
         return { stream: await openBlob(paths, stored, op), size: stored.size };
       },
     };
@@ -300,7 +317,10 @@ export class LocalProvider implements RegistryProviderV1 {
           start: token === undefined ? 0 : decodeOffset(token, op),
           limit: pageSize,
           operation: op,
-          match: (e) => (query.model === undefined || e.model === query.model) && (!query.types || query.types.has(e.type)) && (query.since === undefined || Date.parse(e.at) >= query.since),
+          match: (e) =>
+            (query.model === undefined || e.model === query.model) &&
+            (!query.types || query.types.has(e.type)) &&
+            (query.since === undefined || Date.parse(e.at) >= query.since),
         });
         return { items: events, ...(next !== undefined && { nextPageToken: String(next) }) };
       });
@@ -320,7 +340,11 @@ export class LocalProvider implements RegistryProviderV1 {
   }
 
   /** A change to one model, whole: see {@link LocalStore.transact}. */
-  async #write<T>(model: string, ctx: Pick<ProviderContext, "operation" | "options" | "stamp">, change: Change<T>): Promise<{ value: T; events: RegistryEvent[] }> {
+  async #write<T>(
+    model: string,
+    ctx: Pick<ProviderContext, "operation" | "options" | "stamp">,
+    change: Change<T>,
+  ): Promise<{ value: T; events: RegistryEvent[] }> {
     const op = ctx.operation;
     return this.#guard(op, async () => {
       await this.store.begin(op, ctx.options);
@@ -355,7 +379,8 @@ export class LocalProvider implements RegistryProviderV1 {
     // Own properties only: an alias named "constructor" or "toString" is data, never Object.prototype's.
     const aliases = await this.store.readAliases(ref.model, op);
     const version = Object.hasOwn(aliases, ref.alias) ? aliases[ref.alias] : undefined;
-    if (version === undefined) throw new NotFoundError(`model ${JSON.stringify(ref.model)} has no alias ${JSON.stringify(ref.alias)}`, { provider: PROVIDER, operation: op });
+    if (version === undefined)
+      throw new NotFoundError(`model ${JSON.stringify(ref.model)} has no alias ${JSON.stringify(ref.alias)}`, { provider: PROVIDER, operation: op });
     return { model: ref.model, version };
   }
 

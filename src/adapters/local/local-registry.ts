@@ -21,7 +21,10 @@ export class LocalRegistry extends RegistryFacade {
   /** @param settings - See {@link LocalRegistrySettings}. */
   constructor(settings: LocalRegistrySettings = {}) {
     const store = new LocalStore(settings);
-    super(new LocalProvider(store), { ...(settings.actor !== undefined && { actor: settings.actor }), ...(settings.onEventError && { onEventError: settings.onEventError }) });
+    super(new LocalProvider(store), {
+      ...(settings.actor !== undefined && { actor: settings.actor }),
+      ...(settings.onEventError && { onEventError: settings.onEventError }),
+    });
     this.#store = store;
   }
 
@@ -58,7 +61,8 @@ export class LocalRegistry extends RegistryFacade {
   async gc(options: GcOptions = {}): Promise<GcReport> {
     const op = "gc";
     if (typeof options !== "object" || options === null) throw invalidInput(op, "options", "gc takes { dryRun?, graceMs?, signal? }", PROVIDER);
-    if (options.graceMs !== undefined && !(Number.isFinite(options.graceMs) && options.graceMs >= 0)) throw invalidInput(op, "graceMs", "graceMs must be a number of milliseconds, 0 or more", PROVIDER);
+    if (options.graceMs !== undefined && !(Number.isFinite(options.graceMs) && options.graceMs >= 0))
+      throw invalidInput(op, "graceMs", "graceMs must be a number of milliseconds, 0 or more", PROVIDER);
     return this.#guard(op, async () => {
       await this.#open(op, options);
       return collectGarbage(this.#store, this.#store.lockTimes(op, options), options);

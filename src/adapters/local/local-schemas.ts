@@ -70,7 +70,12 @@ function build() {
   // Not z.record: it drops a "__proto__" key and returns an object whose inherited names ("constructor") read as
   // entries. These maps hold user-chosen keys, so they come back as prototype-free objects holding exactly the file's.
   const mapOf = <V>(check: (v: unknown) => v is V, what: string) =>
-    z.custom<Record<string, V>>((v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every(check), `expected an object of ${what}`).transform((v) => plainMap(v));
+    z
+      .custom<Record<string, V>>(
+        (v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every(check),
+        `expected an object of ${what}`,
+      )
+      .transform((v) => plainMap(v));
   const stringMap = mapOf((v): v is string => typeof v === "string", "strings");
   const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "not a date");
   // Lineage, signatures and cards are the caller's structures, checked on the way in; here only their outline.
@@ -121,4 +126,3 @@ function build() {
   });
   return { marker, model, version, aliases, idempotency, event };
 }
-

@@ -41,13 +41,15 @@ export class LocalStore {
   /** Checks the signal, then opens the root once (later calls reuse the first check). */
   async begin(operation: string, options: CallOptions | undefined): Promise<void> {
     throwIfAborted(options?.signal, operation);
-    this.#opened ??= openRoot(this.paths, operation).then(async () => {
-      // Best effort: a registry on a read-only mount can still be read.
-      await sweepDeadWriters(this.paths).catch(() => undefined);
-    }).catch((error: unknown) => {
-      this.#opened = undefined;
-      throw error;
-    });
+    this.#opened ??= openRoot(this.paths, operation)
+      .then(async () => {
+        // Best effort: a registry on a read-only mount can still be read.
+        await sweepDeadWriters(this.paths).catch(() => undefined);
+      })
+      .catch((error: unknown) => {
+        this.#opened = undefined;
+        throw error;
+      });
     await this.#opened;
   }
 
@@ -65,10 +67,14 @@ export class LocalStore {
    * Runs `work` holding the model's lock, after settling any change a crashed writer left unfinished on the model.
    */
   locked<T>(model: string, operation: string, options: CallOptions | undefined, work: () => Promise<T>): Promise<T> {
-    return withLock(this.paths.lock(model), { ...this.lockTimes(operation, options), what: `model ${JSON.stringify(model)}`, tmp: this.paths.tmp }, async () => {
-      await settleJournal(this.paths, model, operation);
-      return work();
-    });
+    return withLock(
+      this.paths.lock(model),
+      { ...this.lockTimes(operation, options), what: `model ${JSON.stringify(model)}`, tmp: this.paths.tmp },
+      async () => {
+        await settleJournal(this.paths, model, operation);
+        return work();
+      },
+    );
   }
 
   /**
@@ -190,12 +196,14 @@ export class LocalStore {
       if (errorCode(error) === "ENOENT") return [];
       throw error;
     }
-    return names
-      // Canonical numbers only: "02.json" beside "2.json" would list version 2 twice.
-      .map((n) => /^(0|[1-9][0-9]{0,15})\.json$/.exec(n)?.[1])
-      .filter((n): n is string => n !== undefined)
-      .map(Number)
-      .sort((a, b) => b - a);
+    return (
+      names
+        // Canonical numbers only: "02.json" beside "2.json" would list version 2 twice.
+        .map((n) => /^(0|[1-9][0-9]{0,15})\.json$/.exec(n)?.[1])
+        .filter((n): n is string => n !== undefined)
+        .map(Number)
+        .sort((a, b) => b - a)
+    );
   }
 
   /** The names of every model, sorted. */

@@ -86,7 +86,10 @@ export async function verifyRegistry(store: LocalStore, options: VerifyOptions =
   for (const model of await store.modelNames()) {
     throwIfAborted(options.signal, "local", OP);
     checked.models++;
-    const record = await guarded(() => store.readModel(model, OP), (why) => add("damaged-record", rel(paths.modelRecord(model)), why));
+    const record = await guarded(
+      () => store.readModel(model, OP),
+      (why) => add("damaged-record", rel(paths.modelRecord(model)), why),
+    );
     if (record === undefined) continue;
     if (record !== null && record.name !== model) add("damaged-record", rel(paths.modelRecord(model)), `names model ${JSON.stringify(record.name)}`);
     const numbers = new Set<string>();
@@ -98,7 +101,10 @@ export async function verifyRegistry(store: LocalStore, options: VerifyOptions =
         continue;
       }
       const version = match[1] as string;
-      const v = await guarded(() => store.readVersion(model, version, OP), (why) => add("damaged-record", rel(paths.version(model, version)), why));
+      const v = await guarded(
+        () => store.readVersion(model, version, OP),
+        (why) => add("damaged-record", rel(paths.version(model, version)), why),
+      );
       if (!v) continue;
       checked.versions++;
       numbers.add(version);
@@ -109,15 +115,21 @@ export async function verifyRegistry(store: LocalStore, options: VerifyOptions =
       for (const file of v.files) {
         const blob = onDisk.get(file.sha256);
         if (!blob) add("missing-blob", rel(paths.blob(file.sha256)), `${model}/${version} file ${JSON.stringify(file.path)} has no bytes`);
-        else if (blob.size !== file.size) add("damaged-blob", rel(blob.path), `${file.size} bytes expected for ${model}/${version} ${JSON.stringify(file.path)}, ${blob.size} found`);
+        else if (blob.size !== file.size)
+          add("damaged-blob", rel(blob.path), `${file.size} bytes expected for ${model}/${version} ${JSON.stringify(file.path)}, ${blob.size} found`);
       }
     }
     for (const [stage, holders] of inStage) {
-      if (stage === "production" && holders.length > 1) add("several-in-stage", rel(paths.versions(model)), `versions ${holders.join(", ")} of ${model} are all in production`);
+      if (stage === "production" && holders.length > 1)
+        add("several-in-stage", rel(paths.versions(model)), `versions ${holders.join(", ")} of ${model} are all in production`);
     }
-    const aliases = await guarded(() => store.readAliases(model, OP), (why) => add("damaged-record", rel(paths.aliases(model)), why));
+    const aliases = await guarded(
+      () => store.readAliases(model, OP),
+      (why) => add("damaged-record", rel(paths.aliases(model)), why),
+    );
     for (const [alias, version] of Object.entries(aliases ?? {})) {
-      if (!numbers.has(version)) add("dangling-alias", rel(paths.aliases(model)), `alias ${JSON.stringify(alias)} of ${model} points at version ${version}, which does not exist`);
+      if (!numbers.has(version))
+        add("dangling-alias", rel(paths.aliases(model)), `alias ${JSON.stringify(alias)} of ${model} points at version ${version}, which does not exist`);
     }
   }
 
@@ -137,9 +149,11 @@ export async function verifyRegistry(store: LocalStore, options: VerifyOptions =
     },
     (why) => add("damaged-audit-line", "audit/audit.jsonl", why),
   );
-  for (const line of notes.skipped) add("damaged-audit-line", "audit/audit.jsonl", `line ${line} is not an event (torn by a crash or damaged); it is skipped when reading`);
+  for (const line of notes.skipped)
+    add("damaged-audit-line", "audit/audit.jsonl", `line ${line} is not an event (torn by a crash or damaged); it is skipped when reading`);
 
-  for (const name of await listDir(paths.journals)) add("pending-change", `journal/${name}`, "a change is being made by a live writer, or could not be settled");
+  for (const name of await listDir(paths.journals))
+    add("pending-change", `journal/${name}`, "a change is being made by a live writer, or could not be settled");
   for (const name of await listDir(paths.tmp)) {
     const owner = tempOwner(name);
     // Another host's file, or a live process's, may be a write in progress.
@@ -148,7 +162,8 @@ export async function verifyRegistry(store: LocalStore, options: VerifyOptions =
   }
   for (const name of await listDir(paths.locks)) {
     const owner = await readOwner(join(paths.locks, name));
-    if (owner && ownerIsGone(owner)) add("abandoned-lock", `locks/${name}`, `held by process ${owner.pid}, which is gone; the next writer takes it over`, "leftover");
+    if (owner && ownerIsGone(owner))
+      add("abandoned-lock", `locks/${name}`, `held by process ${owner.pid}, which is gone; the next writer takes it over`, "leftover");
   }
   problems.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
   return { ok: problems.every((p) => p.severity !== "error"), checked, problems };

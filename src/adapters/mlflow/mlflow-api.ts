@@ -102,5 +102,7 @@ export const searchLoggedModelsResponse = lazySchema(() => z.object({ models: z.
 
 /** An artifact proxy directory listing. */
 export const artifactListResponse = lazySchema(() =>
-  z.object({ files: z.array(z.object({ path: z.string(), is_dir: z.boolean().optional(), file_size: z.union([z.number(), z.string()]).optional() })).optional() }),
+  z.object({
+    files: z.array(z.object({ path: z.string(), is_dir: z.boolean().optional(), file_size: z.union([z.number(), z.string()]).optional() })).optional(),
+  }),
 );

@@ -100,7 +100,8 @@ export async function listFiles(transport: MlflowTransport, root: string, option
   let directories = 0;
   const walk = async (rel: string): Promise<void> => {
     // A server that lists a directory inside itself, or an endless tree, would otherwise be walked forever.
-    if (++directories > MAX_LISTED_DIRECTORIES) throw listingError(options.operation, "files", `the artifact listing has more than ${MAX_LISTED_DIRECTORIES} directories`);
+    if (++directories > MAX_LISTED_DIRECTORIES)
+      throw listingError(options.operation, "files", `the artifact listing has more than ${MAX_LISTED_DIRECTORIES} directories`);
     const { data } = await transport.http.request({
       operation: options.operation,
       path: PROXY,
@@ -143,5 +144,11 @@ export async function openFile(
 
 /** Deletes a tree of uploaded files; used to clean up after a failed create. */
 export async function deleteTree(transport: MlflowTransport, root: string, options: CallOptions & { operation: string }): Promise<void> {
-  await transport.http.request({ operation: options.operation, method: "DELETE", path: `${PROXY}/${encodePath(root)}`, responseType: "none", ...callOptions(options) });
+  await transport.http.request({
+    operation: options.operation,
+    method: "DELETE",
+    path: `${PROXY}/${encodePath(root)}`,
+    responseType: "none",
+    ...callOptions(options),
+  });
 }

@@ -83,7 +83,14 @@ export async function createMlflowVersion(
   const runToken = `${token}.run`;
   const run = await sendOnce(
     transport,
-    { operation: OP, method: "POST", path: "runs/create", body: { experiment_id: experimentId, run_name: `modelreg-${model}`, start_time: Date.now(), tags: tagList({ ...runTags, [TAG.clientToken]: runToken }) }, schema: runResponse, options },
+    {
+      operation: OP,
+      method: "POST",
+      path: "runs/create",
+      body: { experiment_id: experimentId, run_name: `modelreg-${model}`, start_time: Date.now(), tags: tagList({ ...runTags, [TAG.clientToken]: runToken }) },
+      schema: runResponse,
+      options,
+    },
     async () => {
       const found = await transport.call({
         operation: OP,
@@ -111,7 +118,13 @@ export async function createMlflowVersion(
           operation: OP,
           method: "POST",
           path: "logged-models",
-          body: { experiment_id: experimentId, name: model, source_run_id: runId, params: tagList(meta.params), tags: tagList({ "modelreg.model": model, [TAG.clientToken]: modelToken }) },
+          body: {
+            experiment_id: experimentId,
+            name: model,
+            source_run_id: runId,
+            params: tagList(meta.params),
+            tags: tagList({ "modelreg.model": model, [TAG.clientToken]: modelToken }),
+          },
           schema: loggedModelResponse,
           options,
         },
@@ -139,9 +152,22 @@ export async function createMlflowVersion(
       root = `${proxyPath(run.run.info.artifact_uri ?? "", transport, OP)}/model`;
     }
     if (pyfunc) {
-      const text = buildMlmodel({ pyfunc, signature: meta.signature, artifactUri: `mlflow-artifacts:/${root}`, runId, modelId: loggedModelId, mlflowVersion: await transport.serverVersion(options) });
+      const text = buildMlmodel({
+        pyfunc,
+        signature: meta.signature,
+        artifactUri: `mlflow-artifacts:/${root}`,
+        runId,
+        modelId: loggedModelId,
+        mlflowVersion: await transport.serverVersion(options),
+      });
       const bytes = new TextEncoder().encode(text);
-      files.push({ path: "MLmodel", size: bytes.byteLength, open: async function* () { yield bytes; } });
+      files.push({
+        path: "MLmodel",
+        size: bytes.byteLength,
+        open: async function* () {
+          yield bytes;
+        },
+      });
       files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     }
 
@@ -149,9 +175,23 @@ export async function createMlflowVersion(
     const digest = computeContentDigest(stored);
     if (loggedModelId) {
       // Marking it ready twice is harmless.
-      await transport.call({ operation: OP, method: "PATCH", path: `logged-models/${loggedModelId}`, body: { model_id: loggedModelId, status: "LOGGED_MODEL_READY" }, idempotent: true, options });
+      await transport.call({
+        operation: OP,
+        method: "PATCH",
+        path: `logged-models/${loggedModelId}`,
+        body: { model_id: loggedModelId, status: "LOGGED_MODEL_READY" },
+        idempotent: true,
+        options,
+      });
     }
-    await transport.call({ operation: OP, method: "POST", path: "runs/update", body: { run_id: runId, status: "FINISHED", end_time: Date.now() }, idempotent: true, options });
+    await transport.call({
+      operation: OP,
+      method: "POST",
+      path: "runs/update",
+      body: { run_id: runId, status: "FINISHED", end_time: Date.now() },
+      idempotent: true,
+      options,
+    });
 
     const versionTags: Record<string, string> = {
       ...meta.tags,
@@ -220,16 +260,37 @@ async function ensureExperiment(transport: MlflowTransport, name: string, option
   const attempts = (options.maxRetries ?? transport.maxRetries) + 1;
   for (let attempt = 1; ; attempt++) {
     try {
-      const found = await transport.call({ operation: OP, method: "GET", path: "experiments/get-by-name", query: { experiment_name: name }, schema: experimentResponse, options });
+      const found = await transport.call({
+        operation: OP,
+        method: "GET",
+        path: "experiments/get-by-name",
+        query: { experiment_name: name },
+        schema: experimentResponse,
+        options,
+      });
       if (found.experiment.lifecycle_stage === "deleted") {
-        await transport.call({ operation: OP, method: "POST", path: "experiments/restore", body: { experiment_id: found.experiment.experiment_id }, idempotent: true, options });
+        await transport.call({
+          operation: OP,
+          method: "POST",
+          path: "experiments/restore",
+          body: { experiment_id: found.experiment.experiment_id },
+          idempotent: true,
+          options,
+        });
       }
       return found.experiment.experiment_id;
     } catch (error) {
       if (!NotFoundError.isInstance(error)) throw error;
     }
     try {
-      const created = await transport.call({ operation: OP, method: "POST", path: "experiments/create", body: { name }, schema: createExperimentResponse, options });
+      const created = await transport.call({
+        operation: OP,
+        method: "POST",
+        path: "experiments/create",
+        body: { name },
+        schema: createExperimentResponse,
+        options,
+      });
       return created.experiment_id;
     } catch (error) {
       // Another client created it between our two calls, or our create reached the server and its answer was lost:
@@ -321,11 +382,21 @@ async function awaitReady(transport: MlflowTransport, version: MlflowModelVersio
   const deadline = Date.now() + 300_000;
   while (current.status === "PENDING_REGISTRATION" && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 1000));
-    const res = await transport.call({ operation: OP, method: "GET", path: "model-versions/get", query: { name: current.name, version: current.version }, schema: modelVersionResponse, options });
+    const res = await transport.call({
+      operation: OP,
+      method: "GET",
+      path: "model-versions/get",
+      query: { name: current.name, version: current.version },
+      schema: modelVersionResponse,
+      options,
+    });
     current = res.model_version;
   }
   if (current.status && current.status !== "READY") {
-    throw new ServerError(`MLflow did not finish registering ${current.name}/${current.version}: ${current.status} ${current.status_message ?? ""}`.trim(), { provider: PROVIDER, operation: OP });
+    throw new ServerError(`MLflow did not finish registering ${current.name}/${current.version}: ${current.status} ${current.status_message ?? ""}`.trim(), {
+      provider: PROVIDER,
+      operation: OP,
+    });
   }
   return current;
 }
@@ -333,8 +404,15 @@ async function awaitReady(transport: MlflowTransport, version: MlflowModelVersio
 async function cleanup(transport: MlflowTransport, runId: string, loggedModelId: string | undefined, options: TransferOptions): Promise<void> {
   const quiet = { ...options, signal: undefined, maxRetries: 0 };
   if (loggedModelId) {
-    await transport.call({ operation: OP, method: "PATCH", path: `logged-models/${loggedModelId}`, body: { model_id: loggedModelId, status: "LOGGED_MODEL_UPLOAD_FAILED" }, options: quiet }).catch(() => undefined);
+    await transport
+      .call({
+        operation: OP,
+        method: "PATCH",
+        path: `logged-models/${loggedModelId}`,
+        body: { model_id: loggedModelId, status: "LOGGED_MODEL_UPLOAD_FAILED" },
+        options: quiet,
+      })
+      .catch(() => undefined);
   }
   await transport.call({ operation: OP, method: "POST", path: "runs/update", body: { run_id: runId, status: "FAILED", end_time: Date.now() }, options: quiet });
 }
-

@@ -14,7 +14,11 @@ import type { MlflowPyfuncOptions } from "./mlflow-options.js";
 /** One field in MLflow's schema JSON (`ColSpec` or `TensorSpec`). */
 function toMlflowField(field: SignatureField): Record<string, unknown> {
   if (field.type === "tensor") {
-    return { type: "tensor", "tensor-spec": { dtype: field.dtype ?? "float32", shape: field.shape ?? [-1] }, ...(field.name !== undefined && { name: field.name }) };
+    return {
+      type: "tensor",
+      "tensor-spec": { dtype: field.dtype ?? "float32", shape: field.shape ?? [-1] },
+      ...(field.name !== undefined && { name: field.name }),
+    };
   }
   return { type: field.type, ...(field.name !== undefined && { name: field.name }), required: !field.optional };
 }

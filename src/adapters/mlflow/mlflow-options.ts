@@ -68,7 +68,10 @@ export const mlflowCreateVersionOptionsSchema: () => z.ZodType<MlflowCreateVersi
             loaderModule: z.string({ error: MODULE_MESSAGE }).regex(MODULE, { error: MODULE_MESSAGE }),
             code: artifactPath().optional(),
             data: artifactPath().optional(),
-            pythonVersion: z.string({ error: "must look like 3.11.7" }).regex(/^\d+\.\d+(\.\d+)?$/, { error: "must look like 3.11.7" }).optional(),
+            pythonVersion: z
+              .string({ error: "must look like 3.11.7" })
+              .regex(/^\d+\.\d+(\.\d+)?$/, { error: "must look like 3.11.7" })
+              .optional(),
           },
           { error: "must be { loaderModule, code?, data?, pythonVersion? }" },
         )

@@ -81,14 +81,25 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     const { operation, options } = ctx;
     // The token tells our own create, whose answer was lost, from a model someone else made meanwhile.
     const token = crypto.randomUUID();
-    const body = { name: input.name, tags: tagList({ ...input.tags, [TAG.clientToken]: token }), ...(input.description !== undefined && { description: input.description }) };
+    const body = {
+      name: input.name,
+      tags: tagList({ ...input.tags, [TAG.clientToken]: token }),
+      ...(input.description !== undefined && { description: input.description }),
+    };
     const res = await sendOnce(
       this.transport,
       { operation, method: "POST", path: "registered-models/create", body, schema: registeredModelResponse, options },
       async () => {
         let found;
         try {
-          found = await this.transport.call({ operation, method: "GET", path: "registered-models/get", query: { name: input.name }, schema: registeredModelResponse, options });
+          found = await this.transport.call({
+            operation,
+            method: "GET",
+            path: "registered-models/get",
+            query: { name: input.name },
+            schema: registeredModelResponse,
+            options,
+          });
         } catch (error) {
           if (NotFoundError.isInstance(error)) return undefined;
           throw error;
@@ -102,7 +113,14 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
   }
 
   async doGetModel(name: string, ctx: ProviderContext): Promise<RegisteredModel> {
-    const res = await this.transport.call({ operation: ctx.operation, method: "GET", path: "registered-models/get", query: { name }, schema: registeredModelResponse, options: ctx.options });
+    const res = await this.transport.call({
+      operation: ctx.operation,
+      method: "GET",
+      path: "registered-models/get",
+      query: { name },
+      schema: registeredModelResponse,
+      options: ctx.options,
+    });
     return toRegisteredModel(res.registered_model);
   }
 
@@ -117,7 +135,12 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
         operation,
         method: "GET",
         path: "registered-models/search",
-        query: { max_results: query.pageSize ?? DEFAULT_PAGE_SIZE, order_by: "name ASC", ...(clauses.length > 0 && { filter: clauses.join(" AND ") }), ...(token && { page_token: token }) },
+        query: {
+          max_results: query.pageSize ?? DEFAULT_PAGE_SIZE,
+          order_by: "name ASC",
+          ...(clauses.length > 0 && { filter: clauses.join(" AND ") }),
+          ...(token && { page_token: token }),
+        },
         schema: searchModelsResponse,
         options: { ...options, ...(signal && { signal }) },
       });
@@ -130,7 +153,14 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
   async doUpdateModel(name: string, patch: UpdateModelInput, ctx: ProviderContext): Promise<ProviderChange<RegisteredModel>> {
     const { operation, options } = ctx;
     if (patch.description !== undefined) {
-      await this.transport.call({ operation, method: "PATCH", path: "registered-models/update", body: { name, description: patch.description }, idempotent: true, options });
+      await this.transport.call({
+        operation,
+        method: "PATCH",
+        path: "registered-models/update",
+        body: { name, description: patch.description },
+        idempotent: true,
+        options,
+      });
     }
     for (const [key, value] of Object.entries(patch.tags ?? {})) {
       if (value === null) await this.transport.call({ operation, method: "DELETE", path: "registered-models/delete-tag", body: { name, key }, options });
@@ -141,8 +171,18 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
 
   async doRenameModel(name: string, newName: string, ctx: ProviderContext): Promise<ProviderChange<RegisteredModel>> {
     const body = { name, new_name: newName };
-    const res = await this.transport.call({ operation: ctx.operation, method: "POST", path: "registered-models/rename", body, schema: registeredModelResponse, options: ctx.options });
-    return { value: toRegisteredModel(res.registered_model), events: ctx.stamp([{ type: "model.updated", model: newName, from: name, to: newName, details: { renamedFrom: name } }]) };
+    const res = await this.transport.call({
+      operation: ctx.operation,
+      method: "POST",
+      path: "registered-models/rename",
+      body,
+      schema: registeredModelResponse,
+      options: ctx.options,
+    });
+    return {
+      value: toRegisteredModel(res.registered_model),
+      events: ctx.stamp([{ type: "model.updated", model: newName, from: name, to: newName, details: { renamedFrom: name } }]),
+    };
   }
 
   async doDeleteModel(name: string, ctx: ProviderContext): Promise<ProviderChange<void>> {
@@ -150,7 +190,11 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     return { value: undefined, events: ctx.stamp([{ type: "model.deleted", model: name }]) };
   }
 
-  async doCreateVersion(model: string, create: ProviderCreateVersion<MlflowCreateVersionOptions>, ctx: ProviderContext<TransferOptions>): Promise<ProviderChange<ModelVersion>> {
+  async doCreateVersion(
+    model: string,
+    create: ProviderCreateVersion<MlflowCreateVersionOptions>,
+    ctx: ProviderContext<TransferOptions>,
+  ): Promise<ProviderChange<ModelVersion>> {
     const { options } = ctx;
     const version = await createMlflowVersion({ transport: this.transport, experimentName: this.#experimentName, actor: ctx.actor }, model, create, options);
     const events: RegistryEventInput[] = [{ type: "version.created", model, version: version.version, to: version.version }];
@@ -195,7 +239,14 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     const record = await getRecord(this.transport, ref, operation, options);
     const key = { name: record.name, version: record.version };
     if (patch.description !== undefined) {
-      await this.transport.call({ operation, method: "PATCH", path: "model-versions/update", body: { ...key, description: patch.description }, idempotent: true, options });
+      await this.transport.call({
+        operation,
+        method: "PATCH",
+        path: "model-versions/update",
+        body: { ...key, description: patch.description },
+        idempotent: true,
+        options,
+      });
     }
     const tags: Record<string, string | null> = { ...patch.tags, ...(patch.modelCard && { [TAG.modelCard]: JSON.stringify(patch.modelCard) }) };
     for (const [k, value] of Object.entries(tags)) {
@@ -204,10 +255,18 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     }
     if (patch.metrics && Object.keys(patch.metrics).length > 0) {
       // The capability is there, but this version has nowhere to log to (registered from a plain URI).
-      if (!record.run_id) throw new UnsupportedCapabilityError(`${record.name}/${record.version} has no run to log metrics to`, { provider: PROVIDER, operation, capability: "updateMetrics" });
+      if (!record.run_id)
+        throw new UnsupportedCapabilityError(`${record.name}/${record.version} has no run to log metrics to`, {
+          provider: PROVIDER,
+          operation,
+          capability: "updateMetrics",
+        });
       await logParamsAndMetrics(this.transport, record.run_id, {}, patch.metrics, modelIdOf(record), options);
     }
-    return { readBack: () => this.doGetVersion({ model: key.name, version: key.version }, ctx), events: ctx.stamp([{ type: "version.updated", model: record.name, version: record.version, details: { fields: Object.keys(patch) } }]) };
+    return {
+      readBack: () => this.doGetVersion({ model: key.name, version: key.version }, ctx),
+      events: ctx.stamp([{ type: "version.updated", model: record.name, version: record.version, details: { fields: Object.keys(patch) } }]),
+    };
   }
 
   async doDeleteVersion(ref: VersionRef, ctx: ProviderContext): Promise<ProviderChange<void>> {
@@ -220,14 +279,21 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
   async doSetAlias(model: string, alias: string, version: string, ctx: ProviderContext): Promise<ProviderChange<{ previous?: string }>> {
     const previous = await this.#putAlias(model, alias, version, ctx);
     // Pointing an alias where it already points changes nothing, so nobody is told.
-    const events = previous === version ? [] : ctx.stamp([{ type: "alias.set", model, alias, version, ...(previous !== undefined && { from: previous }), to: version }]);
+    const events =
+      previous === version ? [] : ctx.stamp([{ type: "alias.set", model, alias, version, ...(previous !== undefined && { from: previous }), to: version }]);
     return { value: previous === undefined ? {} : { previous }, events };
   }
 
   async doDeleteAlias(model: string, alias: string, ctx: ProviderContext): Promise<ProviderChange<void>> {
     // MLflow deletes a missing alias without complaint; the spec says NotFoundError.
     const previous = await this.doResolveAlias(model, alias, ctx);
-    await this.transport.call({ operation: ctx.operation, method: "DELETE", path: "registered-models/alias", body: { name: model, alias }, options: ctx.options });
+    await this.transport.call({
+      operation: ctx.operation,
+      method: "DELETE",
+      path: "registered-models/alias",
+      body: { name: model, alias },
+      options: ctx.options,
+    });
     return { value: undefined, events: ctx.stamp([{ type: "alias.deleted", model, alias, version: previous, from: previous }]) };
   }
 
@@ -250,7 +316,8 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     });
     const events: RegistryEventInput[] = [];
     if (archiveExisting) {
-      for (const v of before.filter((v) => v !== record.version)) events.push({ type: "stage.changed", model: record.name, version: v, stage: "archived", from: stage, to: "archived" });
+      for (const v of before.filter((v) => v !== record.version))
+        events.push({ type: "stage.changed", model: record.name, version: v, stage: "archived", from: stage, to: "archived" });
     }
     const from = record.current_stage ? parseStage(record.current_stage, operation) : "draft";
     if (from !== stage) events.push({ type: "stage.changed", model: record.name, version: record.version, stage, from, to: stage });
@@ -289,13 +356,21 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     const previous = ownValue(aliases, alias);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.transport.call({ operation: op, method: "POST", path: "registered-models/alias", body: { name: model, alias, version }, idempotent: true, options: ctx.options });
+        await this.transport.call({
+          operation: op,
+          method: "POST",
+          path: "registered-models/alias",
+          body: { name: model, alias, version },
+          idempotent: true,
+          options: ctx.options,
+        });
         return previous;
       } catch (error) {
         // MLflow sets an alias by looking it up and then inserting it. Two clients setting a new alias at once both
         // insert, and the loser gets its database's unique-constraint error as a 400. The alias exists by then, so
         // sending again updates it, which is what the caller asked for.
-        if (attempt >= 3 || !InvalidInputError.isInstance(error) || !/UNIQUE constraint|IntegrityError|Duplicate entry|duplicate key/i.test(error.message)) throw error;
+        if (attempt >= 3 || !InvalidInputError.isInstance(error) || !/UNIQUE constraint|IntegrityError|Duplicate entry|duplicate key/i.test(error.message))
+          throw error;
       }
     }
   }
@@ -303,7 +378,14 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
   /** The versions of a model in a stage. */
   async #inStage(model: string, stage: Stage, ctx: ProviderContext): Promise<string[]> {
     const query = { filter: `name = '${model}'`, max_results: 1000 };
-    const res = await this.transport.call({ operation: ctx.operation, method: "GET", path: "model-versions/search", query, schema: searchVersionsResponse, options: ctx.options });
+    const res = await this.transport.call({
+      operation: ctx.operation,
+      method: "GET",
+      path: "model-versions/search",
+      query,
+      schema: searchVersionsResponse,
+      options: ctx.options,
+    });
     return (res.model_versions ?? []).filter((v) => v.current_stage === toMlflowStage(stage)).map((v) => v.version);
   }
 }

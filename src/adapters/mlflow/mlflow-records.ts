@@ -9,7 +9,15 @@ import { InvalidInputError, NotFoundError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import type { VersionRef } from "../../core/refs.js";
 import type { ModelVersion } from "../../core/types.js";
-import { downloadUriResponse, loggedModelResponse, modelVersionResponse, registeredModelResponse, runResponse, searchVersionsResponse, type MlflowModelVersion } from "./mlflow-api.js";
+import {
+  downloadUriResponse,
+  loggedModelResponse,
+  modelVersionResponse,
+  registeredModelResponse,
+  runResponse,
+  searchVersionsResponse,
+  type MlflowModelVersion,
+} from "./mlflow-api.js";
 import { proxyPath } from "./mlflow-artifacts.js";
 import { tagRecord, toModelVersion, type RunData } from "./mlflow-convert.js";
 import { PROVIDER, type MlflowTransport } from "./mlflow-transport.js";
@@ -17,7 +25,14 @@ import { PROVIDER, type MlflowTransport } from "./mlflow-transport.js";
 /** A version's record: `{ model, version }` as it is, an alias through MLflow, `latest` as the highest number. */
 export async function getRecord(transport: MlflowTransport, ref: VersionRef, op: string, options: CallOptions | undefined): Promise<MlflowModelVersion> {
   if ("version" in ref) {
-    const res = await transport.call({ operation: op, method: "GET", path: "model-versions/get", query: { name: ref.model, version: ref.version }, schema: modelVersionResponse, options });
+    const res = await transport.call({
+      operation: op,
+      method: "GET",
+      path: "model-versions/get",
+      query: { name: ref.model, version: ref.version },
+      schema: modelVersionResponse,
+      options,
+    });
     return res.model_version;
   }
   if (ref.alias === "latest") {
@@ -33,18 +48,36 @@ export async function getRecord(transport: MlflowTransport, ref: VersionRef, op:
     const top = res.model_versions?.[0];
     if (!top) {
       // No versions, or no model: reading the model tells the two apart (and throws NotFoundError for the latter).
-      await transport.call({ operation: op, method: "GET", path: "registered-models/get", query: { name: ref.model }, schema: registeredModelResponse, options });
+      await transport.call({
+        operation: op,
+        method: "GET",
+        path: "registered-models/get",
+        query: { name: ref.model },
+        schema: registeredModelResponse,
+        options,
+      });
       throw new NotFoundError(`model ${JSON.stringify(ref.model)} has no versions`, { provider: PROVIDER, operation: op });
     }
     return getRecord(transport, { model: ref.model, version: top.version }, op, options);
   }
   try {
-    const res = await transport.call({ operation: op, method: "GET", path: "registered-models/alias", query: { name: ref.model, alias: ref.alias }, schema: modelVersionResponse, options });
+    const res = await transport.call({
+      operation: op,
+      method: "GET",
+      path: "registered-models/alias",
+      query: { name: ref.model, alias: ref.alias },
+      schema: modelVersionResponse,
+      options,
+    });
     return res.model_version;
   } catch (error) {
     // MLflow answers an unknown alias with 400 INVALID_PARAMETER_VALUE.
     if (InvalidInputError.isInstance(error) && error.providerCode === "INVALID_PARAMETER_VALUE") {
-      throw new NotFoundError(`model ${JSON.stringify(ref.model)} has no alias ${JSON.stringify(ref.alias)}`, { provider: PROVIDER, operation: op, cause: error });
+      throw new NotFoundError(`model ${JSON.stringify(ref.model)} has no alias ${JSON.stringify(ref.alias)}`, {
+        provider: PROVIDER,
+        operation: op,
+        cause: error,
+      });
     }
     throw error;
   }
@@ -81,7 +114,14 @@ export function modelIdOf(version: MlflowModelVersion): string | undefined {
 
 /** The version's artifact location as MLflow reports it (`get-download-uri`). */
 export async function downloadUri(transport: MlflowTransport, version: MlflowModelVersion, op: string, options: CallOptions | undefined): Promise<string> {
-  const res = await transport.call({ operation: op, method: "GET", path: "model-versions/get-download-uri", query: { name: version.name, version: version.version }, schema: downloadUriResponse, options });
+  const res = await transport.call({
+    operation: op,
+    method: "GET",
+    path: "model-versions/get-download-uri",
+    query: { name: version.name, version: version.version },
+    schema: downloadUriResponse,
+    options,
+  });
   return res.artifact_uri;
 }
 

@@ -109,14 +109,29 @@ export async function createVertexVersion(
 }
 
 /** Sends `models.upload`. After a failure that may have reached Vertex, looks for the token label before resending. */
-async function uploadOnce(records: VertexRecords, settings: CreateVersionSettings, id: string, token: string, body: unknown, options: TransferOptions): Promise<{ modelVersionId?: unknown }> {
+async function uploadOnce(
+  records: VertexRecords,
+  settings: CreateVersionSettings,
+  id: string,
+  token: string,
+  body: unknown,
+  options: TransferOptions,
+): Promise<{ modelVersionId?: unknown }> {
   const op = "createVersion";
   const { transport } = records;
   const attempts = (options.maxRetries ?? settings.maxRetries ?? 2) + 1;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const first = await transport.call({ operation: op, method: "POST", path: `${transport.parent}/models:upload`, body, schema: operationSchema, idempotent: false, options });
+      const first = await transport.call({
+        operation: op,
+        method: "POST",
+        path: `${transport.parent}/models:upload`,
+        body,
+        schema: operationSchema,
+        idempotent: false,
+        options,
+      });
       return (await transport.waitForOperation(first, op, options)) as { modelVersionId?: unknown };
     } catch (error) {
       lastError = error;

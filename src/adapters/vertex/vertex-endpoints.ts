@@ -110,10 +110,18 @@ export class VertexEndpoints implements EndpointsApi {
   /** Returns the endpoint with this display name, creating it (a long-running operation) when there is none. */
   async ensureEndpoint(displayName: string, options: LongRunningOptions = {}): Promise<Endpoint> {
     const op = "ensureEndpoint";
-    if (typeof displayName !== "string" || displayName.trim() === "" || displayName.length > 128) throw invalidInput(op, "displayName", "an endpoint needs a display name of 1-128 characters", PROVIDER);
+    if (typeof displayName !== "string" || displayName.trim() === "" || displayName.length > 128)
+      throw invalidInput(op, "displayName", "an endpoint needs a display name of 1-128 characters", PROVIDER);
     const found = await this.#findByName(displayName, op, options);
     if (found) return toEndpoint(found);
-    const first = await this.transport.call({ operation: op, method: "POST", path: `${this.transport.parent}/endpoints`, body: { displayName }, schema: operationSchema, options });
+    const first = await this.transport.call({
+      operation: op,
+      method: "POST",
+      path: `${this.transport.parent}/endpoints`,
+      body: { displayName },
+      schema: operationSchema,
+      options,
+    });
     const response = await this.transport.waitForOperation(first, op, options);
     return toEndpoint(endpointSchema().parse(response));
   }
@@ -148,13 +156,18 @@ export class VertexEndpoints implements EndpointsApi {
   async deploy(ref: VersionRefInput, options: DeployOptions): Promise<Endpoint | OperationHandle<Endpoint>> {
     const op = "deploy";
     const percent = options.trafficPercent ?? 100;
-    if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw invalidInput(op, "trafficPercent", "trafficPercent must be a whole number from 0 to 100", PROVIDER);
+    if (!Number.isInteger(percent) || percent < 0 || percent > 100)
+      throw invalidInput(op, "trafficPercent", "trafficPercent must be a whole number from 0 to 100", PROVIDER);
     const min = options.minReplicas ?? 1;
     const max = options.maxReplicas ?? min;
-    if (!Number.isInteger(min) || min < 1 || !Number.isInteger(max) || max < min) throw invalidInput(op, "minReplicas", "replicas must be whole numbers with 1 <= minReplicas <= maxReplicas", PROVIDER);
+    if (!Number.isInteger(min) || min < 1 || !Number.isInteger(max) || max < min)
+      throw invalidInput(op, "minReplicas", "replicas must be whole numbers with 1 <= minReplicas <= maxReplicas", PROVIDER);
     if (typeof options.endpoint !== "string" || options.endpoint === "") throw invalidInput(op, "endpoint", "name the endpoint (id or display name)", PROVIDER);
     const version = await this.registry.getVersion(ref, options);
-    const endpoint = /^\d+$/.test(options.endpoint) || options.endpoint.startsWith("projects/") ? await this.#get(options.endpoint, op, options) : ((await this.#findByName(options.endpoint, op, options)) ?? (await this.#create(options.endpoint, op, options)));
+    const endpoint =
+      /^\d+$/.test(options.endpoint) || options.endpoint.startsWith("projects/")
+        ? await this.#get(options.endpoint, op, options)
+        : ((await this.#findByName(options.endpoint, op, options)) ?? (await this.#create(options.endpoint, op, options)));
     const current = endpoint.trafficSplit ?? {};
     // With nothing else serving, the new deployment takes all traffic: a split must always sum to 100.
     const serving = Object.values(current).reduce((n, v) => n + v, 0) > 0;
@@ -178,7 +191,10 @@ export class VertexEndpoints implements EndpointsApi {
     const finish = async (callOptions?: CallOptions) => {
       await this.transport.waitForOperation(first, op, { ...options, ...callOptions });
       const after = toEndpoint(await this.#get(endpoint.name, op, options));
-      await this.emit([{ type: "version.updated", model: version.model, version: version.version, details: { deployedTo: after.name, trafficPercent: percent } }], options);
+      await this.emit(
+        [{ type: "version.updated", model: version.model, version: version.version, details: { deployedTo: after.name, trafficPercent: percent } }],
+        options,
+      );
       return after;
     };
     if (options.wait === false) return { name: first.name, wait: finish };
@@ -190,13 +206,26 @@ export class VertexEndpoints implements EndpointsApi {
     const op = "undeploy";
     const version = await this.registry.getVersion(ref, options);
     const endpoint = await this.#get(options.endpoint, op, options);
-    const target = (endpoint.deployedModels ?? []).find((d) => modelIdOf(d.model) === modelIdOf(this.registry.modelResource(version.model)) && (d.modelVersionId ?? "1") === version.version);
-    if (!target) throw new NotFoundError(`${version.model}/${version.version} is not deployed to ${endpoint.displayName ?? endpoint.name}`, { provider: PROVIDER, operation: op });
+    const target = (endpoint.deployedModels ?? []).find(
+      (d) => modelIdOf(d.model) === modelIdOf(this.registry.modelResource(version.model)) && (d.modelVersionId ?? "1") === version.version,
+    );
+    if (!target)
+      throw new NotFoundError(`${version.model}/${version.version} is not deployed to ${endpoint.displayName ?? endpoint.name}`, {
+        provider: PROVIDER,
+        operation: op,
+      });
     const current = endpoint.trafficSplit ?? {};
     const { [target.id]: _gone, ...rest } = current;
     const split = Object.keys(rest).length > 0 ? makeRoom(rest, 0) : {};
     this.#remember(endpoint.name, current);
-    const first = await this.transport.call({ operation: op, method: "POST", path: `${endpoint.name}:undeployModel`, body: { deployedModelId: target.id, ...(Object.keys(split).length > 0 && { trafficSplit: split }) }, schema: operationSchema, options });
+    const first = await this.transport.call({
+      operation: op,
+      method: "POST",
+      path: `${endpoint.name}:undeployModel`,
+      body: { deployedModelId: target.id, ...(Object.keys(split).length > 0 && { trafficSplit: split }) },
+      schema: operationSchema,
+      options,
+    });
     await this.transport.waitForOperation(first, op, options);
     return toEndpoint(await this.#get(endpoint.name, op, options));
   }
@@ -210,7 +239,8 @@ export class VertexEndpoints implements EndpointsApi {
     if (typeof split !== "object" || split === null) throw invalidInput(op, "split", "split maps versions to percents", PROVIDER);
     const entries = Object.entries(split);
     for (const [key, percent] of entries) {
-      if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw invalidInput(op, `split.${key}`, `traffic for ${key} must be a whole percent from 0 to 100`, PROVIDER);
+      if (!Number.isInteger(percent) || percent < 0 || percent > 100)
+        throw invalidInput(op, `split.${key}`, `traffic for ${key} must be a whole percent from 0 to 100`, PROVIDER);
     }
     const total = entries.reduce((n, [, v]) => n + v, 0);
     if (total !== 100) throw invalidInput(op, "split", `a traffic split must sum to 100, this one sums to ${total}`, PROVIDER);
@@ -220,12 +250,24 @@ export class VertexEndpoints implements EndpointsApi {
     for (const [key, percent] of entries) {
       const matches = view.deployedModels.filter((d) => key === d.version || key === `${d.model}/${d.version}`);
       if (matches.length !== 1) {
-        throw new ConflictError(`${key} ${matches.length === 0 ? "is not deployed to" : "is ambiguous on"} ${view.displayName}; deployed: ${view.deployedModels.map((d) => `${d.model}/${d.version}`).join(", ") || "nothing"}`, { provider: PROVIDER, operation: op });
+        throw new ConflictError(
+          `${key} ${matches.length === 0 ? "is not deployed to" : "is ambiguous on"} ${view.displayName}; deployed: ${view.deployedModels.map((d) => `${d.model}/${d.version}`).join(", ") || "nothing"}`,
+          { provider: PROVIDER, operation: op },
+        );
       }
       byId[(matches[0] as DeployedModel).id] = percent;
     }
     this.#remember(endpoint.name, endpoint.trafficSplit ?? {});
-    const updated = await this.transport.call({ operation: op, method: "PATCH", path: endpoint.name, query: { updateMask: "trafficSplit" }, body: { trafficSplit: byId }, schema: endpointSchema, idempotent: true, options });
+    const updated = await this.transport.call({
+      operation: op,
+      method: "PATCH",
+      path: endpoint.name,
+      query: { updateMask: "trafficSplit" },
+      body: { trafficSplit: byId },
+      schema: endpointSchema,
+      idempotent: true,
+      options,
+    });
     return toEndpoint(updated);
   }
 
@@ -234,10 +276,23 @@ export class VertexEndpoints implements EndpointsApi {
     const op = "rollbackTraffic";
     const endpoint = await this.#get(endpointRef, op, options);
     const previous = this.#history.get(endpoint.name)?.pop();
-    if (!previous) throw new NotFoundError(`no earlier traffic split of ${endpoint.displayName ?? endpoint.name} is known to this client`, { provider: PROVIDER, operation: op });
+    if (!previous)
+      throw new NotFoundError(`no earlier traffic split of ${endpoint.displayName ?? endpoint.name} is known to this client`, {
+        provider: PROVIDER,
+        operation: op,
+      });
     const live = new Set((endpoint.deployedModels ?? []).map((d) => d.id));
     const split = Object.fromEntries(Object.entries(previous).filter(([id]) => live.has(id)));
-    const updated = await this.transport.call({ operation: op, method: "PATCH", path: endpoint.name, query: { updateMask: "trafficSplit" }, body: { trafficSplit: split }, schema: endpointSchema, idempotent: true, options });
+    const updated = await this.transport.call({
+      operation: op,
+      method: "PATCH",
+      path: endpoint.name,
+      query: { updateMask: "trafficSplit" },
+      body: { trafficSplit: split },
+      schema: endpointSchema,
+      idempotent: true,
+      options,
+    });
     return toEndpoint(updated);
   }
 
@@ -279,7 +334,10 @@ export class VertexEndpoints implements EndpointsApi {
         const total = Object.values(before).reduce((n, v) => n + v, 0);
         if (total > 0) endpoint = await this.setTrafficSplit(endpoint.id, makeRoom(before, 0), options);
         endpoint = await this.undeploy(version, { ...options, endpoint: endpoint.id });
-        await this.emit([{ type: "rollback.completed", model: version.model, version: version.version, details: { endpoint: endpoint.name, failedAt: percent, reason } }], options);
+        await this.emit(
+          [{ type: "rollback.completed", model: version.model, version: version.version, details: { endpoint: endpoint.name, failedAt: percent, reason } }],
+          options,
+        );
         return { completed: false, steps: done, failedAt: percent, reason, endpoint };
       }
     }
@@ -308,7 +366,14 @@ export class VertexEndpoints implements EndpointsApi {
   async #findByName(displayName: string, op: string, options: CallOptions | undefined): Promise<VertexEndpoint | undefined> {
     let token: string | undefined;
     do {
-      const res = await this.transport.call({ operation: op, method: "GET", path: `${this.transport.parent}/endpoints`, query: { pageSize: 100, ...(token && { pageToken: token }) }, schema: listEndpointsResponse, options });
+      const res = await this.transport.call({
+        operation: op,
+        method: "GET",
+        path: `${this.transport.parent}/endpoints`,
+        query: { pageSize: 100, ...(token && { pageToken: token }) },
+        schema: listEndpointsResponse,
+        options,
+      });
       const found = (res.endpoints ?? []).find((e) => e.displayName === displayName);
       if (found) return found;
       token = res.nextPageToken || undefined;
@@ -317,7 +382,14 @@ export class VertexEndpoints implements EndpointsApi {
   }
 
   async #create(displayName: string, op: string, options: LongRunningOptions): Promise<VertexEndpoint> {
-    const first = await this.transport.call({ operation: op, method: "POST", path: `${this.transport.parent}/endpoints`, body: { displayName }, schema: operationSchema, options });
+    const first = await this.transport.call({
+      operation: op,
+      method: "POST",
+      path: `${this.transport.parent}/endpoints`,
+      body: { displayName },
+      schema: operationSchema,
+      options,
+    });
     return endpointSchema().parse(await this.transport.waitForOperation(first, op, options));
   }
 }

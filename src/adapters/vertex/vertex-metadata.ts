@@ -110,10 +110,13 @@ export class MetadataStore {
     if (json === undefined) return undefined;
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new CorruptDataError(`gs://${this.bucket}/${name} is not modelreg metadata (${parsed.error.issues[0]?.message ?? "bad shape"}); it was edited by hand or is not ours`, {
-        provider: PROVIDER,
-        operation: options.operation,
-      });
+      throw new CorruptDataError(
+        `gs://${this.bucket}/${name} is not modelreg metadata (${parsed.error.issues[0]?.message ?? "bad shape"}); it was edited by hand or is not ours`,
+        {
+          provider: PROVIDER,
+          operation: options.operation,
+        },
+      );
     }
     return parsed.data;
   }

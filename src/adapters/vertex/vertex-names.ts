@@ -24,7 +24,10 @@ export const MANAGED_ALIASES: ReadonlySet<string> = new Set(vertexAdapter.manage
  */
 export function modelIdFor(name: string): string {
   if (/^[a-z_][a-z0-9_-]{0,62}$/.test(name)) return name;
-  const clean = name.toLowerCase().replace(/[^a-z0-9_-]/g, "-").replace(/^[^a-z_]/, "m");
+  const clean = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, "-")
+    .replace(/^[^a-z_]/, "m");
   const hash = createHash("sha256").update(name).digest("hex").slice(0, 8);
   return `${clean.slice(0, 54)}-${hash}`;
 }
@@ -35,9 +38,15 @@ export function modelIdFor(name: string): string {
  */
 export function checkVertexAlias(alias: string, operation: string, field: string): void {
   if (!VERTEX_ALIAS.test(alias)) {
-    throw invalidInput(operation, field, `Vertex aliases are 2-128 lowercase letters, digits or "-", starting with a letter: ${JSON.stringify(alias)}`, PROVIDER);
+    throw invalidInput(
+      operation,
+      field,
+      `Vertex aliases are 2-128 lowercase letters, digits or "-", starting with a letter: ${JSON.stringify(alias)}`,
+      PROVIDER,
+    );
   }
-  if (MANAGED_ALIASES.has(alias)) throw invalidInput(operation, field, `the alias ${alias} is managed (default by Vertex, staging and production by transitionStage)`, PROVIDER);
+  if (MANAGED_ALIASES.has(alias))
+    throw invalidInput(operation, field, `the alias ${alias} is managed (default by Vertex, staging and production by transitionStage)`, PROVIDER);
 }
 
 const LABEL_KEY = /^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u;

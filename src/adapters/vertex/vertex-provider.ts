@@ -126,7 +126,14 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
     const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
     return async (token, signal) => {
       const call = { ...options, ...(signal && { signal }) };
-      const res = await this.transport.call({ operation: op, method: "GET", path: `${this.transport.parent}/models`, query: { pageSize, ...(token && { pageToken: token }) }, schema: listModelsResponse, options: call });
+      const res = await this.transport.call({
+        operation: op,
+        method: "GET",
+        path: `${this.transport.parent}/models`,
+        query: { pageSize, ...(token && { pageToken: token }) },
+        schema: listModelsResponse,
+        options: call,
+      });
       const items: RegisteredModel[] = [];
       for (const model of res.models ?? []) {
         const name = model.displayName ?? "";
@@ -146,7 +153,16 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
     const id = modelIdFor(name);
     await this.#records.model(id, undefined, op, options);
     if (patch.description !== undefined) {
-      await this.transport.call({ operation: op, method: "PATCH", path: this.#records.modelPath(id), query: { updateMask: "description" }, body: { description: patch.description }, schema: vertexModelSchema, idempotent: true, options });
+      await this.transport.call({
+        operation: op,
+        method: "PATCH",
+        path: this.#records.modelPath(id),
+        query: { updateMask: "description" },
+        body: { description: patch.description },
+        schema: vertexModelSchema,
+        idempotent: true,
+        options,
+      });
     }
     if (patch.tags) {
       const meta = (await this.#meta.readModel(id, { ...options, operation: op })) ?? { format: "modelreg-vertex/1" as const, name, tags: {} };
@@ -170,7 +186,11 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
     return { value: undefined, events: ctx.stamp([{ type: "model.deleted", model: name }]) };
   }
 
-  doCreateVersion(model: string, create: ProviderCreateVersion<VertexCreateVersionOptions>, ctx: ProviderContext<TransferOptions>): Promise<ProviderChange<ModelVersion>> {
+  doCreateVersion(
+    model: string,
+    create: ProviderCreateVersion<VertexCreateVersionOptions>,
+    ctx: ProviderContext<TransferOptions>,
+  ): Promise<ProviderChange<ModelVersion>> {
     return createVertexVersion(this.#records, this.#settings, model, create, ctx);
   }
 
@@ -195,7 +215,9 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
         options: call,
       });
       const versions = await mapLimit(res.models ?? [], 8, (v) => this.#records.toVersion(model, id, v, op, call));
-      const items = versions.filter((v) => (!query.stage || v.stage === query.stage) && Object.entries(query.tags).every(([k, t]) => ownValue(v.tags, k) === t));
+      const items = versions.filter(
+        (v) => (!query.stage || v.stage === query.stage) && Object.entries(query.tags).every(([k, t]) => ownValue(v.tags, k) === t),
+      );
       return { items, ...(res.nextPageToken && { nextPageToken: res.nextPageToken }) };
     };
   }
@@ -208,7 +230,12 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
     const versionId = versionIdOf(record);
     const token = record.labels?.[LABEL.token];
     const meta = await this.#meta.readVersion(id, token, { ...options, operation: op });
-    if (!meta || !token) throw new UnsupportedCapabilityError(`${ref.model}/${versionId} was not made by modelreg; only Vertex's own fields can change`, { provider: PROVIDER, operation: op, capability: "foreignVersion" });
+    if (!meta || !token)
+      throw new UnsupportedCapabilityError(`${ref.model}/${versionId} was not made by modelreg; only Vertex's own fields can change`, {
+        provider: PROVIDER,
+        operation: op,
+        capability: "foreignVersion",
+      });
     if (patch.description !== undefined) meta.description = patch.description;
     for (const [k, v] of Object.entries(patch.tags ?? {})) {
       if (v === null) delete meta.tags[k];
@@ -240,7 +267,13 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
     const id = modelIdFor(ref.model);
     const record = await this.#records.resolve(ref, op, options);
     const versionId = versionIdOf(record);
-    const first = await this.transport.call({ operation: op, method: "DELETE", path: `${this.#records.modelPath(id)}@${versionId}:deleteVersion`, schema: operationSchema, options });
+    const first = await this.transport.call({
+      operation: op,
+      method: "DELETE",
+      path: `${this.#records.modelPath(id)}@${versionId}:deleteVersion`,
+      schema: operationSchema,
+      options,
+    });
     await this.transport.waitForOperation(first, op, options);
     if (record.artifactUri) await this.#records.deletePrefix(`${parseGsUri(record.artifactUri).prefix}/`, op);
     const token = record.labels?.[LABEL.token];
@@ -254,7 +287,8 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
     const holder = await this.#records.holder(model, alias, op, options);
     const previous = holder && versionIdOf(holder);
     await this.#records.mergeAliases(model, version, [alias], op, options);
-    const events = previous === version ? [] : ctx.stamp([{ type: "alias.set", model, alias, version, ...(previous !== undefined && { from: previous }), to: version }]);
+    const events =
+      previous === version ? [] : ctx.stamp([{ type: "alias.set", model, alias, version, ...(previous !== undefined && { from: previous }), to: version }]);
     return { value: previous === undefined ? {} : { previous }, events };
   }
 
@@ -307,12 +341,22 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
     const label = `${ref.model}/${version}`;
     if (!record.artifactUri) throw new NotFoundError(`${label} has no artifactUri`, { provider: PROVIDER, operation: op });
     const { bucket, prefix } = parseGsUri(record.artifactUri);
-    if (bucket !== this.#meta.bucket) throw new UnsupportedCapabilityError(`${label} keeps its files in gs://${bucket}, outside this registry's artifactRoot`, { provider: PROVIDER, operation: op, capability: "foreignFiles" });
+    if (bucket !== this.#meta.bucket)
+      throw new UnsupportedCapabilityError(`${label} keeps its files in gs://${bucket}, outside this registry's artifactRoot`, {
+        provider: PROVIDER,
+        operation: op,
+        capability: "foreignFiles",
+      });
     const meta = await this.#meta.readVersion(id, record.labels?.[LABEL.token], { ...options, operation: op });
     const files: ArtifactFile[] = meta
       ? meta.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, md5: f.md5 }))
-      : (await this.#meta.storage.list(bucket, `${prefix}/`, { ...options, operation: op })).map((o) => ({ path: o.name.slice(prefix.length + 1), size: o.size, ...(o.md5 && { md5: o.md5 }) }));
-    const open = (file: ArtifactFile, signal: AbortSignal | undefined) => this.#meta.storage.open(this.#meta.bucket, `${prefix}/${file.path}`, { ...options, signal, operation: op });
+      : (await this.#meta.storage.list(bucket, `${prefix}/`, { ...options, operation: op })).map((o) => ({
+          path: o.name.slice(prefix.length + 1),
+          size: o.size,
+          ...(o.md5 && { md5: o.md5 }),
+        }));
+    const open = (file: ArtifactFile, signal: AbortSignal | undefined) =>
+      this.#meta.storage.open(this.#meta.bucket, `${prefix}/${file.path}`, { ...options, signal, operation: op });
     return { model: ref.model, version, files, open };
   }
 }

@@ -34,7 +34,13 @@ export class VertexRecords {
 
   /** A model's record (its default version), or one version's (`version` is a number or an alias). */
   async model(id: string, version: string | undefined, op: string, options: CallOptions | undefined): Promise<VertexModel> {
-    return this.transport.call({ operation: op, method: "GET", path: `${this.modelPath(id)}${version ? `@${version}` : ""}`, schema: vertexModelSchema, options });
+    return this.transport.call({
+      operation: op,
+      method: "GET",
+      path: `${this.modelPath(id)}${version ? `@${version}` : ""}`,
+      schema: vertexModelSchema,
+      options,
+    });
   }
 
   /** Every version of a model, all pages. */
@@ -42,7 +48,14 @@ export class VertexRecords {
     const out: VertexModel[] = [];
     let token: string | undefined;
     do {
-      const res = await this.transport.call({ operation: op, method: "GET", path: `${this.modelPath(id)}:listVersions`, query: { pageSize: 100, ...(token && { pageToken: token }) }, schema: listModelsResponse, options });
+      const res = await this.transport.call({
+        operation: op,
+        method: "GET",
+        path: `${this.modelPath(id)}:listVersions`,
+        query: { pageSize: 100, ...(token && { pageToken: token }) },
+        schema: listModelsResponse,
+        options,
+      });
       out.push(...(res.models ?? []));
       token = res.nextPageToken || undefined;
     } while (token);
@@ -99,7 +112,16 @@ export class VertexRecords {
     const labels = { ...record.labels };
     if (stage === "draft") delete labels[LABEL.stage];
     else labels[LABEL.stage] = stage;
-    await this.transport.call({ operation: op, method: "PATCH", path: `${this.modelPath(id)}@${versionIdOf(record)}`, query: { updateMask: "labels" }, body: { labels }, schema: vertexModelSchema, idempotent: true, options });
+    await this.transport.call({
+      operation: op,
+      method: "PATCH",
+      path: `${this.modelPath(id)}@${versionIdOf(record)}`,
+      query: { updateMask: "labels" },
+      body: { labels },
+      schema: vertexModelSchema,
+      idempotent: true,
+      options,
+    });
   }
 
   /** A record as the spec's version, with its metadata file when modelreg made it. */

@@ -16,7 +16,15 @@ import { mapGoogleError } from "./vertex-error.js";
 import { callOptions, PROVIDER } from "./vertex-transport.js";
 import { uploadObject, type UploadedObject, type UploadTuning } from "./vertex-upload.js";
 
-const objectSchema = lazySchema(() => z.object({ name: z.string(), size: z.union([z.string(), z.number()]).optional(), md5Hash: z.string().optional(), crc32c: z.string().optional(), generation: z.string().optional() }));
+const objectSchema = lazySchema(() =>
+  z.object({
+    name: z.string(),
+    size: z.union([z.string(), z.number()]).optional(),
+    md5Hash: z.string().optional(),
+    crc32c: z.string().optional(),
+    generation: z.string().optional(),
+  }),
+);
 const listSchema = lazySchema(() => z.object({ items: z.array(objectSchema()).optional(), nextPageToken: z.string().optional() }));
 
 /** One stored object. */
@@ -72,13 +80,30 @@ export class VertexStorage {
   /** Uploads a small JSON document (metadata) in one request. */
   async putJson(bucket: string, name: string, value: unknown, options: CallOptions & { operation: string }): Promise<void> {
     const bytes = new TextEncoder().encode(JSON.stringify(value, null, 2));
-    await this.upload(bucket, name, { path: name, size: bytes.byteLength, open: async function* () { yield bytes; } }, { ...options, contentType: "application/json" });
+    await this.upload(
+      bucket,
+      name,
+      {
+        path: name,
+        size: bytes.byteLength,
+        open: async function* () {
+          yield bytes;
+        },
+      },
+      { ...options, contentType: "application/json" },
+    );
   }
 
   /** Reads a small JSON document, or `undefined` when it does not exist. */
   async getJson(bucket: string, name: string, options: CallOptions & { operation: string }): Promise<unknown> {
     try {
-      const res = await this.#http.request({ operation: options.operation, path: `storage/v1/b/${enc(bucket)}/o/${enc(name)}`, query: { alt: "media" }, responseType: "text", ...callOptions(options) });
+      const res = await this.#http.request({
+        operation: options.operation,
+        path: `storage/v1/b/${enc(bucket)}/o/${enc(name)}`,
+        query: { alt: "media" },
+        responseType: "text",
+        ...callOptions(options),
+      });
       return JSON.parse(res.data) as unknown;
     } catch (error) {
       if (NotFoundError.isInstance(error)) return undefined;
@@ -87,8 +112,18 @@ export class VertexStorage {
   }
 
   /** Opens an object as a stream. */
-  async open(bucket: string, name: string, options: CallOptions & { operation: string }): Promise<{ stream: ReadableStream<Uint8Array>; size: number | undefined }> {
-    const res = await this.#http.request({ operation: options.operation, path: `storage/v1/b/${enc(bucket)}/o/${enc(name)}`, query: { alt: "media" }, responseType: "stream", ...callOptions(options) });
+  async open(
+    bucket: string,
+    name: string,
+    options: CallOptions & { operation: string },
+  ): Promise<{ stream: ReadableStream<Uint8Array>; size: number | undefined }> {
+    const res = await this.#http.request({
+      operation: options.operation,
+      path: `storage/v1/b/${enc(bucket)}/o/${enc(name)}`,
+      query: { alt: "media" },
+      responseType: "stream",
+      ...callOptions(options),
+    });
     const length = res.headers.get("content-length");
     return { stream: res.data, size: length === null ? undefined : Number(length) };
   }
@@ -112,12 +147,15 @@ export class VertexStorage {
       for (const [i, item] of (res.data.items ?? []).entries()) {
         // Callers cut the prefix off to get a file's path; a name outside it would become some other path.
         if (!item.name.startsWith(prefix)) {
-          throw new ResponseValidationError(`Cloud Storage listed ${JSON.stringify(item.name.slice(0, 80))}, which is not under the prefix ${JSON.stringify(prefix)}`, {
-            provider: PROVIDER,
-            operation: options.operation,
-            field: `items[${i}].name`,
-            isRetryable: false,
-          });
+          throw new ResponseValidationError(
+            `Cloud Storage listed ${JSON.stringify(item.name.slice(0, 80))}, which is not under the prefix ${JSON.stringify(prefix)}`,
+            {
+              provider: PROVIDER,
+              operation: options.operation,
+              field: `items[${i}].name`,
+              isRetryable: false,
+            },
+          );
         }
         out.push({ name: item.name, size: Number(item.size ?? 0), ...(item.md5Hash && { md5: item.md5Hash }) });
       }
@@ -128,6 +166,12 @@ export class VertexStorage {
 
   /** Deletes an object. */
   async delete(bucket: string, name: string, options: CallOptions & { operation: string }): Promise<void> {
-    await this.#http.request({ operation: options.operation, method: "DELETE", path: `storage/v1/b/${enc(bucket)}/o/${enc(name)}`, responseType: "none", ...callOptions(options) });
+    await this.#http.request({
+      operation: options.operation,
+      method: "DELETE",
+      path: `storage/v1/b/${enc(bucket)}/o/${enc(name)}`,
+      responseType: "none",
+      ...callOptions(options),
+    });
   }
 }

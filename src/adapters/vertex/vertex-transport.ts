@@ -42,11 +42,14 @@ function tokenSource(settings: VertexRegistrySettings): () => Promise<string> {
         mod = (await import(name)) as typeof mod;
       } catch (error) {
         auth = undefined;
-        throw new AuthenticationError("no accessToken or getAccessToken given, and google-auth-library is not installed (npm i google-auth-library@10) for application default credentials", {
-          provider: PROVIDER,
-          operation: "getAccessToken",
-          cause: error,
-        });
+        throw new AuthenticationError(
+          "no accessToken or getAccessToken given, and google-auth-library is not installed (npm i google-auth-library@10) for application default credentials",
+          {
+            provider: PROVIDER,
+            operation: "getAccessToken",
+            cause: error,
+          },
+        );
       }
       return new mod.GoogleAuth({ scopes: ["https://www.googleapis.com/auth/cloud-platform"] });
     })();
@@ -69,7 +72,8 @@ export class VertexTransport {
   /** @param settings - The registry settings. */
   constructor(settings: VertexRegistrySettings) {
     const invalid = (field: string, message: string) => new InvalidInputError(message, { provider: PROVIDER, operation: "createVertexRegistry", field });
-    if (typeof settings.project !== "string" || !/^[a-z0-9][a-z0-9-]{3,61}[a-z0-9]$|^\d+$/.test(settings.project)) throw invalid("project", "project must be a Google Cloud project id or number");
+    if (typeof settings.project !== "string" || !/^[a-z0-9][a-z0-9-]{3,61}[a-z0-9]$|^\d+$/.test(settings.project))
+      throw invalid("project", "project must be a Google Cloud project id or number");
     if (typeof settings.location !== "string" || !/^[a-z]+(-[a-z]+\d*)?(\d)?$/.test(settings.location) || settings.location === "global") {
       throw invalid("location", "location must be a region such as us-central1 (Model Registry resources are regional)");
     }
@@ -121,8 +125,14 @@ export class VertexTransport {
     let delay = this.#settings.pollIntervalMs ?? 1000;
     let op = first;
     while (!op.done) {
-      if (options.signal?.aborted) throw new AbortedError(`stopped waiting for ${op.name}; it continues on Google's side`, { provider: PROVIDER, operation, cause: options.signal.reason });
-      if (Date.now() + delay > deadline) throw new TimeoutError(`operation ${op.name} was not done before the deadline; it continues on Google's side`, { provider: PROVIDER, operation });
+      if (options.signal?.aborted)
+        throw new AbortedError(`stopped waiting for ${op.name}; it continues on Google's side`, {
+          provider: PROVIDER,
+          operation,
+          cause: options.signal.reason,
+        });
+      if (Date.now() + delay > deadline)
+        throw new TimeoutError(`operation ${op.name} was not done before the deadline; it continues on Google's side`, { provider: PROVIDER, operation });
       await sleep(delay, options.signal);
       delay = Math.min(delay * 1.5, 30_000);
       op = await this.call({ operation, method: "GET", path: op.name, schema: operationSchema, options });

@@ -90,7 +90,8 @@ class SourceReader {
     this.done = false;
     while (this.#position < offset) {
       const next = await this.#iterator.next();
-      if (next.done) throw new ServerError(`${this.file.path} is shorter on re-reading than when it was first sent`, { provider: PROVIDER, operation: "upload" });
+      if (next.done)
+        throw new ServerError(`${this.file.path} is shorter on re-reading than when it was first sent`, { provider: PROVIDER, operation: "upload" });
       const end = this.#position + next.value.byteLength;
       if (end > offset) this.#pending = next.value.subarray(offset - this.#position);
       this.#position = Math.min(end, offset);
@@ -153,7 +154,12 @@ export async function uploadObject(
   return resumable(http, target, file, tuning, options);
 }
 
-async function multipart(http: HttpClient, target: { bucket: string; name: string; contentType: string }, file: ResolvedArtifact, options: CallOptions & { operation: string; onBytes?: (fileBytes: number) => void }): Promise<UploadedObject> {
+async function multipart(
+  http: HttpClient,
+  target: { bucket: string; name: string; contentType: string },
+  file: ResolvedArtifact,
+  options: CallOptions & { operation: string; onBytes?: (fileBytes: number) => void },
+): Promise<UploadedObject> {
   // Hash first, so the metadata carries the digests and GCS refuses the object if the bytes arrive different.
   const digests = new Digests();
   let offset = 0;
@@ -164,7 +170,9 @@ async function multipart(http: HttpClient, target: { bucket: string; name: strin
   const sent = digests.result();
   const boundary = `modelreg-${crypto.randomUUID()}`;
   const meta = JSON.stringify({ name: target.name, contentType: target.contentType, md5Hash: sent.md5, crc32c: sent.crc32c });
-  const head = new TextEncoder().encode(`--${boundary}\r\ncontent-type: application/json; charset=UTF-8\r\n\r\n${meta}\r\n--${boundary}\r\ncontent-type: ${target.contentType}\r\n\r\n`);
+  const head = new TextEncoder().encode(
+    `--${boundary}\r\ncontent-type: application/json; charset=UTF-8\r\n\r\n${meta}\r\n--${boundary}\r\ncontent-type: ${target.contentType}\r\n\r\n`,
+  );
   const tail = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
   const res = await http.request({
     operation: options.operation,
@@ -219,7 +227,8 @@ async function resumable(
       })
       .then((res) => {
         const location = res.headers.get("location");
-        if (!location) throw new ServerError("Cloud Storage opened an upload session without a Location header", { provider: PROVIDER, operation: options.operation });
+        if (!location)
+          throw new ServerError("Cloud Storage opened an upload session without a Location header", { provider: PROVIDER, operation: options.operation });
         return location;
       });
   let session = await start();
@@ -256,7 +265,7 @@ async function resumable(
         buffer = merged;
       }
       const end = bufferStart + buffer.byteLength;
-      const total = reader.done ? String(end) : (file.size !== undefined ? String(file.size) : "*");
+      const total = reader.done ? String(end) : file.size !== undefined ? String(file.size) : "*";
       const range = buffer.byteLength === 0 ? `bytes */${total}` : `bytes ${bufferStart}-${end - 1}/${total}`;
       let res;
       try {
@@ -281,7 +290,8 @@ async function resumable(
       }
       if (res.status === 200 || res.status === 201) {
         const stored = JSON.parse(res.data) as { md5Hash?: string; crc32c?: string };
-        if (!reader.done) throw new ServerError(`Cloud Storage finished ${target.name} before all bytes were sent`, { provider: PROVIDER, operation: options.operation });
+        if (!reader.done)
+          throw new ServerError(`Cloud Storage finished ${target.name} before all bytes were sent`, { provider: PROVIDER, operation: options.operation });
         const sent = digests.result();
         checkStored(stored, sent, target.name, options.operation);
         return sent;

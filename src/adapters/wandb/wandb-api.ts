@@ -23,7 +23,9 @@ export const wandbArtifactSchema = lazySchema(() =>
     aliases: z.array(
       z.object({
         alias: z.string(),
-        artifactCollection: z.object({ id: z.string(), name: z.string(), project: z.object({ name: z.string(), entity: z.object({ name: z.string() }) }).nullish() }).nullish(),
+        artifactCollection: z
+          .object({ id: z.string(), name: z.string(), project: z.object({ name: z.string(), entity: z.object({ name: z.string() }) }).nullish() })
+          .nullish(),
       }),
     ),
     tags: z.array(z.object({ name: z.string() })).nullish(),
@@ -54,12 +56,20 @@ const pageInfo = () => z.object({ endCursor: z.string().nullish(), hasNextPage: 
 /** Response shapes, per operation. */
 export const responses = {
   viewer: lazySchema(() => z.object({ viewer: z.object({ entity: z.string().nullish() }).nullish() })),
-  orgEntity: lazySchema(() => z.object({ entity: z.object({ organization: z.object({ name: z.string(), orgEntity: z.object({ name: z.string() }).nullish() }).nullish() }).nullish() })),
-  features: lazySchema(() => z.object({ serverInfo: z.object({ features: z.array(z.object({ name: z.string(), isEnabled: z.boolean() }).nullable()) }).nullish() })),
+  orgEntity: lazySchema(() =>
+    z.object({ entity: z.object({ organization: z.object({ name: z.string(), orgEntity: z.object({ name: z.string() }).nullish() }).nullish() }).nullish() }),
+  ),
+  features: lazySchema(() =>
+    z.object({ serverInfo: z.object({ features: z.array(z.object({ name: z.string(), isEnabled: z.boolean() }).nullable()) }).nullish() }),
+  ),
   upsertBucket: lazySchema(() => z.object({ upsertBucket: z.object({ bucket: z.object({ id: z.string(), name: z.string() }) }) })),
   createArtifact: lazySchema(() => z.object({ createArtifact: z.object({ artifact: z.object({ id: z.string(), state: z.string() }) }) })),
   createManifest: lazySchema(() =>
-    z.object({ createArtifactManifest: z.object({ artifactManifest: z.object({ id: z.string(), file: z.object({ uploadUrl: z.string().nullish(), uploadHeaders: z.array(z.string()).nullish() }) }) }) }),
+    z.object({
+      createArtifactManifest: z.object({
+        artifactManifest: z.object({ id: z.string(), file: z.object({ uploadUrl: z.string().nullish(), uploadHeaders: z.array(z.string()).nullish() }) }),
+      }),
+    }),
   ),
   createFiles: lazySchema(() =>
     z.object({
@@ -71,7 +81,9 @@ export const responses = {
                 storagePath: z.string().nullish(),
                 uploadUrl: z.string().nullish(),
                 uploadHeaders: z.array(z.string()),
-                uploadMultipartUrls: z.object({ uploadID: z.string(), uploadUrlParts: z.array(z.object({ partNumber: z.union([z.number(), z.string()]), uploadUrl: z.string() })) }).nullish(),
+                uploadMultipartUrls: z
+                  .object({ uploadID: z.string(), uploadUrlParts: z.array(z.object({ partNumber: z.union([z.number(), z.string()]), uploadUrl: z.string() })) })
+                  .nullish(),
                 artifact: z.object({ id: z.string() }),
               }),
             }),
@@ -82,7 +94,11 @@ export const responses = {
   ),
   commit: lazySchema(() => z.object({ commitArtifact: z.object({ artifact: z.object({ id: z.string(), digest: z.string() }) }) })),
   membershipByName: lazySchema(() => z.object({ project: z.object({ artifactCollectionMembership: wandbMembershipSchema().nullable() }).nullable() })),
-  membershipByAlias: lazySchema(() => z.object({ project: z.object({ artifactCollection: z.object({ id: z.string(), artifactMembership: wandbMembershipSchema().nullable() }).nullable() }).nullable() })),
+  membershipByAlias: lazySchema(() =>
+    z.object({
+      project: z.object({ artifactCollection: z.object({ id: z.string(), artifactMembership: wandbMembershipSchema().nullable() }).nullable() }).nullable(),
+    }),
+  ),
   links: lazySchema(() =>
     z.object({
       artifact: z
@@ -94,7 +110,14 @@ export const responses = {
                   .object({
                     versionIndex: z.number().nullish(),
                     aliases: z.array(z.object({ alias: z.string() })),
-                    artifactCollection: z.object({ __typename: z.string(), id: z.string(), name: z.string(), project: z.object({ name: z.string(), entity: z.object({ name: z.string() }) }) }).nullish(),
+                    artifactCollection: z
+                      .object({
+                        __typename: z.string(),
+                        id: z.string(),
+                        name: z.string(),
+                        project: z.object({ name: z.string(), entity: z.object({ name: z.string() }) }),
+                      })
+                      .nullish(),
                   })
                   .nullish(),
               }),
@@ -108,18 +131,40 @@ export const responses = {
   versions: lazySchema(() =>
     z.object({
       project: z
-        .object({ artifactCollection: z.object({ id: z.string(), name: z.string(), description: z.string().nullish(), artifacts: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ version: z.string(), node: wandbArtifactSchema() })) }).nullish() }).nullable() })
+        .object({
+          artifactCollection: z
+            .object({
+              id: z.string(),
+              name: z.string(),
+              description: z.string().nullish(),
+              artifacts: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ version: z.string(), node: wandbArtifactSchema() })) }).nullish(),
+            })
+            .nullable(),
+        })
         .nullable(),
     }),
   ),
   collections: lazySchema(() =>
     z.object({
       project: z
-        .object({ artifactCollections: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: z.object({ id: z.string(), name: z.string(), description: z.string().nullish(), createdAt: z.string() }) })) }).nullish() })
+        .object({
+          artifactCollections: z
+            .object({
+              pageInfo: pageInfo(),
+              edges: z.array(z.object({ node: z.object({ id: z.string(), name: z.string(), description: z.string().nullish(), createdAt: z.string() }) })),
+            })
+            .nullish(),
+        })
         .nullable(),
     }),
   ),
-  fileUrls: lazySchema(() => z.object({ artifact: z.object({ files: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: z.object({ name: z.string(), directUrl: z.string() }) })) }) }).nullable() })),
+  fileUrls: lazySchema(() =>
+    z.object({
+      artifact: z
+        .object({ files: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: z.object({ name: z.string(), directUrl: z.string() }) })) }) })
+        .nullable(),
+    }),
+  ),
   any: lazySchema(() => z.record(z.string(), z.unknown())),
   link: lazySchema(() => z.object({ linkArtifact: z.object({ versionIndex: z.number().nullish() }).nullish() })),
 };

@@ -47,7 +47,13 @@ export interface LoggedArtifact {
 }
 
 /** Logs `files` as a new version of the collection `model`, or returns the version that already has this content. */
-export async function logArtifactVersion(ctx: LogContext, model: string, meta: CheckedVersionMetadata, files: ResolvedArtifact[], options: TransferOptions & { operation: string }): Promise<LoggedArtifact> {
+export async function logArtifactVersion(
+  ctx: LogContext,
+  model: string,
+  meta: CheckedVersionMetadata,
+  files: ResolvedArtifact[],
+  options: TransferOptions & { operation: string },
+): Promise<LoggedArtifact> {
   const { transport: t, entity, project } = ctx;
   const call = options;
   const minMultipart = ctx.settings.multipartMinBytes ?? 2 * 1024 ** 3;
@@ -117,9 +123,20 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
       exitcode = 0;
       return { artifactID, deduplicated: true };
     }
-    const manifestVars = { artifactID, baseArtifactID: null, name: "wandb_manifest.json", entityName: entity, projectName: project, runName, manifestType: "FULL" };
+    const manifestVars = {
+      artifactID,
+      baseArtifactID: null,
+      name: "wandb_manifest.json",
+      entityName: entity,
+      projectName: project,
+      runName,
+      manifestType: "FULL",
+    };
     // Manifests and file records are upserts by name, and a commit of a committed artifact changes nothing: all safe to resend.
-    const placeholder = await t.gql("CreateArtifactManifest", { ...manifestVars, digest: "", includeUpload: false }, responses.createManifest, { ...call, idempotent: true });
+    const placeholder = await t.gql("CreateArtifactManifest", { ...manifestVars, digest: "", includeUpload: false }, responses.createManifest, {
+      ...call,
+      idempotent: true,
+    });
     const manifestID = placeholder.createArtifactManifest.artifactManifest.id;
     const progress = transferProgress(files, options.onProgress);
     for (let start = 0; start < files.length; start += FILE_BATCH) {
@@ -127,7 +144,13 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
       const res = await t.gql(
         "CreateArtifactFiles",
         {
-          artifactFiles: batch.map((f) => ({ artifactID, artifactManifestID: manifestID, name: f.path, md5: ownValue(contents, f.path)?.digest ?? "", ...(partDigests.has(f.path) && { uploadPartsInput: partDigests.get(f.path) }) })),
+          artifactFiles: batch.map((f) => ({
+            artifactID,
+            artifactManifestID: manifestID,
+            name: f.path,
+            md5: ownValue(contents, f.path)?.digest ?? "",
+            ...(partDigests.has(f.path) && { uploadPartsInput: partDigests.get(f.path) }),
+          })),
           storageLayout: "V2",
         },
         responses.createFiles,
@@ -135,7 +158,8 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
       );
       // The answer is positional: one edge per spec, in order.
       const edges = res.createArtifactFiles.files.edges;
-      if (edges.length !== batch.length) throw new IntegrityError(`W&B answered ${edges.length} upload slots for ${batch.length} files`, { provider: PROVIDER, operation: call.operation });
+      if (edges.length !== batch.length)
+        throw new IntegrityError(`W&B answered ${edges.length} upload slots for ${batch.length} files`, { provider: PROVIDER, operation: call.operation });
       await mapLimit(batch, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file, i) => {
         const node = edges[i]?.node;
         const entry = ownValue(contents, file.path) as ManifestEntry;
@@ -146,7 +170,12 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
           const parts = multipart.uploadUrlParts.map((p) => ({ partNumber: Number(p.partNumber), uploadUrl: p.uploadUrl }));
           const contentType = parseUploadHeaders(node.uploadHeaders)["Content-Type"];
           const completed = await putParts(t.http, parts, partDigests.get(file.path) ?? [], contentType, file, partBytes, { ...call, onBytes: tick });
-          await t.gql("CompleteMultipartUpload", { artifactID: node.artifact.id, storagePath: node.storagePath ?? "", uploadID: multipart.uploadID, completedParts: completed }, responses.any, call);
+          await t.gql(
+            "CompleteMultipartUpload",
+            { artifactID: node.artifact.id, storagePath: node.storagePath ?? "", uploadID: multipart.uploadID, completedParts: completed },
+            responses.any,
+            call,
+          );
           return;
         }
         // No URL: the server already has these bytes.
@@ -156,10 +185,19 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
     }
     const manifestBytes = new TextEncoder().encode(JSON.stringify(buildManifest(contents), null, 4));
     const manifestMd5 = createHash("md5").update(manifestBytes).digest("base64");
-    const slot = await t.gql("CreateArtifactManifest", { ...manifestVars, digest: manifestMd5, includeUpload: true }, responses.createManifest, { ...call, idempotent: true });
+    const slot = await t.gql("CreateArtifactManifest", { ...manifestVars, digest: manifestMd5, includeUpload: true }, responses.createManifest, {
+      ...call,
+      idempotent: true,
+    });
     const upload = slot.createArtifactManifest.artifactManifest.file;
     if (!upload.uploadUrl) throw new IntegrityError("W&B gave no upload URL for the manifest", { provider: PROVIDER, operation: call.operation });
-    const manifestFile = { path: "wandb_manifest.json", size: manifestBytes.byteLength, open: async function* () { yield manifestBytes; } };
+    const manifestFile = {
+      path: "wandb_manifest.json",
+      size: manifestBytes.byteLength,
+      open: async function* () {
+        yield manifestBytes;
+      },
+    };
     await putSigned(t.http, upload.uploadUrl, upload.uploadHeaders ?? [], manifestFile, manifestBytes.byteLength, call);
     await t.gql("CommitArtifact", { artifactID }, responses.commit, { ...call, idempotent: true });
     exitcode = 0;
@@ -175,7 +213,14 @@ export async function logArtifactVersion(ctx: LogContext, model: string, meta: C
 }
 
 /** Ends a run through file_stream, as W&B's clients do. */
-async function finishRun(t: WandbTransport, entity: string, project: string, run: string, exitcode: number, options: CallOptions & { operation: string }): Promise<void> {
+async function finishRun(
+  t: WandbTransport,
+  entity: string,
+  project: string,
+  run: string,
+  exitcode: number,
+  options: CallOptions & { operation: string },
+): Promise<void> {
   await t.http.request({
     operation: options.operation,
     method: "POST",

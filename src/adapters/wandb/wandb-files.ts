@@ -31,7 +31,10 @@ export async function listManifestFiles(t: WandbTransport, a: WandbArtifact, opt
   try {
     manifest = parseManifest(res.data);
   } catch (error) {
-    throw new IntegrityError(`the manifest of artifact ${a.id} is unreadable: ${(error as Error).message}`, { provider: PROVIDER, operation: options.operation });
+    throw new IntegrityError(`the manifest of artifact ${a.id} is unreadable: ${(error as Error).message}`, {
+      provider: PROVIDER,
+      operation: options.operation,
+    });
   }
   return Object.entries(manifest.contents).map(([path, e]) => ({ path, size: e.size, md5: e.digest }));
 }
@@ -41,7 +44,12 @@ export async function fileUrls(t: WandbTransport, artifactID: string, names: str
   const urls = new Map<string, string>();
   let after: string | null = null;
   for (;;) {
-    const d: FileUrlPage = await t.gql("ArtifactFileUrls", { id: artifactID, names: names ?? null, first: names ? names.length : URL_PAGE, after }, responses.fileUrls, options);
+    const d: FileUrlPage = await t.gql(
+      "ArtifactFileUrls",
+      { id: artifactID, names: names ?? null, first: names ? names.length : URL_PAGE, after },
+      responses.fileUrls,
+      options,
+    );
     if (!d.artifact) throw new NotFoundError(`artifact ${artifactID} not found`, { provider: PROVIDER, operation: options.operation });
     for (const e of d.artifact.files.edges) urls.set(e.node.name, e.node.directUrl);
     const page = d.artifact.files.pageInfo;
@@ -71,7 +79,8 @@ function verifyMd5(stream: ReadableStream<Uint8Array>, file: ArtifactFile, opera
       yield chunk;
     }
     const got = md5.digest("base64");
-    if (file.md5 && got !== file.md5) throw new IntegrityError(`${file.path} arrived with md5 ${got}, the manifest says ${file.md5}`, { provider: PROVIDER, operation });
+    if (file.md5 && got !== file.md5)
+      throw new IntegrityError(`${file.path} arrived with md5 ${got}, the manifest says ${file.md5}`, { provider: PROVIDER, operation });
   }
   return toWebStream(checked());
 }

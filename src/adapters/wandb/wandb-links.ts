@@ -58,7 +58,8 @@ type Membership = LinkedCollection & { collectionId: string };
 
 /** The project of a W&B Registry: `wandb-registry-<registry>`. Throws `InvalidInputError` for a name W&B refuses. */
 export function registryProject(registry: unknown, op: string): string {
-  if (typeof registry !== "string" || !REGISTRY_NAME.test(registry)) throw invalidInput(op, "registry", `name the registry, e.g. model, got ${preview(registry)}`, PROVIDER);
+  if (typeof registry !== "string" || !REGISTRY_NAME.test(registry))
+    throw invalidInput(op, "registry", `name the registry, e.g. model, got ${preview(registry)}`, PROVIDER);
   return `${REGISTRY_PREFIX}${registry}`;
 }
 
@@ -70,7 +71,12 @@ export async function orgEntity(scope: WandbScope, op: string, options: CallOpti
   const entity = await scope.entity(options);
   const d = await scope.transport.gql("OrgEntity", { entityName: entity }, responses.orgEntity, { ...options, operation: op });
   const org = d.entity?.organization?.orgEntity?.name;
-  if (!org) throw new UnsupportedCapabilityError(`the entity ${entity} belongs to no organization with a W&B Registry`, { provider: PROVIDER, operation: op, capability: "orgRegistry" });
+  if (!org)
+    throw new UnsupportedCapabilityError(`the entity ${entity} belongs to no organization with a W&B Registry`, {
+      provider: PROVIDER,
+      operation: op,
+      capability: "orgRegistry",
+    });
   return org;
 }
 
@@ -102,15 +108,27 @@ export async function listLinks(scope: WandbScope, ref: VersionRef, options: Cal
 }
 
 /** Removes a version's link from a W&B Registry collection; `NotFoundError` when it has none there. */
-export async function unlink(scope: WandbScope, ref: VersionRef, target: { registry: string; collection: string }, options: CallOptions | undefined): Promise<void> {
+export async function unlink(
+  scope: WandbScope,
+  ref: VersionRef,
+  target: { registry: string; collection: string },
+  options: CallOptions | undefined,
+): Promise<void> {
   const op = "unlink";
   const project = registryProject(target?.registry, op);
   assertModelName(target.collection, op, "collection");
   const found = await scope.resolve(ref, op, options);
   const org = await orgEntity(scope, op, options);
-  const linked = (await memberships(scope, found.artifact.id, op, options)).find((m) => m.entity === org && m.project === project && m.collection === target.collection);
-  if (!linked) throw new NotFoundError(`${ref.model}:v${found.versionIndex} is not linked into ${project}/${target.collection}`, { provider: PROVIDER, operation: op });
-  await scope.transport.gql("UnlinkArtifact", { artifactID: found.artifact.id, portfolioID: linked.collectionId }, responses.any, { ...options, operation: op, idempotent: true });
+  const linked = (await memberships(scope, found.artifact.id, op, options)).find(
+    (m) => m.entity === org && m.project === project && m.collection === target.collection,
+  );
+  if (!linked)
+    throw new NotFoundError(`${ref.model}:v${found.versionIndex} is not linked into ${project}/${target.collection}`, { provider: PROVIDER, operation: op });
+  await scope.transport.gql("UnlinkArtifact", { artifactID: found.artifact.id, portfolioID: linked.collectionId }, responses.any, {
+    ...options,
+    operation: op,
+    idempotent: true,
+  });
 }
 
 /** Every collection an artifact is a member of, but its home sequence. */

@@ -56,7 +56,12 @@ export function parseManifest(json: unknown): WandbManifest {
   for (const [path, entry] of Object.entries(m.contents)) {
     if (typeof entry?.digest !== "string") throw new Error(`manifest entry ${path} has no digest`);
     // A file may be named `__proto__` or `constructor`: manifest paths are data, never the record's prototype.
-    setOwn(contents, path, { digest: entry.digest, size: Number(entry.size ?? 0), ...(entry.birthArtifactID && { birthArtifactID: entry.birthArtifactID }), ...(entry.ref && { ref: entry.ref }) });
+    setOwn(contents, path, {
+      digest: entry.digest,
+      size: Number(entry.size ?? 0),
+      ...(entry.birthArtifactID && { birthArtifactID: entry.birthArtifactID }),
+      ...(entry.ref && { ref: entry.ref }),
+    });
   }
   return { version: 1, storagePolicy: m.storagePolicy ?? "wandb-storage-policy-v1", storagePolicyConfig: m.storagePolicyConfig ?? {}, contents };
 }

@@ -75,7 +75,11 @@ export class WandbProvider implements RegistryProviderV1 {
   async doGetModel(name: string, ctx: ProviderContext): Promise<RegisteredModel> {
     const s = this.#scope;
     const page = await s.versionsPage(name, undefined, CAPABILITIES.maxPageSize, ctx.operation, ctx.options);
-    if (!page) throw new NotFoundError(`no collection ${JSON.stringify(name)} in ${await s.entity(ctx.options)}/${s.project}`, { provider: PROVIDER, operation: ctx.operation });
+    if (!page)
+      throw new NotFoundError(`no collection ${JSON.stringify(name)} in ${await s.entity(ctx.options)}/${s.project}`, {
+        provider: PROVIDER,
+        operation: ctx.operation,
+      });
     const aliases: Record<string, string> = {};
     for (const v of page.items) for (const a of v.aliases) if (!MANAGED_ALIASES.has(a)) setOwn(aliases, a, String(v.versionIndex));
     const created = page.items.at(-1)?.artifact.createdAt ?? new Date(0).toISOString();
@@ -100,12 +104,24 @@ export class WandbProvider implements RegistryProviderV1 {
     const first = query.pageSize ?? DEFAULT_PAGE_SIZE;
     return async (token, signal) => {
       const call = { ...ctx.options, ...(signal && { signal }), operation: ctx.operation };
-      const d = await s.transport.gql("Collections", { entity: await s.entity(call), project: s.project, first, after: token ?? null }, responses.collections, call);
+      const d = await s.transport.gql(
+        "Collections",
+        { entity: await s.entity(call), project: s.project, first, after: token ?? null },
+        responses.collections,
+        call,
+      );
       const conn = d.project?.artifactCollections;
       const items = (conn?.edges ?? [])
         .map((e) => e.node)
         .filter((c) => c.name.startsWith(query.namePrefix))
-        .map((c) => ({ name: c.name, ...(c.description && { description: c.description }), tags: {}, aliases: {}, createdAt: new Date(c.createdAt), updatedAt: new Date(c.createdAt) }));
+        .map((c) => ({
+          name: c.name,
+          ...(c.description && { description: c.description }),
+          tags: {},
+          aliases: {},
+          createdAt: new Date(c.createdAt),
+          updatedAt: new Date(c.createdAt),
+        }));
       return { items, ...(conn?.pageInfo.hasNextPage && conn.pageInfo.endCursor && { nextPageToken: conn.pageInfo.endCursor }) };
     };
   }
@@ -116,7 +132,11 @@ export class WandbProvider implements RegistryProviderV1 {
     const page = await this.#scope.versionsPage(name, undefined, 1, op, ctx.options);
     if (!page) throw new NotFoundError(`no collection ${JSON.stringify(name)}`, { provider: PROVIDER, operation: op });
     if (patch.description !== undefined) {
-      await this.#scope.transport.gql("UpdateArtifactSequence", { id: page.collectionId, description: patch.description }, responses.any, { ...ctx.options, operation: op, idempotent: true });
+      await this.#scope.transport.gql("UpdateArtifactSequence", { id: page.collectionId, description: patch.description }, responses.any, {
+        ...ctx.options,
+        operation: op,
+        idempotent: true,
+      });
     }
     const events = ctx.stamp([{ type: "model.updated", model: name, details: { fields: Object.keys(patch) } }]);
     return { events, readBack: () => this.doGetModel(name, ctx) };
@@ -171,7 +191,9 @@ export class WandbProvider implements RegistryProviderV1 {
     return async (token, signal) => {
       const page = await this.#scope.versionsPage(model, token, first, op, { ...ctx.options, ...(signal && { signal }) });
       if (!page) throw new NotFoundError(`no collection ${JSON.stringify(model)}`, { provider: PROVIDER, operation: op });
-      const items = page.items.map((f) => toModelVersion(model, f)).filter((v) => (!query.stage || v.stage === query.stage) && tags.every(([k, t]) => ownValue(v.tags, k) === t));
+      const items = page.items
+        .map((f) => toModelVersion(model, f))
+        .filter((v) => (!query.stage || v.stage === query.stage) && tags.every(([k, t]) => ownValue(v.tags, k) === t));
       return { items, ...(page.next && { nextPageToken: page.next }) };
     };
   }
@@ -191,7 +213,11 @@ export class WandbProvider implements RegistryProviderV1 {
       else setOwn(tags, k, v);
     }
     const next: StoredMetadata = { ...meta, tags, metrics: { ...meta.metrics, ...patch.metrics }, ...(patch.modelCard && { modelCard: patch.modelCard }) };
-    const input: Record<string, unknown> = { artifactID: found.artifact.id, metadata: JSON.stringify(next), ...(patch.description !== undefined && { description: patch.description }) };
+    const input: Record<string, unknown> = {
+      artifactID: found.artifact.id,
+      metadata: JSON.stringify(next),
+      ...(patch.description !== undefined && { description: patch.description }),
+    };
     if ((await s.features(ctx.options)).ARTIFACT_TAGS && patch.tags) {
       const before = new Set(wandbTags(meta.tags ?? {}).map((t) => t.tagName));
       const after = new Set(wandbTags(tags).map((t) => t.tagName));
@@ -210,7 +236,11 @@ export class WandbProvider implements RegistryProviderV1 {
   async doDeleteVersion(ref: VersionRef, ctx: ProviderContext): Promise<ProviderChange<void>> {
     const s = this.#scope;
     const found = await s.resolve(ref, ctx.operation, ctx.options);
-    await s.transport.gql("DeleteArtifact", { artifactID: found.artifact.id, deleteAliases: true }, responses.any, { ...ctx.options, operation: ctx.operation, idempotent: true });
+    await s.transport.gql("DeleteArtifact", { artifactID: found.artifact.id, deleteAliases: true }, responses.any, {
+      ...ctx.options,
+      operation: ctx.operation,
+      idempotent: true,
+    });
     return { value: undefined, events: ctx.stamp([{ type: "version.deleted", model: ref.model, version: String(found.versionIndex) }]) };
   }
 
@@ -221,7 +251,8 @@ export class WandbProvider implements RegistryProviderV1 {
     const found = await s.resolve({ model, version }, op, ctx.options);
     const previous = await s.holder(model, alias, op, ctx.options);
     await s.aliases("AddAliases", found.artifact.id, model, [alias], op, ctx.options);
-    const events = previous === version ? [] : ctx.stamp([{ type: "alias.set", model, alias, version, ...(previous !== undefined && { from: previous }), to: version }]);
+    const events =
+      previous === version ? [] : ctx.stamp([{ type: "alias.set", model, alias, version, ...(previous !== undefined && { from: previous }), to: version }]);
     return { value: previous === undefined ? {} : { previous }, events };
   }
 
@@ -332,7 +363,12 @@ export class WandbProvider implements RegistryProviderV1 {
     const adds = (stage === "staging" || stage === "production") && !found.aliases.includes(stage) ? [stage] : [];
     if (adds.length > 0) await s.aliases("AddAliases", found.artifact.id, model, adds, op, options);
     try {
-      await s.transport.gql("UpdateArtifact", { input: { artifactID: found.artifact.id, metadata: JSON.stringify({ ...meta, [STAGE_KEY]: stage }) } }, responses.any, { ...options, operation: op, idempotent: true });
+      await s.transport.gql(
+        "UpdateArtifact",
+        { input: { artifactID: found.artifact.id, metadata: JSON.stringify({ ...meta, [STAGE_KEY]: stage }) } },
+        responses.any,
+        { ...options, operation: op, idempotent: true },
+      );
     } catch (error) {
       if (adds.length > 0) await s.aliases("DeleteAliases", found.artifact.id, model, adds, op, options).catch(() => undefined);
       throw error;

@@ -81,7 +81,8 @@ export class WandbScope {
   /** The entity versions are logged under: from settings, `WANDB_ENTITY`, or the API key's own. */
   entity(options?: CallOptions): Promise<string> {
     this.#entity ??= this.transport.gql("Viewer", {}, responses.viewer, { ...options, operation: "viewer" }).then((d) => {
-      if (!d.viewer?.entity) throw new NotFoundError("the API key has no default entity; pass entity or set WANDB_ENTITY", { provider: PROVIDER, operation: "viewer" });
+      if (!d.viewer?.entity)
+        throw new NotFoundError("the API key has no default entity; pass entity or set WANDB_ENTITY", { provider: PROVIDER, operation: "viewer" });
       return d.viewer.entity;
     });
     // A failed lookup is asked again next time.
@@ -99,7 +100,11 @@ export class WandbScope {
     const server = this.#server;
     server.features ??= server.transport
       .gql("ServerFeatures", {}, responses.features, { ...options, operation: "features" })
-      .then((d) => Object.fromEntries((d.serverInfo?.features ?? []).filter((f): f is { name: string; isEnabled: boolean } => f !== null).map((f) => [f.name, f.isEnabled])))
+      .then((d) =>
+        Object.fromEntries(
+          (d.serverInfo?.features ?? []).filter((f): f is { name: string; isEnabled: boolean } => f !== null).map((f) => [f.name, f.isEnabled]),
+        ),
+      )
       .catch((error: unknown) => {
         if (InvalidInputError.isInstance(error) && error.providerCode === GRAPHQL_VALIDATION_FAILED) return {};
         server.features = undefined;
@@ -120,14 +125,25 @@ export class WandbScope {
     const entity = await this.entity(call);
     let m: WandbMembership | null | undefined;
     if ((await this.features(call)).PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP) {
-      const d = await this.transport.gql("MembershipByName", { entity, project: this.project, name: `${ref.model}:${selector}` }, responses.membershipByName, call);
+      const d = await this.transport.gql(
+        "MembershipByName",
+        { entity, project: this.project, name: `${ref.model}:${selector}` },
+        responses.membershipByName,
+        call,
+      );
       m = d.project?.artifactCollectionMembership;
     } else {
-      const d = await this.transport.gql("MembershipByAlias", { entity, project: this.project, collection: ref.model, alias: selector }, responses.membershipByAlias, call);
+      const d = await this.transport.gql(
+        "MembershipByAlias",
+        { entity, project: this.project, collection: ref.model, alias: selector },
+        responses.membershipByAlias,
+        call,
+      );
       m = d.project?.artifactCollection?.artifactMembership;
     }
     const a = m?.artifact;
-    if (!m || !a || a.state !== "COMMITTED") throw new NotFoundError(`${ref.model}:${selector} not found in ${entity}/${this.project}`, { provider: PROVIDER, operation: op });
+    if (!m || !a || a.state !== "COMMITTED")
+      throw new NotFoundError(`${ref.model}:${selector} not found in ${entity}/${this.project}`, { provider: PROVIDER, operation: op });
     return { artifact: a, versionIndex: m.versionIndex ?? a.versionIndex ?? 0, aliases: m.aliases.map((x) => x.alias) };
   }
 
@@ -135,7 +151,11 @@ export class WandbScope {
   async found(id: string, model: string, options: CallOptions & { operation: string }): Promise<FoundVersion> {
     const d = await this.transport.gql("ArtifactById", { id }, responses.byId, options);
     if (!d.artifact) throw new NotFoundError(`artifact ${id} not found`, { provider: PROVIDER, operation: options.operation });
-    return { artifact: d.artifact, versionIndex: d.artifact.versionIndex ?? 0, aliases: scopedAliases(d.artifact, await this.entity(options), this.project, model) };
+    return {
+      artifact: d.artifact,
+      versionIndex: d.artifact.versionIndex ?? 0,
+      aliases: scopedAliases(d.artifact, await this.entity(options), this.project, model),
+    };
   }
 
   /** The version an alias is on, or `undefined` when it is on none. */
@@ -151,16 +171,37 @@ export class WandbScope {
   /** One page of a collection's committed versions, newest first; `undefined` when there is no such collection. */
   async versionsPage(model: string, after: string | undefined, first: number, op: string, options: CallOptions | undefined): Promise<VersionsPage | undefined> {
     const entity = await this.entity(options);
-    const d = await this.transport.gql("CollectionVersions", { entity, project: this.project, collection: model, first, after: after ?? null, filters: COMMITTED }, responses.versions, { ...options, operation: op });
+    const d = await this.transport.gql(
+      "CollectionVersions",
+      { entity, project: this.project, collection: model, first, after: after ?? null, filters: COMMITTED },
+      responses.versions,
+      { ...options, operation: op },
+    );
     const c = d.project?.artifactCollection;
     if (!c) return undefined;
     const conn = c.artifacts;
-    const items = (conn?.edges ?? []).map((e) => ({ artifact: e.node, versionIndex: Number(e.version.replace(/^v/, "")), aliases: scopedAliases(e.node, entity, this.project, model) }));
-    return { collectionId: c.id, description: c.description ?? undefined, items, next: conn?.pageInfo.hasNextPage ? (conn.pageInfo.endCursor ?? undefined) : undefined };
+    const items = (conn?.edges ?? []).map((e) => ({
+      artifact: e.node,
+      versionIndex: Number(e.version.replace(/^v/, "")),
+      aliases: scopedAliases(e.node, entity, this.project, model),
+    }));
+    return {
+      collectionId: c.id,
+      description: c.description ?? undefined,
+      items,
+      next: conn?.pageInfo.hasNextPage ? (conn.pageInfo.endCursor ?? undefined) : undefined,
+    };
   }
 
   /** Adds aliases to, or removes them from, a version of the collection `model`. */
-  async aliases(mutation: "AddAliases" | "DeleteAliases", artifactID: string, model: string, aliases: string[], op: string, options: CallOptions | undefined): Promise<void> {
+  async aliases(
+    mutation: "AddAliases" | "DeleteAliases",
+    artifactID: string,
+    model: string,
+    aliases: string[],
+    op: string,
+    options: CallOptions | undefined,
+  ): Promise<void> {
     const entity = await this.entity(options);
     const input = aliases.map((alias) => ({ alias, artifactCollectionName: model, entityName: entity, projectName: this.project }));
     await this.transport.gql(mutation, { artifactID, aliases: input }, responses.any, { ...options, operation: op, idempotent: true });

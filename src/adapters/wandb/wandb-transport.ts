@@ -29,7 +29,8 @@ export class WandbTransport {
   constructor(settings: WandbRegistrySettings) {
     const env = settings.env ?? process.env;
     const apiKey = settings.apiKey ?? env.WANDB_API_KEY;
-    if (!apiKey) throw new InvalidInputError("no API key: pass apiKey or set WANDB_API_KEY", { provider: PROVIDER, operation: "createWandbRegistry", field: "apiKey" });
+    if (!apiKey)
+      throw new InvalidInputError("no API key: pass apiKey or set WANDB_API_KEY", { provider: PROVIDER, operation: "createWandbRegistry", field: "apiKey" });
     const baseUrl = settings.baseUrl ?? env.WANDB_BASE_URL ?? "https://api.wandb.ai";
     const basic = Buffer.from(`api:${apiKey}`).toString("base64");
     this.http = createHttpClient({
@@ -47,7 +48,12 @@ export class WandbTransport {
   }
 
   /** Runs one named operation and returns its `data`, validated by `schema`. */
-  async gql<S extends z.ZodType>(name: OperationName, variables: Record<string, unknown>, schema: () => S, options: (CallOptions & { operation: string; idempotent?: boolean }) | undefined): Promise<z.output<S>> {
+  async gql<S extends z.ZodType>(
+    name: OperationName,
+    variables: Record<string, unknown>,
+    schema: () => S,
+    options: (CallOptions & { operation: string; idempotent?: boolean }) | undefined,
+  ): Promise<z.output<S>> {
     const res = await this.http.request({
       operation: options?.operation ?? name,
       method: "POST",

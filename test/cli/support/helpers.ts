@@ -27,5 +27,15 @@ export function io(options: { tty?: boolean; env?: Record<string, string> } = {}
     env: options.env ?? {},
     cwd: "/",
   };
-  return { io: value, out: () => out.join(""), err: () => err.join(""), lines: () => out.join("").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    io: value,
+    out: () => out.join(""),
+    err: () => err.join(""),
+    lines: () =>
+      out
+        .join("")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }

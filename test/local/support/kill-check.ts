@@ -175,7 +175,8 @@ export async function checkAfterKill(options: CheckOptions): Promise<CheckReport
         const recorded = replay.approvals.get(v.version) ?? new Set<string>();
         try {
           for (const approval of approvalsOf(v)) {
-            if (!recorded.has(approval.by)) report("approval-without-audit", `${model}/${v.version} carries an approval by ${approval.by} that the log does not record`);
+            if (!recorded.has(approval.by))
+              report("approval-without-audit", `${model}/${v.version} carries an approval by ${approval.by} that the log does not record`);
           }
         } catch (error) {
           report("read-error", `${model}/${v.version} approvals: ${message(error)}`);
@@ -186,13 +187,19 @@ export async function checkAfterKill(options: CheckOptions): Promise<CheckReport
       }
       for (const alias of new Set([...aliases.keys(), ...replay.aliases.keys()])) {
         if (aliases.get(alias) !== replay.aliases.get(alias)) {
-          report("alias-audit-mismatch", `${model}: alias ${alias} -> ${aliases.get(alias) ?? "(none)"}, the log says ${replay.aliases.get(alias) ?? "(none)"}`);
+          report(
+            "alias-audit-mismatch",
+            `${model}: alias ${alias} -> ${aliases.get(alias) ?? "(none)"}, the log says ${replay.aliases.get(alias) ?? "(none)"}`,
+          );
         }
       }
       const loggedProduction = [...replay.stages].filter(([version, stage]) => stage === "production" && listed.has(version));
       if (inProduction.length === 0 && loggedProduction.length > 0) {
         const archived = versions.filter((v) => v.stage === "archived" && replay.stages.get(v.version) !== "archived").map((v) => v.version);
-        report("production-vacated", `${model}: no version in production; the log says ${loggedProduction.map(([v]) => v).join(", ")}${archived.length > 0 ? `; archived without an event: ${archived.join(", ")}` : ""}`);
+        report(
+          "production-vacated",
+          `${model}: no version in production; the log says ${loggedProduction.map(([v]) => v).join(", ")}${archived.length > 0 ? `; archived without an event: ${archived.join(", ")}` : ""}`,
+        );
       }
     }
   }
@@ -201,7 +208,8 @@ export async function checkAfterKill(options: CheckOptions): Promise<CheckReport
   if (events) {
     const actors = new Set(events.map((e) => e.actor));
     for (const entry of done) {
-      if (entry.audited && !actors.has(entry.opId)) report("completed-op-not-audited", `${entry.kind} ${entry.opId} on ${entry.model} returned, but the log has no event by it`);
+      if (entry.audited && !actors.has(entry.opId))
+        report("completed-op-not-audited", `${entry.kind} ${entry.opId} on ${entry.model} returned, but the log has no event by it`);
     }
   }
 
@@ -221,7 +229,10 @@ export async function checkAfterKill(options: CheckOptions): Promise<CheckReport
       const waited = Math.round(performance.now() - started);
       if (AbortedError.isInstance(error)) {
         const locks = await listDir(join(root, "locks"));
-        report("lock-stall", `the first createVersion on ${model} after the kill was still waiting after ${waited} ms (locks/: ${locks.join(", ") || "empty"})`);
+        report(
+          "lock-stall",
+          `the first createVersion on ${model} after the kill was still waiting after ${waited} ms (locks/: ${locks.join(", ") || "empty"})`,
+        );
         // So that later rounds still test something: the dead writer's lock goes, as the stale timeout would take it.
         for (const lock of locks) await rm(join(root, "locks", lock), { force: true });
       } else {
@@ -318,7 +329,8 @@ async function checkBytes(
   const want = intent.files.map((f) => `${f.path}:${f.sha256}:${f.size}`).sort();
   const have = files.map((f) => `${f.path}:${f.sha256}:${f.size}`).sort();
   if (want.join("|") !== have.join("|")) return { problem: `files ${have.join(", ")} are not those of ${intent.opId}: ${want.join(", ")}`, hashed: false };
-  if (seen !== undefined && seen !== v.artifacts.digest) return { problem: `its files changed since an earlier check (digest ${seen} -> ${v.artifacts.digest})`, hashed: false };
+  if (seen !== undefined && seen !== v.artifacts.digest)
+    return { problem: `its files changed since an earlier check (digest ${seen} -> ${v.artifacts.digest})`, hashed: false };
   for (const file of intent.files) {
     try {
       const download = await registry.openArtifact(v, file.path);
@@ -330,7 +342,11 @@ async function checkBytes(
         size += next.value.byteLength;
       }
       const got = digest.digest("hex");
-      if (got !== file.sha256 || size !== file.size) return { problem: `${file.path} reads back as ${size} bytes, sha256 ${got}; ${intent.opId} wrote ${file.size} bytes, sha256 ${file.sha256}`, hashed: true };
+      if (got !== file.sha256 || size !== file.size)
+        return {
+          problem: `${file.path} reads back as ${size} bytes, sha256 ${got}; ${intent.opId} wrote ${file.size} bytes, sha256 ${file.sha256}`,
+          hashed: true,
+        };
     } catch (error) {
       return { problem: `${file.path} does not read back: ${message(error)}`, hashed: true };
     }

@@ -31,7 +31,10 @@ export function artifactSize(random: () => number): number {
  * seed, which the machine makes at memory speed where a JavaScript PRNG loop would cost a second on a busy CI core.
  */
 export function artifactBytes(seed: number, size: number): Buffer {
-  const key = createHash("sha256").update(`modelreg-kill-${seed >>> 0}`).digest().subarray(0, 16);
+  const key = createHash("sha256")
+    .update(`modelreg-kill-${seed >>> 0}`)
+    .digest()
+    .subarray(0, 16);
   const cipher = createCipheriv("aes-128-ctr", key, Buffer.alloc(16));
   return Buffer.concat([cipher.update(Buffer.alloc(size)), cipher.final()]);
 }

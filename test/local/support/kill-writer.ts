@@ -15,7 +15,8 @@ import { checkAfterKill } from "./kill-check.js";
 import { ALIASES, MODELS, OPS_PER_WRITER, appendJournal, artifactBytes, artifactSize, journalPaths, sha256Hex, type OpKind } from "./kill-plan.js";
 
 const [root, workDir, seedText, roundText, mode, probeModel] = process.argv.slice(2);
-if (!root || !workDir || !seedText || !roundText || !mode) throw new Error("usage: kill-writer <root> <workDir> <seed> <round> <check|write|check+write> [model]");
+if (!root || !workDir || !seedText || !roundText || !mode)
+  throw new Error("usage: kill-writer <root> <workDir> <seed> <round> <check|write|check+write> [model]");
 const seed = Number(seedText);
 const round = Number(roundText);
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -62,17 +63,27 @@ async function write(): Promise<never> {
     const model = pick(MODELS);
     const opId = `w${round}.${i}`;
     // State is read before the op is chosen; this process is the only writer, so it stays true until the op.
-    const versions: ModelVersion[] = await registry.listVersions(model).toArray().catch(() => []);
+    const versions: ModelVersion[] = await registry
+      .listVersions(model)
+      .toArray()
+      .catch(() => []);
     const roll = random();
     const kind: OpKind =
-      versions.length === 0 || roll < 0.22 ? "createVersion"
-      : roll < 0.38 ? "setAlias"
-      : roll < 0.46 ? "deleteAlias"
-      : roll < 0.58 ? "toStaging"
-      : roll < 0.74 ? "toProduction"
-      : roll < 0.84 ? "approve"
-      : roll < 0.92 ? "recordEvent"
-      : "updateVersion";
+      versions.length === 0 || roll < 0.22
+        ? "createVersion"
+        : roll < 0.38
+          ? "setAlias"
+          : roll < 0.46
+            ? "deleteAlias"
+            : roll < 0.58
+              ? "toStaging"
+              : roll < 0.74
+                ? "toProduction"
+                : roll < 0.84
+                  ? "approve"
+                  : roll < 0.92
+                    ? "recordEvent"
+                    : "updateVersion";
     // Drawn whatever the kind, so one op's choices never shift the next op's.
     const target = versions.length === 0 ? undefined : (pick(versions) as ModelVersion);
     const alias = pick(ALIASES);

@@ -13,7 +13,11 @@ describe("examples/mlflow-training-script.ts", () => {
     if (!server) throw new Error("no MLflow server");
     const model = `example-${Date.now().toString(36)}`;
     const script = async (auc: string) =>
-      (await run(process.execPath, ["--import", "tsx", "examples/mlflow-training-script.ts", model, auc], { env: { ...process.env, MLFLOW_TRACKING_URI: server.url } })).stdout;
+      (
+        await run(process.execPath, ["--import", "tsx", "examples/mlflow-training-script.ts", model, auc], {
+          env: { ...process.env, MLFLOW_TRACKING_URI: server.url },
+        })
+      ).stdout;
     expect(await script("0.9")).toMatch(/promoted .*\/1 to champion\n/);
     expect(await script("0.85")).toMatch(/champion stays: auc 0.85 is worse than 0.9 of the current version 1/);
     expect(await script("0.95")).toMatch(/promoted .*\/3 to champion \(was 1\)/);

@@ -14,7 +14,9 @@ const RATE = 0.2;
 
 // The older server gets the first seed only: the newer one is the one users start on, and CI time is finite. All runs
 // go side by side.
-const cases = servers.flatMap((server) => (server.version.startsWith("2.") ? SEEDS.slice(0, 1) : SEEDS).map((seed) => ({ server, seed, version: server.version })));
+const cases = servers.flatMap((server) =>
+  (server.version.startsWith("2.") ? SEEDS.slice(0, 1) : SEEDS).map((seed) => ({ server, seed, version: server.version })),
+);
 
 describe("MLflow through a faulting proxy", () => {
   it.concurrent.each(cases)(
@@ -40,7 +42,13 @@ describe("MLflow through a faulting proxy", () => {
         });
         const local = createLocalRegistry({ root: `${work}/local`, actor: "fault-test" });
         const started = performance.now();
-        const record = await runLifecycle({ registry, syncTarget: local, prefix: unique(`faults-${seed}`), workDir: `${work}/src`, ...(old && { sizes: SIZE_LADDER.slice(0, 8) }) }).catch((error: unknown) => {
+        const record = await runLifecycle({
+          registry,
+          syncTarget: local,
+          prefix: unique(`faults-${seed}`),
+          workDir: `${work}/src`,
+          ...(old && { sizes: SIZE_LADDER.slice(0, 8) }),
+        }).catch((error: unknown) => {
           throw new Error(`lifecycle failed under ${proxy.describe()}: ${String(error)}`, { cause: error });
         });
         const seconds = (performance.now() - started) / 1000;

@@ -39,7 +39,12 @@ describe.each(servers)("MLflow $version, many clients creating versions of one m
       sent.map(async (s) => {
         const { registry } = clients.find((c) => c.name === s.client) as (typeof clients)[number];
         const v = await registry.createVersion(model, {
-          artifacts: { entries: [{ path: "model.bin", content: s.bytes }, { path: "meta.json", content: JSON.stringify({ client: s.client, seq: s.seq }) }] },
+          artifacts: {
+            entries: [
+              { path: "model.bin", content: s.bytes },
+              { path: "meta.json", content: JSON.stringify({ client: s.client, seq: s.seq }) },
+            ],
+          },
           tags: { writer: s.client, seq: String(s.seq) },
           ...(s.alias && { aliases: [ALIAS] }),
         });

@@ -45,12 +45,21 @@ describe.each(servers)("MLflow $version", (server) => {
   it("keeps params and metrics on the run, lineage as tags MLflow users know, and files with digests", async () => {
     const name = unique("lineage");
     const v = await registry.createVersion(name, {
-      artifacts: { entries: [{ path: "MLmodel", content: "flavors: {}\n" }, { path: "data/w.bin", content: new Uint8Array([1, 2, 3]) }] },
+      artifacts: {
+        entries: [
+          { path: "MLmodel", content: "flavors: {}\n" },
+          { path: "data/w.bin", content: new Uint8Array([1, 2, 3]) },
+        ],
+      },
       params: { lr: 0.01 },
       metrics: { auc: 0.93 },
       lineage: { codeCommit: "9f2c1e7", dataSnapshots: [{ uri: "s3://d/x", digest: "abc" }] },
     });
-    expect(v).toMatchObject({ params: { lr: "0.01" }, metrics: { auc: 0.93 }, lineage: { codeCommit: "9f2c1e7", dataSnapshots: [{ uri: "s3://d/x", digest: "abc" }] } });
+    expect(v).toMatchObject({
+      params: { lr: "0.01" },
+      metrics: { auc: 0.93 },
+      lineage: { codeCommit: "9f2c1e7", dataSnapshots: [{ uri: "s3://d/x", digest: "abc" }] },
+    });
     const raw = v.raw as { tags: Array<{ key: string; value: string }>; run_id: string };
     expect(raw.tags).toContainEqual({ key: "mlflow.source.git.commit", value: "9f2c1e7" });
     expect(v.lineage.sourceRun).toBe(raw.run_id);
@@ -125,7 +134,12 @@ describe.each(servers)("MLflow $version", (server) => {
   it("registers versions MLflow's Python client can read and download", async () => {
     const name = unique("to-python");
     await registry.createVersion(name, {
-      artifacts: { entries: [{ path: "MLmodel", content: "flavors: {}\n" }, { path: "weights.txt", content: "from typescript" }] },
+      artifacts: {
+        entries: [
+          { path: "MLmodel", content: "flavors: {}\n" },
+          { path: "weights.txt", content: "from typescript" },
+        ],
+      },
       params: { depth: 6 },
       metrics: { auc: 0.9 },
       aliases: ["champion"],
@@ -151,7 +165,13 @@ print(json.dumps({"version": mv.version, "params": run.data.params, "metrics": r
       dst,
     )) as Record<string, unknown>;
     // The Python client adds its own registered_model_meta file to what it downloads from models:/ URIs.
-    expect(seen).toEqual({ version: "1", params: { depth: "6" }, metrics: { auc: 0.9 }, files: expect.arrayContaining(["MLmodel", "weights.txt"]), weights: "from typescript" });
+    expect(seen).toEqual({
+      version: "1",
+      params: { depth: "6" },
+      metrics: { auc: 0.9 },
+      files: expect.arrayContaining(["MLmodel", "weights.txt"]),
+      weights: "from typescript",
+    });
   });
 
   it("reads versions registered by MLflow's Python client, with their run's params and metrics and their files", async () => {

@@ -22,9 +22,12 @@ describe.each(servers)("MLflow $version: prototype member names as user keys", (
     await checkAlias(subject, alias);
   });
 
-  it.each(PROTOTYPE_KEYS.flatMap((key) => (["tags", "metrics", "params"] as KeyField[]).map((field) => [field, key] as const)))("%s key %s round-trips or is refused before any request", async (field, key) => {
-    await checkVersionKey(subject, field, key);
-  });
+  it.each(PROTOTYPE_KEYS.flatMap((key) => (["tags", "metrics", "params"] as KeyField[]).map((field) => [field, key] as const)))(
+    "%s key %s round-trips or is refused before any request",
+    async (field, key) => {
+      await checkVersionKey(subject, field, key);
+    },
+  );
 
   it("stores files named after prototype members as files", async () => {
     await checkArtifactPaths(subject);

@@ -16,18 +16,29 @@ afterEach(() => {
 
 describe("examples/serverless-sync", () => {
   it("bundles to one file per entry, and the bundled Lambda handler copies once, then nothing", async () => {
-    const { bundle } = (await import(pathToFileURL(join(process.cwd(), "examples/serverless-sync/build.mjs")).href)) as { bundle: (out: string) => Promise<Record<string, { bytes: number; gzip: number }>> };
+    const { bundle } = (await import(pathToFileURL(join(process.cwd(), "examples/serverless-sync/build.mjs")).href)) as {
+      bundle: (out: string) => Promise<Record<string, { bytes: number; gzip: number }>>;
+    };
     const out = await tempDir("serverless-bundle-");
     const sizes = await bundle(out);
     expect(sizes.lambda?.gzip).toBeGreaterThan(10_000);
-    const lambda = (await import(pathToFileURL(join(out, "lambda.mjs")).href)) as { handler: (event?: object) => Promise<{ counts: { created: number; skipped: number; failed: number }; copied: Array<{ model: string; version: string }>; bytesCopied: number }> };
+    const lambda = (await import(pathToFileURL(join(out, "lambda.mjs")).href)) as {
+      handler: (
+        event?: object,
+      ) => Promise<{ counts: { created: number; skipped: number; failed: number }; copied: Array<{ model: string; version: string }>; bytesCopied: number }>;
+    };
 
     const model = unique("serverless");
     const mlflow = createMlflowRegistry({ trackingUri: server!.url });
     await mlflow.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: "weights-1" }] }, metrics: { auc: 0.8 } });
     await mlflow.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: "weights-22" }] }, aliases: ["champion"] });
     const root = join(await tempDir("serverless-target-"), "registry");
-    Object.assign(process.env, { SYNC_SOURCE_URI: `mlflow+${server!.url}`, SYNC_TARGET_URI: `file:${root}`, SYNC_MODELS: model, SYNC_SOURCE_NAME: "mlflow-prod" });
+    Object.assign(process.env, {
+      SYNC_SOURCE_URI: `mlflow+${server!.url}`,
+      SYNC_TARGET_URI: `file:${root}`,
+      SYNC_MODELS: model,
+      SYNC_SOURCE_NAME: "mlflow-prod",
+    });
 
     const first = await lambda.handler({});
     expect(first.counts).toMatchObject({ created: 2, failed: 0 });

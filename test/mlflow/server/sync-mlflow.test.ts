@@ -12,7 +12,9 @@ const servers = inject("mlflowServers");
 
 async function bytesOf(registry: ModelRegistry, ref: { model: string; version: string }, path: string): Promise<string> {
   const { stream } = await registry.openArtifact(ref, path);
-  return createHash("sha256").update(new Uint8Array(await new Response(stream).arrayBuffer())).digest("hex");
+  return createHash("sha256")
+    .update(new Uint8Array(await new Response(stream).arrayBuffer()))
+    .digest("hex");
 }
 
 async function expectSameFiles(source: ModelRegistry, sv: { model: string; version: string }, target: ModelRegistry, tv: { model: string; version: string }) {
@@ -28,7 +30,17 @@ describe.each(servers)("sync with MLflow $version", (server) => {
     const local = createLocalRegistry({ root: join(await tempDir("sync-local-"), "r"), actor: "sync-test" });
     const name = unique("sync-l2m");
     const big = new Uint8Array(2 * 1024 * 1024).map((_, i) => (i * 31) % 251);
-    await local.createVersion(name, { artifacts: { entries: [{ path: "model.bin", content: big }, { path: "conf/a.json", content: "{}" }] }, metrics: { auc: 0.9 }, params: { depth: 4 }, lineage: { codeCommit: "abc" } });
+    await local.createVersion(name, {
+      artifacts: {
+        entries: [
+          { path: "model.bin", content: big },
+          { path: "conf/a.json", content: "{}" },
+        ],
+      },
+      metrics: { auc: 0.9 },
+      params: { depth: 4 },
+      lineage: { codeCommit: "abc" },
+    });
     await local.createVersion(name, { artifacts: { entries: [{ path: "model.bin", content: "v2" }] }, aliases: ["champion"], description: "second" });
     await local.transitionStage(`${name}/2`, "staging");
 

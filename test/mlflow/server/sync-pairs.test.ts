@@ -44,7 +44,13 @@ const vertex = createVertexRegistry({
 });
 const wandb = createWandbRegistry({ apiKey: API_KEY, baseUrl: BASE, project: "models", entity: ENTITY, env: {}, actor: "sync-test" });
 
-const signature = { inputs: [{ name: "amount", type: "double" as const }, { name: "country", type: "string" as const }], outputs: [{ type: "boolean" as const }] };
+const signature = {
+  inputs: [
+    { name: "amount", type: "double" as const },
+    { name: "country", type: "string" as const },
+  ],
+  outputs: [{ type: "boolean" as const }],
+};
 const modelCard = { summary: "flags fraud", owners: ["risk@example.com"], limitations: "card-present only" };
 
 /** Deterministic bytes that are not a short repeating pattern. */
@@ -71,7 +77,9 @@ const streamed = (path: string, bytes: Uint8Array) => ({
 
 async function sha256Of(registry: ModelRegistry, ref: { model: string; version: string }, path: string): Promise<string> {
   const { stream } = await registry.openArtifact(ref, path);
-  return createHash("sha256").update(new Uint8Array(await new Response(stream).arrayBuffer())).digest("hex");
+  return createHash("sha256")
+    .update(new Uint8Array(await new Response(stream).arrayBuffer()))
+    .digest("hex");
 }
 
 async function expectSameFiles(source: ModelRegistry, sv: { model: string; version: string }, target: ModelRegistry, tv: { model: string; version: string }) {
@@ -79,7 +87,6 @@ async function expectSameFiles(source: ModelRegistry, sv: { model: string; versi
   expect((await target.listArtifacts(tv)).map((f) => [f.path, f.size]).sort()).toEqual(want);
   for (const [path] of want) expect(await sha256Of(target, tv, path as string), path as string).toBe(await sha256Of(source, sv, path as string));
 }
-
 
 const provenance = (registry: string, model: string, version: string, digest: string) => ({
   [SYNC_TAGS.source]: registry,
@@ -102,7 +109,9 @@ describe.each(servers)("sync pairs with MLflow $version", (server) => {
       const model = unique("m2v");
       const big = weights(3 * MiB + 17, 3);
       const m1 = await mlflow.createVersion(model, {
-        artifacts: { entries: [streamed("model.bin", big), { path: "MLmodel", content: "flavors: {}\n" }, { path: "conf/params.json", content: '{"depth":3}' }] },
+        artifacts: {
+          entries: [streamed("model.bin", big), { path: "MLmodel", content: "flavors: {}\n" }, { path: "conf/params.json", content: '{"depth":3}' }],
+        },
         description: "first fraud model",
         params: { depth: 3, lr: 0.1 },
         metrics: { auc: 0.91, f1: 0.7 },
@@ -113,7 +122,12 @@ describe.each(servers)("sync pairs with MLflow $version", (server) => {
         aliases: ["champion"],
       });
       await mlflow.transitionStage(m1, "production");
-      const m2 = await mlflow.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: "second weights" }] }, description: "retrained", metrics: { auc: 0.93 }, aliases: ["candidate"] });
+      const m2 = await mlflow.createVersion(model, {
+        artifacts: { entries: [{ path: "model.bin", content: "second weights" }] },
+        description: "retrained",
+        metrics: { auc: 0.93 },
+        aliases: ["candidate"],
+      });
       await mlflow.transitionStage(m2, "staging");
       const [s1, s2] = [await mlflow.getVersion(m1), await mlflow.getVersion(m2)];
       expect(s1.artifacts.digest).toMatch(/^sha256:/);
@@ -124,7 +138,10 @@ describe.each(servers)("sync pairs with MLflow $version", (server) => {
       expect(report.counts).toEqual({ created: 2, updated: 0, skipped: 0, conflicts: 0, failed: 0, notStarted: 0 });
       expect(report.bytesCopied).toBe(big.byteLength + 12 + 11 + 14);
       expect(report.plan.items.flatMap((i) => i.warnings)).toEqual([]);
-      expect((item(report.plan.items, m1.version) as SyncCreateItem).changes).toEqual([{ kind: "alias", alias: "champion" }, { kind: "stage", from: "draft", to: "production" }]);
+      expect((item(report.plan.items, m1.version) as SyncCreateItem).changes).toEqual([
+        { kind: "alias", alias: "champion" },
+        { kind: "stage", from: "draft", to: "production" },
+      ]);
 
       const copies = await copiesBySource(vertex, model);
       const c1 = copies.get(m1.version) as ModelVersion;
@@ -138,7 +155,15 @@ describe.each(servers)("sync pairs with MLflow $version", (server) => {
       // 3 MiB + 17 bytes in 1 MiB chunks: four PUTs to the session.
       expect(gcsFake.requests.slice(gcsBefore).filter((r) => r.startsWith("PUT session")).length).toBeGreaterThanOrEqual(4);
 
-      expect(c1).toMatchObject({ description: "first fraud model", params: { depth: "3", lr: "0.1" }, metrics: { auc: 0.91, f1: 0.7 }, signature, modelCard, aliases: ["champion"], stage: "production" });
+      expect(c1).toMatchObject({
+        description: "first fraud model",
+        params: { depth: "3", lr: "0.1" },
+        metrics: { auc: 0.91, f1: 0.7 },
+        signature,
+        modelCard,
+        aliases: ["champion"],
+        stage: "production",
+      });
       expect(c1.tags).toEqual({ ...s1.tags, ...provenance("mlflow", model, m1.version, s1.artifacts.digest as string) });
       expect(c1.tags.team).toBe("risk");
       expect(c1.lineage).toEqual({ ...s1.lineage, syncedFrom: { registry: "mlflow", model, version: m1.version, digest: s1.artifacts.digest } });
@@ -164,7 +189,11 @@ describe.each(servers)("sync pairs with MLflow $version", (server) => {
 
     it("moves an alias a Vertex version of its own holds, copies beside a same-numbered version, and reports a tampered copy as a conflict", async () => {
       const model = unique("m2v-conflict");
-      const own = await vertex.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: "Vertex's own weights" }] }, aliases: ["champion"], tags: { owner: "vertex" } });
+      const own = await vertex.createVersion(model, {
+        artifacts: { entries: [{ path: "model.bin", content: "Vertex's own weights" }] },
+        aliases: ["champion"],
+        tags: { owner: "vertex" },
+      });
       expect(own.version).toBe("1");
       const m1 = await mlflow.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: "MLflow weights" }] }, aliases: ["champion"] });
       const m2 = await mlflow.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: "MLflow weights 2" }] } });
@@ -178,7 +207,10 @@ describe.each(servers)("sync pairs with MLflow $version", (server) => {
 
       const report = await syncRegistries({ source: mlflow, target: vertex, models: [model] });
       expect(report.failures).toEqual([]);
-      expect(report.results.map((r) => [r.status, r.targetVersion])).toEqual([["created", "2"], ["created", "3"]]);
+      expect(report.results.map((r) => [r.status, r.targetVersion])).toEqual([
+        ["created", "2"],
+        ["created", "3"],
+      ]);
       expect(report.results[0]?.movedAliases).toEqual([{ alias: "champion", previous: "1" }]);
       expect(await vertex.resolveAlias(model, "champion")).toBe("2");
       const kept = await vertex.getVersion(`${model}/1`);
@@ -206,7 +238,9 @@ describe.each(servers)("sync pairs with MLflow $version", (server) => {
       const model = unique("w2m");
       const big = weights(3 * MiB + 5, 9);
       const w0 = await wandb.createVersion(model, {
-        artifacts: { entries: [streamed("model.bin", big), { path: "conf/params.json", content: '{"depth":3}' }, { path: "deep/er/notes.txt", content: "notes" }] },
+        artifacts: {
+          entries: [streamed("model.bin", big), { path: "conf/params.json", content: '{"depth":3}' }, { path: "deep/er/notes.txt", content: "notes" }],
+        },
         description: "logged from a run",
         params: { depth: 3, optimizer: "adam" },
         metrics: { auc: 0.9 },
@@ -217,7 +251,12 @@ describe.each(servers)("sync pairs with MLflow $version", (server) => {
         aliases: ["champion"],
       });
       await wandb.transitionStage(w0, "production");
-      const w1 = await wandb.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: "v1 weights" }] }, aliases: ["candidate"], metrics: { auc: 0.92 }, lineage: { sourceRun: `${ENTITY}/models/ghi789` } });
+      const w1 = await wandb.createVersion(model, {
+        artifacts: { entries: [{ path: "model.bin", content: "v1 weights" }] },
+        aliases: ["candidate"],
+        metrics: { auc: 0.92 },
+        lineage: { sourceRun: `${ENTITY}/models/ghi789` },
+      });
       await wandb.transitionStage(w1, "staging");
       expect([w0.version, w1.version]).toEqual(["0", "1"]);
       const [s0, s1] = [await wandb.getVersion(w0), await wandb.getVersion(w1)];
@@ -235,7 +274,15 @@ describe.each(servers)("sync pairs with MLflow $version", (server) => {
       await expectSameFiles(wandb, w0, mlflow, c0);
       await expectSameFiles(wandb, w1, mlflow, c1);
 
-      expect(c0).toMatchObject({ description: "logged from a run", params: { depth: "3", optimizer: "adam" }, metrics: { auc: 0.9 }, signature, modelCard, aliases: ["champion"], stage: "production" });
+      expect(c0).toMatchObject({
+        description: "logged from a run",
+        params: { depth: "3", optimizer: "adam" },
+        metrics: { auc: 0.9 },
+        signature,
+        modelCard,
+        aliases: ["champion"],
+        stage: "production",
+      });
       // MLflow also shows the commit under its own tag, as its UI reads it.
       expect(c0.tags).toEqual({ team: "risk", "mlflow.source.git.commit": "def456", ...provenance("wandb", model, "0", s0.artifacts.digest as string) });
       expect(c0.lineage).toEqual({ ...s0.lineage, syncedFrom: { registry: "wandb", model, version: "0", digest: s0.artifacts.digest } });
@@ -254,7 +301,11 @@ describe.each(servers)("sync pairs with MLflow $version", (server) => {
 
     it("moves an alias an MLflow version of its own holds, copies beside it, and reports a tampered copy as a conflict", async () => {
       const model = unique("w2m-conflict");
-      const own = await mlflow.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: "MLflow's own" }] }, aliases: ["champion"], tags: { owner: "mlflow" } });
+      const own = await mlflow.createVersion(model, {
+        artifacts: { entries: [{ path: "model.bin", content: "MLflow's own" }] },
+        aliases: ["champion"],
+        tags: { owner: "mlflow" },
+      });
       expect(own.version).toBe("1");
       await wandb.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: "w0" }] } });
       await wandb.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: "w1" }] }, aliases: ["champion"] });
@@ -267,7 +318,10 @@ describe.each(servers)("sync pairs with MLflow $version", (server) => {
 
       const report = await syncRegistries({ source: wandb, target: mlflow, models: [model] });
       expect(report.failures).toEqual([]);
-      expect(report.results.map((r) => [r.item.sourceVersion, r.status, r.targetVersion])).toEqual([["0", "created", "2"], ["1", "created", "3"]]);
+      expect(report.results.map((r) => [r.item.sourceVersion, r.status, r.targetVersion])).toEqual([
+        ["0", "created", "2"],
+        ["1", "created", "3"],
+      ]);
       expect(report.results[1]?.movedAliases).toEqual([{ alias: "champion", previous: "1" }]);
       expect(await mlflow.resolveAlias(model, "champion")).toBe("3");
       const kept = await mlflow.getVersion(`${model}/1`);

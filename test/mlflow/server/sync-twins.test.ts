@@ -81,7 +81,9 @@ describe.each(servers)("sync leaves MLflow $version versions it did not make alo
 
     const again = await syncRegistries({ source: local, target: mlflow, models: [name] });
     expect(again.counts).toEqual({ created: 0, updated: 0, skipped: 2, conflicts: 0, failed: 0, notStarted: 0 });
-    expect(again.plan.items.map(describeSyncItem)).toEqual(report.results.map((r) => `skip ${name}/${r.item.sourceVersion} -> ${r.targetVersion}: already-synced`));
+    expect(again.plan.items.map(describeSyncItem)).toEqual(
+      report.results.map((r) => `skip ${name}/${r.item.sourceVersion} -> ${r.targetVersion}: already-synced`),
+    );
     expect(await mlflow.listVersions(name).toArray()).toHaveLength(3);
     expect(ownersView(await mlflow.getVersion(theirs))).toEqual(ownersView(before));
   });

@@ -11,7 +11,16 @@ import fc from "fast-check";
  * Names of `Object.prototype` members. A plain `record[name]` read finds them on a record that lacks the key, and a
  * `record["__proto__"] = v` write sets the prototype, so each must be tried as an alias, tag key, metric and param.
  */
-export const PROTOTYPE_KEYS: readonly string[] = ["constructor", "toString", "valueOf", "hasOwnProperty", "__proto__", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString"];
+export const PROTOTYPE_KEYS: readonly string[] = [
+  "constructor",
+  "toString",
+  "valueOf",
+  "hasOwnProperty",
+  "__proto__",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "toLocaleString",
+];
 
 /**
  * Fragments that broke or could break a registry somewhere: path tricks, NUL and control characters, bidi and
@@ -103,7 +112,10 @@ const LIMITS = [1, 2, 62, 63, 64, 127, 128, 129, 249, 250, 251, 1023, 1024, 1025
 
 /** A very long string, cheap to build: a short unit repeated up to 12 000+ times, or exactly at a limit. */
 export const longString: fc.Arbitrary<string> = fc
-  .tuple(fc.constantFrom("a", "Z", "0", "-", "_", ".", "é", "🚀", "a/", "\u0000", " "), fc.oneof(fc.constantFrom(...LIMITS), fc.integer({ min: 1, max: 12_500 })))
+  .tuple(
+    fc.constantFrom("a", "Z", "0", "-", "_", ".", "é", "🚀", "a/", "\u0000", " "),
+    fc.oneof(fc.constantFrom(...LIMITS), fc.integer({ min: 1, max: 12_500 })),
+  )
   .map(([unit, n]) => unit.repeat(Math.max(1, Math.floor(n / unit.length))));
 
 /** Any hostile string: unicode of every kind (graphemes, raw code points, lone surrogates), fragments, long ones. */
@@ -123,12 +135,10 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
  * in, so a property sees roughly a third of each.
  */
 export function mixed(valid: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  const spliced = fc
-    .tuple(valid, fc.constantFrom(...HOSTILE_FRAGMENTS), fc.nat())
-    .map(([v, fragment, at]) => {
-      const i = v.length === 0 ? 0 : at % (v.length + 1);
-      return v.slice(0, i) + fragment + v.slice(i);
-    });
+  const spliced = fc.tuple(valid, fc.constantFrom(...HOSTILE_FRAGMENTS), fc.nat()).map(([v, fragment, at]) => {
+    const i = v.length === 0 ? 0 : at % (v.length + 1);
+    return v.slice(0, i) + fragment + v.slice(i);
+  });
   return fc.oneof({ arbitrary: valid, weight: 3 }, { arbitrary: hostileString, weight: 3 }, { arbitrary: spliced, weight: 2 });
 }
 

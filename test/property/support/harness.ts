@@ -121,7 +121,10 @@ export type Responder = (request: RecordedRequest) => Response | undefined;
 export function recordingFetch(responder: Responder = () => undefined): { fetch: typeof globalThis.fetch; requests: RecordedRequest[] } {
   const requests: RecordedRequest[] = [];
   const fetch: typeof globalThis.fetch = async (input, init) => {
-    const request = input instanceof Request ? input : new Request(input, init && { ...init, ...(init.body instanceof ReadableStream && { duplex: "half" }) } as RequestInit);
+    const request =
+      input instanceof Request
+        ? input
+        : new Request(input, init && ({ ...init, ...(init.body instanceof ReadableStream && { duplex: "half" }) } as RequestInit));
     let body: string | undefined;
     try {
       body = request.body === null ? undefined : await request.text();
@@ -169,7 +172,17 @@ export const mlflowResponder: Responder = (r) => {
   if (path === "registered-models/alias" && r.method === "GET") return Response.json({ model_version: version(q.get("name"), "1") });
   if (path === "model-versions/transition-stage") return Response.json({ model_version: { ...version(body.name, body.version), current_stage: body.stage } });
   if (path === "model-versions/search") return Response.json({ model_versions: [] });
-  if (["registered-models/set-tag", "registered-models/delete-tag", "registered-models/alias", "registered-models/update", "model-versions/set-tag", "model-versions/delete-tag", "model-versions/update"].includes(path)) {
+  if (
+    [
+      "registered-models/set-tag",
+      "registered-models/delete-tag",
+      "registered-models/alias",
+      "registered-models/update",
+      "model-versions/set-tag",
+      "model-versions/delete-tag",
+      "model-versions/update",
+    ].includes(path)
+  ) {
     return Response.json({});
   }
   return undefined;
@@ -181,7 +194,11 @@ export function httpRegistries(): RecordedRegistry[] {
   const v = recordingFetch();
   const w = recordingFetch();
   return [
-    { provider: "mlflow", requests: m.requests, registry: createMlflowRegistry({ trackingUri: "http://mlflow.test", fetch: m.fetch, maxRetries: 0, env: {}, actor: "tester" }) },
+    {
+      provider: "mlflow",
+      requests: m.requests,
+      registry: createMlflowRegistry({ trackingUri: "http://mlflow.test", fetch: m.fetch, maxRetries: 0, env: {}, actor: "tester" }),
+    },
     {
       provider: "vertex",
       requests: v.requests,
@@ -198,7 +215,20 @@ export function httpRegistries(): RecordedRegistry[] {
         actor: "tester",
       }),
     },
-    { provider: "wandb", requests: w.requests, registry: createWandbRegistry({ apiKey: "key", baseUrl: "https://wandb.test", entity: "ent", project: "proj", fetch: w.fetch, maxRetries: 0, env: {}, actor: "tester" }) },
+    {
+      provider: "wandb",
+      requests: w.requests,
+      registry: createWandbRegistry({
+        apiKey: "key",
+        baseUrl: "https://wandb.test",
+        entity: "ent",
+        project: "proj",
+        fetch: w.fetch,
+        maxRetries: 0,
+        env: {},
+        actor: "tester",
+      }),
+    },
   ];
 }
 
@@ -302,7 +332,13 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  */
 export function tagsAreValid(tags: Record<string, string | null>, allowNull = false): boolean {
   return Object.entries(tags).every(
-    ([k, v]) => k.length >= 1 && k.length <= 250 && !CONTROL.test(k) && k.trim() === k && k !== "__proto__" && ((allowNull && v === null) || (typeof v === "string" && v.length <= 5000 && !v.includes("\u0000"))),
+    ([k, v]) =>
+      k.length >= 1 &&
+      k.length <= 250 &&
+      !CONTROL.test(k) &&
+      k.trim() === k &&
+      k !== "__proto__" &&
+      ((allowNull && v === null) || (typeof v === "string" && v.length <= 5000 && !v.includes("\u0000"))),
   );
 }
 

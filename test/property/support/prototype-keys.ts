@@ -108,7 +108,9 @@ export async function checkVersionKey(subject: KeySubject, field: KeyField, key:
   // Object.fromEntries makes `__proto__` an own key, as JSON.parse does; a literal or assignment would not.
   const map = Object.fromEntries([[key, VALUES[field]]]);
   clear(subject);
-  const created = await attempt(() => registry.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: `${field}:${key}` }] }, [field]: map }));
+  const created = await attempt(() =>
+    registry.createVersion(model, { artifacts: { entries: [{ path: "model.bin", content: `${field}:${key}` }] }, [field]: map }),
+  );
   if (created.refused) {
     expect(key, `${field} key ${key} was refused`).toBe("__proto__");
     expectRefusedBeforeAnyRequest(created, subject, `createVersion with ${field}.${key}`);
@@ -122,7 +124,9 @@ export async function checkVersionKey(subject: KeySubject, field: KeyField, key:
   expect(Object.hasOwn(stored, key), `${field} has ${key} as its own key`).toBe(true);
   expect(stored[key]).toBe(VALUES[field]);
   // The first version was made without the key: it must not look as if it had it.
-  expect(Object.hasOwn((await registry.getVersion({ model, version: subject.version }))[field], key), `version ${subject.version} ${field} has ${key}`).toBe(false);
+  expect(Object.hasOwn((await registry.getVersion({ model, version: subject.version }))[field], key), `version ${subject.version} ${field} has ${key}`).toBe(
+    false,
+  );
   if (field !== "tags") return;
 
   const found = await registry.listVersions(model, { tags: Object.fromEntries([[key, VALUES.tags]]) }).toArray();

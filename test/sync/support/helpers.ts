@@ -26,7 +26,12 @@ export function randomBytes(random: () => number, n: number): Uint8Array {
 }
 
 /** Creates a version in `registry` from in-memory files. */
-export async function seedVersion(registry: ModelRegistry, model: string, files: Record<string, string | Uint8Array>, extra: Omit<CreateVersionInput, "artifacts"> = {}) {
+export async function seedVersion(
+  registry: ModelRegistry,
+  model: string,
+  files: Record<string, string | Uint8Array>,
+  extra: Omit<CreateVersionInput, "artifacts"> = {},
+) {
   return registry.createVersion(model, { artifacts: { entries: Object.entries(files).map(([path, content]) => ({ path, content })) }, ...extra });
 }
 

@@ -11,11 +11,24 @@ import { EMULATOR_BUCKET } from "./support/global-setup.js";
 
 const KiB = 1024;
 const storage = (chunk = 256 * KiB) =>
-  new VertexStorage({ endpoint: inject("gcsEmulatorUrl"), headers: async () => ({ authorization: `Bearer ${CANARY.googleAccessToken}` }), tuning: { multipartMaxBytes: 512 * KiB, chunkBytes: chunk } });
+  new VertexStorage({
+    endpoint: inject("gcsEmulatorUrl"),
+    headers: async () => ({ authorization: `Bearer ${CANARY.googleAccessToken}` }),
+    tuning: { multipartMaxBytes: 512 * KiB, chunkBytes: chunk },
+  });
 
 function file(size: number, seed: number) {
   const bytes = new Uint8Array(size).map((_, i) => (i * seed + 11) % 253);
-  return { bytes, artifact: { path: "f", size, open: async function* () { for (let at = 0; at < size; at += 64 * KiB) yield bytes.subarray(at, at + 64 * KiB); } } };
+  return {
+    bytes,
+    artifact: {
+      path: "f",
+      size,
+      open: async function* () {
+        for (let at = 0; at < size; at += 64 * KiB) yield bytes.subarray(at, at + 64 * KiB);
+      },
+    },
+  };
 }
 
 async function download(name: string): Promise<Uint8Array> {

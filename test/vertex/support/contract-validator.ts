@@ -60,7 +60,8 @@ function checkValue(value: unknown, field: Field, where: string): void {
       // int64 and uint64 travel as strings in proto3 JSON; Google also accepts numbers for them.
       if (typeof value === "string") {
         if (field.enum && !field.enum.includes(value)) throw invalid(`Invalid value at '${where}' (${field.enum.length > 0 ? "enum" : "string"}), "${value}"`);
-        if ((field.format === "int64" || field.format === "uint64") && !/^-?\d+$/.test(value)) throw invalid(`Invalid value at '${where}' (TYPE_INT64), "${value}"`);
+        if ((field.format === "int64" || field.format === "uint64") && !/^-?\d+$/.test(value))
+          throw invalid(`Invalid value at '${where}' (TYPE_INT64), "${value}"`);
         return;
       }
       if ((field.format === "int64" || field.format === "uint64") && Number.isInteger(value)) return;
@@ -116,7 +117,8 @@ function checkRequired(value: Record<string, unknown>, schemaName: string, where
     if (field.required && !field.outputOnly && (v === undefined || v === "" || (Array.isArray(v) && v.length === 0))) {
       throw invalid(`${where ? `${where}.` : ""}${key} is required.`);
     }
-    if (depth > 0 && field.ref && v && typeof v === "object") checkRequired(v as Record<string, unknown>, field.ref, where ? `${where}.${key}` : key, depth - 1);
+    if (depth > 0 && field.ref && v && typeof v === "object")
+      checkRequired(v as Record<string, unknown>, field.ref, where ? `${where}.${key}` : key, depth - 1);
   }
 }
 

@@ -21,7 +21,10 @@ interface StoredObject {
 
 export class GcsFake {
   readonly objects = new Map<string, StoredObject>();
-  readonly #sessions = new Map<string, { bucket: string; name: string; contentType: string; chunks: Uint8Array[]; size: number; done?: Record<string, unknown> }>();
+  readonly #sessions = new Map<
+    string,
+    { bucket: string; name: string; contentType: string; chunks: Uint8Array[]; size: number; done?: Record<string, unknown> }
+  >();
   readonly #faults: { dropNext: boolean; persistAtMost?: number } = { dropNext: false };
   /** Stored md5/crc32c to lie about, to show the client checks them. */
   corruptNextHash = false;
@@ -61,7 +64,8 @@ export class GcsFake {
   #store(bucket: string, name: string, bytes: Uint8Array, contentType: string, meta: Record<string, unknown>) {
     const md5 = createHash("md5").update(bytes).digest("base64");
     if (meta.md5Hash !== undefined && meta.md5Hash !== md5) return this.#fail(400, "Provided MD5 hash does not match the calculated MD5 hash of the data.");
-    if (meta.crc32c !== undefined && meta.crc32c !== crc32cOf(bytes)) return this.#fail(400, "Provided CRC32C does not match the calculated CRC32C of the data.");
+    if (meta.crc32c !== undefined && meta.crc32c !== crc32cOf(bytes))
+      return this.#fail(400, "Provided CRC32C does not match the calculated CRC32C of the data.");
     const stored = { bytes, contentType, generation: String(this.#generation++) };
     this.objects.set(this.key(bucket, name), stored);
     return HttpResponse.json(this.#view(bucket, name, stored));
@@ -82,7 +86,10 @@ export class GcsFake {
   }
 
   #fail(code: number, message: string) {
-    return HttpResponse.json({ error: { code, message, errors: [{ domain: "global", reason: code === 404 ? "notFound" : "invalid", message }] } }, { status: code });
+    return HttpResponse.json(
+      { error: { code, message, errors: [{ domain: "global", reason: code === 404 ? "notFound" : "invalid", message }] } },
+      { status: code },
+    );
   }
 
   handlers(): HttpHandler[] {
@@ -130,7 +137,10 @@ export class GcsFake {
           if (!name) return this.#fail(400, "Required: name");
           const id = `s${this.#sessions.size + 1}${Math.random().toString(36).slice(2)}`;
           this.#sessions.set(id, { bucket, name, contentType: (body.contentType as string | undefined) ?? "application/octet-stream", chunks: [], size: 0 });
-          return new HttpResponse(null, { status: 200, headers: { location: `${GCS}/upload/storage/v1/b/${bucket}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}` } });
+          return new HttpResponse(null, {
+            status: 200,
+            headers: { location: `${GCS}/upload/storage/v1/b/${bucket}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}` },
+          });
         }),
       ),
       http.put(`${GCS}/upload/storage/v1/b/:bucket/o`, ({ request }) =>
@@ -187,7 +197,8 @@ export class GcsFake {
           validateRequest("storage.objects.get", { pathParams: { bucket: String(params.bucket), object: String(params.name) }, query, body: undefined });
           const o = this.objects.get(this.key(String(params.bucket), String(params.name)));
           if (!o) return this.#fail(404, `No such object: ${String(params.bucket)}/${String(params.name)}`);
-          if (url.searchParams.get("alt") === "media") return new HttpResponse(o.bytes, { headers: { "content-type": o.contentType, "content-length": String(o.bytes.byteLength) } });
+          if (url.searchParams.get("alt") === "media")
+            return new HttpResponse(o.bytes, { headers: { "content-type": o.contentType, "content-length": String(o.bytes.byteLength) } });
           return HttpResponse.json(this.#view(String(params.bucket), String(params.name), o));
         }),
       ),
@@ -198,14 +209,20 @@ export class GcsFake {
           if (!authed(request)) return this.#fail(401, "Anonymous caller does not have storage.objects.list access.");
           validateRequest("storage.objects.list", { pathParams: { bucket: String(params.bucket) }, query: url.searchParams, body: undefined });
           const prefix = `${String(params.bucket)}/${url.searchParams.get("prefix") ?? ""}`;
-          const items = [...this.objects.entries()].filter(([k]) => k.startsWith(prefix)).map(([k, o]) => this.#view(String(params.bucket), k.slice(String(params.bucket).length + 1), o));
+          const items = [...this.objects.entries()]
+            .filter(([k]) => k.startsWith(prefix))
+            .map(([k, o]) => this.#view(String(params.bucket), k.slice(String(params.bucket).length + 1), o));
           return HttpResponse.json({ kind: "storage#objects", ...(items.length > 0 && { items }) });
         }),
       ),
       http.delete(`${GCS}/storage/v1/b/:bucket/o/:name`, ({ request, params }) =>
         guard(() => {
           if (!authed(request)) return this.#fail(401, "Anonymous caller does not have storage.objects.delete access.");
-          validateRequest("storage.objects.delete", { pathParams: { bucket: String(params.bucket), object: String(params.name) }, query: new URL(request.url).searchParams, body: undefined });
+          validateRequest("storage.objects.delete", {
+            pathParams: { bucket: String(params.bucket), object: String(params.name) },
+            query: new URL(request.url).searchParams,
+            body: undefined,
+          });
           if (!this.objects.delete(this.key(String(params.bucket), String(params.name)))) return this.#fail(404, "No such object.");
           return new HttpResponse(null, { status: 204 });
         }),

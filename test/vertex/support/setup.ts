@@ -18,6 +18,14 @@ export function useVertexFakes(extra: HttpHandler[] = []) {
   afterEach(() => server.resetHandlers());
   afterAll(() => server.close());
   const registry = (settings: Partial<VertexRegistrySettings> = {}) =>
-    createVertexRegistry({ project: PROJECT, location: LOCATION, artifactRoot: `gs://${BUCKET}/models`, accessToken: CANARY.googleAccessToken, pollIntervalMs: 2, actor: "tester", ...settings });
+    createVertexRegistry({
+      project: PROJECT,
+      location: LOCATION,
+      artifactRoot: `gs://${BUCKET}/models`,
+      accessToken: CANARY.googleAccessToken,
+      pollIntervalMs: 2,
+      actor: "tester",
+      ...settings,
+    });
   return { vertex, gcs, server, registry };
 }

@@ -223,7 +223,9 @@ export class VertexFake {
     const base = this.#base(project);
     const { versionId, versionAliases, labels, ...rest } = version;
     const deployed = [...this.endpoints.values()].flatMap((e) =>
-      e.deployedModels.filter((d) => d.model.endsWith(`/models/${model.id}`) && d.modelVersionId === versionId).map((d) => ({ endpoint: `${base}/endpoints/${e.id}`, deployedModelId: d.id })),
+      e.deployedModels
+        .filter((d) => d.model.endsWith(`/models/${model.id}`) && d.modelVersionId === versionId)
+        .map((d) => ({ endpoint: `${base}/endpoints/${e.id}`, deployedModelId: d.id })),
     );
     return {
       ...rest,
@@ -240,7 +242,12 @@ export class VertexFake {
 
   #startOperation(project: string, resource: string, metadataType: string, finish: OperationState["finish"]) {
     const name = `${this.#base(project)}/${resource}/operations/${this.#ids++}`;
-    const op: OperationState = { name, pollsLeft: this.operationPolls, metadata: { "@type": metadataType, genericMetadata: { createTime: this.#now() } }, finish };
+    const op: OperationState = {
+      name,
+      pollsLeft: this.operationPolls,
+      metadata: { "@type": metadataType, genericMetadata: { createTime: this.#now() } },
+      finish,
+    };
     this.operations.set(name, op);
     return HttpResponse.json({ name, metadata: op.metadata });
   }
@@ -279,7 +286,15 @@ export class VertexFake {
     const now = this.#now();
     const { versionAliases: _a, labels, displayName: _d, description: _desc, ...rest } = input;
     checkLabels((labels as Record<string, string> | undefined) ?? {});
-    const version: VersionState = { ...rest, versionId, versionAliases: [], labels: { ...((labels as Record<string, string>) ?? {}) }, versionCreateTime: now, versionUpdateTime: now, updateTime: now };
+    const version: VersionState = {
+      ...rest,
+      versionId,
+      versionAliases: [],
+      labels: { ...((labels as Record<string, string>) ?? {}) },
+      versionCreateTime: now,
+      versionUpdateTime: now,
+      updateTime: now,
+    };
     const wanted = model.versions.size === 0 && !aliases.includes("default") ? ["default", ...aliases] : aliases;
     const isNew = !this.models.has(model.id);
     // The version exists only when the operation finishes, like the service.
@@ -287,7 +302,13 @@ export class VertexFake {
       if (isNew) this.models.set(model.id, model);
       model.versions.set(versionId, version);
       this.#moveAliases(model, version, wanted);
-      return { response: { "@type": "type.googleapis.com/google.cloud.aiplatform.v1.UploadModelResponse", model: `${this.#base(project)}/models/${model.id}`, modelVersionId: versionId } };
+      return {
+        response: {
+          "@type": "type.googleapis.com/google.cloud.aiplatform.v1.UploadModelResponse",
+          model: `${this.#base(project)}/models/${model.id}`,
+          modelVersionId: versionId,
+        },
+      };
     });
   }
 
@@ -329,7 +350,10 @@ export class VertexFake {
     const start = token ? Number(Buffer.from(token, "base64url").toString()) : 0;
     if (token && !Number.isInteger(start)) throw fail(400, "INVALID_ARGUMENT", "Invalid page token.");
     const items = all.slice(start, start + size);
-    return { ...(items.length > 0 && { [key]: items }), ...(start + size < all.length && { nextPageToken: Buffer.from(String(start + size)).toString("base64url") }) };
+    return {
+      ...(items.length > 0 && { [key]: items }),
+      ...(start + size < all.length && { nextPageToken: Buffer.from(String(start + size)).toString("base64url") }),
+    };
   }
 
   #mergeAliases(project: string, id: string, ref: string, body: Json) {
@@ -343,7 +367,11 @@ export class VertexFake {
     }
     if (changes.includes("-default")) throw fail(400, "FAILED_PRECONDITION", "The default alias cannot be removed; set it on another version instead.");
     for (const change of changes.filter((c) => c.startsWith("-"))) version.versionAliases = version.versionAliases.filter((a) => a !== change.slice(1));
-    this.#moveAliases(model, version, changes.filter((c) => !c.startsWith("-") && !version.versionAliases.includes(c)));
+    this.#moveAliases(
+      model,
+      version,
+      changes.filter((c) => !c.startsWith("-") && !version.versionAliases.includes(c)),
+    );
     version.versionUpdateTime = this.#now();
     return HttpResponse.json(this.#view(project, model, version, true));
   }
@@ -420,7 +448,14 @@ export class VertexFake {
 
   #createEndpoint(project: string, body: Json) {
     const id = String(this.#ids++);
-    const endpoint: EndpointState = { id, displayName: body.displayName as string, labels: (body.labels as Record<string, string>) ?? {}, deployedModels: [], trafficSplit: {}, createTime: this.#now() };
+    const endpoint: EndpointState = {
+      id,
+      displayName: body.displayName as string,
+      labels: (body.labels as Record<string, string>) ?? {},
+      deployedModels: [],
+      trafficSplit: {},
+      createTime: this.#now(),
+    };
     return this.#startOperation(project, `endpoints/${id}`, "type.googleapis.com/google.cloud.aiplatform.v1.CreateEndpointOperationMetadata", () => {
       this.endpoints.set(id, endpoint);
       return { response: { "@type": "type.googleapis.com/google.cloud.aiplatform.v1.Endpoint", ...this.#endpointView(project, endpoint) } };
@@ -428,7 +463,13 @@ export class VertexFake {
   }
 
   #listEndpoints(project: string, query: URLSearchParams) {
-    return HttpResponse.json(this.#page("endpoints", [...this.endpoints.values()].map((e) => this.#endpointView(project, e)), query));
+    return HttpResponse.json(
+      this.#page(
+        "endpoints",
+        [...this.endpoints.values()].map((e) => this.#endpointView(project, e)),
+        query,
+      ),
+    );
   }
 
   #checkSplit(split: Record<string, number>, ids: string[]) {
@@ -447,13 +488,19 @@ export class VertexFake {
     if (!m) throw fail(400, "INVALID_ARGUMENT", `Invalid model name ${String(dm.model)}.`);
     const model = this.#model(m[1] as string);
     const version = this.#version(model, m[2]);
-    if (!dm.dedicatedResources && !dm.automaticResources) throw fail(400, "INVALID_ARGUMENT", "Model does not support automatic resources; dedicated_resources is required.");
+    if (!dm.dedicatedResources && !dm.automaticResources)
+      throw fail(400, "INVALID_ARGUMENT", "Model does not support automatic resources; dedicated_resources is required.");
     const id = String(this.#ids++);
     const split = (body.trafficSplit as Record<string, number> | undefined) ?? {};
     const resolved = Object.fromEntries(Object.entries(split).map(([k, v]) => [k === "0" ? id : k, v]));
     this.#checkSplit(resolved, [...endpoint.deployedModels.map((d) => d.id), id]);
     return this.#startOperation(project, `endpoints/${endpointId}`, "type.googleapis.com/google.cloud.aiplatform.v1.DeployModelOperationMetadata", () => {
-      const deployed: DeployedModelState = { id, model: `${this.#base(project)}/models/${model.id}`, modelVersionId: version.versionId, dedicatedResources: dm.dedicatedResources };
+      const deployed: DeployedModelState = {
+        id,
+        model: `${this.#base(project)}/models/${model.id}`,
+        modelVersionId: version.versionId,
+        dedicatedResources: dm.dedicatedResources,
+      };
       endpoint.deployedModels.push(deployed);
       endpoint.trafficSplit = Object.keys(resolved).length > 0 ? resolved : endpoint.deployedModels.length === 1 ? { [id]: 100 } : endpoint.trafficSplit;
       return { response: { "@type": "type.googleapis.com/google.cloud.aiplatform.v1.DeployModelResponse", deployedModel: deployed } };
@@ -472,7 +519,12 @@ export class VertexFake {
     this.#checkSplit(split, remaining);
     return this.#startOperation(project, `endpoints/${endpointId}`, "type.googleapis.com/google.cloud.aiplatform.v1.UndeployModelOperationMetadata", () => {
       endpoint.deployedModels = endpoint.deployedModels.filter((d) => d.id !== id);
-      endpoint.trafficSplit = remaining.length === 0 ? {} : Object.keys(split).length > 0 ? split : Object.fromEntries(Object.entries(endpoint.trafficSplit).filter(([k]) => k !== id));
+      endpoint.trafficSplit =
+        remaining.length === 0
+          ? {}
+          : Object.keys(split).length > 0
+            ? split
+            : Object.fromEntries(Object.entries(endpoint.trafficSplit).filter(([k]) => k !== id));
       return { response: { "@type": "type.googleapis.com/google.cloud.aiplatform.v1.UndeployModelResponse" } };
     });
   }
@@ -484,7 +536,10 @@ export class VertexFake {
     for (const path of mask) {
       if (path === "trafficSplit") {
         const split = (body.trafficSplit as Record<string, number> | undefined) ?? {};
-        this.#checkSplit(split, endpoint.deployedModels.map((d) => d.id));
+        this.#checkSplit(
+          split,
+          endpoint.deployedModels.map((d) => d.id),
+        );
         endpoint.trafficSplit = { ...split };
       } else if (path === "displayName") endpoint.displayName = body.displayName as string;
       else if (path === "labels") endpoint.labels = (body.labels as Record<string, string>) ?? {};

@@ -11,6 +11,7 @@ export function useWandbFake(extra: HttpHandler[] = []) {
   beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
   afterEach(() => server.resetHandlers());
   afterAll(() => server.close());
-  const registry = (settings: Partial<WandbRegistrySettings> = {}) => createWandbRegistry({ apiKey: API_KEY, baseUrl: BASE, project: "models", env: {}, actor: "tester", ...settings });
+  const registry = (settings: Partial<WandbRegistrySettings> = {}) =>
+    createWandbRegistry({ apiKey: API_KEY, baseUrl: BASE, project: "models", env: {}, actor: "tester", ...settings });
   return { fake, server, registry };
 }

@@ -117,7 +117,16 @@ export class WandbFake {
     const key = `${entity}/${project}/${name}`;
     let c = this.collections.get(key);
     if (!c && create) {
-      c = { id: gid(create === "sequence" ? "ArtifactSequence" : "ArtifactPortfolio", this.#n++), name, entity, project, kind: create, members: [], aliases: new Map(), versions: new Map() };
+      c = {
+        id: gid(create === "sequence" ? "ArtifactSequence" : "ArtifactPortfolio", this.#n++),
+        name,
+        entity,
+        project,
+        kind: create,
+        members: [],
+        aliases: new Map(),
+        versions: new Map(),
+      };
       this.collections.set(key, c);
     }
     return c;
@@ -125,7 +134,13 @@ export class WandbFake {
 
   /** A collection as GraphQL returns it (an interface: graphql-js needs the concrete type). */
   #collectionView(c: CollectionState) {
-    return { __typename: c.kind === "sequence" ? "ArtifactSequence" : "ArtifactPortfolio", id: c.id, name: c.name, description: c.description ?? null, project: { name: c.project, entity: { name: c.entity } } };
+    return {
+      __typename: c.kind === "sequence" ? "ArtifactSequence" : "ArtifactPortfolio",
+      id: c.id,
+      name: c.name,
+      description: c.description ?? null,
+      project: { name: c.project, entity: { name: c.entity } },
+    };
   }
 
   /** Every collection an artifact is a committed member of: its sequence, and the portfolios it is linked into. */
@@ -146,14 +161,26 @@ export class WandbFake {
       fileCount: a.files.size,
       size: 0,
       versionIndex: () => a.collection.versions.get(a) ?? null,
-      aliases: () => this.#memberOf(a).flatMap((c) => [...c.aliases.entries()].filter(([, v]) => v === a).map(([alias]) => ({ alias, artifactCollectionName: c.name, artifactCollection: this.#collectionView(c) }))),
+      aliases: () =>
+        this.#memberOf(a).flatMap((c) =>
+          [...c.aliases.entries()]
+            .filter(([, v]) => v === a)
+            .map(([alias]) => ({ alias, artifactCollectionName: c.name, artifactCollection: this.#collectionView(c) })),
+        ),
       tags: a.tags.map((name) => ({ name })),
       files: ({ names, first, after }: { names?: string[]; first?: number; after?: string }) => {
         const all = [...a.files.values()].filter((f) => !names || names.includes(f.name));
         return page(all, first, after, (f) => ({ node: { name: f.name, directUrl: signed(`${this.signedOrigin}/${f.storagePath}`) } }));
       },
       currentManifest: a.manifestPath ? { id: `${a.id}-manifest`, file: { directUrl: signed(`${this.signedOrigin}/${a.manifestPath}`) } } : null,
-      artifactSequence: { id: a.collection.id, name: a.collection.name, latestArtifact: () => { const l = a.collection.aliases.get("latest"); return l ? { id: l.id } : null; } },
+      artifactSequence: {
+        id: a.collection.id,
+        name: a.collection.name,
+        latestArtifact: () => {
+          const l = a.collection.aliases.get("latest");
+          return l ? { id: l.id } : null;
+        },
+      },
       artifactMemberships: () => ({ edges: this.#memberOf(a).map((c) => ({ node: this.#membership(a, c) })) }),
     };
   }
@@ -197,7 +224,18 @@ export class WandbFake {
         this.projects.add(`${input.entityName}/${input.modelName}`);
         return { bucket: { id: gid("Run", this.#n++), name: input.name }, inserted: true };
       },
-      createArtifact: ({ input }: { input: Record<string, unknown> & { entityName: string; projectName: string; artifactCollectionName: string; digest: string; artifactTypeName: string; runName?: string } }) => {
+      createArtifact: ({
+        input,
+      }: {
+        input: Record<string, unknown> & {
+          entityName: string;
+          projectName: string;
+          artifactCollectionName: string;
+          digest: string;
+          artifactTypeName: string;
+          runName?: string;
+        };
+      }) => {
         if (input.runName && !this.runs.has(input.runName)) throw new GraphQLError(`run ${input.runName} not found`);
         const c = this.#collection(input.entityName, input.projectName, input.artifactCollectionName, "sequence") as CollectionState;
         const same = c.members.find((a) => a.digest === input.digest && a.state === "COMMITTED");
@@ -206,11 +244,19 @@ export class WandbFake {
         const resent = input.clientID ? c.members.find((a) => a.clientID === input.clientID) : undefined;
         if (resent) return { artifact: this.#view(resent) };
         const a: ArtifactState = {
-          id: gid("Artifact", this.#n++), collection: c, type: input.artifactTypeName, digest: input.digest, state: "PENDING", versionIndex: undefined,
-          description: (input.description as string | undefined) ?? null, metadata: (input.metadata as string | undefined) ?? null,
+          id: gid("Artifact", this.#n++),
+          collection: c,
+          type: input.artifactTypeName,
+          digest: input.digest,
+          state: "PENDING",
+          versionIndex: undefined,
+          description: (input.description as string | undefined) ?? null,
+          metadata: (input.metadata as string | undefined) ?? null,
           tags: ((input.tags as Array<{ tagName: string }> | undefined) ?? []).map((t) => t.tagName),
           pendingAliases: ((input.aliases as Array<{ alias: string }> | undefined) ?? []).map((x) => x.alias),
-          manifestPath: undefined, files: new Map(), createdAt: new Date().toISOString(),
+          manifestPath: undefined,
+          files: new Map(),
+          createdAt: new Date().toISOString(),
           ...(typeof input.clientID === "string" && { clientID: input.clientID }),
         };
         this.artifacts.set(a.id, a);
@@ -223,9 +269,22 @@ export class WandbFake {
         const token = randomUUID();
         if (input.digest) this.signed.set(token, { path, md5: input.digest });
         a.manifestPath = path;
-        return { artifactManifest: { id: `${a.id}-manifest`, file: { id: `${a.id}-manifest-file`, uploadUrl: input.digest ? signed(`${this.signedOrigin}/upload/${token}`) : null, uploadHeaders: input.digest ? [`Content-MD5:${input.digest}`] : [] } } };
+        return {
+          artifactManifest: {
+            id: `${a.id}-manifest`,
+            file: {
+              id: `${a.id}-manifest-file`,
+              uploadUrl: input.digest ? signed(`${this.signedOrigin}/upload/${token}`) : null,
+              uploadHeaders: input.digest ? [`Content-MD5:${input.digest}`] : [],
+            },
+          },
+        };
       },
-      createArtifactFiles: ({ input }: { input: { artifactFiles: Array<{ artifactID: string; name: string; md5: string; uploadPartsInput?: Array<{ partNumber: number; hexMD5: string }> }> } }) => ({
+      createArtifactFiles: ({
+        input,
+      }: {
+        input: { artifactFiles: Array<{ artifactID: string; name: string; md5: string; uploadPartsInput?: Array<{ partNumber: number; hexMD5: string }> }> };
+      }) => ({
         files: {
           edges: input.artifactFiles.map((spec) => {
             const a = this.#artifact(spec.artifactID);
@@ -237,15 +296,38 @@ export class WandbFake {
             if (!known && spec.uploadPartsInput && this.multipart) {
               const uploadID = randomUUID();
               this.uploads.set(uploadID, { path: storagePath, parts: new Map(spec.uploadPartsInput.map((p) => [Number(p.partNumber), { hexMD5: p.hexMD5 }])) });
-              const uploadUrlParts = spec.uploadPartsInput.map((p) => ({ partNumber: p.partNumber, uploadUrl: signed(`${this.signedOrigin}/part/${uploadID}/${p.partNumber}`) }));
-              return { node: { storagePath, uploadUrl: null, uploadHeaders: ["Content-Type:application/octet-stream"], uploadMultipartUrls: { uploadID, uploadUrlParts }, artifact: { id: birth } } };
+              const uploadUrlParts = spec.uploadPartsInput.map((p) => ({
+                partNumber: p.partNumber,
+                uploadUrl: signed(`${this.signedOrigin}/part/${uploadID}/${p.partNumber}`),
+              }));
+              return {
+                node: {
+                  storagePath,
+                  uploadUrl: null,
+                  uploadHeaders: ["Content-Type:application/octet-stream"],
+                  uploadMultipartUrls: { uploadID, uploadUrlParts },
+                  artifact: { id: birth },
+                },
+              };
             }
             if (!known) this.signed.set(token, { path: storagePath, md5: spec.md5 });
-            return { node: { storagePath, uploadUrl: known ? null : signed(`${this.signedOrigin}/upload/${token}`), uploadHeaders: known ? [] : [`Content-MD5:${spec.md5}`, "Content-Type:application/octet-stream"], uploadMultipartUrls: null, artifact: { id: birth } } };
+            return {
+              node: {
+                storagePath,
+                uploadUrl: known ? null : signed(`${this.signedOrigin}/upload/${token}`),
+                uploadHeaders: known ? [] : [`Content-MD5:${spec.md5}`, "Content-Type:application/octet-stream"],
+                uploadMultipartUrls: null,
+                artifact: { id: birth },
+              },
+            };
           }),
         },
       }),
-      completeMultipartUploadArtifact: ({ input }: { input: { uploadID: string; storagePath: string; completedParts: Array<{ partNumber: number; hexMD5: string }> } }) => {
+      completeMultipartUploadArtifact: ({
+        input,
+      }: {
+        input: { uploadID: string; storagePath: string; completedParts: Array<{ partNumber: number; hexMD5: string }> };
+      }) => {
         const upload = this.uploads.get(input.uploadID);
         if (!upload || upload.path !== input.storagePath) throw new GraphQLError("no such multipart upload");
         const pieces: Uint8Array[] = [];
@@ -300,13 +382,18 @@ export class WandbFake {
                 const wanted = filters === undefined ? undefined : (parseFilters(filters).state as string | undefined);
                 // Only committed versions have numbers; a PENDING one is listed (without filters) with none.
                 const committed = [...c.versions.entries()].sort((x, y) => y[1] - x[1]).map(([a]) => a);
-                const all = wanted === "COMMITTED" ? committed : [...committed, ...c.members.filter((a) => a.state === "PENDING" && (wanted === undefined || wanted === "PENDING"))];
+                const all =
+                  wanted === "COMMITTED"
+                    ? committed
+                    : [...committed, ...c.members.filter((a) => a.state === "PENDING" && (wanted === undefined || wanted === "PENDING"))];
                 return page(all, first, after, (a) => ({ version: `v${c.versions.get(a) ?? ""}`, node: this.#view(a) }));
               },
             };
           },
           artifactCollections: ({ first, after }: { first?: number; after?: string }) => {
-            const all = [...this.collections.values()].filter((c) => c.entity === entityName && c.project === name && c.versions.size > 0).sort((x, y) => (x.name < y.name ? -1 : 1));
+            const all = [...this.collections.values()]
+              .filter((c) => c.entity === entityName && c.project === name && c.versions.size > 0)
+              .sort((x, y) => (x.name < y.name ? -1 : 1));
             return page(all, first, after, (c) => ({ node: { ...this.#collectionView(c), createdAt: new Date(0).toISOString() } }));
           },
         };
@@ -317,7 +404,17 @@ export class WandbFake {
         if (input.description !== undefined) c.description = input.description;
         return { artifactCollection: { __typename: "ArtifactSequence", id: c.id } };
       },
-      updateArtifact: ({ input }: { input: { artifactID: string; description?: string; metadata?: string; tagsToAdd?: Array<{ tagName: string }>; tagsToDelete?: Array<{ tagName: string }> } }) => {
+      updateArtifact: ({
+        input,
+      }: {
+        input: {
+          artifactID: string;
+          description?: string;
+          metadata?: string;
+          tagsToAdd?: Array<{ tagName: string }>;
+          tagsToDelete?: Array<{ tagName: string }>;
+        };
+      }) => {
         const a = this.#artifact(input.artifactID);
         if (input.description !== undefined) a.description = input.description;
         if (input.metadata !== undefined) a.metadata = input.metadata;
@@ -339,7 +436,11 @@ export class WandbFake {
         else a.collection.aliases.delete("latest");
         return { artifact: { id: a.id } };
       },
-      addAliases: ({ input }: { input: { artifactID: string; aliases: Array<{ alias: string; artifactCollectionName: string; entityName: string; projectName: string }> } }) => {
+      addAliases: ({
+        input,
+      }: {
+        input: { artifactID: string; aliases: Array<{ alias: string; artifactCollectionName: string; entityName: string; projectName: string }> };
+      }) => {
         const a = this.#artifact(input.artifactID);
         for (const x of input.aliases) {
           const c = this.#collection(x.entityName, x.projectName, x.artifactCollectionName);
@@ -348,7 +449,11 @@ export class WandbFake {
         }
         return { success: true };
       },
-      deleteAliases: ({ input }: { input: { artifactID: string; aliases: Array<{ alias: string; artifactCollectionName: string; entityName: string; projectName: string }> } }) => {
+      deleteAliases: ({
+        input,
+      }: {
+        input: { artifactID: string; aliases: Array<{ alias: string; artifactCollectionName: string; entityName: string; projectName: string }> };
+      }) => {
         const a = this.#artifact(input.artifactID);
         for (const x of input.aliases) {
           const c = this.#collection(x.entityName, x.projectName, x.artifactCollectionName);
@@ -356,9 +461,14 @@ export class WandbFake {
         }
         return { success: true };
       },
-      linkArtifact: ({ input }: { input: { artifactID: string; entityName: string; projectName: string; artifactPortfolioName: string; aliases?: Array<{ alias: string }> } }) => {
+      linkArtifact: ({
+        input,
+      }: {
+        input: { artifactID: string; entityName: string; projectName: string; artifactPortfolioName: string; aliases?: Array<{ alias: string }> };
+      }) => {
         const a = this.#artifact(input.artifactID);
-        if (!this.projects.has(`${input.entityName}/${input.projectName}`)) throw new GraphQLError(`project ${input.entityName}/${input.projectName} not found`);
+        if (!this.projects.has(`${input.entityName}/${input.projectName}`))
+          throw new GraphQLError(`project ${input.entityName}/${input.projectName} not found`);
         const c = this.#collection(input.entityName, input.projectName, input.artifactPortfolioName, "portfolio") as CollectionState;
         if (!c.versions.has(a)) {
           c.versions.set(a, Math.max(-1, ...c.versions.values()) + 1);
@@ -404,12 +514,19 @@ export class WandbFake {
         // An older server has no such field: it fails validation exactly as a misspelled one would.
         for (const [feature, field, type] of GATED) {
           const off = feature === "features" ? !this.hasFeaturesField : !this.features[feature];
-          if (off && new RegExp(`\\b${field}\\b`).test(body.query)) return HttpResponse.json({ errors: [{ message: `Cannot query field "${field}" on type "${type}".` }] }, { status: 400 });
+          if (off && new RegExp(`\\b${field}\\b`).test(body.query))
+            return HttpResponse.json({ errors: [{ message: `Cannot query field "${field}" on type "${type}".` }] }, { status: 400 });
         }
         const invalid = validate(schema, document);
         if (invalid.length > 0) return HttpResponse.json({ errors: invalid.map((e) => ({ message: e.message })) }, { status: 400 });
         // graphql-js coerces the variables against their declared types and reports mismatches as errors.
-        const result = await graphql({ schema, source: body.query, rootValue: this.#root(), variableValues: body.variables ?? {}, operationName: body.operationName ?? null });
+        const result = await graphql({
+          schema,
+          source: body.query,
+          rootValue: this.#root(),
+          variableValues: body.variables ?? {},
+          operationName: body.operationName ?? null,
+        });
         // W&B answers resolver errors with HTTP 200 and errors[].
         return HttpResponse.json(result);
       }),
@@ -426,7 +543,8 @@ export class WandbFake {
         if (!part) return new HttpResponse("<Error>NoSuchUpload</Error>", { status: 404 });
         const bytes = new Uint8Array(await request.arrayBuffer());
         const hex = createHash("md5").update(bytes).digest("hex");
-        if (request.headers.get("content-md5") !== Buffer.from(part.hexMD5, "hex").toString("base64") || hex !== part.hexMD5) return new HttpResponse("<Error>BadDigest</Error>", { status: 400 });
+        if (request.headers.get("content-md5") !== Buffer.from(part.hexMD5, "hex").toString("base64") || hex !== part.hexMD5)
+          return new HttpResponse("<Error>BadDigest</Error>", { status: 400 });
         part.bytes = bytes;
         return new HttpResponse(null, { status: 200, headers: { etag: `"${hex}"` } });
       }),
@@ -447,7 +565,9 @@ export class WandbFake {
         if (unsigned(request)) return badSignature();
         const path = new URL(request.url).pathname.slice(1);
         const bytes = this.storage.get(path);
-        return bytes ? new HttpResponse(bytes, { headers: { "content-length": String(bytes.byteLength) } }) : new HttpResponse("<Error>NoSuchKey</Error>", { status: 404 });
+        return bytes
+          ? new HttpResponse(bytes, { headers: { "content-length": String(bytes.byteLength) } })
+          : new HttpResponse("<Error>NoSuchKey</Error>", { status: 404 });
       }),
     ];
   }

@@ -32,7 +32,12 @@ export async function startCuttingProxy(upstream: string): Promise<CuttingProxy>
       req.socket.destroy();
       return;
     }
-    res.writeHead(response.status, Object.fromEntries([...(response.headers as unknown as Iterable<[string, string]>)].filter(([k]) => k !== "content-encoding" && k !== "transfer-encoding")));
+    res.writeHead(
+      response.status,
+      Object.fromEntries(
+        [...(response.headers as unknown as Iterable<[string, string]>)].filter(([k]) => k !== "content-encoding" && k !== "transfer-encoding"),
+      ),
+    );
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -27,7 +27,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await Promise.all(servers.map((s) => s.stop()));
     throw error;
   }
-  project.provide("mlflowServers", servers.map(({ version, url, python }) => ({ version, url, python })));
+  project.provide(
+    "mlflowServers",
+    servers.map(({ version, url, python }) => ({ version, url, python })),
+  );
   return async () => {
     await Promise.all(servers.map((s) => s.stop()));
   };

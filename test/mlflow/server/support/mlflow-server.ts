@@ -49,12 +49,17 @@ export async function startMlflowServer(version: string): Promise<MlflowServer> 
   const url = `http://127.0.0.1:${port}`;
   const args = [
     "server",
-    "--backend-store-uri", `sqlite:///${join(dir, "mlflow.db")}`,
-    "--artifacts-destination", join(dir, "mlartifacts"),
+    "--backend-store-uri",
+    `sqlite:///${join(dir, "mlflow.db")}`,
+    "--artifacts-destination",
+    join(dir, "mlartifacts"),
     "--serve-artifacts",
-    "--host", "127.0.0.1",
-    "--port", String(port),
-    "--workers", "1",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--workers",
+    "1",
   ];
   // Env vars rather than flags: a 2.x server refuses the 3.x flags but ignores unknown variables.
   const env = { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false", MLFLOW_WORKSPACE: undefined, PYTHONUNBUFFERED: "1" };

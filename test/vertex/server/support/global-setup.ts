@@ -34,12 +34,17 @@ function freePort(): Promise<number> {
 export async function ensureFakeGcsServer(): Promise<string> {
   const bin = join(ROOT, ".cache", "go-bin");
   const exe = join(bin, "fake-gcs-server");
-  const installed = await access(exe).then(() => true, () => false);
+  const installed = await access(exe).then(
+    () => true,
+    () => false,
+  );
   if (!installed) {
     await mkdir(bin, { recursive: true });
-    await run("go", ["install", FAKE_GCS_SERVER], { env: { ...process.env, GOBIN: bin }, maxBuffer: 16 * 1024 * 1024 }).catch((error: { stderr?: string; message: string }) => {
-      throw new Error(`installing ${FAKE_GCS_SERVER} failed (Go >= 1.25 and the Go module proxy are needed): ${error.stderr ?? error.message}`);
-    });
+    await run("go", ["install", FAKE_GCS_SERVER], { env: { ...process.env, GOBIN: bin }, maxBuffer: 16 * 1024 * 1024 }).catch(
+      (error: { stderr?: string; message: string }) => {
+        throw new Error(`installing ${FAKE_GCS_SERVER} failed (Go >= 1.25 and the Go module proxy are needed): ${error.stderr ?? error.message}`);
+      },
+    );
   }
   return exe;
 }
@@ -52,9 +57,28 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const exe = await ensureFakeGcsServer();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(exe, ["-scheme", "http", "-host", "127.0.0.1", "-port", String(port), "-backend", "memory", "-public-host", `127.0.0.1:${port}`, "-external-url", url, "-log-level", "error"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    exe,
+    [
+      "-scheme",
+      "http",
+      "-host",
+      "127.0.0.1",
+      "-port",
+      String(port),
+      "-backend",
+      "memory",
+      "-public-host",
+      `127.0.0.1:${port}`,
+      "-external-url",
+      url,
+      "-log-level",
+      "error",
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let log = "";
   child.stdout?.on("data", (d) => (log = (log + String(d)).slice(-5000)));
   child.stderr?.on("data", (d) => (log = (log + String(d)).slice(-5000)));
@@ -67,7 +91,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now();
   for (;;) {
     if (child.exitCode !== null) throw new Error(`fake-gcs-server exited: ${log}`);
-    const ok = await fetch(`${url}/_internal/healthcheck`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/_internal/healthcheck`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() - started > 30_000) {
       await stop();
@@ -75,7 +102,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const created = await fetch(`${url}/storage/v1/b?project=test`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: EMULATOR_BUCKET }) });
+  const created = await fetch(`${url}/storage/v1/b?project=test`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: EMULATOR_BUCKET }),
+  });
   if (!created.ok) throw new Error(`could not create the bucket: ${created.status} ${await created.text()}`);
   project.provide("gcsEmulatorUrl", url);
   return stop;
