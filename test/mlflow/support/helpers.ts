@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll } from "vitest";
+import { pythonEnv } from "./mlflow-venv.js";
 
 const run = promisify(execFile);
 
@@ -26,6 +27,6 @@ export async function tempDir(prefix: string): Promise<string> {
 /** Runs Python code with the server's Python (which has MLflow) and parses the last line it prints as JSON. */
 export async function python(pythonPath: string, code: string, ...args: string[]): Promise<unknown> {
   // cwd: MLflow may create ./mlruns; keep it out of the repository.
-  const { stdout } = await run(pythonPath, ["-c", code, ...args], { cwd: tmpdir(), env: { ...process.env, GIT_PYTHON_REFRESH: "quiet" }, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run(pythonPath, ["-c", code, ...args], { cwd: tmpdir(), env: pythonEnv({ GIT_PYTHON_REFRESH: "quiet" }), maxBuffer: 16 * 1024 * 1024 });
   return JSON.parse(stdout.trim().split("\n").pop() ?? "null");
 }

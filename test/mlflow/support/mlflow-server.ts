@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureMlflow } from "./mlflow-venv.js";
+import { ensureMlflow, pythonEnv } from "./mlflow-venv.js";
 
 /** A running server. */
 export interface MlflowServer {
@@ -57,7 +57,11 @@ export async function startMlflowServer(version: string): Promise<MlflowServer> 
     "--workers", "1",
   ];
   // Env vars rather than flags: a 2.x server refuses the 3.x flags but ignores unknown variables.
-  const env = { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false", MLFLOW_WORKSPACE: undefined, PYTHONUNBUFFERED: "1" };
+  const env = pythonEnv({
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false",
+    MLFLOW_WORKSPACE: undefined,
+    PYTHONUNBUFFERED: "1",
+  });
   const child = spawn(mlflow, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   const keep = (chunk: Buffer) => {
