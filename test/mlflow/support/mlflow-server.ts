@@ -61,6 +61,11 @@ export async function startMlflowServer(version: string): Promise<MlflowServer> 
     MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false",
     MLFLOW_WORKSPACE: undefined,
     PYTHONUNBUFFERED: "1",
+    // Several test files load one server at once (npm test runs files side by side). SQLAlchemy's default pool (5,
+    // plus 10 overflow) is smaller than the 40 threads a 3.x server answers with, and ran dry: requests waited 30 s for
+    // a connection and failed with "QueuePool limit ... reached". Enough connections for every thread instead.
+    MLFLOW_SQLALCHEMYSTORE_POOL_SIZE: "10",
+    MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW: "40",
   });
   const child = spawn(mlflow, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
