@@ -3,7 +3,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { createMlflowRegistry } from "../../src/adapters/mlflow/index.js";
 import { InvalidInputError } from "../../src/core/errors.js";
-import { python, tempDir, unique } from "./support/helpers.js";
+import { PYTHON_TEST_TIMEOUT_MS, python, tempDir, unique } from "./support/helpers.js";
 
 const servers = inject("mlflowServers");
 
@@ -44,7 +44,9 @@ import json, sys, mlflow.pyfunc
 class Doubler(mlflow.pyfunc.PythonModel):
     def predict(self, context, model_input, params=None):
         return model_input["amount"] * 2
-mlflow.pyfunc.save_model(path=sys.argv[1], python_model=Doubler())
+# pip_requirements given: inferring them starts one more Python that loads the model, 5 s of CPU for a file this
+# test does not look at.
+mlflow.pyfunc.save_model(path=sys.argv[1], python_model=Doubler(), pip_requirements=["mlflow"])
 print(json.dumps("saved"))
 `,
       saved,
@@ -53,8 +55,8 @@ print(json.dumps("saved"))
     const v = await registry.createVersion(name, { artifacts: { directory: saved }, metrics: { auc: 0.9 } });
     await registry.setAlias(name, "champion", v.version);
     expect(await python(server.python, LOAD_AND_PREDICT, server.url, `models:/${name}@champion`)).toEqual([2, 5]);
-    // Two Python processes that import MLflow (several seconds each, more on a busy 2-core machine).
-  }, 120_000);
+    // Two Python processes that import MLflow.
+  }, PYTHON_TEST_TIMEOUT_MS);
 
   it("writes an MLmodel for plain files with a loader module, and MLflow loads and predicts with it", async () => {
     const name = unique("plain-files");
@@ -71,7 +73,7 @@ print(json.dumps("saved"))
     expect((await registry.listArtifacts(v)).map((f) => f.path)).toEqual(["MLmodel", "code/fraud_loader.py", "weights.json"]);
     await registry.setAlias(name, "champion", v.version);
     expect(await python(server.python, LOAD_AND_PREDICT, server.url, `models:/${name}@champion`)).toEqual([11, 26]);
-  }, 120_000);
+  }, PYTHON_TEST_TIMEOUT_MS);
 
   it("refuses pyfunc options that could not load, before anything is sent", async () => {
     const name = unique("bad-pyfunc");

@@ -5,7 +5,7 @@ import { createMlflowRegistry } from "../../src/adapters/mlflow/index.js";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../src/core/errors.js";
 import { CANARY } from "../support/canary.js";
 import { startCuttingProxy } from "./support/cutting-proxy.js";
-import { python, tempDir, unique } from "./support/helpers.js";
+import { PYTHON_TEST_TIMEOUT_MS, python, tempDir, unique } from "./support/helpers.js";
 
 const servers = inject("mlflowServers");
 
@@ -152,7 +152,7 @@ print(json.dumps({"version": mv.version, "params": run.data.params, "metrics": r
     )) as Record<string, unknown>;
     // The Python client adds its own registered_model_meta file to what it downloads from models:/ URIs.
     expect(seen).toEqual({ version: "1", params: { depth: "6" }, metrics: { auc: 0.9 }, files: expect.arrayContaining(["MLmodel", "weights.txt"]), weights: "from typescript" });
-  });
+  }, PYTHON_TEST_TIMEOUT_MS);
 
   it("reads versions registered by MLflow's Python client, with their run's params and metrics and their files", async () => {
     const name = unique("from-python");
@@ -178,5 +178,5 @@ print(json.dumps({"version": mv.version, "run": run.info.run_id}))
     expect((await registry.listArtifacts(v)).map((f) => f.path)).toEqual(["MLmodel", "sub/weights.txt"]);
     const file = await registry.openArtifact(v, "sub/weights.txt");
     expect(await new Response(file.stream).text()).toBe("python weights");
-  });
+  }, PYTHON_TEST_TIMEOUT_MS);
 });

@@ -6,7 +6,7 @@ import { createLocalRegistry } from "../../src/adapters/local/index.js";
 import { createMlflowRegistry } from "../../src/adapters/mlflow/index.js";
 import type { ModelRegistry } from "../../src/core/model-registry.js";
 import { SYNC_TAGS, syncRegistries } from "../../src/sync/index.js";
-import { python, tempDir, unique } from "./support/helpers.js";
+import { PYTHON_TEST_TIMEOUT_MS, python, tempDir, unique } from "./support/helpers.js";
 
 const servers = inject("mlflowServers");
 
@@ -88,5 +88,5 @@ print(json.dumps({"version": mv.version}))
 
     const again = await syncRegistries({ source: mlflow, target: local, models: [name] });
     expect(again.counts).toMatchObject({ created: 0, skipped: 2, failed: 0 });
-  });
+  }, PYTHON_TEST_TIMEOUT_MS);
 });
