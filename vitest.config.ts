@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import LongestFirst from "./test/support/sequencer.js";
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
 // Runs every test with canary credentials and fails it when one leaks into an error, a log line or the output.
@@ -20,12 +21,17 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Real-server suites start processes; forks isolate them from each other and from msw's global fetch patch.
     pool: "forks",
-    // vitest's default (one worker fewer than the cores) runs one file at a time on a 2-core machine. Three at once
-    // cut npm test from 804 s to about 550 s, but then several MLflow files load one server together and it ran out
-    // of database connections (QueuePool limit) in one CI run out of two; MODELREG_TEST_WORKERS sets it by hand.
-    ...(process.env.MODELREG_TEST_WORKERS !== undefined && { maxWorkers: Number(process.env.MODELREG_TEST_WORKERS) }),
+    // vitest's default (one worker fewer than the cores) runs one file at a time on a 2-core machine, where most files
+    // wait on servers, proxies and child processes: 804 s. Four at once, longest first (test/support/sequencer.ts),
+    // keep both cores busy. The MLflow servers get enough database connections for that (mlflow-server.ts); with
+    // SQLAlchemy's default pool three files at once ran one dry. MODELREG_TEST_WORKERS sets the count by hand.
+    maxWorkers: Number(process.env.MODELREG_TEST_WORKERS ?? 4),
+    sequence: { sequencer: LongestFirst },
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/mlflow/**", "test/package/**", "test/gcs-emulator/**"], setupFiles: [canarySetup] } },
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/mlflow/**", "test/package/**", "test/gcs-emulator/**", "test/faults/**"], setupFiles: [canarySetup] } },
+      // The scripted lifecycle against the Vertex and W&B fakes through faulting proxies, once per seed
+      // (MODELREG_FAULT_SEEDS). A project of its own so that CI can run the seeds on one Node line.
+      { extends: true, test: { name: "faults", include: ["test/faults/**/*.test.ts"], setupFiles: [canarySetup] } },
       // Starts fake-gcs-server (installed with `go install` into .cache/go-bin on first use) for the Cloud Storage tests.
       { extends: true, test: { name: "gcs", include: ["test/gcs-emulator/**/*.test.ts"], globalSetup: ["test/gcs-emulator/support/global-setup.ts"], setupFiles: [canarySetup] } },
       // Starts real MLflow servers (installed into .venv on first use) once for every MLflow test file.
