@@ -1,10 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { packageEntries } from "./scripts/package-entries.mjs";
+import LongestFirst from "./test/support/sequencer.js";
 
 const root = (path: string) => fileURLToPath(new URL(`./${path}`, import.meta.url));
 // Runs every test with canary credentials and fails it when one leaks into an error, a log line or the output.
 const canarySetup = "test/support/canary-setup.ts";
+// The scripted lifecycle against the Vertex and W&B fakes through faulting proxies, once per MODELREG_FAULT_SEEDS seed.
+const FAULT_RUNS = ["test/vertex/faults.test.ts", "test/wandb/faults.test.ts"];
 
 export default defineConfig({
   // Examples import the package by name, as users do; in tests that name means the source (tsconfig paths do the same).
@@ -18,22 +21,26 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Real-server suites start processes; forks isolate them from each other and from msw's global fetch patch.
     pool: "forks",
-    // vitest's default (one worker fewer than the cores) runs one file at a time on a 2-core machine. Three at once
-    // cut npm test from 804 s to about 550 s, but then several MLflow files load one server together and it ran out
-    // of database connections (QueuePool limit) in one CI run out of two; MODELREG_TEST_WORKERS sets it by hand.
-    ...(process.env.MODELREG_TEST_WORKERS !== undefined && { maxWorkers: Number(process.env.MODELREG_TEST_WORKERS) }),
+    // vitest's default (one worker fewer than the cores) runs one file at a time on a 2-core machine, where most files
+    // wait on servers, proxies and child processes: 804 s. Four at once, longest first (test/support/sequencer.ts),
+    // keep both cores busy. The MLflow servers get enough database connections for that (mlflow-server.ts); with
+    // SQLAlchemy's default pool three files at once ran one dry. MODELREG_TEST_WORKERS sets the count by hand.
+    maxWorkers: Number(process.env.MODELREG_TEST_WORKERS ?? 4),
+    sequence: { sequencer: LongestFirst },
     projects: [
       // Tests that need a real server process live in test/<provider>/server/, each such folder with its own project
-      // below (its globalSetup starts the server); everything else under test/ runs in unit, in-process.
+      // below (its globalSetup starts the server); the seeded fault runs against the Vertex and W&B fakes are a project
+      // of their own, so CI can run their long seeds on one Node line; everything else runs in unit, in-process.
       {
         extends: true,
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/mlflow/server/**", "test/vertex/server/**", "test/package/**"],
+          exclude: ["test/mlflow/server/**", "test/vertex/server/**", "test/package/**", ...FAULT_RUNS],
           setupFiles: [canarySetup],
         },
       },
+      { extends: true, test: { name: "faults", include: FAULT_RUNS, setupFiles: [canarySetup] } },
       // Starts fake-gcs-server (installed with `go install` into .cache/go-bin on first use) for the Cloud Storage tests.
       {
         extends: true,

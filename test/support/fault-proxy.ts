@@ -39,6 +39,12 @@ export interface FaultProxyOptions {
   kinds?: readonly FaultKind[];
   /** How long a stall holds the connection; make it longer than the client's timeout. Default 10 s. */
   stallMs?: number;
+  /**
+   * The wait the `-retry-after` kinds ask for. Default 1 000: `Retry-After: 1` alone. Anything else is also sent as
+   * `retry-after-ms` (which clients read first, as OpenAI's API sends it), with `Retry-After` rounded up to seconds,
+   * so a scripted run under faults does not sit out a whole second per throttled request.
+   */
+  retryAfterMs?: number;
   /** Only requests this returns true for may be faulted (the rest pass untouched). Default: all. */
   eligible?: (method: string, path: string) => boolean;
 }
@@ -91,6 +97,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     (upstream.protocol === "https:" ? https : http).request(options, onResponse);
   const kinds = options.kinds ?? FAULT_KINDS;
   const stallMs = options.stallMs ?? 10_000;
+  const retryAfterMs = options.retryAfterMs ?? 1_000;
+  const retryAfter: OutgoingHttpHeaders = {
+    "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+    ...(retryAfterMs !== 1_000 && { "retry-after-ms": String(retryAfterMs) }),
+  };
   const random = prng(options.seed);
   let rate = options.rate;
   let requests = 0;
@@ -149,11 +160,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       case "503":
         return refuse(req, res, 503, json, '{"error_code":"TEMPORARILY_UNAVAILABLE","message":"injected 503"}');
       case "503-retry-after":
-        return refuse(req, res, 503, { ...json, "retry-after": "1" }, '{"error_code":"TEMPORARILY_UNAVAILABLE","message":"injected 503"}');
+        return refuse(req, res, 503, { ...json, ...retryAfter }, '{"error_code":"TEMPORARILY_UNAVAILABLE","message":"injected 503"}');
       case "429":
         return refuse(req, res, 429, json, '{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"injected 429"}');
       case "429-retry-after":
-        return refuse(req, res, 429, { ...json, "retry-after": "1" }, '{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"injected 429"}');
+        return refuse(req, res, 429, { ...json, ...retryAfter }, '{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"injected 429"}');
       case "html-502":
         return refuse(
           req,

@@ -18,8 +18,13 @@ export const SEEDS = (process.env.MODELREG_FAULT_SEEDS ?? "11,23,37").split(",")
 export const RATE = 0.2;
 /** The fakes keep every byte in memory, so their runs stop at 4 MiB; the MLflow run covers sizes up to 64 MiB. */
 export const SIZES = [1, 4, 16, 64, 256, 1024, 4096].map((k) => k * 1024);
-/** A stall is cut after 1 s, and a flaky network is met with more retries and short waits. */
+/**
+ * A stall is cut after 1 s, and a flaky network is met with more retries and short waits. Not shorter: with three
+ * seeds in one process on a busy 2-core machine, a fake takes up to about 800 ms to answer a 4 MiB upload.
+ */
 export const CLIENT = { maxRetries: 10, retryBaseDelayMs: 10, retryMaxDelayMs: 100, timeoutMs: 1_000 };
+/** What the proxies' throttling faults ask the client to wait: a whole second each was a third of a run. */
+export const RETRY_AFTER_MS = 50;
 
 /** Lets the adapters' requests to the proxies through msw; the proxies' own requests upstream reach the fakes. */
 export const toProxies = http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough());
@@ -29,9 +34,9 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-/** Starts a proxy with the standard rate and a stall longer than {@link CLIENT}'s timeout. */
+/** Starts a proxy with the standard rate, a stall longer than {@link CLIENT}'s timeout and short Retry-After waits. */
 export function faultProxy(upstream: string, seed: number): Promise<FaultProxy> {
-  return startFaultProxy({ upstream, seed, rate: RATE, stallMs: 3_000 });
+  return startFaultProxy({ upstream, seed, rate: RATE, stallMs: 2_000, retryAfterMs: RETRY_AFTER_MS });
 }
 
 /**

@@ -26,7 +26,8 @@ describe("MLflow through a faulting proxy", () => {
       // cover 64 MiB.
       const old = server.version.startsWith("2.");
       const timeoutMs = old ? 3_000 : 1_500;
-      const proxy = await startFaultProxy({ upstream: server.url, seed, rate: RATE, stallMs: timeoutMs + 2_500 });
+      // Throttling faults ask for 50 ms: a whole second each was time the run spent asleep.
+      const proxy = await startFaultProxy({ upstream: server.url, seed, rate: RATE, stallMs: timeoutMs + 2_500, retryAfterMs: 50 });
       try {
         const work = await tempDir("modelreg-faults-");
         const registry = createMlflowRegistry({

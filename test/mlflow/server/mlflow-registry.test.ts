@@ -5,7 +5,7 @@ import { createMlflowRegistry } from "modelreg/mlflow";
 import { ConflictError, InvalidInputError, NotFoundError } from "modelreg";
 import { CANARY } from "../../support/canary.js";
 import { startCuttingProxy } from "./support/cutting-proxy.js";
-import { python, tempDir, unique } from "./support/helpers.js";
+import { PYTHON_TEST_TIMEOUT_MS, python, tempDir, unique } from "./support/helpers.js";
 
 const servers = inject("mlflowServers");
 
@@ -131,23 +131,25 @@ describe.each(servers)("MLflow $version", (server) => {
     expect((await registry.getVersion(b).then((v) => v.raw as { current_stage: string })).current_stage).toBe("Production");
   });
 
-  it("registers versions MLflow's Python client can read and download", async () => {
-    const name = unique("to-python");
-    await registry.createVersion(name, {
-      artifacts: {
-        entries: [
-          { path: "MLmodel", content: "flavors: {}\n" },
-          { path: "weights.txt", content: "from typescript" },
-        ],
-      },
-      params: { depth: 6 },
-      metrics: { auc: 0.9 },
-      aliases: ["champion"],
-    });
-    const dst = await tempDir("modelreg-py-dl-");
-    const seen = (await python(
-      server.python,
-      `
+  it(
+    "registers versions MLflow's Python client can read and download",
+    async () => {
+      const name = unique("to-python");
+      await registry.createVersion(name, {
+        artifacts: {
+          entries: [
+            { path: "MLmodel", content: "flavors: {}\n" },
+            { path: "weights.txt", content: "from typescript" },
+          ],
+        },
+        params: { depth: 6 },
+        metrics: { auc: 0.9 },
+        aliases: ["champion"],
+      });
+      const dst = await tempDir("modelreg-py-dl-");
+      const seen = (await python(
+        server.python,
+        `
 import json, os, sys, mlflow
 from mlflow import MlflowClient
 url, name, dst = sys.argv[1:4]
@@ -160,25 +162,29 @@ files = sorted(os.path.relpath(os.path.join(r, f), path) for r, _, fs in os.walk
 print(json.dumps({"version": mv.version, "params": run.data.params, "metrics": run.data.metrics, "files": files,
   "weights": open(os.path.join(path, "weights.txt")).read()}))
 `,
-      server.url,
-      name,
-      dst,
-    )) as Record<string, unknown>;
-    // The Python client adds its own registered_model_meta file to what it downloads from models:/ URIs.
-    expect(seen).toEqual({
-      version: "1",
-      params: { depth: "6" },
-      metrics: { auc: 0.9 },
-      files: expect.arrayContaining(["MLmodel", "weights.txt"]),
-      weights: "from typescript",
-    });
-  });
+        server.url,
+        name,
+        dst,
+      )) as Record<string, unknown>;
+      // The Python client adds its own registered_model_meta file to what it downloads from models:/ URIs.
+      expect(seen).toEqual({
+        version: "1",
+        params: { depth: "6" },
+        metrics: { auc: 0.9 },
+        files: expect.arrayContaining(["MLmodel", "weights.txt"]),
+        weights: "from typescript",
+      });
+    },
+    PYTHON_TEST_TIMEOUT_MS,
+  );
 
-  it("reads versions registered by MLflow's Python client, with their run's params and metrics and their files", async () => {
-    const name = unique("from-python");
-    const made = (await python(
-      server.python,
-      `
+  it(
+    "reads versions registered by MLflow's Python client, with their run's params and metrics and their files",
+    async () => {
+      const name = unique("from-python");
+      const made = (await python(
+        server.python,
+        `
 import json, sys, mlflow
 url, name = sys.argv[1:3]
 mlflow.set_tracking_uri(url)
@@ -190,13 +196,15 @@ with mlflow.start_run() as run:
 mv = mlflow.register_model(f"runs:/{run.info.run_id}/model", name)
 print(json.dumps({"version": mv.version, "run": run.info.run_id}))
 `,
-      server.url,
-      name,
-    )) as { version: string; run: string };
-    const v = await registry.getVersion({ model: name, version: made.version });
-    expect(v).toMatchObject({ params: { alpha: "0.5" }, metrics: { rmse: 0.42 }, lineage: { sourceRun: made.run } });
-    expect((await registry.listArtifacts(v)).map((f) => f.path)).toEqual(["MLmodel", "sub/weights.txt"]);
-    const file = await registry.openArtifact(v, "sub/weights.txt");
-    expect(await new Response(file.stream).text()).toBe("python weights");
-  });
+        server.url,
+        name,
+      )) as { version: string; run: string };
+      const v = await registry.getVersion({ model: name, version: made.version });
+      expect(v).toMatchObject({ params: { alpha: "0.5" }, metrics: { rmse: 0.42 }, lineage: { sourceRun: made.run } });
+      expect((await registry.listArtifacts(v)).map((f) => f.path)).toEqual(["MLmodel", "sub/weights.txt"]);
+      const file = await registry.openArtifact(v, "sub/weights.txt");
+      expect(await new Response(file.stream).text()).toBe("python weights");
+    },
+    PYTHON_TEST_TIMEOUT_MS,
+  );
 });

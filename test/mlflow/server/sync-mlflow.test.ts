@@ -6,7 +6,7 @@ import { createLocalRegistry } from "modelreg/local";
 import { createMlflowRegistry } from "modelreg/mlflow";
 import type { ModelRegistry } from "modelreg";
 import { SYNC_TAGS, syncRegistries } from "modelreg/sync";
-import { python, tempDir, unique } from "./support/helpers.js";
+import { PYTHON_TEST_TIMEOUT_MS, python, tempDir, unique } from "./support/helpers.js";
 
 const servers = inject("mlflowServers");
 
@@ -65,11 +65,13 @@ describe.each(servers)("sync with MLflow $version", (server) => {
     expect(await mlflow.listVersions(name).toArray()).toHaveLength(2);
   });
 
-  it("MLflow -> local copies a version made by MLflow's Python client, which has no digest (spooled and hashed)", async () => {
-    const name = unique("sync-m2l");
-    const made = (await python(
-      server.python,
-      `
+  it(
+    "MLflow -> local copies a version made by MLflow's Python client, which has no digest (spooled and hashed)",
+    async () => {
+      const name = unique("sync-m2l");
+      const made = (await python(
+        server.python,
+        `
 import json, sys, mlflow
 url, name = sys.argv[1:3]
 mlflow.set_tracking_uri(url)
@@ -79,26 +81,28 @@ with mlflow.start_run() as run:
 mv = mlflow.register_model(f"runs:/{run.info.run_id}/model", name)
 print(json.dumps({"version": mv.version}))
 `,
-      server.url,
-      name,
-    )) as { version: string };
-    await mlflow.createVersion(name, { artifacts: { entries: [{ path: "w.bin", content: "modelreg weights" }] }, aliases: ["champion"] });
-    const local = createLocalRegistry({ root: join(await tempDir("sync-local-"), "r"), actor: "sync-test" });
+        server.url,
+        name,
+      )) as { version: string };
+      await mlflow.createVersion(name, { artifacts: { entries: [{ path: "w.bin", content: "modelreg weights" }] }, aliases: ["champion"] });
+      const local = createLocalRegistry({ root: join(await tempDir("sync-local-"), "r"), actor: "sync-test" });
 
-    const report = await syncRegistries({ source: mlflow, target: local, models: [name] });
-    expect(report.failures).toEqual([]);
-    expect(report.counts.created).toBe(2);
-    const copies = await local.listVersions(name).toArray();
-    const fromPython = copies.find((c) => c.tags[SYNC_TAGS.version] === made.version);
-    expect(fromPython).toBeDefined();
-    await expectSameFiles(mlflow, { model: name, version: made.version }, local, fromPython as { model: string; version: string });
-    // The digest was computed while spooling, and recorded so the next run recognises the copy.
-    expect(fromPython?.tags[SYNC_TAGS.digest]).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(fromPython?.tags[SYNC_TAGS.digest]).toBe(fromPython?.artifacts.digest);
-    const champion = await local.resolveAlias(name, "champion");
-    expect((await local.getVersion({ model: name, version: champion })).tags[SYNC_TAGS.source]).toBe("mlflow");
+      const report = await syncRegistries({ source: mlflow, target: local, models: [name] });
+      expect(report.failures).toEqual([]);
+      expect(report.counts.created).toBe(2);
+      const copies = await local.listVersions(name).toArray();
+      const fromPython = copies.find((c) => c.tags[SYNC_TAGS.version] === made.version);
+      expect(fromPython).toBeDefined();
+      await expectSameFiles(mlflow, { model: name, version: made.version }, local, fromPython as { model: string; version: string });
+      // The digest was computed while spooling, and recorded so the next run recognises the copy.
+      expect(fromPython?.tags[SYNC_TAGS.digest]).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(fromPython?.tags[SYNC_TAGS.digest]).toBe(fromPython?.artifacts.digest);
+      const champion = await local.resolveAlias(name, "champion");
+      expect((await local.getVersion({ model: name, version: champion })).tags[SYNC_TAGS.source]).toBe("mlflow");
 
-    const again = await syncRegistries({ source: mlflow, target: local, models: [name] });
-    expect(again.counts).toMatchObject({ created: 0, skipped: 2, failed: 0 });
-  });
+      const again = await syncRegistries({ source: mlflow, target: local, models: [name] });
+      expect(again.counts).toMatchObject({ created: 0, skipped: 2, failed: 0 });
+    },
+    PYTHON_TEST_TIMEOUT_MS,
+  );
 });

@@ -1,7 +1,8 @@
 // Starts one real MLflow server per tested version before the MLflow test files run, and stops them after.
 // MODELREG_MLFLOW_URI points the tests at a server you run yourself instead (MODELREG_MLFLOW_PYTHON: its Python).
 import type { TestProject } from "vitest/node";
-import { startMlflowServer, type MlflowServer } from "./mlflow-server.js";
+import { startMlflowServer } from "./mlflow-server.js";
+import { ensureMlflow } from "./mlflow-venv.js";
 
 /** The MLflow releases the suite runs against: the current 3.x and the last 2.x. */
 export const MLFLOW_VERSIONS = (process.env.MODELREG_MLFLOW_VERSIONS ?? "3.17.2,2.22.5").split(",").map((v) => v.trim());
@@ -19,13 +20,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide("mlflowServers", [{ version, url: external, python: process.env.MODELREG_MLFLOW_PYTHON ?? "" }]);
     return async () => {};
   }
-  // One after the other: two installs at once would both write the shared uv tool environment.
-  const servers: MlflowServer[] = [];
-  try {
-    for (const version of MLFLOW_VERSIONS) servers.push(await startMlflowServer(version));
-  } catch (error) {
+  // Installs one after the other (two at once would both write the shared uv tool environment), then the servers
+  // start side by side: every test file, not only MLflow's, waits for this setup.
+  for (const version of MLFLOW_VERSIONS) await ensureMlflow(version);
+  const started = await Promise.allSettled(MLFLOW_VERSIONS.map((version) => startMlflowServer(version)));
+  const servers = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) {
     await Promise.all(servers.map((s) => s.stop()));
-    throw error;
+    throw failed.reason;
   }
   project.provide(
     "mlflowServers",

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll } from "vitest";
+import { pythonEnv } from "./mlflow-venv.js";
 
 const run = promisify(execFile);
 
@@ -23,12 +24,18 @@ export async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
+/**
+ * The timeout of a test that starts Python with MLflow: a few seconds alone, but npm test runs several files at once
+ * and CI runs other Node lines beside it, and on a busy 2-core machine 30 s was not always enough.
+ */
+export const PYTHON_TEST_TIMEOUT_MS = 120_000;
+
 /** Runs Python code with the server's Python (which has MLflow) and parses the last line it prints as JSON. */
 export async function python(pythonPath: string, code: string, ...args: string[]): Promise<unknown> {
   // cwd: MLflow may create ./mlruns; keep it out of the repository.
   const { stdout } = await run(pythonPath, ["-c", code, ...args], {
     cwd: tmpdir(),
-    env: { ...process.env, GIT_PYTHON_REFRESH: "quiet" },
+    env: pythonEnv({ GIT_PYTHON_REFRESH: "quiet" }),
     maxBuffer: 16 * 1024 * 1024,
   });
   return JSON.parse(stdout.trim().split("\n").pop() ?? "null");

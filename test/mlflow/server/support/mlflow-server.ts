@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureMlflow } from "./mlflow-venv.js";
+import { ensureMlflow, pythonEnv } from "./mlflow-venv.js";
 
 /** A running server. */
 export interface MlflowServer {
@@ -62,7 +62,16 @@ export async function startMlflowServer(version: string): Promise<MlflowServer> 
     "1",
   ];
   // Env vars rather than flags: a 2.x server refuses the 3.x flags but ignores unknown variables.
-  const env = { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false", MLFLOW_WORKSPACE: undefined, PYTHONUNBUFFERED: "1" };
+  const env = pythonEnv({
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false",
+    MLFLOW_WORKSPACE: undefined,
+    PYTHONUNBUFFERED: "1",
+    // Several test files load one server at once (npm test runs files side by side). SQLAlchemy's default pool (5,
+    // plus 10 overflow) is smaller than the 40 threads a 3.x server answers with, and ran dry: requests waited 30 s for
+    // a connection and failed with "QueuePool limit ... reached". Enough connections for every thread instead.
+    MLFLOW_SQLALCHEMYSTORE_POOL_SIZE: "10",
+    MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW: "40",
+  });
   const child = spawn(mlflow, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   const keep = (chunk: Buffer) => {
