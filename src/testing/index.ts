@@ -40,7 +40,7 @@ const AREAS: Record<ContractArea, typeof modelsContract> = {
  *
  * @example
  * ```ts
- * // test/contract/my-registry.test.ts
+ * // test/my-registry/contract.test.ts
  * import { runRegistryContract } from "modelreg/testing";
  * runRegistryContract("my-registry", async () => ({ registry: createMyRegistry(), cleanup: async () => {} }));
  * ```
