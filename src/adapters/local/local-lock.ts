@@ -8,6 +8,7 @@
  * @module
  */
 
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { link, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -39,21 +40,29 @@ export interface LockOwner {
   host: string;
   /** When it took the lock. */
   at: string;
+  /** A token of this one taking: several registries in one process share the pid, host and even the millisecond. */
+  id?: string;
 }
 
 const HOST = hostname();
 
-/** Runs `work` while holding the lock file `file`. */
-export async function withLock<T>(file: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
-  await acquire(file, options);
+/**
+ * Runs `work` while holding the lock file `file`. `work` gets `held()`, which says whether the lock is still this
+ * holder's: a holder frozen for longer than `staleMs` (a starved machine, a suspended laptop) may have lost it to a
+ * waiter, and must not commit after that.
+ */
+export async function withLock<T>(file: string, options: LockOptions, work: (held: () => Promise<boolean>) => Promise<T>): Promise<T> {
+  const mine = await acquire(file, options);
+  const held = async () => (await readOwner(file))?.id === mine.id;
   // Refreshing the lock's time tells waiters on other hosts, who cannot check the pid, that its owner is alive.
   const beat = setInterval(() => void utimes(file, new Date(), new Date()).catch(() => undefined), Math.max(10, Math.floor(options.staleMs / 3)));
   beat.unref();
   try {
-    return await work();
+    return await work(held);
   } finally {
     clearInterval(beat);
-    await rm(file, { force: true });
+    // Only our own lock: one taken over from us meanwhile is its new holder's.
+    if (await held()) await rm(file, { force: true });
   }
 }
 
@@ -68,7 +77,7 @@ export async function tryLock(file: string, options: Pick<LockOptions, "staleMs"
   return undefined;
 }
 
-async function acquire(file: string, options: LockOptions): Promise<void> {
+async function acquire(file: string, options: LockOptions): Promise<LockOwner> {
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     if (options.signal?.aborted) {
@@ -78,12 +87,13 @@ async function acquire(file: string, options: LockOptions): Promise<void> {
         cause: options.signal.reason,
       });
     }
-    if (await create(file, options.tmp)) return;
+    let mine = await create(file, options.tmp);
+    if (mine) return mine;
     // Checked on every turn, and once more after the deadline below: a waiter whose timeout equals the stale time
     // must still get the lock it has waited out, not give up a moment before it may take it over.
-    if ((await breakIfAbandoned(file, options)) && (await create(file, options.tmp))) return;
+    if ((await breakIfAbandoned(file, options)) && (mine = await create(file, options.tmp))) return mine;
     if (Date.now() - started >= options.timeoutMs) {
-      if ((await breakIfAbandoned(file, options)) && (await create(file, options.tmp))) return;
+      if ((await breakIfAbandoned(file, options)) && (mine = await create(file, options.tmp))) return mine;
       const owner = await readOwner(file);
       throw new ConflictError(
         `${options.what} stayed locked by another writer${owner ? ` (pid ${owner.pid} on ${owner.host})` : ""} for ${options.timeoutMs} ms (${file})`,
@@ -95,17 +105,21 @@ async function acquire(file: string, options: LockOptions): Promise<void> {
   }
 }
 
-/** Creates the lock file whole: written to a temp file, then linked into place, so a reader never sees it empty. */
-async function create(file: string, tmp: string): Promise<boolean> {
+/**
+ * Creates the lock file whole: written to a temp file, then linked into place, so a reader never sees it empty.
+ *
+ * @returns the owner record written, or `undefined` when another holds the lock.
+ */
+async function create(file: string, tmp: string): Promise<LockOwner | undefined> {
   const temp = join(tmp, tempName("lock"));
-  const owner: LockOwner = { pid: process.pid, host: HOST, at: new Date().toISOString() };
+  const owner: LockOwner = { pid: process.pid, host: HOST, at: new Date().toISOString(), id: randomUUID() };
   try {
     // Inside the try: on a full disk the write fails after creating the file, which must not stay behind.
     await writeFile(temp, JSON.stringify(owner), { flag: "wx" });
     await link(temp, file);
-    return true;
+    return owner;
   } catch (error) {
-    if (errorCode(error) === "EEXIST") return false;
+    if (errorCode(error) === "EEXIST") return undefined;
     throw error;
   } finally {
     await rm(temp, { force: true });
@@ -117,8 +131,10 @@ export async function readOwner(file: string): Promise<LockOwner | undefined> {
   try {
     const parsed: unknown = JSON.parse(await readFile(file, "utf8"));
     if (typeof parsed !== "object" || parsed === null) return undefined;
-    const { pid, host, at } = parsed as Record<string, unknown>;
-    return typeof pid === "number" && typeof host === "string" ? { pid, host, at: typeof at === "string" ? at : "" } : undefined;
+    const { pid, host, at, id } = parsed as Record<string, unknown>;
+    return typeof pid === "number" && typeof host === "string"
+      ? { pid, host, at: typeof at === "string" ? at : "", ...(typeof id === "string" && { id }) }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -167,7 +183,7 @@ async function breakIfAbandoned(file: string, options: Pick<LockOptions, "staleM
     throw error;
   }
   const taken = await readOwner(trash);
-  if (owner && taken && (taken.pid !== owner.pid || taken.host !== owner.host || taken.at !== owner.at)) {
+  if (owner && taken && (taken.pid !== owner.pid || taken.host !== owner.host || taken.at !== owner.at || taken.id !== owner.id)) {
     // We moved a fresh lock of a live owner: put it back if nobody has taken the place meanwhile.
     try {
       await link(trash, file);

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { resolve } from "node:path";
-import { CorruptDataError, NotFoundError, StorageError, throwIfAborted as abortIfAborted } from "../../core/errors.js";
+import { ConflictError, CorruptDataError, NotFoundError, StorageError, throwIfAborted as abortIfAborted } from "../../core/errors.js";
 import type { RegistryEvent, RegistryEventInput } from "../../core/events.js";
 import type { CallOptions } from "../../core/options.js";
 import type { ProviderContext } from "../../core/provider-spec.js";
@@ -66,13 +66,13 @@ export class LocalStore {
   /**
    * Runs `work` holding the model's lock, after settling any change a crashed writer left unfinished on the model.
    */
-  locked<T>(model: string, operation: string, options: CallOptions | undefined, work: () => Promise<T>): Promise<T> {
+  locked<T>(model: string, operation: string, options: CallOptions | undefined, work: (held: () => Promise<boolean>) => Promise<T>): Promise<T> {
     return withLock(
       this.paths.lock(model),
       { ...this.lockTimes(operation, options), what: `model ${JSON.stringify(model)}`, tmp: this.paths.tmp },
-      async () => {
+      async (held) => {
         await settleJournal(this.paths, model, operation);
-        return work();
+        return work(held);
       },
     );
   }
@@ -89,9 +89,21 @@ export class LocalStore {
     change: () => Promise<{ result: T; events: RegistryEventInput[]; files?: FileChanges; beforeAppend?: () => Promise<void> }>,
   ): Promise<{ result: T; events: RegistryEvent[] }> {
     const { operation, options } = ctx;
-    return this.locked(model, operation, options, async () => {
+    return this.locked(model, operation, options, async (held) => {
       const outcome = await change();
       const events = ctx.stamp(outcome.events);
+      // Under the audit log's lock, just before the commit point: a writer frozen past staleLockMs may have lost the
+      // model's lock to another, whose change was read from the same state; committing now would hand out the same
+      // version number twice. It gives up instead, with nothing changed.
+      const beforeAppend = async () => {
+        if (!(await held())) {
+          throw new ConflictError(
+            `the lock of model ${JSON.stringify(model)} was taken over while this writer was stalled for longer than staleLockMs; nothing was changed, try again`,
+            { provider: PROVIDER, operation, isRetryable: true },
+          );
+        }
+        await outcome.beforeAppend?.();
+      };
       const first = events[0];
       const touchesFiles = (outcome.files?.writes?.length ?? 0) + (outcome.files?.removes?.length ?? 0) > 0;
       if (first === undefined) {
@@ -102,13 +114,13 @@ export class LocalStore {
       }
       if (!touchesFiles) {
         // Events alone (recordEvent): the append is the whole change, so there is nothing to journal.
-        await appendAudit(this.paths, events, this.lockTimes(operation, options), outcome.beforeAppend);
+        await appendAudit(this.paths, events, this.lockTimes(operation, options), beforeAppend);
         return { result: outcome.result, events };
       }
       // From the end of the last whole line: a torn tail is cut off before our append, which then starts there.
       const staged = await stageChange(this.paths, model, operation, outcome.files ?? {}, first.id, await auditLineEnd(this.paths));
       try {
-        await appendAudit(this.paths, events, this.lockTimes(operation, options), outcome.beforeAppend);
+        await appendAudit(this.paths, events, this.lockTimes(operation, options), beforeAppend);
       } catch (error) {
         await discardChange(this.paths, staged).catch(() => undefined);
         throw error;
