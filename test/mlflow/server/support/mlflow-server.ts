@@ -71,6 +71,10 @@ export async function startMlflowServer(version: string): Promise<MlflowServer> 
     // a connection and failed with "QueuePool limit ... reached". Enough connections for every thread instead.
     MLFLOW_SQLALCHEMYSTORE_POOL_SIZE: "10",
     MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW: "40",
+    // A 2.x server is gunicorn with one sync worker: one request at a time, so with four files at once a 1,000-file
+    // create queued behind the others past its timeout. Threads (gunicorn then uses gthread) answer side by side, as
+    // the 3.x server's do; 3.x runs uvicorn and ignores this.
+    GUNICORN_CMD_ARGS: "--threads 16",
   });
   const child = spawn(mlflow, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
