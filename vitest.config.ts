@@ -36,7 +36,14 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/mlflow/server/**", "test/vertex/server/**", "test/package/**", ...FAULT_RUNS],
+          // MODELREG_UNIT_SKIP (comma-separated files) leaves files out: CI's Node 22/24 lane skips what npm test runs.
+          exclude: [
+            "test/mlflow/server/**",
+            "test/vertex/server/**",
+            "test/package/**",
+            ...FAULT_RUNS,
+            ...(process.env.MODELREG_UNIT_SKIP?.split(",").filter(Boolean) ?? []),
+          ],
           setupFiles: [canarySetup],
         },
       },
