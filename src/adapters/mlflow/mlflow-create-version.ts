@@ -14,7 +14,7 @@ import { computeContentDigest } from "../../artifacts/hashing.js";
 import { transferProgress } from "../../artifacts/progress.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { checkExpected, resolveArtifactSource, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
-import { ConflictError, ModelRegistryError, NotFoundError, ServerError, invalidInput } from "../../core/errors.js";
+import { ConflictError, ModelRegistryError, NotFoundError, ServerError, TimeoutError, invalidInput } from "../../core/errors.js";
 import type { TransferOptions } from "../../core/options.js";
 import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
 import type { ProviderCreateVersion } from "../../core/provider-spec.js";
@@ -91,18 +91,24 @@ export async function createMlflowVersion(
       schema: runResponse,
       options,
     },
-    async () => {
-      const found = await transport.call({
-        operation: OP,
-        method: "POST",
-        path: "runs/search",
-        body: { experiment_ids: [experimentId], filter: tokenFilter(runToken), max_results: 1 },
-        schema: searchRunsResponse,
-        idempotent: true,
-        options,
-      });
-      const hit = found.runs?.[0];
-      return hit && { run: hit };
+    {
+      find: async () => {
+        const found = await transport.call({
+          operation: OP,
+          method: "POST",
+          path: "runs/search",
+          body: { experiment_ids: [experimentId], filter: tokenFilter(runToken), max_results: 10, order_by: ["attributes.start_time ASC"] },
+          schema: searchRunsResponse,
+          idempotent: true,
+          options,
+        });
+        return (found.runs ?? []).map((run) => ({ run }));
+      },
+      // A run nobody will log to: deleted, as MLflow's UI deletes one (it stays restorable there).
+      discard: (extra) =>
+        transport
+          .call({ operation: OP, method: "POST", path: "runs/delete", body: { run_id: extra.run.info.run_id }, idempotent: true, options })
+          .then(() => undefined),
     },
     options,
   );
@@ -128,18 +134,28 @@ export async function createMlflowVersion(
           schema: loggedModelResponse,
           options,
         },
-        async () => {
-          const found = await transport.call({
-            operation: OP,
-            method: "POST",
-            path: "logged-models/search",
-            body: { experiment_ids: [experimentId], filter: tokenFilter(modelToken), max_results: 1 },
-            schema: searchLoggedModelsResponse,
-            idempotent: true,
-            options,
-          });
-          const hit = found.models?.[0];
-          return hit && { model: hit };
+        {
+          find: async () => {
+            const found = await transport.call({
+              operation: OP,
+              method: "POST",
+              path: "logged-models/search",
+              body: {
+                experiment_ids: [experimentId],
+                filter: tokenFilter(modelToken),
+                max_results: 10,
+                order_by: [{ field_name: "creation_time", ascending: true }],
+              },
+              schema: searchLoggedModelsResponse,
+              idempotent: true,
+              options,
+            });
+            return (found.models ?? []).map((model) => ({ model }));
+          },
+          discard: (extra) =>
+            transport
+              .call({ operation: OP, method: "DELETE", path: `logged-models/${extra.model.info.model_id}`, idempotent: true, options })
+              .then(() => undefined),
         },
         options,
       );
@@ -214,9 +230,19 @@ export async function createMlflowVersion(
     const created = await sendOnce(
       transport,
       { operation: OP, method: "POST", path: "model-versions/create", body, schema: modelVersionResponse, options },
-      async () => {
-        const existing = await findByToken(transport, model, token, options);
-        return existing && { model_version: existing };
+      {
+        find: async () => (await findAllByToken(transport, model, token, options)).map((v) => ({ model_version: v })),
+        discard: (extra) =>
+          transport
+            .call({
+              operation: OP,
+              method: "DELETE",
+              path: "model-versions/delete",
+              body: { name: model, version: extra.model_version.version },
+              idempotent: true,
+              options,
+            })
+            .then(() => undefined),
       },
       options,
     ).then((res) => res.model_version);
@@ -332,8 +358,13 @@ async function uploadAll(transport: MlflowTransport, root: string, files: Awaite
   });
 }
 
-/** The version carrying `token`, if one exists. */
+/** The version carrying `token`, if one exists (the oldest, if a lost create made two). */
 export async function findByToken(transport: MlflowTransport, model: string, token: string, options: TransferOptions): Promise<MlflowModelVersion | undefined> {
+  return (await findAllByToken(transport, model, token, options))[0];
+}
+
+/** Every version carrying `token`, oldest (lowest number) first. */
+async function findAllByToken(transport: MlflowTransport, model: string, token: string, options: TransferOptions): Promise<MlflowModelVersion[]> {
   const found = await transport.call({
     operation: OP,
     method: "GET",
@@ -342,7 +373,9 @@ export async function findByToken(transport: MlflowTransport, model: string, tok
     schema: searchVersionsResponse,
     options,
   });
-  return found.model_versions?.find((v) => v.tags?.some((t) => t.key === TAG.clientToken && t.value === token));
+  return (found.model_versions ?? [])
+    .filter((v) => v.tags?.some((t) => t.key === TAG.clientToken && t.value === token))
+    .sort((a, b) => Number(a.version) - Number(b.version));
 }
 
 /** A search filter for the client token tag. Tokens are UUIDs the adapter makes; quotes are dropped all the same. */
@@ -350,31 +383,73 @@ function tokenFilter(token: string): string {
   return `tags.\`${TAG.clientToken}\` = '${token.replaceAll("'", "")}'`;
 }
 
+/** How to find what a create with a client token made, and how to take back a second copy. */
+export interface CreateOnce<T> {
+  /** Everything the token's creates made, the one to keep first (the oldest). */
+  find: () => Promise<T[]>;
+  /** Removes a copy made by a create that the server ran after the client had given up on it. */
+  discard: (extra: T) => Promise<void>;
+}
+
 /**
- * Sends a create that is not idempotent (a run, a logged model, a version), carrying a client token. When it fails in
- * a way that may have reached the server (a 5xx, a reset, a timeout, a cut response), `find` looks for the token:
- * found means the earlier attempt worked and its result is returned; not found means it is safe to send again. So a
- * lost response never makes a second run, logged model or version.
+ * Sends a create that is not idempotent (a run, a logged model, a version), carrying a client token, so that however
+ * the network fails it makes one thing.
+ *
+ * - A failure that may have reached the server (a 5xx, a reset, a cut response) is followed by a search for the
+ *   token: found means the earlier attempt worked and its result is returned; not found means it is safe to send again.
+ * - A timeout is different: the request may still be queued or running on a slow server, so not found yet does not
+ *   mean never. The search is repeated, backing off, for as long as one attempt was allowed to take (30 s at most)
+ *   before the create is sent again.
+ * - After any failed attempt, the token is searched once more when a create succeeds: if a request given up on landed
+ *   after all, there are two copies; the oldest is kept and returned, the others (made by this call, carrying its
+ *   token) are removed.
  */
 export async function sendOnce<S extends z.ZodType>(
   transport: MlflowTransport,
   call: MlflowCall<S> & { schema: () => S },
-  find: () => Promise<z.output<S> | undefined>,
+  once: CreateOnce<z.output<S>>,
   options: TransferOptions,
 ): Promise<z.output<S>> {
   const attempts = (options.maxRetries ?? transport.maxRetries) + 1;
   let lastError: unknown;
+  let uncertain = false;
+  const settle = async (made: z.output<S> | undefined): Promise<z.output<S> | undefined> => {
+    const [keep, ...extras] = await once.find();
+    // Removing is idempotent and retried; a removal that still fails leaves a copy, not a failed create.
+    for (const extra of extras) await once.discard(extra).catch(() => undefined);
+    return keep ?? made;
+  };
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    let made: z.output<S>;
     try {
-      return await transport.call({ ...call, idempotent: false });
+      made = await transport.call({ ...call, idempotent: false });
     } catch (error) {
       lastError = error;
       if (!ModelRegistryError.isInstance(error) || !error.isRetryable || options.signal?.aborted) throw error;
-      const existing = await find();
-      if (existing) return existing;
+      uncertain = true;
+      if (TimeoutError.isInstance(error)) await waitUntilFound(once, Math.min(options.timeoutMs ?? transport.timeoutMs, 30_000), options.signal);
+      const found = await settle(undefined);
+      if (found !== undefined) return found;
+      if (options.signal?.aborted) throw error;
+      continue;
     }
+    return uncertain ? ((await settle(made)) ?? made) : made;
   }
   throw lastError;
+}
+
+/** Searches for the token until something is found or `waitMs` has passed, backing off from 100 ms. */
+async function waitUntilFound<T>(once: CreateOnce<T>, waitMs: number, signal: AbortSignal | undefined): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 100; ; delay *= 2) {
+    if ((await once.find()).length > 0) return;
+    const left = deadline - Date.now();
+    if (left <= 0 || signal?.aborted) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(delay, left));
+      signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
 }
 
 async function awaitReady(transport: MlflowTransport, version: MlflowModelVersion, options: TransferOptions): Promise<MlflowModelVersion> {

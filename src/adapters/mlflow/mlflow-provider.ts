@@ -89,23 +89,27 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     const res = await sendOnce(
       this.transport,
       { operation, method: "POST", path: "registered-models/create", body, schema: registeredModelResponse, options },
-      async () => {
-        let found;
-        try {
-          found = await this.transport.call({
-            operation,
-            method: "GET",
-            path: "registered-models/get",
-            query: { name: input.name },
-            schema: registeredModelResponse,
-            options,
-          });
-        } catch (error) {
-          if (NotFoundError.isInstance(error)) return undefined;
-          throw error;
-        }
-        if (found.registered_model.tags?.some((t) => t.key === TAG.clientToken && t.value === token)) return found;
-        throw new ConflictError(`registered model ${input.name} already exists`, { provider: PROVIDER, operation });
+      {
+        find: async () => {
+          let found;
+          try {
+            found = await this.transport.call({
+              operation,
+              method: "GET",
+              path: "registered-models/get",
+              query: { name: input.name },
+              schema: registeredModelResponse,
+              options,
+            });
+          } catch (error) {
+            if (NotFoundError.isInstance(error)) return [];
+            throw error;
+          }
+          if (found.registered_model.tags?.some((t) => t.key === TAG.clientToken && t.value === token)) return [found];
+          throw new ConflictError(`registered model ${input.name} already exists`, { provider: PROVIDER, operation });
+        },
+        // A name is unique, so a second create fails instead of making a copy: there is never one to remove.
+        discard: async () => undefined,
       },
       options,
     );

@@ -17,6 +17,9 @@ import type { MlflowRegistrySettings } from "./mlflow-settings.js";
 /** The provider name. */
 export const PROVIDER = "mlflow";
 
+/** MLflow's own client waits 120 s per request (MLFLOW_HTTP_REQUEST_TIMEOUT). */
+const DEFAULT_TIMEOUT_MS = 120_000;
+
 /** A JSON call to `/api/2.0/mlflow/<path>`. */
 export type MlflowCall<S extends z.ZodType> = JsonCall<S>;
 
@@ -28,6 +31,8 @@ export class MlflowTransport {
   readonly baseUrl: string;
   /** Retries after the first attempt, from the settings. */
   readonly maxRetries: number;
+  /** How long one attempt may wait for an answer, from the settings. */
+  readonly timeoutMs: number;
   #serverVersion: Promise<string> | undefined;
 
   /** @param settings - The registry settings. */
@@ -63,12 +68,13 @@ export class MlflowTransport {
         "user-agent": "modelreg",
       }),
       ...clientSettings(settings),
-      timeoutMs: settings.timeoutMs ?? 120_000,
+      timeoutMs: settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       secrets: () => [token, password, username && password ? Buffer.from(`${username}:${password}`).toString("base64") : undefined],
       mapError: mapMlflowError,
     });
     this.baseUrl = this.http.baseUrl;
     this.maxRetries = settings.maxRetries ?? 2;
+    this.timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   /** Calls a REST endpoint: GET with a query, anything else with a JSON body (DELETE included, as MLflow wants). */

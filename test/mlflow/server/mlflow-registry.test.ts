@@ -100,6 +100,57 @@ describe.each(servers)("MLflow $version", (server) => {
     }
   });
 
+  // A timeout does not stop the server: a create it was slow to run lands after the client gave up. Seen in CI under
+  // load (1.5 s timeout, faulted lifecycle seed 23): the retry made a second version of the same create.
+  const isVersionCreate = (req: { method?: string; url?: string }) => req.method === "POST" && (req.url ?? "").endsWith("/model-versions/create");
+
+  it("makes one version when the server runs model-versions/create after the client's timeout", async () => {
+    const proxy = await startCuttingProxy(server.url);
+    try {
+      const name = unique("late");
+      const viaProxy = createMlflowRegistry({ trackingUri: proxy.url, actor: "tester", timeoutMs: 1_000, retryBaseDelayMs: 10 });
+      proxy.holdNext(isVersionCreate, { beforeForward: () => new Promise((r) => setTimeout(r, 1_400)) });
+      const v = await viaProxy.createVersion(name, { artifacts: { entries: [{ path: "model.bin", content: "late" }] } });
+      expect(v.version).toBe("1");
+      expect((await registry.listVersions(name).toArray()).map((x) => x.version)).toEqual(["1"]);
+      // The adapter waited for the late create instead of sending another.
+      expect(proxy.seen.filter((s) => s.includes("model-versions/create"))).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("keeps one version when a create given up on lands after its retry, and returns the one kept", async () => {
+    const proxy = await startCuttingProxy(server.url);
+    try {
+      const name = unique("later");
+      const viaProxy = createMlflowRegistry({ trackingUri: proxy.url, actor: "tester", timeoutMs: 800, retryBaseDelayMs: 10 });
+      let retryRan!: () => void;
+      const retried = new Promise<void>((r) => {
+        retryRan = r;
+      });
+      let lateLanded!: () => void;
+      const landed = new Promise<void>((r) => {
+        lateLanded = r;
+      });
+      // The first create reaches the server only after the retry ran there; the retry's answer waits for it.
+      proxy.holdNext(isVersionCreate, { beforeForward: () => retried, beforeAnswer: async () => lateLanded() });
+      proxy.holdNext(isVersionCreate, {
+        beforeAnswer: async () => {
+          retryRan();
+          await landed;
+        },
+      });
+      const v = await viaProxy.createVersion(name, { artifacts: { entries: [{ path: "model.bin", content: "later" }] } });
+      expect(proxy.seen.filter((s) => s.includes("model-versions/create"))).toHaveLength(2);
+      const left = await registry.listVersions(name).toArray();
+      expect(left.map((x) => x.version)).toEqual([v.version]);
+      expect(v.version).toBe("1");
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("renames a model, its versions and aliases following", async () => {
     const name = unique("rename");
     await registry.createVersion(name, { artifacts: { entries: [{ path: "m", content: "x" }] }, aliases: ["champion"] });

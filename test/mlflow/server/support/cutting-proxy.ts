@@ -8,16 +8,27 @@ export interface CuttingProxy {
   seen: string[];
   /** Drop the response of the next request that matches, after the upstream answered it. */
   cutNext(match: (req: IncomingMessage) => boolean): void;
+  /**
+   * For the next request that matches (requests queue their holds in order): waits for `beforeForward` before the
+   * upstream sees the request, and for `beforeAnswer` after the upstream answered, before the client hears. A request
+   * held past the client's timeout is still forwarded, as a slow server still runs a request its client gave up on.
+   */
+  holdNext(match: (req: IncomingMessage) => boolean, hooks: { beforeForward?: () => Promise<unknown>; beforeAnswer?: () => Promise<unknown> }): void;
   close(): Promise<void>;
 }
 
 export async function startCuttingProxy(upstream: string): Promise<CuttingProxy> {
   let cut: ((req: IncomingMessage) => boolean) | undefined;
+  type Hold = { match: (req: IncomingMessage) => boolean; beforeForward?: () => Promise<unknown>; beforeAnswer?: () => Promise<unknown> };
+  const holds: Hold[] = [];
   const seen: string[] = [];
   const server: Server = createServer(async (req, res) => {
     seen.push(`${req.method} ${req.url}`);
+    const at = holds.findIndex((h) => h.match(req));
+    const hold = at >= 0 ? holds.splice(at, 1)[0] : undefined;
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    await hold?.beforeForward?.();
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "connection") headers.set(k, v);
     const response = await fetch(new URL(req.url ?? "/", upstream), {
@@ -26,6 +37,7 @@ export async function startCuttingProxy(upstream: string): Promise<CuttingProxy>
       ...(chunks.length > 0 && { body: Buffer.concat(chunks) }),
     });
     const body = Buffer.from(await response.arrayBuffer());
+    await hold?.beforeAnswer?.();
     if (cut?.(req)) {
       cut = undefined;
       // The upstream has processed the request; the client never hears back.
@@ -48,6 +60,9 @@ export async function startCuttingProxy(upstream: string): Promise<CuttingProxy>
     seen,
     cutNext: (match) => {
       cut = match;
+    },
+    holdNext: (match, hooks) => {
+      holds.push({ match, ...hooks });
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
