@@ -183,6 +183,8 @@ export async function bundleHandlers(): Promise<Record<string, HandlerBundle>> {
     noExternal: [/.*/],
     outExtension: () => ({ js: ".mjs" }),
     tsconfig: join(ROOT, "tsconfig.json"),
+    // Not the project's tsup.config.ts, whose builds (one per format, one for types) would each write these bundles.
+    config: false,
   });
   const meta = JSON.parse(readFileSync(join(BUNDLES, "metafile-esm.json"), "utf8")) as EsbuildMetafile;
   const out: Record<string, HandlerBundle> = {};
