@@ -11,10 +11,10 @@
 import { spawn } from "node:child_process";
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createLocalRegistry } from "modelreg/local";
 import { CorruptDataError } from "modelreg";
+import { childScript } from "../support/child-script.js";
 import { prng } from "../support/prng.js";
 import { ANOMALY_KINDS, checkAfterKill, type Anomaly, type CheckReport } from "./support/kill-check.js";
 import { OPS_PER_WRITER, appendJournal, artifactBytes, journalPaths, roundSeed, sha256Hex } from "./support/kill-plan.js";
@@ -22,7 +22,7 @@ import { rejectionOf, tempDir } from "./support/helpers.js";
 
 const KILLS = Number(process.env.MODELREG_KILL_COUNT ?? 24);
 const SEED = Number(process.env.MODELREG_KILL_SEED ?? 1313);
-const writerScript = fileURLToPath(new URL("./support/kill-writer.ts", import.meta.url));
+const writerScript = childScript(new URL("./support/kill-writer.ts", import.meta.url));
 
 /**
  * How far into an op the kill may land, in ms: about how long each call takes on a 2-core CI machine (a create moves
@@ -54,18 +54,16 @@ interface RoundOutcome {
 }
 
 /** Runs one writer process: checks (unless first), writes, and is killed during op `target` after `fraction` of its window. */
-function runRound(root: string, workDir: string, round: number, mode: string, probeModel: string | undefined): Promise<RoundOutcome> {
+function runRound(writer: string, root: string, workDir: string, round: number, mode: string, probeModel: string | undefined): Promise<RoundOutcome> {
   const seed = roundSeed(SEED, round);
   const schedule = prng(seed ^ 0x5eed);
   const target = Math.floor(schedule() * OPS_PER_WRITER);
   const fraction = schedule();
   const outcome: RoundOutcome = { killed: false, anomalies: [] };
   return new Promise((resolve, reject) => {
-    const proc = spawn(
-      process.execPath,
-      ["--import", "tsx", writerScript, root, workDir, String(seed), String(round), mode, ...(probeModel ? [probeModel] : [])],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const proc = spawn(process.execPath, [writer, root, workDir, String(seed), String(round), mode, ...(probeModel ? [probeModel] : [])], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     let killTimer: NodeJS.Timeout | undefined;
@@ -129,7 +127,7 @@ describe("the local registry under kill -9", () => {
     for (let round = 0; round <= KILLS; round++) {
       const mode = round === KILLS ? "check" : round === 0 ? "write" : "check+write";
       const roundStarted = Date.now();
-      const outcome = await runRound(root, workDir, round, mode, lastModel);
+      const outcome = await runRound(await writerScript, root, workDir, round, mode, lastModel);
       lastModel = outcome.lastModel;
       if (outcome.killed) {
         kills++;
