@@ -1,7 +1,8 @@
 // An in-process fake of W&B's GraphQL API and its signed-URL storage (msw). Every document and its variables are
 // validated and executed with graphql-js against the schema derived from W&B's (test/contracts/wandb-contract.graphql),
 // so a misspelled field or a wrongly typed variable fails as it would on W&B. State follows W&B's rules: versions
-// v0, v1, ... per collection; `latest` moves by itself; aliases are unique per collection; identical content
+// v0, v1, ... per collection; a new version gets exactly the aliases its create carried (W&B's clients send `latest`),
+// a link gets `latest` from the server; aliases are unique per collection; identical content
 // (same digest) returns the existing version; commits go PENDING then COMMITTED; storage PUTs must match their MD5.
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -352,7 +353,8 @@ export class WandbFake {
         a.state = "COMMITTED";
         const index = Math.max(-1, ...c.versions.values()) + 1;
         c.versions.set(a, index);
-        for (const alias of new Set(["latest", ...a.pendingAliases])) this.#moveAlias(c, alias, a);
+        // Exactly the aliases the create carried: W&B's clients send `latest` themselves, so the fake does not add it.
+        for (const alias of new Set(a.pendingAliases)) this.#moveAlias(c, alias, a);
         return { artifact: { id: a.id, digest: a.digest } };
       },
       artifact: ({ id }: { id: string }) => {
