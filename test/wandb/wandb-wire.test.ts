@@ -1,12 +1,24 @@
 // What the adapter sends must be what W&B's own clients send, and it must read what the real service may answer
 // (issue 15): `latest` comes from the client, nullable fields may be null, and registry collections (portfolios) take
 // the portfolio mutations.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { NotFoundError } from "modelreg";
 import { ENTITY } from "./support/wandb-fake.js";
 import { useWandbFake } from "./support/setup.js";
 
 const { fake, registry } = useWandbFake();
 const files = (w: string) => ({ entries: [{ path: "model.pkl", content: w }] });
+afterEach(() => {
+  fake.nulls.project.clear();
+  fake.nulls.files.clear();
+});
+
+/** The fake's state of a collection, by name. */
+const collection = (name: string) => {
+  const c = [...fake.collections.values()].find((x) => x.name === name);
+  if (!c) throw new Error(`no collection ${name} in the fake`);
+  return c;
+};
 
 /** The aliases each CreateArtifact carried, in order. */
 const createdAliases = () =>
@@ -33,7 +45,31 @@ describe("latest", () => {
     expect((await r.getVersion(`with-latest/${v0.version}`)).aliases).toEqual(["best"]);
     expect(v1.aliases).toEqual([]);
     expect(await r.listAliases("with-latest")).toEqual([{ alias: "best", version: v0.version }]);
-    const collection = [...fake.collections.values()].find((c) => c.name === "with-latest");
-    expect([...(collection?.aliases.keys() ?? [])].sort()).toEqual(["best", "latest"]);
+    expect([...collection("with-latest").aliases.keys()].sort()).toEqual(["best", "latest"]);
+  });
+});
+
+describe("nullable fields", () => {
+  it("a link whose collection comes back without its project is left out, and the other links still list", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("null-project", { artifacts: files("np"), aliases: ["best"] });
+    await r.link(v, { registry: "model", collection: "np-seen" });
+    await r.link(v, { registry: "model", collection: "np-hidden" });
+    fake.nulls.project.add(collection("np-hidden").id);
+    expect((await r.listLinks(v)).map((l) => l.collection)).toEqual(["np-seen"]);
+    // The version's own collection without its project: it still reads and lists, with its aliases.
+    fake.nulls.project.add(collection("null-project").id);
+    expect((await r.getVersion("null-project@best")).aliases).toEqual(["best"]);
+    expect((await r.listVersions("null-project").toArray()).map((x) => [x.version, x.aliases])).toEqual([[v.version, ["best"]]]);
+    expect((await r.listModels().toArray()).map((m) => m.name)).toContain("null-project");
+  });
+
+  it("a version whose files come back null has no download URL: NotFoundError, not a response-shape failure", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("null-files", { artifacts: files("nf") });
+    const [artifact] = collection("null-files").members;
+    fake.nulls.files.add(artifact?.id ?? "");
+    await expect(r.openArtifact(v, "model.pkl")).rejects.toThrow(NotFoundError);
+    await expect(r.openArtifact(v, "model.pkl")).rejects.toThrow(/no download URL for model\.pkl/);
   });
 });

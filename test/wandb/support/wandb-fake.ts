@@ -110,6 +110,11 @@ export class WandbFake {
   readonly uploads = new Map<string, { path: string; parts: Map<number, { hexMD5: string; bytes?: Uint8Array }> }>();
   /** Where the signed URLs it hands out point: storage itself, or a proxy in front of it (the fault tests). */
   signedOrigin = STORAGE;
+  /**
+   * Fields W&B's schema makes nullable, answered null for these ids, as the service may (e.g. for a project the key
+   * cannot see): `project` of the collections with these ids, `files` of the artifacts with these ids.
+   */
+  readonly nulls = { project: new Set<string>(), files: new Set<string>() };
   /** Aliases that only registry admins may set in portfolios. */
   protectedAliases = new Set(["production"]);
   #n = 1;
@@ -140,7 +145,7 @@ export class WandbFake {
       id: c.id,
       name: c.name,
       description: c.description ?? null,
-      project: { name: c.project, entity: { name: c.entity } },
+      project: this.nulls.project.has(c.id) ? null : { name: c.project, entity: { name: c.entity } },
     };
   }
 
@@ -170,6 +175,7 @@ export class WandbFake {
         ),
       tags: a.tags.map((name) => ({ name })),
       files: ({ names, first, after }: { names?: string[]; first?: number; after?: string }) => {
+        if (this.nulls.files.has(a.id)) return null;
         const all = [...a.files.values()].filter((f) => !names || names.includes(f.name));
         return page(all, first, after, (f) => ({ node: { name: f.name, directUrl: signed(`${this.signedOrigin}/${f.storagePath}`) } }));
       },
