@@ -73,3 +73,39 @@ describe("nullable fields", () => {
     await expect(r.openArtifact(v, "model.pkl")).rejects.toThrow(/no download URL for model\.pkl/);
   });
 });
+
+describe("registry collections (portfolios)", () => {
+  it("deleting a version through a registry view unlinks it and leaves the source version as it was", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("src-kept", { artifacts: files("sk"), aliases: ["best"] });
+    await r.link(v, { registry: "model", collection: "sk-reg", aliases: ["candidate"] });
+    const reg = await r.inRegistry("model");
+    expect((await reg.getVersion("sk-reg/0")).artifacts.digest).toBe(v.artifacts.digest);
+    const before = fake.requests.length;
+    await reg.deleteVersion("sk-reg/0");
+    const sent = fake.requests.slice(before).map((x) => x.operation);
+    expect(sent).not.toContain("DeleteArtifact");
+    expect(sent).toContain("UnlinkArtifact");
+    await expect(reg.getVersion("sk-reg/0")).rejects.toThrow(NotFoundError);
+    expect(await r.listLinks(v)).toEqual([]);
+    const source = await r.getVersion(`src-kept/${v.version}`);
+    expect([source.version, source.aliases, source.artifacts.digest]).toEqual([v.version, ["best"], v.artifacts.digest]);
+    expect((await r.getVersion("src-kept@latest")).version).toBe(v.version);
+    // Deleting through the source's own project still deletes the version.
+    await r.deleteVersion(`src-kept/${v.version}`);
+    await expect(r.getVersion(`src-kept/${v.version}`)).rejects.toThrow(NotFoundError);
+  });
+
+  it("updating a registry collection sends the portfolio mutation; a project collection the sequence one", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("upd-src", { artifacts: files("us") });
+    await r.link(v, { registry: "model", collection: "upd-reg" });
+    const reg = await r.inRegistry("model");
+    await reg.updateModel("upd-reg", { description: "registry side" });
+    await r.updateModel("upd-src", { description: "project side" });
+    expect((await reg.getModel("upd-reg")).description).toBe("registry side");
+    expect((await r.getModel("upd-src")).description).toBe("project side");
+    expect(collection("upd-reg").description).toBe("registry side");
+    expect(collection("upd-src").description).toBe("project side");
+  });
+});

@@ -43,7 +43,7 @@ export const wandbMembershipSchema = lazySchema(() =>
     id: z.string(),
     versionIndex: z.number().nullish(),
     aliases: z.array(z.object({ alias: z.string() })),
-    artifactCollection: z.object({ id: z.string(), name: z.string() }).nullish(),
+    artifactCollection: z.object({ __typename: z.string().optional(), id: z.string(), name: z.string() }).nullish(),
     artifact: wandbArtifactSchema().nullish(),
   }),
 );
@@ -135,6 +135,7 @@ export const responses = {
         .object({
           artifactCollection: z
             .object({
+              __typename: z.string().optional(),
               id: z.string(),
               name: z.string(),
               description: z.string().nullish(),

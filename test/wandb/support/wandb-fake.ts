@@ -412,6 +412,13 @@ export class WandbFake {
         if (input.description !== undefined) c.description = input.description;
         return { artifactCollection: { __typename: "ArtifactSequence", id: c.id } };
       },
+      // Each collection type has its own mutation: an id of the other type is not found, as for any wrong id.
+      updateArtifactPortfolio: ({ input }: { input: { artifactPortfolioID: string; description?: string } }) => {
+        const c = [...this.collections.values()].find((x) => x.id === input.artifactPortfolioID && x.kind === "portfolio");
+        if (!c) throw new GraphQLError(`artifact portfolio ${input.artifactPortfolioID} not found`);
+        if (input.description !== undefined) c.description = input.description;
+        return { artifactCollection: { __typename: "ArtifactPortfolio", id: c.id } };
+      },
       updateArtifact: ({
         input,
       }: {
@@ -486,10 +493,13 @@ export class WandbFake {
         return { versionIndex: c.versions.get(a) };
       },
       unlinkArtifact: ({ input }: { input: { artifactID: string; artifactPortfolioID: string } }) => {
-        const c = [...this.collections.values()].find((x) => x.id === input.artifactPortfolioID);
+        // Only a portfolio holds links: a version cannot be unlinked from its own sequence.
+        const c = [...this.collections.values()].find((x) => x.id === input.artifactPortfolioID && x.kind === "portfolio");
+        if (!c) throw new GraphQLError(`artifact portfolio ${input.artifactPortfolioID} not found`);
         const a = this.#artifact(input.artifactID);
-        if (!c?.versions.has(a)) throw new GraphQLError("artifact is not linked to that portfolio");
+        if (!c.versions.has(a)) throw new GraphQLError("artifact is not linked to that portfolio");
         c.versions.delete(a);
+        c.members = c.members.filter((m) => m !== a);
         for (const [k, v] of [...c.aliases]) if (v === a) c.aliases.delete(k);
         return { success: true };
       },
