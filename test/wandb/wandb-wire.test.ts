@@ -3,7 +3,7 @@
 // the portfolio mutations.
 import { afterEach, describe, expect, it } from "vitest";
 import { NotFoundError } from "modelreg";
-import { ENTITY } from "./support/wandb-fake.js";
+import { API_KEY, BASE, ENTITY } from "./support/wandb-fake.js";
 import { useWandbFake } from "./support/setup.js";
 
 const { fake, registry } = useWandbFake();
@@ -74,7 +74,35 @@ describe("nullable fields", () => {
   });
 });
 
+/** One GraphQL request to the fake, as the adapter would send it; the errors W&B answered. */
+async function errorsOf(query: string, variables: Record<string, unknown>): Promise<string[]> {
+  const res = await fetch(`${BASE}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`api:${API_KEY}`).toString("base64")}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (((await res.json()) as { errors?: Array<{ message: string }> }).errors ?? []).map((e) => e.message);
+}
+
 describe("registry collections (portfolios)", () => {
+  it("the fake applies each collection mutation only to its own collection type", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("kinds-src", { artifacts: files("ks") });
+    await r.link(v, { registry: "model", collection: "kinds-reg" });
+    const sequence = collection("kinds-src").id;
+    const portfolio = collection("kinds-reg").id;
+    const [artifact] = collection("kinds-src").members;
+    const seq = 'mutation($id: ID!) { updateArtifactSequence(input: { artifactSequenceID: $id, description: "d" }) { artifactCollection { id } } }';
+    const port = 'mutation($id: ID!) { updateArtifactPortfolio(input: { artifactPortfolioID: $id, description: "d" }) { artifactCollection { id } } }';
+    const unlink = "mutation($a: ID!, $id: ID!) { unlinkArtifact(input: { artifactID: $a, artifactPortfolioID: $id }) { success } }";
+    expect(await errorsOf(seq, { id: portfolio })).toEqual([`artifact sequence ${portfolio} not found`]);
+    expect(await errorsOf(port, { id: sequence })).toEqual([`artifact portfolio ${sequence} not found`]);
+    expect(await errorsOf(unlink, { a: artifact?.id, id: sequence })).toEqual([`artifact portfolio ${sequence} not found`]);
+    expect(collection("kinds-src").versions.size).toBe(1);
+    expect(await errorsOf(seq, { id: sequence })).toEqual([]);
+    expect(await errorsOf(port, { id: portfolio })).toEqual([]);
+  });
+
   it("deleting a version through a registry view unlinks it and leaves the source version as it was", async () => {
     const r = registry({ entity: ENTITY });
     const v = await r.createVersion("src-kept", { artifacts: files("sk"), aliases: ["best"] });
