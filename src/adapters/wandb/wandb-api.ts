@@ -43,7 +43,7 @@ export const wandbMembershipSchema = lazySchema(() =>
     id: z.string(),
     versionIndex: z.number().nullish(),
     aliases: z.array(z.object({ alias: z.string() })),
-    artifactCollection: z.object({ id: z.string(), name: z.string() }).nullish(),
+    artifactCollection: z.object({ __typename: z.string().optional(), id: z.string(), name: z.string() }).nullish(),
     artifact: wandbArtifactSchema().nullish(),
   }),
 );
@@ -115,7 +115,8 @@ export const responses = {
                         __typename: z.string(),
                         id: z.string(),
                         name: z.string(),
-                        project: z.object({ name: z.string(), entity: z.object({ name: z.string() }) }),
+                        // Nullable in W&B's schema (a project the key cannot see, for one).
+                        project: z.object({ name: z.string(), entity: z.object({ name: z.string() }) }).nullish(),
                       })
                       .nullish(),
                   })
@@ -134,6 +135,7 @@ export const responses = {
         .object({
           artifactCollection: z
             .object({
+              __typename: z.string().optional(),
               id: z.string(),
               name: z.string(),
               description: z.string().nullish(),
@@ -161,7 +163,10 @@ export const responses = {
   fileUrls: lazySchema(() =>
     z.object({
       artifact: z
-        .object({ files: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: z.object({ name: z.string(), directUrl: z.string() }) })) }) })
+        // `files` is nullable in W&B's schema: null is read as no URLs, so the file asked for is not found.
+        .object({
+          files: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: z.object({ name: z.string(), directUrl: z.string() }) })) }).nullish(),
+        })
         .nullable(),
     }),
   ),

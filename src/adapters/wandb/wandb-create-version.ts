@@ -106,7 +106,9 @@ export async function logArtifactVersion(
           digestAlgorithm: "MANIFEST_MD5",
           ...(meta.description !== undefined && { description: meta.description }),
           metadata: JSON.stringify(metadata),
-          aliases: meta.aliases.map((alias) => ({ alias, artifactCollectionName: model })),
+          // W&B's own clients always send `latest` with a new version (`util._resolve_aliases`); the server is not
+          // known to add it on create, so without it the newest version would have no `latest`.
+          aliases: [...new Set(["latest", ...meta.aliases])].map((alias) => ({ alias, artifactCollectionName: model })),
           // Tags show in W&B's UI where the server has them (ARTIFACT_TAGS); they are always in the metadata too.
           ...(ctx.features.ARTIFACT_TAGS && { tags: wandbTags(meta.tags) }),
           enableDigestDeduplication: true,

@@ -51,8 +51,11 @@ export async function fileUrls(t: WandbTransport, artifactID: string, names: str
       options,
     );
     if (!d.artifact) throw new NotFoundError(`artifact ${artifactID} not found`, { provider: PROVIDER, operation: options.operation });
-    for (const e of d.artifact.files.edges) urls.set(e.node.name, e.node.directUrl);
-    const page = d.artifact.files.pageInfo;
+    const conn = d.artifact.files;
+    // Null where W&B lists no files for the caller: the URLs found so far are all there are.
+    if (!conn) return urls;
+    for (const e of conn.edges) urls.set(e.node.name, e.node.directUrl);
+    const page = conn.pageInfo;
     if (!page.hasNextPage || !page.endCursor || page.endCursor === after) return urls;
     options.signal?.throwIfAborted();
     after = page.endCursor;

@@ -100,7 +100,10 @@ export async function link(scope: WandbScope, ref: VersionRef, target: LinkTarge
   return { orgEntity: org, project, version: String(res.linkArtifact?.versionIndex ?? "") };
 }
 
-/** The collections a version is linked into (W&B Registry collections and other portfolios), not its own. */
+/**
+ * The collections a version is linked into (W&B Registry collections and other portfolios), not its own. A link whose
+ * collection W&B answers without its project (a nullable field) is left out: it cannot be named or unlinked.
+ */
 export async function listLinks(scope: WandbScope, ref: VersionRef, options: CallOptions | undefined): Promise<LinkedCollection[]> {
   const op = "listLinks";
   const found = await scope.resolve(ref, op, options);
@@ -140,6 +143,9 @@ async function memberships(scope: WandbScope, artifactID: string, op: string, op
     const c = e.node?.artifactCollection;
     // The home sequence is where the version was logged, not a link.
     if (!e.node || !c || c.__typename === "ArtifactSequence") continue;
+    // A collection W&B answers without its project (the field is nullable) cannot be placed or unlinked by
+    // registry and name; it is left out rather than failing the whole listing.
+    if (!c.project) continue;
     const project = c.project.name;
     out.push({
       collectionId: c.id,

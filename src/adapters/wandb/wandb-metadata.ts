@@ -46,6 +46,11 @@ export interface FoundVersion {
   versionIndex: number;
   /** Its aliases in that collection, `latest` included. */
   aliases: string[];
+  /**
+   * The collection it was read through, where W&B said: a portfolio (a W&B Registry collection, or a legacy model
+   * registry one) holds links, which W&B's client unlinks rather than deletes.
+   */
+  collection?: { id: string; portfolio: boolean };
 }
 
 /** Parses W&B's metadata JSONString; anything that is not a JSON object reads as empty. */

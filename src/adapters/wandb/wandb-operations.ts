@@ -16,11 +16,12 @@ const ARTIFACT_FIELDS = `
   artifactSequence { id name }
 `;
 
-// A version as a member of one collection: its number and aliases there.
+// A version as a member of one collection: its number and aliases there. The collection's type tells a link (a
+// portfolio: deleting it unlinks) from the version's home sequence.
 const MEMBERSHIP_FIELDS = `
   id versionIndex
   aliases { alias }
-  artifactCollection { id name }
+  artifactCollection { __typename id name }
   artifact { ${ARTIFACT_FIELDS} }
 `;
 
@@ -54,7 +55,7 @@ export const OPERATIONS = {
     project(name: $project, entityName: $entity) { artifactCollection(name: $collection) { id artifactMembership(aliasName: $alias) { ${MEMBERSHIP_FIELDS} } } } }`,
   ArtifactById: `query ArtifactById($id: ID!) { artifact(id: $id) { ${ARTIFACT_FIELDS} } }`,
   CollectionVersions: `query CollectionVersions($entity: String!, $project: String!, $collection: String!, $first: Int, $after: String, $filters: JSONString) {
-    project(name: $project, entityName: $entity) { artifactCollection(name: $collection) { id name description
+    project(name: $project, entityName: $entity) { artifactCollection(name: $collection) { __typename id name description
       artifacts(first: $first, after: $after, filters: $filters) { pageInfo { endCursor hasNextPage } edges { version node { ${ARTIFACT_FIELDS} } } } } } }`,
   Collections: `query Collections($entity: String!, $project: String!, $first: Int, $after: String) {
     project(name: $project, entityName: $entity) { artifactCollections(first: $first, after: $after) {
@@ -65,6 +66,9 @@ export const OPERATIONS = {
     versionIndex aliases { alias } artifactCollection { __typename id name project { name entity { name } } } } } } } }`,
   UpdateArtifactSequence: `mutation UpdateArtifactSequence($id: ID!, $description: String) {
     updateArtifactSequence(input: { artifactSequenceID: $id, description: $description }) { artifactCollection { id } } }`,
+  // A registry collection is a portfolio, updated with its own mutation, as W&B's client does.
+  UpdateArtifactPortfolio: `mutation UpdateArtifactPortfolio($id: ID!, $description: String) {
+    updateArtifactPortfolio(input: { artifactPortfolioID: $id, description: $description }) { artifactCollection { id } } }`,
   UpdateArtifact: `mutation UpdateArtifact($input: UpdateArtifactInput!) { updateArtifact(input: $input) { artifact { id } } }`,
   DeleteArtifact: `mutation DeleteArtifact($artifactID: ID!, $deleteAliases: Boolean) {
     deleteArtifact(input: { artifactID: $artifactID, deleteAliases: $deleteAliases }) { artifact { id } } }`,

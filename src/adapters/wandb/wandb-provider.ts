@@ -126,13 +126,17 @@ export class WandbProvider implements RegistryProviderV1 {
     };
   }
 
-  /** Updates the collection's description (the facade refuses tags: `capabilities.modelTags` is off). */
+  /**
+   * Updates the collection's description (the facade refuses tags: `capabilities.modelTags` is off). A registry
+   * collection is a portfolio and takes the portfolio mutation, as W&B's client sends it.
+   */
   async doUpdateModel(name: string, patch: UpdateModelInput, ctx: ProviderContext): Promise<ProviderChange<RegisteredModel>> {
     const op = ctx.operation;
     const page = await this.#scope.versionsPage(name, undefined, 1, op, ctx.options);
     if (!page) throw new NotFoundError(`no collection ${JSON.stringify(name)}`, { provider: PROVIDER, operation: op });
     if (patch.description !== undefined) {
-      await this.#scope.transport.gql("UpdateArtifactSequence", { id: page.collectionId, description: patch.description }, responses.any, {
+      const mutation = page.portfolio ? "UpdateArtifactPortfolio" : "UpdateArtifactSequence";
+      await this.#scope.transport.gql(mutation, { id: page.collectionId, description: patch.description }, responses.any, {
         ...ctx.options,
         operation: op,
         idempotent: true,
@@ -232,15 +236,17 @@ export class WandbProvider implements RegistryProviderV1 {
     return { events, readBack: async () => toModelVersion(ref.model, await s.resolve({ model: ref.model, version }, op, ctx.options)) };
   }
 
-  /** Deletes a version with its aliases. */
+  /**
+   * Deletes a version with its aliases. Read through a registry collection (a portfolio), the version is a link:
+   * it is unlinked, and the version it links to stays in its own collection, as W&B's `Artifact.delete()` does.
+   */
   async doDeleteVersion(ref: VersionRef, ctx: ProviderContext): Promise<ProviderChange<void>> {
     const s = this.#scope;
     const found = await s.resolve(ref, ctx.operation, ctx.options);
-    await s.transport.gql("DeleteArtifact", { artifactID: found.artifact.id, deleteAliases: true }, responses.any, {
-      ...ctx.options,
-      operation: ctx.operation,
-      idempotent: true,
-    });
+    const call = { ...ctx.options, operation: ctx.operation, idempotent: true };
+    if (found.collection?.portfolio)
+      await s.transport.gql("UnlinkArtifact", { artifactID: found.artifact.id, portfolioID: found.collection.id }, responses.any, call);
+    else await s.transport.gql("DeleteArtifact", { artifactID: found.artifact.id, deleteAliases: true }, responses.any, call);
     return { value: undefined, events: ctx.stamp([{ type: "version.deleted", model: ref.model, version: String(found.versionIndex) }]) };
   }
 

@@ -92,7 +92,10 @@ export class WandbRegistry extends RegistryFacade {
     return links.link(this.#scope, this.ref(ref, "link"), target, options);
   }
 
-  /** The collections a version is linked into (W&B Registry collections and other portfolios), not its own. */
+  /**
+   * The collections a version is linked into (W&B Registry collections and other portfolios), not its own. A link
+   * whose collection W&B answers without its project (a nullable field) is left out: it cannot be named or unlinked.
+   */
   async listLinks(ref: VersionRefInput, options?: CallOptions): Promise<LinkedCollection[]> {
     return links.listLinks(this.#scope, this.ref(ref, "listLinks"), options);
   }

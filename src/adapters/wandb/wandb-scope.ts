@@ -17,6 +17,8 @@ import { GRAPHQL_VALIDATION_FAILED } from "./wandb-error.js";
 
 /** W&B's default project when none is named, as its own clients use. */
 const DEFAULT_PROJECT = "uncategorized";
+/** The GraphQL type of a collection that holds links (a W&B Registry collection), not logged versions. */
+const PORTFOLIO = "ArtifactPortfolio";
 /** Listing shows committed versions only: a version still uploading (PENDING) is not one yet. */
 const COMMITTED = JSON.stringify({ state: "COMMITTED" });
 
@@ -26,6 +28,8 @@ export interface VersionsPage {
   collectionId: string;
   /** The collection's description. */
   description: string | undefined;
+  /** Whether the collection is a portfolio (a W&B Registry collection), updated with the portfolio mutations. */
+  portfolio: boolean;
   /** The versions, newest first, with their numbers and aliases in this collection. */
   items: FoundVersion[];
   /** The cursor of the next page, if there is one. */
@@ -144,7 +148,13 @@ export class WandbScope {
     const a = m?.artifact;
     if (!m || !a || a.state !== "COMMITTED")
       throw new NotFoundError(`${ref.model}:${selector} not found in ${entity}/${this.project}`, { provider: PROVIDER, operation: op });
-    return { artifact: a, versionIndex: m.versionIndex ?? a.versionIndex ?? 0, aliases: m.aliases.map((x) => x.alias) };
+    const c = m.artifactCollection;
+    return {
+      artifact: a,
+      versionIndex: m.versionIndex ?? a.versionIndex ?? 0,
+      aliases: m.aliases.map((x) => x.alias),
+      ...(c && { collection: { id: c.id, portfolio: c.__typename === PORTFOLIO } }),
+    };
   }
 
   /** A version by artifact id, as a member of this project's collection `model`. */
@@ -188,6 +198,7 @@ export class WandbScope {
     return {
       collectionId: c.id,
       description: c.description ?? undefined,
+      portfolio: c.__typename === PORTFOLIO,
       items,
       next: conn?.pageInfo.hasNextPage ? (conn.pageInfo.endCursor ?? undefined) : undefined,
     };

@@ -1,7 +1,8 @@
 // An in-process fake of W&B's GraphQL API and its signed-URL storage (msw). Every document and its variables are
 // validated and executed with graphql-js against the schema derived from W&B's (test/contracts/wandb-contract.graphql),
 // so a misspelled field or a wrongly typed variable fails as it would on W&B. State follows W&B's rules: versions
-// v0, v1, ... per collection; `latest` moves by itself; aliases are unique per collection; identical content
+// v0, v1, ... per collection; a new version gets exactly the aliases its create carried (W&B's clients send `latest`),
+// a link gets `latest` from the server; aliases are unique per collection; identical content
 // (same digest) returns the existing version; commits go PENDING then COMMITTED; storage PUTs must match their MD5.
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -115,6 +116,11 @@ export class WandbFake {
   readonly uploads = new Map<string, { path: string; parts: Map<number, { hexMD5: string; bytes?: Uint8Array }> }>();
   /** Where the signed URLs it hands out point: storage itself, or a proxy in front of it (the fault tests). */
   signedOrigin = STORAGE;
+  /**
+   * Fields W&B's schema makes nullable, answered null for these ids, as the service may (e.g. for a project the key
+   * cannot see): `project` of the collections with these ids, `files` of the artifacts with these ids.
+   */
+  readonly nulls = { project: new Set<string>(), files: new Set<string>() };
   /** Aliases that only registry admins may set in portfolios. */
   protectedAliases = new Set(["production"]);
   #n = 1;
@@ -145,7 +151,7 @@ export class WandbFake {
       id: c.id,
       name: c.name,
       description: c.description ?? null,
-      project: { name: c.project, entity: { name: c.entity } },
+      project: this.nulls.project.has(c.id) ? null : { name: c.project, entity: { name: c.entity } },
     };
   }
 
@@ -175,6 +181,7 @@ export class WandbFake {
         ),
       tags: a.tags.map((name) => ({ name })),
       files: ({ names, first, after }: { names?: string[]; first?: number; after?: string }) => {
+        if (this.nulls.files.has(a.id)) return null;
         const all = [...a.files.values()].filter((f) => !names || names.includes(f.name));
         return page(all, first, after, (f) => ({ node: { name: f.name, directUrl: signed(`${this.signedOrigin}/${f.storagePath}`) } }));
       },
@@ -358,7 +365,8 @@ export class WandbFake {
         a.state = "COMMITTED";
         const index = Math.max(-1, ...c.versions.values()) + 1;
         c.versions.set(a, index);
-        for (const alias of new Set(["latest", ...a.pendingAliases])) this.#moveAlias(c, alias, a);
+        // Exactly the aliases the create carried: W&B's clients send `latest` themselves, so the fake does not add it.
+        for (const alias of new Set(a.pendingAliases)) this.#moveAlias(c, alias, a);
         return { artifact: { id: a.id, digest: a.digest } };
       },
       artifact: ({ id }: { id: string }) => {
@@ -409,6 +417,13 @@ export class WandbFake {
         if (!c) throw new GraphQLError(`artifact sequence ${input.artifactSequenceID} not found`);
         if (input.description !== undefined) c.description = input.description;
         return { artifactCollection: { __typename: "ArtifactSequence", id: c.id } };
+      },
+      // Each collection type has its own mutation: an id of the other type is not found, as for any wrong id.
+      updateArtifactPortfolio: ({ input }: { input: { artifactPortfolioID: string; description?: string } }) => {
+        const c = [...this.collections.values()].find((x) => x.id === input.artifactPortfolioID && x.kind === "portfolio");
+        if (!c) throw new GraphQLError(`artifact portfolio ${input.artifactPortfolioID} not found`);
+        if (input.description !== undefined) c.description = input.description;
+        return { artifactCollection: { __typename: "ArtifactPortfolio", id: c.id } };
       },
       updateArtifact: ({
         input,
@@ -484,10 +499,13 @@ export class WandbFake {
         return { versionIndex: c.versions.get(a) };
       },
       unlinkArtifact: ({ input }: { input: { artifactID: string; artifactPortfolioID: string } }) => {
-        const c = [...this.collections.values()].find((x) => x.id === input.artifactPortfolioID);
+        // Only a portfolio holds links: a version cannot be unlinked from its own sequence.
+        const c = [...this.collections.values()].find((x) => x.id === input.artifactPortfolioID && x.kind === "portfolio");
+        if (!c) throw new GraphQLError(`artifact portfolio ${input.artifactPortfolioID} not found`);
         const a = this.#artifact(input.artifactID);
-        if (!c?.versions.has(a)) throw new GraphQLError("artifact is not linked to that portfolio");
+        if (!c.versions.has(a)) throw new GraphQLError("artifact is not linked to that portfolio");
         c.versions.delete(a);
+        c.members = c.members.filter((m) => m !== a);
         for (const [k, v] of [...c.aliases]) if (v === a) c.aliases.delete(k);
         return { success: true };
       },

@@ -1,0 +1,139 @@
+// What the adapter sends must be what W&B's own clients send, and it must read what the real service may answer
+// (issue 15): `latest` comes from the client, nullable fields may be null, and registry collections (portfolios) take
+// the portfolio mutations.
+import { afterEach, describe, expect, it } from "vitest";
+import { NotFoundError } from "modelreg";
+import { API_KEY, BASE, ENTITY } from "./support/wandb-fake.js";
+import { useWandbFake } from "./support/setup.js";
+
+const { fake, registry } = useWandbFake();
+const files = (w: string) => ({ entries: [{ path: "model.pkl", content: w }] });
+afterEach(() => {
+  fake.nulls.project.clear();
+  fake.nulls.files.clear();
+});
+
+/** The fake's state of a collection, by name. */
+const collection = (name: string) => {
+  const c = [...fake.collections.values()].find((x) => x.name === name);
+  if (!c) throw new Error(`no collection ${name} in the fake`);
+  return c;
+};
+
+/** The aliases each CreateArtifact carried, in order. */
+const createdAliases = () =>
+  fake.requests
+    .filter((x) => x.operation === "CreateArtifact")
+    .map((x) => (x.variables as { input: { aliases: Array<{ alias: string; artifactCollectionName: string }> } }).input.aliases);
+
+describe("latest", () => {
+  it("is sent with every new version, as W&B's clients do, and the fake keeps exactly what was sent", async () => {
+    const r = registry({ entity: ENTITY });
+    const before = createdAliases().length;
+    const v0 = await r.createVersion("with-latest", { artifacts: files("a"), aliases: ["best"] });
+    const v1 = await r.createVersion("with-latest", { artifacts: files("b") });
+    expect(createdAliases().slice(before)).toEqual([
+      [
+        { alias: "latest", artifactCollectionName: "with-latest" },
+        { alias: "best", artifactCollectionName: "with-latest" },
+      ],
+      [{ alias: "latest", artifactCollectionName: "with-latest" }],
+    ]);
+    expect(await r.resolveAlias("with-latest", "latest")).toBe(v1.version);
+    expect((await r.getVersion("with-latest@latest")).version).toBe(v1.version);
+    // `latest` is W&B's: it is not a user alias of the version, nor of the model.
+    expect((await r.getVersion(`with-latest/${v0.version}`)).aliases).toEqual(["best"]);
+    expect(v1.aliases).toEqual([]);
+    expect(await r.listAliases("with-latest")).toEqual([{ alias: "best", version: v0.version }]);
+    expect([...collection("with-latest").aliases.keys()].sort()).toEqual(["best", "latest"]);
+  });
+});
+
+describe("nullable fields", () => {
+  it("a link whose collection comes back without its project is left out, and the other links still list", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("null-project", { artifacts: files("np"), aliases: ["best"] });
+    await r.link(v, { registry: "model", collection: "np-seen" });
+    await r.link(v, { registry: "model", collection: "np-hidden" });
+    fake.nulls.project.add(collection("np-hidden").id);
+    expect((await r.listLinks(v)).map((l) => l.collection)).toEqual(["np-seen"]);
+    // The version's own collection without its project: it still reads and lists, with its aliases.
+    fake.nulls.project.add(collection("null-project").id);
+    expect((await r.getVersion("null-project@best")).aliases).toEqual(["best"]);
+    expect((await r.listVersions("null-project").toArray()).map((x) => [x.version, x.aliases])).toEqual([[v.version, ["best"]]]);
+    expect((await r.listModels().toArray()).map((m) => m.name)).toContain("null-project");
+  });
+
+  it("a version whose files come back null has no download URL: NotFoundError, not a response-shape failure", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("null-files", { artifacts: files("nf") });
+    const [artifact] = collection("null-files").members;
+    fake.nulls.files.add(artifact?.id ?? "");
+    await expect(r.openArtifact(v, "model.pkl")).rejects.toThrow(NotFoundError);
+    await expect(r.openArtifact(v, "model.pkl")).rejects.toThrow(/no download URL for model\.pkl/);
+  });
+});
+
+/** One GraphQL request to the fake, as the adapter would send it; the errors W&B answered. */
+async function errorsOf(query: string, variables: Record<string, unknown>): Promise<string[]> {
+  const res = await fetch(`${BASE}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`api:${API_KEY}`).toString("base64")}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (((await res.json()) as { errors?: Array<{ message: string }> }).errors ?? []).map((e) => e.message);
+}
+
+describe("registry collections (portfolios)", () => {
+  it("the fake applies each collection mutation only to its own collection type", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("kinds-src", { artifacts: files("ks") });
+    await r.link(v, { registry: "model", collection: "kinds-reg" });
+    const sequence = collection("kinds-src").id;
+    const portfolio = collection("kinds-reg").id;
+    const [artifact] = collection("kinds-src").members;
+    const seq = 'mutation($id: ID!) { updateArtifactSequence(input: { artifactSequenceID: $id, description: "d" }) { artifactCollection { id } } }';
+    const port = 'mutation($id: ID!) { updateArtifactPortfolio(input: { artifactPortfolioID: $id, description: "d" }) { artifactCollection { id } } }';
+    const unlink = "mutation($a: ID!, $id: ID!) { unlinkArtifact(input: { artifactID: $a, artifactPortfolioID: $id }) { success } }";
+    expect(await errorsOf(seq, { id: portfolio })).toEqual([`artifact sequence ${portfolio} not found`]);
+    expect(await errorsOf(port, { id: sequence })).toEqual([`artifact portfolio ${sequence} not found`]);
+    expect(await errorsOf(unlink, { a: artifact?.id, id: sequence })).toEqual([`artifact portfolio ${sequence} not found`]);
+    expect(collection("kinds-src").versions.size).toBe(1);
+    expect(await errorsOf(seq, { id: sequence })).toEqual([]);
+    expect(await errorsOf(port, { id: portfolio })).toEqual([]);
+  });
+
+  it("deleting a version through a registry view unlinks it and leaves the source version as it was", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("src-kept", { artifacts: files("sk"), aliases: ["best"] });
+    await r.link(v, { registry: "model", collection: "sk-reg", aliases: ["candidate"] });
+    const reg = await r.inRegistry("model");
+    expect((await reg.getVersion("sk-reg/0")).artifacts.digest).toBe(v.artifacts.digest);
+    const before = fake.requests.length;
+    await reg.deleteVersion("sk-reg/0");
+    const sent = fake.requests.slice(before).map((x) => x.operation);
+    expect(sent).not.toContain("DeleteArtifact");
+    expect(sent).toContain("UnlinkArtifact");
+    await expect(reg.getVersion("sk-reg/0")).rejects.toThrow(NotFoundError);
+    expect(await r.listLinks(v)).toEqual([]);
+    const source = await r.getVersion(`src-kept/${v.version}`);
+    expect([source.version, source.aliases, source.artifacts.digest]).toEqual([v.version, ["best"], v.artifacts.digest]);
+    expect((await r.getVersion("src-kept@latest")).version).toBe(v.version);
+    // Deleting through the source's own project still deletes the version.
+    await r.deleteVersion(`src-kept/${v.version}`);
+    await expect(r.getVersion(`src-kept/${v.version}`)).rejects.toThrow(NotFoundError);
+  });
+
+  it("updating a registry collection sends the portfolio mutation; a project collection the sequence one", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("upd-src", { artifacts: files("us") });
+    await r.link(v, { registry: "model", collection: "upd-reg" });
+    const reg = await r.inRegistry("model");
+    await reg.updateModel("upd-reg", { description: "registry side" });
+    await r.updateModel("upd-src", { description: "project side" });
+    expect((await reg.getModel("upd-reg")).description).toBe("registry side");
+    expect((await r.getModel("upd-src")).description).toBe("project side");
+    expect(collection("upd-reg").description).toBe("registry side");
+    expect(collection("upd-src").description).toBe("project side");
+  });
+});
