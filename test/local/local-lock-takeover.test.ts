@@ -20,15 +20,24 @@ describe("model lock takeover", () => {
     let second: Promise<boolean> | undefined;
     const firstHeld = await withLock(file, options, async (held) => {
       expect(await held()).toBe(true);
-      // Freeze the heartbeat's effect by waiting while another waiter breaks the lock: a stall, as a starved process has.
       const { utimes } = await import("node:fs/promises");
-      await utimes(file, new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
+      let taken = false;
+      let checked: () => void = () => {};
+      const firstChecked = new Promise<void>((resolve) => (checked = resolve));
       second = withLock(file, options, async (held2) => {
-        await new Promise((r) => setTimeout(r, 100));
+        taken = true;
+        await firstChecked;
         return held2();
       });
-      await new Promise((r) => setTimeout(r, 50));
-      return held();
+      // A frozen holder's heartbeat does not run; this one's does (every staleMs / 3), so the lock is aged again and
+      // again until the waiter has taken it. Waiting a fixed 50 ms instead failed on a loaded CI machine.
+      while (!taken) {
+        await utimes(file, new Date(Date.now() - 10_000), new Date(Date.now() - 10_000)).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const stillMine = await held();
+      checked();
+      return stillMine;
     });
     expect(firstHeld).toBe(false);
     expect(await second).toBe(true);
