@@ -2,6 +2,7 @@ import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { AuthenticationError, ConflictError, InvalidInputError, TimeoutError, AbortedError } from "modelreg";
 import { validateRequest, ContractViolation } from "./support/contract-validator.js";
+import { GCS } from "./support/gcs-fake.js";
 import { BUCKET, useVertexFakes } from "./support/setup.js";
 import { HOST, LOCATION, PROJECT, PROJECT_NUMBER } from "./support/vertex-fake.js";
 
@@ -76,7 +77,7 @@ describe("createVertexRegistry", () => {
 });
 
 describe("Vertex versions", () => {
-  it("uploads to gs://bucket/prefix/<model>/<n>/, names come back with the project number, metadata is kept beside", async () => {
+  it("uploads to gs://bucket/prefix/<model>/<token>/<attempt>/, names come back with the project number, metadata is kept beside", async () => {
     const registry = fakes.registry();
     const v1 = await registry.createVersion("fraud", {
       artifacts: files("one"),
@@ -86,13 +87,12 @@ describe("Vertex versions", () => {
     });
     const v2 = await registry.createVersion("fraud", { artifacts: files("two"), description: "retrained" });
     expect([v1.version, v2.version]).toEqual(["1", "2"]);
-    expect(v1.artifacts.uri).toBe(`gs://${BUCKET}/models/fraud/1/`);
-    expect(v2.artifacts.uri).toBe(`gs://${BUCKET}/models/fraud/2/`);
+    const token = (v: typeof v1) => (v.raw as { labels: Record<string, string> }).labels["modelreg-token"];
+    expect(v1.artifacts.uri).toMatch(new RegExp(`^gs://${BUCKET}/models/fraud/${token(v1)}/[0-9a-f]{16}/$`));
+    expect(v2.artifacts.uri).toMatch(new RegExp(`^gs://${BUCKET}/models/fraud/${token(v2)}/[0-9a-f]{16}/$`));
     expect((v1.raw as { name: string }).name).toBe(`projects/${PROJECT_NUMBER}/locations/${LOCATION}/models/fraud`);
-    expect([...fakes.gcs.objects.keys()].filter((k) => k.includes("/fraud/1/"))).toEqual([
-      `${BUCKET}/models/fraud/1/model.pkl`,
-      `${BUCKET}/models/fraud/1/sub/config.json`,
-    ]);
+    const dir1 = String(v1.artifacts.uri).slice("gs://".length);
+    expect([...fakes.gcs.objects.keys()].filter((k) => k.startsWith(dir1))).toEqual([`${dir1}model.pkl`, `${dir1}sub/config.json`]);
     // A tag that is not a valid label still round-trips, through the metadata file.
     expect((await registry.getVersion("fraud/1")).tags).toEqual({ team: "risk", "Not A Label": "x" });
     const labels = (v1.raw as { labels: Record<string, string> }).labels;
@@ -130,6 +130,45 @@ describe("Vertex versions", () => {
     await registry.createVersion("keep-default", { artifacts: files("1") });
     await registry.createVersion("keep-default", { artifacts: files("2") });
     await expect(registry.deleteVersion("keep-default/1")).rejects.toThrow(ConflictError);
+  });
+
+  it("removes the files it stored when models.upload is refused or its operation fails, and a retry never reuses that folder", async () => {
+    const registry = fakes.registry();
+    await registry.createVersion("refused", { artifacts: files("1") });
+    const before = [...fakes.gcs.objects.keys()].sort();
+    const artifactDirOf = (body: Record<string, unknown> | undefined) => String((body?.model as { artifactUri: string }).artifactUri).slice("gs://".length);
+    // Refused at once (HTTP 400), after every file was stored.
+    fakes.vertex.uploadFaults.push({ at: "request", error: { code: 400, status: "INVALID_ARGUMENT", message: "Invalid model.artifact_uri." } });
+    await expect(registry.createVersion("refused", { artifacts: files("2") })).rejects.toThrow(InvalidInputError);
+    const refusedDir = artifactDirOf(fakes.vertex.uploads.at(-1));
+    expect(refusedDir).toMatch(new RegExp(`^${BUCKET}/models/refused/`));
+    // Accepted, then the operation ends in an error (gRPC 9, FAILED_PRECONDITION).
+    fakes.vertex.uploadFaults.push({ at: "operation", error: { code: 9, message: "Cannot read the artifacts." } });
+    await expect(registry.createVersion("refused", { artifacts: files("3") })).rejects.toThrow(ConflictError);
+    const failedDir = artifactDirOf(fakes.vertex.uploads.at(-1));
+    expect([...fakes.gcs.objects.keys()].sort()).toEqual(before);
+    expect([...fakes.gcs.objects.keys()].filter((k) => k.startsWith(refusedDir) || k.startsWith(failedDir))).toEqual([]);
+    expect((await registry.listVersions("refused").toArray()).map((v) => v.version)).toEqual(["1"]);
+
+    // A retry of the same call (same idempotency key) after a failure whose cleanup was lost writes a folder of its
+    // own: the leftovers of the first attempt (extra.bin) never become part of the version.
+    fakes.server.use(http.delete(`${GCS}/storage/v1/b/:bucket/o/:name`, () => HttpResponse.json({ error: { code: 403, message: "no" } }, { status: 403 })));
+    fakes.vertex.uploadFaults.push({ at: "operation", error: { code: 9, message: "Cannot read the artifacts." } });
+    const twoFiles = {
+      entries: [
+        { path: "model.pkl", content: "w" },
+        { path: "extra.bin", content: "x" },
+      ],
+    };
+    await expect(registry.createVersion("refused", { artifacts: twoFiles, idempotencyKey: "k-1" })).rejects.toThrow(ConflictError);
+    const leftDir = artifactDirOf(fakes.vertex.uploads.at(-1));
+    expect(fakes.gcs.objects.has(`${leftDir}extra.bin`)).toBe(true);
+    fakes.server.resetHandlers();
+    const v = await registry.createVersion("refused", { artifacts: { entries: [{ path: "model.pkl", content: "w" }] }, idempotencyKey: "k-1" });
+    const dir = String(v.artifacts.uri).slice("gs://".length);
+    expect(dir).not.toBe(leftDir);
+    expect([...fakes.gcs.objects.keys()].filter((k) => k.startsWith(dir))).toEqual([`${dir}model.pkl`]);
+    expect((await registry.listArtifacts(`refused/${v.version}`)).map((f) => f.path)).toEqual(["model.pkl"]);
   });
 
   it("polls long-running operations with backoff, and stops at the deadline or the signal", async () => {

@@ -79,6 +79,14 @@ export class VertexFake {
   readonly requests: string[] = [];
   /** Polls an operation needs before it is done. */
   operationPolls = 1;
+  /**
+   * Faults for the next `models.upload` calls, one each, in order: refused at once with an HTTP error (as for a bad
+   * container spec or labels), or accepted and its operation ends in a gRPC error (as when Vertex cannot read the
+   * artifacts). Either way no version is made, as on the service.
+   */
+  readonly uploadFaults: Array<{ at: "request"; error: GoogleError } | { at: "operation"; error: { code: number; message: string } }> = [];
+  /** Every `models.upload` body received, in order. */
+  readonly uploads: Json[] = [];
   /** Requests the contract refused, with Google's error. */
   readonly violations: GoogleError[] = [];
   #ids = 1000;
@@ -264,6 +272,7 @@ export class VertexFake {
   }
 
   #upload(project: string, body: Json) {
+    this.uploads.push(body);
     const input = body.model as Json;
     const aliases = (input.versionAliases as string[] | undefined) ?? [];
     for (const alias of aliases) if (!ALIAS.test(alias)) throw fail(400, "INVALID_ARGUMENT", `Invalid version alias ${alias}.`);
@@ -281,6 +290,14 @@ export class VertexFake {
       if (this.models.has(id)) throw fail(409, "ALREADY_EXISTS", `Model ${id} already exists.`);
       model = { id, displayName: input.displayName as string, labels: {}, createTime: this.#now(), nextVersion: 1, versions: new Map() };
       if (input.description !== undefined) model.description = input.description as string;
+    }
+    const fault = this.uploadFaults.shift();
+    if (fault?.at === "request") throw new FakeError(fault.error);
+    if (fault?.at === "operation") {
+      const error = fault.error;
+      return this.#startOperation(project, `models/${model.id}`, "type.googleapis.com/google.cloud.aiplatform.v1.UploadModelOperationMetadata", () => ({
+        error,
+      }));
     }
     const versionId = String(model.nextVersion++);
     const now = this.#now();
