@@ -1,6 +1,6 @@
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
-import { AuthenticationError, ConflictError, InvalidInputError, TimeoutError, AbortedError } from "modelreg";
+import { AuthenticationError, ConflictError, InvalidInputError, NotFoundError, TimeoutError, AbortedError } from "modelreg";
 import { validateRequest, ContractViolation } from "./support/contract-validator.js";
 import { GCS } from "./support/gcs-fake.js";
 import { BUCKET, useVertexFakes } from "./support/setup.js";
@@ -125,11 +125,78 @@ describe("Vertex versions", () => {
     expect(gone.status).toBe(404);
   });
 
-  it("refuses to delete the default version, as Vertex does", async () => {
+  it("deletes the default version as Vertex does: default moves to the most recent remaining version; the only version takes the model", async () => {
     const registry = fakes.registry();
-    await registry.createVersion("keep-default", { artifacts: files("1") });
-    await registry.createVersion("keep-default", { artifacts: files("2") });
-    await expect(registry.deleteVersion("keep-default/1")).rejects.toThrow(ConflictError);
+    const made = [];
+    for (const n of ["1", "2", "3"]) made.push(await registry.createVersion("move-default", { artifacts: files(n) }));
+    const dirs = made.map((v) => String(v.artifacts.uri).slice("gs://".length));
+    const under = (dir: string) => [...fakes.gcs.objects.keys()].filter((k) => k.startsWith(dir));
+    expect(await registry.resolveAlias("move-default", "default")).toBe("1");
+    await registry.deleteVersion("move-default/1");
+    expect(await registry.resolveAlias("move-default", "default")).toBe("3");
+    expect(under(dirs[0] as string)).toEqual([]);
+    await registry.deleteVersion("move-default/3");
+    expect(await registry.resolveAlias("move-default", "default")).toBe("2");
+    expect((await registry.listVersions("move-default").toArray()).map((v) => v.version)).toEqual(["2"]);
+    expect(under(dirs[1] as string)).toHaveLength(2);
+    // The only version: Vertex's deleteVersion refuses it, so the model goes with models.delete.
+    const seen = fakes.vertex.requests.length;
+    await registry.deleteVersion("move-default/2");
+    expect(fakes.vertex.requests.slice(seen).filter((r) => r.startsWith("DELETE"))).toEqual([
+      `DELETE /v1/projects/${PROJECT}/locations/${LOCATION}/models/move-default`,
+    ]);
+    expect(fakes.vertex.models.has("move-default")).toBe(false);
+    await expect(registry.getModel("move-default")).rejects.toThrow(NotFoundError);
+    expect(under(`${BUCKET}/models/move-default/`)).toEqual([]);
+  });
+
+  it("deletes only the files modelreg stored for a version: versions made by another tool keep theirs", async () => {
+    const registry = fakes.registry();
+    const mine = await registry.createVersion("mixed", { artifacts: files("mine") });
+    const put = (bucket: string, name: string) =>
+      fakes.gcs.objects.set(fakes.gcs.key(bucket, name), { bytes: new TextEncoder().encode(name), contentType: "application/octet-stream", generation: "1" });
+    // Another tool's files: in another bucket (and, by chance, the same path in the registry's bucket), in a prefix of
+    // the registry's bucket shared with other models, and in a numbered folder under the model's own folder.
+    const foreign = [
+      ["other-bucket", "team/x/model.pkl"],
+      [BUCKET, "team/x/model.pkl"],
+      [BUCKET, "models/shared/model.pkl"],
+      [BUCKET, "models/shared/other-model/model.pkl"],
+      [BUCKET, "models/mixed/7/model.pkl"],
+    ] as const;
+    for (const [bucket, name] of foreign) put(bucket, name);
+    const uploadElsewhere = async (artifactUri: string, labels: Record<string, string> = {}) => {
+      const auth = { authorization: "Bearer other-tool", "content-type": "application/json" };
+      const res = await fetch(`${HOST}/v1/projects/${PROJECT}/locations/${LOCATION}/models:upload`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({
+          parentModel: `projects/${PROJECT}/locations/${LOCATION}/models/mixed`,
+          model: { displayName: "mixed", artifactUri, labels, containerSpec: { imageUri: "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest" } },
+        }),
+      });
+      let op = (await res.json()) as { name: string; done?: boolean; response?: { modelVersionId: string } };
+      while (!op.done) op = (await (await fetch(`${HOST}/v1/${op.name}`, { headers: auth })).json()) as typeof op;
+      return String(op.response?.modelVersionId);
+    };
+    const otherBucket = await uploadElsewhere("gs://other-bucket/team/x/");
+    const sharedPrefix = await uploadElsewhere(`gs://${BUCKET}/models/shared/`);
+    // Even a copied modelreg label does not make a folder modelreg's: the folder must be the one it makes for the token.
+    const numbered = await uploadElsewhere(`gs://${BUCKET}/models/mixed/7/`, { modelreg: "true", "modelreg-token": "kforeign" });
+    const another = await registry.createVersion("mixed", { artifacts: files("mine too") });
+    expect([otherBucket, sharedPrefix, numbered, another.version]).toEqual(["2", "3", "4", "5"]);
+
+    for (const v of [otherBucket, sharedPrefix, numbered]) await registry.deleteVersion(`mixed/${v}`);
+    for (const [bucket, name] of foreign) expect(fakes.gcs.objects.has(fakes.gcs.key(bucket, name)), `${bucket}/${name}`).toBe(true);
+    const mineDir = String(mine.artifacts.uri).slice("gs://".length);
+    const anotherDir = String(another.artifacts.uri).slice("gs://".length);
+    const under = (dir: string) => [...fakes.gcs.objects.keys()].filter((k) => k.startsWith(dir));
+    expect(under(mineDir)).toHaveLength(2);
+
+    await registry.deleteVersion(`mixed/${another.version}`);
+    expect(under(anotherDir)).toEqual([]);
+    expect(under(mineDir)).toHaveLength(2);
+    for (const [bucket, name] of foreign) expect(fakes.gcs.objects.has(fakes.gcs.key(bucket, name)), `${bucket}/${name}`).toBe(true);
   });
 
   it("removes the files it stored when models.upload is refused or its operation fails, and a retry never reuses that folder", async () => {

@@ -113,14 +113,19 @@ export class MetadataStore {
     return this.storage.putJson(this.bucket, `${this.modelDir(modelId)}/meta/${token}.json`, value, options);
   }
 
+  /** The object name of a model's metadata file. */
+  modelFile(modelId: string): string {
+    return `${this.modelDir(modelId)}/model.modelreg.json`;
+  }
+
   /** Reads a model's metadata. */
   async readModel(modelId: string, options: CallOptions & { operation: string }): Promise<ModelMetadata | undefined> {
-    return this.#read(`${this.modelDir(modelId)}/model.modelreg.json`, modelSchema(), options) as Promise<ModelMetadata | undefined>;
+    return this.#read(this.modelFile(modelId), modelSchema(), options) as Promise<ModelMetadata | undefined>;
   }
 
   /** Writes a model's metadata. */
   writeModel(modelId: string, value: ModelMetadata, options: CallOptions & { operation: string }): Promise<void> {
-    return this.storage.putJson(this.bucket, `${this.modelDir(modelId)}/model.modelreg.json`, value, options);
+    return this.storage.putJson(this.bucket, this.modelFile(modelId), value, options);
   }
 
   async #read(name: string, schema: z.ZodType, options: CallOptions & { operation: string }): Promise<unknown> {

@@ -436,12 +436,22 @@ export class VertexFake {
     const model = this.#model(id);
     const version = this.#version(model, ref);
     if (model.versions.size === 1) throw fail(400, "FAILED_PRECONDITION", "Cannot delete the only version of a model; delete the model instead.");
-    if (version.versionAliases.includes("default")) throw fail(400, "FAILED_PRECONDITION", "Cannot delete the default version; move the default alias first.");
     if ([...this.endpoints.values()].some((e) => e.deployedModels.some((d) => d.model.endsWith(`/models/${id}`) && d.modelVersionId === version.versionId))) {
       throw fail(400, "FAILED_PRECONDITION", "The version is deployed; undeploy it first.");
     }
     return this.#startOperation(project, `models/${model.id}`, "type.googleapis.com/google.cloud.aiplatform.v1.DeleteOperationMetadata", () => {
       model.versions.delete(version.versionId);
+      // Deleting the default version is allowed: `default` moves to the most recent remaining version (Google's
+      // model-alias documentation; vertex.md, "Corrections and emphasis").
+      if (version.versionAliases.includes("default")) {
+        const newest = [...model.versions.values()].reduce((a, b) =>
+          String(b.versionCreateTime) > String(a.versionCreateTime) ||
+          (b.versionCreateTime === a.versionCreateTime && Number(b.versionId) > Number(a.versionId))
+            ? b
+            : a,
+        );
+        this.#moveAliases(model, newest, ["default"]);
+      }
       return { response: { "@type": "type.googleapis.com/google.protobuf.Empty" } };
     });
   }
