@@ -89,6 +89,26 @@ export function makeRoom(split: Record<string, number>, percent: number): Record
   return out;
 }
 
+/**
+ * The traffic split to send with `undeployModel`, or `undefined` when the endpoint's split can stay as it is. Vertex
+ * undeploys a model only if it has no traffic or the request's split takes its traffic away, and an endpoint's split
+ * must sum to 100 (UndeployModelRequest.trafficSplit, Endpoint.trafficSplit in the discovery document). As
+ * python-aiplatform's `Endpoint._unallocate_traffic` does, the others are scaled up in proportion to sum to 100.
+ * Where that library refuses (the model leaving holds all traffic and the others hold none), the others share it
+ * equally, in deployment order: a rollback of a canary at 100% would otherwise leave it serving.
+ *
+ * @param current - The endpoint's split by deployed-model id.
+ * @param leaving - The id of the deployed model being undeployed.
+ * @param remaining - The ids of the other deployed models, in deployment order.
+ */
+export function splitAfterUndeploy(current: Record<string, number>, leaving: string, remaining: string[]): Record<string, number> | undefined {
+  if ((current[leaving] ?? 0) === 0 || remaining.length === 0) return undefined;
+  const rest = Object.fromEntries(remaining.map((id) => [id, current[id] ?? 0]));
+  if (Object.values(rest).some((v) => v > 0)) return { ...Object.fromEntries(remaining.map((id) => [id, 0])), ...makeRoom(rest, 0) };
+  const share = Math.floor(100 / remaining.length);
+  return Object.fromEntries(remaining.map((id, i) => [id, share + (i < 100 - share * remaining.length ? 1 : 0)]));
+}
+
 /** Deploy and traffic split on Vertex endpoints. */
 export class VertexEndpoints implements EndpointsApi {
   readonly #history = new Map<string, Array<Record<string, number>>>();
@@ -201,7 +221,10 @@ export class VertexEndpoints implements EndpointsApi {
     return finish();
   }
 
-  /** Undeploys a version; its traffic goes to the other deployed versions in proportion. */
+  /**
+   * Undeploys a version; its traffic goes to the other deployed versions in proportion, or in equal shares when they
+   * all had none (see {@link splitAfterUndeploy}).
+   */
   async undeploy(ref: VersionRefInput, options: LongRunningOptions & { endpoint: string }): Promise<Endpoint> {
     const op = "undeploy";
     const version = await this.registry.getVersion(ref, options);
@@ -215,14 +238,14 @@ export class VertexEndpoints implements EndpointsApi {
         operation: op,
       });
     const current = endpoint.trafficSplit ?? {};
-    const { [target.id]: _gone, ...rest } = current;
-    const split = Object.keys(rest).length > 0 ? makeRoom(rest, 0) : {};
+    const remaining = (endpoint.deployedModels ?? []).filter((d) => d.id !== target.id).map((d) => d.id);
+    const split = splitAfterUndeploy(current, target.id, remaining);
     this.#remember(endpoint.name, current);
     const first = await this.transport.call({
       operation: op,
       method: "POST",
       path: `${endpoint.name}:undeployModel`,
-      body: { deployedModelId: target.id, ...(Object.keys(split).length > 0 && { trafficSplit: split }) },
+      body: { deployedModelId: target.id, ...(split && { trafficSplit: split }) },
       schema: operationSchema,
       options,
     });

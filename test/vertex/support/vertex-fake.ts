@@ -538,11 +538,16 @@ export class VertexFake {
     const endpoint = this.#endpoint(endpointId);
     const id = body.deployedModelId as string;
     if (!endpoint.deployedModels.some((d) => d.id === id)) throw fail(404, "NOT_FOUND", `Deployed model ${id} not found.`);
-    const split = (body.trafficSplit as Record<string, number> | undefined) ?? {};
+    // UndeployModelRequest.trafficSplit (discovery): when given it overwrites the endpoint's split, and a model is
+    // undeployed only if it has no traffic or the new split takes its traffic away; the model leaving may be listed at
+    // 0. Whatever split results must sum to 100 while models remain (Endpoint.trafficSplit).
+    const given = (body.trafficSplit as Record<string, number> | undefined) ?? {};
     const remaining = endpoint.deployedModels.filter((d) => d.id !== id).map((d) => d.id);
-    if (Object.keys(split).length === 0 && (endpoint.trafficSplit[id] ?? 0) > 0 && remaining.length > 0) {
+    if ((given[id] ?? 0) !== 0) throw fail(400, "FAILED_PRECONDITION", `The new traffic_split still gives traffic to deployed model ${id}.`);
+    if (Object.keys(given).length === 0 && (endpoint.trafficSplit[id] ?? 0) > 0 && remaining.length > 0) {
       throw fail(400, "FAILED_PRECONDITION", `Deployed model ${id} still receives traffic; give a new traffic_split.`);
     }
+    const split = Object.fromEntries(Object.entries(given).filter(([k]) => k !== id));
     this.#checkSplit(split, remaining);
     return this.#startOperation(project, `endpoints/${endpointId}`, "type.googleapis.com/google.cloud.aiplatform.v1.UndeployModelOperationMetadata", () => {
       endpoint.deployedModels = endpoint.deployedModels.filter((d) => d.id !== id);
