@@ -140,6 +140,16 @@ describe("Vertex endpoints", () => {
     expect(Object.values(endpoint?.trafficSplit ?? {})).toEqual([100]);
   });
 
+  it("rolls a canary back to the split from before the rollout, not to a share for every model left", async () => {
+    const registry = await twoVersions("canary-restore");
+    await registry.createVersion("canary-restore", { artifacts: files("3") });
+    await registry.endpoints.deploy("canary-restore/1", { endpoint: "canary-restore-serving" });
+    await registry.endpoints.deploy("canary-restore/3", { endpoint: "canary-restore-serving", trafficPercent: 0 });
+    const result = await registry.endpoints.canaryRollout("canary-restore/2", { endpoint: "canary-restore-serving", steps: [100], check: () => false });
+    expect(result.endpoint.trafficSplit).toEqual({ "canary-restore/1": 100, "canary-restore/3": 0 });
+    expect(result.endpoint.deployedModels.map((d) => d.version)).toEqual(["1", "3"]);
+  });
+
   it("refuses bad deploy input before any request", async () => {
     const registry = fakes.registry();
     const before = fakes.vertex.requests.length;

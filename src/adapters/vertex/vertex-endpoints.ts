@@ -226,6 +226,11 @@ export class VertexEndpoints implements EndpointsApi {
    * all had none (see {@link splitAfterUndeploy}).
    */
   async undeploy(ref: VersionRefInput, options: LongRunningOptions & { endpoint: string }): Promise<Endpoint> {
+    return this.#undeploy(ref, options, undefined);
+  }
+
+  /** Undeploys; `restore` (by deployed-model id) is sent as the new split when it still sums to 100 over those left. */
+  async #undeploy(ref: VersionRefInput, options: LongRunningOptions & { endpoint: string }, restore: Record<string, number> | undefined): Promise<Endpoint> {
     const op = "undeploy";
     const version = await this.registry.getVersion(ref, options);
     const endpoint = await this.#get(options.endpoint, op, options);
@@ -239,7 +244,8 @@ export class VertexEndpoints implements EndpointsApi {
       });
     const current = endpoint.trafficSplit ?? {};
     const remaining = (endpoint.deployedModels ?? []).filter((d) => d.id !== target.id).map((d) => d.id);
-    const split = splitAfterUndeploy(current, target.id, remaining);
+    const kept = Object.fromEntries(Object.entries(restore ?? {}).filter(([id]) => remaining.includes(id)));
+    const split = Object.values(kept).reduce((n, v) => n + v, 0) === 100 ? kept : splitAfterUndeploy(current, target.id, remaining);
     this.#remember(endpoint.name, current);
     const first = await this.transport.call({
       operation: op,
@@ -334,6 +340,14 @@ export class VertexEndpoints implements EndpointsApi {
     const version = await this.registry.getVersion(ref, options);
     const key = `${modelIdOf(this.registry.modelResource(version.model))}/${version.version}`;
     const { steps: _s, check, onStep, ...deployOptions } = options;
+    // The split before the rollout, by deployed-model id, is what a rollback restores (none yet for a new endpoint).
+    const prior = await this.#get(options.endpoint, op, options).then(
+      (e) => e.trafficSplit ?? {},
+      (error: unknown) => {
+        if (NotFoundError.isInstance(error)) return {};
+        throw error;
+      },
+    );
     let endpoint = await this.deploy(version, { ...deployOptions, trafficPercent: steps[0] as number });
     const before = Object.fromEntries(Object.entries(endpoint.trafficSplit).filter(([k]) => k !== key));
     // Nothing else was serving: the version took all traffic at once, so there is one step to check.
@@ -354,9 +368,16 @@ export class VertexEndpoints implements EndpointsApi {
         reason = `the health check threw: ${error instanceof Error ? error.message : String(error)}`;
       }
       if (!healthy) {
+        // One undeployModel that restores the split from before the rollout; when that split no longer fits the
+        // endpoint (models undeployed meanwhile), the others get the traffic in proportion first.
+        const live = new Set(endpoint.deployedModels.map((d) => d.id));
+        const restorable =
+          Object.entries(prior)
+            .filter(([id]) => live.has(id))
+            .reduce((n, [, v]) => n + v, 0) === 100;
         const total = Object.values(before).reduce((n, v) => n + v, 0);
-        if (total > 0) endpoint = await this.setTrafficSplit(endpoint.id, makeRoom(before, 0), options);
-        endpoint = await this.undeploy(version, { ...options, endpoint: endpoint.id });
+        if (!restorable && total > 0) endpoint = await this.setTrafficSplit(endpoint.id, makeRoom(before, 0), options);
+        endpoint = await this.#undeploy(version, { ...options, endpoint: endpoint.id }, restorable ? prior : undefined);
         await this.emit(
           [{ type: "rollback.completed", model: version.model, version: version.version, details: { endpoint: endpoint.name, failedAt: percent, reason } }],
           options,
