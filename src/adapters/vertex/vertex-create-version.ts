@@ -154,10 +154,10 @@ async function uploadOnce(
       return (await transport.waitForOperation(first, op, options)) as { modelVersionId?: unknown };
     } catch (error) {
       lastError = error;
-      // A 4xx answer to the POST is a refusal (a 5xx may come after Vertex took it), and a finished operation's error means no version; anything else
-      // (no answer, an operation left running) may still end in a version.
-      const answered = ModelRegistryError.isInstance(error) && error.statusCode !== undefined && error.statusCode < 500;
-      if (accepted ? !isFinishedOperationError(error) : !answered) state.maybeMade = true;
+      // A 4xx answer to the POST is a refusal (a 5xx may come after Vertex took it), and a finished operation's error
+      // means no version; anything else (no answer, an operation left running) may still end in a version.
+      const refused = ModelRegistryError.isInstance(error) && error.statusCode !== undefined && error.statusCode < 500;
+      if (accepted ? !isFinishedOperationError(error) : !refused) state.maybeMade = true;
       if (!ModelRegistryError.isInstance(error) || !error.isRetryable || options.signal?.aborted) throw error;
       const versions = await records.allVersions(id, op, options).catch(() => []);
       const found = versions.find((v) => v.labels?.[LABEL.token] === token);
