@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ConflictError, InvalidInputError } from "modelreg";
-import { makeRoom } from "../../src/adapters/vertex/vertex-endpoints.js";
+import { makeRoom, splitAfterUndeploy } from "../../src/adapters/vertex/vertex-endpoints.js";
 import { useVertexFakes } from "./support/setup.js";
+import { HOST } from "./support/vertex-fake.js";
 
 const fakes = useVertexFakes();
 const files = (content: string) => ({ entries: [{ path: "model.pkl", content }] });
@@ -18,6 +19,16 @@ describe("makeRoom", () => {
     expect(makeRoom({ a: 100 }, 10)).toEqual({ a: 90 });
     expect(makeRoom({ a: 50, b: 50 }, 25)).toEqual({ a: 38, b: 37 });
     expect(Object.values(makeRoom({ a: 33, b: 33, c: 34 }, 5)).reduce((n, v) => n + v, 0)).toBe(95);
+  });
+});
+
+describe("splitAfterUndeploy", () => {
+  it("scales the others up to 100 in proportion, shares equally when they had none, and sends nothing when not needed", () => {
+    expect(splitAfterUndeploy({ a: 50, b: 30, c: 20 }, "a", ["b", "c"])).toEqual({ b: 60, c: 40 });
+    expect(splitAfterUndeploy({ a: 100, b: 0 }, "a", ["b"])).toEqual({ b: 100 });
+    expect(splitAfterUndeploy({ a: 100 }, "a", ["b", "c", "d"])).toEqual({ b: 34, c: 33, d: 33 });
+    expect(splitAfterUndeploy({ a: 0, b: 100 }, "a", ["b"])).toBeUndefined();
+    expect(splitAfterUndeploy({ a: 100 }, "a", [])).toBeUndefined();
   });
 });
 
@@ -88,6 +99,55 @@ describe("Vertex endpoints", () => {
     expect(result.reason).toMatch(/error rate/);
     expect(result.endpoint.trafficSplit).toEqual({ "canary-bad/1": 100 });
     expect(result.endpoint.deployedModels.map((d) => d.version)).toEqual(["1"]);
+  });
+
+  it("the fake refuses an undeploy that would leave the split short of 100, and takes a split listing the leaving model at 0", async () => {
+    const registry = await twoVersions("undeploy-rule");
+    await registry.endpoints.deploy("undeploy-rule/1", { endpoint: "undeploy-rule-serving" });
+    const both = await registry.endpoints.deploy("undeploy-rule/2", { endpoint: "undeploy-rule-serving", trafficPercent: 0 });
+    const [v1, v2] = both.deployedModels.map((d) => d.id) as [string, string];
+    const undeploy = (body: unknown) =>
+      fetch(`${HOST}/v1/${both.name}:undeployModel`, {
+        method: "POST",
+        headers: { authorization: "Bearer t", "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const refused = await undeploy({ deployedModelId: v1 });
+    expect([refused.status, ((await refused.json()) as { error: { status: string } }).error.status]).toEqual([400, "FAILED_PRECONDITION"]);
+    expect((await undeploy({ deployedModelId: v1, trafficSplit: { [v1]: 50, [v2]: 50 } })).status).toBe(400);
+    expect((await undeploy({ deployedModelId: v1, trafficSplit: { [v2]: 90 } })).status).toBe(400);
+    expect((await undeploy({ deployedModelId: v1, trafficSplit: { [v1]: 0, [v2]: 100 } })).status).toBe(200);
+  });
+
+  it("undeploys the version holding 100% beside one at 0%: the one left gets all traffic", async () => {
+    const registry = await twoVersions("undeploy-full");
+    await registry.endpoints.deploy("undeploy-full/1", { endpoint: "undeploy-full-serving" });
+    const both = await registry.endpoints.deploy("undeploy-full/2", { endpoint: "undeploy-full-serving", trafficPercent: 0 });
+    expect(both.trafficSplit).toEqual({ "undeploy-full/1": 100, "undeploy-full/2": 0 });
+    const after = await registry.endpoints.undeploy("undeploy-full/1", { endpoint: "undeploy-full-serving" });
+    expect(after.trafficSplit).toEqual({ "undeploy-full/2": 100 });
+    expect(after.deployedModels.map((d) => d.version)).toEqual(["2"]);
+  });
+
+  it("rolls back a canary that took all traffic at once: the version it replaced ends at 100%", async () => {
+    const registry = await twoVersions("canary-full");
+    await registry.endpoints.deploy("canary-full/1", { endpoint: "canary-full-serving" });
+    const result = await registry.endpoints.canaryRollout("canary-full/2", { endpoint: "canary-full-serving", steps: [100], check: () => false });
+    expect(result).toMatchObject({ completed: false, steps: [100], failedAt: 100 });
+    expect(result.endpoint.trafficSplit).toEqual({ "canary-full/1": 100 });
+    expect(result.endpoint.deployedModels.map((d) => d.version)).toEqual(["1"]);
+    const [endpoint] = [...fakes.vertex.endpoints.values()].filter((e) => e.displayName === "canary-full-serving");
+    expect(Object.values(endpoint?.trafficSplit ?? {})).toEqual([100]);
+  });
+
+  it("rolls a canary back to the split from before the rollout, not to a share for every model left", async () => {
+    const registry = await twoVersions("canary-restore");
+    await registry.createVersion("canary-restore", { artifacts: files("3") });
+    await registry.endpoints.deploy("canary-restore/1", { endpoint: "canary-restore-serving" });
+    await registry.endpoints.deploy("canary-restore/3", { endpoint: "canary-restore-serving", trafficPercent: 0 });
+    const result = await registry.endpoints.canaryRollout("canary-restore/2", { endpoint: "canary-restore-serving", steps: [100], check: () => false });
+    expect(result.endpoint.trafficSplit).toEqual({ "canary-restore/1": 100, "canary-restore/3": 0 });
+    expect(result.endpoint.deployedModels.map((d) => d.version)).toEqual(["1", "3"]);
   });
 
   it("refuses bad deploy input before any request", async () => {

@@ -1,7 +1,8 @@
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
-import { AuthenticationError, ConflictError, InvalidInputError, TimeoutError, AbortedError } from "modelreg";
+import { AuthenticationError, ConflictError, InvalidInputError, NotFoundError, TimeoutError, AbortedError } from "modelreg";
 import { validateRequest, ContractViolation } from "./support/contract-validator.js";
+import { GCS } from "./support/gcs-fake.js";
 import { BUCKET, useVertexFakes } from "./support/setup.js";
 import { HOST, LOCATION, PROJECT, PROJECT_NUMBER } from "./support/vertex-fake.js";
 
@@ -76,7 +77,7 @@ describe("createVertexRegistry", () => {
 });
 
 describe("Vertex versions", () => {
-  it("uploads to gs://bucket/prefix/<model>/<n>/, names come back with the project number, metadata is kept beside", async () => {
+  it("uploads to gs://bucket/prefix/<model>/<token>/<attempt>/, names come back with the project number, metadata is kept beside", async () => {
     const registry = fakes.registry();
     const v1 = await registry.createVersion("fraud", {
       artifacts: files("one"),
@@ -86,13 +87,12 @@ describe("Vertex versions", () => {
     });
     const v2 = await registry.createVersion("fraud", { artifacts: files("two"), description: "retrained" });
     expect([v1.version, v2.version]).toEqual(["1", "2"]);
-    expect(v1.artifacts.uri).toBe(`gs://${BUCKET}/models/fraud/1/`);
-    expect(v2.artifacts.uri).toBe(`gs://${BUCKET}/models/fraud/2/`);
+    const token = (v: typeof v1) => (v.raw as { labels: Record<string, string> }).labels["modelreg-token"];
+    expect(v1.artifacts.uri).toMatch(new RegExp(`^gs://${BUCKET}/models/fraud/${token(v1)}/[0-9a-f]{16}/$`));
+    expect(v2.artifacts.uri).toMatch(new RegExp(`^gs://${BUCKET}/models/fraud/${token(v2)}/[0-9a-f]{16}/$`));
     expect((v1.raw as { name: string }).name).toBe(`projects/${PROJECT_NUMBER}/locations/${LOCATION}/models/fraud`);
-    expect([...fakes.gcs.objects.keys()].filter((k) => k.includes("/fraud/1/"))).toEqual([
-      `${BUCKET}/models/fraud/1/model.pkl`,
-      `${BUCKET}/models/fraud/1/sub/config.json`,
-    ]);
+    const dir1 = String(v1.artifacts.uri).slice("gs://".length);
+    expect([...fakes.gcs.objects.keys()].filter((k) => k.startsWith(dir1))).toEqual([`${dir1}model.pkl`, `${dir1}sub/config.json`]);
     // A tag that is not a valid label still round-trips, through the metadata file.
     expect((await registry.getVersion("fraud/1")).tags).toEqual({ team: "risk", "Not A Label": "x" });
     const labels = (v1.raw as { labels: Record<string, string> }).labels;
@@ -125,11 +125,117 @@ describe("Vertex versions", () => {
     expect(gone.status).toBe(404);
   });
 
-  it("refuses to delete the default version, as Vertex does", async () => {
+  it("deletes the default version as Vertex does: default moves to the most recent remaining version; the only version takes the model", async () => {
     const registry = fakes.registry();
-    await registry.createVersion("keep-default", { artifacts: files("1") });
-    await registry.createVersion("keep-default", { artifacts: files("2") });
-    await expect(registry.deleteVersion("keep-default/1")).rejects.toThrow(ConflictError);
+    const made = [];
+    for (const n of ["1", "2", "3"]) made.push(await registry.createVersion("move-default", { artifacts: files(n) }));
+    const dirs = made.map((v) => String(v.artifacts.uri).slice("gs://".length));
+    const under = (dir: string) => [...fakes.gcs.objects.keys()].filter((k) => k.startsWith(dir));
+    expect(await registry.resolveAlias("move-default", "default")).toBe("1");
+    await registry.deleteVersion("move-default/1");
+    expect(await registry.resolveAlias("move-default", "default")).toBe("3");
+    expect(under(dirs[0] as string)).toEqual([]);
+    await registry.deleteVersion("move-default/3");
+    expect(await registry.resolveAlias("move-default", "default")).toBe("2");
+    expect((await registry.listVersions("move-default").toArray()).map((v) => v.version)).toEqual(["2"]);
+    expect(under(dirs[1] as string)).toHaveLength(2);
+    // The only version: Vertex's deleteVersion refuses it, so the model goes with models.delete.
+    const seen = fakes.vertex.requests.length;
+    await registry.deleteVersion("move-default/2");
+    expect(fakes.vertex.requests.slice(seen).filter((r) => r.startsWith("DELETE"))).toEqual([
+      `DELETE /v1/projects/${PROJECT}/locations/${LOCATION}/models/move-default`,
+    ]);
+    expect(fakes.vertex.models.has("move-default")).toBe(false);
+    await expect(registry.getModel("move-default")).rejects.toThrow(NotFoundError);
+    expect(under(`${BUCKET}/models/move-default/`)).toEqual([]);
+  });
+
+  it("deletes only the files modelreg stored for a version: versions made by another tool keep theirs", async () => {
+    const registry = fakes.registry();
+    const mine = await registry.createVersion("mixed", { artifacts: files("mine") });
+    const put = (bucket: string, name: string) =>
+      fakes.gcs.objects.set(fakes.gcs.key(bucket, name), { bytes: new TextEncoder().encode(name), contentType: "application/octet-stream", generation: "1" });
+    // Another tool's files: in another bucket (and, by chance, the same path in the registry's bucket), in a prefix of
+    // the registry's bucket shared with other models, and in a numbered folder under the model's own folder.
+    const foreign = [
+      ["other-bucket", "team/x/model.pkl"],
+      [BUCKET, "team/x/model.pkl"],
+      [BUCKET, "models/shared/model.pkl"],
+      [BUCKET, "models/shared/other-model/model.pkl"],
+      [BUCKET, "models/mixed/7/model.pkl"],
+    ] as const;
+    for (const [bucket, name] of foreign) put(bucket, name);
+    const uploadElsewhere = async (artifactUri: string, labels: Record<string, string> = {}) => {
+      const auth = { authorization: "Bearer other-tool", "content-type": "application/json" };
+      const res = await fetch(`${HOST}/v1/projects/${PROJECT}/locations/${LOCATION}/models:upload`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({
+          parentModel: `projects/${PROJECT}/locations/${LOCATION}/models/mixed`,
+          model: { displayName: "mixed", artifactUri, labels, containerSpec: { imageUri: "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest" } },
+        }),
+      });
+      let op = (await res.json()) as { name: string; done?: boolean; response?: { modelVersionId: string } };
+      while (!op.done) op = (await (await fetch(`${HOST}/v1/${op.name}`, { headers: auth })).json()) as typeof op;
+      return String(op.response?.modelVersionId);
+    };
+    const otherBucket = await uploadElsewhere("gs://other-bucket/team/x/");
+    const sharedPrefix = await uploadElsewhere(`gs://${BUCKET}/models/shared/`);
+    // Even a copied modelreg label does not make a folder modelreg's: the folder must be the one it makes for the token.
+    const numbered = await uploadElsewhere(`gs://${BUCKET}/models/mixed/7/`, { modelreg: "true", "modelreg-token": "kforeign" });
+    const another = await registry.createVersion("mixed", { artifacts: files("mine too") });
+    expect([otherBucket, sharedPrefix, numbered, another.version]).toEqual(["2", "3", "4", "5"]);
+
+    for (const v of [otherBucket, sharedPrefix, numbered]) await registry.deleteVersion(`mixed/${v}`);
+    for (const [bucket, name] of foreign) expect(fakes.gcs.objects.has(fakes.gcs.key(bucket, name)), `${bucket}/${name}`).toBe(true);
+    const mineDir = String(mine.artifacts.uri).slice("gs://".length);
+    const anotherDir = String(another.artifacts.uri).slice("gs://".length);
+    const under = (dir: string) => [...fakes.gcs.objects.keys()].filter((k) => k.startsWith(dir));
+    expect(under(mineDir)).toHaveLength(2);
+
+    await registry.deleteVersion(`mixed/${another.version}`);
+    expect(under(anotherDir)).toEqual([]);
+    expect(under(mineDir)).toHaveLength(2);
+    for (const [bucket, name] of foreign) expect(fakes.gcs.objects.has(fakes.gcs.key(bucket, name)), `${bucket}/${name}`).toBe(true);
+  });
+
+  it("removes the files it stored when models.upload is refused or its operation fails, and a retry never reuses that folder", async () => {
+    const registry = fakes.registry();
+    await registry.createVersion("refused", { artifacts: files("1") });
+    const before = [...fakes.gcs.objects.keys()].sort();
+    const artifactDirOf = (body: Record<string, unknown> | undefined) => String((body?.model as { artifactUri: string }).artifactUri).slice("gs://".length);
+    // Refused at once (HTTP 400), after every file was stored.
+    fakes.vertex.uploadFaults.push({ at: "request", error: { code: 400, status: "INVALID_ARGUMENT", message: "Invalid model.artifact_uri." } });
+    await expect(registry.createVersion("refused", { artifacts: files("2") })).rejects.toThrow(InvalidInputError);
+    const refusedDir = artifactDirOf(fakes.vertex.uploads.at(-1));
+    expect(refusedDir).toMatch(new RegExp(`^${BUCKET}/models/refused/`));
+    // Accepted, then the operation ends in an error (gRPC 9, FAILED_PRECONDITION).
+    fakes.vertex.uploadFaults.push({ at: "operation", error: { code: 9, message: "Cannot read the artifacts." } });
+    await expect(registry.createVersion("refused", { artifacts: files("3") })).rejects.toThrow(ConflictError);
+    const failedDir = artifactDirOf(fakes.vertex.uploads.at(-1));
+    expect([...fakes.gcs.objects.keys()].sort()).toEqual(before);
+    expect([...fakes.gcs.objects.keys()].filter((k) => k.startsWith(refusedDir) || k.startsWith(failedDir))).toEqual([]);
+    expect((await registry.listVersions("refused").toArray()).map((v) => v.version)).toEqual(["1"]);
+
+    // A retry of the same call (same idempotency key) after a failure whose cleanup was lost writes a folder of its
+    // own: the leftovers of the first attempt (extra.bin) never become part of the version.
+    fakes.server.use(http.delete(`${GCS}/storage/v1/b/:bucket/o/:name`, () => HttpResponse.json({ error: { code: 403, message: "no" } }, { status: 403 })));
+    fakes.vertex.uploadFaults.push({ at: "operation", error: { code: 9, message: "Cannot read the artifacts." } });
+    const twoFiles = {
+      entries: [
+        { path: "model.pkl", content: "w" },
+        { path: "extra.bin", content: "x" },
+      ],
+    };
+    await expect(registry.createVersion("refused", { artifacts: twoFiles, idempotencyKey: "k-1" })).rejects.toThrow(ConflictError);
+    const leftDir = artifactDirOf(fakes.vertex.uploads.at(-1));
+    expect(fakes.gcs.objects.has(`${leftDir}extra.bin`)).toBe(true);
+    fakes.server.resetHandlers();
+    const v = await registry.createVersion("refused", { artifacts: { entries: [{ path: "model.pkl", content: "w" }] }, idempotencyKey: "k-1" });
+    const dir = String(v.artifacts.uri).slice("gs://".length);
+    expect(dir).not.toBe(leftDir);
+    expect([...fakes.gcs.objects.keys()].filter((k) => k.startsWith(dir))).toEqual([`${dir}model.pkl`]);
+    expect((await registry.listArtifacts(`refused/${v.version}`)).map((f) => f.path)).toEqual(["model.pkl"]);
   });
 
   it("polls long-running operations with backoff, and stops at the deadline or the signal", async () => {

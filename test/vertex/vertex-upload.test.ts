@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 // Digests, not deep equality: comparing megabytes element by element is slow and its diff unreadable.
 const sha = (bytes: Uint8Array | undefined) => (bytes ? createHash("sha256").update(bytes).digest("hex") : "missing");
 import { describe, expect, it } from "vitest";
-import { IntegrityError } from "modelreg";
+import { IntegrityError, type ModelVersion } from "modelreg";
 import { BUCKET, useVertexFakes } from "./support/setup.js";
 
 const fakes = useVertexFakes();
@@ -18,12 +18,15 @@ function source(size: number) {
   return { bytes, entry: { path: "weights.bin", size, open }, unsized: { path: "weights.bin", open } };
 }
 
+/** The stored weights.bin of a version, found through its artifactUri. */
+const storedFile = (v: ModelVersion | undefined) => fakes.gcs.objects.get(`${String(v?.artifacts.uri).slice("gs://".length)}weights.bin`);
+
 describe("Cloud Storage uploads", () => {
   it("sends a small file in one multipart request carrying its md5 and crc32c", async () => {
     const { bytes, entry } = source(300 * KiB);
     const before = fakes.gcs.requests.length;
-    await fakes.registry().createVersion("small-up", { artifacts: { entries: [entry] } });
-    const stored = fakes.gcs.objects.get(`${BUCKET}/models/small-up/1/weights.bin`);
+    const v = await fakes.registry().createVersion("small-up", { artifacts: { entries: [entry] } });
+    const stored = storedFile(v);
     expect(sha(stored?.bytes)).toBe(sha(bytes));
     const sent = fakes.gcs.requests.slice(before);
     expect(sent.filter((r) => r.includes("uploadType=multipart")).length).toBeGreaterThan(0);
@@ -34,7 +37,7 @@ describe("Cloud Storage uploads", () => {
     const { bytes, entry } = source(1300 * KiB);
     const before = fakes.gcs.requests.length;
     const v = await fakes.registry({ multipartMaxBytes: 256 * KiB, uploadChunkBytes: 256 * KiB }).createVersion("big-up", { artifacts: { entries: [entry] } });
-    expect(sha(fakes.gcs.objects.get(`${BUCKET}/models/big-up/1/weights.bin`)?.bytes)).toBe(sha(bytes));
+    expect(sha(storedFile(v)?.bytes)).toBe(sha(bytes));
     const chunks = fakes.gcs.requests.slice(before).filter((r) => r.startsWith("PUT session bytes "));
     expect(chunks).toEqual([
       "PUT session bytes 0-262143/1331200",
@@ -52,12 +55,13 @@ describe("Cloud Storage uploads", () => {
     const { bytes, unsized } = source(1000 * KiB);
     fakes.gcs.persistAtMost(256 * KiB);
     const before = fakes.gcs.requests.length;
+    let v: ModelVersion | undefined;
     try {
-      await fakes.registry({ multipartMaxBytes: 0, uploadChunkBytes: 512 * KiB }).createVersion("partial-up", { artifacts: { entries: [unsized] } });
+      v = await fakes.registry({ multipartMaxBytes: 0, uploadChunkBytes: 512 * KiB }).createVersion("partial-up", { artifacts: { entries: [unsized] } });
     } finally {
       fakes.gcs.persistAtMost(undefined);
     }
-    expect(sha(fakes.gcs.objects.get(`${BUCKET}/models/partial-up/1/weights.bin`)?.bytes)).toBe(sha(bytes));
+    expect(sha(storedFile(v)?.bytes)).toBe(sha(bytes));
     const chunks = fakes.gcs.requests.slice(before).filter((r) => r.startsWith("PUT session"));
     expect(chunks[0]).toBe("PUT session bytes 0-524287/*");
     // GCS kept 256 KiB of the first 512, so the next chunk starts there.
@@ -70,8 +74,8 @@ describe("Cloud Storage uploads", () => {
     const { bytes, entry } = source(1300 * KiB);
     fakes.gcs.dropNextChunkResponse();
     const before = fakes.gcs.requests.length;
-    await fakes.registry({ multipartMaxBytes: 0, uploadChunkBytes: 256 * KiB }).createVersion("dropped-up", { artifacts: { entries: [entry] } });
-    expect(sha(fakes.gcs.objects.get(`${BUCKET}/models/dropped-up/1/weights.bin`)?.bytes)).toBe(sha(bytes));
+    const v = await fakes.registry({ multipartMaxBytes: 0, uploadChunkBytes: 256 * KiB }).createVersion("dropped-up", { artifacts: { entries: [entry] } });
+    expect(sha(storedFile(v)?.bytes)).toBe(sha(bytes));
     const puts = fakes.gcs.requests.slice(before).filter((r) => r.startsWith("PUT session"));
     expect(puts.slice(0, 3)).toEqual(["PUT session bytes 0-262143/1331200", "PUT session bytes */1331200", "PUT session bytes 262144-524287/1331200"]);
     expect(puts.filter((r) => r === "PUT session bytes 0-262143/1331200")).toHaveLength(1);
@@ -83,6 +87,6 @@ describe("Cloud Storage uploads", () => {
     const registry = fakes.registry({ multipartMaxBytes: 0, uploadChunkBytes: 256 * KiB });
     await expect(registry.createVersion("bad-hash", { artifacts: { entries: [entry] } })).rejects.toThrow(IntegrityError);
     expect(fakes.vertex.models.has("bad-hash")).toBe(false);
-    expect([...fakes.gcs.objects.keys()].filter((k) => k.includes("/bad-hash/1/"))).toEqual([]);
+    expect([...fakes.gcs.objects.keys()].filter((k) => k.startsWith(`${BUCKET}/models/bad-hash/`))).toEqual([]);
   });
 });

@@ -22,12 +22,15 @@ import { LABEL, fitsLabel, modelIdFor } from "./vertex-names.js";
 import { containerSpec, type VertexCreateVersionOptions } from "./vertex-options.js";
 import type { VertexRecords } from "./vertex-records.js";
 import type { VertexRegistrySettings } from "./vertex-settings.js";
-import { PROVIDER } from "./vertex-transport.js";
+import { PROVIDER, isFinishedOperationError } from "./vertex-transport.js";
 
 /** What `createVersion` needs from the settings. */
 export type CreateVersionSettings = Pick<VertexRegistrySettings, "containerImageUri" | "maxRetries">;
 
-/** Creates a version, whole or not at all: on any failure before `models.upload`, what was uploaded is removed. */
+/**
+ * Creates a version, whole or not at all: when storing the files or `models.upload` fails, what this call uploaded is
+ * removed (unless Vertex may still be making the version that points at it).
+ */
 export async function createVertexVersion(
   records: VertexRecords,
   settings: CreateVersionSettings,
@@ -52,14 +55,29 @@ export async function createVertexVersion(
   const found = versions.find((v) => v.labels?.[LABEL.token] === token);
   if (found) return { value: await records.toVersion(model, id, found, op, options), events: [] };
 
-  const n = String(versions.reduce((max, v) => Math.max(max, Number(versionIdOf(v))), 0) + 1);
-  const dir = store.artifactDir(id, n);
+  // A folder of this attempt's own: a retry of the same call (same token) never writes into, or mixes with, the
+  // folder of an attempt that failed half-way, and the token in its name marks it as modelreg's for deleteVersion.
+  const dir = store.artifactDir(id, token, attemptId());
+  const labels: Record<string, string> = { [LABEL.token]: token, [LABEL.managed]: "true" };
+  for (const [k, v] of Object.entries(meta.tags)) if (fitsLabel(k, v) && Object.keys(labels).length < 60) labels[k] = v;
+  const body = {
+    ...(existing ? { parentModel: records.modelPath(id) } : { modelId: id }),
+    model: {
+      displayName: model,
+      ...(meta.description !== undefined && { versionDescription: meta.description.slice(0, 2000) }),
+      ...(meta.aliases.length > 0 && { versionAliases: meta.aliases }),
+      labels,
+      artifactUri: `gs://${store.bucket}/${dir}/`,
+      containerSpec: containerSpec(providerOptions?.container, settings.containerImageUri),
+    },
+  };
   const progress = transferProgress(files, options.onProgress);
+  const upload: UploadState = { maybeMade: false };
+  let response: { modelVersionId?: unknown };
   try {
     const stored = await mapLimit(files, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
       const tick = progress(file);
       const digests = await store.storage.upload(store.bucket, `${dir}/${file.path}`, file, { ...call, onBytes: tick });
-      // Before models.upload: the catch below removes what was uploaded.
       checkExpected(file, digests, { provider: PROVIDER, operation: op });
       return { path: file.path, ...digests };
     });
@@ -81,31 +99,29 @@ export async function createVertexVersion(
     await store.writeVersion(id, token, record, call);
     if (!existing) await store.writeModel(id, { format: "modelreg-vertex/1", name: model, tags: {} }, call);
     if (options.signal?.aborted) throw abortError(op, options.signal);
+    // models.upload is inside this block: a refused upload must not leave the files behind either.
+    response = await uploadOnce(records, settings, id, token, body, options, upload);
   } catch (error) {
-    // No version was made: remove what was uploaded for it.
-    await records.deletePrefix(`${dir}/`, op);
-    await records.deleteVersionMeta(id, token, op);
+    // Vertex made no version: remove what this attempt stored for it. When Vertex may still be making it (an
+    // accepted upload whose operation was not seen to end), the files stay: that version would point at them, and
+    // a retry with the same idempotency key finds it by its token.
+    if (!upload.maybeMade) {
+      await records.deletePrefix(`${dir}/`, op);
+      await records.deleteVersionMeta(id, token, op);
+    }
     throw error;
   }
-  const labels: Record<string, string> = { [LABEL.token]: token, [LABEL.managed]: "true" };
-  for (const [k, v] of Object.entries(meta.tags)) if (fitsLabel(k, v) && Object.keys(labels).length < 60) labels[k] = v;
-  const body = {
-    ...(existing ? { parentModel: records.modelPath(id) } : { modelId: id }),
-    model: {
-      displayName: model,
-      ...(meta.description !== undefined && { versionDescription: meta.description.slice(0, 2000) }),
-      ...(meta.aliases.length > 0 && { versionAliases: meta.aliases }),
-      labels,
-      artifactUri: `gs://${store.bucket}/${dir}/`,
-      containerSpec: containerSpec(providerOptions?.container, settings.containerImageUri),
-    },
-  };
-  const response = await uploadOnce(records, settings, id, token, body, options);
   const versionId = String(response.modelVersionId ?? "");
   const created = await records.model(id, versionId, op, options);
   const events: RegistryEventInput[] = [{ type: "version.created", model, version: versionId, to: versionId }];
   for (const alias of meta.aliases) events.push({ type: "alias.set", model, alias, version: versionId, to: versionId });
   return { events: ctx.stamp(events), readBack: () => records.toVersion(model, id, created, op, options) };
+}
+
+/** Whether a failed `models.upload` may still have made the version. */
+interface UploadState {
+  /** Set when Vertex accepted an upload not seen to end, or a request got no answer at all. */
+  maybeMade: boolean;
 }
 
 /** Sends `models.upload`. After a failure that may have reached Vertex, looks for the token label before resending. */
@@ -116,12 +132,14 @@ async function uploadOnce(
   token: string,
   body: unknown,
   options: TransferOptions,
+  state: UploadState,
 ): Promise<{ modelVersionId?: unknown }> {
   const op = "createVersion";
   const { transport } = records;
   const attempts = (options.maxRetries ?? settings.maxRetries ?? 2) + 1;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    let accepted = false;
     try {
       const first = await transport.call({
         operation: op,
@@ -132,9 +150,14 @@ async function uploadOnce(
         idempotent: false,
         options,
       });
+      accepted = true;
       return (await transport.waitForOperation(first, op, options)) as { modelVersionId?: unknown };
     } catch (error) {
       lastError = error;
+      // A 4xx answer to the POST is a refusal (a 5xx may come after Vertex took it), and a finished operation's error
+      // means no version; anything else (no answer, an operation left running) may still end in a version.
+      const refused = ModelRegistryError.isInstance(error) && error.statusCode !== undefined && error.statusCode < 500;
+      if (accepted ? !isFinishedOperationError(error) : !refused) state.maybeMade = true;
       if (!ModelRegistryError.isInstance(error) || !error.isRetryable || options.signal?.aborted) throw error;
       const versions = await records.allVersions(id, op, options).catch(() => []);
       const found = versions.find((v) => v.labels?.[LABEL.token] === token);
@@ -146,6 +169,11 @@ async function uploadOnce(
 
 function abortError(operation: string, signal: AbortSignal): ModelRegistryError {
   return new AbortedError("aborted by the caller's signal", { provider: PROVIDER, operation, cause: signal.reason });
+}
+
+/** A fresh id for one attempt's artifact folder: 16 hex digits. */
+function attemptId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** A label-safe token for an idempotency key: the first 32 hex digits of its sha256. */

@@ -89,6 +89,26 @@ export function makeRoom(split: Record<string, number>, percent: number): Record
   return out;
 }
 
+/**
+ * The traffic split to send with `undeployModel`, or `undefined` when the endpoint's split can stay as it is. Vertex
+ * undeploys a model only if it has no traffic or the request's split takes its traffic away, and an endpoint's split
+ * must sum to 100 (UndeployModelRequest.trafficSplit, Endpoint.trafficSplit in the discovery document). As
+ * python-aiplatform's `Endpoint._unallocate_traffic` does, the others are scaled up in proportion to sum to 100.
+ * Where that library refuses (the model leaving holds all traffic and the others hold none), the others share it
+ * equally, in deployment order: a rollback of a canary at 100% would otherwise leave it serving.
+ *
+ * @param current - The endpoint's split by deployed-model id.
+ * @param leaving - The id of the deployed model being undeployed.
+ * @param remaining - The ids of the other deployed models, in deployment order.
+ */
+export function splitAfterUndeploy(current: Record<string, number>, leaving: string, remaining: string[]): Record<string, number> | undefined {
+  if ((current[leaving] ?? 0) === 0 || remaining.length === 0) return undefined;
+  const rest = Object.fromEntries(remaining.map((id) => [id, current[id] ?? 0]));
+  if (Object.values(rest).some((v) => v > 0)) return { ...Object.fromEntries(remaining.map((id) => [id, 0])), ...makeRoom(rest, 0) };
+  const share = Math.floor(100 / remaining.length);
+  return Object.fromEntries(remaining.map((id, i) => [id, share + (i < 100 - share * remaining.length ? 1 : 0)]));
+}
+
 /** Deploy and traffic split on Vertex endpoints. */
 export class VertexEndpoints implements EndpointsApi {
   readonly #history = new Map<string, Array<Record<string, number>>>();
@@ -201,8 +221,16 @@ export class VertexEndpoints implements EndpointsApi {
     return finish();
   }
 
-  /** Undeploys a version; its traffic goes to the other deployed versions in proportion. */
+  /**
+   * Undeploys a version; its traffic goes to the other deployed versions in proportion, or in equal shares when they
+   * all had none (see {@link splitAfterUndeploy}).
+   */
   async undeploy(ref: VersionRefInput, options: LongRunningOptions & { endpoint: string }): Promise<Endpoint> {
+    return this.#undeploy(ref, options, undefined);
+  }
+
+  /** Undeploys; `restore` (by deployed-model id) is sent as the new split when it still sums to 100 over those left. */
+  async #undeploy(ref: VersionRefInput, options: LongRunningOptions & { endpoint: string }, restore: Record<string, number> | undefined): Promise<Endpoint> {
     const op = "undeploy";
     const version = await this.registry.getVersion(ref, options);
     const endpoint = await this.#get(options.endpoint, op, options);
@@ -215,14 +243,15 @@ export class VertexEndpoints implements EndpointsApi {
         operation: op,
       });
     const current = endpoint.trafficSplit ?? {};
-    const { [target.id]: _gone, ...rest } = current;
-    const split = Object.keys(rest).length > 0 ? makeRoom(rest, 0) : {};
+    const remaining = (endpoint.deployedModels ?? []).filter((d) => d.id !== target.id).map((d) => d.id);
+    const kept = Object.fromEntries(Object.entries(restore ?? {}).filter(([id]) => remaining.includes(id)));
+    const split = Object.values(kept).reduce((n, v) => n + v, 0) === 100 ? kept : splitAfterUndeploy(current, target.id, remaining);
     this.#remember(endpoint.name, current);
     const first = await this.transport.call({
       operation: op,
       method: "POST",
       path: `${endpoint.name}:undeployModel`,
-      body: { deployedModelId: target.id, ...(Object.keys(split).length > 0 && { trafficSplit: split }) },
+      body: { deployedModelId: target.id, ...(split && { trafficSplit: split }) },
       schema: operationSchema,
       options,
     });
@@ -311,6 +340,14 @@ export class VertexEndpoints implements EndpointsApi {
     const version = await this.registry.getVersion(ref, options);
     const key = `${modelIdOf(this.registry.modelResource(version.model))}/${version.version}`;
     const { steps: _s, check, onStep, ...deployOptions } = options;
+    // The split before the rollout, by deployed-model id, is what a rollback restores (none yet for a new endpoint).
+    const prior = await this.#get(options.endpoint, op, options).then(
+      (e) => e.trafficSplit ?? {},
+      (error: unknown) => {
+        if (NotFoundError.isInstance(error)) return {};
+        throw error;
+      },
+    );
     let endpoint = await this.deploy(version, { ...deployOptions, trafficPercent: steps[0] as number });
     const before = Object.fromEntries(Object.entries(endpoint.trafficSplit).filter(([k]) => k !== key));
     // Nothing else was serving: the version took all traffic at once, so there is one step to check.
@@ -331,9 +368,16 @@ export class VertexEndpoints implements EndpointsApi {
         reason = `the health check threw: ${error instanceof Error ? error.message : String(error)}`;
       }
       if (!healthy) {
+        // One undeployModel that restores the split from before the rollout; when that split no longer fits the
+        // endpoint (models undeployed meanwhile), the others get the traffic in proportion first.
+        const live = new Set(endpoint.deployedModels.map((d) => d.id));
+        const restorable =
+          Object.entries(prior)
+            .filter(([id]) => live.has(id))
+            .reduce((n, [, v]) => n + v, 0) === 100;
         const total = Object.values(before).reduce((n, v) => n + v, 0);
-        if (total > 0) endpoint = await this.setTrafficSplit(endpoint.id, makeRoom(before, 0), options);
-        endpoint = await this.undeploy(version, { ...options, endpoint: endpoint.id });
+        if (!restorable && total > 0) endpoint = await this.setTrafficSplit(endpoint.id, makeRoom(before, 0), options);
+        endpoint = await this.#undeploy(version, { ...options, endpoint: endpoint.id }, restorable ? prior : undefined);
         await this.emit(
           [{ type: "rollback.completed", model: version.model, version: version.version, details: { endpoint: endpoint.name, failedAt: percent, reason } }],
           options,

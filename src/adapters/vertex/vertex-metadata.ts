@@ -5,8 +5,13 @@
  * ```
  * gs://bucket/prefix/<modelId>/model.modelreg.json      the model's tags and real name
  * gs://bucket/prefix/<modelId>/meta/<token>.json         one version's metadata, found through its token label
- * gs://bucket/prefix/<modelId>/<n>/...                   one version's artifacts (artifactUri)
+ * gs://bucket/prefix/<modelId>/<token>/<attempt>/...     one version's artifacts (artifactUri)
+ * gs://bucket/prefix/<modelId>/<n>/...                   the same, as modelreg named it before issue 15
  * ```
+ *
+ * The artifact folder carries the version's token (its `modelreg-token` label) so that `deleteVersion` can tell the
+ * folders modelreg stored from any other `artifactUri`, and a fresh `<attempt>` per call so that a retried call never
+ * writes into the folder of an attempt that failed half-way.
  *
  * @module
  */
@@ -79,9 +84,22 @@ export class MetadataStore {
     return this.prefix ? `${this.prefix}/${modelId}` : modelId;
   }
 
-  /** The artifact folder of version `n`. */
-  artifactDir(modelId: string, n: string): string {
-    return `${this.modelDir(modelId)}/${n}`;
+  /** The artifact folder of one `createVersion` attempt: the version's token, then the attempt's own id. */
+  artifactDir(modelId: string, token: string, attempt: string): string {
+    return `${this.modelDir(modelId)}/${token}/${attempt}`;
+  }
+
+  /**
+   * True when `prefix` (an `artifactUri`'s path in this bucket, no trailing slash) is a folder modelreg stored for the
+   * version with this token: `<modelId>/<token>/<attempt>`, or `<modelId>/<n>` for versions made before the token was
+   * part of the folder name (those are checked against the version's metadata file by the caller).
+   */
+  ownsArtifactDir(modelId: string, token: string, prefix: string): "token" | "numbered" | false {
+    const dir = `${this.modelDir(modelId)}/`;
+    if (!prefix.startsWith(dir)) return false;
+    const rest = prefix.slice(dir.length);
+    if (rest.startsWith(`${token}/`) && /^[0-9a-f]{16}$/.test(rest.slice(token.length + 1))) return "token";
+    return /^[1-9]\d*$/.test(rest) ? "numbered" : false;
   }
 
   /** Reads a version's metadata; `undefined` for versions made outside modelreg. */
@@ -95,14 +113,19 @@ export class MetadataStore {
     return this.storage.putJson(this.bucket, `${this.modelDir(modelId)}/meta/${token}.json`, value, options);
   }
 
+  /** The object name of a model's metadata file. */
+  modelFile(modelId: string): string {
+    return `${this.modelDir(modelId)}/model.modelreg.json`;
+  }
+
   /** Reads a model's metadata. */
   async readModel(modelId: string, options: CallOptions & { operation: string }): Promise<ModelMetadata | undefined> {
-    return this.#read(`${this.modelDir(modelId)}/model.modelreg.json`, modelSchema(), options) as Promise<ModelMetadata | undefined>;
+    return this.#read(this.modelFile(modelId), modelSchema(), options) as Promise<ModelMetadata | undefined>;
   }
 
   /** Writes a model's metadata. */
   writeModel(modelId: string, value: ModelMetadata, options: CallOptions & { operation: string }): Promise<void> {
-    return this.storage.putJson(this.bucket, `${this.modelDir(modelId)}/model.modelreg.json`, value, options);
+    return this.storage.putJson(this.bucket, this.modelFile(modelId), value, options);
   }
 
   async #read(name: string, schema: z.ZodType, options: CallOptions & { operation: string }): Promise<unknown> {

@@ -9,7 +9,7 @@ import type { RegistryCapabilities } from "../../core/capabilities.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
 import type { RegistryEventInput } from "../../core/events.js";
-import type { TransferOptions } from "../../core/options.js";
+import type { CallOptions, TransferOptions } from "../../core/options.js";
 import { ownValue, setOwn } from "../../core/own-keys.js";
 import {
   PROVIDER_SPECIFICATION_VERSION,
@@ -25,7 +25,7 @@ import {
 import type { VersionRef } from "../../core/refs.js";
 import type { ArtifactFile, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { clientSettings } from "../../http/call-options.js";
-import { listModelsResponse, operationSchema, vertexModelSchema } from "./vertex-api.js";
+import { listModelsResponse, operationSchema, type VertexModel, vertexModelSchema } from "./vertex-api.js";
 import { toModelVersion, toRegisteredModel, versionIdOf } from "./vertex-convert.js";
 import { createVertexVersion } from "./vertex-create-version.js";
 import { MetadataStore } from "./vertex-metadata.js";
@@ -261,24 +261,82 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
     return { value: toModelVersion(ref.model, updated, meta), events };
   }
 
-  /** Vertex refuses to delete the default version and the only one. The files and metadata go too. */
+  /**
+   * Deletes a version. Vertex moves `default` off a deleted version to the most recent remaining one. Vertex does not
+   * delete the only version of a model (its `deleteVersion` says to delete the model instead), so for the only version
+   * the model goes with `models.delete`, and `model.deleted` follows `version.deleted`. Files go only when modelreg
+   * stored them for this version (see `#ownedFiles`): a version another tool made keeps its files.
+   */
   async doDeleteVersion(ref: VersionRef, ctx: ProviderContext): Promise<ProviderChange<void>> {
     const { operation: op, options } = ctx;
     const id = modelIdFor(ref.model);
     const record = await this.#records.resolve(ref, op, options);
     const versionId = versionIdOf(record);
+    const others = (await this.#records.allVersions(id, op, options)).filter((v) => versionIdOf(v) !== versionId);
+    // Decided before the delete: the metadata file that lists the files goes with the version.
+    const owned = await this.#ownedFiles(id, record, others, op, options);
+    const last = others.length === 0;
     const first = await this.transport.call({
       operation: op,
       method: "DELETE",
-      path: `${this.#records.modelPath(id)}@${versionId}:deleteVersion`,
+      path: last ? this.#records.modelPath(id) : `${this.#records.modelPath(id)}@${versionId}:deleteVersion`,
       schema: operationSchema,
       options,
     });
     await this.transport.waitForOperation(first, op, options);
-    if (record.artifactUri) await this.#records.deletePrefix(`${parseGsUri(record.artifactUri).prefix}/`, op);
+    if (owned) await owned();
     const token = record.labels?.[LABEL.token];
     if (token) await this.#records.deleteVersionMeta(id, token, op);
-    return { value: undefined, events: ctx.stamp([{ type: "version.deleted", model: ref.model, version: versionId }]) };
+    if (last) await this.#records.deleteObjects([this.#meta.modelFile(id)], op);
+    const events: RegistryEventInput[] = [{ type: "version.deleted", model: ref.model, version: versionId }];
+    if (last) events.push({ type: "model.deleted", model: ref.model });
+    return { value: undefined, events: ctx.stamp(events) };
+  }
+
+  /**
+   * Removes the files modelreg stored for a version, or `undefined` when there are none to remove. They are modelreg's
+   * when the version carries modelreg's labels, its `artifactUri` is in this registry's bucket in the folder
+   * `createVersion` makes for its token (or the numbered folder of earlier releases, whose files are then taken from
+   * the version's manifest only), and no other version points into that folder. Anything else, such as an
+   * `artifactUri` in another bucket or in a folder shared with other tools, belongs to someone else.
+   */
+  async #ownedFiles(
+    id: string,
+    record: VertexModel,
+    others: VertexModel[],
+    op: string,
+    options: CallOptions | undefined,
+  ): Promise<(() => Promise<void>) | undefined> {
+    const token = record.labels?.[LABEL.token];
+    if (!token || record.labels?.[LABEL.managed] !== "true" || !record.artifactUri) return undefined;
+    let at;
+    try {
+      at = parseGsUri(record.artifactUri);
+    } catch {
+      return undefined;
+    }
+    const { bucket, prefix } = at;
+    const kind = this.#meta.ownsArtifactDir(id, token, prefix);
+    if (bucket !== this.#meta.bucket || !kind) return undefined;
+    const within = (a: string, b: string) => a === b || a.startsWith(`${b}/`);
+    const shared = others.some((v) => {
+      if (!v.artifactUri) return false;
+      try {
+        const o = parseGsUri(v.artifactUri);
+        return o.bucket === bucket && (within(o.prefix, prefix) || within(prefix, o.prefix));
+      } catch {
+        return false;
+      }
+    });
+    if (shared) return undefined;
+    if (kind === "token") return () => this.#records.deletePrefix(`${prefix}/`, op);
+    const meta = await this.#meta.readVersion(id, token, { ...options, operation: op });
+    if (!meta) return undefined;
+    return () =>
+      this.#records.deleteObjects(
+        meta.files.map((f) => `${prefix}/${f.path}`),
+        op,
+      );
   }
 
   /** With `mergeVersionAliases`, which moves the alias from any other version. */

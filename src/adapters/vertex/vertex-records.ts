@@ -140,6 +140,11 @@ export class VertexRecords {
     }
   }
 
+  /** Deletes the named objects of the artifact bucket, best effort (one that is already gone is no failure). */
+  async deleteObjects(names: string[], op: string): Promise<void> {
+    await mapLimit(names, 8, (name) => this.meta.storage.delete(this.meta.bucket, name, { operation: op }).catch(() => undefined));
+  }
+
   /** Deletes a version's metadata file, best effort. */
   async deleteVersionMeta(id: string, token: string, op: string): Promise<void> {
     await this.meta.storage.delete(this.meta.bucket, `${this.meta.modelDir(id)}/meta/${token}.json`, { operation: op }).catch(() => undefined);

@@ -137,9 +137,23 @@ export class VertexTransport {
       delay = Math.min(delay * 1.5, 30_000);
       op = await this.call({ operation, method: "GET", path: op.name, schema: operationSchema, options });
     }
-    if (op.error) throw operationError(op.error, { provider: PROVIDER, operation });
+    if (op.error) {
+      const error = operationError(op.error, { provider: PROVIDER, operation });
+      finishedWithError.add(error);
+      throw error;
+    }
     return op.response ?? {};
   }
+}
+
+const finishedWithError = new WeakSet<object>();
+
+/**
+ * True for the error of an operation that Vertex reported done with an error, so it did not do its work. Every other
+ * failure while waiting (abort, deadline, a lost poll) leaves the operation's outcome unknown.
+ */
+export function isFinishedOperationError(error: unknown): boolean {
+  return typeof error === "object" && error !== null && finishedWithError.has(error);
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -79,6 +79,14 @@ export class VertexFake {
   readonly requests: string[] = [];
   /** Polls an operation needs before it is done. */
   operationPolls = 1;
+  /**
+   * Faults for the next `models.upload` calls, one each, in order: refused at once with an HTTP error (as for a bad
+   * container spec or labels), or accepted and its operation ends in a gRPC error (as when Vertex cannot read the
+   * artifacts). Either way no version is made, as on the service.
+   */
+  readonly uploadFaults: Array<{ at: "request"; error: GoogleError } | { at: "operation"; error: { code: number; message: string } }> = [];
+  /** Every `models.upload` body received, in order. */
+  readonly uploads: Json[] = [];
   /** Requests the contract refused, with Google's error. */
   readonly violations: GoogleError[] = [];
   #ids = 1000;
@@ -264,6 +272,7 @@ export class VertexFake {
   }
 
   #upload(project: string, body: Json) {
+    this.uploads.push(body);
     const input = body.model as Json;
     const aliases = (input.versionAliases as string[] | undefined) ?? [];
     for (const alias of aliases) if (!ALIAS.test(alias)) throw fail(400, "INVALID_ARGUMENT", `Invalid version alias ${alias}.`);
@@ -281,6 +290,14 @@ export class VertexFake {
       if (this.models.has(id)) throw fail(409, "ALREADY_EXISTS", `Model ${id} already exists.`);
       model = { id, displayName: input.displayName as string, labels: {}, createTime: this.#now(), nextVersion: 1, versions: new Map() };
       if (input.description !== undefined) model.description = input.description as string;
+    }
+    const fault = this.uploadFaults.shift();
+    if (fault?.at === "request") throw new FakeError(fault.error);
+    if (fault?.at === "operation") {
+      const error = fault.error;
+      return this.#startOperation(project, `models/${model.id}`, "type.googleapis.com/google.cloud.aiplatform.v1.UploadModelOperationMetadata", () => ({
+        error,
+      }));
     }
     const versionId = String(model.nextVersion++);
     const now = this.#now();
@@ -419,12 +436,22 @@ export class VertexFake {
     const model = this.#model(id);
     const version = this.#version(model, ref);
     if (model.versions.size === 1) throw fail(400, "FAILED_PRECONDITION", "Cannot delete the only version of a model; delete the model instead.");
-    if (version.versionAliases.includes("default")) throw fail(400, "FAILED_PRECONDITION", "Cannot delete the default version; move the default alias first.");
     if ([...this.endpoints.values()].some((e) => e.deployedModels.some((d) => d.model.endsWith(`/models/${id}`) && d.modelVersionId === version.versionId))) {
       throw fail(400, "FAILED_PRECONDITION", "The version is deployed; undeploy it first.");
     }
     return this.#startOperation(project, `models/${model.id}`, "type.googleapis.com/google.cloud.aiplatform.v1.DeleteOperationMetadata", () => {
       model.versions.delete(version.versionId);
+      // Deleting the default version is allowed: `default` moves to the most recent remaining version (Google's
+      // model-alias documentation; vertex.md, "Corrections and emphasis").
+      if (version.versionAliases.includes("default")) {
+        const newest = [...model.versions.values()].reduce((a, b) =>
+          String(b.versionCreateTime) > String(a.versionCreateTime) ||
+          (b.versionCreateTime === a.versionCreateTime && Number(b.versionId) > Number(a.versionId))
+            ? b
+            : a,
+        );
+        this.#moveAliases(model, newest, ["default"]);
+      }
       return { response: { "@type": "type.googleapis.com/google.protobuf.Empty" } };
     });
   }
@@ -511,11 +538,16 @@ export class VertexFake {
     const endpoint = this.#endpoint(endpointId);
     const id = body.deployedModelId as string;
     if (!endpoint.deployedModels.some((d) => d.id === id)) throw fail(404, "NOT_FOUND", `Deployed model ${id} not found.`);
-    const split = (body.trafficSplit as Record<string, number> | undefined) ?? {};
+    // UndeployModelRequest.trafficSplit (discovery): when given it overwrites the endpoint's split, and a model is
+    // undeployed only if it has no traffic or the new split takes its traffic away; the model leaving may be listed at
+    // 0. Whatever split results must sum to 100 while models remain (Endpoint.trafficSplit).
+    const given = (body.trafficSplit as Record<string, number> | undefined) ?? {};
     const remaining = endpoint.deployedModels.filter((d) => d.id !== id).map((d) => d.id);
-    if (Object.keys(split).length === 0 && (endpoint.trafficSplit[id] ?? 0) > 0 && remaining.length > 0) {
+    if ((given[id] ?? 0) !== 0) throw fail(400, "FAILED_PRECONDITION", `The new traffic_split still gives traffic to deployed model ${id}.`);
+    if (Object.keys(given).length === 0 && (endpoint.trafficSplit[id] ?? 0) > 0 && remaining.length > 0) {
       throw fail(400, "FAILED_PRECONDITION", `Deployed model ${id} still receives traffic; give a new traffic_split.`);
     }
+    const split = Object.fromEntries(Object.entries(given).filter(([k]) => k !== id));
     this.#checkSplit(split, remaining);
     return this.#startOperation(project, `endpoints/${endpointId}`, "type.googleapis.com/google.cloud.aiplatform.v1.UndeployModelOperationMetadata", () => {
       endpoint.deployedModels = endpoint.deployedModels.filter((d) => d.id !== id);
