@@ -56,9 +56,12 @@ const pageInfo = () => z.object({ endCursor: z.string().nullish(), hasNextPage: 
 /** Response shapes, per operation. */
 export const responses = {
   viewer: lazySchema(() => z.object({ viewer: z.object({ entity: z.string().nullish() }).nullish() })),
-  orgEntity: lazySchema(() =>
-    z.object({ entity: z.object({ organization: z.object({ name: z.string(), orgEntity: z.object({ name: z.string() }).nullish() }).nullish() }).nullish() }),
-  ),
+  orgEntity: lazySchema(() => {
+    const org = z.object({ name: z.string(), orgEntity: z.object({ name: z.string() }).nullish() });
+    return z.object({
+      entity: z.object({ organization: org.nullish(), user: z.object({ organizations: z.array(org) }).nullish() }).nullish(),
+    });
+  }),
   features: lazySchema(() =>
     z.object({ serverInfo: z.object({ features: z.array(z.object({ name: z.string(), isEnabled: z.boolean() }).nullable()) }).nullish() }),
   ),

@@ -29,7 +29,10 @@ const MEMBERSHIP_FIELDS = `
 export const OPERATIONS = {
   ServerFeatures: `query ServerFeatures { serverInfo { features { name isEnabled } } }`,
   Viewer: `query Viewer { viewer { entity } }`,
-  OrgEntity: `query OrgEntity($entityName: String!) { entity(name: $entityName) { organization { name orgEntity { name } } } }`,
+  // As W&B's client resolves the org (FetchOrgInfoFromEntity): a team's own organization, else, for a personal
+  // entity, the organizations its user belongs to.
+  OrgEntity: `query OrgEntity($entityName: String!) { entity(name: $entityName) {
+    organization { name orgEntity { name } } user { organizations { name orgEntity { name } } } } }`,
   UpsertBucket: `mutation UpsertBucket($name: String!, $project: String!, $entity: String!, $jobType: String) {
     upsertBucket(input: { name: $name, modelName: $project, entityName: $entity, jobType: $jobType }) { bucket { id name } inserted } }`,
   CreateArtifact: `mutation CreateArtifact($input: CreateArtifactInput!) {

@@ -17,6 +17,8 @@ export const STORAGE = "https://storage.wandb.test";
 export const API_KEY: string = CANARY.wandbApiKey;
 export const ENTITY = "test-team";
 export const ORG_ENTITY = "acme-org";
+/** The display name of the organization ENTITY belongs to. */
+export const ORG = "acme";
 
 // Storage URLs are signed as W&B's are (a GCS V4 signature in the query), with a canary for the signature, so a
 // logged or quoted storage URL is caught. The storage handlers refuse a URL without it.
@@ -121,6 +123,13 @@ export class WandbFake {
    * cannot see): `project` of the collections with these ids, `files` of the artifacts with these ids.
    */
   readonly nulls = { project: new Set<string>(), files: new Set<string>() };
+  /** Organizations, display name to org entity: each one's W&B Registry lives under its org entity. */
+  readonly organizations = new Map([[ORG, ORG_ENTITY]]);
+  /**
+   * Entities besides the org entities: a team belongs to one organization (`org`); a personal entity to none, but its
+   * user may belong to several (`userOrgs`, display names). An entity not listed does not exist.
+   */
+  readonly entities = new Map<string, { org?: string; userOrgs?: string[] }>([[ENTITY, { org: ORG }]]);
   /** Aliases that only registry admins may set in portfolios. */
   protectedAliases = new Set(["production"]);
   #n = 1;
@@ -209,6 +218,12 @@ export class WandbFake {
     };
   }
 
+  /** An entity's organizations; an org entity is a team of its own organization. */
+  #entityState(name: string): { org?: string; userOrgs?: string[] } | undefined {
+    const own = [...this.organizations].find(([, orgEntity]) => orgEntity === name)?.[0];
+    return own ? { org: own } : this.entities.get(name);
+  }
+
   #resolveName(c: CollectionState | undefined, ref: string): ArtifactState | undefined {
     if (!c) return undefined;
     const m = /^v(\d+)$/.exec(ref);
@@ -231,7 +246,13 @@ export class WandbFake {
     return {
       serverInfo: () => ({ features: Object.entries(this.features).map(([name, isEnabled]) => ({ name, isEnabled })) }),
       viewer: () => ({ entity: ENTITY }),
-      entity: ({ name }: { name: string }) => ({ organization: name === ENTITY ? { name: "acme", orgEntity: { name: ORG_ENTITY } } : null }),
+      entity: ({ name }: { name: string }) => {
+        const e = this.#entityState(name);
+        if (!e) return null;
+        const org = (display: string) => ({ name: display, orgEntity: { name: this.organizations.get(display) } });
+        // A personal entity has no organization of its own; its user (null for a team) lists the user's organizations.
+        return { organization: e.org ? org(e.org) : null, user: e.userOrgs ? { organizations: e.userOrgs.map(org) } : null };
+      },
       upsertBucket: ({ input }: { input: { name: string; modelName: string; entityName: string } }) => {
         this.runs.add(input.name);
         this.projects.add(`${input.entityName}/${input.modelName}`);
@@ -490,6 +511,12 @@ export class WandbFake {
         const a = this.#artifact(input.artifactID);
         if (!this.projects.has(`${input.entityName}/${input.projectName}`))
           throw new GraphQLError(`project ${input.entityName}/${input.projectName} not found`);
+        // W&B refuses a link into another organization's registry (wandb/server#157): the source entity must be the
+        // target's, a team of the target's organization, or a personal entity whose user is in it.
+        const source = this.#entityState(a.collection.entity);
+        const target = [...this.organizations].find(([, orgEntity]) => orgEntity === input.entityName)?.[0];
+        if (input.entityName !== a.collection.entity && !(target && (source?.org === target || source?.userOrgs?.includes(target))))
+          throw new GraphQLError("linking is only allowed within the same team or to a collection in your organization's registry");
         const c = this.#collection(input.entityName, input.projectName, input.artifactPortfolioName, "portfolio") as CollectionState;
         if (!c.versions.has(a)) {
           c.versions.set(a, Math.max(-1, ...c.versions.values()) + 1);
