@@ -2,13 +2,17 @@
 // (issue 15): `latest` comes from the client, nullable fields may be null, and registry collections (portfolios) take
 // the portfolio mutations.
 import { afterEach, describe, expect, it } from "vitest";
-import { InvalidInputError, NotFoundError, UnsupportedCapabilityError } from "modelreg";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { IntegrityError, InvalidInputError, NotFoundError, UnsupportedCapabilityError } from "modelreg";
 import { API_KEY, BASE, ENTITY, ORG, ORG_ENTITY } from "./support/wandb-fake.js";
 import { useWandbFake } from "./support/setup.js";
 
 const { fake, registry } = useWandbFake();
 const files = (w: string) => ({ entries: [{ path: "model.pkl", content: w }] });
 afterEach(() => {
+  fake.filePageLimit = Number.POSITIVE_INFINITY;
   fake.organizations.delete("beta");
   for (const name of fake.entities.keys()) if (name !== ENTITY) fake.entities.delete(name);
   fake.nulls.project.clear();
@@ -225,5 +229,79 @@ describe("the organization of a personal entity (W&B's _resolve_org_info)", () =
     ]);
     expect(await errorsOf(link, { a: artifact?.id, e: "beta-org" })).toEqual([]);
     expect(v.version).toBe("0");
+  });
+});
+
+describe("file URLs through the membership (W&B retired artifact.files)", () => {
+  /** The variables of each MembershipFileUrls request since `before`. */
+  const urlRequests = (before: number) =>
+    fake.requests
+      .slice(before)
+      .filter((x) => x.operation === "MembershipFileUrls")
+      .map((x) => x.variables as Record<string, unknown>);
+
+  it("the fake refuses the retired artifact.files as a validation error, as a server without it does", async () => {
+    const r = registry({ entity: ENTITY });
+    await r.createVersion("retired-files", { artifacts: files("rf") });
+    const [artifact] = collection("retired-files").members;
+    const legacy = 'query($id: ID!) { artifact(id: $id) { files(names: ["model.pkl"]) { edges { node { name directUrl } } } } }';
+    expect(await errorsOf(legacy, { id: artifact?.id })).toEqual(['Cannot query field "files" on type "Artifact".']);
+  });
+
+  it("downloads list URLs by the version's number in its collection, a page at a time, and check every file", async () => {
+    const r = registry({ entity: ENTITY });
+    await r.createVersion("paged-files", { artifacts: files("first") });
+    const entries = ["a", "b", "c", "d", "e"].map((x) => ({ path: `${x}.bin`, content: `content ${x}` }));
+    const v = await r.createVersion("paged-files", { artifacts: { entries } });
+    fake.filePageLimit = 2;
+    const before = fake.requests.length;
+    const dir = await mkdtemp(join(tmpdir(), "wandb-paged-"));
+    try {
+      await r.downloadArtifacts(v, dir);
+      for (const e of entries) expect(await readFile(join(dir, e.path), "utf8")).toBe(e.content);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const sent = urlRequests(before);
+    expect(sent.map((x) => [x.entity, x.project, x.collection, x.alias, x.after])).toEqual([
+      [ENTITY, "models", "paged-files", "v1", null],
+      [ENTITY, "models", "paged-files", "v1", "2"],
+      [ENTITY, "models", "paged-files", "v1", "4"],
+    ]);
+    // One file opened: only its URL is asked for.
+    const one = fake.requests.length;
+    expect(await new Response((await r.openArtifact(v, "c.bin")).stream).text()).toBe("content c");
+    expect(urlRequests(one).map((x) => x.names)).toEqual([["c.bin"]]);
+  });
+
+  it("a version read through a registry view downloads by its number in the portfolio", async () => {
+    const r = registry({ entity: ENTITY });
+    await r.createVersion("view-files", { artifacts: files("old") });
+    const v = await r.createVersion("view-files", { artifacts: files("linked bytes") });
+    expect(v.version).toBe("1");
+    await r.link(v, { registry: "model", collection: "view-files-reg" });
+    const reg = await r.inRegistry("model");
+    const before = fake.requests.length;
+    expect(await new Response((await reg.openArtifact("view-files-reg/0", "model.pkl")).stream).text()).toBe("linked bytes");
+    const dir = await mkdtemp(join(tmpdir(), "wandb-view-"));
+    try {
+      await reg.downloadArtifacts("view-files-reg/0", dir);
+      expect(await readFile(join(dir, "model.pkl"), "utf8")).toBe("linked bytes");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(urlRequests(before).map((x) => [x.entity, x.project, x.collection, x.alias])).toEqual([
+      [ORG_ENTITY, "wandb-registry-model", "view-files-reg", "v0"],
+      [ORG_ENTITY, "wandb-registry-model", "view-files-reg", "v0"],
+    ]);
+  });
+
+  it("bytes that do not match the manifest still fail the download", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("tampered-files", { artifacts: files("true bytes") });
+    const [artifact] = collection("tampered-files").members;
+    const stored = [...(artifact?.files.values() ?? [])][0]?.storagePath ?? "";
+    fake.storage.set(stored, new TextEncoder().encode("evil bytes"));
+    await expect(new Response((await r.openArtifact(v, "model.pkl")).stream).text()).rejects.toThrow(IntegrityError);
   });
 });

@@ -165,12 +165,23 @@ export const responses = {
   ),
   fileUrls: lazySchema(() =>
     z.object({
-      artifact: z
-        // `files` is nullable in W&B's schema: null is read as no URLs, so the file asked for is not found.
+      project: z
         .object({
-          files: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: z.object({ name: z.string(), directUrl: z.string() }) })) }).nullish(),
+          artifactCollection: z
+            .object({
+              artifactMembership: z
+                .object({
+                  artifact: z.object({ id: z.string() }).nullish(),
+                  // `files` is nullable in W&B's schema: null is read as no URLs, so the file asked for is not found.
+                  files: z
+                    .object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: z.object({ name: z.string(), directUrl: z.string() }) })) })
+                    .nullish(),
+                })
+                .nullish(),
+            })
+            .nullish(),
         })
-        .nullable(),
+        .nullish(),
     }),
   ),
   any: lazySchema(() => z.record(z.string(), z.unknown())),

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { buildSchema, execute, parse, validate, GraphQLError, type DocumentNode } from "graphql";
+import { buildSchema, execute, parse, validate, visit, visitWithTypeInfo, GraphQLError, TypeInfo, type DocumentNode } from "graphql";
 import { http, HttpResponse, type HttpHandler } from "msw";
 import { CANARY } from "../../support/canary.js";
 
@@ -40,6 +40,30 @@ const GATED: Array<[string, string, string]> = [
   ["features", "features", "ServerInfo"],
   ["PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP", "artifactCollectionMembership", "Project"],
 ];
+
+/**
+ * Fields W&B has retired, as [type, field]: the service no longer has them, so a document selecting one fails
+ * validation as a misspelled field would. `Artifact.files` went with the legacy `artifact.files` queries; clients list
+ * URLs through `ArtifactCollectionMembership.files` or `Artifact.filesByManifestEntries` instead.
+ */
+const RETIRED: Array<[string, string]> = [["Artifact", "files"]];
+
+/** The retired fields a document selects, as W&B's validation message for each. */
+function retiredIn(document: DocumentNode): GraphQLError[] {
+  const info = new TypeInfo(schema);
+  const found: GraphQLError[] = [];
+  visit(
+    document,
+    visitWithTypeInfo(info, {
+      Field(node) {
+        const parent = info.getParentType()?.name;
+        if (RETIRED.some(([type, field]) => type === parent && field === node.name.value))
+          found.push(new GraphQLError(`Cannot query field "${node.name.value}" on type "${parent}".`));
+      },
+    }),
+  );
+  return found;
+}
 
 /** One Relay page of `all`, with the offset as the cursor. */
 function page<T, E>(all: T[], first: number | undefined, after: string | undefined, edge: (item: T) => E) {
@@ -130,6 +154,8 @@ export class WandbFake {
    * user may belong to several (`userOrgs`, display names). An entity not listed does not exist.
    */
   readonly entities = new Map<string, { org?: string; userOrgs?: string[] }>([[ENTITY, { org: ORG }]]);
+  /** The most file URLs one page holds: Relay lets a server answer fewer than `first`, as a capped page does. */
+  filePageLimit = Number.POSITIVE_INFINITY;
   /** Aliases that only registry admins may set in portfolios. */
   protectedAliases = new Set(["production"]);
   #n = 1;
@@ -189,11 +215,6 @@ export class WandbFake {
             .map(([alias]) => ({ alias, artifactCollectionName: c.name, artifactCollection: this.#collectionView(c) })),
         ),
       tags: a.tags.map((name) => ({ name })),
-      files: ({ names, first, after }: { names?: string[]; first?: number; after?: string }) => {
-        if (this.nulls.files.has(a.id)) return null;
-        const all = [...a.files.values()].filter((f) => !names || names.includes(f.name));
-        return page(all, first, after, (f) => ({ node: { name: f.name, directUrl: signed(`${this.signedOrigin}/${f.storagePath}`) } }));
-      },
       currentManifest: a.manifestPath ? { id: `${a.id}-manifest`, file: { directUrl: signed(`${this.signedOrigin}/${a.manifestPath}`) } } : null,
       artifactSequence: {
         id: a.collection.id,
@@ -215,6 +236,14 @@ export class WandbFake {
       aliases: [...c.aliases.entries()].filter(([, v]) => v === a).map(([alias]) => ({ alias })),
       artifactCollection: this.#collectionView(c),
       artifact: this.#view(a),
+      // The files of the member artifact, wherever it is read from (its sequence or a portfolio it is linked into).
+      files: ({ names, first, after }: { names?: string[]; first?: number; after?: string }) => {
+        if (this.nulls.files.has(a.id)) return null;
+        const all = [...a.files.values()].filter((f) => !names || names.includes(f.name));
+        return page(all, Math.min(first ?? 50, this.filePageLimit), after, (f) => ({
+          node: { name: f.name, directUrl: signed(`${this.signedOrigin}/${f.storagePath}`) },
+        }));
+      },
     };
   }
 
@@ -564,7 +593,9 @@ export class WandbFake {
           } catch (error) {
             return HttpResponse.json({ errors: [{ message: (error as Error).message }] }, { status: 400 });
           }
-          check = { document, invalid: validate(schema, document) };
+          // A retired field may also be missing from the contract: W&B's one message for it, without graphql-js's hints.
+          const retired = retiredIn(document);
+          check = { document, invalid: retired.length > 0 ? retired : validate(schema, document) };
           checked.set(body.query, check);
         }
         // An older server has no such field: it fails validation exactly as a misspelled one would.
