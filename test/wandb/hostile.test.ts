@@ -249,12 +249,13 @@ describe("W&B: schema drift names the field", () => {
   it("file URL listing: directUrl as a number", async () => {
     const ref = await version();
     const ws = await workspace();
-    drift("ArtifactFileUrls", (data) => {
-      const edges = ((data.artifact as Record<string, unknown>).files as { edges: Array<{ node: Record<string, unknown> }> }).edges;
+    drift("MembershipFileUrls", (data) => {
+      const project = data.project as { artifactCollection: { artifactMembership: Record<string, unknown> } };
+      const edges = (project.artifactCollection.artifactMembership.files as { edges: Array<{ node: Record<string, unknown> }> }).edges;
       for (const edge of edges) edge.node.directUrl = 42;
     });
     const e = expectKind(await rejectionOf(r().downloadArtifacts(ref, ws.target)), ["ResponseValidationError"]) as ResponseValidationError;
-    expect(e.field).toBe("data.artifact.files.edges[0].node.directUrl");
+    expect(e.field).toBe("data.project.artifactCollection.artifactMembership.files.edges[0].node.directUrl");
     expect(e.message).toContain("directUrl");
   });
 });

@@ -2,13 +2,19 @@
 // (issue 15): `latest` comes from the client, nullable fields may be null, and registry collections (portfolios) take
 // the portfolio mutations.
 import { afterEach, describe, expect, it } from "vitest";
-import { NotFoundError } from "modelreg";
-import { API_KEY, BASE, ENTITY } from "./support/wandb-fake.js";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { IntegrityError, InvalidInputError, NotFoundError, UnsupportedCapabilityError } from "modelreg";
+import { API_KEY, BASE, ENTITY, ORG, ORG_ENTITY } from "./support/wandb-fake.js";
 import { useWandbFake } from "./support/setup.js";
 
 const { fake, registry } = useWandbFake();
 const files = (w: string) => ({ entries: [{ path: "model.pkl", content: w }] });
 afterEach(() => {
+  fake.filePageLimit = Number.POSITIVE_INFINITY;
+  fake.organizations.delete("beta");
+  for (const name of fake.entities.keys()) if (name !== ENTITY) fake.entities.delete(name);
   fake.nulls.project.clear();
   fake.nulls.files.clear();
 });
@@ -135,5 +141,167 @@ describe("registry collections (portfolios)", () => {
     expect((await r.getModel("upd-src")).description).toBe("project side");
     expect(collection("upd-reg").description).toBe("registry side");
     expect(collection("upd-src").description).toBe("project side");
+  });
+});
+
+describe("the organization of a personal entity (W&B's _resolve_org_info)", () => {
+  /** A second organization with its model registry, and a personal entity whose user is in `orgs`. */
+  const personal = (name: string, orgs: string[]) => {
+    fake.organizations.set("beta", "beta-org");
+    fake.projects.add("beta-org/wandb-registry-model");
+    fake.entities.set(name, { userOrgs: orgs });
+  };
+  const sentSince = (before: number) => fake.requests.slice(before).map((x) => x.operation);
+
+  it("a personal entity whose user is in one organization links into that organization's registry", async () => {
+    personal("solo-user", [ORG]);
+    const r = registry({ entity: "solo-user" });
+    const v = await r.createVersion("solo-src", { artifacts: files("solo") });
+    expect(await r.link(v, { registry: "model", collection: "solo-reg" })).toEqual({ orgEntity: ORG_ENTITY, project: "wandb-registry-model", version: "0" });
+    expect(collection("solo-reg").entity).toBe(ORG_ENTITY);
+    const reg = await r.inRegistry("model");
+    expect((await reg.getVersion("solo-reg/0")).artifacts.digest).toBe(v.artifacts.digest);
+  });
+
+  it("a user in several organizations must choose one: InvalidInputError naming them and the setting, before any mutation", async () => {
+    personal("multi-user", [ORG, "beta"]);
+    const r = registry({ entity: "multi-user" });
+    const v = await r.createVersion("multi-src", { artifacts: files("multi") });
+    const before = fake.requests.length;
+    const e = await r.link(v, { registry: "model", collection: "multi-reg" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InvalidInputError);
+    expect((e as InvalidInputError).field).toBe("organization");
+    expect((e as Error).message).toMatch(/acme \(acme-org\), beta \(beta-org\).*organization setting/);
+    expect(sentSince(before)).not.toContain("LinkArtifact");
+    await expect(r.inRegistry("model")).rejects.toThrow(InvalidInputError);
+    // The setting chooses, by display name or by org entity name.
+    const beta = registry({ entity: "multi-user", organization: "beta" });
+    expect((await beta.link(v, { registry: "model", collection: "multi-reg" })).orgEntity).toBe("beta-org");
+    expect(collection("multi-reg").entity).toBe("beta-org");
+    const acme = registry({ entity: "multi-user", organization: ORG_ENTITY });
+    expect((await acme.link(v, { registry: "model", collection: "multi-reg-acme" })).orgEntity).toBe(ORG_ENTITY);
+    expect(await acme.listLinks(v)).toHaveLength(2);
+    await acme.unlink(v, { registry: "model", collection: "multi-reg-acme" });
+    // An organization the user is not in is refused by name, before any mutation.
+    const after = fake.requests.length;
+    await expect(registry({ entity: "multi-user", organization: "gamma" }).link(v, { registry: "model", collection: "x" })).rejects.toThrow(
+      /not in the organization gamma; it is in acme \(acme-org\), beta \(beta-org\)/,
+    );
+    expect(sentSince(after)).not.toContain("LinkArtifact");
+  });
+
+  it("a user in no organization has no registry: UnsupportedCapabilityError, and nothing is linked", async () => {
+    personal("lone-user", []);
+    const r = registry({ entity: "lone-user" });
+    const v = await r.createVersion("lone-src", { artifacts: files("lone") });
+    const before = fake.requests.length;
+    const e = await r.link(v, { registry: "model", collection: "lone-reg" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UnsupportedCapabilityError);
+    expect((e as Error).message).toMatch(/lone-user belongs to no organization/);
+    expect(sentSince(before)).not.toContain("LinkArtifact");
+  });
+
+  it("a malformed organization setting is refused before any request", async () => {
+    const before = fake.requests.length;
+    const r = registry({ entity: ENTITY, organization: 42 as unknown as string });
+    await expect(r.link({ model: "any", version: "0" }, { registry: "model", collection: "c" })).rejects.toThrow(InvalidInputError);
+    await expect(r.inRegistry("model")).rejects.toThrow(/organization must name an organization/);
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it("the fake answers a personal entity as W&B does and refuses a link into an organization the user is not in", async () => {
+    personal("stray-user", ["beta"]);
+    const q = "query($e: String!) { entity(name: $e) { organization { name } user { organizations { name orgEntity { name } } } } }";
+    const res = await fetch(`${BASE}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`api:${API_KEY}`).toString("base64")}` },
+      body: JSON.stringify({ query: q, variables: { e: "stray-user" } }),
+    });
+    expect(((await res.json()) as { data: unknown }).data).toEqual({
+      entity: { organization: null, user: { organizations: [{ name: "beta", orgEntity: { name: "beta-org" } }] } },
+    });
+    const v = await registry({ entity: "stray-user" }).createVersion("stray-src", { artifacts: files("stray") });
+    const [artifact] = collection("stray-src").members;
+    const link = `mutation($a: ID!, $e: String!) { linkArtifact(input: { artifactID: $a, entityName: $e, projectName: "wandb-registry-model",
+      artifactPortfolioName: "stray-reg" }) { versionIndex } }`;
+    expect(await errorsOf(link, { a: artifact?.id, e: ORG_ENTITY })).toEqual([
+      "linking is only allowed within the same team or to a collection in your organization's registry",
+    ]);
+    expect(await errorsOf(link, { a: artifact?.id, e: "beta-org" })).toEqual([]);
+    expect(v.version).toBe("0");
+  });
+});
+
+describe("file URLs through the membership (W&B retired artifact.files)", () => {
+  /** The variables of each MembershipFileUrls request since `before`. */
+  const urlRequests = (before: number) =>
+    fake.requests
+      .slice(before)
+      .filter((x) => x.operation === "MembershipFileUrls")
+      .map((x) => x.variables as Record<string, unknown>);
+
+  it("the fake refuses the retired artifact.files as a validation error, as a server without it does", async () => {
+    const r = registry({ entity: ENTITY });
+    await r.createVersion("retired-files", { artifacts: files("rf") });
+    const [artifact] = collection("retired-files").members;
+    const legacy = 'query($id: ID!) { artifact(id: $id) { files(names: ["model.pkl"]) { edges { node { name directUrl } } } } }';
+    expect(await errorsOf(legacy, { id: artifact?.id })).toEqual(['Cannot query field "files" on type "Artifact".']);
+  });
+
+  it("downloads list URLs by the version's number in its collection, a page at a time, and check every file", async () => {
+    const r = registry({ entity: ENTITY });
+    await r.createVersion("paged-files", { artifacts: files("first") });
+    const entries = ["a", "b", "c", "d", "e"].map((x) => ({ path: `${x}.bin`, content: `content ${x}` }));
+    const v = await r.createVersion("paged-files", { artifacts: { entries } });
+    fake.filePageLimit = 2;
+    const before = fake.requests.length;
+    const dir = await mkdtemp(join(tmpdir(), "wandb-paged-"));
+    try {
+      await r.downloadArtifacts(v, dir);
+      for (const e of entries) expect(await readFile(join(dir, e.path), "utf8")).toBe(e.content);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const sent = urlRequests(before);
+    expect(sent.map((x) => [x.entity, x.project, x.collection, x.alias, x.after])).toEqual([
+      [ENTITY, "models", "paged-files", "v1", null],
+      [ENTITY, "models", "paged-files", "v1", "2"],
+      [ENTITY, "models", "paged-files", "v1", "4"],
+    ]);
+    // One file opened: only its URL is asked for.
+    const one = fake.requests.length;
+    expect(await new Response((await r.openArtifact(v, "c.bin")).stream).text()).toBe("content c");
+    expect(urlRequests(one).map((x) => x.names)).toEqual([["c.bin"]]);
+  });
+
+  it("a version read through a registry view downloads by its number in the portfolio", async () => {
+    const r = registry({ entity: ENTITY });
+    await r.createVersion("view-files", { artifacts: files("old") });
+    const v = await r.createVersion("view-files", { artifacts: files("linked bytes") });
+    expect(v.version).toBe("1");
+    await r.link(v, { registry: "model", collection: "view-files-reg" });
+    const reg = await r.inRegistry("model");
+    const before = fake.requests.length;
+    expect(await new Response((await reg.openArtifact("view-files-reg/0", "model.pkl")).stream).text()).toBe("linked bytes");
+    const dir = await mkdtemp(join(tmpdir(), "wandb-view-"));
+    try {
+      await reg.downloadArtifacts("view-files-reg/0", dir);
+      expect(await readFile(join(dir, "model.pkl"), "utf8")).toBe("linked bytes");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(urlRequests(before).map((x) => [x.entity, x.project, x.collection, x.alias])).toEqual([
+      [ORG_ENTITY, "wandb-registry-model", "view-files-reg", "v0"],
+      [ORG_ENTITY, "wandb-registry-model", "view-files-reg", "v0"],
+    ]);
+  });
+
+  it("bytes that do not match the manifest still fail the download", async () => {
+    const r = registry({ entity: ENTITY });
+    const v = await r.createVersion("tampered-files", { artifacts: files("true bytes") });
+    const [artifact] = collection("tampered-files").members;
+    const stored = [...(artifact?.files.values() ?? [])][0]?.storagePath ?? "";
+    fake.storage.set(stored, new TextEncoder().encode("evil bytes"));
+    await expect(new Response((await r.openArtifact(v, "model.pkl")).stream).text()).rejects.toThrow(IntegrityError);
   });
 });

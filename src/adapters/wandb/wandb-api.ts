@@ -56,9 +56,12 @@ const pageInfo = () => z.object({ endCursor: z.string().nullish(), hasNextPage: 
 /** Response shapes, per operation. */
 export const responses = {
   viewer: lazySchema(() => z.object({ viewer: z.object({ entity: z.string().nullish() }).nullish() })),
-  orgEntity: lazySchema(() =>
-    z.object({ entity: z.object({ organization: z.object({ name: z.string(), orgEntity: z.object({ name: z.string() }).nullish() }).nullish() }).nullish() }),
-  ),
+  orgEntity: lazySchema(() => {
+    const org = z.object({ name: z.string(), orgEntity: z.object({ name: z.string() }).nullish() });
+    return z.object({
+      entity: z.object({ organization: org.nullish(), user: z.object({ organizations: z.array(org) }).nullish() }).nullish(),
+    });
+  }),
   features: lazySchema(() =>
     z.object({ serverInfo: z.object({ features: z.array(z.object({ name: z.string(), isEnabled: z.boolean() }).nullable()) }).nullish() }),
   ),
@@ -162,12 +165,23 @@ export const responses = {
   ),
   fileUrls: lazySchema(() =>
     z.object({
-      artifact: z
-        // `files` is nullable in W&B's schema: null is read as no URLs, so the file asked for is not found.
+      project: z
         .object({
-          files: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: z.object({ name: z.string(), directUrl: z.string() }) })) }).nullish(),
+          artifactCollection: z
+            .object({
+              artifactMembership: z
+                .object({
+                  artifact: z.object({ id: z.string() }).nullish(),
+                  // `files` is nullable in W&B's schema: null is read as no URLs, so the file asked for is not found.
+                  files: z
+                    .object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: z.object({ name: z.string(), directUrl: z.string() }) })) })
+                    .nullish(),
+                })
+                .nullish(),
+            })
+            .nullish(),
         })
-        .nullable(),
+        .nullish(),
     }),
   ),
   any: lazySchema(() => z.record(z.string(), z.unknown())),

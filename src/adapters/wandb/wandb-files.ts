@@ -39,19 +39,52 @@ export async function listManifestFiles(t: WandbTransport, a: WandbArtifact, opt
   return Object.entries(manifest.contents).map(([path, e]) => ({ path, size: e.size, md5: e.digest }));
 }
 
-/** The signed download URLs of a version's files, by path: of `names` only, or of every file, a page at a time. */
-export async function fileUrls(t: WandbTransport, artifactID: string, names: string[] | undefined, options: Call): Promise<Map<string, string>> {
+/** Where a version's files are listed: the version as a member of one collection, by its number there. */
+export interface FileSource {
+  /** The entity of the collection's project. */
+  entity: string;
+  /** The collection's project. */
+  project: string;
+  /** The collection the version was read through. */
+  collection: string;
+  /** The version's number in that collection. */
+  versionIndex: number;
+  /** The artifact that number was read as: a membership now answering with another one is not the version read. */
+  artifactID: string;
+}
+
+/**
+ * The signed download URLs of a version's files, by path: of `names` only, or of every file, a page at a time. Read
+ * through the membership (`artifactMembership(aliasName: "vN").files`), as W&B's Python client does
+ * (GetArtifactMembershipFileUrls): W&B retired `artifact(id).files`.
+ */
+export async function fileUrls(t: WandbTransport, where: FileSource, names: string[] | undefined, options: Call): Promise<Map<string, string>> {
   const urls = new Map<string, string>();
+  const version = `v${where.versionIndex}`;
   let after: string | null = null;
   for (;;) {
     const d: FileUrlPage = await t.gql(
-      "ArtifactFileUrls",
-      { id: artifactID, names: names ?? null, first: names ? names.length : URL_PAGE, after },
+      "MembershipFileUrls",
+      {
+        entity: where.entity,
+        project: where.project,
+        collection: where.collection,
+        alias: version,
+        names: names ?? null,
+        first: names ? names.length : URL_PAGE,
+        after,
+      },
       responses.fileUrls,
       options,
     );
-    if (!d.artifact) throw new NotFoundError(`artifact ${artifactID} not found`, { provider: PROVIDER, operation: options.operation });
-    const conn = d.artifact.files;
+    const m = d.project?.artifactCollection?.artifactMembership;
+    // Gone since it was read, or the number now names another artifact (deleted and renumbered): not the version.
+    if (!m || (m.artifact && m.artifact.id !== where.artifactID))
+      throw new NotFoundError(`${where.collection}:${version} not found in ${where.entity}/${where.project}`, {
+        provider: PROVIDER,
+        operation: options.operation,
+      });
+    const conn = m.files;
     // Null where W&B lists no files for the caller: the URLs found so far are all there are.
     if (!conn) return urls;
     for (const e of conn.edges) urls.set(e.node.name, e.node.directUrl);

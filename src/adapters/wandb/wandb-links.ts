@@ -64,19 +64,53 @@ export function registryProject(registry: unknown, op: string): string {
 }
 
 /**
- * The entity of the organisation the scope's entity belongs to, where its W&B Registry lives. An entity outside any
- * organisation has no registry: `UnsupportedCapabilityError`.
+ * The `organization` setting, checked before any request: unset, or a non-empty name. Throws `InvalidInputError`.
+ */
+export function organizationSetting(scope: WandbScope, op: string): string | undefined {
+  const org: unknown = scope.settings.organization;
+  if (org === undefined) return undefined;
+  if (typeof org !== "string" || org.trim() === "")
+    throw invalidInput(op, "organization", `organization must name an organization, got ${preview(org)}`, PROVIDER);
+  return org;
+}
+
+/**
+ * The entity of the organisation the scope's entity belongs to, where its W&B Registry lives. As W&B's client
+ * resolves it (`_resolve_org_info`): a team's own organization; for a personal entity, its user's organization when
+ * there is exactly one. A user in several must choose with the `organization` setting (`InvalidInputError` naming the
+ * choices); an entity in none has no registry (`UnsupportedCapabilityError`).
  */
 export async function orgEntity(scope: WandbScope, op: string, options: CallOptions | undefined): Promise<string> {
+  const wanted = organizationSetting(scope, op);
   const entity = await scope.entity(options);
   const d = await scope.transport.gql("OrgEntity", { entityName: entity }, responses.orgEntity, { ...options, operation: op });
-  const org = d.entity?.organization?.orgEntity?.name;
+  const own = d.entity?.organization;
+  // A team belongs to one organization; a personal entity to none, but its user may be in several.
+  const orgs = (own ? [own] : (d.entity?.user?.organizations ?? [])).filter((o) => o.orgEntity);
+  const names = orgs.map((o) => (o.orgEntity?.name === o.name ? o.name : `${o.name} (${o.orgEntity?.name})`)).join(", ");
+  let chosen = orgs[0];
+  if (wanted !== undefined) {
+    chosen = orgs.find((o) => o.name === wanted || o.orgEntity?.name === wanted);
+    if (!chosen)
+      throw invalidInput(
+        op,
+        "organization",
+        `the entity ${entity} is not in the organization ${wanted}; ${orgs.length ? `it is in ${names}` : "it is in none"}`,
+        PROVIDER,
+      );
+  } else if (orgs.length > 1)
+    throw invalidInput(
+      op,
+      "organization",
+      `the entity ${entity} is a personal entity whose user is in several organizations (${names}); pass the organization setting to choose one`,
+      PROVIDER,
+    );
+  const org = chosen?.orgEntity?.name;
   if (!org)
-    throw new UnsupportedCapabilityError(`the entity ${entity} belongs to no organization with a W&B Registry`, {
-      provider: PROVIDER,
-      operation: op,
-      capability: "orgRegistry",
-    });
+    throw new UnsupportedCapabilityError(
+      `the entity ${entity} belongs to no organization, so it has no W&B Registry; log under a team entity of an organization`,
+      { provider: PROVIDER, operation: op, capability: "orgRegistry" },
+    );
   return org;
 }
 
@@ -88,6 +122,7 @@ export async function link(scope: WandbScope, ref: VersionRef, target: LinkTarge
   if (target.aliases !== undefined && !Array.isArray(target.aliases)) throw invalidInput(op, "aliases", "aliases must be an array of alias names", PROVIDER);
   // The common alias rules only: `production` is a registry's own alias, which W&B protects itself.
   for (const alias of target.aliases ?? []) assertAlias(alias, op);
+  organizationSetting(scope, op);
   const found = await scope.resolve(ref, op, options);
   const org = await orgEntity(scope, op, options);
   const aliases = (target.aliases ?? []).map((alias) => ({ alias, artifactCollectionName: target.collection }));
@@ -120,6 +155,7 @@ export async function unlink(
   const op = "unlink";
   const project = registryProject(target?.registry, op);
   assertModelName(target.collection, op, "collection");
+  organizationSetting(scope, op);
   const found = await scope.resolve(ref, op, options);
   const org = await orgEntity(scope, op, options);
   const linked = (await memberships(scope, found.artifact.id, op, options)).find(

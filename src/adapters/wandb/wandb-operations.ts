@@ -29,7 +29,10 @@ const MEMBERSHIP_FIELDS = `
 export const OPERATIONS = {
   ServerFeatures: `query ServerFeatures { serverInfo { features { name isEnabled } } }`,
   Viewer: `query Viewer { viewer { entity } }`,
-  OrgEntity: `query OrgEntity($entityName: String!) { entity(name: $entityName) { organization { name orgEntity { name } } } }`,
+  // As W&B's client resolves the org (FetchOrgInfoFromEntity): a team's own organization, else, for a personal
+  // entity, the organizations its user belongs to.
+  OrgEntity: `query OrgEntity($entityName: String!) { entity(name: $entityName) {
+    organization { name orgEntity { name } } user { organizations { name orgEntity { name } } } } }`,
   UpsertBucket: `mutation UpsertBucket($name: String!, $project: String!, $entity: String!, $jobType: String) {
     upsertBucket(input: { name: $name, modelName: $project, entityName: $entity, jobType: $jobType }) { bucket { id name } inserted } }`,
   CreateArtifact: `mutation CreateArtifact($input: CreateArtifactInput!) {
@@ -60,8 +63,12 @@ export const OPERATIONS = {
   Collections: `query Collections($entity: String!, $project: String!, $first: Int, $after: String) {
     project(name: $project, entityName: $entity) { artifactCollections(first: $first, after: $after) {
       pageInfo { endCursor hasNextPage } edges { node { id name description createdAt } } } } }`,
-  ArtifactFileUrls: `query ArtifactFileUrls($id: ID!, $names: [String!], $first: Int, $after: String) {
-    artifact(id: $id) { files(names: $names, first: $first, after: $after) { pageInfo { endCursor hasNextPage } edges { node { name directUrl } } } } }`,
+  // W&B retired `artifact(id).files`; its Python client lists URLs through the membership
+  // (GetArtifactMembershipFileUrls), by the version's number in the collection it was read through.
+  MembershipFileUrls: `query MembershipFileUrls($entity: String!, $project: String!, $collection: String!, $alias: String!,
+    $names: [String!], $first: Int, $after: String) {
+    project(name: $project, entityName: $entity) { artifactCollection(name: $collection) { artifactMembership(aliasName: $alias) {
+      artifact { id } files(names: $names, first: $first, after: $after) { pageInfo { endCursor hasNextPage } edges { node { name directUrl } } } } } } }`,
   ArtifactLinks: `query ArtifactLinks($id: ID!) { artifact(id: $id) { artifactMemberships { edges { node {
     versionIndex aliases { alias } artifactCollection { __typename id name project { name entity { name } } } } } } } }`,
   UpdateArtifactSequence: `mutation UpdateArtifactSequence($id: ID!, $description: String) {

@@ -308,7 +308,14 @@ export class WandbProvider implements RegistryProviderV1 {
     const t = this.#scope.transport;
     const call = { ...ctx.options, operation: op };
     const found = await this.#scope.resolve(ref, op, ctx.options);
-    const id = found.artifact.id;
+    // The files are listed through the membership the version was read as (its number in this scope's collection).
+    const where = {
+      entity: await this.#scope.entity(call),
+      project: this.#scope.project,
+      collection: ref.model,
+      versionIndex: found.versionIndex,
+      artifactID: found.artifact.id,
+    };
     const files = await listManifestFiles(t, found.artifact, call);
     return {
       model: ref.model,
@@ -316,7 +323,7 @@ export class WandbProvider implements RegistryProviderV1 {
       files,
       open: async (file, signal) => {
         const each = { ...call, ...(signal && { signal }) };
-        return { stream: await openVerified(t, (await fileUrls(t, id, [file.path], each)).get(file.path), file, each) };
+        return { stream: await openVerified(t, (await fileUrls(t, where, [file.path], each)).get(file.path), file, each) };
       },
       openForDownload: (selected, signal) => {
         // One listing of signed URLs for the whole selection, under the download's signal rather than one file's;
@@ -325,7 +332,7 @@ export class WandbProvider implements RegistryProviderV1 {
         const every = selected.length === files.length;
         let urls: Promise<Map<string, string>> | undefined;
         return async (file, fileSignal) => {
-          urls ??= fileUrls(t, id, every ? undefined : selected.map((f) => f.path), whole);
+          urls ??= fileUrls(t, where, every ? undefined : selected.map((f) => f.path), whole);
           return { stream: await openSigned(t, (await urls).get(file.path), file, { ...call, ...(fileSignal && { signal: fileSignal }) }) };
         };
       },

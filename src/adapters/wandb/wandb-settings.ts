@@ -15,6 +15,12 @@ export interface WandbRegistrySettings extends ClientSettings {
   baseUrl?: string;
   /** The entity (user or team) that owns the project. Env: `WANDB_ENTITY`; else the key's own entity. */
   entity?: string;
+  /**
+   * The organisation whose W&B Registry `link`, `unlink` and `inRegistry` use, by display name or org entity name.
+   * Needed only when `entity` is a personal entity whose user belongs to several organisations; by default a team's
+   * own organisation is used, and a personal entity's user's only one, as W&B's own client does.
+   */
+  organization?: string;
   /** The project holding the model collections. Env: `WANDB_PROJECT`. Default `uncategorized`, as W&B's own clients. */
   project?: string;
   /** The artifact type versions are logged as. Default `model`. */

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { buildSchema, execute, parse, validate, GraphQLError, type DocumentNode } from "graphql";
+import { buildSchema, execute, parse, validate, visit, visitWithTypeInfo, GraphQLError, TypeInfo, type DocumentNode } from "graphql";
 import { http, HttpResponse, type HttpHandler } from "msw";
 import { CANARY } from "../../support/canary.js";
 
@@ -17,6 +17,8 @@ export const STORAGE = "https://storage.wandb.test";
 export const API_KEY: string = CANARY.wandbApiKey;
 export const ENTITY = "test-team";
 export const ORG_ENTITY = "acme-org";
+/** The display name of the organization ENTITY belongs to. */
+export const ORG = "acme";
 
 // Storage URLs are signed as W&B's are (a GCS V4 signature in the query), with a canary for the signature, so a
 // logged or quoted storage URL is caught. The storage handlers refuse a URL without it.
@@ -38,6 +40,30 @@ const GATED: Array<[string, string, string]> = [
   ["features", "features", "ServerInfo"],
   ["PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP", "artifactCollectionMembership", "Project"],
 ];
+
+/**
+ * Fields W&B has retired, as [type, field]: the service no longer has them, so a document selecting one fails
+ * validation as a misspelled field would. `Artifact.files` went with the legacy `artifact.files` queries; clients list
+ * URLs through `ArtifactCollectionMembership.files` or `Artifact.filesByManifestEntries` instead.
+ */
+const RETIRED: Array<[string, string]> = [["Artifact", "files"]];
+
+/** The retired fields a document selects, as W&B's validation message for each. */
+function retiredIn(document: DocumentNode): GraphQLError[] {
+  const info = new TypeInfo(schema);
+  const found: GraphQLError[] = [];
+  visit(
+    document,
+    visitWithTypeInfo(info, {
+      Field(node) {
+        const parent = info.getParentType()?.name;
+        if (RETIRED.some(([type, field]) => type === parent && field === node.name.value))
+          found.push(new GraphQLError(`Cannot query field "${node.name.value}" on type "${parent}".`));
+      },
+    }),
+  );
+  return found;
+}
 
 /** One Relay page of `all`, with the offset as the cursor. */
 function page<T, E>(all: T[], first: number | undefined, after: string | undefined, edge: (item: T) => E) {
@@ -121,6 +147,15 @@ export class WandbFake {
    * cannot see): `project` of the collections with these ids, `files` of the artifacts with these ids.
    */
   readonly nulls = { project: new Set<string>(), files: new Set<string>() };
+  /** Organizations, display name to org entity: each one's W&B Registry lives under its org entity. */
+  readonly organizations = new Map([[ORG, ORG_ENTITY]]);
+  /**
+   * Entities besides the org entities: a team belongs to one organization (`org`); a personal entity to none, but its
+   * user may belong to several (`userOrgs`, display names). An entity not listed does not exist.
+   */
+  readonly entities = new Map<string, { org?: string; userOrgs?: string[] }>([[ENTITY, { org: ORG }]]);
+  /** The most file URLs one page holds: Relay lets a server answer fewer than `first`, as a capped page does. */
+  filePageLimit = Number.POSITIVE_INFINITY;
   /** Aliases that only registry admins may set in portfolios. */
   protectedAliases = new Set(["production"]);
   #n = 1;
@@ -180,11 +215,6 @@ export class WandbFake {
             .map(([alias]) => ({ alias, artifactCollectionName: c.name, artifactCollection: this.#collectionView(c) })),
         ),
       tags: a.tags.map((name) => ({ name })),
-      files: ({ names, first, after }: { names?: string[]; first?: number; after?: string }) => {
-        if (this.nulls.files.has(a.id)) return null;
-        const all = [...a.files.values()].filter((f) => !names || names.includes(f.name));
-        return page(all, first, after, (f) => ({ node: { name: f.name, directUrl: signed(`${this.signedOrigin}/${f.storagePath}`) } }));
-      },
       currentManifest: a.manifestPath ? { id: `${a.id}-manifest`, file: { directUrl: signed(`${this.signedOrigin}/${a.manifestPath}`) } } : null,
       artifactSequence: {
         id: a.collection.id,
@@ -206,7 +236,21 @@ export class WandbFake {
       aliases: [...c.aliases.entries()].filter(([, v]) => v === a).map(([alias]) => ({ alias })),
       artifactCollection: this.#collectionView(c),
       artifact: this.#view(a),
+      // The files of the member artifact, wherever it is read from (its sequence or a portfolio it is linked into).
+      files: ({ names, first, after }: { names?: string[]; first?: number; after?: string }) => {
+        if (this.nulls.files.has(a.id)) return null;
+        const all = [...a.files.values()].filter((f) => !names || names.includes(f.name));
+        return page(all, Math.min(first ?? 50, this.filePageLimit), after, (f) => ({
+          node: { name: f.name, directUrl: signed(`${this.signedOrigin}/${f.storagePath}`) },
+        }));
+      },
     };
+  }
+
+  /** An entity's organizations; an org entity is a team of its own organization. */
+  #entityState(name: string): { org?: string; userOrgs?: string[] } | undefined {
+    const own = [...this.organizations].find(([, orgEntity]) => orgEntity === name)?.[0];
+    return own ? { org: own } : this.entities.get(name);
   }
 
   #resolveName(c: CollectionState | undefined, ref: string): ArtifactState | undefined {
@@ -231,7 +275,13 @@ export class WandbFake {
     return {
       serverInfo: () => ({ features: Object.entries(this.features).map(([name, isEnabled]) => ({ name, isEnabled })) }),
       viewer: () => ({ entity: ENTITY }),
-      entity: ({ name }: { name: string }) => ({ organization: name === ENTITY ? { name: "acme", orgEntity: { name: ORG_ENTITY } } : null }),
+      entity: ({ name }: { name: string }) => {
+        const e = this.#entityState(name);
+        if (!e) return null;
+        const org = (display: string) => ({ name: display, orgEntity: { name: this.organizations.get(display) } });
+        // A personal entity has no organization of its own; its user (null for a team) lists the user's organizations.
+        return { organization: e.org ? org(e.org) : null, user: e.userOrgs ? { organizations: e.userOrgs.map(org) } : null };
+      },
       upsertBucket: ({ input }: { input: { name: string; modelName: string; entityName: string } }) => {
         this.runs.add(input.name);
         this.projects.add(`${input.entityName}/${input.modelName}`);
@@ -490,6 +540,12 @@ export class WandbFake {
         const a = this.#artifact(input.artifactID);
         if (!this.projects.has(`${input.entityName}/${input.projectName}`))
           throw new GraphQLError(`project ${input.entityName}/${input.projectName} not found`);
+        // W&B refuses a link into another organization's registry (wandb/server#157): the source entity must be the
+        // target's, a team of the target's organization, or a personal entity whose user is in it.
+        const source = this.#entityState(a.collection.entity);
+        const target = [...this.organizations].find(([, orgEntity]) => orgEntity === input.entityName)?.[0];
+        if (input.entityName !== a.collection.entity && !(target && (source?.org === target || source?.userOrgs?.includes(target))))
+          throw new GraphQLError("linking is only allowed within the same team or to a collection in your organization's registry");
         const c = this.#collection(input.entityName, input.projectName, input.artifactPortfolioName, "portfolio") as CollectionState;
         if (!c.versions.has(a)) {
           c.versions.set(a, Math.max(-1, ...c.versions.values()) + 1);
@@ -537,7 +593,9 @@ export class WandbFake {
           } catch (error) {
             return HttpResponse.json({ errors: [{ message: (error as Error).message }] }, { status: 400 });
           }
-          check = { document, invalid: validate(schema, document) };
+          // A retired field may also be missing from the contract: W&B's one message for it, without graphql-js's hints.
+          const retired = retiredIn(document);
+          check = { document, invalid: retired.length > 0 ? retired : validate(schema, document) };
           checked.set(body.query, check);
         }
         // An older server has no such field: it fails validation exactly as a misspelled one would.
