@@ -447,7 +447,14 @@ async function waitUntilFound<T>(once: CreateOnce<T>, waitMs: number, signal: Ab
     if (left <= 0 || signal?.aborted) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, Math.min(delay, left));
-      signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      signal?.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 }
