@@ -223,7 +223,7 @@ export class VertexEndpoints implements EndpointsApi {
 
   /**
    * Undeploys a version; its traffic goes to the other deployed versions in proportion, or in equal shares when they
-   * all had none (see {@link splitAfterUndeploy}).
+   * all had none (as python-aiplatform does).
    */
   async undeploy(ref: VersionRefInput, options: LongRunningOptions & { endpoint: string }): Promise<Endpoint> {
     return this.#undeploy(ref, options, undefined);
