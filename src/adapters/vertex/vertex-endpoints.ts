@@ -222,8 +222,8 @@ export class VertexEndpoints implements EndpointsApi {
   }
 
   /**
-   * Undeploys a version; its traffic goes to the other deployed versions in proportion, or in equal shares when they
-   * all had none (as python-aiplatform does).
+   * Undeploys a version; its traffic goes to the other deployed versions in proportion (as python-aiplatform does),
+   * or in equal shares when they all had none (where python-aiplatform refuses), so a rollback always completes.
    */
   async undeploy(ref: VersionRefInput, options: LongRunningOptions & { endpoint: string }): Promise<Endpoint> {
     return this.#undeploy(ref, options, undefined);
