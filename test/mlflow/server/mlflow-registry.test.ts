@@ -124,7 +124,9 @@ describe.each(servers)("MLflow $version", (server) => {
     const proxy = await startCuttingProxy(server.url);
     try {
       const name = unique("later");
-      const viaProxy = createMlflowRegistry({ trackingUri: proxy.url, actor: "tester", timeoutMs: 800, retryBaseDelayMs: 10 });
+      // Long enough that the retry is answered within it (its answer waits for the late create to land, which took over
+      // 800 ms on a loaded CI machine): a retry that timed out too would settle before the late copy existed.
+      const viaProxy = createMlflowRegistry({ trackingUri: proxy.url, actor: "tester", timeoutMs: 4_000, retryBaseDelayMs: 10 });
       let retryRan!: () => void;
       const retried = new Promise<void>((r) => {
         retryRan = r;
