@@ -1,0 +1,28 @@
+// Whether dist/ was built after the last change to anything the build reads, so that CI builds it once: npm test's
+// package test and the package checks (scripts/check-package.mjs) both pack it, and a build is 50 s of CPU.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/** The newest modification time below `path` (a file or a directory), 0 when it does not exist. */
+function newest(path) {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+/** The oldest modification time of a file below `dir`, 0 when there is none. */
+function oldest(dir) {
+  const times = readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => statSync(join(e.parentPath, e.name)).mtimeMs);
+  return times.length > 0 ? Math.min(...times) : 0;
+}
+
+/** Whether dist/ (under `root`, default the working directory) is complete and newer than every build input. */
+export function distIsFresh(root = ".") {
+  // The type declarations come last: a build that failed half way has none.
+  if (!["index.js", "index.cjs", "index.d.ts", "index.d.cts"].every((file) => existsSync(join(root, "dist", file)))) return false;
+  const inputs = Math.max(...["src", "package.json", "package-lock.json", "tsup.config.ts", "tsconfig.json"].map((p) => newest(join(root, p))));
+  return oldest(join(root, "dist")) > inputs;
+}
