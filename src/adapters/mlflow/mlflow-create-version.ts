@@ -17,6 +17,7 @@ import { checkExpected, resolveArtifactSource, type ResolvedArtifact } from "../
 import { ConflictError, ModelRegistryError, NotFoundError, ServerError, TimeoutError, invalidInput } from "../../core/errors.js";
 import type { TransferOptions } from "../../core/options.js";
 import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
+import { defaultSleep } from "../../http/retry.js";
 import type { ProviderCreateVersion } from "../../core/provider-spec.js";
 import {
   createExperimentResponse,
@@ -413,8 +414,8 @@ export async function sendOnce<S extends z.ZodType>(
   const attempts = (options.maxRetries ?? transport.maxRetries) + 1;
   let lastError: unknown;
   let uncertain = false;
-  const settle = async (made: z.output<S> | undefined): Promise<z.output<S> | undefined> => {
-    const [keep, ...extras] = await once.find();
+  const settle = async (made: z.output<S> | undefined, found?: Array<z.output<S>>): Promise<z.output<S> | undefined> => {
+    const [keep, ...extras] = found ?? (await once.find());
     // Removing is idempotent and retried; a removal that still fails leaves a copy, not a failed create.
     for (const extra of extras) await once.discard(extra).catch(() => undefined);
     return keep ?? made;
@@ -427,8 +428,10 @@ export async function sendOnce<S extends z.ZodType>(
       lastError = error;
       if (!ModelRegistryError.isInstance(error) || !error.isRetryable || options.signal?.aborted) throw error;
       uncertain = true;
-      if (TimeoutError.isInstance(error)) await waitUntilFound(once, Math.min(options.timeoutMs ?? transport.timeoutMs, 30_000), options.signal);
-      const found = await settle(undefined);
+      const seen = TimeoutError.isInstance(error)
+        ? await waitUntilFound(once, Math.min(options.timeoutMs ?? transport.timeoutMs, 30_000), options.signal)
+        : undefined;
+      const found = await settle(undefined, seen);
       if (found !== undefined) return found;
       if (options.signal?.aborted) throw error;
       continue;
@@ -438,24 +441,17 @@ export async function sendOnce<S extends z.ZodType>(
   throw lastError;
 }
 
-/** Searches for the token until something is found or `waitMs` has passed, backing off from 100 ms. */
-async function waitUntilFound<T>(once: CreateOnce<T>, waitMs: number, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Searches for the token until something is found or `waitMs` has passed, backing off from 100 ms. Returns the last
+ * search's result; an abort ends the wait early (the caller then gives up with the timeout it had).
+ */
+async function waitUntilFound<T>(once: CreateOnce<T>, waitMs: number, signal: AbortSignal | undefined): Promise<T[]> {
   const deadline = Date.now() + waitMs;
   for (let delay = 100; ; delay *= 2) {
-    if ((await once.find()).length > 0) return;
+    const found = await once.find();
     const left = deadline - Date.now();
-    if (left <= 0 || signal?.aborted) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Math.min(delay, left));
-      signal?.addEventListener(
-        "abort",
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    if (found.length > 0 || left <= 0 || signal?.aborted) return found;
+    await defaultSleep(Math.min(delay, left), signal).catch(() => undefined);
   }
 }
 
