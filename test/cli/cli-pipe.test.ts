@@ -1,16 +1,16 @@
 // Issue 13, item 14: `modelreg ls --json | head -1` died with an unhandled EPIPE. These run the real executable with
-// a reader that leaves after the first line. The executable is src/cli/bin.ts bundled once by tsup into a scratch
-// directory, dependencies inlined: twenty starts through tsx took a minute on a shared machine, these take seconds.
+// a reader that leaves after the first line. The executable is src/cli/bin.ts bundled once (test/support/child-script.ts),
+// dependencies inlined: twenty starts through tsx took a minute on a shared machine, these take seconds.
 import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "tsup";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalRegistry } from "modelreg/local";
 import { processIo } from "../../src/cli/cli-process.js";
+import { childScript } from "../support/child-script.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 /** Runs at once: the machine is shared. */
@@ -23,19 +23,7 @@ let bin: string;
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "modelreg-pipe-"));
   root = join(scratch, "registry");
-  const outDir = join(scratch, "bin");
-  await build({
-    entry: { cli: join(repo, "src/cli/bin.ts") },
-    outDir,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    noExternal: [/.*/],
-    external: ["google-auth-library"],
-    config: false,
-    silent: true,
-  });
-  bin = join(outDir, "cli.js");
+  bin = await childScript(new URL("../../src/cli/bin.ts", import.meta.url));
   const registry = createLocalRegistry({ root });
   // About 160 KB of JSON lines, well past a pipe's 64 KB buffer: the CLI is still writing when the reader leaves.
   for (let i = 0; i < 40; i++)

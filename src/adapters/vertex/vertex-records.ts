@@ -147,6 +147,6 @@ export class VertexRecords {
 
   /** Deletes a version's metadata file, best effort. */
   async deleteVersionMeta(id: string, token: string, op: string): Promise<void> {
-    await this.meta.storage.delete(this.meta.bucket, `${this.meta.modelDir(id)}/meta/${token}.json`, { operation: op }).catch(() => undefined);
+    await this.deleteObjects([`${this.meta.modelDir(id)}/meta/${token}.json`], op);
   }
 }
