@@ -108,8 +108,10 @@ describe.each(servers)("MLflow $version", (server) => {
     const proxy = await startCuttingProxy(server.url);
     try {
       const name = unique("late");
-      const viaProxy = createMlflowRegistry({ trackingUri: proxy.url, actor: "tester", timeoutMs: 1_000, retryBaseDelayMs: 10 });
-      proxy.holdNext(isVersionCreate, { beforeForward: () => new Promise((r) => setTimeout(r, 1_400)) });
+      // The create lands 400 ms into the adapter's 3 s wait after its timeout: room for a loaded CI server to run it
+      // (with a 1 s wait, a fresh-clone run saw the server take longer and the adapter resend).
+      const viaProxy = createMlflowRegistry({ trackingUri: proxy.url, actor: "tester", timeoutMs: 3_000, retryBaseDelayMs: 10 });
+      proxy.holdNext(isVersionCreate, { beforeForward: () => new Promise((r) => setTimeout(r, 3_400)) });
       const v = await viaProxy.createVersion(name, { artifacts: { entries: [{ path: "model.bin", content: "late" }] } });
       expect(v.version).toBe("1");
       expect((await registry.listVersions(name).toArray()).map((x) => x.version)).toEqual(["1"]);
