@@ -120,12 +120,19 @@ function delayFor(failure: AttemptFailure, retry: number, options: RetryLoopOpti
  */
 export async function runWithRetries<T>(attempt: (attemptNumber: number) => Promise<T>, options: RetryLoopOptions): Promise<T> {
   let attempts = 0;
+  // What each failed attempt was: the last error alone hides that, say, ten timeouts came before one 503.
+  const failures: string[] = [];
   try {
     return await pRetry(
       async (attemptNumber) => {
         if (options.signal?.aborted) throw options.aborted();
         attempts = attemptNumber;
-        return attempt(attemptNumber);
+        try {
+          return await attempt(attemptNumber);
+        } catch (error) {
+          if (error instanceof AttemptFailure) failures.push(failureLabel(error.error));
+          throw error;
+        }
       },
       {
         retries: options.maxRetries,
@@ -152,7 +159,7 @@ export async function runWithRetries<T>(attempt: (attemptNumber: number) => Prom
     if (thrown instanceof AttemptFailure) {
       const { error } = thrown;
       let note: string | undefined;
-      if (attempts > 1) note = `(gave up after ${attempts} attempts)`;
+      if (attempts > 1) note = `(gave up after ${attempts} attempts${mixedFailures(failures)})`;
       else if (error.isRetryable && options.maxRetries > 0 && !options.idempotent && !thrown.notProcessed) {
         note = "(not retried: the request is not idempotent and the server may have acted on it)";
       }
@@ -162,6 +169,20 @@ export async function runWithRetries<T>(attempt: (attemptNumber: number) => Prom
     // An AbortedError from a wait, or a bug: neither is an attempt's failure, so neither gets a note.
     throw thrown;
   }
+}
+
+/** A failed attempt in a few words: its HTTP status, or the error's kind for failures without one. */
+function failureLabel(error: ModelRegistryError): string {
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return typeof status === "number" ? `HTTP ${status}` : error.kind;
+}
+
+/** `": 9 TimeoutError, 2 HTTP 503"` when the attempts failed in more than one way; empty when they all failed alike. */
+function mixedFailures(failures: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const label of failures) counts.set(label, (counts.get(label) ?? 0) + 1);
+  if (counts.size < 2) return "";
+  return `: ${[...counts].map(([label, count]) => `${count} ${label}`).join(", ")}`;
 }
 
 /** Adds a note to an error's message (and stack header), after construction, when the loop knows how it ended. */

@@ -102,6 +102,17 @@ describe("retries", () => {
     expect((error as ServerError).isRetryable).toBe(true);
   });
 
+  it("names how the earlier attempts failed when they failed in different ways", async () => {
+    sequence("get", "thing", [
+      () => HttpResponse.json({ message: "busy" }, { status: 503 }),
+      () => HttpResponse.json({ message: "busy" }, { status: 503 }),
+      () => HttpResponse.json({ message: "down" }, { status: 500 }),
+    ]);
+    const { http } = client({ maxRetries: 2 });
+    const error = await rejectionOf(http.request({ operation: "getThing", path: "thing" }));
+    expect((error as ServerError).message).toBe("[test] getThing: HTTP 500: down (gave up after 3 attempts: 2 HTTP 503, 1 HTTP 500)");
+  });
+
   it("does not retry 501 or 4xx", async () => {
     const a = sequence("get", "five-oh-one", [() => HttpResponse.json({}, { status: 501 })]);
     const b = sequence("get", "bad", [() => HttpResponse.json({}, { status: 400 })]);
