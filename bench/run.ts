@@ -9,7 +9,7 @@ import { writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { startMlflowServer, type MlflowServer } from "../test/mlflow/server/support/mlflow-server.js";
-import { ensureMlflow } from "../test/mlflow/server/support/mlflow-venv.js";
+import { ensureMlflow } from "../test/support/python-venv.js";
 import { ratioText, type Bench, type BenchSection } from "./bench-types.js";
 import { run as runColdStart } from "./cold-start.js";
 import { runHashing } from "./hashing.js";

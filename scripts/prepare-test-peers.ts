@@ -4,7 +4,7 @@
 // find them installed and skip the work. Running it by hand is never needed: the setups install on first use.
 import { ensureFakeGcsServer } from "../test/vertex/server/support/global-setup.js";
 import { MLFLOW_VERSIONS } from "../test/mlflow/server/support/global-setup.js";
-import { ensureMlflow } from "../test/mlflow/server/support/mlflow-venv.js";
+import { ensureMlflow } from "../test/support/python-venv.js";
 
 const started = Date.now();
 const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`;

@@ -2,7 +2,7 @@
 // MODELREG_MLFLOW_URI points the tests at a server you run yourself instead (MODELREG_MLFLOW_PYTHON: its Python).
 import type { TestProject } from "vitest/node";
 import { startMlflowServer } from "./mlflow-server.js";
-import { ensureMlflow } from "./mlflow-venv.js";
+import { ensureMlflow } from "../../../support/python-venv.js";
 
 /** The MLflow releases the suite runs against: the current 3.x and the last 2.x. */
 export const MLFLOW_VERSIONS = (process.env.MODELREG_MLFLOW_VERSIONS ?? "3.17.2,2.22.5").split(",").map((v) => v.trim());

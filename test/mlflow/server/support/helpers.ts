@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll } from "vitest";
-import { pythonEnv } from "./mlflow-venv.js";
+import { pythonEnv } from "../../../support/python-venv.js";
 
 const run = promisify(execFile);
 

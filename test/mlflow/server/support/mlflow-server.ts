@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureMlflow, pythonEnv } from "./mlflow-venv.js";
+import { ensureMlflow, pythonEnv } from "../../../support/python-venv.js";
 
 /** A running server. */
 export interface MlflowServer {
