@@ -45,6 +45,7 @@ export default defineConfig({
             "test/mlflow/server/**",
             "test/vertex/server/**",
             "test/package/**",
+            "test/*/official/**",
             ...FAULT_RUNS,
             ...(process.env.MODELREG_UNIT_SKIP?.split(",").filter(Boolean) ?? []),
           ],
@@ -73,6 +74,9 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: "package", include: ["test/package/**/*.test.ts"] } },
+      // The providers' official Python clients (google-cloud-aiplatform, wandb; installed into .venv on first use, see
+      // test/support/official-clients.ts) driven against our fakes served on loopback, both ways.
+      { extends: true, test: { name: "official", include: ["test/*/official/**/*.test.ts"], setupFiles: [canarySetup] } },
     ],
   },
 });
