@@ -132,6 +132,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         resolve,
       );
       out.on("error", reject);
+      // A client that gives up mid-upload (its timeout, a reset) must not leave the upstream request open with half a
+      // body: the server would wait for the rest for ever, and a threaded server (MLflow) loses a worker thread to
+      // each. Enough of them and the server stopped answering anyone for minutes, which failed CI runs.
+      req.on("close", () => {
+        if (!req.complete) out.destroy();
+      });
       req.pipe(out);
     });
 
@@ -151,6 +157,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   const pass = (upstreamRes: IncomingMessage, res: ServerResponse) => {
     res.writeHead(upstreamRes.statusCode ?? 502, responseHeaders(upstreamRes.headers));
+    // Likewise a client that leaves mid-download: the paused upstream response would hold the server's writer.
+    res.on("close", () => {
+      if (!res.writableFinished) upstreamRes.destroy();
+    });
     upstreamRes.pipe(res);
   };
 

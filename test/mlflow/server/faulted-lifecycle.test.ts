@@ -34,13 +34,10 @@ describe("MLflow through a faulting proxy", () => {
           trackingUri: proxy.url,
           actor: "fault-test",
           experimentName: `faults-${seed}`,
-          // A flaky network calls for more retries with short waits; the stall is cut by the timeout. The server is
-          // shared with every other file of `npm test` and its one process can be busy for seconds: with 10 retries
-          // capped at 250 ms, a 64 MiB upload ran out of attempts in a CI run (about 20 s of 1.5 s timeouts). Twenty
-          // retries with waits up to 1 s ride out a minute of that; runs without such a spell do not get slower.
-          maxRetries: 20,
+          // A flaky network calls for more retries with short waits; the stall is cut by the timeout.
+          maxRetries: 10,
           retryBaseDelayMs: 20,
-          retryMaxDelayMs: 1_000,
+          retryMaxDelayMs: 250,
           timeoutMs,
           env: {},
         });
