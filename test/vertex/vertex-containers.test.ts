@@ -60,11 +60,26 @@ describe("the serving image", () => {
 
 describe("a Vertex prebuilt image", () => {
   it.each([
-    ["scikit-learn", SKLEARN, ["weights.bin"], /scikit-learn prebuilt container needs exactly one of model\.joblib, model\.pkl at the top of the files; there is none/],
+    [
+      "scikit-learn",
+      SKLEARN,
+      ["weights.bin"],
+      /scikit-learn prebuilt container needs exactly one of model\.joblib, model\.pkl at the top of the files; there is none/,
+    ],
     ["scikit-learn", SKLEARN, ["model.joblib", "model.pkl"], /exactly one of model\.joblib, model\.pkl .*there are 2/],
     ["scikit-learn", SKLEARN, ["sub/model.pkl"], /at the top of the files; there is none/],
-    ["XGBoost", "europe-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.2-1:latest", ["model.json"], /XGBoost prebuilt container needs exactly one of model\.bst, model\.joblib, model\.pkl/],
-    ["TensorFlow", "asia-docker.pkg.dev/vertex-ai/prediction/tf2-gpu.2-15:latest", ["model.pkl"], /TensorFlow prebuilt container needs exactly one of saved_model\.pb, saved_model\.pbtxt/],
+    [
+      "XGBoost",
+      "europe-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.2-1:latest",
+      ["model.json"],
+      /XGBoost prebuilt container needs exactly one of model\.bst, model\.joblib, model\.pkl/,
+    ],
+    [
+      "TensorFlow",
+      "asia-docker.pkg.dev/vertex-ai/prediction/tf2-gpu.2-15:latest",
+      ["model.pkl"],
+      /TensorFlow prebuilt container needs exactly one of saved_model\.pb, saved_model\.pbtxt/,
+    ],
     ["PyTorch", "us-docker.pkg.dev/vertex-ai/prediction/pytorch-cpu.2-4:latest", ["model.pt"], /PyTorch prebuilt container needs exactly one of model\.mar/],
   ])("%s (%s) refuses %j with InvalidInputError naming the rule, before any byte is stored", async (_name, image, paths, rule) => {
     const before = footprint();
@@ -96,7 +111,9 @@ describe("a Vertex prebuilt image", () => {
 
   it("leaves other images alone: a custom image under another repository takes any files", async () => {
     const image = "us-docker.pkg.dev/my-project/prediction/sklearn-cpu.1-3:latest";
-    const v = await fakes.registry().createVersion("custom-lookalike", { artifacts: entries("weights.bin"), providerOptions: { vertex: { container: { imageUri: image } } } });
+    const v = await fakes
+      .registry()
+      .createVersion("custom-lookalike", { artifacts: entries("weights.bin"), providerOptions: { vertex: { container: { imageUri: image } } } });
     expect(v.version).toBe("1");
   });
 });
@@ -110,7 +127,8 @@ describe("the fake's models.upload with a prebuilt image", () => {
     });
     return { status: res.status, error: ((await res.json()) as { error?: { status: string; message: string } }).error };
   };
-  const put = (name: string) => fakes.gcs.objects.set(fakes.gcs.key(BUCKET, name), { bytes: new Uint8Array([1]), contentType: "application/octet-stream", generation: "1" });
+  const put = (name: string) =>
+    fakes.gcs.objects.set(fakes.gcs.key(BUCKET, name), { bytes: new Uint8Array([1]), contentType: "application/octet-stream", generation: "1" });
 
   it("refuses a folder without exactly one of the framework's model files with 400 INVALID_ARGUMENT, as Vertex does", async () => {
     put("elsewhere/none/weights.bin");

@@ -75,10 +75,5 @@ export function checkPrebuiltFiles(imageUri: string, source: ImageSource, paths:
   if (!framework) return;
   const problem = prebuiltFilesProblem(framework, paths);
   if (problem === undefined) return;
-  throw invalidInput(
-    operation,
-    "artifacts",
-    `${problem} (the image ${imageUri} comes from ${source}; give a custom image for other files)`,
-    PROVIDER,
-  );
+  throw invalidInput(operation, "artifacts", `${problem} (the image ${imageUri} comes from ${source}; give a custom image for other files)`, PROVIDER);
 }
