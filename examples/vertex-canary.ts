@@ -4,6 +4,9 @@
 //   VERTEX_PROJECT=my-project VERTEX_LOCATION=us-central1 VERTEX_ARTIFACT_ROOT=gs://my-bucket/models \
 //     node --import tsx examples/vertex-canary.ts ./out/model
 //
+// The model folder holds a scikit-learn model.joblib or model.pkl, served by Vertex's prebuilt scikit-learn image;
+// VERTEX_CONTAINER_IMAGE names another image (your own for other files).
+//
 // Credentials: application default credentials (`gcloud auth application-default login`, with google-auth-library
 // installed), or VERTEX_ACCESS_TOKEN.
 import { pathToFileURL } from "node:url";
@@ -46,7 +49,7 @@ export async function canaryRelease({ registry, model, directory, endpoint, heal
 // Run as a script: read the settings from the environment.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const directory = process.argv[2];
-  const { VERTEX_PROJECT, VERTEX_LOCATION, VERTEX_ARTIFACT_ROOT, VERTEX_ACCESS_TOKEN } = process.env;
+  const { VERTEX_PROJECT, VERTEX_LOCATION, VERTEX_ARTIFACT_ROOT, VERTEX_ACCESS_TOKEN, VERTEX_CONTAINER_IMAGE } = process.env;
   if (!directory || !VERTEX_PROJECT || !VERTEX_LOCATION || !VERTEX_ARTIFACT_ROOT) {
     console.error("usage: VERTEX_PROJECT=.. VERTEX_LOCATION=.. VERTEX_ARTIFACT_ROOT=gs://.. node --import tsx examples/vertex-canary.ts <model dir>");
     process.exit(2);
@@ -55,6 +58,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     project: VERTEX_PROJECT,
     location: VERTEX_LOCATION,
     artifactRoot: VERTEX_ARTIFACT_ROOT,
+    // Vertex serves a version with this image; modelreg checks that the folder holds the prebuilt image's model file.
+    containerImageUri: VERTEX_CONTAINER_IMAGE ?? "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest",
     ...(VERTEX_ACCESS_TOKEN && { accessToken: VERTEX_ACCESS_TOKEN }),
   });
   // A stand-in health check: replace it with a query of your error rate or latency.

@@ -3,7 +3,8 @@
 // lambda.ts and cloud-run.ts wrap it for AWS Lambda and Google Cloud Run functions.
 //
 //   SYNC_SOURCE_URI   where models come from, e.g. mlflow+https://mlflow.internal
-//   SYNC_TARGET_URI   where they go, e.g. vertex://my-project/us-central1?bucket=my-models
+//   SYNC_TARGET_URI   where they go, e.g. vertex://my-project/us-central1?bucket=my-models&containerImageUri=IMAGE
+//                     (Vertex needs the image that serves the copied files)
 //   SYNC_MODELS       comma-separated model names (default: every model in the source)
 //   SYNC_VERSIONS     all | aliased (default all)
 //   SYNC_SOURCE_NAME  the origin recorded on copies (default: the source's provider)

@@ -16,7 +16,7 @@ import { listTree, localRegistry, recordingFetch } from "../property/support/har
 import { loggingFetch } from "../property/support/prototype-keys.js";
 import { CANARY } from "../support/canary.js";
 import { GcsFake } from "../vertex/support/gcs-fake.js";
-import { BUCKET } from "../vertex/support/setup.js";
+import { BUCKET, CUSTOM_IMAGE } from "../vertex/support/setup.js";
 import { LOCATION, PROJECT, VertexFake } from "../vertex/support/vertex-fake.js";
 import { API_KEY, BASE, WandbFake } from "../wandb/support/wandb-fake.js";
 
@@ -188,6 +188,7 @@ function subjects(): Subject[] {
         accessToken: CANARY.googleAccessToken,
         pollIntervalMs: 2,
         actor: "tester",
+        containerImageUri: CUSTOM_IMAGE,
         fetch: loggingFetch(vertexLog),
       }),
       requests: () => vertexLog,

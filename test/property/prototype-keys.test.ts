@@ -9,7 +9,7 @@ import { createWandbRegistry } from "modelreg/wandb";
 import type { ModelRegistry } from "modelreg";
 import { CANARY } from "../support/canary.js";
 import { GcsFake } from "../vertex/support/gcs-fake.js";
-import { BUCKET } from "../vertex/support/setup.js";
+import { BUCKET, CUSTOM_IMAGE } from "../vertex/support/setup.js";
 import { LOCATION, PROJECT, VertexFake } from "../vertex/support/vertex-fake.js";
 import { API_KEY, BASE, WandbFake } from "../wandb/support/wandb-fake.js";
 import { PROTOTYPE_KEYS } from "./support/arbitraries.js";
@@ -41,6 +41,7 @@ const subjects: Array<{ provider: string; make: () => Omit<KeySubject, "model" |
         accessToken: CANARY.googleAccessToken,
         pollIntervalMs: 2,
         actor: "tester",
+        containerImageUri: CUSTOM_IMAGE,
         fetch: loggingFetch(requests),
       });
       return { registry, requests };

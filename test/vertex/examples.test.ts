@@ -20,7 +20,8 @@ async function modelDir(content: string): Promise<string> {
 
 describe("examples/vertex-canary.ts", () => {
   it("promotes a healthy challenger to champion and rolls an unhealthy one back", async () => {
-    const registry = fakes.registry();
+    // The example's files are a scikit-learn model.pkl, so Vertex's prebuilt scikit-learn image serves them.
+    const registry = fakes.registry({ containerImageUri: "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest" });
     const lines: string[] = [];
     const log = (line: string) => lines.push(line);
     const first = await canaryRelease({ registry, model: "fraud", directory: await modelDir("v1"), endpoint: "fraud-serving", healthy: () => true, log });

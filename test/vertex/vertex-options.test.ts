@@ -1,9 +1,8 @@
 import { http } from "msw";
 import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "modelreg";
-import { DEFAULT_CONTAINER_IMAGE } from "modelreg/vertex";
 import { GCS } from "./support/gcs-fake.js";
-import { useVertexFakes } from "./support/setup.js";
+import { CUSTOM_IMAGE, useVertexFakes } from "./support/setup.js";
 
 const fakes = useVertexFakes();
 const files = () => ({ entries: [{ path: "model.pkl", content: "weights" }] });
@@ -38,13 +37,13 @@ describe("providerOptions.vertex", () => {
     });
   });
 
-  it("falls back to the settings' containerImageUri, then to Vertex's scikit-learn image", async () => {
+  it("takes the image from the settings' containerImageUri when the call names none, and ignores other providers' options", async () => {
     await fakes
       .registry({ containerImageUri: "us-docker.pkg.dev/p/serving/default:1" })
       .createVersion("settings-image", { artifacts: files(), providerOptions: { vertex: { container: { predictRoute: "/p" } } } });
     expect(containerOf("settings-image")).toEqual({ imageUri: "us-docker.pkg.dev/p/serving/default:1", predictRoute: "/p" });
-    await fakes.registry().createVersion("default-image", { artifacts: files(), providerOptions: { mlflow: { ignored: true } } });
-    expect(containerOf("default-image")).toEqual({ imageUri: DEFAULT_CONTAINER_IMAGE });
+    await fakes.registry().createVersion("settings-only", { artifacts: files(), providerOptions: { mlflow: { ignored: true } } });
+    expect(containerOf("settings-only")).toEqual({ imageUri: CUSTOM_IMAGE });
   });
 
   it.each([

@@ -19,13 +19,14 @@ import { operationSchema } from "./vertex-api.js";
 import { versionIdOf } from "./vertex-convert.js";
 import type { VersionMetadata } from "./vertex-metadata.js";
 import { LABEL, fitsLabel, modelIdFor } from "./vertex-names.js";
-import { containerSpec, type VertexCreateVersionOptions } from "./vertex-options.js";
+import { checkPrebuiltFiles } from "./vertex-containers.js";
+import { containerSpec, resolveImage, type VertexCreateVersionOptions } from "./vertex-options.js";
 import type { VertexRecords } from "./vertex-records.js";
 import type { VertexRegistrySettings } from "./vertex-settings.js";
 import { PROVIDER, isFinishedOperationError } from "./vertex-transport.js";
 
 /** What `createVersion` needs from the settings. */
-export type CreateVersionSettings = Pick<VertexRegistrySettings, "containerImageUri" | "maxRetries">;
+export type CreateVersionSettings = Pick<VertexRegistrySettings, "containerImageUri" | "isDefaultVersion" | "maxRetries">;
 
 /**
  * Creates a version, whole or not at all: when storing the files or `models.upload` fails, what this call uploaded is
@@ -40,7 +41,17 @@ export async function createVertexVersion(
 ): Promise<ProviderChange<ModelVersion>> {
   const { operation: op, options } = ctx;
   const store = records.meta;
+  // Before any request: Vertex refuses a version without a serving image, and one with a prebuilt image whose model
+  // file is missing; Vertex would say so only after every file was stored.
+  const image = resolveImage(providerOptions?.container, settings.containerImageUri, op);
   const files = await resolveArtifactSource(input.artifacts, { provider: PROVIDER, operation: op });
+  checkPrebuiltFiles(
+    image.imageUri,
+    image.source,
+    files.map((f) => f.path),
+    op,
+  );
+  const makeDefault = providerOptions?.isDefaultVersion ?? settings.isDefaultVersion ?? false;
   const call = { ...options, operation: op };
   if (options.signal?.aborted) throw abortError(op, options.signal);
   const id = modelIdFor(model);
@@ -60,15 +71,18 @@ export async function createVertexVersion(
   const dir = store.artifactDir(id, token, attemptId());
   const labels: Record<string, string> = { [LABEL.token]: token, [LABEL.managed]: "true" };
   for (const [k, v] of Object.entries(meta.tags)) if (fitsLabel(k, v) && Object.keys(labels).length < 60) labels[k] = v;
+  // `default` goes in with the upload, as python-aiplatform's is_default_version does: Vertex moves it in the same
+  // step that makes the version, so no moment exists where the new version is made but `default` not yet moved.
+  const aliases = makeDefault ? [...meta.aliases, "default"] : meta.aliases;
   const body = {
     ...(existing ? { parentModel: records.modelPath(id) } : { modelId: id }),
     model: {
       displayName: model,
       ...(meta.description !== undefined && { versionDescription: meta.description.slice(0, 2000) }),
-      ...(meta.aliases.length > 0 && { versionAliases: meta.aliases }),
+      ...(aliases.length > 0 && { versionAliases: aliases }),
       labels,
       artifactUri: `gs://${store.bucket}/${dir}/`,
-      containerSpec: containerSpec(providerOptions?.container, settings.containerImageUri),
+      containerSpec: containerSpec(providerOptions?.container, image.imageUri),
     },
   };
   const progress = transferProgress(files, options.onProgress);
@@ -114,7 +128,16 @@ export async function createVertexVersion(
   const versionId = String(response.modelVersionId ?? "");
   const created = await records.model(id, versionId, op, options);
   const events: RegistryEventInput[] = [{ type: "version.created", model, version: versionId, to: versionId }];
-  for (const alias of meta.aliases) events.push({ type: "alias.set", model, alias, version: versionId, to: versionId });
+  // Alias moves are reported as setAlias reports them, with the version that held the alias before. `default` is
+  // reported only when this call moved it: a new model's first version gets it from Vertex whatever was asked.
+  const holderOf = (alias: string) => {
+    const held = versions.find((v) => v.versionAliases?.includes(alias));
+    return held === undefined ? undefined : versionIdOf(held);
+  };
+  for (const alias of existing ? aliases : meta.aliases) {
+    const from = holderOf(alias);
+    events.push({ type: "alias.set", model, alias, version: versionId, ...(from !== undefined && { from }), to: versionId });
+  }
   return { events: ctx.stamp(events), readBack: () => records.toVersion(model, id, created, op, options) };
 }
 

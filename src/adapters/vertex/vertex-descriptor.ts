@@ -20,13 +20,16 @@ export interface VertexLocation extends AdapterLocation<"vertex"> {
   apiEndpoint?: string;
   /** Another Cloud Storage host (`?storageEndpoint=`). */
   storageEndpoint?: string;
+  /** The serving image new versions get (`?containerImageUri=`); without it `createVersion` needs one per call. */
+  containerImageUri?: string;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * Vertex AI Model Registry: `vertex://project/location?bucket=bucket[/prefix]`, artifacts under
- * `gs://bucket/prefix` (`?apiEndpoint=` and `?storageEndpoint=` override the hosts).
+ * `gs://bucket/prefix` (`?apiEndpoint=` and `?storageEndpoint=` override the hosts, `?containerImageUri=` names the
+ * serving image of new versions, which Vertex requires).
  */
 export const vertexAdapter: AdapterDescriptor<
   "vertex",
@@ -38,6 +41,7 @@ export const vertexAdapter: AdapterDescriptor<
     artifactRoot: string;
     apiEndpoint?: string;
     storageEndpoint?: string;
+    containerImageUri?: string;
     accessToken?: string;
     actor?: string;
     env?: Record<string, string | undefined>;
@@ -47,7 +51,7 @@ export const vertexAdapter: AdapterDescriptor<
   subpath: "modelreg/vertex",
   schemes: ["vertex"],
   uriExample: "vertex://project/location?bucket=BUCKET[/prefix]",
-  description: "Vertex AI, artifacts in that bucket (?apiEndpoint=, ?storageEndpoint= for other hosts)",
+  description: "Vertex AI, artifacts in that bucket (?containerImageUri= the serving image; ?apiEndpoint=, ?storageEndpoint= hosts)",
   credentials: ["GOOGLE_OAUTH_ACCESS_TOKEN or Google's application default credentials"],
   // `default` is Vertex's own; `staging` and `production` are how the adapter stores stages.
   managedAliases: ["default", "staging", "production"],
@@ -64,6 +68,7 @@ export const vertexAdapter: AdapterDescriptor<
       throw fail(`vertex:// needs ?bucket=<bucket>[/prefix], the Cloud Storage bucket for artifacts`);
     const apiEndpoint = query.apiEndpoint;
     const storageEndpoint = query.storageEndpoint;
+    const containerImageUri = query.containerImageUri;
     return {
       kind: "vertex",
       project,
@@ -71,6 +76,7 @@ export const vertexAdapter: AdapterDescriptor<
       artifactRoot: `gs://${bucket}`,
       ...(apiEndpoint && { apiEndpoint }),
       ...(storageEndpoint && { storageEndpoint }),
+      ...(containerImageUri && { containerImageUri }),
     };
   },
   settings(location, options) {

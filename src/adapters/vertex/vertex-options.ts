@@ -1,19 +1,29 @@
 /**
- * `providerOptions.vertex` for `createVersion`: what only Vertex has, typed and checked in one place. Today that is
- * the serving container a version is uploaded with (Vertex's `ModelContainerSpec`, the fields most models need).
+ * `providerOptions.vertex` for `createVersion`: what only Vertex has, typed and checked in one place. That is the
+ * serving container a version is uploaded with (Vertex's `ModelContainerSpec`, the fields most models need) and
+ * whether the new version takes the `default` alias (python-aiplatform's `is_default_version`).
  *
  * @module
  */
 
 import * as z from "zod";
+import { invalidInput } from "../../core/errors.js";
 import { lazySchema } from "../../http/schema.js";
+import type { ImageSource } from "./vertex-containers.js";
+import { PROVIDER } from "./vertex-transport.js";
 
-/** Vertex's prebuilt scikit-learn CPU serving image, used when neither the version nor the settings name one. */
+/**
+ * Vertex's prebuilt scikit-learn CPU serving image.
+ *
+ * @deprecated No longer a default: a version without a container image is refused (Vertex requires one, and this
+ * image serves only a folder holding `model.joblib` or `model.pkl`). Name the image you mean, this one included, in
+ * `providerOptions.vertex.container.imageUri` or the `containerImageUri` setting.
+ */
 export const DEFAULT_CONTAINER_IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest";
 
 /**
  * The schema of `providerOptions.vertex` (built on first use, as every schema here, for cold starts). Unknown keys
- * are refused, so a misspelt option is an `InvalidInputError` naming it rather than a silently default container.
+ * are refused, so a misspelt option is an `InvalidInputError` naming it rather than silently ignored.
  *
  * @example
  * ```ts
@@ -21,15 +31,24 @@ export const DEFAULT_CONTAINER_IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/s
  *   artifacts: { directory: "./out/model" },
  *   providerOptions: { vertex: { container: { imageUri: "us-docker.pkg.dev/my-project/serving/fraud:3", predictRoute: "/predict", healthRoute: "/health", ports: [8080] } } },
  * });
+ * // A scikit-learn model (the folder holds model.joblib or model.pkl) on Vertex's prebuilt image, made the default:
+ * await vertex.createVersion("churn", {
+ *   artifacts: { directory: "./out/churn" },
+ *   providerOptions: { vertex: { container: { imageUri: "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest" }, isDefaultVersion: true } },
+ * });
  * ```
  */
 export const vertexCreateVersionOptionsSchema = lazySchema(() => {
   const route = z.string().regex(/^\/\S*$/, "a route is a path starting with /");
   return z.strictObject({
-    /** The serving container; what is not given falls back to the settings (`containerImageUri`) and Vertex's defaults. */
+    /** The serving container; an image not given here comes from the settings (`containerImageUri`), else none. */
     container: z
       .strictObject({
-        /** The image, e.g. `us-docker.pkg.dev/project/repo/image:tag`. Default: the settings' `containerImageUri`. */
+        /**
+         * The image, e.g. `us-docker.pkg.dev/project/repo/image:tag`, or a Vertex prebuilt one such as
+         * `us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest` (then the files must hold that framework's
+         * model file). Default: the settings' `containerImageUri`.
+         */
         imageUri: z.string().min(1).optional(),
         /** Overrides the image's entrypoint. */
         command: z.array(z.string()).optional(),
@@ -45,6 +64,12 @@ export const vertexCreateVersionOptionsSchema = lazySchema(() => {
         healthRoute: route.optional(),
       })
       .optional(),
+    /**
+     * `true` moves Vertex's `default` alias to the new version, as python-aiplatform's `is_default_version=True`
+     * does, so reads and deploys of the bare model name get it. Default: the settings' `isDefaultVersion`, else
+     * `false` (`default` stays where it is; a model's first version always gets it).
+     */
+    isDefaultVersion: z.boolean().optional(),
   });
 });
 
@@ -54,11 +79,36 @@ export type VertexCreateVersionOptions = z.output<ReturnType<typeof vertexCreate
 /** The serving container options, parsed. */
 export type VertexContainerOptions = NonNullable<VertexCreateVersionOptions["container"]>;
 
-/** Vertex's `containerSpec` for a version: its own container options over the settings' image and the default. */
-export function containerSpec(container: VertexContainerOptions | undefined, settingsImage: string | undefined): Record<string, unknown> {
+/** A version's serving image and where it came from. */
+export interface ResolvedImage {
+  /** The image URI. */
+  imageUri: string;
+  /** The option or setting that named it. */
+  source: ImageSource;
+}
+
+/**
+ * The image a version is served with: its own `container.imageUri`, else the settings' `containerImageUri`. With
+ * neither, `InvalidInputError`: Vertex requires a container for a model with artifacts (`containerSpec.imageUri`;
+ * python-aiplatform refuses `artifact_uri` without `serving_container_image_uri` too), and no image fits arbitrary
+ * files, so modelreg does not pick one.
+ */
+export function resolveImage(container: VertexContainerOptions | undefined, settingsImage: string | undefined, operation: string): ResolvedImage {
+  if (container?.imageUri !== undefined) return { imageUri: container.imageUri, source: "providerOptions.vertex.container.imageUri" };
+  if (settingsImage !== undefined && settingsImage !== "") return { imageUri: settingsImage, source: "containerImageUri" };
+  throw invalidInput(
+    operation,
+    "providerOptions.vertex.container.imageUri",
+    "Vertex needs a serving container image for a version: give providerOptions.vertex.container.imageUri, or the containerImageUri setting (a custom image, or a Vertex prebuilt one when the files hold its model file)",
+    PROVIDER,
+  );
+}
+
+/** Vertex's `containerSpec` for a version: its resolved image with its own container options. */
+export function containerSpec(container: VertexContainerOptions | undefined, imageUri: string): Record<string, unknown> {
   const c = container ?? {};
   return {
-    imageUri: c.imageUri ?? settingsImage ?? DEFAULT_CONTAINER_IMAGE,
+    imageUri,
     ...(c.command && { command: c.command }),
     ...(c.args && { args: c.args }),
     ...(c.env && { env: Object.entries(c.env).map(([name, value]) => ({ name, value })) }),

@@ -13,7 +13,7 @@ import type { VertexCreateVersionOptions } from "./vertex-options.js";
 import { VertexProvider } from "./vertex-provider.js";
 import type { VertexRegistrySettings } from "./vertex-settings.js";
 
-/** `createVersion`'s input on Vertex: `providerOptions.vertex` is typed (the serving container). */
+/** `createVersion`'s input on Vertex: `providerOptions.vertex` is typed (the serving container, `isDefaultVersion`). */
 export type VertexCreateVersionInput = CreateVersionInput & {
   /** Options by provider; `vertex` is typed here, and other providers' options are ignored. */
   providerOptions?: {
@@ -46,7 +46,10 @@ export class VertexRegistry extends RegistryFacade<VertexCreateVersionOptions> {
   /**
    * Creates a version: metadata and files to `gs://bucket/prefix/<model>/<n>/`, then `models.upload` (a new model, or
    * a new version with `parentModel`), then waits for the operation and reads the version back.
-   * `providerOptions.vertex.container` sets the serving container (default: the settings' `containerImageUri`).
+   * `providerOptions.vertex.container` sets the serving container (default: the settings' `containerImageUri`; with
+   * no image at all, or a Vertex prebuilt image without its framework's model file among the files, the call throws
+   * `InvalidInputError` before any request). `providerOptions.vertex.isDefaultVersion: true` moves `default` to the
+   * new version (default: the settings' `isDefaultVersion`, else `false`).
    */
   override createVersion(model: string, input: VertexCreateVersionInput, options?: TransferOptions): Promise<ModelVersion> {
     return super.createVersion(model, input, options);

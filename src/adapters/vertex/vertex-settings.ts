@@ -27,9 +27,19 @@ export interface VertexRegistrySettings extends ClientSettings {
   storageEndpoint?: string;
   /**
    * The serving container image new versions are uploaded with, unless a version's
-   * `providerOptions.vertex.container.imageUri` says otherwise. Default: Vertex's prebuilt scikit-learn CPU image.
+   * `providerOptions.vertex.container.imageUri` says otherwise. No default: a version with neither is refused with
+   * `InvalidInputError`, since Vertex requires an image and none fits every set of files. A Vertex prebuilt image
+   * (`{us|europe|asia}-docker.pkg.dev/vertex-ai/prediction/...`) needs its framework's model file among the files,
+   * e.g. exactly one of `model.joblib`, `model.pkl` for scikit-learn; this is checked before anything is uploaded.
+   * In a `vertex://` URI: `?containerImageUri=`.
    */
   containerImageUri?: string;
+  /**
+   * Whether new versions take Vertex's `default` alias unless a version's `providerOptions.vertex.isDefaultVersion`
+   * says otherwise. Default `false`: `default` stays on the version that holds it (a model's first version always
+   * gets it). python-aiplatform's `Model.upload` defaults to `true`; set this for the same behaviour.
+   */
+  isDefaultVersion?: boolean;
   /** Files up to this size are uploaded in one multipart request. Default 8 MiB. */
   multipartMaxBytes?: number;
   /** Chunk size of resumable uploads, a multiple of 256 KiB. Default 8 MiB. */

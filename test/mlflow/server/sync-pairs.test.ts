@@ -11,6 +11,7 @@ import type { ModelRegistry, ModelVersion } from "modelreg";
 import { SYNC_TAGS, originOf, planSync, syncRegistries, type SyncCreateItem, type SyncPlanItem } from "modelreg/sync";
 import { GcsFake } from "../../vertex/support/gcs-fake.js";
 import { LOCATION, PROJECT, VertexFake } from "../../vertex/support/vertex-fake.js";
+import { CUSTOM_IMAGE } from "../../vertex/support/setup.js";
 import { API_KEY, BASE, ENTITY, WandbFake } from "../../wandb/support/wandb-fake.js";
 import { CANARY } from "../../support/canary.js";
 import { unique } from "./support/helpers.js";
@@ -20,8 +21,8 @@ const servers = inject("mlflowServers");
 const BUCKET = "sync-pairs-bucket";
 const MiB = 1024 * 1024;
 
-const vertexFake = new VertexFake();
 const gcsFake = new GcsFake([BUCKET]);
+const vertexFake = new VertexFake(gcsFake);
 const wandbFake = new WandbFake();
 const msw = setupServer(...vertexFake.handlers(), ...gcsFake.handlers(), ...wandbFake.handlers());
 const passedThrough: string[] = [];
@@ -39,6 +40,8 @@ const vertex = createVertexRegistry({
   accessToken: CANARY.googleAccessToken,
   pollIntervalMs: 2,
   actor: "sync-test",
+  // Synced files are whatever the source holds, so the target serves them with a custom image.
+  containerImageUri: CUSTOM_IMAGE,
   multipartMaxBytes: MiB,
   uploadChunkBytes: MiB,
 });

@@ -16,6 +16,7 @@ import { createLocalRegistry, type LocalRegistry } from "../../../src/adapters/l
 import { createMlflowRegistry } from "../../../src/adapters/mlflow/index.js";
 import { createVertexRegistry } from "../../../src/adapters/vertex/index.js";
 import { createWandbRegistry } from "../../../src/adapters/wandb/index.js";
+import { CUSTOM_IMAGE } from "../../vertex/support/setup.js";
 import { InvalidInputError, ModelRegistryError } from "../../../src/core/errors.js";
 import type { ModelRegistry } from "../../../src/core/model-registry.js";
 
@@ -213,6 +214,7 @@ export function httpRegistries(): RecordedRegistry[] {
         maxRetries: 0,
         pollIntervalMs: 1,
         actor: "tester",
+        containerImageUri: CUSTOM_IMAGE,
       }),
     },
     {

@@ -8,11 +8,16 @@ import { GcsFake } from "./gcs-fake.js";
 import { LOCATION, PROJECT, VertexFake } from "./vertex-fake.js";
 
 export const BUCKET = "test-bucket";
+/**
+ * A custom serving image (not a Vertex prebuilt one, so any files fit it): the image the fakes' registry uploads
+ * versions with unless a test says otherwise, as a user's registry would with its `containerImageUri` setting.
+ */
+export const CUSTOM_IMAGE = "us-central1-docker.pkg.dev/test-project/serving/generic:1";
 
 /** The Vertex and Cloud Storage fakes for a test file; `extra` handlers come first and survive the reset after each test. */
 export function useVertexFakes(extra: HttpHandler[] = []) {
-  const vertex = new VertexFake();
   const gcs = new GcsFake([BUCKET]);
+  const vertex = new VertexFake(gcs);
   const server = setupServer(...extra, ...vertex.handlers(), ...gcs.handlers());
   beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
   afterEach(() => server.resetHandlers());
@@ -25,6 +30,7 @@ export function useVertexFakes(extra: HttpHandler[] = []) {
       accessToken: CANARY.googleAccessToken,
       pollIntervalMs: 2,
       actor: "tester",
+      containerImageUri: CUSTOM_IMAGE,
       ...settings,
     });
   return { vertex, gcs, server, registry };

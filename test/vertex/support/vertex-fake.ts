@@ -1,9 +1,11 @@
 // An in-process fake of Vertex AI's Model, Endpoint and Operation resources (msw). It keeps state and follows
 // Vertex's rules: version ids count up per model, aliases are unique per model and move, exactly one version holds
 // `default`, upload, delete, deploy and undeploy are long-running operations, traffic sums to 100, and names come
-// back with the project number. Every request is checked against the contract derived from the discovery document.
+// back with the project number, and a version with a prebuilt serving image needs that framework's model file in its
+// artifact folder. Every request is checked against the contract derived from the discovery document.
 import { http, HttpResponse, type HttpHandler } from "msw";
 import { ContractViolation, validateRequest, type GoogleError } from "./contract-validator.js";
+import type { GcsFake } from "./gcs-fake.js";
 
 export const PROJECT = "test-project";
 export const PROJECT_NUMBER = "123456789012";
@@ -50,6 +52,22 @@ interface OperationState {
 
 const ALIAS = /^[a-z][a-z0-9-]{0,126}[a-z0-9]$/;
 
+/**
+ * Vertex's prebuilt serving images (`{us|europe|asia}-docker.pkg.dev/vertex-ai/prediction/<framework>-...`) and the
+ * model files each loads from the top of `artifactUri`: Google's import-model page (scikit-learn `model.joblib` or
+ * `model.pkl`; XGBoost `model.bst`, `model.joblib` or `model.pkl`; TensorFlow `saved_model.pb`; PyTorch `model.mar`)
+ * and python-aiplatform's `_SUPPORTED_MODEL_FILE_NAMES`, which adds `saved_model.pbtxt`; exactly one of them (vertex.md,
+ * "Corrections and emphasis"). Written here apart from the adapter's table, so a slip in one does not hide in both.
+ */
+const PREBUILT_IMAGE = /^(?:us|europe|asia)-docker\.pkg\.dev\/vertex-ai\/prediction\/((?:tf|sklearn|xgboost|pytorch)[^/]*)$/;
+const PREBUILT_FILES: Array<[RegExp, string[]]> = [
+  [/^sklearn-/, ["model.joblib", "model.pkl"]],
+  [/^xgboost-/, ["model.bst", "model.joblib", "model.pkl"]],
+  [/^tf2?-/, ["saved_model.pb", "saved_model.pbtxt"]],
+  [/^pytorch-/, ["model.mar"]],
+  [/^/, ["model.pkl", "model.joblib", "model.bst", "model.mar", "saved_model.pb", "saved_model.pbtxt"]],
+];
+
 class FakeError extends Error {
   constructor(readonly error: GoogleError) {
     super(error.message);
@@ -91,6 +109,9 @@ export class VertexFake {
   readonly violations: GoogleError[] = [];
   #ids = 1000;
   #clock = Date.parse("2026-11-01T00:00:00Z");
+
+  /** @param storage - The Cloud Storage fake, read to check a prebuilt image's model files as Vertex does. */
+  constructor(readonly storage?: GcsFake) {}
 
   #now(): string {
     this.#clock += 1000;
@@ -279,6 +300,7 @@ export class VertexFake {
     if (new Set(aliases).size !== aliases.length) throw fail(400, "INVALID_ARGUMENT", "Duplicate version aliases.");
     const containerSpec = input.containerSpec as Json | undefined;
     if (!containerSpec?.imageUri) throw fail(400, "INVALID_ARGUMENT", "Model.container_spec.image_uri is required for custom models.");
+    this.#checkPrebuiltFiles(String(containerSpec.imageUri), input.artifactUri as string | undefined);
     let model: ModelState;
     if (body.parentModel) {
       const m = /^projects\/[^/]+\/locations\/[^/]+\/models\/([^/@]+)$/.exec(body.parentModel as string);
@@ -327,6 +349,26 @@ export class VertexFake {
         },
       };
     });
+  }
+
+  /** A prebuilt image loads its framework's model file from the top of artifactUri: exactly one must be there. */
+  #checkPrebuiltFiles(imageUri: string, artifactUri: string | undefined) {
+    const image = PREBUILT_IMAGE.exec(imageUri)?.[1];
+    if (image === undefined) return;
+    const names = (PREBUILT_FILES.find(([pattern]) => pattern.test(image)) as [RegExp, string[]])[1];
+    const at = artifactUri === undefined ? undefined : /^gs:\/\/([^/]+)\/(.*?)\/?$/.exec(artifactUri);
+    if (!at) throw fail(400, "INVALID_ARGUMENT", `Model.artifact_uri is required for the prebuilt container ${imageUri}.`);
+    if (!this.storage) throw new Error("VertexFake needs the GcsFake to check the files of a prebuilt container");
+    const folder = `${at[1]}/${at[2]}/`;
+    const top = [...this.storage.objects.keys()].filter((k) => k.startsWith(folder)).map((k) => k.slice(folder.length));
+    const found = names.filter((name) => top.includes(name));
+    if (found.length !== 1) {
+      throw fail(
+        400,
+        "INVALID_ARGUMENT",
+        `The model directory ${artifactUri} is expected to contain exactly one of: [${names.join(", ")}]. Found ${found.length}.`,
+      );
+    }
   }
 
   #moveAliases(model: ModelState, version: VersionState, aliases: string[]) {
