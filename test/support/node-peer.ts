@@ -12,6 +12,12 @@ const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
 const PEERS = join(ROOT, ".cache", "node-peers");
 
+/**
+ * google-auth-library for the Vertex ADC tests: 10.9.1 is the floor of the peer range and of the last release line that
+ * runs on Node 20 (11.x needs Node 22).
+ */
+export const GOOGLE_AUTH_LIBRARY = { name: "google-auth-library", version: "10.9.1" } as const;
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,

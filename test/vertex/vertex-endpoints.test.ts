@@ -164,7 +164,11 @@ describe("Vertex endpoints", () => {
 async function createEndpoint(displayName: string, endpointId?: string): Promise<Response> {
   const headers = { authorization: "Bearer t", "content-type": "application/json" };
   const query = endpointId === undefined ? "" : `?endpointId=${encodeURIComponent(endpointId)}`;
-  const res = await fetch(`${HOST}/v1/projects/${PROJECT}/locations/${LOCATION}/endpoints${query}`, { method: "POST", headers, body: JSON.stringify({ displayName }) });
+  const res = await fetch(`${HOST}/v1/projects/${PROJECT}/locations/${LOCATION}/endpoints${query}`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ displayName }),
+  });
   if (!res.ok) return res;
   let op = (await res.json()) as { name: string; done?: boolean };
   while (!op.done) op = (await (await fetch(`${HOST}/v1/${op.name}`, { headers })).json()) as typeof op;

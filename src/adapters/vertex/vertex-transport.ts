@@ -36,7 +36,8 @@ export class VertexTransport {
   constructor(settings: VertexRegistrySettings) {
     const invalid = (field: string, message: string) => new InvalidInputError(message, { provider: PROVIDER, operation: "createVertexRegistry", field });
     const projectId = /^[a-z0-9][a-z0-9-]{3,61}[a-z0-9]$|^\d+$/;
-    if (typeof settings.project !== "string" || !projectId.test(settings.project)) throw invalid("project", "project must be a Google Cloud project id or number");
+    if (typeof settings.project !== "string" || !projectId.test(settings.project))
+      throw invalid("project", "project must be a Google Cloud project id or number");
     // It becomes a header value: anything else would be refused by Google, or by fetch before it is sent.
     if (settings.quotaProject !== undefined && (typeof settings.quotaProject !== "string" || !projectId.test(settings.quotaProject)))
       throw invalid("quotaProject", "quotaProject must be a Google Cloud project id or number");
