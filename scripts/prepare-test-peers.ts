@@ -1,17 +1,24 @@
 // Installs what the real-server tests run against (pinned MLflow releases into .venv/, fake-gcs-server into
-// .cache/go-bin) ahead of `npm test`. CI starts it in the background at the beginning, so these downloads and the Go
-// build overlap the typecheck, build and docs steps instead of stalling the test run's global setup; the setups
-// find them installed and skip the work. Running it by hand is never needed: the setups install on first use.
+// .cache/go-bin) and the optional peer the Vertex ADC tests load (google-auth-library into .cache/node-peers) ahead of
+// `npm test`. CI starts it in the background at the beginning, so these downloads and the Go build overlap the
+// typecheck, build and docs steps instead of stalling the test run's global setup; the setups find them installed
+// and skip the work. Running it by hand is never needed: the setups install on first use.
 import { ensureFakeGcsServer } from "../test/vertex/server/support/global-setup.js";
 import { MLFLOW_VERSIONS } from "../test/mlflow/server/support/global-setup.js";
 import { ensureMlflow } from "../test/support/python-venv.js";
+import { ensureNodePeer, GOOGLE_AUTH_LIBRARY } from "../test/support/node-peer.js";
 
 const started = Date.now();
 const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`;
 const gcs = ensureFakeGcsServer().then(() => console.log(`prepare: fake-gcs-server ready after ${seconds()}`));
+// npm, beside the Go build and the uv installs (separate tools and folders): the Vertex ADC tests' optional peer.
+const peer = ensureNodePeer(GOOGLE_AUTH_LIBRARY.name, GOOGLE_AUTH_LIBRARY.version).then(() =>
+  console.log(`prepare: ${GOOGLE_AUTH_LIBRARY.name}@${GOOGLE_AUTH_LIBRARY.version} ready after ${seconds()}`),
+);
 // One after the other: two installs at once would both write the shared uv tool environment.
 for (const version of MLFLOW_VERSIONS) {
   await ensureMlflow(version);
   console.log(`prepare: MLflow ${version} ready after ${seconds()}`);
 }
 await gcs;
+await peer;

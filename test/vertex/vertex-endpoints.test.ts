@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConflictError, InvalidInputError } from "modelreg";
+import { ConflictError, InvalidInputError, NotFoundError } from "modelreg";
 import { makeRoom, splitAfterUndeploy } from "../../src/adapters/vertex/vertex-endpoints.js";
 import { useVertexFakes } from "./support/setup.js";
-import { HOST } from "./support/vertex-fake.js";
+import { HOST, LOCATION, PROJECT } from "./support/vertex-fake.js";
 
 const fakes = useVertexFakes();
 const files = (content: string) => ({ entries: [{ path: "model.pkl", content }] });
@@ -156,6 +156,102 @@ describe("Vertex endpoints", () => {
     await expect(registry.endpoints.deploy("x/1", { endpoint: "e", trafficPercent: 101 })).rejects.toThrow(InvalidInputError);
     await expect(registry.endpoints.deploy("x/1", { endpoint: "e", minReplicas: 3, maxReplicas: 1 })).rejects.toThrow(InvalidInputError);
     await expect(registry.endpoints.canaryRollout("x/1", { endpoint: "e", steps: [50, 10], check: () => true })).rejects.toThrow(InvalidInputError);
+    expect(fakes.vertex.requests.length).toBe(before);
+  });
+});
+
+/** Creates an endpoint straight on the fake, as the console or gcloud would, and waits for its operation. */
+async function createEndpoint(displayName: string, endpointId?: string): Promise<Response> {
+  const headers = { authorization: "Bearer t", "content-type": "application/json" };
+  const query = endpointId === undefined ? "" : `?endpointId=${encodeURIComponent(endpointId)}`;
+  const res = await fetch(`${HOST}/v1/projects/${PROJECT}/locations/${LOCATION}/endpoints${query}`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ displayName }),
+  });
+  if (!res.ok) return res;
+  let op = (await res.json()) as { name: string; done?: boolean };
+  while (!op.done) op = (await (await fetch(`${HOST}/v1/${op.name}`, { headers })).json()) as typeof op;
+  return res;
+}
+
+describe("Vertex endpoint ids and display names", () => {
+  it("the fake creates endpoints under a chosen endpointId, and refuses ids that break Vertex's rules or are taken", async () => {
+    expect((await createEndpoint("Chosen", "chosen-id-1")).status).toBe(200);
+    expect(fakes.vertex.endpoints.get("chosen-id-1")?.displayName).toBe("Chosen");
+    expect((await createEndpoint("Numbered", "123456789")).status).toBe(200);
+    for (const bad of ["Upper", "ends-with-", "0123", "1234567890", "has_underscore", `a${"b".repeat(63)}`]) {
+      const res = await createEndpoint("Bad", bad);
+      expect([bad, res.status, ((await res.json()) as { error: { status: string } }).error.status]).toEqual([bad, 400, "INVALID_ARGUMENT"]);
+    }
+    const taken = await createEndpoint("Again", "chosen-id-1");
+    expect([taken.status, ((await taken.json()) as { error: { status: string } }).error.status]).toEqual([409, "ALREADY_EXISTS"]);
+  });
+
+  it("deploys to an endpoint whose id starts with a letter, by that id, and creates no endpoint", async () => {
+    const registry = await twoVersions("ep-lettered");
+    await createEndpoint("Fraud (production)", "fraud-prod");
+    const count = fakes.vertex.endpoints.size;
+    const creates = () => fakes.vertex.requests.filter((r) => /^POST \S+\/endpoints(\?|$)/.test(r)).length;
+    const createsBefore = creates();
+    const deployed = await registry.endpoints.deploy("ep-lettered/1", { endpoint: "fraud-prod" });
+    expect(deployed).toMatchObject({ id: "fraud-prod", displayName: "Fraud (production)", trafficSplit: { "ep-lettered/1": 100 } });
+    expect(fakes.vertex.endpoints.size).toBe(count);
+    expect(creates()).toBe(createsBefore);
+    // Every other call takes the id as well.
+    expect((await registry.endpoints.getEndpoint("fraud-prod")).id).toBe("fraud-prod");
+    await registry.endpoints.deploy("ep-lettered/2", { endpoint: "fraud-prod", trafficPercent: 20 });
+    const split = await registry.endpoints.setTrafficSplit("fraud-prod", { "1": 50, "2": 50 });
+    expect(split.trafficSplit).toEqual({ "ep-lettered/1": 50, "ep-lettered/2": 50 });
+    const after = await registry.endpoints.undeploy("ep-lettered/2", { endpoint: "fraud-prod" });
+    expect(after.trafficSplit).toEqual({ "ep-lettered/1": 100 });
+    expect(fakes.vertex.endpoints.size).toBe(count);
+  });
+
+  it("takes a value that is one endpoint's id as that id, even when another endpoint has it as display name", async () => {
+    const registry = fakes.registry();
+    await createEndpoint("Blue", "blue-serving");
+    await createEndpoint("blue-serving");
+    const endpoint = await registry.endpoints.getEndpoint("blue-serving");
+    expect([endpoint.id, endpoint.displayName]).toEqual(["blue-serving", "Blue"]);
+  });
+
+  it("reads a value shaped like an id that no endpoint has as a display name, and creates that endpoint once", async () => {
+    const registry = await twoVersions("ep-named");
+    const first = await registry.endpoints.deploy("ep-named/1", { endpoint: "ep-named-serving" });
+    expect(first.id).toMatch(/^\d+$/);
+    expect(first.displayName).toBe("ep-named-serving");
+    const second = await registry.endpoints.deploy("ep-named/2", { endpoint: "ep-named-serving", trafficPercent: 10 });
+    expect(second.id).toBe(first.id);
+    expect([...fakes.vertex.endpoints.values()].filter((e) => e.displayName === "ep-named-serving")).toHaveLength(1);
+  });
+
+  it("refuses a display name that several endpoints share, before deploying or creating anything", async () => {
+    const registry = await twoVersions("ep-shared");
+    await createEndpoint("shared-serving");
+    await createEndpoint("shared-serving");
+    const count = fakes.vertex.endpoints.size;
+    const before = fakes.vertex.requests.length;
+    await expect(registry.endpoints.deploy("ep-shared/1", { endpoint: "shared-serving" })).rejects.toThrow(ConflictError);
+    await expect(registry.endpoints.getEndpoint("shared-serving")).rejects.toThrow(/2 endpoints have the display name "shared-serving" \(ids \d+, \d+\)/);
+    await expect(registry.endpoints.ensureEndpoint("shared-serving")).rejects.toThrow(ConflictError);
+    await expect(registry.endpoints.canaryRollout("ep-shared/1", { endpoint: "shared-serving", check: () => true })).rejects.toThrow(ConflictError);
+    expect(fakes.vertex.requests.slice(before).filter((r) => r.startsWith("POST"))).toEqual([]);
+    expect(fakes.vertex.endpoints.size).toBe(count);
+  });
+
+  it("takes a number as an id only: a missing one is NotFoundError, never a new endpoint", async () => {
+    const registry = await twoVersions("ep-numbered");
+    const count = fakes.vertex.endpoints.size;
+    await expect(registry.endpoints.deploy("ep-numbered/1", { endpoint: "987654321" })).rejects.toThrow(NotFoundError);
+    await expect(registry.endpoints.getEndpoint("987654321")).rejects.toThrow(NotFoundError);
+    expect(fakes.vertex.endpoints.size).toBe(count);
+  });
+
+  it("refuses an endpoint value longer than an id or a display name can be, before any request", async () => {
+    const registry = fakes.registry();
+    const before = fakes.vertex.requests.length;
+    await expect(registry.endpoints.deploy("x/1", { endpoint: "e".repeat(129) })).rejects.toThrow(InvalidInputError);
     expect(fakes.vertex.requests.length).toBe(before);
   });
 });

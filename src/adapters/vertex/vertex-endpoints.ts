@@ -53,6 +53,12 @@ export interface CanaryResult {
   endpoint: Endpoint;
 }
 
+/**
+ * An endpoint id a user may choose (`endpointId` of endpoints.create, discovery document): a lowercase letter, then up
+ * to 62 of `[a-z0-9-]`, not ending in `-`. Ids that start with a digit are numbers, and so are the ones Vertex makes.
+ */
+const USER_ENDPOINT_ID = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
 const modelIdOf = (resource: string) => /\/models\/([^/@]+)/.exec(resource)?.[1] ?? resource;
 
 /** The spec's view of a Vertex endpoint: traffic keyed by `model/version`. */
@@ -127,7 +133,11 @@ export class VertexEndpoints implements EndpointsApi {
     private readonly emit: (inputs: RegistryEventInput[], options: CallOptions | undefined) => Promise<RegistryEvent[]>,
   ) {}
 
-  /** Returns the endpoint with this display name, creating it (a long-running operation) when there is none. */
+  /**
+   * Returns the endpoint with this display name, creating it (a long-running operation) when there is none.
+   *
+   * @throws ConflictError when several endpoints have this display name.
+   */
   async ensureEndpoint(displayName: string, options: LongRunningOptions = {}): Promise<Endpoint> {
     const op = "ensureEndpoint";
     if (typeof displayName !== "string" || displayName.trim() === "" || displayName.length > 128)
@@ -146,7 +156,13 @@ export class VertexEndpoints implements EndpointsApi {
     return toEndpoint(endpointSchema().parse(response));
   }
 
-  /** Reads an endpoint by id, full name, or display name. */
+  /**
+   * Reads an endpoint by id, full resource name, or display name. A value that is an endpoint's id is that endpoint,
+   * whatever other endpoints are called; otherwise it is a display name, and must name exactly one endpoint.
+   *
+   * @throws NotFoundError when nothing has this id or display name; ConflictError when several endpoints have this
+   * display name.
+   */
   async getEndpoint(endpoint: string, options?: CallOptions): Promise<Endpoint> {
     return toEndpoint(await this.#get(endpoint, "getEndpoint", options));
   }
@@ -183,11 +199,11 @@ export class VertexEndpoints implements EndpointsApi {
     if (!Number.isInteger(min) || min < 1 || !Number.isInteger(max) || max < min)
       throw invalidInput(op, "minReplicas", "replicas must be whole numbers with 1 <= minReplicas <= maxReplicas", PROVIDER);
     if (typeof options.endpoint !== "string" || options.endpoint === "") throw invalidInput(op, "endpoint", "name the endpoint (id or display name)", PROVIDER);
+    if (options.endpoint.length > 128 && !options.endpoint.startsWith("projects/"))
+      throw invalidInput(op, "endpoint", "an endpoint id or display name has at most 128 characters", PROVIDER);
     const version = await this.registry.getVersion(ref, options);
-    const endpoint =
-      /^\d+$/.test(options.endpoint) || options.endpoint.startsWith("projects/")
-        ? await this.#get(options.endpoint, op, options)
-        : ((await this.#findByName(options.endpoint, op, options)) ?? (await this.#create(options.endpoint, op, options)));
+    // A new endpoint only when the value names none, by id or by display name: each endpoint is billed.
+    const endpoint = (await this.#resolve(options.endpoint, op, options)) ?? (await this.#create(options.endpoint, op, options));
     const current = endpoint.trafficSplit ?? {};
     // With nothing else serving, the new deployment takes all traffic: a split must always sum to 100.
     const serving = Object.values(current).reduce((n, v) => n + v, 0) > 0;
@@ -398,16 +414,34 @@ export class VertexEndpoints implements EndpointsApi {
 
   async #get(endpoint: string, op: string, options: CallOptions | undefined): Promise<VertexEndpoint> {
     if (typeof endpoint !== "string" || endpoint === "") throw invalidInput(op, "endpoint", "name the endpoint (id, resource name or display name)", PROVIDER);
-    if (endpoint.startsWith("projects/") || /^\d+$/.test(endpoint)) {
-      const name = endpoint.startsWith("projects/") ? endpoint : `${this.transport.parent}/endpoints/${endpoint}`;
-      return this.transport.call({ operation: op, method: "GET", path: name, schema: endpointSchema, options });
-    }
-    const found = await this.#findByName(endpoint, op, options);
-    if (!found) throw new NotFoundError(`no endpoint named ${JSON.stringify(endpoint)}`, { provider: PROVIDER, operation: op });
+    const found = await this.#resolve(endpoint, op, options);
+    if (!found) throw new NotFoundError(`no endpoint has the id or display name ${JSON.stringify(endpoint)}`, { provider: PROVIDER, operation: op });
     return found;
   }
 
+  /**
+   * The endpoint a value names, or `undefined` when it names none. A resource name or a number is an id only:
+   * Vertex generates numeric ids, so a missing one is a `NotFoundError`, never a display name to create. A value
+   * that fits a user-chosen id (`endpoints.create`'s `endpointId`) is read as an id first, and only when no endpoint
+   * has that id is it a display name; anything else is a display name.
+   */
+  async #resolve(endpoint: string, op: string, options: CallOptions | undefined): Promise<VertexEndpoint | undefined> {
+    const byName = (name: string) => this.transport.call({ operation: op, method: "GET", path: name, schema: endpointSchema, options });
+    if (endpoint.startsWith("projects/")) return byName(endpoint);
+    if (/^\d+$/.test(endpoint)) return byName(`${this.transport.parent}/endpoints/${endpoint}`);
+    if (USER_ENDPOINT_ID.test(endpoint)) {
+      try {
+        return await byName(`${this.transport.parent}/endpoints/${endpoint}`);
+      } catch (error) {
+        if (!NotFoundError.isInstance(error)) throw error;
+      }
+    }
+    return this.#findByName(endpoint, op, options);
+  }
+
+  /** The one endpoint with this display name, or `undefined`; display names need not be unique, so all pages are read. */
   async #findByName(displayName: string, op: string, options: CallOptions | undefined): Promise<VertexEndpoint | undefined> {
+    const found: VertexEndpoint[] = [];
     let token: string | undefined;
     do {
       const res = await this.transport.call({
@@ -418,11 +452,18 @@ export class VertexEndpoints implements EndpointsApi {
         schema: listEndpointsResponse,
         options,
       });
-      const found = (res.endpoints ?? []).find((e) => e.displayName === displayName);
-      if (found) return found;
+      found.push(...(res.endpoints ?? []).filter((e) => e.displayName === displayName));
       token = res.nextPageToken || undefined;
     } while (token);
-    return undefined;
+    if (found.length > 1) {
+      // Picking one would deploy to, or move the traffic of, an endpoint the caller may not mean.
+      const ids = found.map((e) => e.name.split("/").pop()).join(", ");
+      throw new ConflictError(`${found.length} endpoints have the display name ${JSON.stringify(displayName)} (ids ${ids}); name one by its id`, {
+        provider: PROVIDER,
+        operation: op,
+      });
+    }
+    return found[0];
   }
 
   async #create(displayName: string, op: string, options: LongRunningOptions): Promise<VertexEndpoint> {

@@ -15,11 +15,19 @@ export interface VertexRegistrySettings extends ClientSettings {
   location: string;
   /** Where artifacts go: `gs://bucket/prefix`. Versions land in `gs://bucket/prefix/<model>/<n>/`. */
   artifactRoot: string;
-  /** A fixed access token. Use `getAccessToken` for one that refreshes. */
+  /**
+   * A fixed access token. Use `getAccessToken` for one that refreshes. With neither, application default credentials
+   * through google-auth-library (an optional peer: `npm i google-auth-library@10`), with the headers it gives,
+   * the quota project of the credentials file (`quota_project_id`) or `GOOGLE_CLOUD_QUOTA_PROJECT` among them.
+   */
   accessToken?: string;
   /** Returns a current access token; called for every request, so it can refresh. */
   getAccessToken?: () => string | Promise<string>;
-  /** A project to bill quota to (`x-goog-user-project`). */
+  /**
+   * The project to bill quota to, sent as `x-goog-user-project` to Vertex and Cloud Storage (a project id or number;
+   * the caller needs `serviceusage.services.use` on it). User credentials need one. It wins over the quota project
+   * that application default credentials bring; with `accessToken` or `getAccessToken` it is the only source.
+   */
   quotaProject?: string;
   /** The Vertex API host. Default `https://{location}-aiplatform.googleapis.com/`. */
   apiEndpoint?: string;

@@ -6,12 +6,13 @@
  */
 
 import type * as z from "zod";
-import { AbortedError, AuthenticationError, InvalidInputError, TimeoutError } from "../../core/errors.js";
+import { AbortedError, InvalidInputError, TimeoutError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions, type JsonCall, clientSettings } from "../../http/call-options.js";
 import { createHttpClient } from "../../http/http-client.js";
 import type { HttpClient } from "../../http/http-types.js";
 import { operationSchema, type VertexOperation } from "./vertex-api.js";
+import { authHeaderSource } from "./vertex-auth.js";
 import { mapGoogleError, operationError } from "./vertex-error.js";
 import type { VertexRegistrySettings } from "./vertex-settings.js";
 
@@ -21,49 +22,11 @@ export const PROVIDER = "vertex";
 /** A JSON call to `v1/<path>`. */
 export type VertexCall<S extends z.ZodType> = JsonCall<S>;
 
-interface GoogleAuthLike {
-  getAccessToken(): Promise<string | null | undefined>;
-}
-
-/** Returns a function giving the current token: fixed, the caller's refresher, or application default credentials. */
-function tokenSource(settings: VertexRegistrySettings): () => Promise<string> {
-  if (settings.accessToken) {
-    const token = settings.accessToken;
-    return async () => token;
-  }
-  if (settings.getAccessToken) return async () => settings.getAccessToken?.() ?? "";
-  let auth: Promise<GoogleAuthLike> | undefined;
-  return async () => {
-    // google-auth-library is an optional peer: loaded only here, so a caller who passes a token never pays for it.
-    auth ??= (async () => {
-      const name = "google-auth-library";
-      let mod: { GoogleAuth: new (options: { scopes: string[] }) => GoogleAuthLike };
-      try {
-        mod = (await import(name)) as typeof mod;
-      } catch (error) {
-        auth = undefined;
-        throw new AuthenticationError(
-          "no accessToken or getAccessToken given, and google-auth-library is not installed (npm i google-auth-library@10) for application default credentials",
-          {
-            provider: PROVIDER,
-            operation: "getAccessToken",
-            cause: error,
-          },
-        );
-      }
-      return new mod.GoogleAuth({ scopes: ["https://www.googleapis.com/auth/cloud-platform"] });
-    })();
-    const token = await (await auth).getAccessToken();
-    if (!token) throw new AuthenticationError("application default credentials gave no access token", { provider: PROVIDER, operation: "getAccessToken" });
-    return token;
-  };
-}
-
 /** The transport. */
 export class VertexTransport {
   /** The aiplatform client. */
   readonly http: HttpClient;
-  /** Returns the headers Google APIs need (bearer token, quota project). */
+  /** Returns the headers Google APIs need (credentials, quota project, client id). */
   readonly authHeaders: () => Promise<Record<string, string>>;
   /** `projects/{project}/locations/{location}`. */
   readonly parent: string;
@@ -72,19 +35,18 @@ export class VertexTransport {
   /** @param settings - The registry settings. */
   constructor(settings: VertexRegistrySettings) {
     const invalid = (field: string, message: string) => new InvalidInputError(message, { provider: PROVIDER, operation: "createVertexRegistry", field });
-    if (typeof settings.project !== "string" || !/^[a-z0-9][a-z0-9-]{3,61}[a-z0-9]$|^\d+$/.test(settings.project))
+    const projectId = /^[a-z0-9][a-z0-9-]{3,61}[a-z0-9]$|^\d+$/;
+    if (typeof settings.project !== "string" || !projectId.test(settings.project))
       throw invalid("project", "project must be a Google Cloud project id or number");
+    // It becomes a header value: anything else would be refused by Google, or by fetch before it is sent.
+    if (settings.quotaProject !== undefined && (typeof settings.quotaProject !== "string" || !projectId.test(settings.quotaProject)))
+      throw invalid("quotaProject", "quotaProject must be a Google Cloud project id or number");
     if (typeof settings.location !== "string" || !/^[a-z]+(-[a-z]+\d*)?(\d)?$/.test(settings.location) || settings.location === "global") {
       throw invalid("location", "location must be a region such as us-central1 (Model Registry resources are regional)");
     }
     this.#settings = settings;
     this.parent = `projects/${settings.project}/locations/${settings.location}`;
-    const token = tokenSource(settings);
-    this.authHeaders = async () => ({
-      authorization: `Bearer ${await token()}`,
-      ...(settings.quotaProject && { "x-goog-user-project": settings.quotaProject }),
-      "x-goog-api-client": `gl-node/${process.versions.node} modelreg`,
-    });
+    this.authHeaders = authHeaderSource(settings);
     this.http = createHttpClient({
       provider: PROVIDER,
       baseUrl: settings.apiEndpoint ?? `https://${settings.location}-aiplatform.googleapis.com/`,

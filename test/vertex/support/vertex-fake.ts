@@ -108,6 +108,8 @@ export class VertexFake {
   /** Requests the contract refused, with Google's error. */
   readonly violations: GoogleError[] = [];
   #ids = 1000;
+  /** Ids of endpoints whose create operation has not finished. */
+  readonly #creatingEndpoints = new Set<string>();
   #clock = Date.parse("2026-11-01T00:00:00Z");
 
   /** @param storage - The Cloud Storage fake, read to check a prebuilt image's model files as Vertex does. */
@@ -210,7 +212,7 @@ export class VertexFake {
       const parent = `projects/${m[1]}/locations/${m[2]}`;
       if (method === "POST") {
         check("endpoints.create", { parent });
-        return this.#createEndpoint(m[1] as string, body as Json);
+        return this.#createEndpoint(m[1] as string, body as Json, query.get("endpointId"));
       }
       if (method === "GET") {
         check("endpoints.list", { parent });
@@ -515,8 +517,20 @@ export class VertexFake {
     };
   }
 
-  #createEndpoint(project: string, body: Json) {
-    const id = String(this.#ids++);
+  /**
+   * endpoints.create. `endpointId` (discovery: "If the first character is a letter, this value may be up to 63
+   * characters, and valid characters are `[a-z0-9-]`. The last character must be a letter or number. If the first
+   * character is a number, this value may be up to 9 characters, and valid characters are `[0-9]` with no leading
+   * zeros.") names the endpoint; without it Vertex makes a numeric id. An id in use, or one being created, is taken.
+   */
+  #createEndpoint(project: string, body: Json, endpointId: string | null) {
+    if (endpointId !== null && !/^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$|^[1-9]\d{0,8}$/.test(endpointId))
+      throw fail(400, "INVALID_ARGUMENT", `Invalid endpoint id ${JSON.stringify(endpointId)}.`);
+    if (endpointId !== null && (this.endpoints.has(endpointId) || this.#creatingEndpoints.has(endpointId)))
+      throw fail(409, "ALREADY_EXISTS", `Endpoint ${this.#base(project)}/endpoints/${endpointId} already exists.`);
+    let id = endpointId ?? String(this.#ids++);
+    while (endpointId === null && (this.endpoints.has(id) || this.#creatingEndpoints.has(id))) id = String(this.#ids++);
+    this.#creatingEndpoints.add(id);
     const endpoint: EndpointState = {
       id,
       displayName: body.displayName as string,
@@ -526,6 +540,7 @@ export class VertexFake {
       createTime: this.#now(),
     };
     return this.#startOperation(project, `endpoints/${id}`, "type.googleapis.com/google.cloud.aiplatform.v1.CreateEndpointOperationMetadata", () => {
+      this.#creatingEndpoints.delete(id);
       this.endpoints.set(id, endpoint);
       return { response: { "@type": "type.googleapis.com/google.cloud.aiplatform.v1.Endpoint", ...this.#endpointView(project, endpoint) } };
     });
