@@ -110,6 +110,49 @@ describe("MLflow adapter under faults", () => {
     expect(seen[1]).toMatch(/tags\.`modelreg\.client_token` = '[0-9a-f-]{36}'/);
   });
 
+  it("sends log-batch again when it lost a race on the params' unique key, and the version is made once", async () => {
+    let batches = 0;
+    let creates = 0;
+    const version = { name: "fraud", version: "1", status: "READY", creation_timestamp: 1, last_updated_timestamp: 1, run_id: "r1" };
+    server.use(
+      http.post(`${API}/registered-models/create`, () => HttpResponse.json({ error_code: "RESOURCE_ALREADY_EXISTS", message: "exists" }, { status: 400 })),
+      http.get(`${BASE}/version`, () => HttpResponse.text("3.17.2")),
+      http.get(`${API}/experiments/get-by-name`, () => HttpResponse.json({ experiment: { experiment_id: "1" } })),
+      http.post(`${API}/runs/create`, () => HttpResponse.json({ run: { info: { run_id: "r1", artifact_uri: "mlflow-artifacts:/1/r1/artifacts" } } })),
+      // What a real MLflow 3.17.2 server answered in a CI run when a retried log-batch raced the attempt it retried.
+      http.post(`${API}/runs/log-batch`, () =>
+        ++batches === 1
+          ? HttpResponse.json(
+              { error_code: "BAD_REQUEST", message: "(sqlite3.IntegrityError) UNIQUE constraint failed: params.key, params.run_uuid" },
+              { status: 400 },
+            )
+          : HttpResponse.json({}),
+      ),
+      http.post(`${API}/runs/update`, () => HttpResponse.json({})),
+      http.post(`${API}/logged-models`, () =>
+        HttpResponse.json({ model: { info: { model_id: "m-1", artifact_uri: "mlflow-artifacts:/1/models/m-1/artifacts" } } }),
+      ),
+      http.patch(`${API}/logged-models/m-1`, () => HttpResponse.json({})),
+      http.put(`${BASE}/api/2.0/mlflow-artifacts/artifacts/*`, () => HttpResponse.json({})),
+      http.post(`${API}/model-versions/create`, () => {
+        creates++;
+        return HttpResponse.json({ model_version: version });
+      }),
+      http.get(`${API}/model-versions/get`, () => HttpResponse.json({ model_version: version })),
+      http.get(`${API}/model-versions/search`, () => HttpResponse.json({})),
+      http.get(`${API}/registered-models/get`, () => HttpResponse.json(model)),
+      http.get(`${API}/runs/get`, () =>
+        HttpResponse.json({
+          run: { info: { run_id: "r1", artifact_uri: "mlflow-artifacts:/1/r1/artifacts" }, data: { params: [{ key: "lr", value: "0.1" }] } },
+        }),
+      ),
+    );
+    const made = await registry().createVersion("fraud", { artifacts: { entries: [{ path: "m", content: "x" }] }, params: { lr: "0.1" } });
+    expect(made.version).toBe("1");
+    expect(batches).toBe(2);
+    expect(creates).toBe(1);
+  });
+
   it("turns a proxy's HTML 404 into NotFoundError that says the body was not JSON", async () => {
     server.use(
       http.get(

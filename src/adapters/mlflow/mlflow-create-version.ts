@@ -15,6 +15,7 @@ import { transferProgress } from "../../artifacts/progress.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { checkExpected, resolveArtifactSource, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import { ConflictError, ModelRegistryError, NotFoundError, ServerError, TimeoutError, invalidInput } from "../../core/errors.js";
+import { isUniqueViolation } from "./mlflow-error.js";
 import type { TransferOptions } from "../../core/options.js";
 import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
 import { defaultSleep } from "../../http/retry.js";
@@ -343,8 +344,17 @@ export async function logParamsAndMetrics(
   for (let i = 0; i < Math.max(paramList.length, metricList.length); i += 100) {
     const batch = { run_id: runId, params: paramList.slice(i, i + 100), metrics: metricList.slice(i, i + 100) };
     if (batch.params.length + batch.metrics.length === 0) continue;
-    // Logging the same values twice is harmless, so a lost response may be retried.
-    await transport.call({ operation: OP, method: "POST", path: "runs/log-batch", body: batch, idempotent: true, options });
+    // Logging the same values twice is harmless, so a lost response may be retried. A retry that races the attempt
+    // whose answer was lost (a timeout while the server was still writing) fails on the params' unique key, as a 400;
+    // by then the params are there and the same batch goes through (a CI run's faulted lifecycle hit this).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await transport.call({ operation: OP, method: "POST", path: "runs/log-batch", body: batch, idempotent: true, options });
+        break;
+      } catch (error) {
+        if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+      }
+    }
   }
 }
 

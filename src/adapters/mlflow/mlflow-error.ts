@@ -54,3 +54,13 @@ export function mapMlflowError(context: HttpErrorContext): ModelRegistryError | 
       return undefined;
   }
 }
+
+/**
+ * Whether an error is the database's unique-constraint failure, which MLflow passes on as a 400. MLflow checks for a
+ * row and then inserts it, so two requests writing the same key at once (two clients, or a retry racing the attempt
+ * whose answer was lost) both insert, and the later one fails like this. The row exists by then; sending the same
+ * request again finds it and succeeds, which is what the caller asked for.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  return InvalidInputError.isInstance(error) && /UNIQUE constraint|IntegrityError|Duplicate entry|duplicate key/i.test(error.message);
+}

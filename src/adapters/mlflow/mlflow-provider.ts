@@ -7,7 +7,8 @@
 
 import { mapLimit } from "../../core/concurrency.js";
 import type { RegistryCapabilities } from "../../core/capabilities.js";
-import { ConflictError, InvalidInputError, NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
+import { ConflictError, NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
+import { isUniqueViolation } from "./mlflow-error.js";
 import type { RegistryEventInput } from "../../core/events.js";
 import type { TransferOptions } from "../../core/options.js";
 import { ownValue } from "../../core/own-keys.js";
@@ -370,11 +371,8 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
         });
         return previous;
       } catch (error) {
-        // MLflow sets an alias by looking it up and then inserting it. Two clients setting a new alias at once both
-        // insert, and the loser gets its database's unique-constraint error as a 400. The alias exists by then, so
-        // sending again updates it, which is what the caller asked for.
-        if (attempt >= 3 || !InvalidInputError.isInstance(error) || !/UNIQUE constraint|IntegrityError|Duplicate entry|duplicate key/i.test(error.message))
-          throw error;
+        // Two clients setting a new alias at once both insert it; sending again updates it (see isUniqueViolation).
+        if (attempt >= 3 || !isUniqueViolation(error)) throw error;
       }
     }
   }

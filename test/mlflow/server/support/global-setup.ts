@@ -34,7 +34,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     "mlflowServers",
     servers.map(({ version, url, python }) => ({ version, url, python })),
   );
+  const ready = performance.now();
   return async () => {
+    // One line per server in the log: a server that is busy most of the run is what holds npm test up.
+    const seconds = ((performance.now() - ready) / 1000).toFixed(0);
+    for (const server of servers) {
+      const cpu = await server.cpuSeconds();
+      if (cpu !== undefined) console.log(`[mlflow] ${server.version} server: ${cpu.toFixed(0)} s of CPU in ${seconds} s`);
+    }
     await Promise.all(servers.map((s) => s.stop()));
   };
 }

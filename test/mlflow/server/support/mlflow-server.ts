@@ -1,6 +1,6 @@
 // Starts a real `mlflow server` (sqlite backend, proxied local artifacts) on a free loopback port and stops it.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,27 @@ export interface MlflowServer {
   version: string;
   url: string;
   python: string;
+  /** CPU seconds the server's processes have used so far (Linux; undefined elsewhere): CI's time is CPU time. */
+  cpuSeconds(): Promise<number | undefined>;
   stop(): Promise<void>;
+}
+
+/** User plus system CPU seconds of every live process in process group `group`, from /proc (Linux only). */
+async function groupCpuSeconds(group: number): Promise<number | undefined> {
+  const ticksPerSecond = 100; // USER_HZ, 100 on every Linux CI runs on
+  try {
+    let ticks = 0;
+    for (const entry of await readdir("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+      // Fields after the command (which may hold spaces) start after its closing parenthesis: state, ppid, pgrp, ...
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) === group) ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks / ticksPerSecond;
+  } catch {
+    return undefined;
+  }
 }
 
 function freePort(): Promise<number> {
@@ -114,5 +134,5 @@ export async function startMlflowServer(version: string): Promise<MlflowServer> 
     await stop();
     throw error;
   }
-  return { version, url, python, stop };
+  return { version, url, python, stop, cpuSeconds: () => (child.pid ? groupCpuSeconds(child.pid) : Promise.resolve(undefined)) };
 }

@@ -5,6 +5,8 @@
 import { rename, writeFile } from "node:fs/promises";
 import { startMlflowServer } from "./mlflow-server.js";
 
+// Read first: once the server is up, a parent that died during its start-up would already be gone from ppid.
+const parent = process.ppid;
 const [version, urlFile] = process.argv.slice(2);
 if (!version || !urlFile) {
   console.error("usage: serve.ts <mlflow version> <file to write the URL to>");
@@ -21,7 +23,6 @@ const stop = async () => {
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
 // A CI lane killed on a failure elsewhere may not signal us: outliving the shell that started us means stopping.
-const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent) void stop();
 }, 2_000).unref();
