@@ -137,7 +137,17 @@ console.log(`wrote ${out}: ${Object.keys(contract.methods).length} methods, ${Ob
     isUnionType,
     specifiedScalarTypes,
   } = await import("graphql");
-  const schema = buildSchema(readFileSync(join(source, "wandb-schema.graphql"), "utf8"));
+  // Input fields W&B's schema has and the reconstruction lacks, as [input type, field, type]. Evidence: wandb-core's
+  // genqlient code generated from W&B's schema (core/internal/gql/gql_gen.go on wandb/wandb's branch
+  // amusipatla/xxhash-legacy-fallback, schema commit 5ba3765015c8757f6927d84b0426cea74a51bf18), which sends both, with
+  // `omitempty`, to servers with feature ARTIFACT_DIGEST_ALGORITHM (core/pkg/artifacts/saver.go).
+  const PATCHES = [
+    ["CreateArtifactFileSpecInput", "digest", "String"],
+    ["CreateArtifactFilesInput", "digestAlgorithm", "ArtifactDigestAlgorithm"],
+  ];
+  const sdl = readFileSync(join(source, "wandb-schema.graphql"), "utf8");
+  const missing = PATCHES.filter(([type, field]) => !new RegExp(`input ${type} \\{[^}]*\\n  ${field}:`).test(sdl));
+  const schema = buildSchema([sdl, ...missing.map(([type, field, t]) => `extend input ${type} { ${field}: ${t} }`)].join("\n"));
   const opsFile = readFileSync(join(root, "src", "adapters", "wandb", "wandb-operations.ts"), "utf8");
   const shared = Object.fromEntries([...opsFile.matchAll(/const (\w+) = `([\s\S]*?)`;/g)].map((m) => [m[1], m[2]]));
   // Shared selections may nest (a membership selects an artifact), so they expand until nothing is left to expand.

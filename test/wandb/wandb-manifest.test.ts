@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { artifactDigest, buildManifest, compareUtf8, parseManifest } from "../../src/adapters/wandb/wandb-manifest.js";
+import { artifactDigest, artifactDigestFor, buildManifest, compareUtf8, entryAlgorithm, parseManifest } from "../../src/adapters/wandb/wandb-manifest.js";
 
 describe("W&B manifest digests", () => {
   it("hashes the header and sorted path:digest lines, hex", () => {
@@ -25,5 +25,30 @@ describe("W&B manifest digests", () => {
     const read = parseManifest({ ...m, contents: { "a.bin": { digest: "QQ==", size: 1, local_path: "/tmp/x", skip_cache: false } } });
     expect(read.contents["a.bin"]).toEqual({ digest: "QQ==", size: 1 });
     expect(() => parseManifest({ version: 1 })).toThrow(/not a W&B artifact manifest/);
+  });
+
+  // Both digests from W&B's own system test (test_wandb_artifacts_full.py on branch amusipatla/xxhash-legacy-fallback:
+  // test_artifact_upload_with_correct_digests and test_artifact_new_draft_mixed_digest_algorithms).
+  it("hashes an XXH128 artifact's lines with XXH128, hex, as W&B's client does", async () => {
+    const hello = { digest: "tenBrQcbPn/Hec+qXlI4GA==", extra: { alg: "XXH128" } };
+    expect(await artifactDigestFor({ "file1.txt": hello }, "MANIFEST_XXH128")).toBe("fe0d6c1a25b6d98451da9b04ebf6d80c");
+    // An MD5 artifact that kept an XXH128 entry from its base: the lines are the same, the hash is MD5.
+    const mixed = { "file1.txt": hello, "file2.txt": { digest: createHash("md5").update("hi").digest("base64") } };
+    expect(await artifactDigestFor(mixed, "MANIFEST_MD5")).toBe("2799203cb650433b7c69edef406fdc5b");
+    expect(artifactDigest(mixed)).toBe("2799203cb650433b7c69edef406fdc5b");
+  });
+
+  it("reads each entry's algorithm from extra.alg, MD5 when untagged, and keeps it when parsing", () => {
+    const read = parseManifest({
+      version: 1,
+      contents: {
+        "a.bin": { digest: "tenBrQcbPn/Hec+qXlI4GA==", size: 5, extra: { alg: "XXH128", etag: "x" } },
+        "b.bin": { digest: "XUFAKrxLKna5cZ2REBfFkg==", size: 5 },
+      },
+    });
+    expect(read.contents["a.bin"]).toEqual({ digest: "tenBrQcbPn/Hec+qXlI4GA==", size: 5, extra: { alg: "XXH128" } });
+    expect(entryAlgorithm(read.contents["a.bin"] as { extra?: Record<string, unknown> })).toBe("XXH128");
+    expect(entryAlgorithm(read.contents["b.bin"] as { extra?: Record<string, unknown> })).toBe("MD5");
+    expect(() => parseManifest({ contents: { "c.bin": { digest: "x", extra: { alg: 7 } } } })).toThrow(/digest algorithm/);
   });
 });

@@ -322,8 +322,10 @@ describe("W&B multipart uploads", () => {
       },
     });
     const spec = (
-      fake.requests.filter((x) => x.operation === "CreateArtifactFiles").at(-1)?.variables as { artifactFiles: Array<{ uploadPartsInput?: unknown[] }> }
-    ).artifactFiles[0];
+      fake.requests.filter((x) => x.operation === "CreateArtifactFiles").at(-1)?.variables as {
+        input: { artifactFiles: Array<{ uploadPartsInput?: unknown[] }> };
+      }
+    ).input.artifactFiles[0];
     expect(spec?.uploadPartsInput).toHaveLength(3);
     expect(fake.requests.some((x) => x.operation === "CompleteMultipartUpload")).toBe(true);
     const back = new Uint8Array(await new Response((await r.openArtifact(v, "weights.bin")).stream).arrayBuffer());

@@ -65,6 +65,21 @@ export const responses = {
   features: lazySchema(() =>
     z.object({ serverInfo: z.object({ features: z.array(z.object({ name: z.string(), isEnabled: z.boolean() }).nullable()) }).nullish() }),
   ),
+  xxhashEnabled: lazySchema(() => z.object({ entity: z.object({ xxhashDigestsEnabled: z.boolean().nullish() }).nullish() })),
+  digestAlgorithm: lazySchema(() =>
+    z.object({
+      project: z
+        .object({
+          artifactType: z
+            .object({
+              // Only a sequence has the field (`... on ArtifactSequence`); a portfolio of that name answers without it.
+              artifactCollection: z.object({ __typename: z.string().optional(), digestAlgorithm: z.string().nullish() }).nullish(),
+            })
+            .nullish(),
+        })
+        .nullish(),
+    }),
+  ),
   upsertBucket: lazySchema(() => z.object({ upsertBucket: z.object({ bucket: z.object({ id: z.string(), name: z.string() }) }) })),
   createArtifact: lazySchema(() => z.object({ createArtifact: z.object({ artifact: z.object({ id: z.string(), state: z.string() }) }) })),
   createManifest: lazySchema(() =>

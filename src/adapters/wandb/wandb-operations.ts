@@ -42,10 +42,19 @@ export const OPERATIONS = {
     createArtifactManifest(input: { artifactID: $artifactID, baseArtifactID: $baseArtifactID, name: $name, digest: $digest,
       entityName: $entityName, projectName: $projectName, runName: $runName, type: $manifestType }) {
       artifactManifest { id file { id uploadUrl @include(if: $includeUpload) uploadHeaders @include(if: $includeUpload) } } } }`,
-  CreateArtifactFiles: `mutation CreateArtifactFiles($artifactFiles: [CreateArtifactFileSpecInput!]!, $storageLayout: ArtifactStorageLayout!) {
-    createArtifactFiles(input: { artifactFiles: $artifactFiles, storageLayout: $storageLayout }) {
+  // The whole input as one variable, as W&B's client sends it since digests got an algorithm: `digestAlgorithm` and the
+  // specs' `digest` are in it only where the server has feature ARTIFACT_DIGEST_ALGORITHM, so older servers never see them.
+  CreateArtifactFiles: `mutation CreateArtifactFiles($input: CreateArtifactFilesInput!) {
+    createArtifactFiles(input: $input) {
       files { edges { node { storagePath uploadUrl uploadHeaders
         uploadMultipartUrls { uploadID uploadUrlParts { partNumber uploadUrl } } artifact { id } } } } } }`,
+  // W&B's client asks these two before logging a version (`getArtifactDigestAlgorithm`), and only on servers with
+  // feature ARTIFACT_DIGEST_ALGORITHM: older ones have neither field.
+  XXHashDigestsEnabled: `query XXHashDigestsEnabled($entityName: String!) { entity(name: $entityName) { xxhashDigestsEnabled } }`,
+  FetchArtifactDigestAlgorithm: `query FetchArtifactDigestAlgorithm($entityName: String!, $projectName: String!, $artifactTypeName: String!,
+    $artifactCollectionName: String!) {
+    project(name: $projectName, entityName: $entityName) { artifactType(name: $artifactTypeName) {
+      artifactCollection(name: $artifactCollectionName) { __typename ... on ArtifactSequence { digestAlgorithm } } } } }`,
   CompleteMultipartUpload: `mutation CompleteMultipartUpload($artifactID: ID!, $storagePath: String!, $uploadID: String!, $completedParts: [UploadPartsInput!]!) {
     completeMultipartUploadArtifact(input: { completeMultipartAction: Complete, completedParts: $completedParts, artifactID: $artifactID,
       storagePath: $storagePath, uploadID: $uploadID }) { digest } }`,

@@ -27,7 +27,7 @@ import type { VersionRef } from "../../core/refs.js";
 import type { ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { responses } from "./wandb-api.js";
 import { logArtifactVersion } from "./wandb-create-version.js";
-import { fileUrls, listManifestFiles, openSigned, openVerified } from "./wandb-files.js";
+import { fileUrls, listManifestFiles, openVerified } from "./wandb-files.js";
 import { MANAGED_ALIASES, STAGE_KEY, parseMetadata, toModelVersion, wandbTags, type FoundVersion, type StoredMetadata } from "./wandb-metadata.js";
 import type { WandbScope } from "./wandb-scope.js";
 import { PROVIDER } from "./wandb-transport.js";
@@ -298,10 +298,11 @@ export class WandbProvider implements RegistryProviderV1 {
   }
 
   /**
-   * The files, from the version's manifest, with their base64 MD5. `openArtifact` opens one file: its signed URL
-   * alone is asked for, and its MD5 checked as it streams. `downloadArtifacts` opens many and checks each itself
-   * (checking here too would hash twice): one listing of signed URLs serves the whole download instead of a query per
-   * file.
+   * The files, from the version's manifest, with their base64 MD5 (for MD5 entries). `openArtifact` opens one file:
+   * its signed URL alone is asked for, and its digest (MD5 or XXH128, as its entry says) checked as it streams.
+   * `downloadArtifacts` opens many and checks each MD5 itself (checking here too would hash twice), so only XXH128
+   * entries, which it does not know, are checked here; one listing of signed URLs serves the whole download instead of
+   * a query per file.
    */
   async doVersionFiles(ref: VersionRef, ctx: ProviderContext): Promise<ProviderVersionFiles> {
     const op = ctx.operation;
@@ -316,24 +317,25 @@ export class WandbProvider implements RegistryProviderV1 {
       versionIndex: found.versionIndex,
       artifactID: found.artifact.id,
     };
-    const files = await listManifestFiles(t, found.artifact, call);
+    const { files, digests } = await listManifestFiles(t, found.artifact, call);
     return {
       model: ref.model,
       version: String(found.versionIndex),
       files,
       open: async (file, signal) => {
         const each = { ...call, ...(signal && { signal }) };
-        return { stream: await openVerified(t, (await fileUrls(t, where, [file.path], each)).get(file.path), file, each) };
+        return { stream: await openVerified(t, (await fileUrls(t, where, [file.path], each)).get(file.path), file, digests.get(file.path), each) };
       },
       openForDownload: (selected, signal) => {
         // One listing of signed URLs for the whole selection, under the download's signal rather than one file's;
-        // the download checks each file's digest itself, so the streams are not verified twice.
+        // the download checks each file's MD5 itself, so those streams are not verified twice.
         const whole = { ...call, ...(signal && { signal }) };
         const every = selected.length === files.length;
         let urls: Promise<Map<string, string>> | undefined;
         return async (file, fileSignal) => {
           urls ??= fileUrls(t, where, every ? undefined : selected.map((f) => f.path), whole);
-          return { stream: await openSigned(t, (await urls).get(file.path), file, { ...call, ...(fileSignal && { signal: fileSignal }) }) };
+          const each = { ...call, ...(fileSignal && { signal: fileSignal }), checkMd5: false };
+          return { stream: await openVerified(t, (await urls).get(file.path), file, digests.get(file.path), each) };
         };
       },
     };

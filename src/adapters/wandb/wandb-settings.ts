@@ -27,8 +27,17 @@ export interface WandbRegistrySettings extends ClientSettings {
   artifactType?: string;
   /** Files at least this big are uploaded in parts when the server offers part URLs (S3-backed storage). Default 2 GiB. */
   multipartMinBytes?: number;
-  /** The part size of multipart uploads. Default 100 MiB, as W&B's own client. */
+  /**
+   * The part size of multipart uploads. Default 100 MiB, as W&B's own client; S3 wants at least 5 MiB. A file that
+   * would need more than S3's 10,000 parts gets bigger parts (its size over 10,000, as W&B's `getChunkSize`).
+   */
   multipartPartBytes?: number;
+  /**
+   * The block size of uploads to Azure-backed W&B storage (the upload headers carry `x-ms-blob-type`): a file smaller
+   * than one block goes as one Put Blob, a bigger one as blocks (Put Block, then Put Block List), as W&B's client does
+   * through Microsoft's SDK. Default 4 MiB; grown where a file would need more than Azure's 50,000 blocks.
+   */
+  azureBlockBytes?: number;
   /** Per-attempt timeout in milliseconds. Default 60 000. */
   timeoutMs?: number;
   /** Who acts, for events. Default: the OS user. */

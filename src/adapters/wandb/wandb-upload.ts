@@ -56,6 +56,25 @@ export async function putSigned(
   });
 }
 
+/** W&B's multipart threshold: files from 2 GiB up are offered in parts (`S3MinMultiUploadSize`). */
+export const MULTIPART_MIN_BYTES = 2 * 1024 ** 3;
+/** W&B's part size (`S3DefaultChunkSize`), 100 MiB: S3 takes parts of 5 MiB to 5 GiB. */
+export const MULTIPART_PART_BYTES = 100 * 1024 ** 2;
+/** S3's most parts in one upload (`S3MaxParts`). */
+export const MULTIPART_MAX_PARTS = 10_000;
+/** S3's largest object, 5 TiB (`S3MaxMultiUploadSize`): W&B's client refuses a bigger file before uploading. */
+export const MULTIPART_MAX_BYTES = 5 * 1024 ** 4;
+
+/**
+ * The part size for a file, as W&B's `getChunkSize` (`core/pkg/artifacts/multipart.go`): `partBytes`, unless that
+ * would take more than 10,000 parts; then the file size over 10,000, rounded up to a multiple of 4096. A 5 TiB file
+ * gets parts of about 524 MiB, inside S3's 5 GiB limit.
+ */
+export function multipartPartSize(fileSize: number, partBytes = MULTIPART_PART_BYTES): number {
+  if (fileSize < partBytes * MULTIPART_MAX_PARTS) return partBytes;
+  return Math.ceil(Math.ceil(fileSize / MULTIPART_MAX_PARTS) / 4096) * 4096;
+}
+
 /** One part of a multipart upload: its number and hex MD5. */
 export interface PartDigest {
   /** 1-based. */

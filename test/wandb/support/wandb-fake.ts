@@ -4,12 +4,17 @@
 // v0, v1, ... per collection; a new version gets exactly the aliases its create carried (W&B's clients send `latest`),
 // a link gets `latest` from the server; aliases are unique per collection; identical content
 // (same digest) returns the existing version; commits go PENDING then COMMITTED; storage PUTs must match their MD5.
+// Digest algorithms as W&B has them since ARTIFACT_DIGEST_ALGORITHM: a sequence takes the algorithm of the create that
+// made it and reports it as `digestAlgorithm`; entities have `xxhashDigestsEnabled`. The server never re-hashes file
+// bytes: storage checks the MD5 a PUT declares (W&B's client still sends one for XXH128 files for that reason), and
+// an XXH128 digest is the client's word, as on W&B. With `azure` on, upload URLs are Azure SAS URLs (azure-blob-fake.ts).
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildSchema, execute, parse, validate, visit, visitWithTypeInfo, GraphQLError, TypeInfo, type DocumentNode } from "graphql";
 import { http, HttpResponse, type HttpHandler } from "msw";
 import { CANARY } from "../../support/canary.js";
+import { AzureBlobFake } from "./azure-blob-fake.js";
 
 export const BASE = "https://api.wandb.test";
 export const STORAGE = "https://storage.wandb.test";
@@ -25,6 +30,9 @@ export const ORG = "acme";
 const signed = (url: string) => `${url}?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Signature=${CANARY.urlSignature}`;
 const unsigned = (request: Request) => new URL(request.url).searchParams.get("X-Goog-Signature") !== CANARY.urlSignature;
 const badSignature = () => new HttpResponse("<Error>SignatureDoesNotMatch</Error>", { status: 403 });
+// Azure SAS URLs carry their signature in `sig`; the canary again, so a quoted SAS URL is caught too.
+const sas = (url: string) => `${url}?sv=2022-11-02&sr=b&sp=cw&se=2099-01-01T00%3A00%3A00Z&sig=${CANARY.urlSignature}`;
+const unsignedSas = (request: Request) => new URL(request.url).searchParams.get("sig") !== CANARY.urlSignature;
 
 const schema = buildSchema(readFileSync(fileURLToPath(new URL("../../contracts/wandb-contract.graphql", import.meta.url)), "utf8"));
 
@@ -39,6 +47,8 @@ const gid = (type: string, n: number) => Buffer.from(`${type}:${n}`).toString("b
 const GATED: Array<[string, string, string]> = [
   ["features", "features", "ServerInfo"],
   ["PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP", "artifactCollectionMembership", "Project"],
+  // W&B's client leaves `digestAlgorithm` out of its documents on servers without the feature (`omit_artifact_fields`).
+  ["ARTIFACT_DIGEST_ALGORITHM", "digestAlgorithm", "ArtifactSequence"],
 ];
 
 /**
@@ -95,6 +105,7 @@ interface ArtifactState {
   collection: CollectionState;
   type: string;
   digest: string;
+  digestAlgorithm: string;
   state: "PENDING" | "COMMITTED";
   /** The clientID the create carried: a resend with it gets this artifact back. */
   clientID?: string;
@@ -113,6 +124,9 @@ interface CollectionState {
   entity: string;
   project: string;
   kind: "sequence" | "portfolio";
+  /** A sequence's artifact type and digest algorithm, both from the create that made it. */
+  type?: string;
+  digestAlgorithm?: string;
   members: ArtifactState[];
   aliases: Map<string, ArtifactState>;
   versions: Map<ArtifactState, number>;
@@ -140,6 +154,10 @@ export class WandbFake {
   multipart = true;
   /** Parts uploaded, per upload id. */
   readonly uploads = new Map<string, { path: string; parts: Map<number, { hexMD5: string; bytes?: Uint8Array }> }>();
+  /** Hand out Azure SAS upload URLs (with `x-ms-blob-type` in the upload headers), as W&B on Azure storage does. */
+  azure = false;
+  /** The Azure side: block state and limits (tests lower `putBlobMaxBytes` to see big files go in blocks). */
+  readonly azureBlobs = new AzureBlobFake((path, bytes) => this.storage.set(path, bytes));
   /** Where the signed URLs it hands out point: storage itself, or a proxy in front of it (the fault tests). */
   signedOrigin = STORAGE;
   /**
@@ -153,14 +171,20 @@ export class WandbFake {
    * Entities besides the org entities: a team belongs to one organization (`org`); a personal entity to none, but its
    * user may belong to several (`userOrgs`, display names). An entity not listed does not exist.
    */
-  readonly entities = new Map<string, { org?: string; userOrgs?: string[] }>([[ENTITY, { org: ORG }]]);
+  readonly entities = new Map<string, { org?: string; userOrgs?: string[]; xxhashDigestsEnabled?: boolean }>([[ENTITY, { org: ORG }]]);
   /** The most file URLs one page holds: Relay lets a server answer fewer than `first`, as a capped page does. */
   filePageLimit = Number.POSITIVE_INFINITY;
   /** Aliases that only registry admins may set in portfolios. */
   protectedAliases = new Set(["production"]);
   #n = 1;
 
-  #collection(entity: string, project: string, name: string, create?: CollectionState["kind"]): CollectionState | undefined {
+  #collection(
+    entity: string,
+    project: string,
+    name: string,
+    create?: CollectionState["kind"],
+    made?: { type: string; digestAlgorithm: string },
+  ): CollectionState | undefined {
     const key = `${entity}/${project}/${name}`;
     let c = this.collections.get(key);
     if (!c && create) {
@@ -170,6 +194,7 @@ export class WandbFake {
         entity,
         project,
         kind: create,
+        ...(made && { type: made.type, digestAlgorithm: made.digestAlgorithm }),
         members: [],
         aliases: new Map(),
         versions: new Map(),
@@ -187,6 +212,7 @@ export class WandbFake {
       name: c.name,
       description: c.description ?? null,
       project: this.nulls.project.has(c.id) ? null : { name: c.project, entity: { name: c.entity } },
+      digestAlgorithm: c.digestAlgorithm ?? "MANIFEST_MD5",
     };
   }
 
@@ -201,6 +227,7 @@ export class WandbFake {
       id: a.id,
       state: a.state,
       digest: a.digest,
+      digestAlgorithm: a.digestAlgorithm,
       description: a.description,
       metadata: a.metadata,
       createdAt: a.createdAt,
@@ -248,7 +275,7 @@ export class WandbFake {
   }
 
   /** An entity's organizations; an org entity is a team of its own organization. */
-  #entityState(name: string): { org?: string; userOrgs?: string[] } | undefined {
+  #entityState(name: string): { org?: string; userOrgs?: string[]; xxhashDigestsEnabled?: boolean } | undefined {
     const own = [...this.organizations].find(([, orgEntity]) => orgEntity === name)?.[0];
     return own ? { org: own } : this.entities.get(name);
   }
@@ -280,7 +307,11 @@ export class WandbFake {
         if (!e) return null;
         const org = (display: string) => ({ name: display, orgEntity: { name: this.organizations.get(display) } });
         // A personal entity has no organization of its own; its user (null for a team) lists the user's organizations.
-        return { organization: e.org ? org(e.org) : null, user: e.userOrgs ? { organizations: e.userOrgs.map(org) } : null };
+        return {
+          organization: e.org ? org(e.org) : null,
+          user: e.userOrgs ? { organizations: e.userOrgs.map(org) } : null,
+          xxhashDigestsEnabled: e.xxhashDigestsEnabled ?? false,
+        };
       },
       upsertBucket: ({ input }: { input: { name: string; modelName: string; entityName: string } }) => {
         this.runs.add(input.name);
@@ -296,11 +327,20 @@ export class WandbFake {
           artifactCollectionName: string;
           digest: string;
           artifactTypeName: string;
+          digestAlgorithm: string;
           runName?: string;
         };
       }) => {
         if (input.runName && !this.runs.has(input.runName)) throw new GraphQLError(`run ${input.runName} not found`);
-        const c = this.#collection(input.entityName, input.projectName, input.artifactCollectionName, "sequence") as CollectionState;
+        // A server without the feature has only MANIFEST_MD5 in the enum.
+        if (input.digestAlgorithm !== "MANIFEST_MD5" && !this.features.ARTIFACT_DIGEST_ALGORITHM)
+          throw new GraphQLError(
+            `Variable "$input" got invalid value "${input.digestAlgorithm}" at "input.digestAlgorithm"; Value "${input.digestAlgorithm}" does not exist in "ArtifactDigestAlgorithm" enum.`,
+          );
+        const c = this.#collection(input.entityName, input.projectName, input.artifactCollectionName, "sequence", {
+          type: input.artifactTypeName,
+          digestAlgorithm: input.digestAlgorithm,
+        }) as CollectionState;
         const same = c.members.find((a) => a.digest === input.digest && a.state === "COMMITTED");
         if (same) return { artifact: this.#view(same) };
         // A resend with the same clientID is the same artifact, as on W&B (its clients resend lost mutations).
@@ -311,6 +351,8 @@ export class WandbFake {
           collection: c,
           type: input.artifactTypeName,
           digest: input.digest,
+          // W&B takes an MD5 version into an XXH128 sequence (its own test logs one from an MD5 draft), so no check here.
+          digestAlgorithm: input.digestAlgorithm,
           state: "PENDING",
           versionIndex: undefined,
           description: (input.description as string | undefined) ?? null,
@@ -337,8 +379,8 @@ export class WandbFake {
             id: `${a.id}-manifest`,
             file: {
               id: `${a.id}-manifest-file`,
-              uploadUrl: input.digest ? signed(`${this.signedOrigin}/upload/${token}`) : null,
-              uploadHeaders: input.digest ? [`Content-MD5:${input.digest}`] : [],
+              uploadUrl: input.digest ? this.#uploadUrl(token) : null,
+              uploadHeaders: input.digest ? this.#uploadHeaders(input.digest) : [],
             },
           },
         };
@@ -346,46 +388,72 @@ export class WandbFake {
       createArtifactFiles: ({
         input,
       }: {
-        input: { artifactFiles: Array<{ artifactID: string; name: string; md5: string; uploadPartsInput?: Array<{ partNumber: number; hexMD5: string }> }> };
-      }) => ({
-        files: {
-          edges: input.artifactFiles.map((spec) => {
-            const a = this.#artifact(spec.artifactID);
-            const storagePath = `objects/${createHash("sha256").update(spec.md5).digest("hex")}`;
-            const known = this.storage.has(storagePath);
-            const birth = [...this.artifacts.values()].find((x) => [...x.files.values()].some((f) => f.storagePath === storagePath))?.id ?? a.id;
-            a.files.set(spec.name, { name: spec.name, md5: spec.md5, storagePath, birth });
-            const token = randomUUID();
-            if (!known && spec.uploadPartsInput && this.multipart) {
-              const uploadID = randomUUID();
-              this.uploads.set(uploadID, { path: storagePath, parts: new Map(spec.uploadPartsInput.map((p) => [Number(p.partNumber), { hexMD5: p.hexMD5 }])) });
-              const uploadUrlParts = spec.uploadPartsInput.map((p) => ({
-                partNumber: p.partNumber,
-                uploadUrl: signed(`${this.signedOrigin}/part/${uploadID}/${p.partNumber}`),
-              }));
+        input: {
+          artifactFiles: Array<{
+            artifactID: string;
+            name: string;
+            md5: string;
+            digest?: string;
+            uploadPartsInput?: Array<{ partNumber: number; hexMD5: string }>;
+          }>;
+          digestAlgorithm?: string;
+        };
+      }) => {
+        // A server without the feature has neither input field: its schema refuses them as graphql-js would.
+        if (!this.features.ARTIFACT_DIGEST_ALGORITHM) {
+          if (input.digestAlgorithm !== undefined)
+            throw new GraphQLError('Variable "$input" got invalid value; Field "digestAlgorithm" is not defined by type "CreateArtifactFilesInput".');
+          if (input.artifactFiles.some((f) => f.digest !== undefined))
+            throw new GraphQLError('Variable "$input" got invalid value; Field "digest" is not defined by type "CreateArtifactFileSpecInput".');
+        }
+        return {
+          files: {
+            edges: input.artifactFiles.map((spec) => {
+              const a = this.#artifact(spec.artifactID);
+              // Content-addressed by the MD5, or by the digest where a multipart XXH128 spec has no MD5 (W&B's client
+              // sends "" there).
+              const key = spec.md5 || spec.digest;
+              if (!key) throw new GraphQLError(`file ${spec.name} has neither an md5 nor a digest`);
+              const storagePath = `objects/${createHash("sha256").update(key).digest("hex")}`;
+              const known = this.storage.has(storagePath);
+              const birth = [...this.artifacts.values()].find((x) => [...x.files.values()].some((f) => f.storagePath === storagePath))?.id ?? a.id;
+              a.files.set(spec.name, { name: spec.name, md5: spec.md5, storagePath, birth });
+              const token = randomUUID();
+              // Part URLs are S3's: W&B on Azure (or GCS) hands out one upload URL.
+              if (!known && spec.uploadPartsInput && this.multipart && !this.azure) {
+                const uploadID = randomUUID();
+                this.uploads.set(uploadID, {
+                  path: storagePath,
+                  parts: new Map(spec.uploadPartsInput.map((p) => [Number(p.partNumber), { hexMD5: p.hexMD5 }])),
+                });
+                const uploadUrlParts = spec.uploadPartsInput.map((p) => ({
+                  partNumber: p.partNumber,
+                  uploadUrl: signed(`${this.signedOrigin}/part/${uploadID}/${p.partNumber}`),
+                }));
+                return {
+                  node: {
+                    storagePath,
+                    uploadUrl: null,
+                    uploadHeaders: ["Content-Type:application/octet-stream"],
+                    uploadMultipartUrls: { uploadID, uploadUrlParts },
+                    artifact: { id: birth },
+                  },
+                };
+              }
+              if (!known) this.signed.set(token, { path: storagePath, md5: spec.md5 });
               return {
                 node: {
                   storagePath,
-                  uploadUrl: null,
-                  uploadHeaders: ["Content-Type:application/octet-stream"],
-                  uploadMultipartUrls: { uploadID, uploadUrlParts },
+                  uploadUrl: known ? null : this.#uploadUrl(token),
+                  uploadHeaders: known ? [] : [...this.#uploadHeaders(spec.md5), "Content-Type:application/octet-stream"],
+                  uploadMultipartUrls: null,
                   artifact: { id: birth },
                 },
               };
-            }
-            if (!known) this.signed.set(token, { path: storagePath, md5: spec.md5 });
-            return {
-              node: {
-                storagePath,
-                uploadUrl: known ? null : signed(`${this.signedOrigin}/upload/${token}`),
-                uploadHeaders: known ? [] : [`Content-MD5:${spec.md5}`, "Content-Type:application/octet-stream"],
-                uploadMultipartUrls: null,
-                artifact: { id: birth },
-              },
-            };
-          }),
-        },
-      }),
+            }),
+          },
+        };
+      },
       completeMultipartUploadArtifact: ({
         input,
       }: {
@@ -431,6 +499,17 @@ export class WandbFake {
           return c && a ? this.#membership(a, c) : null;
         };
         return {
+          // A type exists in a project once a sequence of it does; its collections are the sequences of that type.
+          artifactType: ({ name: typeName }: { name: string }) => {
+            const ofType = [...this.collections.values()].filter((c) => c.entity === entityName && c.project === name && c.type === typeName);
+            if (ofType.length === 0) return null;
+            return {
+              artifactCollection: ({ name: cname }: { name: string }) => {
+                const c = ofType.find((x) => x.name === cname);
+                return c ? this.#collectionView(c) : null;
+              },
+            };
+          },
           artifactCollectionMembership: ({ name: ref }: { name: string }) => {
             const at = ref.indexOf(":");
             if (at < 0) throw new GraphQLError(`invalid membership name ${ref}: expected collection:alias`);
@@ -568,6 +647,16 @@ export class WandbFake {
     };
   }
 
+  /** A signed upload URL for a grant: GCS-style, or an Azure SAS URL in Azure mode. */
+  #uploadUrl(token: string): string {
+    return this.azure ? sas(`${this.signedOrigin}/azure/${token}`) : signed(`${this.signedOrigin}/upload/${token}`);
+  }
+
+  /** The upload headers W&B returns with a URL: the MD5 storage checks, and on Azure the blob type Put Blob needs. */
+  #uploadHeaders(md5: string): string[] {
+    return [...(this.azure ? ["x-ms-blob-type:BlockBlob"] : []), ...(md5 ? [`Content-MD5:${md5}`] : [])];
+  }
+
   handlers(): HttpHandler[] {
     return [
       http.all(`${STORAGE}/*`, ({ request }) => {
@@ -625,7 +714,16 @@ export class WandbFake {
       http.put(`${STORAGE}/part/:upload/:part`, async ({ request, params }) => {
         if (request.headers.get("authorization")) return new HttpResponse("credentials must not be sent to storage", { status: 400 });
         if (unsigned(request)) return badSignature();
-        const part = this.uploads.get(String(params.upload))?.parts.get(Number(params.part));
+        // S3 numbers parts 1 to 10,000: a URL for any other number is signed, but S3 refuses the PUT.
+        const n = Number(params.part);
+        if (!Number.isInteger(n) || n < 1 || n > 10_000)
+          return new HttpResponse(
+            "<Error><Code>InvalidArgument</Code><Message>Part number must be an integer between 1 and 10000, inclusive</Message></Error>",
+            {
+              status: 400,
+            },
+          );
+        const part = this.uploads.get(String(params.upload))?.parts.get(n);
         if (!part) return new HttpResponse("<Error>NoSuchUpload</Error>", { status: 404 });
         const bytes = new Uint8Array(await request.arrayBuffer());
         const hex = createHash("md5").update(bytes).digest("hex");
@@ -646,6 +744,12 @@ export class WandbFake {
         this.storage.set(grant.path, bytes);
         return new HttpResponse(null, { status: 200 });
       }),
+      http.put(`${STORAGE}/azure/:token`, async ({ request, params }) => {
+        if (request.headers.get("authorization")) return new HttpResponse("credentials must not be sent to storage", { status: 400 });
+        const grant = this.signed.get(String(params.token));
+        if (unsignedSas(request) || !grant) return new HttpResponse("<Error><Code>AuthenticationFailed</Code></Error>", { status: 403 });
+        return this.azureBlobs.put(request, grant.path);
+      }),
       http.get(`${STORAGE}/*`, ({ request }) => {
         if (request.headers.get("authorization")) return new HttpResponse("credentials must not be sent to storage", { status: 400 });
         if (unsigned(request)) return badSignature();
@@ -656,6 +760,63 @@ export class WandbFake {
           : new HttpResponse("<Error>NoSuchKey</Error>", { status: 404 });
       }),
     ];
+  }
+
+  /**
+   * Writes a committed version straight into the fake as W&B's own client logs it (a stand-in for a version made by
+   * wandb 0.29+, which modelreg must read): the files in storage, and a manifest in Python's layout whose entries carry
+   * the digests given, tagged `extra.alg` where `alg` is given. The digests are taken as given, never computed here:
+   * tests pass values made by an independent implementation, or wrong ones on purpose.
+   */
+  logAsWandbClient(input: {
+    collection: string;
+    files: Array<{ path: string; bytes: Uint8Array; digest: string; alg?: string }>;
+    entity?: string;
+    project?: string;
+    type?: string;
+    digestAlgorithm?: "MANIFEST_MD5" | "MANIFEST_XXH128";
+    aliases?: string[];
+  }): { artifactID: string; versionIndex: number } {
+    const entity = input.entity ?? ENTITY;
+    const project = input.project ?? "models";
+    const digestAlgorithm = input.digestAlgorithm ?? "MANIFEST_XXH128";
+    this.projects.add(`${entity}/${project}`);
+    const c = this.#collection(entity, project, input.collection, "sequence", { type: input.type ?? "model", digestAlgorithm }) as CollectionState;
+    const id = gid("Artifact", this.#n++);
+    const files = new Map<string, FileState>();
+    const contents: Record<string, unknown> = {};
+    for (const f of input.files) {
+      const storagePath = `objects/${createHash("sha256").update(f.digest).digest("hex")}`;
+      this.storage.set(storagePath, f.bytes);
+      files.set(f.path, { name: f.path, md5: "", storagePath, birth: id });
+      contents[f.path] = { digest: f.digest, size: f.bytes.byteLength, birthArtifactID: id, ...(f.alg && { extra: { alg: f.alg } }) };
+    }
+    const manifestPath = `manifests/${id}/wandb_manifest.json`;
+    const manifest = { version: 1, storagePolicy: "wandb-storage-policy-v1", storagePolicyConfig: { storageLayout: "V2" }, contents };
+    this.storage.set(manifestPath, new TextEncoder().encode(JSON.stringify(manifest, null, 4)));
+    const a: ArtifactState = {
+      id,
+      collection: c,
+      type: input.type ?? "model",
+      // The artifact digest is the client's too; nothing in the fake or in modelreg's reading checks it.
+      digest: createHash("sha256").update(id).digest("hex").slice(0, 32),
+      digestAlgorithm,
+      state: "COMMITTED",
+      versionIndex: undefined,
+      description: null,
+      metadata: null,
+      tags: [],
+      pendingAliases: [],
+      manifestPath,
+      files,
+      createdAt: new Date().toISOString(),
+    };
+    this.artifacts.set(id, a);
+    c.members.push(a);
+    const versionIndex = Math.max(-1, ...c.versions.values()) + 1;
+    c.versions.set(a, versionIndex);
+    for (const alias of new Set(["latest", ...(input.aliases ?? [])])) this.#moveAlias(c, alias, a);
+    return { artifactID: id, versionIndex };
   }
 
   /** The storage URL a file of a version is served from. */
