@@ -73,7 +73,8 @@ describe("wandb (the official Python client) reads what modelreg wrote", () => {
       await rm(root, { recursive: true, force: true });
 
       expect(loop.refused()).toEqual([]);
-      expect(seen.by_alias).toMatchObject({ name: "fraud:v0", version: "v0", aliases: ["champion"], type: "model", state: "COMMITTED" });
+      // wandb names an artifact by the path it was asked for, and gives its number as `version`.
+      expect(seen.by_alias).toMatchObject({ name: "fraud:champion", version: "v0", aliases: ["champion"], type: "model", state: "COMMITTED" });
       expect(seen.by_alias.entity).toBe(ENTITY);
       expect(seen.by_alias.metadata).toMatchObject({ metrics: { auc: 0.91 } });
       expect(seen.by_version).toMatchObject({ name: "fraud:v1", version: "v1", aliases: ["latest"], type: "model" });
@@ -86,10 +87,11 @@ describe("wandb (the official Python client) reads what modelreg wrote", () => {
         v1: Object.fromEntries(v1Files.map((f) => [f.path, sha256(f.content)])),
       });
       expect(link).toMatchObject({ orgEntity: ORG_ENTITY, project: "wandb-registry-model", version: "0" });
-      expect(seen.linked).toMatchObject({ name: "fraud-detection:v0", version: "v0", entity: ORG_ENTITY, project: "wandb-registry-model" });
+      expect(seen.linked).toMatchObject({ name: "fraud-detection:staging", version: "v0", entity: ORG_ENTITY, project: "wandb-registry-model" });
       expect(seen.linked.aliases).toEqual(["latest", "staging"]);
       expect(seen.linked_source).toBe(`${ENTITY}/models/fraud:v0`);
-      expect(seen.links).toEqual([{ entity: ORG_ENTITY, project: "wandb-registry-model", name: "fraud-detection:v0", aliases: ["latest", "staging"] }]);
+      // wandb lists a link with its number among its aliases (Artifact._fetch_linked_artifacts adds "vN").
+      expect(seen.links).toEqual([{ entity: ORG_ENTITY, project: "wandb-registry-model", name: "fraud-detection:v0", aliases: ["latest", "staging", "v0"] }]);
       expect([v0.version, v1.version]).toEqual(["0", "1"]);
     },
     WANDB_TEST_TIMEOUT_MS,

@@ -7,7 +7,19 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { buildSchema, execute, Kind, parse, validate, visit, visitWithTypeInfo, GraphQLError, TypeInfo, type DocumentNode, type OperationDefinitionNode } from "graphql";
+import {
+  buildSchema,
+  execute,
+  Kind,
+  parse,
+  validate,
+  visit,
+  visitWithTypeInfo,
+  GraphQLError,
+  TypeInfo,
+  type DocumentNode,
+  type OperationDefinitionNode,
+} from "graphql";
 import { http, HttpResponse, type HttpHandler } from "msw";
 import { CANARY } from "../../support/canary.js";
 
@@ -113,6 +125,7 @@ interface ArtifactState {
   /** What the create carried: W&B's official client sends its TTL and the run step it logged at. */
   ttlDurationSeconds?: number;
   historyStep?: number;
+  digestAlgorithm?: string;
 }
 interface CollectionState {
   id: string;
@@ -211,7 +224,12 @@ export class WandbFake {
 
   /** A project as nested in answers: W&B's official client reads its ids besides its name and entity. */
   #projectView(entity: string, project: string) {
-    return { id: gid("Project", this.#number(`project:${entity}/${project}`)), internalId: `${entity}/${project}`, name: project, entity: this.#entityView(entity) };
+    return {
+      id: gid("Project", this.#number(`project:${entity}/${project}`)),
+      internalId: `${entity}/${project}`,
+      name: project,
+      entity: this.#entityView(entity),
+    };
   }
 
   #entityView(name: string) {
@@ -237,8 +255,9 @@ export class WandbFake {
     return {
       id: gid("ArtifactType", this.#number(`type:${entity}/${project}/${type}`)),
       name: type,
-      // A type's collections are those of its project whose versions have that type.
-      artifactCollection: ({ name }: { name: string }) => {
+      // A type's collections are those of its project whose versions have that type. (Typed: the project's answer
+      // holds types, so inferring this one from it would go round in a circle.)
+      artifactCollection: ({ name }: { name: string }): unknown => {
         const c = this.#collection(entity, project, name);
         return c && this.#typeOf(c) === type ? (this.#root().project({ name: project, entityName: entity })?.artifactCollection({ name }) ?? null) : null;
       },
@@ -274,6 +293,8 @@ export class WandbFake {
       historyStep: a.historyStep ?? null,
       commitHash: null,
       storageBytes: 0,
+      // The algorithm of its digest, as the create named it (W&B's clients send MANIFEST_MD5 unless told otherwise).
+      digestAlgorithm: a.digestAlgorithm ?? "MANIFEST_MD5",
       size: 0,
       versionIndex: () => a.collection.versions.get(a) ?? null,
       aliases: () =>
@@ -303,6 +324,8 @@ export class WandbFake {
     return {
       id: Buffer.from(`ArtifactCollectionMembership:${c.id}:${a.id}`).toString("base64"),
       versionIndex: c.versions.get(a) ?? null,
+      // When the version joined the collection; the fake keeps the artifact's own time (links are not timed).
+      createdAt: a.createdAt,
       aliases: [...c.aliases.entries()].filter(([, v]) => v === a).map(([alias]) => ({ id: this.#aliasId(c, alias), alias })),
       artifactCollection: this.#collectionView(c),
       artifact: this.#view(a),
@@ -431,6 +454,7 @@ export class WandbFake {
           ...(typeof input.clientID === "string" && { clientID: input.clientID }),
           ...(typeof input.ttlDurationSeconds === "number" && input.ttlDurationSeconds > 0 && { ttlDurationSeconds: input.ttlDurationSeconds }),
           ...(typeof input.historyStep === "number" && { historyStep: input.historyStep }),
+          ...(typeof input.digestAlgorithm === "string" && { digestAlgorithm: input.digestAlgorithm }),
         };
         this.artifacts.set(a.id, a);
         c.members.push(a);
@@ -707,7 +731,7 @@ export class WandbFake {
           return HttpResponse.json({ errors: [{ message: "unauthenticated: invalid API key" }] }, { status: 401 });
         }
         const body = (await request.json()) as { query: string; variables?: Record<string, unknown>; operationName?: string };
-const entry: { operation: string; variables: unknown; errors?: string[] } = { operation: body.operationName ?? "", variables: body.variables };
+        const entry: { operation: string; variables: unknown; errors?: string[] } = { operation: body.operationName ?? "", variables: body.variables };
         this.requests.push(entry);
         let check = checked.get(body.query);
         if (!check) {
@@ -723,8 +747,8 @@ const entry: { operation: string; variables: unknown; errors?: string[] } = { op
           check = { document, invalid: retired.length > 0 ? retired : validate(schema, document) };
           checked.set(body.query, check);
         }
-        // W&B's clients may leave operationName out (wandb-core sends it, its test proxy reads the query text): the
-        // name is then the one the document gives its operation.
+        // W&B's clients may leave operationName out or empty (wandb 0.31's wandb.Api() sent "" for its default-entity
+        // query, which execute() took as an operation named ""): the name is then the one the document gives.
         if (!body.operationName)
           entry.operation = check.document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)?.name?.value ?? "";
         // An older server has no such field: it fails validation exactly as a misspelled one would.
@@ -745,7 +769,7 @@ const entry: { operation: string; variables: unknown; errors?: string[] } = { op
           document: check.document,
           rootValue: this.#root(),
           variableValues: body.variables ?? {},
-          operationName: body.operationName ?? null,
+          operationName: body.operationName || null,
         });
         if (result.errors) entry.errors = result.errors.map((e) => e.message);
         // W&B answers resolver errors with HTTP 200 and errors[].

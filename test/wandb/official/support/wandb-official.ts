@@ -72,8 +72,7 @@ export function useWandbLoopback(): WandbLoopback {
     get storage() {
       return started().storage;
     },
-    registry: (settings = {}) =>
-      createWandbRegistry({ apiKey: API_KEY, baseUrl: started().api.url, project: "models", env: {}, actor: "tester", ...settings }),
+    registry: (settings = {}) => createWandbRegistry({ apiKey: API_KEY, baseUrl: started().api.url, project: "models", env: {}, actor: "tester", ...settings }),
     python: async (code, ...args) => {
       const dirs = Object.fromEntries(
         await Promise.all(
