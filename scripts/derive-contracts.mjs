@@ -153,7 +153,6 @@ type CreateRunFilesPayload {
 `;
 
 const OFFICIAL_CLIENT_FIELDS = {
-  Query: ["viewer", "entity", "project", "artifact", "serverInfo"],
   Mutation: ["createRunFiles"],
   User: ["id", "entity", "username", "email", "flags", "teams"],
   Entity: ["id", "name"],
@@ -164,15 +163,12 @@ const OFFICIAL_CLIENT_FIELDS = {
   ArtifactCollection: ["createdAt", "updatedAt", "defaultArtifactType", "tags"],
   TagConnection: ["edges"],
   TagEdge: ["node"],
-  Artifact: ["artifactType", "ttlDurationSeconds", "ttlIsInherited", "historyStep", "commitHash", "storageBytes", "digestAlgorithm"],
+  Artifact: ["artifactType", "ttlDurationSeconds", "ttlIsInherited", "historyStep", "commitHash"],
   ArtifactCollectionMembership: ["createdAt"],
-  ArtifactSequence: ["project"],
   ArtifactAlias: ["id"],
-  ArtifactManifest: ["file"],
   VersionedArtifactConnection: ["totalCount"],
   Tag: ["id", "name"],
   Run: ["id", "name", "displayName", "description", "config", "sweepName", "project", "historyLineCount"],
-  File: ["name", "directUrl", "uploadUrl"],
   CreateRunFilesPayload: ["runID", "uploadHeaders", "files"],
 };
 // Object and interface types keep only the fields the documents select (with all their arguments); input types,

@@ -125,7 +125,6 @@ interface ArtifactState {
   /** What the create carried: W&B's official client sends its TTL and the run step it logged at. */
   ttlDurationSeconds?: number;
   historyStep?: number;
-  digestAlgorithm?: string;
 }
 interface CollectionState {
   id: string;
@@ -285,16 +284,13 @@ export class WandbFake {
       createdAt: a.createdAt,
       updatedAt: a.createdAt,
       fileCount: a.files.size,
-      // Read by W&B's official client (its ArtifactFragment): the type, TTL, step and size fields. TTL as W&B reports
+      // Read by W&B's official client (its ArtifactFragment): the type, TTL and step fields. TTL as W&B reports
       // an artifact without one of its own (inherited, -2: none); no commit hashes are modelled (the field is nullable).
       artifactType: { id: gid("ArtifactType", this.#number(`type:${a.collection.entity}/${a.collection.project}/${a.type}`)), name: a.type },
       ttlDurationSeconds: a.ttlDurationSeconds ?? -2,
       ttlIsInherited: a.ttlDurationSeconds === undefined,
       historyStep: a.historyStep ?? null,
       commitHash: null,
-      storageBytes: 0,
-      // The algorithm of its digest, as the create named it (W&B's clients send MANIFEST_MD5 unless told otherwise).
-      digestAlgorithm: a.digestAlgorithm ?? "MANIFEST_MD5",
       size: 0,
       versionIndex: () => a.collection.versions.get(a) ?? null,
       aliases: () =>
@@ -454,7 +450,6 @@ export class WandbFake {
           ...(typeof input.clientID === "string" && { clientID: input.clientID }),
           ...(typeof input.ttlDurationSeconds === "number" && input.ttlDurationSeconds > 0 && { ttlDurationSeconds: input.ttlDurationSeconds }),
           ...(typeof input.historyStep === "number" && { historyStep: input.historyStep }),
-          ...(typeof input.digestAlgorithm === "string" && { digestAlgorithm: input.digestAlgorithm }),
         };
         this.artifacts.set(a.id, a);
         c.members.push(a);
