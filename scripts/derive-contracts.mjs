@@ -119,6 +119,58 @@ writeFileSync(out, `${JSON.stringify(contract, null, 1)}\n`);
 console.log(`wrote ${out}: ${Object.keys(contract.methods).length} methods, ${Object.keys(contract.schemas).length} schemas`);
 
 // ---- W&B: the part of W&B's GraphQL schema that modelreg's operation documents touch --------------------------
+
+/**
+ * Fields W&B's official Python client selects that modelreg's documents do not, by type: `wandb.Api()` reading
+ * artifacts, registry links and files, and `wandb.init` + `run.log_artifact` + `run.finish` writing them.
+ */
+/**
+ * What the reconstructed schema leaves out (its README: "not patched: ... run-files") but W&B's official client
+ * sends when a run finishes: `createRunFiles`, as wandb-core's generated code (core/internal/gql/gql_gen.go,
+ * CreateRunFilesResponse and __CreateRunFilesInput; document core/api/graphql/mutation_create_run_files.graphql) reads
+ * and fills it. Non-null where the generated Go type is not a pointer; the input type's name follows W&B's
+ * <Mutation>Input convention (the document passes the fields inline, so the client never names it).
+ */
+const SCHEMA_ADDITIONS = `
+extend type Mutation {
+  createRunFiles(input: CreateRunFilesInput!): CreateRunFilesPayload
+}
+
+input CreateRunFilesInput {
+  entityName: String!
+  projectName: String!
+  runName: String!
+  files: [String!]!
+  clientMutationId: String
+}
+
+type CreateRunFilesPayload {
+  runID: ID!
+  uploadHeaders: [String!]!
+  files: [File!]!
+  clientMutationId: String
+}
+`;
+
+const OFFICIAL_CLIENT_FIELDS = {
+  Mutation: ["createRunFiles"],
+  User: ["id", "entity", "username", "email", "flags", "teams"],
+  Entity: ["id", "name"],
+  EntityConnection: ["edges"],
+  EntityEdge: ["node"],
+  Project: ["id", "internalId", "name", "entity", "artifactType", "artifact"],
+  ArtifactType: ["id", "name", "artifactCollection"],
+  ArtifactCollection: ["createdAt", "updatedAt", "defaultArtifactType", "tags"],
+  TagConnection: ["edges"],
+  TagEdge: ["node"],
+  Artifact: ["artifactType", "ttlDurationSeconds", "ttlIsInherited", "historyStep", "commitHash"],
+  ArtifactCollectionMembership: ["createdAt"],
+  ArtifactAlias: ["id"],
+  VersionedArtifactConnection: ["totalCount"],
+  Tag: ["id", "name"],
+  Run: ["id", "name", "displayName", "description", "config", "sweepName", "project", "historyLineCount"],
+  CreateRunFilesPayload: ["runID", "uploadHeaders", "files"],
+};
 // Object and interface types keep only the fields the documents select (with all their arguments); input types,
 // enums and scalars they reach are kept whole, so the fake validates variables exactly as W&B's schema would.
 {
@@ -147,7 +199,7 @@ console.log(`wrote ${out}: ${Object.keys(contract.methods).length} methods, ${Ob
   ];
   const sdl = readFileSync(join(source, "wandb-schema.graphql"), "utf8");
   const missing = PATCHES.filter(([type, field]) => !new RegExp(`input ${type} \\{[^}]*\\n  ${field}:`).test(sdl));
-  const schema = buildSchema([sdl, ...missing.map(([type, field, t]) => `extend input ${type} { ${field}: ${t} }`)].join("\n"));
+  const schema = buildSchema([sdl, ...missing.map(([type, field, t]) => `extend input ${type} { ${field}: ${t} }`), SCHEMA_ADDITIONS].join("\n"));
   const opsFile = readFileSync(join(root, "src", "adapters", "wandb", "wandb-operations.ts"), "utf8");
   const shared = Object.fromEntries([...opsFile.matchAll(/const (\w+) = `([\s\S]*?)`;/g)].map((m) => [m[1], m[2]]));
   // Shared selections may nest (a membership selects an artifact), so they expand until nothing is left to expand.
@@ -188,6 +240,23 @@ console.log(`wrote ${out}: ${Object.keys(contract.methods).length} methods, ${Ob
         },
       }),
     );
+  }
+  // The fields W&B's official Python client (wandb 0.31, test/support/official-clients.ts) selects beyond modelreg's
+  // own documents, as seen when the interop tests (test/wandb/official/) drove it against the fake: kept with all their
+  // arguments, so the fake validates the client's documents against W&B's schema as it validates modelreg's. Listed
+  // by name rather than copied as documents: the client's documents are W&B's code, the schema's fields are the contract.
+  for (const [typeName, names] of Object.entries(OFFICIAL_CLIENT_FIELDS)) {
+    const t = schema.getType(typeName);
+    if (!t || !(isObjectType(t) || isInterfaceType(t))) throw new Error(`official-client type ${typeName} is not an object type of wandb-schema.graphql`);
+    named.add(typeName);
+    for (const f of names) {
+      const def = t.getFields()[f];
+      if (!def) throw new Error(`official-client field ${typeName}.${f} is not in wandb-schema.graphql`);
+      use(typeName, f);
+      reach(def.type);
+      use(getNamedType(def.type).name);
+      for (const arg of def.args) reach(arg.type);
+    }
   }
   // An interface in use brings its implementations, each with the interface's selected fields.
   for (const name of [...named]) {

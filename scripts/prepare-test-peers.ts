@@ -5,6 +5,7 @@
 // and skip the work. Running it by hand is never needed: the setups install on first use.
 import { ensureFakeGcsServer } from "../test/vertex/server/support/global-setup.js";
 import { MLFLOW_VERSIONS } from "../test/mlflow/server/support/global-setup.js";
+import { ensureWandbClient } from "../test/support/official-clients.js";
 import { ensureMlflow } from "../test/support/python-venv.js";
 import { ensureNodePeer, GOOGLE_AUTH_LIBRARY } from "../test/support/node-peer.js";
 
@@ -20,5 +21,8 @@ for (const version of MLFLOW_VERSIONS) {
   await ensureMlflow(version);
   console.log(`prepare: MLflow ${version} ready after ${seconds()}`);
 }
+// W&B's official client, for the interop tests (test/wandb/official/); in the same queue, for the same reason.
+await ensureWandbClient();
+console.log(`prepare: wandb ready after ${seconds()}`);
 await gcs;
 await peer;

@@ -11,7 +11,19 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { buildSchema, execute, parse, validate, visit, visitWithTypeInfo, GraphQLError, TypeInfo, type DocumentNode } from "graphql";
+import {
+  buildSchema,
+  execute,
+  Kind,
+  parse,
+  validate,
+  visit,
+  visitWithTypeInfo,
+  GraphQLError,
+  TypeInfo,
+  type DocumentNode,
+  type OperationDefinitionNode,
+} from "graphql";
 import { http, HttpResponse, type HttpHandler } from "msw";
 import { CANARY } from "../../support/canary.js";
 import { AzureBlobFake } from "./azure-blob-fake.js";
@@ -79,7 +91,11 @@ function retiredIn(document: DocumentNode): GraphQLError[] {
 function page<T, E>(all: T[], first: number | undefined, after: string | undefined, edge: (item: T) => E) {
   const start = after ? Number(after) : 0;
   const items = all.slice(start, start + (first ?? 50));
-  return { pageInfo: { endCursor: String(start + items.length), hasNextPage: start + items.length < all.length }, edges: items.map(edge) };
+  return {
+    pageInfo: { endCursor: String(start + items.length), hasNextPage: start + items.length < all.length },
+    edges: items.map(edge),
+    totalCount: all.length,
+  };
 }
 
 /** `filters` is a JSONString holding a JSON object; W&B refuses anything else. */
@@ -117,6 +133,9 @@ interface ArtifactState {
   manifestPath: string | undefined;
   files: Map<string, FileState>;
   createdAt: string;
+  /** What the create carried: W&B's official client sends its TTL and the run step it logged at. */
+  ttlDurationSeconds?: number;
+  historyStep?: number;
 }
 interface CollectionState {
   id: string;
@@ -131,6 +150,7 @@ interface CollectionState {
   aliases: Map<string, ArtifactState>;
   versions: Map<ArtifactState, number>;
   description?: string;
+  createdAt: string;
 }
 
 export class WandbFake {
@@ -138,7 +158,8 @@ export class WandbFake {
   readonly artifacts = new Map<string, ArtifactState>();
   readonly storage = new Map<string, Uint8Array>();
   readonly signed = new Map<string, { path: string; md5: string }>();
-  readonly requests: Array<{ operation: string; variables: unknown }> = [];
+  /** GraphQL requests in order: the operation, its variables, and the errors it was answered with (if any). */
+  readonly requests: Array<{ operation: string; variables: unknown; errors?: string[] }> = [];
   readonly runs = new Set<string>();
   /** Runs finished through file_stream, with their exit codes. */
   readonly finished = new Map<string, number>();
@@ -177,6 +198,9 @@ export class WandbFake {
   /** Aliases that only registry admins may set in portfolios. */
   protectedAliases = new Set(["production"]);
   #n = 1;
+  /** Runs by name, with their ids. */
+  readonly #runIds = new Map<string, string>();
+  readonly #ids = new Map<string, number>();
 
   #collection(
     entity: string,
@@ -198,6 +222,7 @@ export class WandbFake {
         members: [],
         aliases: new Map(),
         versions: new Map(),
+        createdAt: new Date().toISOString(),
       };
       this.collections.set(key, c);
     }
@@ -211,9 +236,62 @@ export class WandbFake {
       id: c.id,
       name: c.name,
       description: c.description ?? null,
-      project: this.nulls.project.has(c.id) ? null : { name: c.project, entity: { name: c.entity } },
+      project: this.nulls.project.has(c.id) ? null : this.#projectView(c.entity, c.project),
       digestAlgorithm: c.digestAlgorithm ?? "MANIFEST_MD5",
+      // What W&B's official client reads of a collection (wandb.Api().artifact_collection): its artifact type (one
+      // per collection, that of its versions), its times and its tags (the fake keeps no collection tags).
+      createdAt: c.createdAt,
+      updatedAt: c.createdAt,
+      defaultArtifactType: () => this.#typeView(c.entity, c.project, this.#typeOf(c)),
+      tags: { edges: [] },
     };
+  }
+
+  /** A project as nested in answers: W&B's official client reads its ids besides its name and entity. */
+  #projectView(entity: string, project: string) {
+    return {
+      id: gid("Project", this.#number(`project:${entity}/${project}`)),
+      internalId: `${entity}/${project}`,
+      name: project,
+      entity: this.#entityView(entity),
+    };
+  }
+
+  #entityView(name: string) {
+    return { id: gid("Entity", this.#number(`entity:${name}`)), name };
+  }
+
+  /** A stable number for a name, so the ids of things the fake does not store (projects, types, aliases) stay put. */
+  #number(key: string): number {
+    let n = this.#ids.get(key);
+    if (n === undefined) {
+      n = this.#n++;
+      this.#ids.set(key, n);
+    }
+    return n;
+  }
+
+  /** A collection's artifact type: W&B gives each collection one, that of the versions logged into it. */
+  #typeOf(c: CollectionState): string {
+    return c.type ?? c.members[0]?.type ?? "model";
+  }
+
+  #typeView(entity: string, project: string, type: string) {
+    return {
+      id: gid("ArtifactType", this.#number(`type:${entity}/${project}/${type}`)),
+      name: type,
+      // A type's collections are those of its project whose versions have that type. (Typed: the project's answer
+      // holds types, so inferring this one from it would go round in a circle.)
+      artifactCollection: ({ name }: { name: string }): unknown => {
+        const c = this.#collection(entity, project, name);
+        return c && this.#typeOf(c) === type ? (this.#root().project({ name: project, entityName: entity })?.artifactCollection({ name }) ?? null) : null;
+      },
+    };
+  }
+
+  /** An alias as W&B's official client selects it, with an id (stable per collection and alias). */
+  #aliasId(c: CollectionState, alias: string): string {
+    return gid("ArtifactAlias", this.#number(`alias:${c.id}:${alias}`));
   }
 
   /** Every collection an artifact is a committed member of: its sequence, and the portfolios it is linked into. */
@@ -233,19 +311,28 @@ export class WandbFake {
       createdAt: a.createdAt,
       updatedAt: a.createdAt,
       fileCount: a.files.size,
+      // Read by W&B's official client (its ArtifactFragment): the type, TTL and step fields. TTL as W&B reports
+      // an artifact without one of its own (inherited, -2: none); no commit hashes are modelled (the field is nullable).
+      artifactType: { id: gid("ArtifactType", this.#number(`type:${a.collection.entity}/${a.collection.project}/${a.type}`)), name: a.type },
+      ttlDurationSeconds: a.ttlDurationSeconds ?? -2,
+      ttlIsInherited: a.ttlDurationSeconds === undefined,
+      historyStep: a.historyStep ?? null,
+      commitHash: null,
       size: 0,
       versionIndex: () => a.collection.versions.get(a) ?? null,
       aliases: () =>
         this.#memberOf(a).flatMap((c) =>
           [...c.aliases.entries()]
             .filter(([, v]) => v === a)
-            .map(([alias]) => ({ alias, artifactCollectionName: c.name, artifactCollection: this.#collectionView(c) })),
+            .map(([alias]) => ({ id: this.#aliasId(c, alias), alias, artifactCollectionName: c.name, artifactCollection: this.#collectionView(c) })),
         ),
       tags: a.tags.map((name) => ({ name })),
       currentManifest: a.manifestPath ? { id: `${a.id}-manifest`, file: { directUrl: signed(`${this.signedOrigin}/${a.manifestPath}`) } } : null,
       artifactSequence: {
+        __typename: "ArtifactSequence",
         id: a.collection.id,
         name: a.collection.name,
+        project: () => (this.nulls.project.has(a.collection.id) ? null : this.#projectView(a.collection.entity, a.collection.project)),
         latestArtifact: () => {
           const l = a.collection.aliases.get("latest");
           return l ? { id: l.id } : null;
@@ -260,7 +347,9 @@ export class WandbFake {
     return {
       id: Buffer.from(`ArtifactCollectionMembership:${c.id}:${a.id}`).toString("base64"),
       versionIndex: c.versions.get(a) ?? null,
-      aliases: [...c.aliases.entries()].filter(([, v]) => v === a).map(([alias]) => ({ alias })),
+      // When the version joined the collection; the fake keeps the artifact's own time (links are not timed).
+      createdAt: a.createdAt,
+      aliases: [...c.aliases.entries()].filter(([, v]) => v === a).map(([alias]) => ({ id: this.#aliasId(c, alias), alias })),
       artifactCollection: this.#collectionView(c),
       artifact: this.#view(a),
       // The files of the member artifact, wherever it is read from (its sequence or a portfolio it is linked into).
@@ -301,22 +390,57 @@ export class WandbFake {
   #root() {
     return {
       serverInfo: () => ({ features: Object.entries(this.features).map(([name, isEnabled]) => ({ name, isEnabled })) }),
-      viewer: () => ({ entity: ENTITY }),
+      // W&B's official client reads the viewer's ids, name and teams too (wandb.init and wandb.Api() both ask).
+      viewer: () => ({ id: gid("User", this.#number("user")), entity: ENTITY, username: ENTITY, email: null, flags: null, teams: { edges: [] } }),
       entity: ({ name }: { name: string }) => {
         const e = this.#entityState(name);
         if (!e) return null;
         const org = (display: string) => ({ name: display, orgEntity: { name: this.organizations.get(display) } });
         // A personal entity has no organization of its own; its user (null for a team) lists the user's organizations.
         return {
+          ...this.#entityView(name),
           organization: e.org ? org(e.org) : null,
           user: e.userOrgs ? { organizations: e.userOrgs.map(org) } : null,
           xxhashDigestsEnabled: e.xxhashDigestsEnabled ?? false,
         };
       },
-      upsertBucket: ({ input }: { input: { name: string; modelName: string; entityName: string } }) => {
-        this.runs.add(input.name);
-        this.projects.add(`${input.entityName}/${input.modelName}`);
-        return { bucket: { id: gid("Run", this.#n++), name: input.name }, inserted: true };
+      upsertBucket: ({ input }: { input: { id?: string; name?: string; modelName?: string; entityName?: string; displayName?: string } }) => {
+        // An upsert: W&B's official client upserts its run again when it finishes (by name, or by the id it was given).
+        const name = input.name ?? [...this.#runIds].find(([, id]) => id === input.id)?.[0];
+        if (!name) throw new GraphQLError(`run ${input.id ?? ""} not found`);
+        const known = this.#runIds.get(name);
+        const id = known ?? gid("Run", this.#n++);
+        this.#runIds.set(name, id);
+        this.runs.add(name);
+        const entity = input.entityName ?? ENTITY;
+        const project = input.modelName ?? "uncategorized";
+        this.projects.add(`${entity}/${project}`);
+        return {
+          bucket: {
+            id,
+            name,
+            displayName: input.displayName ?? name,
+            description: null,
+            config: null,
+            sweepName: null,
+            historyLineCount: 0,
+            project: this.#projectView(entity, project),
+          },
+          inserted: !known,
+        };
+      },
+      // W&B's official client uploads a finished run's files (config, summary, metadata) through signed URLs.
+      createRunFiles: ({ input }: { input: { entityName: string; projectName: string; runName: string; files: string[] } }) => {
+        const id = this.#runIds.get(input.runName);
+        if (!id) throw new GraphQLError(`run ${input.runName} not found`);
+        return {
+          runID: id,
+          uploadHeaders: [],
+          files: input.files.map((name) => ({
+            name,
+            uploadUrl: signed(`${this.signedOrigin}/runs/${[input.entityName, input.projectName, input.runName].map(encodeURIComponent).join("/")}/${name}`),
+          })),
+        };
       },
       createArtifact: ({
         input,
@@ -363,6 +487,8 @@ export class WandbFake {
           files: new Map(),
           createdAt: new Date().toISOString(),
           ...(typeof input.clientID === "string" && { clientID: input.clientID }),
+          ...(typeof input.ttlDurationSeconds === "number" && input.ttlDurationSeconds > 0 && { ttlDurationSeconds: input.ttlDurationSeconds }),
+          ...(typeof input.historyStep === "number" && { historyStep: input.historyStep }),
         };
         this.artifacts.set(a.id, a);
         c.members.push(a);
@@ -499,17 +625,20 @@ export class WandbFake {
           return c && a ? this.#membership(a, c) : null;
         };
         return {
-          // A type exists in a project once a sequence of it does; its collections are the sequences of that type.
-          artifactType: ({ name: typeName }: { name: string }) => {
-            const ofType = [...this.collections.values()].filter((c) => c.entity === entityName && c.project === name && c.type === typeName);
-            if (ofType.length === 0) return null;
-            return {
-              artifactCollection: ({ name: cname }: { name: string }) => {
-                const c = ofType.find((x) => x.name === cname);
-                return c ? this.#collectionView(c) : null;
-              },
-            };
+          ...this.#projectView(entityName, name),
+          // W&B's official client asks a project for an artifact by "collection:alias" (its type, before logging one).
+          artifact: ({ name: ref }: { name: string }) => {
+            const at = ref.indexOf(":");
+            const c = this.#collection(entityName, name, at < 0 ? ref : ref.slice(0, at));
+            const a = this.#resolveName(c, at < 0 ? "latest" : ref.slice(at + 1));
+            return a ? this.#view(a) : null;
           },
+          // A type exists in a project once a sequence of it does (wandb-core asks it for a sequence's digest algorithm
+          // before the first version is committed); it reaches that type's collections.
+          artifactType: ({ name: type }: { name: string }) =>
+            [...this.collections.values()].some((c) => c.entity === entityName && c.project === name && this.#typeOf(c) === type)
+              ? this.#typeView(entityName, name, type)
+              : null,
           artifactCollectionMembership: ({ name: ref }: { name: string }) => {
             const at = ref.indexOf(":");
             if (at < 0) throw new GraphQLError(`invalid membership name ${ref}: expected collection:alias`);
@@ -673,13 +802,15 @@ export class WandbFake {
           return HttpResponse.json({ errors: [{ message: "unauthenticated: invalid API key" }] }, { status: 401 });
         }
         const body = (await request.json()) as { query: string; variables?: Record<string, unknown>; operationName?: string };
-        this.requests.push({ operation: body.operationName ?? "", variables: body.variables });
+        const entry: { operation: string; variables: unknown; errors?: string[] } = { operation: body.operationName ?? "", variables: body.variables };
+        this.requests.push(entry);
         let check = checked.get(body.query);
         if (!check) {
           let document: DocumentNode;
           try {
             document = parse(body.query);
           } catch (error) {
+            entry.errors = [(error as Error).message];
             return HttpResponse.json({ errors: [{ message: (error as Error).message }] }, { status: 400 });
           }
           // A retired field may also be missing from the contract: W&B's one message for it, without graphql-js's hints.
@@ -687,21 +818,31 @@ export class WandbFake {
           check = { document, invalid: retired.length > 0 ? retired : validate(schema, document) };
           checked.set(body.query, check);
         }
+        // W&B's clients may leave operationName out or empty (wandb 0.31's wandb.Api() sent "" for its default-entity
+        // query, which execute() took as an operation named ""): the name is then the one the document gives.
+        if (!body.operationName)
+          entry.operation = check.document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)?.name?.value ?? "";
         // An older server has no such field: it fails validation exactly as a misspelled one would.
         for (const [feature, field, type] of GATED) {
           const off = feature === "features" ? !this.hasFeaturesField : !this.features[feature];
-          if (off && new RegExp(`\\b${field}\\b`).test(body.query))
+          if (off && new RegExp(`\\b${field}\\b`).test(body.query)) {
+            entry.errors = [`Cannot query field "${field}" on type "${type}".`];
             return HttpResponse.json({ errors: [{ message: `Cannot query field "${field}" on type "${type}".` }] }, { status: 400 });
+          }
         }
-        if (check.invalid.length > 0) return HttpResponse.json({ errors: check.invalid.map((e) => ({ message: e.message })) }, { status: 400 });
+        if (check.invalid.length > 0) {
+          entry.errors = check.invalid.map((e) => e.message);
+          return HttpResponse.json({ errors: check.invalid.map((e) => ({ message: e.message })) }, { status: 400 });
+        }
         // execute() coerces the variables against their declared types and reports mismatches as errors.
         const result = await execute({
           schema,
           document: check.document,
           rootValue: this.#root(),
           variableValues: body.variables ?? {},
-          operationName: body.operationName ?? null,
+          operationName: body.operationName || null,
         });
+        if (result.errors) entry.errors = result.errors.map((e) => e.message);
         // W&B answers resolver errors with HTTP 200 and errors[].
         return HttpResponse.json(result);
       }),
@@ -749,6 +890,13 @@ export class WandbFake {
         const grant = this.signed.get(String(params.token));
         if (unsignedSas(request) || !grant) return new HttpResponse("<Error><Code>AuthenticationFailed</Code></Error>", { status: 403 });
         return this.azureBlobs.put(request, grant.path);
+      }),
+      // A run's files, through the URLs createRunFiles signs: stored as sent.
+      http.put(`${STORAGE}/runs/*`, async ({ request }) => {
+        if (request.headers.get("authorization")) return new HttpResponse("credentials must not be sent to storage", { status: 400 });
+        if (unsigned(request)) return badSignature();
+        this.storage.set(new URL(request.url).pathname.slice(1), new Uint8Array(await request.arrayBuffer()));
+        return new HttpResponse(null, { status: 200 });
       }),
       http.get(`${STORAGE}/*`, ({ request }) => {
         if (request.headers.get("authorization")) return new HttpResponse("credentials must not be sent to storage", { status: 400 });
