@@ -105,33 +105,46 @@ export class VertexFake {
   /** The msw handlers. */
   handlers(): HttpHandler[] {
     return [
-      http.all(`${HOST}/v1/*`, async ({ request }) => {
-        const url = new URL(request.url);
-        this.requests.push(`${request.method} ${url.pathname}${url.search}`);
-        const text = request.method === "GET" || request.method === "DELETE" ? "" : await request.text();
-        let body: unknown;
-        if (text !== "") {
-          try {
-            body = JSON.parse(text);
-          } catch {
-            return this.#error({ code: 400, status: "INVALID_ARGUMENT", message: "Invalid JSON payload received. Unexpected token." });
-          }
+      // google-cloud-aiplatform's REST transport polls operations under /ui/, not /v1/ (its operations client's
+      // http_options list `/ui/{name=projects/*/locations/*/models/*/operations/*}` first, and the first that fits is
+      // used): GET /ui/projects/.../operations/N. Only operation reads are served there.
+      http.get(`${HOST}/ui/*`, async ({ request }) => {
+        const path = decodeURIComponent(new URL(request.url).pathname.slice("/ui/".length));
+        if (!/^projects\/[^/]+\/locations\/[^/]+\/(?:(?:models|endpoints)\/[^/]+\/)?operations\/[^/]+$/.test(path)) {
+          return this.#error({ code: 404, status: "NOT_FOUND", message: `The requested URL /ui/${path} was not found on this server.` });
         }
-        if (!/^Bearer \S+$/.test(request.headers.get("authorization") ?? "")) {
-          return this.#error({ code: 401, status: "UNAUTHENTICATED", message: "Request is missing required authentication credential." });
-        }
-        try {
-          return await this.#route(request.method, decodeURIComponent(url.pathname.slice("/v1/".length)), url.searchParams, body);
-        } catch (error) {
-          if (error instanceof ContractViolation) {
-            this.violations.push(error.error);
-            return this.#error(error.error);
-          }
-          if (error instanceof FakeError) return this.#error(error.error);
-          throw error;
-        }
+        return this.#handle(request, "/ui/");
       }),
+      http.all(`${HOST}/v1/*`, ({ request }) => this.#handle(request, "/v1/")),
     ];
+  }
+
+  /** One request under `prefix` (`/v1/`, or `/ui/` for operations), after the common checks. */
+  async #handle(request: Request, prefix: string) {
+    const url = new URL(request.url);
+    this.requests.push(`${request.method} ${url.pathname}${url.search}`);
+    const text = request.method === "GET" || request.method === "DELETE" ? "" : await request.text();
+    let body: unknown;
+    if (text !== "") {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return this.#error({ code: 400, status: "INVALID_ARGUMENT", message: "Invalid JSON payload received. Unexpected token." });
+      }
+    }
+    if (!/^Bearer \S+$/.test(request.headers.get("authorization") ?? "")) {
+      return this.#error({ code: 401, status: "UNAUTHENTICATED", message: "Request is missing required authentication credential." });
+    }
+    try {
+      return await this.#route(request.method, decodeURIComponent(url.pathname.slice(prefix.length)), url.searchParams, body);
+    } catch (error) {
+      if (error instanceof ContractViolation) {
+        this.violations.push(error.error);
+        return this.#error(error.error);
+      }
+      if (error instanceof FakeError) return this.#error(error.error);
+      throw error;
+    }
   }
 
   #error(error: GoogleError) {
