@@ -91,3 +91,13 @@ describe("the Cloud Storage fake takes what google-cloud-storage sends", () => {
     expect(res.headers.get("x-goog-hash")).toMatch(new RegExp(`^crc32c=[A-Za-z0-9+/]{6}==,md5=${md5.replace(/[+]/g, "\\+")}$`));
   });
 });
+
+describe("the Cloud Storage fake serves the bucket reads google-cloud-storage makes", () => {
+  it("answers storage.buckets.get with the bucket, and 404 for a bucket that does not exist", async () => {
+    const get = (bucket: string) => fetch(`${GCS}/storage/v1/b/${bucket}?projection=noAcl&prettyPrint=false`, { headers: { authorization: "Bearer dummy" } });
+    const res = await get(BUCKET);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ kind: "storage#bucket", name: BUCKET, projectNumber: PROJECT_NUMBER });
+    expect((await get("no-such-bucket")).status).toBe(404);
+  });
+});
