@@ -57,6 +57,20 @@ describe("the Vertex fake takes what google-cloud-aiplatform's REST transport se
   });
 });
 
+describe("the Vertex fake answers in the enum encoding asked for", () => {
+  it("gives supportedDeploymentResourcesTypes as numbers with enum-encoding=int, as names without", async () => {
+    await fakes.registry().createVersion("enc", {
+      artifacts: { entries: [{ path: "w.bin", content: "w" }] },
+      providerOptions: { vertex: { container: { imageUri: "us-docker.pkg.dev/p/r/i:1" } } },
+    });
+    const get = async (query: string) =>
+      ((await (await fetch(`${HOST}/v1/projects/${PROJECT}/locations/${LOCATION}/models/enc${query}`, { headers: auth })).json()) as Record<string, unknown>)
+        .supportedDeploymentResourcesTypes;
+    expect(await get(`?${ALT}`)).toEqual([1]);
+    expect(await get("")).toEqual(["DEDICATED_RESOURCES"]);
+  });
+});
+
 describe("the Cloud Storage fake takes what google-cloud-storage sends", () => {
   it("stores a multipart upload with a quoted boundary, with the media part's content type", async () => {
     const data = Buffer.from("weights ✓ \r\n--not-a-boundary\r\n");

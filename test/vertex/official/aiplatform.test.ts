@@ -78,7 +78,13 @@ describe("google-cloud-aiplatform and google-cloud-storage against the Vertex fa
       const endpoint = await registry.endpoints.deploy({ model, version: "2" }, { endpoint: "fraud-endpoint", trafficPercent: 20 });
       expect(endpoint.trafficSplit).toEqual({ [`${model}/1`]: 80, [`${model}/2`]: 20 });
 
-      const read = await client("read", { model, display_name: model, aliases: ["champion", "challenger"], endpoint: endpoint.id });
+      const read = await client("read", {
+        model,
+        display_name: model,
+        aliases: ["champion", "challenger"],
+        endpoint: endpoint.id,
+        deploy: { version: "2" },
+      });
       expect(read.refused).toEqual([]);
       const seen = read.printed as {
         models: Array<{ name: string; display_name: string }>;
@@ -89,6 +95,7 @@ describe("google-cloud-aiplatform and google-cloud-storage against the Vertex fa
         aliases: Record<string, string>;
         traffic_split: Record<string, number>;
         deployed: Array<{ id: string; model: string; version: string }>;
+        deployed_by_client: { endpoint: string; traffic_split: Record<string, number> };
       };
 
       expect(seen.models).toEqual([{ name: expect.stringMatching(new RegExp(`/locations/us-central1/models/${model}$`)), display_name: model }]);
@@ -107,6 +114,12 @@ describe("google-cloud-aiplatform and google-cloud-storage against the Vertex fa
       const byVersion = Object.fromEntries(seen.deployed.map((d) => [d.version, seen.traffic_split[d.id]]));
       expect(byVersion).toEqual({ "1": 80, "2": 20 });
       expect(seen.deployed.every((d) => d.model.endsWith(`/models/${model}`))).toBe(true);
+
+      // And back: the endpoint aiplatform's Model.deploy created, as modelreg reads it.
+      const theirs = await registry.endpoints.getEndpoint(seen.deployed_by_client.endpoint);
+      expect(theirs).toMatchObject({ displayName: `${model}_endpoint`, trafficSplit: { [`${model}/2`]: 100 } });
+      expect(theirs.deployedModels).toEqual([expect.objectContaining({ model, version: "2", machineType: "n1-standard-4", minReplicas: 1, maxReplicas: 2 })]);
+      expect(Object.values(seen.deployed_by_client.traffic_split)).toEqual([100]);
     },
     PYTHON_TEST_TIMEOUT_MS,
   );

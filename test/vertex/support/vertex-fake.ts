@@ -3,7 +3,7 @@
 // `default`, upload, delete, deploy and undeploy are long-running operations, traffic sums to 100, and names come
 // back with the project number. Every request is checked against the contract derived from the discovery document.
 import { http, HttpResponse, type HttpHandler } from "msw";
-import { ContractViolation, validateRequest, type GoogleError } from "./contract-validator.js";
+import { ContractViolation, validateRequest, wantsIntEnums, type GoogleError } from "./contract-validator.js";
 
 export const PROJECT = "test-project";
 export const PROJECT_NUMBER = "123456789012";
@@ -49,6 +49,28 @@ interface OperationState {
 }
 
 const ALIAS = /^[a-z][a-z0-9-]{0,126}[a-z0-9]$/;
+
+/**
+ * The numbers of the enums the fake answers with, by field name (the discovery document has the names only; these
+ * are the proto's, from google-cloud-aiplatform's aiplatform_v1/types/model.py, Model.DeploymentResourcesType).
+ */
+const ENUM_NUMBERS: Record<string, Record<string, number>> = {
+  supportedDeploymentResourcesTypes: { DEPLOYMENT_RESOURCES_TYPE_UNSPECIFIED: 0, DEDICATED_RESOURCES: 1, AUTOMATIC_RESOURCES: 2, SHARED_RESOURCES: 3 },
+};
+
+/** A JSON answer with the enum fields of {@link ENUM_NUMBERS} as numbers, for `$alt=json;enum-encoding=int`. */
+function enumsAsNumbers(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(enumsAsNumbers);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => {
+      const numbers = ENUM_NUMBERS[k];
+      if (!numbers) return [k, enumsAsNumbers(v)];
+      const one = (x: unknown) => (typeof x === "string" && x in numbers ? numbers[x] : x);
+      return [k, Array.isArray(v) ? v.map(one) : one(v)];
+    }),
+  );
+}
 
 class FakeError extends Error {
   constructor(readonly error: GoogleError) {
@@ -136,7 +158,10 @@ export class VertexFake {
       return this.#error({ code: 401, status: "UNAUTHENTICATED", message: "Request is missing required authentication credential." });
     }
     try {
-      return await this.#route(request.method, decodeURIComponent(url.pathname.slice(prefix.length)), url.searchParams, body);
+      const answer = await this.#route(request.method, decodeURIComponent(url.pathname.slice(prefix.length)), url.searchParams, body);
+      // Asked for enums as numbers (google-cloud-aiplatform's REST transport always asks), the service answers so.
+      if (!wantsIntEnums(url.searchParams) || !answer.headers.get("content-type")?.includes("json")) return answer;
+      return HttpResponse.json(enumsAsNumbers(await answer.json()), { status: answer.status });
     } catch (error) {
       if (error instanceof ContractViolation) {
         this.violations.push(error.error);
@@ -257,6 +282,10 @@ export class VertexFake {
       ...(versionAliases.length > 0 && { versionAliases }),
       ...(Object.keys({ ...model.labels, ...labels }).length > 0 && { labels: { ...model.labels, ...labels } }),
       createTime: model.createTime,
+      // Output only: how the version can be deployed. A model with a custom container takes dedicated resources;
+      // without this field google-cloud-aiplatform's Model.deploy() leaves out the machine spec (vertex.md, last
+      // section), which Vertex then refuses.
+      supportedDeploymentResourcesTypes: ["DEDICATED_RESOURCES"],
       ...(deployed.length > 0 && { deployedModels: deployed }),
     };
   }

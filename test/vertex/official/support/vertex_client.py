@@ -71,6 +71,12 @@ def read(args):
     endpoint = aiplatform.Endpoint(args["endpoint"])
     out["traffic_split"] = dict(endpoint.traffic_split)
     out["deployed"] = [{"id": d.id, "model": d.model, "version": d.model_version_id} for d in endpoint.list_models()]
+    if "deploy" in args:
+        # Model.deploy without an endpoint creates one (display name "<model>_endpoint"), then deploys with all the
+        # traffic; it reads supportedDeploymentResourcesTypes to decide on dedicated resources.
+        model = registry.get_model(version=args["deploy"]["version"])
+        created = model.deploy(machine_type="n1-standard-4", min_replica_count=1, max_replica_count=2, sync=True)
+        out["deployed_by_client"] = {"endpoint": created.name, "traffic_split": dict(created.traffic_split)}
     print(json.dumps(out))
 
 
