@@ -161,7 +161,7 @@ export class VertexFake {
       const answer = await this.#route(request.method, decodeURIComponent(url.pathname.slice(prefix.length)), url.searchParams, body);
       // Asked for enums as numbers (google-cloud-aiplatform's REST transport always asks), the service answers so.
       if (!wantsIntEnums(url.searchParams) || !answer.headers.get("content-type")?.includes("json")) return answer;
-      return HttpResponse.json(enumsAsNumbers(await answer.json()), { status: answer.status });
+      return HttpResponse.json(enumsAsNumbers(await answer.json()) as Json, { status: answer.status });
     } catch (error) {
       if (error instanceof ContractViolation) {
         this.violations.push(error.error);
