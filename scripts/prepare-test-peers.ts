@@ -5,6 +5,7 @@
 import { ensureFakeGcsServer } from "../test/vertex/server/support/global-setup.js";
 import { MLFLOW_VERSIONS } from "../test/mlflow/server/support/global-setup.js";
 import { ensureMlflow } from "../test/support/python-venv.js";
+import { ensureVertexClient } from "../test/support/official-clients.js";
 
 const started = Date.now();
 const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`;
@@ -14,4 +15,7 @@ for (const version of MLFLOW_VERSIONS) {
   await ensureMlflow(version);
   console.log(`prepare: MLflow ${version} ready after ${seconds()}`);
 }
+// Google's official clients for test/vertex/official, after MLflow for the same reason.
+await ensureVertexClient();
+console.log(`prepare: google-cloud-aiplatform ready after ${seconds()}`);
 await gcs;
