@@ -32,7 +32,16 @@ const METHODS = {
     "aiplatform.projects.locations.endpoints.undeployModel",
     "aiplatform.projects.locations.endpoints.operations.get",
   ],
-  "storage-v1.json": ["storage.objects.insert", "storage.objects.get", "storage.objects.list", "storage.objects.delete", "storage.buckets.insert"],
+  // storage.buckets.get: google-cloud-storage 3.x reads the bucket in the background on first use of a bucket
+  // (_bucket_metadata_cache.py), so the fake serves it for the official-client tests.
+  "storage-v1.json": [
+    "storage.objects.insert",
+    "storage.objects.get",
+    "storage.objects.list",
+    "storage.objects.delete",
+    "storage.buckets.insert",
+    "storage.buckets.get",
+  ],
 };
 
 function findMethods(resources, found = new Map()) {

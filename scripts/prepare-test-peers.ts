@@ -5,9 +5,9 @@
 // and skip the work. Running it by hand is never needed: the setups install on first use.
 import { ensureFakeGcsServer } from "../test/vertex/server/support/global-setup.js";
 import { MLFLOW_VERSIONS } from "../test/mlflow/server/support/global-setup.js";
-import { ensureWandbClient } from "../test/support/official-clients.js";
 import { ensureMlflow } from "../test/support/python-venv.js";
 import { ensureNodePeer, GOOGLE_AUTH_LIBRARY } from "../test/support/node-peer.js";
+import { ensureVertexClient, ensureWandbClient } from "../test/support/official-clients.js";
 
 const started = Date.now();
 const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`;
@@ -24,5 +24,8 @@ for (const version of MLFLOW_VERSIONS) {
 // W&B's official client, for the interop tests (test/wandb/official/); in the same queue, for the same reason.
 await ensureWandbClient();
 console.log(`prepare: wandb ready after ${seconds()}`);
+// Google's official clients for test/vertex/official, after MLflow for the same reason.
+await ensureVertexClient();
+console.log(`prepare: google-cloud-aiplatform ready after ${seconds()}`);
 await gcs;
 await peer;

@@ -26,7 +26,7 @@ export interface LoopbackFakeOptions {
 export interface LoopbackFake {
   /** `http://127.0.0.1:<port>`, without a trailing slash. */
   readonly url: string;
-  /** Requests answered so far, in order: method, URL as matched, status. */
+  /** Requests answered so far, in order: method, URL as matched, status (0 for a connection the fake cut). */
   readonly requests: ReadonlyArray<{ method: string; url: string; status: number }>;
   /** Stops listening and cuts open connections. */
   close(): Promise<void>;
@@ -97,6 +97,14 @@ export async function serveFake(options: LoopbackFakeOptions): Promise<LoopbackF
         req.resume();
         res.writeHead(404, { "content-type": "application/json" });
         res.end(JSON.stringify({ error: { code: 404, message: `the fake has no handler for ${method} ${url}` } }));
+        return;
+      }
+      // A handler's network error (msw's HttpResponse.error(), as the GCS fake's dropped connection) has no status:
+      // the client must see the connection cut, as it would on the real service.
+      if (response.type === "error") {
+        record(0);
+        req.resume();
+        res.destroy();
         return;
       }
       record(response.status);

@@ -58,6 +58,10 @@ function checkValue(value: unknown, field: Field, where: string): void {
   switch (field.type) {
     case "string":
       // int64 and uint64 travel as strings in proto3 JSON; Google also accepts numbers for them.
+      // Enums: names, or (as Google's REST clients send them with `$alt=json;enum-encoding=int`, python-aiplatform's
+      // rest_base.py) their numbers. The discovery document lists the names only, not their numbers, so any int32 is
+      // taken, as proto3's open enums take unknown numbers.
+      if (field.enum && Number.isInteger(value)) return;
       if (typeof value === "string") {
         if (field.enum && !field.enum.includes(value)) throw invalid(`Invalid value at '${where}' (${field.enum.length > 0 ? "enum" : "string"}), "${value}"`);
         if ((field.format === "int64" || field.format === "uint64") && !/^-?\d+$/.test(value))
@@ -122,6 +126,17 @@ function checkRequired(value: Record<string, unknown>, schemaName: string, where
   }
 }
 
+/** The `$`-prefixed forms of system parameters (cloud.google.com/apis/docs/system-parameters). */
+const SYSTEM_ALIASES = new Set(["$alt", "$callback", "$fields", "$apiFormat", "$ct", "$httpMethod"]);
+
+/**
+ * True when a request asks for enums as numbers (`$alt=json;enum-encoding=int`, as google-cloud-aiplatform's REST
+ * transport does); the service then answers with numbers too.
+ */
+export function wantsIntEnums(query: URLSearchParams): boolean {
+  return /(^|;)\s*enum-encoding=int\s*(;|$)/.test(query.get("$alt") ?? query.get("alt") ?? "");
+}
+
 /**
  * Validates one request: path parameters against their patterns, query parameters against the method's and the
  * API's global parameters, and the JSON body against the request schema (unknown fields, types, enums, required).
@@ -143,6 +158,9 @@ export function validateRequest(methodId: string, request: { pathParams: Record<
     const param = method.parameters[name];
     if (!param) {
       if (api.globalParameters.includes(name) || name === "uploadType") continue;
+      // System parameters also come with a `$` prefix (Google's "System parameters" page: `$alt, alt`, `$fields,
+      // fields`, `$callback, callback`); Google's GAPIC REST clients send `$alt=json;enum-encoding=int` on every call.
+      if (name.startsWith("$") && SYSTEM_ALIASES.has(name)) continue;
       throw invalid(`Invalid JSON payload received. Unknown name "${name}": Cannot bind query parameter.`);
     }
     if (param.type === "integer" && !/^-?\d+$/.test(value)) throw invalid(`Invalid value at '${name}' (TYPE_INT32), "${value}"`);

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { http, HttpResponse, type HttpHandler } from "msw";
 import { Crc32c } from "../../../src/adapters/vertex/vertex-crc32c.js";
 import { ContractViolation, validateRequest } from "./contract-validator.js";
+import { PROJECT_NUMBER } from "./vertex-fake.js";
 
 function crc32cOf(bytes: Uint8Array): string {
   const c = new Crc32c();
@@ -112,7 +113,12 @@ export class GcsFake {
           if (!this.buckets.includes(bucket)) return this.#fail(404, "The specified bucket does not exist.");
           const type = url.searchParams.get("uploadType");
           if (type === "multipart") {
-            const boundary = /boundary=([^;]+)/.exec(request.headers.get("content-type") ?? "")?.[1];
+            // The boundary may be quoted (RFC 2046): google-cloud-storage sends `multipart/related; boundary="==...=="`
+            // (_media/_upload.py, _RELATED_HEADER); the quotes are not part of it.
+            const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/
+              .exec(request.headers.get("content-type") ?? "")
+              ?.slice(1)
+              .find(Boolean);
             if (!boundary) return this.#fail(400, "multipart/related with a boundary is required");
             const raw = Buffer.from(await request.arrayBuffer());
             const marker = Buffer.from(`--${boundary}`);
@@ -128,7 +134,11 @@ export class GcsFake {
             const meta = JSON.parse(split(parts[0] as Buffer).toString("utf8")) as Record<string, unknown>;
             validateRequest("storage.objects.insert", { pathParams: { bucket }, query: url.searchParams, body: meta });
             const bytes = new Uint8Array(split(parts[1] as Buffer));
-            return this.#store(bucket, String(meta.name), bytes, String(meta.contentType ?? "application/octet-stream"), meta);
+            // Without contentType in the metadata, the media part's own Content-Type is the object's (google-cloud-storage
+            // sends it only there).
+            const head = (parts[1] as Buffer).subarray(0, (parts[1] as Buffer).indexOf("\r\n\r\n")).toString("latin1");
+            const partType = /^content-type:\s*(.+)$/im.exec(head)?.[1]?.trim();
+            return this.#store(bucket, String(meta.name), bytes, String(meta.contentType ?? partType ?? "application/octet-stream"), meta);
           }
           const body = JSON.parse((await request.text()) || "{}") as Record<string, unknown>;
           validateRequest("storage.objects.insert", { pathParams: { bucket }, query: url.searchParams, body });
@@ -186,20 +196,60 @@ export class GcsFake {
           return new HttpResponse(null, { status: 308, headers: persistedRange() });
         }),
       ),
-      http.get(`${GCS}/storage/v1/b/:bucket/o/:name`, ({ request, params }) =>
+      // google-cloud-storage downloads media from /download/storage/v1/... (its Blob._get_download_url), the path
+      // Google documents for media downloads; /storage/v1/... with alt=media serves the same bytes.
+      ...[`${GCS}/storage/v1/b/:bucket/o/:name`, `${GCS}/download/storage/v1/b/:bucket/o/:name`].map((path) =>
+        http.get(path, ({ request, params }) =>
+          guard(() => {
+            const url = new URL(request.url);
+            this.requests.push(`GET ${url.pathname}${url.search}`);
+            if (!authed(request)) return this.#fail(401, "Anonymous caller does not have storage.objects.get access.");
+            const query = new URLSearchParams(url.searchParams);
+            // The discovery document lists alt as json only, though downloads use alt=media.
+            if (query.get("alt") === "media") query.delete("alt");
+            validateRequest("storage.objects.get", { pathParams: { bucket: String(params.bucket), object: String(params.name) }, query, body: undefined });
+            const o = this.objects.get(this.key(String(params.bucket), String(params.name)));
+            if (!o) return this.#fail(404, `No such object: ${String(params.bucket)}/${String(params.name)}`);
+            if (url.searchParams.get("alt") === "media") {
+              // GCS sends the stored object's hashes with media (x-goog-hash); google-cloud-storage checks the bytes it
+              // read against them.
+              const view = this.#view(String(params.bucket), String(params.name), o);
+              return new HttpResponse(o.bytes, {
+                headers: {
+                  "content-type": o.contentType,
+                  "content-length": String(o.bytes.byteLength),
+                  "x-goog-hash": `crc32c=${view.crc32c},md5=${view.md5Hash}`,
+                  "x-goog-generation": o.generation,
+                  "x-goog-stored-content-length": String(o.bytes.byteLength),
+                },
+              });
+            }
+            return HttpResponse.json(this.#view(String(params.bucket), String(params.name), o));
+          }),
+        ),
+      ),
+      // storage.buckets.get: google-cloud-storage 3.x reads each bucket once in the background when first used
+      // (_bucket_metadata_cache.py: GET /storage/v1/b/<bucket>?projection=noAcl), for its observability metadata.
+      http.get(`${GCS}/storage/v1/b/:bucket`, ({ request, params }) =>
         guard(() => {
           const url = new URL(request.url);
+          const bucket = String(params.bucket);
           this.requests.push(`GET ${url.pathname}${url.search}`);
-          if (!authed(request)) return this.#fail(401, "Anonymous caller does not have storage.objects.get access.");
-          const query = new URLSearchParams(url.searchParams);
-          // The discovery document lists alt as json only, though downloads use alt=media.
-          if (query.get("alt") === "media") query.delete("alt");
-          validateRequest("storage.objects.get", { pathParams: { bucket: String(params.bucket), object: String(params.name) }, query, body: undefined });
-          const o = this.objects.get(this.key(String(params.bucket), String(params.name)));
-          if (!o) return this.#fail(404, `No such object: ${String(params.bucket)}/${String(params.name)}`);
-          if (url.searchParams.get("alt") === "media")
-            return new HttpResponse(o.bytes, { headers: { "content-type": o.contentType, "content-length": String(o.bytes.byteLength) } });
-          return HttpResponse.json(this.#view(String(params.bucket), String(params.name), o));
+          if (!authed(request)) return this.#fail(401, "Anonymous caller does not have storage.buckets.get access.");
+          validateRequest("storage.buckets.get", { pathParams: { bucket }, query: url.searchParams, body: undefined });
+          if (!this.buckets.includes(bucket)) return this.#fail(404, "The specified bucket does not exist.");
+          return HttpResponse.json({
+            kind: "storage#bucket",
+            id: bucket,
+            name: bucket,
+            projectNumber: PROJECT_NUMBER,
+            metageneration: "1",
+            location: "US-CENTRAL1",
+            locationType: "region",
+            storageClass: "STANDARD",
+            timeCreated: "2026-11-01T00:00:00.000Z",
+            updated: "2026-11-01T00:00:00.000Z",
+          });
         }),
       ),
       http.get(`${GCS}/storage/v1/b/:bucket/o`, ({ request, params }) =>

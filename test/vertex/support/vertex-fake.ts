@@ -4,7 +4,7 @@
 // back with the project number, and a version with a prebuilt serving image needs that framework's model file in its
 // artifact folder. Every request is checked against the contract derived from the discovery document.
 import { http, HttpResponse, type HttpHandler } from "msw";
-import { ContractViolation, validateRequest, type GoogleError } from "./contract-validator.js";
+import { ContractViolation, validateRequest, wantsIntEnums, type GoogleError } from "./contract-validator.js";
 import type { GcsFake } from "./gcs-fake.js";
 
 export const PROJECT = "test-project";
@@ -68,6 +68,28 @@ const PREBUILT_FILES: Array<[RegExp, string[]]> = [
   [/^/, ["model.pkl", "model.joblib", "model.bst", "model.mar", "saved_model.pb", "saved_model.pbtxt"]],
 ];
 
+/**
+ * The numbers of the enums the fake answers with, by field name (the discovery document has the names only; these
+ * are the proto's, from google-cloud-aiplatform's aiplatform_v1/types/model.py, Model.DeploymentResourcesType).
+ */
+const ENUM_NUMBERS: Record<string, Record<string, number>> = {
+  supportedDeploymentResourcesTypes: { DEPLOYMENT_RESOURCES_TYPE_UNSPECIFIED: 0, DEDICATED_RESOURCES: 1, AUTOMATIC_RESOURCES: 2, SHARED_RESOURCES: 3 },
+};
+
+/** A JSON answer with the enum fields of {@link ENUM_NUMBERS} as numbers, for `$alt=json;enum-encoding=int`. */
+function enumsAsNumbers(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(enumsAsNumbers);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => {
+      const numbers = ENUM_NUMBERS[k];
+      if (!numbers) return [k, enumsAsNumbers(v)];
+      const one = (x: unknown) => (typeof x === "string" && x in numbers ? numbers[x] : x);
+      return [k, Array.isArray(v) ? v.map(one) : one(v)];
+    }),
+  );
+}
+
 class FakeError extends Error {
   constructor(readonly error: GoogleError) {
     super(error.message);
@@ -128,33 +150,49 @@ export class VertexFake {
   /** The msw handlers. */
   handlers(): HttpHandler[] {
     return [
-      http.all(`${HOST}/v1/*`, async ({ request }) => {
-        const url = new URL(request.url);
-        this.requests.push(`${request.method} ${url.pathname}${url.search}`);
-        const text = request.method === "GET" || request.method === "DELETE" ? "" : await request.text();
-        let body: unknown;
-        if (text !== "") {
-          try {
-            body = JSON.parse(text);
-          } catch {
-            return this.#error({ code: 400, status: "INVALID_ARGUMENT", message: "Invalid JSON payload received. Unexpected token." });
-          }
+      // google-cloud-aiplatform's REST transport polls operations under /ui/, not /v1/ (its operations client's
+      // http_options list `/ui/{name=projects/*/locations/*/models/*/operations/*}` first, and the first that fits is
+      // used): GET /ui/projects/.../operations/N. Only operation reads are served there.
+      http.get(`${HOST}/ui/*`, async ({ request }) => {
+        const path = decodeURIComponent(new URL(request.url).pathname.slice("/ui/".length));
+        if (!/^projects\/[^/]+\/locations\/[^/]+\/(?:(?:models|endpoints)\/[^/]+\/)?operations\/[^/]+$/.test(path)) {
+          return this.#error({ code: 404, status: "NOT_FOUND", message: `The requested URL /ui/${path} was not found on this server.` });
         }
-        if (!/^Bearer \S+$/.test(request.headers.get("authorization") ?? "")) {
-          return this.#error({ code: 401, status: "UNAUTHENTICATED", message: "Request is missing required authentication credential." });
-        }
-        try {
-          return await this.#route(request.method, decodeURIComponent(url.pathname.slice("/v1/".length)), url.searchParams, body);
-        } catch (error) {
-          if (error instanceof ContractViolation) {
-            this.violations.push(error.error);
-            return this.#error(error.error);
-          }
-          if (error instanceof FakeError) return this.#error(error.error);
-          throw error;
-        }
+        return this.#handle(request, "/ui/");
       }),
+      http.all(`${HOST}/v1/*`, ({ request }) => this.#handle(request, "/v1/")),
     ];
+  }
+
+  /** One request under `prefix` (`/v1/`, or `/ui/` for operations), after the common checks. */
+  async #handle(request: Request, prefix: string) {
+    const url = new URL(request.url);
+    this.requests.push(`${request.method} ${url.pathname}${url.search}`);
+    const text = request.method === "GET" || request.method === "DELETE" ? "" : await request.text();
+    let body: unknown;
+    if (text !== "") {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return this.#error({ code: 400, status: "INVALID_ARGUMENT", message: "Invalid JSON payload received. Unexpected token." });
+      }
+    }
+    if (!/^Bearer \S+$/.test(request.headers.get("authorization") ?? "")) {
+      return this.#error({ code: 401, status: "UNAUTHENTICATED", message: "Request is missing required authentication credential." });
+    }
+    try {
+      const answer = await this.#route(request.method, decodeURIComponent(url.pathname.slice(prefix.length)), url.searchParams, body);
+      // Asked for enums as numbers (google-cloud-aiplatform's REST transport always asks), the service answers so.
+      if (!wantsIntEnums(url.searchParams) || !answer.headers.get("content-type")?.includes("json")) return answer;
+      return HttpResponse.json(enumsAsNumbers(await answer.json()) as Json, { status: answer.status });
+    } catch (error) {
+      if (error instanceof ContractViolation) {
+        this.violations.push(error.error);
+        return this.#error(error.error);
+      }
+      if (error instanceof FakeError) return this.#error(error.error);
+      throw error;
+    }
   }
 
   #error(error: GoogleError) {
@@ -267,6 +305,10 @@ export class VertexFake {
       ...(versionAliases.length > 0 && { versionAliases }),
       ...(Object.keys({ ...model.labels, ...labels }).length > 0 && { labels: { ...model.labels, ...labels } }),
       createTime: model.createTime,
+      // Output only: how the version can be deployed. A model with a custom container takes dedicated resources;
+      // without this field google-cloud-aiplatform's Model.deploy() leaves out the machine spec (vertex.md, last
+      // section), which Vertex then refuses.
+      supportedDeploymentResourcesTypes: ["DEDICATED_RESOURCES"],
       ...(deployed.length > 0 && { deployedModels: deployed }),
     };
   }
