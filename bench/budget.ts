@@ -12,7 +12,9 @@ import { measureInChild } from "./memory.js";
  * Gzipped bytes each one-adapter handler may take: about 25% over the figures in docs/benchmarks.md (53, 59, 56 and
  * 40 KiB). The goal is 40 KiB; these budgets only stop the bundles from growing while zod dominates them.
  */
-const BUNDLE_BUDGET_GZIP: Record<string, number> = { mlflow: 68 * 1024, vertex: 74 * 1024, wandb: 72 * 1024, local: 52 * 1024 };
+// W&B grew from 64.5 to 75.7 KiB with XXH128 digests (issue 15): hash-wasm's XXH128 WebAssembly, inlined, is most of
+// it, and it is only instantiated when a version has XXH128 entries.
+const BUNDLE_BUDGET_GZIP: Record<string, number> = { mlflow: 68 * 1024, vertex: 74 * 1024, wandb: 80 * 1024, local: 52 * 1024 };
 /** How much more the peak may be for 8 times the bytes (the 4 GiB benchmark's goal is 32 MiB for 4 times). */
 const MEMORY_GROWTH_BUDGET = 48 * MiB;
 

@@ -11,7 +11,7 @@
 
 import type { IHasher } from "hash-wasm";
 
-let loading: Promise<typeof import("hash-wasm")> | undefined;
+let loading: Promise<typeof import("./xxh128-wasm.js")> | undefined;
 
 /** One running XXH128: feed it chunks, then read the digest once. */
 export interface StreamingXxh128 {
@@ -24,7 +24,7 @@ export interface StreamingXxh128 {
 /** A fresh XXH128 (seed 0, as W&B's clients use). Async because the WebAssembly module is instantiated on demand. */
 export async function createXxh128(): Promise<StreamingXxh128> {
   // A failed load is not cached: the next caller tries again rather than inheriting one bad moment for good.
-  loading ??= import("hash-wasm").catch((error: unknown) => {
+  loading ??= import("./xxh128-wasm.js").catch((error: unknown) => {
     loading = undefined;
     throw error;
   });
