@@ -18,6 +18,23 @@ afterAll(() => server.close());
 const model = { registered_model: { name: "fraud", creation_timestamp: 1, last_updated_timestamp: 2, aliases: [{ alias: "champion", version: "3" }] } };
 const registry = (maxRetries = 3) => createMlflowRegistry({ trackingUri: BASE, token: CANARY.mlflowToken, maxRetries, env: {} });
 
+/** What a createVersion before `model-versions/create` meets on a healthy MLflow 3 server (the model exists). */
+function createPathHandlers() {
+  return [
+    http.post(`${API}/registered-models/create`, () => HttpResponse.json({ error_code: "RESOURCE_ALREADY_EXISTS", message: "exists" }, { status: 400 })),
+    http.get(`${BASE}/version`, () => HttpResponse.text("3.17.2")),
+    http.get(`${API}/experiments/get-by-name`, () => HttpResponse.json({ experiment: { experiment_id: "1" } })),
+    http.post(`${API}/runs/create`, () => HttpResponse.json({ run: { info: { run_id: "r1", artifact_uri: "mlflow-artifacts:/1/r1/artifacts" } } })),
+    http.post(`${API}/runs/log-batch`, () => HttpResponse.json({})),
+    http.post(`${API}/runs/update`, () => HttpResponse.json({})),
+    http.post(`${API}/logged-models`, () =>
+      HttpResponse.json({ model: { info: { model_id: "m-1", artifact_uri: "mlflow-artifacts:/1/models/m-1/artifacts" } } }),
+    ),
+    http.patch(`${API}/logged-models/m-1`, () => HttpResponse.json({})),
+    http.put(`${BASE}/api/2.0/mlflow-artifacts/artifacts/*`, () => HttpResponse.json({})),
+  ];
+}
+
 describe("MLflow adapter under faults", () => {
   it("waits out a 429 with Retry-After and then succeeds", async () => {
     const times: number[] = [];
@@ -83,17 +100,6 @@ describe("MLflow adapter under faults", () => {
   it("does not blindly resend a create after a 503 without Retry-After; it looks for its token first", async () => {
     const seen: string[] = [];
     server.use(
-      http.post(`${API}/registered-models/create`, () => HttpResponse.json({ error_code: "RESOURCE_ALREADY_EXISTS", message: "exists" }, { status: 400 })),
-      http.get(`${BASE}/version`, () => HttpResponse.text("3.17.2")),
-      http.get(`${API}/experiments/get-by-name`, () => HttpResponse.json({ experiment: { experiment_id: "1" } })),
-      http.post(`${API}/runs/create`, () => HttpResponse.json({ run: { info: { run_id: "r1", artifact_uri: "mlflow-artifacts:/1/r1/artifacts" } } })),
-      http.post(`${API}/runs/log-batch`, () => HttpResponse.json({})),
-      http.post(`${API}/runs/update`, () => HttpResponse.json({})),
-      http.post(`${API}/logged-models`, () =>
-        HttpResponse.json({ model: { info: { model_id: "m-1", artifact_uri: "mlflow-artifacts:/1/models/m-1/artifacts" } } }),
-      ),
-      http.patch(`${API}/logged-models/m-1`, () => HttpResponse.json({})),
-      http.put(`${BASE}/api/2.0/mlflow-artifacts/artifacts/*`, () => HttpResponse.json({})),
       http.post(`${API}/model-versions/create`, () => {
         seen.push("create");
         return new HttpResponse("bad gateway", { status: 503 });
@@ -102,6 +108,8 @@ describe("MLflow adapter under faults", () => {
         seen.push(`search ${new URL(request.url).searchParams.get("filter")}`);
         return HttpResponse.json({});
       }),
+      // Last: the handlers above come first for what they answer.
+      ...createPathHandlers(),
     );
     const error = await rejectionOf(registry(1).createVersion("fraud", { artifacts: { entries: [{ path: "m", content: "x" }] } }));
     expect(ServerError.isInstance(error)).toBe(true);
@@ -115,10 +123,6 @@ describe("MLflow adapter under faults", () => {
     let creates = 0;
     const version = { name: "fraud", version: "1", status: "READY", creation_timestamp: 1, last_updated_timestamp: 1, run_id: "r1" };
     server.use(
-      http.post(`${API}/registered-models/create`, () => HttpResponse.json({ error_code: "RESOURCE_ALREADY_EXISTS", message: "exists" }, { status: 400 })),
-      http.get(`${BASE}/version`, () => HttpResponse.text("3.17.2")),
-      http.get(`${API}/experiments/get-by-name`, () => HttpResponse.json({ experiment: { experiment_id: "1" } })),
-      http.post(`${API}/runs/create`, () => HttpResponse.json({ run: { info: { run_id: "r1", artifact_uri: "mlflow-artifacts:/1/r1/artifacts" } } })),
       // What a real MLflow 3.17.2 server answered in a CI run when a retried log-batch raced the attempt it retried.
       http.post(`${API}/runs/log-batch`, () =>
         ++batches === 1
@@ -128,12 +132,6 @@ describe("MLflow adapter under faults", () => {
             )
           : HttpResponse.json({}),
       ),
-      http.post(`${API}/runs/update`, () => HttpResponse.json({})),
-      http.post(`${API}/logged-models`, () =>
-        HttpResponse.json({ model: { info: { model_id: "m-1", artifact_uri: "mlflow-artifacts:/1/models/m-1/artifacts" } } }),
-      ),
-      http.patch(`${API}/logged-models/m-1`, () => HttpResponse.json({})),
-      http.put(`${BASE}/api/2.0/mlflow-artifacts/artifacts/*`, () => HttpResponse.json({})),
       http.post(`${API}/model-versions/create`, () => {
         creates++;
         return HttpResponse.json({ model_version: version });
@@ -146,6 +144,8 @@ describe("MLflow adapter under faults", () => {
           run: { info: { run_id: "r1", artifact_uri: "mlflow-artifacts:/1/r1/artifacts" }, data: { params: [{ key: "lr", value: "0.1" }] } },
         }),
       ),
+      // Last: the handlers above come first for what they answer.
+      ...createPathHandlers(),
     );
     const made = await registry().createVersion("fraud", { artifacts: { entries: [{ path: "m", content: "x" }] }, params: { lr: "0.1" } });
     expect(made.version).toBe("1");
