@@ -19,10 +19,12 @@ export const RATE = 0.2;
 /** The fakes keep every byte in memory, so their runs stop at 4 MiB; the MLflow run covers sizes up to 64 MiB. */
 export const SIZES = [1, 4, 16, 64, 256, 1024, 4096].map((k) => k * 1024);
 /**
- * A stall is cut after 1 s, and a flaky network is met with more retries and short waits. Not shorter: with three
- * seeds in one process on a busy 2-core machine, a fake takes up to about 800 ms to answer a 4 MiB upload.
+ * A stall is cut after 2 s, and a flaky network is met with more retries and short waits. The fakes answer in the
+ * client's own process (three seeds in one): on a busy 2-core machine a fake took up to about 800 ms to answer a 4 MiB
+ * upload, and twice in CI runs the process fell so far behind that 1 s timers fired before the answers waiting in the
+ * queue were read, for 11 attempts in a row (`10 TimeoutError, 1 HTTP 429`). Timeouts then only made more work.
  */
-export const CLIENT = { maxRetries: 10, retryBaseDelayMs: 10, retryMaxDelayMs: 100, timeoutMs: 1_000 };
+export const CLIENT = { maxRetries: 10, retryBaseDelayMs: 10, retryMaxDelayMs: 100, timeoutMs: 2_000 };
 /** What the proxies' throttling faults ask the client to wait: a whole second each was a third of a run. */
 export const RETRY_AFTER_MS = 50;
 
@@ -36,7 +38,7 @@ afterAll(async () => {
 
 /** Starts a proxy with the standard rate, a stall longer than {@link CLIENT}'s timeout and short Retry-After waits. */
 export function faultProxy(upstream: string, seed: number): Promise<FaultProxy> {
-  return startFaultProxy({ upstream, seed, rate: RATE, stallMs: 2_000, retryAfterMs: RETRY_AFTER_MS });
+  return startFaultProxy({ upstream, seed, rate: RATE, stallMs: CLIENT.timeoutMs + 1_000, retryAfterMs: RETRY_AFTER_MS });
 }
 
 /**
