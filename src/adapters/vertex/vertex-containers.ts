@@ -54,9 +54,10 @@ export function prebuiltFramework(imageUri: string): PrebuiltFramework | undefin
 /**
  * The reason a prebuilt framework's server cannot load these files, or `undefined` when it can: exactly one of its
  * model files must sit at the top of the folder (one, because with two the folder does not say which model is
- * meant). Shared by the adapter and the test fake, so both apply the same rule.
+ * meant). The test fake keeps its own table of the same rule, on purpose, so that a slip in one is not copied into
+ * the other.
  */
-export function prebuiltFilesProblem(framework: PrebuiltFramework, paths: readonly string[]): string | undefined {
+function prebuiltFilesProblem(framework: PrebuiltFramework, paths: readonly string[]): string | undefined {
   const found = framework.files.filter((name) => paths.includes(name));
   if (found.length === 1) return undefined;
   const rule = `the ${framework.label} prebuilt container needs exactly one of ${framework.files.join(", ")} at the top of the files`;
