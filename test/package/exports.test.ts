@@ -2,10 +2,11 @@
 // import and require. This catches missing files, broken exports maps, and duplicated error classes between
 // subpaths (the CJS build must share one chunk, or instanceof across subpaths is false).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { distIsFresh } from "../../scripts/dist-fresh.mjs";
 import { packageEntries } from "../../scripts/package-entries.mjs";
 
 /**
@@ -22,33 +23,6 @@ const SUBPATHS: Record<string, string[]> = Object.fromEntries(
 const ESM_ONLY = new Set(ENTRIES.filter((entry) => !entry.cjs).map((entry) => entry.specifier));
 
 let project: string;
-
-/** The newest modification time below `path` (a file or a directory), 0 when it does not exist. */
-function newest(path: string): number {
-  const stat = statSync(path, { throwIfNoEntry: false });
-  if (!stat) return 0;
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
-}
-
-/** The oldest modification time of a file below `dir`, 0 when there is none. */
-function oldest(dir: string): number {
-  const times = readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => statSync(join(e.parentPath, e.name)).mtimeMs);
-  return times.length > 0 ? Math.min(...times) : 0;
-}
-
-/**
- * Whether dist/ was built after the last change to anything the build reads. CI builds it just before (the package
- * checks), and building it again here cost 85 s of CPU; a fresh clone, or a source edited since, builds.
- */
-function distIsFresh(): boolean {
-  // The type declarations come last: a build that failed half way has none.
-  if (!["index.js", "index.cjs", "index.d.ts", "index.d.cts"].every((file) => existsSync(join("dist", file)))) return false;
-  const inputs = Math.max(...["src", "package.json", "package-lock.json", "tsup.config.ts", "tsconfig.json"].map(newest));
-  return oldest("dist") > inputs;
-}
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), "modelreg-consumer-"));

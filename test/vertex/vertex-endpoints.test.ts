@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConflictError, InvalidInputError, NotFoundError } from "modelreg";
-import { makeRoom, splitAfterUndeploy } from "../../src/adapters/vertex/vertex-endpoints.js";
+import { makeRoom, splitAfterUndeploy } from "../../src/adapters/vertex/vertex-traffic.js";
 import { useVertexFakes } from "./support/setup.js";
 import { HOST, LOCATION, PROJECT } from "./support/vertex-fake.js";
 

@@ -9,33 +9,30 @@
  * @module
  */
 
-import type * as z from "zod";
 import { computeContentDigest } from "../../artifacts/hashing.js";
 import { transferProgress } from "../../artifacts/progress.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { checkExpected, resolveArtifactSource, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
-import { ConflictError, ModelRegistryError, NotFoundError, ServerError, TimeoutError, invalidInput } from "../../core/errors.js";
+import { ConflictError, ServerError, invalidInput } from "../../core/errors.js";
 import { isUniqueViolation } from "./mlflow-error.js";
 import type { TransferOptions } from "../../core/options.js";
 import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
-import { defaultSleep } from "../../http/retry.js";
 import type { ProviderCreateVersion } from "../../core/provider-spec.js";
 import {
-  createExperimentResponse,
-  experimentResponse,
   loggedModelResponse,
   modelVersionResponse,
   runResponse,
   searchLoggedModelsResponse,
   searchRunsResponse,
-  searchVersionsResponse,
   type MlflowModelVersion,
 } from "./mlflow-api.js";
 import { proxyPath, uploadFile } from "./mlflow-artifacts.js";
 import { buildMlmodel } from "./mlflow-mlmodel.js";
 import type { MlflowCreateVersionOptions, MlflowPyfuncOptions } from "./mlflow-options.js";
 import { TAG, filesTags, tagList, tagValueMax } from "./mlflow-convert.js";
-import { PROVIDER, type MlflowCall, type MlflowTransport } from "./mlflow-transport.js";
+import { findAllByToken, findByToken, sendOnce, tokenFilter } from "./mlflow-create-once.js";
+import type { MlflowExperiment } from "./mlflow-experiment.js";
+import { PROVIDER, type MlflowTransport } from "./mlflow-transport.js";
 
 const OP = "createVersion";
 
@@ -44,9 +41,20 @@ export interface CreateContext {
   /** The tracking server. */
   transport: MlflowTransport;
   /** The experiment that holds the runs carrying files, params and metrics. */
-  experimentName: string;
+  experiment: MlflowExperiment;
   /** Who acts: the `mlflow.user` of the run. */
   actor: string;
+}
+
+/** What {@link createMlflowVersion} made, or found. */
+export interface CreatedVersion {
+  /** MLflow's record of the version. */
+  record: MlflowModelVersion;
+  /**
+   * Whether this call made it from its input, so the run holds exactly the input's params and metrics. A version found
+   * by its idempotency key was made by an earlier call, whose input may have differed: read it back.
+   */
+  fresh: boolean;
 }
 
 /**
@@ -58,7 +66,7 @@ export async function createMlflowVersion(
   model: string,
   create: ProviderCreateVersion<MlflowCreateVersionOptions>,
   options: TransferOptions = {},
-): Promise<MlflowModelVersion> {
+): Promise<CreatedVersion> {
   const { input, meta } = create;
   const files = await resolveArtifactSource(input.artifacts, { provider: PROVIDER, operation: OP });
   const pyfunc = create.providerOptions?.pyfunc;
@@ -69,11 +77,10 @@ export async function createMlflowVersion(
   await ensureModel(transport, model, input.createModel ?? true, options);
   if (meta.idempotencyKey !== undefined) {
     const existing = await findByToken(transport, model, token, options);
-    if (existing) return existing;
+    if (existing) return { record: existing, fresh: false };
   }
 
   const major = await transport.serverMajor(options);
-  const experimentId = await ensureExperiment(transport, ctx.experimentName, options);
   const runTags: Record<string, string> = {
     "mlflow.user": ctx.actor,
     "mlflow.runName": `modelreg-${model}`,
@@ -83,37 +90,46 @@ export async function createMlflowVersion(
     ...(meta.lineage.codeRepository && { [TAG.gitRepo]: meta.lineage.codeRepository }),
   };
   const runToken = `${token}.run`;
-  const run = await sendOnce(
-    transport,
-    {
-      operation: OP,
-      method: "POST",
-      path: "runs/create",
-      body: { experiment_id: experimentId, run_name: `modelreg-${model}`, start_time: Date.now(), tags: tagList({ ...runTags, [TAG.clientToken]: runToken }) },
-      schema: runResponse,
-      options,
-    },
-    {
-      find: async () => {
-        const found = await transport.call({
-          operation: OP,
-          method: "POST",
-          path: "runs/search",
-          body: { experiment_ids: [experimentId], filter: tokenFilter(runToken), max_results: 10, order_by: ["attributes.start_time ASC"] },
-          schema: searchRunsResponse,
-          idempotent: true,
-          options,
-        });
-        return (found.runs ?? []).map((run) => ({ run }));
+  // The run is where a remembered experiment id that went stale shows: withId looks it up again and retries.
+  const { experimentId, run } = await ctx.experiment.withId(async (experimentId) => {
+    const run = await sendOnce(
+      transport,
+      {
+        operation: OP,
+        method: "POST",
+        path: "runs/create",
+        body: {
+          experiment_id: experimentId,
+          run_name: `modelreg-${model}`,
+          start_time: Date.now(),
+          tags: tagList({ ...runTags, [TAG.clientToken]: runToken }),
+        },
+        schema: runResponse,
+        options,
       },
-      // A run nobody will log to: deleted, as MLflow's UI deletes one (it stays restorable there).
-      discard: (extra) =>
-        transport
-          .call({ operation: OP, method: "POST", path: "runs/delete", body: { run_id: extra.run.info.run_id }, idempotent: true, options })
-          .then(() => undefined),
-    },
-    options,
-  );
+      {
+        find: async () => {
+          const found = await transport.call({
+            operation: OP,
+            method: "POST",
+            path: "runs/search",
+            body: { experiment_ids: [experimentId], filter: tokenFilter(runToken), max_results: 10, order_by: ["attributes.start_time ASC"] },
+            schema: searchRunsResponse,
+            idempotent: true,
+            options,
+          });
+          return (found.runs ?? []).map((run) => ({ run }));
+        },
+        // A run nobody will log to: deleted, as MLflow's UI deletes one (it stays restorable there).
+        discard: (extra) =>
+          transport
+            .call({ operation: OP, method: "POST", path: "runs/delete", body: { run_id: extra.run.info.run_id }, idempotent: true, options })
+            .then(() => undefined),
+      },
+      options,
+    );
+    return { experimentId, run };
+  }, options);
   const runId = run.run.info.run_id;
   let loggedModelId: string | undefined;
   let root: string;
@@ -248,7 +264,7 @@ export async function createMlflowVersion(
       },
       options,
     ).then((res) => res.model_version);
-    return await awaitReady(transport, created, options);
+    return { record: await awaitReady(transport, created, options), fresh: true };
   } catch (error) {
     // The version does not exist; leave no half-made run or logged model that looks usable.
     await cleanup(transport, runId, loggedModelId, options).catch(() => undefined);
@@ -281,51 +297,6 @@ async function ensureModel(transport: MlflowTransport, model: string, create: bo
   } catch (error) {
     // Already there is what we wanted; MLflow's client swallows this too.
     if (!ConflictError.isInstance(error)) throw error;
-  }
-}
-
-async function ensureExperiment(transport: MlflowTransport, name: string, options: TransferOptions): Promise<string> {
-  const attempts = (options.maxRetries ?? transport.maxRetries) + 1;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const found = await transport.call({
-        operation: OP,
-        method: "GET",
-        path: "experiments/get-by-name",
-        query: { experiment_name: name },
-        schema: experimentResponse,
-        options,
-      });
-      if (found.experiment.lifecycle_stage === "deleted") {
-        await transport.call({
-          operation: OP,
-          method: "POST",
-          path: "experiments/restore",
-          body: { experiment_id: found.experiment.experiment_id },
-          idempotent: true,
-          options,
-        });
-      }
-      return found.experiment.experiment_id;
-    } catch (error) {
-      if (!NotFoundError.isInstance(error)) throw error;
-    }
-    try {
-      const created = await transport.call({
-        operation: OP,
-        method: "POST",
-        path: "experiments/create",
-        body: { name },
-        schema: createExperimentResponse,
-        options,
-      });
-      return created.experiment_id;
-    } catch (error) {
-      // Another client created it between our two calls, or our create reached the server and its answer was lost:
-      // the name is unique, so looking it up again settles both.
-      const maybeDone = ConflictError.isInstance(error) || (ModelRegistryError.isInstance(error) && error.isRetryable && !options.signal?.aborted);
-      if (!maybeDone || attempt >= attempts) throw error;
-    }
   }
 }
 
@@ -367,102 +338,6 @@ async function uploadAll(transport: MlflowTransport, root: string, files: Awaite
     checkExpected(file, digests, { provider: PROVIDER, operation: OP });
     return { path: file.path, ...digests };
   });
-}
-
-/** The version carrying `token`, if one exists (the oldest, if a lost create made two). */
-export async function findByToken(transport: MlflowTransport, model: string, token: string, options: TransferOptions): Promise<MlflowModelVersion | undefined> {
-  return (await findAllByToken(transport, model, token, options))[0];
-}
-
-/** Every version carrying `token`, oldest (lowest number) first. */
-async function findAllByToken(transport: MlflowTransport, model: string, token: string, options: TransferOptions): Promise<MlflowModelVersion[]> {
-  const found = await transport.call({
-    operation: OP,
-    method: "GET",
-    path: "model-versions/search",
-    query: { filter: `name = '${model}' AND tags.\`${TAG.clientToken}\` = '${token.replaceAll("'", "")}'`, max_results: 10 },
-    schema: searchVersionsResponse,
-    options,
-  });
-  return (found.model_versions ?? [])
-    .filter((v) => v.tags?.some((t) => t.key === TAG.clientToken && t.value === token))
-    .sort((a, b) => Number(a.version) - Number(b.version));
-}
-
-/** A search filter for the client token tag. Tokens are UUIDs the adapter makes; quotes are dropped all the same. */
-function tokenFilter(token: string): string {
-  return `tags.\`${TAG.clientToken}\` = '${token.replaceAll("'", "")}'`;
-}
-
-/** How to find what a create with a client token made, and how to take back a second copy. */
-export interface CreateOnce<T> {
-  /** Everything the token's creates made, the one to keep first (the oldest). */
-  find: () => Promise<T[]>;
-  /** Removes a copy made by a create that the server ran after the client had given up on it. */
-  discard: (extra: T) => Promise<void>;
-}
-
-/**
- * Sends a create that is not idempotent (a run, a logged model, a version), carrying a client token, so that however
- * the network fails it makes one thing.
- *
- * - A failure that may have reached the server (a 5xx, a reset, a cut response) is followed by a search for the
- *   token: found means the earlier attempt worked and its result is returned; not found means it is safe to send again.
- * - A timeout is different: the request may still be queued or running on a slow server, so not found yet does not
- *   mean never. The search is repeated, backing off, for as long as one attempt was allowed to take (30 s at most)
- *   before the create is sent again.
- * - After any failed attempt, the token is searched once more when a create succeeds: if a request given up on landed
- *   after all, there are two copies; the oldest is kept and returned, the others (made by this call, carrying its
- *   token) are removed.
- */
-export async function sendOnce<S extends z.ZodType>(
-  transport: MlflowTransport,
-  call: MlflowCall<S> & { schema: () => S },
-  once: CreateOnce<z.output<S>>,
-  options: TransferOptions,
-): Promise<z.output<S>> {
-  const attempts = (options.maxRetries ?? transport.maxRetries) + 1;
-  let lastError: unknown;
-  let uncertain = false;
-  const settle = async (made: z.output<S> | undefined, found?: Array<z.output<S>>): Promise<z.output<S> | undefined> => {
-    const [keep, ...extras] = found ?? (await once.find());
-    // Removing is idempotent and retried; a removal that still fails leaves a copy, not a failed create.
-    for (const extra of extras) await once.discard(extra).catch(() => undefined);
-    return keep ?? made;
-  };
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    let made: z.output<S>;
-    try {
-      made = await transport.call({ ...call, idempotent: false });
-    } catch (error) {
-      lastError = error;
-      if (!ModelRegistryError.isInstance(error) || !error.isRetryable || options.signal?.aborted) throw error;
-      uncertain = true;
-      const seen = TimeoutError.isInstance(error)
-        ? await waitUntilFound(once, Math.min(options.timeoutMs ?? transport.timeoutMs, 30_000), options.signal)
-        : undefined;
-      const found = await settle(undefined, seen);
-      if (found !== undefined) return found;
-      if (options.signal?.aborted) throw error;
-      continue;
-    }
-    return uncertain ? ((await settle(made)) ?? made) : made;
-  }
-  throw lastError;
-}
-
-/**
- * Searches for the token until something is found or `waitMs` has passed, backing off from 100 ms. Returns the last
- * search's result; an abort ends the wait early (the caller then gives up with the timeout it had).
- */
-async function waitUntilFound<T>(once: CreateOnce<T>, waitMs: number, signal: AbortSignal | undefined): Promise<T[]> {
-  const deadline = Date.now() + waitMs;
-  for (let delay = 100; ; delay *= 2) {
-    const found = await once.find();
-    const left = deadline - Date.now();
-    if (found.length > 0 || left <= 0 || signal?.aborted) return found;
-    await defaultSleep(Math.min(delay, left), signal).catch(() => undefined);
-  }
 }
 
 async function awaitReady(transport: MlflowTransport, version: MlflowModelVersion, options: TransferOptions): Promise<MlflowModelVersion> {

@@ -26,10 +26,12 @@ import {
 import type { VersionRef } from "../../core/refs.js";
 import type { CreateModelInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { parseStage } from "../../core/validation.js";
-import { modelVersionResponse, registeredModelResponse, searchModelsResponse, searchVersionsResponse } from "./mlflow-api.js";
+import { modelVersionResponse, registeredModelResponse, searchModelsResponse, searchVersionsResponse, type MlflowModelVersion } from "./mlflow-api.js";
 import { listFiles, openFile } from "./mlflow-artifacts.js";
 import { filesFromTags, tagList, tagRecord, TAG, toMlflowStage, toModelVersion, toRegisteredModel } from "./mlflow-convert.js";
-import { createMlflowVersion, logParamsAndMetrics, sendOnce } from "./mlflow-create-version.js";
+import { sendOnce } from "./mlflow-create-once.js";
+import { createMlflowVersion, logParamsAndMetrics } from "./mlflow-create-version.js";
+import { MlflowExperiment } from "./mlflow-experiment.js";
 import { mlflowCreateVersionOptionsSchema, type MlflowCreateVersionOptions } from "./mlflow-options.js";
 import { artifactRoot, downloadUri, getRecord, modelIdOf, readVersion, runData } from "./mlflow-records.js";
 import type { MlflowRegistrySettings } from "./mlflow-settings.js";
@@ -65,12 +67,14 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
   readonly capabilities = CAPABILITIES;
   /** The tracking server. */
   readonly transport: MlflowTransport;
-  readonly #experimentName: string;
+  readonly #experiment: MlflowExperiment;
+  /** Logged model id to the proxy path of its files: see {@link MlflowProvider.#artifactRoot}. */
+  readonly #roots = new Map<string, Promise<string>>();
 
   /** @param settings - See {@link MlflowRegistrySettings}. */
   constructor(settings: MlflowRegistrySettings) {
     this.transport = new MlflowTransport(settings);
-    this.#experimentName = settings.experimentName ?? "modelreg";
+    this.#experiment = new MlflowExperiment(this.transport, settings.experimentName ?? "modelreg");
   }
 
   /** `providerOptions.mlflow`'s schema (built on first use). */
@@ -201,14 +205,20 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     ctx: ProviderContext<TransferOptions>,
   ): Promise<ProviderChange<ModelVersion>> {
     const { options } = ctx;
-    const version = await createMlflowVersion({ transport: this.transport, experimentName: this.#experimentName, actor: ctx.actor }, model, create, options);
-    const events: RegistryEventInput[] = [{ type: "version.created", model, version: version.version, to: version.version }];
+    const { record, fresh } = await createMlflowVersion({ transport: this.transport, experiment: this.#experiment, actor: ctx.actor }, model, create, options);
+    const { version } = record;
+    const events: RegistryEventInput[] = [{ type: "version.created", model, version, to: version }];
+    const aliases: string[] = [];
     for (const alias of create.meta.aliases) {
-      const previous = await this.#putAlias(model, alias, version.version, ctx);
-      events.push({ type: "alias.set", model, alias, version: version.version, ...(previous !== undefined && { from: previous }), to: version.version });
+      const previous = await this.#putAlias(model, alias, version, ctx);
+      aliases.push(alias);
+      events.push({ type: "alias.set", model, alias, version, ...(previous !== undefined && { from: previous }), to: version });
     }
-    // Read again: the aliases are set now, and the run holds the params and metrics.
-    return { events: ctx.stamp(events), readBack: () => this.doGetVersion({ model, version: version.version }, ctx) };
+    if (!fresh) return { events: ctx.stamp(events), readBack: () => this.doGetVersion({ model, version }, ctx) };
+    // Made from this input: the run holds exactly its params and metrics, and the aliases are the ones just set, so
+    // the version is known without reading it back (two requests of the ten a create takes).
+    const data = { params: create.meta.params, metrics: create.meta.metrics, user: ctx.actor };
+    return { events: ctx.stamp(events), value: toModelVersion({ ...record, aliases }, data, aliases) };
   }
 
   async doGetVersion(ref: VersionRef, ctx: ProviderContext): Promise<ModelVersion> {
@@ -334,7 +344,7 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     const record = await getRecord(this.transport, ref, operation, options);
     // Resolved when first needed, and once: a manifest tag lists the files without it, and every open shares it.
     let root: Promise<string> | undefined;
-    const rootOf = () => (root ??= artifactRoot(this.transport, record, operation, options));
+    const rootOf = () => (root ??= this.#artifactRoot(record, operation, options));
     // Versions made by modelreg carry a manifest with digests; others are listed from the proxy.
     const files = filesFromTags(tagRecord(record.tags)) ?? (await listFiles(this.transport, await rootOf(), { ...options, operation }));
     return {
@@ -346,6 +356,28 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
         return { stream, ...(size !== undefined && { size }) };
       },
     };
+  }
+
+  /**
+   * Where a version's files are. A logged model's artifact location never changes, so it is remembered (for the last
+   * 1,000 models): reading a version file by file (openArtifact, sync) looked it up again for every file.
+   */
+  async #artifactRoot(record: MlflowModelVersion, operation: string, options: TransferOptions | undefined): Promise<string> {
+    const modelId = modelIdOf(record);
+    if (modelId === undefined) return artifactRoot(this.transport, record, operation, options);
+    const shared = this.#roots.get(modelId);
+    if (shared !== undefined) {
+      // Another call's lookup (the files of a version open side by side): if it fails, that was its failure (its
+      // abort, its timeout), and this call looks for itself.
+      return shared.catch(() => artifactRoot(this.transport, record, operation, options));
+    }
+    const lookup = artifactRoot(this.transport, record, operation, options);
+    if (this.#roots.size >= 1000) this.#roots.delete(this.#roots.keys().next().value as string);
+    this.#roots.set(modelId, lookup);
+    lookup.catch(() => {
+      if (this.#roots.get(modelId) === lookup) this.#roots.delete(modelId);
+    });
+    return lookup;
   }
 
   /** The artifact location MLflow reports for a version (`get-download-uri`). */

@@ -6,6 +6,7 @@
  */
 
 export { VertexRegistry, createVertexRegistry, type VertexCreateVersionInput } from "./vertex-registry.js";
-export { VertexEndpoints, type CanaryOptions, type CanaryResult, type CanaryStep } from "./vertex-endpoints.js";
+export { VertexEndpoints } from "./vertex-endpoints.js";
+export type { CanaryOptions, CanaryResult, CanaryStep } from "./vertex-canary.js";
 export { DEFAULT_CONTAINER_IMAGE, vertexCreateVersionOptionsSchema, type VertexContainerOptions, type VertexCreateVersionOptions } from "./vertex-options.js";
 export type { VertexRegistrySettings } from "./vertex-settings.js";

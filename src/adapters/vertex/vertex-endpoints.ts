@@ -14,6 +14,8 @@ import type { VersionRefInput } from "../../core/refs.js";
 import type { ModelVersion } from "../../core/types.js";
 import { endpointSchema, listEndpointsResponse, operationSchema, type VertexEndpoint } from "./vertex-api.js";
 import { PROVIDER, type VertexTransport } from "./vertex-transport.js";
+import type { CanaryOptions, CanaryResult } from "./vertex-canary.js";
+import { makeRoom, modelIdOf, splitAfterUndeploy, toEndpoint } from "./vertex-traffic.js";
 
 /** What the endpoints API needs from the registry. */
 interface RegistryView {
@@ -21,99 +23,11 @@ interface RegistryView {
   modelResource(model: string): string;
 }
 
-/** What a canary health check sees. */
-export interface CanaryStep {
-  /** The percent of traffic the new version has now. */
-  percent: number;
-  /** The endpoint as it is now. */
-  endpoint: Endpoint;
-}
-
-/** Options for {@link VertexEndpoints.canaryRollout}. */
-export interface CanaryOptions extends Omit<DeployOptions, "trafficPercent" | "wait"> {
-  /** Traffic percentages to step through. Default `[5, 25, 50, 100]`. */
-  steps?: number[];
-  /** Decides between steps whether the new version is healthy. A `false` or a throw rolls back. */
-  check: (step: CanaryStep) => boolean | Promise<boolean>;
-  /** Called after each step takes effect. */
-  onStep?: (step: CanaryStep) => void;
-}
-
-/** How a canary rollout ended. */
-export interface CanaryResult {
-  /** True when the last step was reached and passed. */
-  completed: boolean;
-  /** The percentages that took effect, in order. */
-  steps: number[];
-  /** The percent at which the check failed. */
-  failedAt?: number;
-  /** Why it failed: the check's error message, or that it returned false. */
-  reason?: string;
-  /** The endpoint at the end. */
-  endpoint: Endpoint;
-}
-
 /**
  * An endpoint id a user may choose (`endpointId` of endpoints.create, discovery document): a lowercase letter, then up
  * to 62 of `[a-z0-9-]`, not ending in `-`. Ids that start with a digit are numbers, and so are the ones Vertex makes.
  */
 const USER_ENDPOINT_ID = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
-const modelIdOf = (resource: string) => /\/models\/([^/@]+)/.exec(resource)?.[1] ?? resource;
-
-/** The spec's view of a Vertex endpoint: traffic keyed by `model/version`. */
-export function toEndpoint(e: VertexEndpoint): Endpoint {
-  const deployed: DeployedModel[] = (e.deployedModels ?? []).map((d) => ({
-    id: d.id,
-    model: modelIdOf(d.model),
-    version: d.modelVersionId ?? /@(\d+)$/.exec(d.model)?.[1] ?? "1",
-    ...(d.dedicatedResources?.machineSpec?.machineType && { machineType: d.dedicatedResources.machineSpec.machineType }),
-    ...(d.dedicatedResources?.minReplicaCount !== undefined && { minReplicas: d.dedicatedResources.minReplicaCount }),
-    ...(d.dedicatedResources?.maxReplicaCount !== undefined && { maxReplicas: d.dedicatedResources.maxReplicaCount }),
-  }));
-  const split: Record<string, number> = {};
-  for (const [id, percent] of Object.entries(e.trafficSplit ?? {})) {
-    const d = deployed.find((x) => x.id === id);
-    if (d) split[`${d.model}/${d.version}`] = percent;
-  }
-  return { id: e.name.split("/").pop() ?? e.name, name: e.name, displayName: e.displayName ?? "", deployedModels: deployed, trafficSplit: split, raw: e };
-}
-
-/** Scales the others down so `percent` fits, keeping integers that sum to 100 (largest remainders get the rest). */
-export function makeRoom(split: Record<string, number>, percent: number): Record<string, number> {
-  const others = Object.entries(split).filter(([, v]) => v > 0);
-  const total = others.reduce((n, [, v]) => n + v, 0);
-  const room = 100 - percent;
-  if (total === 0 || room === 0) return Object.fromEntries(others.map(([k]) => [k, 0]));
-  const scaled = others.map(([k, v]) => ({ k, exact: (v / total) * room }));
-  const out = Object.fromEntries(scaled.map(({ k, exact }) => [k, Math.floor(exact)]));
-  let left = room - Object.values(out).reduce((n, v) => n + v, 0);
-  for (const { k } of [...scaled].sort((a, b) => (b.exact % 1) - (a.exact % 1))) {
-    if (left-- <= 0) break;
-    out[k] = (out[k] ?? 0) + 1;
-  }
-  return out;
-}
-
-/**
- * The traffic split to send with `undeployModel`, or `undefined` when the endpoint's split can stay as it is. Vertex
- * undeploys a model only if it has no traffic or the request's split takes its traffic away, and an endpoint's split
- * must sum to 100 (UndeployModelRequest.trafficSplit, Endpoint.trafficSplit in the discovery document). As
- * python-aiplatform's `Endpoint._unallocate_traffic` does, the others are scaled up in proportion to sum to 100.
- * Where that library refuses (the model leaving holds all traffic and the others hold none), the others share it
- * equally, in deployment order: a rollback of a canary at 100% would otherwise leave it serving.
- *
- * @param current - The endpoint's split by deployed-model id.
- * @param leaving - The id of the deployed model being undeployed.
- * @param remaining - The ids of the other deployed models, in deployment order.
- */
-export function splitAfterUndeploy(current: Record<string, number>, leaving: string, remaining: string[]): Record<string, number> | undefined {
-  if ((current[leaving] ?? 0) === 0 || remaining.length === 0) return undefined;
-  const rest = Object.fromEntries(remaining.map((id) => [id, current[id] ?? 0]));
-  if (Object.values(rest).some((v) => v > 0)) return { ...Object.fromEntries(remaining.map((id) => [id, 0])), ...makeRoom(rest, 0) };
-  const share = Math.floor(100 / remaining.length);
-  return Object.fromEntries(remaining.map((id, i) => [id, share + (i < 100 - share * remaining.length ? 1 : 0)]));
-}
 
 /** Deploy and traffic split on Vertex endpoints. */
 export class VertexEndpoints implements EndpointsApi {

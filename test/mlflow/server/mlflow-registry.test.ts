@@ -70,6 +70,43 @@ describe.each(servers)("MLflow $version", (server) => {
     expect([...(await readFile(join(out, "data", "w.bin")))]).toEqual([1, 2, 3]);
   });
 
+  it("returns from createVersion what a later read finds, and restores its experiment when it is deleted between creates", async () => {
+    // createVersion builds its answer from its input instead of reading the version back: it must be what MLflow holds.
+    const experimentName = unique("exp");
+    const writer = createMlflowRegistry({ trackingUri: server.url, actor: "tester", experimentName, env: {} });
+    const name = unique("readback");
+    const made = await writer.createVersion(name, {
+      artifacts: { entries: [{ path: "w.bin", content: "one" }] },
+      params: { lr: 0.1, depth: 3, note: "a b" },
+      metrics: { auc: 0.9, loss: 1e-7 },
+      tags: { team: "fraud" },
+      description: "first",
+      aliases: ["champion", "candidate"],
+    });
+    const { raw: _made, ...mine } = made;
+    const { raw: _read, ...read } = await createMlflowRegistry({ trackingUri: server.url, env: {} }).getVersion(made);
+    expect(mine).toEqual(read);
+    // The writer remembers the experiment's id; someone deletes the experiment; the next create restores it.
+    const api = `${server.url}/api/2.0/mlflow/experiments`;
+    const experiment = async () =>
+      (
+        (await (await fetch(`${api}/get-by-name?experiment_name=${experimentName}`)).json()) as {
+          experiment: { experiment_id: string; lifecycle_stage: string };
+        }
+      ).experiment;
+    const before = await experiment();
+    const deleted = await fetch(`${api}/delete`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ experiment_id: before.experiment_id }),
+    });
+    expect(deleted.ok).toBe(true);
+    expect((await experiment()).lifecycle_stage).toBe("deleted");
+    const second = await writer.createVersion(name, { artifacts: { entries: [{ path: "w.bin", content: "two" }] } });
+    expect(second.version).toBe("2");
+    expect(await experiment()).toMatchObject({ experiment_id: before.experiment_id, lifecycle_stage: "active" });
+  });
+
   it("keeps the digests of a version with 1,000 files, whose manifest is longer than one MLflow tag holds", async () => {
     const name = unique("many-files");
     const entries = Array.from({ length: 1000 }, (_, i) => ({ path: `shards/part-${String(i).padStart(5, "0")}.bin`, content: `shard ${i}` }));
