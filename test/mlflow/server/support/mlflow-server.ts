@@ -78,11 +78,10 @@ export async function startMlflowServer(version: string): Promise<MlflowServer> 
     "127.0.0.1",
     "--port",
     String(port),
-    // Two worker processes for 3.x (uvicorn), as a deployed server has several (the CLI's default is 4): one Python
-    // process answers on one core, and with three MLflow test files at once it was what they all waited on. Each
-    // worker costs about 7 s of CPU to start. A 2.x server is gunicorn: one worker with threads (below).
+    // One worker process: a second for 3.x (uvicorn) cost more CPU than it saved, in a CI that is CPU-bound (npm test
+    // 823 CPU-s and 671 s with two, against 756 and 601 with one).
     "--workers",
-    version.startsWith("2.") ? "1" : "2",
+    "1",
   ];
   // Env vars rather than flags: a 2.x server refuses the 3.x flags but ignores unknown variables.
   const env = pythonEnv({
