@@ -29,9 +29,7 @@ export default defineConfig({
     // wait on servers, proxies and child processes: 804 s. Four at once, longest first (test/support/sequencer.ts),
     // keep both cores busy. The MLflow servers get enough database connections for that (mlflow-server.ts); with
     // SQLAlchemy's default pool three files at once ran one dry. MODELREG_TEST_WORKERS sets the count by hand.
-    // Five rather than four: in CI the MLflow, fault and interop files spend most of their time waiting, and the fifth
-    // fills cores that four left idle while the other lane ran beside npm test.
-    maxWorkers: Number(process.env.MODELREG_TEST_WORKERS ?? 5),
+    maxWorkers: Number(process.env.MODELREG_TEST_WORKERS ?? 4),
     sequence: { sequencer: LongestFirst },
     projects: [
       // Tests that need a real server process live in test/<provider>/server/, each such folder with its own project
