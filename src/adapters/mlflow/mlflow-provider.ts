@@ -208,16 +208,15 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     const { record, fresh } = await createMlflowVersion({ transport: this.transport, experiment: this.#experiment, actor: ctx.actor }, model, create, options);
     const { version } = record;
     const events: RegistryEventInput[] = [{ type: "version.created", model, version, to: version }];
-    const aliases: string[] = [];
     for (const alias of create.meta.aliases) {
       const previous = await this.#putAlias(model, alias, version, ctx);
-      aliases.push(alias);
       events.push({ type: "alias.set", model, alias, version, ...(previous !== undefined && { from: previous }), to: version });
     }
     if (!fresh) return { events: ctx.stamp(events), readBack: () => this.doGetVersion({ model, version }, ctx) };
     // Made from this input: the run holds exactly its params and metrics, and the aliases are the ones just set, so
     // the version is known without reading it back (two requests of the ten a create takes).
     const data = { params: create.meta.params, metrics: create.meta.metrics, user: ctx.actor };
+    const aliases = [...create.meta.aliases];
     return { events: ctx.stamp(events), value: toModelVersion({ ...record, aliases }, data, aliases) };
   }
 
