@@ -11,6 +11,8 @@ export class AttemptDeadline {
   readonly signal: AbortSignal;
   #controller = new AbortController();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Counts {@link touch} calls, so a timer that fired can tell whether bytes moved after it. */
+  #touches = 0;
   #timedOut = false;
   #done = false;
   readonly #timeoutMs: number;
@@ -48,12 +50,27 @@ export class AttemptDeadline {
   /** Restarts the timer: bytes moved, so a long transfer is not cut off while it makes progress. */
   touch(): void {
     if (this.#done || this.#controller.signal.aborted) return;
+    this.#touches++;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     if (!(this.#timeoutMs > 0 && Number.isFinite(this.#timeoutMs))) return;
-    this.#timer = setTimeout(() => {
-      this.#timedOut = true;
-      this.#controller.abort(new DOMException(`no progress within ${this.#timeoutMs} ms`, "TimeoutError"));
-    }, this.#timeoutMs);
+    this.#timer = setTimeout(() => this.#expire(this.#touches), this.#timeoutMs);
+  }
+
+  /**
+   * Aborts unless bytes moved since the timer was set. Node runs due timers before it reads the sockets, so when this
+   * process was too busy to run its loop for longer than the timeout (a loaded machine, CPU work beside the request),
+   * the timer fired before an answer that had already arrived was read, and a request the server answered in time
+   * failed as a timeout, again on every retry: CI saw 10 in a row. Two passes through the loop's I/O phase first let
+   * what is waiting in the socket count as progress; a server that really sent nothing is still cut off.
+   */
+  #expire(touches: number): void {
+    setImmediate(() =>
+      setImmediate(() => {
+        if (this.#done || this.#controller.signal.aborted || this.#touches !== touches) return;
+        this.#timedOut = true;
+        this.#controller.abort(new DOMException(`no progress within ${this.#timeoutMs} ms`, "TimeoutError"));
+      }),
+    );
   }
 
   /** Stops the timer and forgets the caller's signal. Safe to call more than once. */

@@ -127,7 +127,11 @@ export async function sendWithRedirects(options: SendOptions): Promise<SendResul
           };
           if (body) init.body = body.body as BodyInit;
           if (body?.streamed) init.duplex = "half";
-          return options.fetch(request.url, init);
+          // The headers are progress: a timer that fired while this process was busy must see that they came.
+          return options.fetch(request.url, init).then((got) => {
+            options.deadline.touch();
+            return got;
+          });
         },
       });
     } catch (error) {

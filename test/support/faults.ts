@@ -21,8 +21,8 @@ export const SIZES = [1, 4, 16, 64, 256, 1024, 4096].map((k) => k * 1024);
 /**
  * A stall is cut after 2 s, and a flaky network is met with more retries and short waits. The fakes answer in the
  * client's own process (three seeds in one): on a busy 2-core machine a fake took up to about 800 ms to answer a 4 MiB
- * upload, and twice in CI runs the process fell so far behind that 1 s timers fired before the answers waiting in the
- * queue were read, for 11 attempts in a row (`10 TimeoutError, 1 HTTP 429`). Timeouts then only made more work.
+ * upload. (Twice in CI runs 1 s timers also fired before answers already waiting in the socket were read, for 11
+ * attempts in a row; the deadline now reads the socket before it gives up: src/http/deadline.ts.)
  */
 export const CLIENT = { maxRetries: 10, retryBaseDelayMs: 10, retryMaxDelayMs: 100, timeoutMs: 2_000 };
 /** What the proxies' throttling faults ask the client to wait: a whole second each was a third of a run. */
