@@ -173,9 +173,24 @@ export interface Redactor {
 /** Builds a {@link Redactor} seeded with `secrets`. */
 export function createRedactor(secrets: Iterable<string | undefined> = []): Redactor {
   const known = new Set<string | undefined>(secrets);
-  const redactor = ((text: string) => redact(text, known)) as Redactor;
+  // Every request redacts its URL several times (errors, logs, the response record), and redacting is a dozen passes
+  // over the text: the last answers are kept until a new secret is learnt.
+  const cache = new Map<string, string>();
+  const redactor = ((text: string) => {
+    let out = cache.get(text);
+    if (out === undefined) {
+      if (cache.size >= 64) cache.clear();
+      out = redact(text, known);
+      cache.set(text, out);
+    }
+    return out;
+  }) as Redactor;
   redactor.add = (more) => {
-    for (const secret of more) known.add(secret);
+    for (const secret of more) {
+      if (known.has(secret)) continue;
+      known.add(secret);
+      cache.clear();
+    }
   };
   return redactor;
 }

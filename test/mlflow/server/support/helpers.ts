@@ -4,7 +4,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll } from "vitest";
+import { afterAll, inject } from "vitest";
+import { runInForkServer } from "../../../support/python-forkserver.js";
 import { pythonEnv } from "../../../support/python-venv.js";
 
 const run = promisify(execFile);
@@ -33,10 +34,19 @@ export const PYTHON_TEST_TIMEOUT_MS = 120_000;
 /** Runs Python code with the server's Python (which has MLflow) and parses the last line it prints as JSON. */
 export async function python(pythonPath: string, code: string, ...args: string[]): Promise<unknown> {
   // cwd: MLflow may create ./mlruns; keep it out of the repository.
-  const { stdout } = await run(pythonPath, ["-c", code, ...args], {
-    cwd: tmpdir(),
-    env: pythonEnv({ GIT_PYTHON_REFRESH: "quiet" }),
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const socket = inject("mlflowServers").find((server) => server.python === pythonPath)?.pythonSocket;
+  let stdout: string;
+  if (socket) {
+    // A fork of a Python that imported MLflow already (global-setup.ts): the same script, without the import's cost.
+    const done = await runInForkServer(socket, code, args, { cwd: tmpdir() });
+    if (done.status !== 0) throw new Error(`Python exited with ${done.status}:\n${done.stderr}\n${done.stdout}`);
+    stdout = done.stdout;
+  } else {
+    ({ stdout } = await run(pythonPath, ["-c", code, ...args], {
+      cwd: tmpdir(),
+      env: pythonEnv({ GIT_PYTHON_REFRESH: "quiet" }),
+      maxBuffer: 16 * 1024 * 1024,
+    }));
+  }
   return JSON.parse(stdout.trim().split("\n").pop() ?? "null");
 }
