@@ -60,7 +60,12 @@ export async function startPythonForkServer(python: string, modules: readonly st
 }
 
 /** Runs `code` with `args` as `sys.argv[1:]` in a fork of the server at `socket`. */
-export function runInForkServer(socket: string, code: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<PythonRun> {
+export function runInForkServer(
+  socket: string,
+  code: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<PythonRun> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const conn = connect(socket, () => conn.write(`${JSON.stringify({ code, args, cwd: options.cwd ?? tmpdir(), env: options.env ?? {} })}\n`));
