@@ -30,17 +30,11 @@ const shared: Options = {
   external: ["vitest", "google-auth-library"],
 };
 
-/** The entries with types: every package entry (the CLI is run, not imported). */
-function typedEntries(): Record<string, string> {
-  return Object.fromEntries(packageEntries().map((entry) => [entry.name, entry.source]));
-}
-
+// The JavaScript only: the type declarations are bundled by tsup.types.config.ts from what tsc emits (`npm run build`
+// runs both), because tsup compiling the types itself took 62 s of CPU where tsc, which CI runs anyway, takes none more.
 export default defineConfig([
   { ...shared, format: "esm", clean: true },
   // ky and p-retry ship ESM only; inlining them keeps require("modelreg/...") free of require(esm) and its warnings.
   // The testing entry is ESM only, like vitest, which refuses to be loaded through require().
   { ...shared, entry: cjsEntries(), format: "cjs", noExternal: ["ky", "p-retry", "is-network-error"] },
-  // Types in one TypeScript pass that writes both .d.ts and .d.cts: a dts build per format compiled the program twice,
-  // 110 s of CPU, most of the build and a sixth of CI's. The ESM-only testing entry gets an unused .d.cts.
-  { entry: typedEntries(), format: ["esm", "cjs"], dts: { only: true }, external: shared.external },
 ]);

@@ -70,7 +70,10 @@ export function ensureBuilt(): { built: boolean } {
   const files = ENTRIES.map((e) => join(dist, e.file));
   const missing = files.some((f) => !existsSync(f));
   const oldestOut = missing ? 0 : Math.min(...files.map((f) => statSync(f).mtimeMs));
-  const newestIn = Math.max(newestMtime(join(ROOT, "src")), ...["package.json", "tsup.config.ts", "tsconfig.json"].map((f) => statSync(join(ROOT, f)).mtimeMs));
+  const newestIn = Math.max(
+    newestMtime(join(ROOT, "src")),
+    ...["package.json", "tsup.config.ts", "tsup.types.config.ts", "tsconfig.json", "tsconfig.build.json"].map((f) => statSync(join(ROOT, f)).mtimeMs),
+  );
   if (!missing && newestIn <= oldestOut) return { built: false };
   // Build output goes to stderr: stdout carries the section's JSON when this file runs alone.
   execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", 2, 2] });

@@ -1,5 +1,6 @@
 // The package's entries, for the files that cannot import TypeScript or should not load the source to configure a
-// build: tsup.config.ts, typedoc.config.mjs, vitest.config.ts, scripts/generate-exports.mjs and the package tests.
+// build: tsup.config.ts, tsup.types.config.ts, typedoc.config.mjs, vitest.config.ts, scripts/generate-exports.mjs and
+// the package tests.
 //
 // The adapters among them come from the folder names: every src/adapters/<id>/ that holds <id>-descriptor.ts is an
 // adapter, published as modelreg/<id> from src/adapters/<id>/index.ts. Reading folders needs no generated file that

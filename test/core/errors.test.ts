@@ -66,7 +66,7 @@ describe("errors in a minified bundle", () => {
       // parse it (Node 24, CI).
       for (const minify of [true, false]) {
         await build({
-          // Not the project's tsup.config.ts: its three builds would each write this entry, at once, into one file.
+          // Not the project's tsup.config.ts: its builds would each write this entry, at once, into one file.
           config: false,
           entry: { errors: "src/core/errors.ts" },
           outDir: join(out, minify ? "minified" : "plain"),
