@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConflictError, IntegrityError, InvalidInputError, NotFoundError } from "../core/errors.js";
-import { expectError, readAll, sha256Hex, type ContractEnv } from "./contract-helpers.js";
+import { expectBytes, expectError, readAll, sha256Hex, type ContractEnv } from "./contract-helpers.js";
 
 /** List, open, download; content, nested paths, streamed entries, overwrite rules. */
 export function artifactsContract(env: ContractEnv): void {
@@ -78,7 +78,7 @@ export function artifactsContract(env: ContractEnv): void {
         expect((await env.registry.listVersions(model).toArray()).map((v) => v.version)).toEqual([first.version]);
         const honest = { ...lying, sha256: await sha256Hex(new TextEncoder().encode("tampered")) };
         const second = await env.registry.createVersion(model, { artifacts: { entries: [honest] } });
-        expect(await readAll((await env.registry.openArtifact(second, "a.bin")).stream)).toEqual(new TextEncoder().encode("tampered"));
+        expectBytes(await readAll((await env.registry.openArtifact(second, "a.bin")).stream), new TextEncoder().encode("tampered"));
         await expectError(env.registry.createVersion(model, { artifacts: { entries: [{ ...honest, sha256: "not-hex" }] } }), InvalidInputError);
       },
       env.timeoutMs,
@@ -89,7 +89,7 @@ export function artifactsContract(env: ContractEnv): void {
       async () => {
         const model = env.name("open");
         const v = await env.registry.createVersion(model, { artifacts: source() });
-        expect(await readAll((await env.registry.openArtifact(v, "sub/dir/weights.bin")).stream)).toEqual(binary);
+        expectBytes(await readAll((await env.registry.openArtifact(v, "sub/dir/weights.bin")).stream), binary);
         expect(new TextDecoder().decode(await readAll((await env.registry.openArtifact(v, "streamed.txt")).stream))).toBe(streamed);
         await expectError(env.registry.openArtifact(v, "missing.bin"), NotFoundError);
         await expectError(env.registry.openArtifact(v, "../escape"), InvalidInputError);
@@ -105,7 +105,7 @@ export function artifactsContract(env: ContractEnv): void {
         const dir = await tempDir();
         const result = await env.registry.downloadArtifacts(v, dir);
         expect(result.files.map((f) => f.path).sort()).toEqual(["MLmodel", "streamed.txt", "sub/dir/weights.bin"]);
-        expect(new Uint8Array(await readFile(join(dir, "sub", "dir", "weights.bin")))).toEqual(binary);
+        expectBytes(new Uint8Array(await readFile(join(dir, "sub", "dir", "weights.bin"))), binary);
         expect(await readFile(join(dir, "streamed.txt"), "utf8")).toBe(streamed);
         await writeFile(join(dir, "MLmodel"), "changed locally");
         await expectError(env.registry.downloadArtifacts(v, dir), ConflictError);
