@@ -121,8 +121,7 @@ export async function handleResponse(context: ResponseContext): Promise<HandledR
     return { data: undefined, streaming: false };
   }
   if (responseType === "stream") {
-    // Waiting for headers is over; from here the timeout measures time without progress.
-    deadline.touch();
+    // The headers restarted the deadline (send.ts); from here it measures time without progress.
     const body = response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
     const data = monitorStream(body, {
       totalBytes,

@@ -170,39 +170,42 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
       finalUrl = sent.url;
       status = sent.response.status;
       sent.body?.reportSent();
+      // Redacted once: the URL goes into the response, its errors and the debug log.
+      const shown = redact(sent.url.href);
       const handled = await handleResponse({
         config,
         request,
         method,
-        url: redact(sent.url.href),
+        url: shown,
         response: sent.response,
         deadline,
         redact,
         maxResponseBytes: settings.maxResponseBytes,
-        streamError: (error) => transportFailure(error, request, deadline, redact(sent.url.href), redact).error,
+        streamError: (error) => transportFailure(error, request, deadline, shown, redact).error,
       });
       streaming = handled.streaming;
       const result: HttpResponse<unknown> = {
         data: handled.data,
         status,
         headers: sent.response.headers,
-        url: redact(sent.url.href),
+        url: shown,
         requestId: getRequestId(sent.response.headers),
         attempts: attempt,
       };
-      logAttempt(request, method, finalUrl, String(status), attempt, started, redact);
+      logAttempt(request, method, shown, String(status), attempt, started);
       return result;
     } catch (error) {
+      const shown = redact(finalUrl.href);
       const failure =
         error instanceof AttemptFailure
           ? error
           : ModelRegistryError.isInstance(error)
             ? new AttemptFailure(error, undefined, false)
             : error instanceof TransportError || error instanceof RedirectError
-              ? transportFailure(error, request, deadline, redact(finalUrl.href), redact)
+              ? transportFailure(error, request, deadline, shown, redact)
               : undefined;
       const outcome = failure ? `${status ?? failure.error.kind}` : "unexpected error";
-      logAttempt(request, method, finalUrl, outcome, attempt, started, redact);
+      logAttempt(request, method, shown, outcome, attempt, started);
       // Anything else is a bug in a hook or body factory: it reaches the caller unchanged, unretried.
       throw failure ?? error;
     } finally {
@@ -225,9 +228,9 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
     logger?.[level](message, { provider, ...data });
   }
 
-  function logAttempt(request: HttpRequest, method: string, url: URL, outcome: string, attempt: number, started: number, redact: Redactor) {
+  /** Logs an attempt's outcome; `shown` is its final URL, redacted. */
+  function logAttempt(request: HttpRequest, method: string, shown: string, outcome: string, attempt: number, started: number) {
     const durationMs = Math.round(performance.now() - started);
-    const shown = redact(url.href);
     const status = Number(outcome);
     log("debug", `${request.operation}: ${method} ${shown} -> ${outcome} (attempt ${attempt}, ${durationMs} ms)`, {
       operation: request.operation,

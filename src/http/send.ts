@@ -127,7 +127,8 @@ export async function sendWithRedirects(options: SendOptions): Promise<SendResul
           };
           if (body) init.body = body.body as BodyInit;
           if (body?.streamed) init.duplex = "half";
-          // The headers are progress: a timer that fired while this process was busy must see that they came.
+          // The headers are progress: waiting for them is over, and a timer that fired while this process was busy
+          // must see that they came.
           return options.fetch(request.url, init).then((got) => {
             options.deadline.touch();
             return got;
