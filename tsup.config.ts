@@ -19,6 +19,9 @@ function cjsEntries(): Record<string, string> {
   );
 }
 
+/** What the bundles leave to the user's install: the testing entry's peer, and the Vertex adapter's optional one. */
+export const external = ["vitest", "google-auth-library"];
+
 const shared: Options = {
   entry: entries,
   target: "node20",
@@ -27,7 +30,7 @@ const shared: Options = {
   // Without splitting every entry gets its own copy of the error classes, and instanceof across subpaths is false.
   splitting: true,
   treeshake: true,
-  external: ["vitest", "google-auth-library"],
+  external,
 };
 
 // The JavaScript only: the type declarations are bundled by tsup.types.config.ts from what tsc emits (`npm run build`
