@@ -9,10 +9,11 @@
 // that noise from other processes (CI may be running on this 2-core machine) spreads over every entry alike.
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import { distIsFresh } from "../scripts/dist-fresh.mjs";
 import { median, ratioText, type Bench, type BenchRow } from "./bench-types.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -56,25 +57,10 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-function newestMtime(path: string): number {
-  const s = statSync(path);
-  if (!s.isDirectory()) return s.mtimeMs;
-  let newest = s.mtimeMs;
-  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
-  return newest;
-}
-
-/** Runs `npm run build` when an entry is missing from dist/ or a source is newer than the oldest entry. */
+/** Runs `npm run build` when an entry is missing from dist/ or dist/ is older than a source of the build. */
 export function ensureBuilt(): { built: boolean } {
-  const dist = join(ROOT, "dist");
-  const files = ENTRIES.map((e) => join(dist, e.file));
-  const missing = files.some((f) => !existsSync(f));
-  const oldestOut = missing ? 0 : Math.min(...files.map((f) => statSync(f).mtimeMs));
-  const newestIn = Math.max(
-    newestMtime(join(ROOT, "src")),
-    ...["package.json", "tsup.config.ts", "tsup.types.config.ts", "tsconfig.json", "tsconfig.build.json"].map((f) => statSync(join(ROOT, f)).mtimeMs),
-  );
-  if (!missing && newestIn <= oldestOut) return { built: false };
+  const missing = ENTRIES.some((e) => !existsSync(join(ROOT, "dist", e.file)));
+  if (!missing && distIsFresh({ root: ROOT })) return { built: false };
   // Build output goes to stderr: stdout carries the section's JSON when this file runs alone.
   execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", 2, 2] });
   return { built: true };

@@ -1,7 +1,7 @@
-// Types for scripts/dist-fresh.mjs, which check-package.mjs and the exports test use.
+// Types for scripts/dist-fresh.mjs, which check-package.mjs, the exports test and the cold-start benchmark use.
 
 /**
- * Whether dist/ (in the current directory) is complete and newer than every input of the build; with `types: false`,
- * its JavaScript only.
+ * Whether dist/ under `root` (by default the current directory) is complete and newer than every input of the build;
+ * with `types: false`, its JavaScript only.
  */
-export function distIsFresh(options?: { types?: boolean }): boolean;
+export function distIsFresh(options?: { types?: boolean; root?: string }): boolean;

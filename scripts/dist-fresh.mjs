@@ -21,16 +21,20 @@ function oldest(dir) {
 }
 
 /**
- * @param {{ types?: boolean }} [options] - `types: false` asks about the JavaScript only: CI bundles the type
- *   declarations later, beside npm test, whose exports test loads the JavaScript alone.
- * @returns {boolean} whether dist/ (in the current directory) is complete and newer than every input of the build.
+ * @param {{ types?: boolean, root?: string }} [options] - `types: false` asks about the JavaScript only: CI bundles
+ *   the type declarations later, beside npm test, whose exports test loads the JavaScript alone. `root`: the
+ *   repository, by default the current directory.
+ * @returns {boolean} whether dist/ is complete and newer than every input of the build.
  */
-export function distIsFresh({ types = true } = {}) {
+export function distIsFresh({ types = true, root = "." } = {}) {
+  const dist = join(root, "dist");
   // The type declarations come last: a build that failed half way has none.
   const files = types ? ["index.js", "index.cjs", "index.d.ts", "index.d.cts"] : ["index.js", "index.cjs"];
-  if (!files.every((file) => existsSync(join("dist", file)))) return false;
+  if (!files.every((file) => existsSync(join(dist, file)))) return false;
   const inputs = Math.max(
-    ...["src", "package.json", "package-lock.json", "tsup.config.ts", "tsup.types.config.ts", "tsconfig.json", "tsconfig.build.json"].map(newest),
+    ...["src", "package.json", "package-lock.json", "tsup.config.ts", "tsup.types.config.ts", "tsconfig.json", "tsconfig.build.json"].map((input) =>
+      newest(join(root, input)),
+    ),
   );
-  return oldest("dist") > inputs;
+  return oldest(dist) > inputs;
 }
