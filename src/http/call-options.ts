@@ -4,7 +4,7 @@
  * @module
  */
 
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import type { CallOptions, ClientSettings } from "../core/options.js";
 import type { HttpMethod } from "./http-types.js";
 import type { HttpQuery } from "./url.js";
@@ -35,7 +35,7 @@ export function clientSettings(settings: ClientSettings): Omit<ClientSettings, "
 }
 
 /** A JSON call an adapter's transport makes: its path is relative to the API's prefix (`api/2.0/mlflow/`, `v1/`). */
-export interface JsonCall<S extends z.ZodType> {
+export interface JsonCall<S extends z.ZodMiniType> {
   /** The operation name errors carry. */
   operation: string;
   /** The HTTP method. */

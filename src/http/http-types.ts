@@ -4,7 +4,7 @@
  * @module
  */
 
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import type { ModelRegistryError, ModelRegistryErrorOptions } from "../core/errors.js";
 import type { CallOptions, Logger } from "../core/options.js";
 import type { HttpQuery } from "./url.js";
@@ -168,7 +168,7 @@ export interface HttpRequestBase extends CallOptions {
 }
 
 /** A request whose 2xx body is JSON (the default). Without a schema the data is `unknown`. */
-export interface HttpJsonRequest<S extends z.ZodType = z.ZodType> extends HttpRequestBase {
+export interface HttpJsonRequest<S extends z.ZodMiniType = z.ZodMiniType> extends HttpRequestBase {
   /** `json` (default). An empty body gives `undefined`. */
   responseType?: "json";
   /** Returns the schema to validate the body with. A function, so schemas are built on first use, not at import. */
@@ -224,7 +224,7 @@ export interface HttpClient {
   /** The base URL, normalised to end with `/`. */
   readonly baseUrl: string;
   /** Sends a JSON request and validates the body with `schema`. */
-  request<S extends z.ZodType>(request: HttpJsonRequest<S> & { schema: () => S }): Promise<HttpResponse<z.output<S>>>;
+  request<S extends z.ZodMiniType>(request: HttpJsonRequest<S> & { schema: () => S }): Promise<HttpResponse<z.output<S>>>;
   /** Sends a JSON request without validation. */
   request(request: HttpJsonRequest): Promise<HttpResponse<unknown>>;
   /** Sends a request and reads the body as text. */

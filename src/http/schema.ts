@@ -7,7 +7,7 @@
  * @module
  */
 
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { ResponseValidationError, type ModelRegistryErrorOptions } from "../core/errors.js";
 
 /**
@@ -20,7 +20,7 @@ import { ResponseValidationError, type ModelRegistryErrorOptions } from "../core
  * await client.request({ operation: "getVersion", path, schema: mlflowModelVersionSchema });
  * ```
  */
-export function lazySchema<S extends z.ZodType>(build: () => S): () => S {
+export function lazySchema<S extends z.ZodMiniType>(build: () => S): () => S {
   let schema: S | undefined;
   return () => (schema ??= build());
 }
@@ -39,7 +39,7 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
  * Parses `value` with `schema`, or throws a {@link ResponseValidationError} whose `field` is the first failing
  * path. The message quotes zod's description of the mismatch but never the value, which may hold user data.
  */
-export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, options: ModelRegistryErrorOptions): z.output<S> {
+export function parseWithSchema<S extends z.ZodMiniType>(schema: S, value: unknown, options: ModelRegistryErrorOptions): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues;

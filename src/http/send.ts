@@ -10,7 +10,6 @@
  * @module
  */
 
-import ky from "ky";
 import type { AttemptDeadline } from "./deadline.js";
 import type { HttpMethod } from "./http-types.js";
 import { isSensitiveHeader } from "./redact.js";
@@ -28,6 +27,17 @@ export class TransportError extends Error {
 export class RedirectError extends Error {}
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * ky, loaded by the first request rather than at import: its module checks `Request` and `ReadableStream` support
+ * when it loads, which makes Node load its built-in fetch (undici), about 50 ms that an import of an adapter should
+ * not pay (bench/cold-start.ts).
+ */
+let kyLoaded: Promise<typeof import("ky").default> | undefined;
+function loadKy(): Promise<typeof import("ky").default> {
+  kyLoaded ??= import("ky").then((module) => module.default);
+  return kyLoaded;
+}
 
 /** What one attempt needs. */
 export interface SendOptions {
@@ -105,6 +115,7 @@ export async function sendWithRedirects(options: SendOptions): Promise<SendResul
   let method = options.method;
   let crossOrigin = false;
   let withBody = options.makeBody !== undefined;
+  const ky = await loadKy();
   for (let hop = 0; ; hop++) {
     const body = withBody && options.makeBody ? await options.makeBody() : undefined;
     let response: Response;

@@ -7,7 +7,7 @@
 
 import { access, link, mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { CorruptDataError } from "../../core/errors.js";
 import { errorCode, toStorageError } from "./local-errors.js";
 import { tempName, type LocalPaths } from "./local-paths.js";
@@ -22,7 +22,7 @@ export { errorCode } from "./local-errors.js";
  *
  * @throws CorruptDataError when the file is not JSON or not the expected record.
  */
-export async function readRecord<S extends z.ZodType>(
+export async function readRecord<S extends z.ZodMiniType>(
   paths: LocalPaths,
   file: string,
   schema: S,

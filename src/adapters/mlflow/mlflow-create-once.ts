@@ -6,7 +6,7 @@
  * @module
  */
 
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { ModelRegistryError, TimeoutError } from "../../core/errors.js";
 import type { TransferOptions } from "../../core/options.js";
 import { defaultSleep } from "../../http/retry.js";
@@ -62,7 +62,7 @@ export interface CreateOnce<T> {
  *   after all, there are two copies; the oldest is kept and returned, the others (made by this call, carrying its
  *   token) are removed.
  */
-export async function sendOnce<S extends z.ZodType>(
+export async function sendOnce<S extends z.ZodMiniType>(
   transport: MlflowTransport,
   call: MlflowCall<S> & { schema: () => S },
   once: CreateOnce<z.output<S>>,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { InvalidInputError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions, type JsonCall, clientSettings } from "../../http/call-options.js";
@@ -21,7 +21,7 @@ export const PROVIDER = "mlflow";
 const DEFAULT_TIMEOUT_MS = 120_000;
 
 /** A JSON call to `/api/2.0/mlflow/<path>`. */
-export type MlflowCall<S extends z.ZodType> = JsonCall<S>;
+export type MlflowCall<S extends z.ZodMiniType> = JsonCall<S>;
 
 /** The transport: one HTTP client plus what MLflow needs around it. */
 export class MlflowTransport {
@@ -78,9 +78,9 @@ export class MlflowTransport {
   }
 
   /** Calls a REST endpoint: GET with a query, anything else with a JSON body (DELETE included, as MLflow wants). */
-  async call<S extends z.ZodType>(call: MlflowCall<S> & { schema: () => S }): Promise<z.output<S>>;
-  async call(call: MlflowCall<z.ZodType>): Promise<unknown>;
-  async call(call: MlflowCall<z.ZodType>): Promise<unknown> {
+  async call<S extends z.ZodMiniType>(call: MlflowCall<S> & { schema: () => S }): Promise<z.output<S>>;
+  async call(call: MlflowCall<z.ZodMiniType>): Promise<unknown>;
+  async call(call: MlflowCall<z.ZodMiniType>): Promise<unknown> {
     const { options } = call;
     const response = await this.http.request({
       operation: call.operation,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { AbortedError, InvalidInputError, TimeoutError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions, type JsonCall, clientSettings } from "../../http/call-options.js";
@@ -20,7 +20,7 @@ import type { VertexRegistrySettings } from "./vertex-settings.js";
 export const PROVIDER = "vertex";
 
 /** A JSON call to `v1/<path>`. */
-export type VertexCall<S extends z.ZodType> = JsonCall<S>;
+export type VertexCall<S extends z.ZodMiniType> = JsonCall<S>;
 
 /** The transport. */
 export class VertexTransport {
@@ -59,9 +59,9 @@ export class VertexTransport {
   }
 
   /** Calls `v1/<path>`; `path` keeps `/`, `@` and `:` as Vertex's reserved expansion wants. */
-  async call<S extends z.ZodType>(call: VertexCall<S> & { schema: () => S }): Promise<z.output<S>>;
-  async call(call: VertexCall<z.ZodType>): Promise<unknown>;
-  async call(call: VertexCall<z.ZodType>): Promise<unknown> {
+  async call<S extends z.ZodMiniType>(call: VertexCall<S> & { schema: () => S }): Promise<z.output<S>>;
+  async call(call: VertexCall<z.ZodMiniType>): Promise<unknown>;
+  async call(call: VertexCall<z.ZodMiniType>): Promise<unknown> {
     const { options } = call;
     const res = await this.http.request({
       operation: call.operation,

@@ -8,7 +8,7 @@
  */
 
 import { createHash } from "node:crypto";
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { iterateBytes, toWebStream } from "../../artifacts/byte-streams.js";
 import { createXxh128 } from "../../artifacts/xxh128.js";
 import { IntegrityError, NotFoundError, UnsupportedCapabilityError } from "../../core/errors.js";
