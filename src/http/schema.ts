@@ -1,13 +1,14 @@
 /**
  * Validating response bodies against wire schemas, with errors that name the field that drifted.
  *
- * No runtime import of zod here: the schema instance brings its own `safeParse`, so a client that never validates
- * never loads zod.
+ * The schema instance brings its own `safeParse`; this file adds only zod's English messages, which zod/mini (unlike
+ * classic zod) does not install, so a mismatch still reads "expected string, received number".
  *
  * @module
  */
 
 import type * as z from "zod/mini";
+import english from "zod/v4/locales/en.js";
 import { ResponseValidationError, type ModelRegistryErrorOptions } from "../core/errors.js";
 
 /**
@@ -35,12 +36,16 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** zod's English error map, made on first use and passed per parse: no global zod configuration is changed. */
+let englishErrors: z.core.$ZodErrorMap | undefined;
+
 /**
  * Parses `value` with `schema`, or throws a {@link ResponseValidationError} whose `field` is the first failing
  * path. The message quotes zod's description of the mismatch but never the value, which may hold user data.
  */
 export function parseWithSchema<S extends z.ZodMiniType>(schema: S, value: unknown, options: ModelRegistryErrorOptions): z.output<S> {
-  const result = schema.safeParse(value);
+  englishErrors ??= english().localeError;
+  const result = schema.safeParse(value, { error: englishErrors });
   if (result.success) return result.data;
   const issues = result.error.issues;
   const first = issues[0];

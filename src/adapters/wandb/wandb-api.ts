@@ -4,7 +4,7 @@
  * @module
  */
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import { lazySchema } from "../../http/schema.js";
 
 /** An artifact version as the adapter's queries select it. */
@@ -13,23 +13,23 @@ export const wandbArtifactSchema = lazySchema(() =>
     id: z.string(),
     state: z.string(),
     digest: z.string(),
-    description: z.string().nullish(),
-    metadata: z.string().nullish(),
+    description: z.nullish(z.string()),
+    metadata: z.nullish(z.string()),
     createdAt: z.string(),
-    updatedAt: z.string().nullish(),
-    fileCount: z.union([z.number(), z.string()]).nullish(),
-    size: z.union([z.number(), z.string()]).nullish(),
-    versionIndex: z.number().nullish(),
+    updatedAt: z.nullish(z.string()),
+    fileCount: z.nullish(z.union([z.number(), z.string()])),
+    size: z.nullish(z.union([z.number(), z.string()])),
+    versionIndex: z.nullish(z.number()),
     aliases: z.array(
       z.object({
         alias: z.string(),
-        artifactCollection: z
-          .object({ id: z.string(), name: z.string(), project: z.object({ name: z.string(), entity: z.object({ name: z.string() }) }).nullish() })
-          .nullish(),
+        artifactCollection: z.nullish(
+          z.object({ id: z.string(), name: z.string(), project: z.nullish(z.object({ name: z.string(), entity: z.object({ name: z.string() }) })) }),
+        ),
       }),
     ),
-    tags: z.array(z.object({ name: z.string() })).nullish(),
-    currentManifest: z.object({ id: z.string(), file: z.object({ directUrl: z.string() }) }).nullish(),
+    tags: z.nullish(z.array(z.object({ name: z.string() }))),
+    currentManifest: z.nullish(z.object({ id: z.string(), file: z.object({ directUrl: z.string() }) })),
     artifactSequence: z.object({ id: z.string(), name: z.string() }),
   }),
 );
@@ -41,43 +41,43 @@ export type WandbArtifact = z.output<ReturnType<typeof wandbArtifactSchema>>;
 export const wandbMembershipSchema = lazySchema(() =>
   z.object({
     id: z.string(),
-    versionIndex: z.number().nullish(),
+    versionIndex: z.nullish(z.number()),
     aliases: z.array(z.object({ alias: z.string() })),
-    artifactCollection: z.object({ __typename: z.string().optional(), id: z.string(), name: z.string() }).nullish(),
-    artifact: wandbArtifactSchema().nullish(),
+    artifactCollection: z.nullish(z.object({ __typename: z.optional(z.string()), id: z.string(), name: z.string() })),
+    artifact: z.nullish(wandbArtifactSchema()),
   }),
 );
 
 /** A membership in W&B's JSON. */
 export type WandbMembership = z.output<ReturnType<typeof wandbMembershipSchema>>;
 
-const pageInfo = () => z.object({ endCursor: z.string().nullish(), hasNextPage: z.boolean() });
+const pageInfo = () => z.object({ endCursor: z.nullish(z.string()), hasNextPage: z.boolean() });
 
 /** Response shapes, per operation. */
 export const responses = {
-  viewer: lazySchema(() => z.object({ viewer: z.object({ entity: z.string().nullish() }).nullish() })),
+  viewer: lazySchema(() => z.object({ viewer: z.nullish(z.object({ entity: z.nullish(z.string()) })) })),
   orgEntity: lazySchema(() => {
-    const org = z.object({ name: z.string(), orgEntity: z.object({ name: z.string() }).nullish() });
+    const org = z.object({ name: z.string(), orgEntity: z.nullish(z.object({ name: z.string() })) });
     return z.object({
-      entity: z.object({ organization: org.nullish(), user: z.object({ organizations: z.array(org) }).nullish() }).nullish(),
+      entity: z.nullish(z.object({ organization: z.nullish(org), user: z.nullish(z.object({ organizations: z.array(org) })) })),
     });
   }),
   features: lazySchema(() =>
-    z.object({ serverInfo: z.object({ features: z.array(z.object({ name: z.string(), isEnabled: z.boolean() }).nullable()) }).nullish() }),
+    z.object({ serverInfo: z.nullish(z.object({ features: z.array(z.nullable(z.object({ name: z.string(), isEnabled: z.boolean() }))) })) }),
   ),
-  xxhashEnabled: lazySchema(() => z.object({ entity: z.object({ xxhashDigestsEnabled: z.boolean().nullish() }).nullish() })),
+  xxhashEnabled: lazySchema(() => z.object({ entity: z.nullish(z.object({ xxhashDigestsEnabled: z.nullish(z.boolean()) })) })),
   digestAlgorithm: lazySchema(() =>
     z.object({
-      project: z
-        .object({
-          artifactType: z
-            .object({
+      project: z.nullish(
+        z.object({
+          artifactType: z.nullish(
+            z.object({
               // Only a sequence has the field (`... on ArtifactSequence`); a portfolio of that name answers without it.
-              artifactCollection: z.object({ __typename: z.string().optional(), digestAlgorithm: z.string().nullish() }).nullish(),
-            })
-            .nullish(),
-        })
-        .nullish(),
+              artifactCollection: z.nullish(z.object({ __typename: z.optional(z.string()), digestAlgorithm: z.nullish(z.string()) })),
+            }),
+          ),
+        }),
+      ),
     }),
   ),
   upsertBucket: lazySchema(() => z.object({ upsertBucket: z.object({ bucket: z.object({ id: z.string(), name: z.string() }) }) })),
@@ -85,7 +85,7 @@ export const responses = {
   createManifest: lazySchema(() =>
     z.object({
       createArtifactManifest: z.object({
-        artifactManifest: z.object({ id: z.string(), file: z.object({ uploadUrl: z.string().nullish(), uploadHeaders: z.array(z.string()).nullish() }) }),
+        artifactManifest: z.object({ id: z.string(), file: z.object({ uploadUrl: z.nullish(z.string()), uploadHeaders: z.nullish(z.array(z.string())) }) }),
       }),
     }),
   ),
@@ -96,12 +96,15 @@ export const responses = {
           edges: z.array(
             z.object({
               node: z.object({
-                storagePath: z.string().nullish(),
-                uploadUrl: z.string().nullish(),
+                storagePath: z.nullish(z.string()),
+                uploadUrl: z.nullish(z.string()),
                 uploadHeaders: z.array(z.string()),
-                uploadMultipartUrls: z
-                  .object({ uploadID: z.string(), uploadUrlParts: z.array(z.object({ partNumber: z.union([z.number(), z.string()]), uploadUrl: z.string() })) })
-                  .nullish(),
+                uploadMultipartUrls: z.nullish(
+                  z.object({
+                    uploadID: z.string(),
+                    uploadUrlParts: z.array(z.object({ partNumber: z.union([z.number(), z.string()]), uploadUrl: z.string() })),
+                  }),
+                ),
                 artifact: z.object({ id: z.string() }),
               }),
             }),
@@ -111,94 +114,94 @@ export const responses = {
     }),
   ),
   commit: lazySchema(() => z.object({ commitArtifact: z.object({ artifact: z.object({ id: z.string(), digest: z.string() }) }) })),
-  membershipByName: lazySchema(() => z.object({ project: z.object({ artifactCollectionMembership: wandbMembershipSchema().nullable() }).nullable() })),
+  membershipByName: lazySchema(() => z.object({ project: z.nullable(z.object({ artifactCollectionMembership: z.nullable(wandbMembershipSchema()) })) })),
   membershipByAlias: lazySchema(() =>
     z.object({
-      project: z.object({ artifactCollection: z.object({ id: z.string(), artifactMembership: wandbMembershipSchema().nullable() }).nullable() }).nullable(),
+      project: z.nullable(z.object({ artifactCollection: z.nullable(z.object({ id: z.string(), artifactMembership: z.nullable(wandbMembershipSchema()) })) })),
     }),
   ),
   links: lazySchema(() =>
     z.object({
-      artifact: z
-        .object({
+      artifact: z.nullable(
+        z.object({
           artifactMemberships: z.object({
             edges: z.array(
               z.object({
-                node: z
-                  .object({
-                    versionIndex: z.number().nullish(),
+                node: z.nullish(
+                  z.object({
+                    versionIndex: z.nullish(z.number()),
                     aliases: z.array(z.object({ alias: z.string() })),
-                    artifactCollection: z
-                      .object({
+                    artifactCollection: z.nullish(
+                      z.object({
                         __typename: z.string(),
                         id: z.string(),
                         name: z.string(),
                         // Nullable in W&B's schema (a project the key cannot see, for one).
-                        project: z.object({ name: z.string(), entity: z.object({ name: z.string() }) }).nullish(),
-                      })
-                      .nullish(),
-                  })
-                  .nullish(),
+                        project: z.nullish(z.object({ name: z.string(), entity: z.object({ name: z.string() }) })),
+                      }),
+                    ),
+                  }),
+                ),
               }),
             ),
           }),
-        })
-        .nullable(),
+        }),
+      ),
     }),
   ),
-  byId: lazySchema(() => z.object({ artifact: wandbArtifactSchema().nullable() })),
+  byId: lazySchema(() => z.object({ artifact: z.nullable(wandbArtifactSchema()) })),
   versions: lazySchema(() =>
     z.object({
-      project: z
-        .object({
-          artifactCollection: z
-            .object({
-              __typename: z.string().optional(),
+      project: z.nullable(
+        z.object({
+          artifactCollection: z.nullable(
+            z.object({
+              __typename: z.optional(z.string()),
               id: z.string(),
               name: z.string(),
-              description: z.string().nullish(),
-              artifacts: z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ version: z.string(), node: wandbArtifactSchema() })) }).nullish(),
-            })
-            .nullable(),
-        })
-        .nullable(),
+              description: z.nullish(z.string()),
+              artifacts: z.nullish(z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ version: z.string(), node: wandbArtifactSchema() })) })),
+            }),
+          ),
+        }),
+      ),
     }),
   ),
   collections: lazySchema(() =>
     z.object({
-      project: z
-        .object({
-          artifactCollections: z
-            .object({
+      project: z.nullable(
+        z.object({
+          artifactCollections: z.nullish(
+            z.object({
               pageInfo: pageInfo(),
-              edges: z.array(z.object({ node: z.object({ id: z.string(), name: z.string(), description: z.string().nullish(), createdAt: z.string() }) })),
-            })
-            .nullish(),
-        })
-        .nullable(),
+              edges: z.array(z.object({ node: z.object({ id: z.string(), name: z.string(), description: z.nullish(z.string()), createdAt: z.string() }) })),
+            }),
+          ),
+        }),
+      ),
     }),
   ),
   fileUrls: lazySchema(() =>
     z.object({
-      project: z
-        .object({
-          artifactCollection: z
-            .object({
-              artifactMembership: z
-                .object({
-                  artifact: z.object({ id: z.string() }).nullish(),
+      project: z.nullish(
+        z.object({
+          artifactCollection: z.nullish(
+            z.object({
+              artifactMembership: z.nullish(
+                z.object({
+                  artifact: z.nullish(z.object({ id: z.string() })),
                   // `files` is nullable in W&B's schema: null is read as no URLs, so the file asked for is not found.
-                  files: z
-                    .object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: z.object({ name: z.string(), directUrl: z.string() }) })) })
-                    .nullish(),
-                })
-                .nullish(),
-            })
-            .nullish(),
-        })
-        .nullish(),
+                  files: z.nullish(
+                    z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ node: z.object({ name: z.string(), directUrl: z.string() }) })) }),
+                  ),
+                }),
+              ),
+            }),
+          ),
+        }),
+      ),
     }),
   ),
   any: lazySchema(() => z.record(z.string(), z.unknown())),
-  link: lazySchema(() => z.object({ linkArtifact: z.object({ versionIndex: z.number().nullish() }).nullish() })),
+  link: lazySchema(() => z.object({ linkArtifact: z.nullish(z.object({ versionIndex: z.nullish(z.number()) })) })),
 };

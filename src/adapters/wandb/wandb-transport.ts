@@ -5,7 +5,7 @@
  * @module
  */
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import { InvalidInputError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions, clientSettings } from "../../http/call-options.js";
@@ -17,6 +17,18 @@ import type { WandbRegistrySettings } from "./wandb-settings.js";
 
 /** The provider name. */
 export const PROVIDER = "wandb";
+
+/** The `{ data }` envelope around each operation's schema, built once per schema: a new zod object per call would be compiled again on every call. */
+const envelopes = new WeakMap<() => z.ZodMiniType, () => z.ZodMiniType>();
+function enveloped(schema: () => z.ZodMiniType): () => z.ZodMiniType {
+  let envelope = envelopes.get(schema);
+  if (!envelope) {
+    let built: z.ZodMiniType | undefined;
+    envelope = () => (built ??= z.object({ data: schema() }));
+    envelopes.set(schema, envelope);
+  }
+  return envelope;
+}
 
 /** The transport. */
 export class WandbTransport {
@@ -48,7 +60,7 @@ export class WandbTransport {
   }
 
   /** Runs one named operation and returns its `data`, validated by `schema`. */
-  async gql<S extends z.ZodType>(
+  async gql<S extends z.ZodMiniType>(
     name: OperationName,
     variables: Record<string, unknown>,
     schema: () => S,
@@ -62,7 +74,7 @@ export class WandbTransport {
       // Queries are reads; mutations are retried only where the caller says they are safe to repeat.
       idempotent: options?.idempotent ?? OPERATIONS[name].trimStart().startsWith("query"),
       // GraphQL wraps the result in `data`; errors[] were already turned into typed errors by inspectJson.
-      schema: () => z.object({ data: schema() }),
+      schema: enveloped(schema),
       ...callOptions(options),
     });
     return (res.data as { data: z.output<S> }).data;
