@@ -11,7 +11,9 @@ import { PerformanceObserver } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { createWandbRegistry } from "../src/adapters/wandb/index.js";
-import { responses } from "../src/adapters/wandb/wandb-api.js";
+import { responses, wandbListedArtifactSchema } from "../src/adapters/wandb/wandb-api.js";
+import { checkWithSchema } from "../src/http/schema.js";
+import * as z from "zod/mini";
 import { scopedAliases, toModelVersion } from "../src/adapters/wandb/wandb-metadata.js";
 import { OPERATIONS } from "../src/adapters/wandb/wandb-operations.js";
 import { median, type Bench, type BenchRow } from "./bench-types.js";
@@ -227,6 +229,7 @@ async function breakdown(url: string, passes: number): Promise<{ parseMs: number
     after = info.endCursor;
   }
   const schema = responses.versions();
+  const listed = z.array(wandbListedArtifactSchema());
   const cpuMs = () => {
     const c = process.cpuUsage();
     return (c.user + c.system) / 1000;
@@ -245,8 +248,15 @@ async function breakdown(url: string, passes: number): Promise<{ parseMs: number
       const value = (JSON.parse(text) as { data: unknown }).data;
       const t1 = cpuMs();
       const d = schema.parse(value);
+      const edges = d.project?.artifactCollection?.artifacts?.edges ?? [];
+      const checked = checkWithSchema(
+        listed,
+        edges.map((e) => e.node),
+        { provider: "wandb", operation: "listVersions" },
+      );
+      const nodes = edges.map((e, k) => ({ version: e.version, node: checked[k] as (typeof checked)[number] }));
       const t2 = cpuMs();
-      for (const e of d.project?.artifactCollection?.artifacts?.edges ?? []) {
+      for (const e of nodes) {
         const found = { artifact: e.node, versionIndex: Number(e.version.replace(/^v/, "")), aliases: scopedAliases(e.node, ENTITY, PROJECT, MODEL) };
         if (toModelVersion(MODEL, found).version !== "") count++;
       }
@@ -328,7 +338,7 @@ export const run: Bench = async ({ quick }) => {
         ratio: null,
         goal: "",
         met: null,
-        note: `CPU per pass over all ${PAGES} pages, median of ${quick ? 3 : 7}: validating the CollectionVersions response with its zod schema, then scopedAliases + toModelVersion per version; the rest of the difference (${Math.max(0, extra - parts.zodMs - parts.mapMs).toFixed(0)} ms) is the HTTP client (body read in chunks then decoded, redaction, retry and deadline wrappers), pagination, and the GC of whole pages kept alive through every step`,
+        note: `CPU per pass over all ${PAGES} pages, median of ${quick ? 3 : 7}: validating the CollectionVersions page with its zod schema and each node with the listing schema (only the fields read), then scopedAliases + toModelVersion per version; the rest of the difference (${Math.max(0, extra - parts.zodMs - parts.mapMs).toFixed(0)} ms) is the HTTP client (body read in chunks then decoded, redaction, retry and deadline wrappers), pagination, and the GC of whole pages kept alive through every step`,
       },
     ];
     return {

@@ -9,6 +9,7 @@
 
 import type * as z from "zod/mini";
 import english from "zod/v4/locales/en.js";
+import { shapeCheck } from "./shape-check.js";
 import { ResponseValidationError, type ModelRegistryErrorOptions } from "../core/errors.js";
 
 /**
@@ -42,14 +43,22 @@ let englishErrors: z.core.$ZodErrorMap | undefined;
 /**
  * Parses `value` with `schema`, or throws a {@link ResponseValidationError} whose `field` is the first failing
  * path. The message quotes zod's description of the mismatch but never the value, which may hold user data.
+ *
+ * @param at - Maps the failing path within `value` to its path in the whole response, when `value` is a part of it.
  */
-export function parseWithSchema<S extends z.ZodMiniType>(schema: S, value: unknown, options: ModelRegistryErrorOptions): z.output<S> {
+export function parseWithSchema<S extends z.ZodMiniType>(
+  schema: S,
+  value: unknown,
+  options: ModelRegistryErrorOptions,
+  at: (path: readonly PropertyKey[]) => readonly PropertyKey[] = (path) => path,
+): z.output<S> {
   englishErrors ??= english().localeError;
   const result = schema.safeParse(value, { error: englishErrors });
   if (result.success) return result.data;
   const issues = result.error.issues;
   const first = issues[0];
-  const field = first ? formatIssuePath(first.path) : undefined;
+  const path = at(first?.path ?? []);
+  const field = path.length > 0 ? formatIssuePath(path) : undefined;
   const where = field ? `at ${field}` : "at the top level";
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? "s" : ""})` : "";
   const detail = first?.message ?? "invalid";
@@ -58,4 +67,21 @@ export function parseWithSchema<S extends z.ZodMiniType>(schema: S, value: unkno
     field,
     isRetryable: false,
   });
+}
+
+/**
+ * Checks `value` against `schema` like {@link parseWithSchema}, but returns `value` itself, with every field it came
+ * with, rather than zod's copy of the fields the schema names. For large pages, where that copy doubled what the
+ * garbage collector traced (bench/listing.ts), and where the untouched object is what `raw` should show. The check
+ * allocates nothing ({@link shapeCheck}); zod runs only when it fails, for the message. Only for schemas without
+ * transforms, defaults or catches, whose effects would be in zod's copy.
+ */
+export function checkWithSchema<S extends z.ZodMiniType>(
+  schema: S,
+  value: unknown,
+  options: ModelRegistryErrorOptions,
+  at?: (path: readonly PropertyKey[]) => readonly PropertyKey[],
+): z.output<S> {
+  if (!shapeCheck(schema)(value)) parseWithSchema(schema, value, options, at);
+  return value as z.output<S>;
 }

@@ -37,6 +37,32 @@ export const wandbArtifactSchema = lazySchema(() =>
 /** An artifact version in W&B's JSON. */
 export type WandbArtifact = z.output<ReturnType<typeof wandbArtifactSchema>>;
 
+/**
+ * An artifact version as listing reads it: only the fields `toModelVersion` and `scopedAliases` read. Listing checks
+ * each node against it and keeps W&B's node whole (every field the query selected) as the version's `raw`.
+ */
+export const wandbListedArtifactSchema = lazySchema(() =>
+  z.object({
+    digest: z.string(),
+    description: z.nullish(z.string()),
+    metadata: z.nullish(z.string()),
+    createdAt: z.string(),
+    updatedAt: z.nullish(z.string()),
+    fileCount: z.nullish(z.union([z.number(), z.string()])),
+    aliases: z.array(
+      z.object({
+        alias: z.string(),
+        artifactCollection: z.nullish(
+          z.object({ name: z.string(), project: z.nullish(z.object({ name: z.string(), entity: z.object({ name: z.string() }) })) }),
+        ),
+      }),
+    ),
+  }),
+);
+
+/** An artifact version as listing reads it. Every {@link WandbArtifact} is one. */
+export type WandbListedArtifact = z.output<ReturnType<typeof wandbListedArtifactSchema>>;
+
 /** A version as a member of one collection (its home sequence or a registry portfolio). */
 export const wandbMembershipSchema = lazySchema(() =>
   z.object({
@@ -160,7 +186,12 @@ export const responses = {
               id: z.string(),
               name: z.string(),
               description: z.nullish(z.string()),
-              artifacts: z.nullish(z.object({ pageInfo: pageInfo(), edges: z.array(z.object({ version: z.string(), node: wandbArtifactSchema() })) })),
+              artifacts: z.nullish(
+                z.object({
+                  pageInfo: pageInfo(), // Each node is checked by the scope against wandbListedArtifactSchema, and kept as it came.
+                  edges: z.array(z.object({ version: z.string(), node: z.unknown() })),
+                }),
+              ),
             }),
           ),
         }),

@@ -28,7 +28,7 @@ import type { ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVers
 import { responses } from "./wandb-api.js";
 import { logArtifactVersion } from "./wandb-create-version.js";
 import { fileUrls, listManifestFiles, openVerified } from "./wandb-files.js";
-import { MANAGED_ALIASES, STAGE_KEY, parseMetadata, toModelVersion, wandbTags, type FoundVersion, type StoredMetadata } from "./wandb-metadata.js";
+import { MANAGED_ALIASES, STAGE_KEY, parseMetadata, toModelVersion, wandbTags, wandbTime, type FoundVersion, type StoredMetadata } from "./wandb-metadata.js";
 import type { WandbScope } from "./wandb-scope.js";
 import { PROVIDER } from "./wandb-transport.js";
 
@@ -89,8 +89,8 @@ export class WandbProvider implements RegistryProviderV1 {
       ...(page.description && { description: page.description }),
       tags: {},
       aliases,
-      createdAt: new Date(created),
-      updatedAt: new Date(latest?.updatedAt ?? latest?.createdAt ?? created),
+      createdAt: wandbTime(created),
+      updatedAt: wandbTime(latest?.updatedAt ?? latest?.createdAt ?? created),
       ...(page.items[0] && { latestVersion: String(page.items[0].versionIndex) }),
     };
   }
@@ -119,8 +119,8 @@ export class WandbProvider implements RegistryProviderV1 {
           ...(c.description && { description: c.description }),
           tags: {},
           aliases: {},
-          createdAt: new Date(c.createdAt),
-          updatedAt: new Date(c.createdAt),
+          createdAt: wandbTime(c.createdAt),
+          updatedAt: wandbTime(c.createdAt),
         }));
       return { items, ...(conn?.pageInfo.hasNextPage && conn.pageInfo.endCursor && { nextPageToken: conn.pageInfo.endCursor }) };
     };

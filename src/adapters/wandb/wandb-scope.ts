@@ -9,7 +9,9 @@
 import { InvalidInputError, NotFoundError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import type { VersionRef } from "../../core/refs.js";
-import { responses, type WandbMembership } from "./wandb-api.js";
+import * as z from "zod/mini";
+import { checkWithSchema, lazySchema } from "../../http/schema.js";
+import { responses, wandbListedArtifactSchema, type WandbListedArtifact, type WandbMembership } from "./wandb-api.js";
 import { scopedAliases, type FoundVersion } from "./wandb-metadata.js";
 import type { WandbRegistrySettings } from "./wandb-settings.js";
 import { PROVIDER, WandbTransport } from "./wandb-transport.js";
@@ -22,6 +24,9 @@ const PORTFOLIO = "ArtifactPortfolio";
 /** Listing shows committed versions only: a version still uploading (PENDING) is not one yet. */
 const COMMITTED = JSON.stringify({ state: "COMMITTED" });
 
+/** The nodes of a versions page, as listing checks them. */
+const listedArtifacts = lazySchema(() => z.array(wandbListedArtifactSchema()));
+
 /** One page of a collection's committed versions. */
 export interface VersionsPage {
   /** The collection's id. */
@@ -30,8 +35,8 @@ export interface VersionsPage {
   description: string | undefined;
   /** Whether the collection is a portfolio (a W&B Registry collection), updated with the portfolio mutations. */
   portfolio: boolean;
-  /** The versions, newest first, with their numbers and aliases in this collection. */
-  items: FoundVersion[];
+  /** The versions, newest first, with their numbers and aliases in this collection; W&B's nodes as they came. */
+  items: Array<FoundVersion<WandbListedArtifact>>;
   /** The cursor of the next page, if there is one. */
   next: string | undefined;
 }
@@ -190,11 +195,21 @@ export class WandbScope {
     const c = d.project?.artifactCollection;
     if (!c) return undefined;
     const conn = c.artifacts;
-    const items = (conn?.edges ?? []).map((e) => ({
-      artifact: e.node,
-      versionIndex: Number(e.version.replace(/^v/, "")),
-      aliases: scopedAliases(e.node, entity, this.project, model),
-    }));
+    const edges = conn?.edges ?? [];
+    // One check over all nodes: zod's copy is dropped and each version keeps W&B's node as it came.
+    const nodes = checkWithSchema(
+      listedArtifacts(),
+      edges.map((e) => e.node),
+      { provider: PROVIDER, operation: op },
+      (path) => ["project", "artifactCollection", "artifacts", "edges", path[0] ?? 0, "node", ...path.slice(1)],
+    );
+    const items = edges.map(
+      (e, i): FoundVersion<WandbListedArtifact> => ({
+        artifact: nodes[i] as WandbListedArtifact,
+        versionIndex: Number(e.version.replace(/^v/, "")),
+        aliases: scopedAliases(nodes[i] as WandbListedArtifact, entity, this.project, model),
+      }),
+    );
     return {
       collectionId: c.id,
       description: c.description ?? undefined,
