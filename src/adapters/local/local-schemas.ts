@@ -6,7 +6,8 @@
  * @module
  */
 
-import * as z from "zod";
+import * as z from "zod/mini";
+import { ensureZodEnglish } from "../../core/zod-locale.js";
 import { plainMap } from "./local-util.js";
 import type { Lineage, ModelCard, Stage } from "../../core/types.js";
 import type { ModelSignature } from "../../core/signature.js";
@@ -67,49 +68,55 @@ export function localSchemas(): ReturnType<typeof build> {
 }
 
 function build() {
+  // zod/mini reports issues without a custom message in English only once a locale is registered (zod classic did it
+  // itself); the corrupt-record errors quote these messages.
+  ensureZodEnglish();
   // Not z.record: it drops a "__proto__" key and returns an object whose inherited names ("constructor") read as
   // entries. These maps hold user-chosen keys, so they come back as prototype-free objects holding exactly the file's.
   const mapOf = <V>(check: (v: unknown) => v is V, what: string) =>
-    z
-      .custom<Record<string, V>>(
+    z.pipe(
+      z.custom<Record<string, V>>(
         (v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every(check),
         `expected an object of ${what}`,
-      )
-      .transform((v) => plainMap(v));
+      ),
+      z.transform((v: Record<string, V>) => plainMap(v)),
+    );
   const stringMap = mapOf((v): v is string => typeof v === "string", "strings");
-  const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "not a date");
+  const iso = z.string().check(z.refine((s) => !Number.isNaN(Date.parse(s)), "not a date"));
   // Lineage, signatures and cards are the caller's structures, checked on the way in; here only their outline.
   const object = z.record(z.string(), z.unknown());
-  const marker = z.object({ format: z.literal(LOCAL_FORMAT.format), version: z.number().int() });
+  // z.number().check(z.int()) is what zod classic's z.number().int() was: the same checks, the same messages.
+  const count = () => z.number().check(z.int(), z.nonnegative());
+  const marker = z.object({ format: z.literal(LOCAL_FORMAT.format), version: z.number().check(z.int()) });
   const model = z.object({
     name: z.string(),
-    description: z.string().optional(),
+    description: z.optional(z.string()),
     tags: stringMap,
     createdAt: iso,
     updatedAt: iso,
-    lastVersion: z.number().int().nonnegative(),
+    lastVersion: count(),
   });
-  const file = z.object({ path: z.string(), size: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/), md5: z.string() });
+  const file = z.object({ path: z.string(), size: count(), sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)), md5: z.string() });
   const version = z.object({
     model: z.string(),
-    version: z.string().regex(/^[0-9]+$/),
-    description: z.string().optional(),
+    version: z.string().check(z.regex(/^[0-9]+$/)),
+    description: z.optional(z.string()),
     params: stringMap,
     metrics: mapOf((v): v is number => typeof v === "number", "numbers"),
     tags: stringMap,
     lineage: object,
-    signature: object.optional(),
-    modelCard: object.optional(),
+    signature: z.optional(object),
+    modelCard: z.optional(object),
     stage: z.enum(["draft", "staging", "production", "archived"]),
     files: z.array(file),
     digest: z.string(),
     createdBy: z.string(),
     createdAt: iso,
     updatedAt: iso,
-    idempotencyKey: z.string().optional(),
+    idempotencyKey: z.optional(z.string()),
   });
   const aliases = z.object({ aliases: stringMap });
-  const idempotency = z.object({ version: z.string().regex(/^[0-9]+$/) });
+  const idempotency = z.object({ version: z.string().check(z.regex(/^[0-9]+$/)) });
   const event = z.object({
     id: z.string(),
     type: z.string(),
@@ -117,12 +124,12 @@ function build() {
     actor: z.string(),
     provider: z.string(),
     model: z.string(),
-    version: z.string().optional(),
-    alias: z.string().optional(),
-    stage: z.enum(["draft", "staging", "production", "archived"]).optional(),
-    from: z.string().optional(),
-    to: z.string().optional(),
-    details: object.optional(),
+    version: z.optional(z.string()),
+    alias: z.optional(z.string()),
+    stage: z.optional(z.enum(["draft", "staging", "production", "archived"])),
+    from: z.optional(z.string()),
+    to: z.optional(z.string()),
+    details: z.optional(object),
   });
   return { marker, model, version, aliases, idempotency, event };
 }

@@ -6,8 +6,9 @@
  * @module
  */
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import { assertArtifactPath } from "../../core/validation.js";
+import { ensureZodEnglish } from "../../core/zod-locale.js";
 import { lazySchema } from "../../http/schema.js";
 
 /** `providerOptions.mlflow.pyfunc`: how MLflow loads plain files, through an `MLmodel` that modelreg writes. */
@@ -47,7 +48,7 @@ function isArtifactPath(path: string): boolean {
 }
 
 /** A path inside the version (`code`, `data`). */
-const artifactPath = () => z.string({ error: PATH_MESSAGE }).refine(isArtifactPath, { error: PATH_MESSAGE });
+const artifactPath = () => z.string({ error: PATH_MESSAGE }).check(z.refine(isArtifactPath, { error: PATH_MESSAGE }));
 
 /**
  * The schema of {@link MlflowCreateVersionOptions}, built on first use (building zod schemas at import slows
@@ -59,24 +60,22 @@ const artifactPath = () => z.string({ error: PATH_MESSAGE }).refine(isArtifactPa
  * const options = mlflowCreateVersionOptionsSchema().parse({ pyfunc: { loaderModule: "fraud_loader" } });
  * ```
  */
-export const mlflowCreateVersionOptionsSchema: () => z.ZodType<MlflowCreateVersionOptions> = lazySchema(() =>
-  z.object(
+export const mlflowCreateVersionOptionsSchema: () => z.ZodMiniType<MlflowCreateVersionOptions> = lazySchema(() => {
+  ensureZodEnglish();
+  return z.object(
     {
-      pyfunc: z
-        .object(
+      pyfunc: z.optional(
+        z.object(
           {
-            loaderModule: z.string({ error: MODULE_MESSAGE }).regex(MODULE, { error: MODULE_MESSAGE }),
-            code: artifactPath().optional(),
-            data: artifactPath().optional(),
-            pythonVersion: z
-              .string({ error: "must look like 3.11.7" })
-              .regex(/^\d+\.\d+(\.\d+)?$/, { error: "must look like 3.11.7" })
-              .optional(),
+            loaderModule: z.string({ error: MODULE_MESSAGE }).check(z.regex(MODULE, { error: MODULE_MESSAGE })),
+            code: z.optional(artifactPath()),
+            data: z.optional(artifactPath()),
+            pythonVersion: z.optional(z.string({ error: "must look like 3.11.7" }).check(z.regex(/^\d+\.\d+(\.\d+)?$/, { error: "must look like 3.11.7" }))),
           },
           { error: "must be { loaderModule, code?, data?, pythonVersion? }" },
-        )
-        .optional(),
+        ),
+      ),
     },
     { error: "must be { pyfunc? }" },
-  ),
-);
+  );
+});
