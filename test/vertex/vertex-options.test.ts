@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { pathToFileURL } from "node:url";
 import { http } from "msw";
 import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "modelreg";
@@ -61,6 +63,22 @@ describe("providerOptions.vertex", () => {
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as InvalidInputError).field).toBe(field);
     expect(fakes.vertex.requests.length + fakes.gcs.requests.length).toBe(before);
+  });
+
+  it("says what is wrong in zod's English, with no other zod loaded to set it (the schema is zod/mini, which sets none)", () => {
+    // A fresh process: in this one, any classic zod schema built by another test would set the English messages.
+    const script = `
+      const { vertexCreateVersionOptionsSchema } = await import(${JSON.stringify(pathToFileURL("src/adapters/vertex/vertex-options.ts").href)});
+      const bad = [{ container: { imageUrl: "x" } }, { container: { ports: ["8080"] } }, { container: { ports: [0] } }, { container: { imageUri: "" } }, { container: { predictRoute: "predict" } }];
+      console.log(JSON.stringify(bad.map((b) => vertexCreateVersionOptionsSchema().safeParse(b).error?.issues[0]?.message)));`;
+    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(JSON.parse(out)).toEqual([
+      'Unrecognized key: "imageUrl"',
+      "Invalid input: expected number, received string",
+      "Too small: expected number to be >=1",
+      "Too small: expected string to have >=1 characters",
+      "a route is a path starting with /",
+    ]);
   });
 });
 

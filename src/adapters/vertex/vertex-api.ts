@@ -4,25 +4,25 @@
  * @module
  */
 
-import * as z from "zod";
-import { lazySchema } from "../../http/schema.js";
+import * as z from "zod/mini";
+import { lazySchema } from "./vertex-zod.js";
 
 /** A model version as Vertex returns it. */
 export const vertexModelSchema = lazySchema(() =>
   z.object({
     name: z.string(),
-    displayName: z.string().optional(),
-    description: z.string().optional(),
-    versionId: z.string().optional(),
-    versionAliases: z.array(z.string()).optional(),
-    versionDescription: z.string().optional(),
-    versionCreateTime: z.string().optional(),
-    versionUpdateTime: z.string().optional(),
-    createTime: z.string().optional(),
-    updateTime: z.string().optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-    artifactUri: z.string().optional(),
-    deployedModels: z.array(z.object({ endpoint: z.string().optional(), deployedModelId: z.string().optional() })).optional(),
+    displayName: z.optional(z.string()),
+    description: z.optional(z.string()),
+    versionId: z.optional(z.string()),
+    versionAliases: z.optional(z.array(z.string())),
+    versionDescription: z.optional(z.string()),
+    versionCreateTime: z.optional(z.string()),
+    versionUpdateTime: z.optional(z.string()),
+    createTime: z.optional(z.string()),
+    updateTime: z.optional(z.string()),
+    labels: z.optional(z.record(z.string(), z.string())),
+    artifactUri: z.optional(z.string()),
+    deployedModels: z.optional(z.array(z.object({ endpoint: z.optional(z.string()), deployedModelId: z.optional(z.string()) }))),
   }),
 );
 
@@ -30,16 +30,16 @@ export const vertexModelSchema = lazySchema(() =>
 export type VertexModel = z.output<ReturnType<typeof vertexModelSchema>>;
 
 /** `models.list` and `models.listVersions`. */
-export const listModelsResponse = lazySchema(() => z.object({ models: z.array(vertexModelSchema()).optional(), nextPageToken: z.string().optional() }));
+export const listModelsResponse = lazySchema(() => z.object({ models: z.optional(z.array(vertexModelSchema())), nextPageToken: z.optional(z.string()) }));
 
 /** A long-running operation. */
 export const operationSchema = lazySchema(() =>
   z.object({
     name: z.string(),
-    done: z.boolean().optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
-    error: z.object({ code: z.number().optional(), message: z.string().optional() }).optional(),
-    response: z.record(z.string(), z.unknown()).optional(),
+    done: z.optional(z.boolean()),
+    metadata: z.optional(z.record(z.string(), z.unknown())),
+    error: z.optional(z.object({ code: z.optional(z.number()), message: z.optional(z.string()) })),
+    response: z.optional(z.record(z.string(), z.unknown())),
   }),
 );
 
@@ -51,14 +51,14 @@ export const deployedModelSchema = lazySchema(() =>
   z.object({
     id: z.string(),
     model: z.string(),
-    modelVersionId: z.string().optional(),
-    dedicatedResources: z
-      .object({
-        machineSpec: z.object({ machineType: z.string().optional() }).optional(),
-        minReplicaCount: z.number().optional(),
-        maxReplicaCount: z.number().optional(),
-      })
-      .optional(),
+    modelVersionId: z.optional(z.string()),
+    dedicatedResources: z.optional(
+      z.object({
+        machineSpec: z.optional(z.object({ machineType: z.optional(z.string()) })),
+        minReplicaCount: z.optional(z.number()),
+        maxReplicaCount: z.optional(z.number()),
+      }),
+    ),
   }),
 );
 
@@ -66,10 +66,10 @@ export const deployedModelSchema = lazySchema(() =>
 export const endpointSchema = lazySchema(() =>
   z.object({
     name: z.string(),
-    displayName: z.string().optional(),
-    deployedModels: z.array(deployedModelSchema()).optional(),
-    trafficSplit: z.record(z.string(), z.number()).optional(),
-    labels: z.record(z.string(), z.string()).optional(),
+    displayName: z.optional(z.string()),
+    deployedModels: z.optional(z.array(deployedModelSchema())),
+    trafficSplit: z.optional(z.record(z.string(), z.number())),
+    labels: z.optional(z.record(z.string(), z.string())),
   }),
 );
 
@@ -77,4 +77,4 @@ export const endpointSchema = lazySchema(() =>
 export type VertexEndpoint = z.output<ReturnType<typeof endpointSchema>>;
 
 /** `endpoints.list`. */
-export const listEndpointsResponse = lazySchema(() => z.object({ endpoints: z.array(endpointSchema()).optional(), nextPageToken: z.string().optional() }));
+export const listEndpointsResponse = lazySchema(() => z.object({ endpoints: z.optional(z.array(endpointSchema())), nextPageToken: z.optional(z.string()) }));

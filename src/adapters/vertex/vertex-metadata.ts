@@ -16,10 +16,10 @@
  * @module
  */
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import { CorruptDataError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
-import { lazySchema } from "../../http/schema.js";
+import { lazySchema } from "./vertex-zod.js";
 import { PROVIDER } from "./vertex-transport.js";
 import type { VertexStorage } from "./vertex-storage.js";
 
@@ -51,17 +51,17 @@ const versionSchema = lazySchema(() =>
   z.object({
     format: z.literal("modelreg-vertex/1"),
     model: z.string(),
-    description: z.string().optional(),
+    description: z.optional(z.string()),
     params: z.record(z.string(), z.string()),
     metrics: z.record(z.string(), z.number()),
     tags: z.record(z.string(), z.string()),
     lineage: z.record(z.string(), z.unknown()),
-    signature: z.record(z.string(), z.unknown()).optional(),
-    modelCard: z.record(z.string(), z.unknown()).optional(),
+    signature: z.optional(z.record(z.string(), z.unknown())),
+    modelCard: z.optional(z.record(z.string(), z.unknown())),
     files: z.array(z.object({ path: z.string(), size: z.number(), sha256: z.string(), md5: z.string() })),
     digest: z.string(),
     createdBy: z.string(),
-    idempotencyKey: z.string().optional(),
+    idempotencyKey: z.optional(z.string()),
   }),
 );
 const modelSchema = lazySchema(() => z.object({ format: z.literal("modelreg-vertex/1"), name: z.string(), tags: z.record(z.string(), z.string()) }));
@@ -128,7 +128,7 @@ export class MetadataStore {
     return this.storage.putJson(this.bucket, this.modelFile(modelId), value, options);
   }
 
-  async #read(name: string, schema: z.ZodType, options: CallOptions & { operation: string }): Promise<unknown> {
+  async #read(name: string, schema: z.ZodMiniType, options: CallOptions & { operation: string }): Promise<unknown> {
     const json = await this.storage.getJson(this.bucket, name, options);
     if (json === undefined) return undefined;
     const parsed = schema.safeParse(json);

@@ -6,9 +6,9 @@
  * @module
  */
 
-import * as z from "zod";
+import * as z from "zod/mini";
 import { invalidInput } from "../../core/errors.js";
-import { lazySchema } from "../../http/schema.js";
+import { lazySchema } from "./vertex-zod.js";
 import type { ImageSource } from "./vertex-containers.js";
 import { PROVIDER } from "./vertex-transport.js";
 
@@ -39,37 +39,37 @@ export const DEFAULT_CONTAINER_IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/s
  * ```
  */
 export const vertexCreateVersionOptionsSchema = lazySchema(() => {
-  const route = z.string().regex(/^\/\S*$/, "a route is a path starting with /");
+  const route = z.string().check(z.regex(/^\/\S*$/, "a route is a path starting with /"));
   return z.strictObject({
     /** The serving container; an image not given here comes from the settings (`containerImageUri`), else none. */
-    container: z
-      .strictObject({
+    container: z.optional(
+      z.strictObject({
         /**
          * The image, e.g. `us-docker.pkg.dev/project/repo/image:tag`, or a Vertex prebuilt one such as
          * `us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest` (then the files must hold that framework's
          * model file). Default: the settings' `containerImageUri`.
          */
-        imageUri: z.string().min(1).optional(),
+        imageUri: z.optional(z.string().check(z.minLength(1))),
         /** Overrides the image's entrypoint. */
-        command: z.array(z.string()).optional(),
+        command: z.optional(z.array(z.string())),
         /** Arguments to the entrypoint. */
-        args: z.array(z.string()).optional(),
+        args: z.optional(z.array(z.string())),
         /** Environment variables of the container. */
-        env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name is letters, digits and _"), z.string()).optional(),
+        env: z.optional(z.record(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name is letters, digits and _")), z.string())),
         /** The port the server listens on (Vertex takes the first). Default 8080. */
-        ports: z.array(z.number().int().min(1).max(65535)).optional(),
+        ports: z.optional(z.array(z.number().check(z.int(), z.gte(1), z.lte(65535)))),
         /** The HTTP path prediction requests go to. */
-        predictRoute: route.optional(),
+        predictRoute: z.optional(route),
         /** The HTTP path Vertex checks the container's health on. */
-        healthRoute: route.optional(),
-      })
-      .optional(),
+        healthRoute: z.optional(route),
+      }),
+    ),
     /**
      * `true` moves Vertex's `default` alias to the new version, as python-aiplatform's `is_default_version=True`
      * does, so reads and deploys of the bare model name get it. Default: the settings' `isDefaultVersion`, else
      * `false` (`default` stays where it is; a model's first version always gets it).
      */
-    isDefaultVersion: z.boolean().optional(),
+    isDefaultVersion: z.optional(z.boolean()),
   });
 });
 

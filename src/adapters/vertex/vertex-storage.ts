@@ -10,8 +10,8 @@ import type { CallOptions, ClientSettings } from "../../core/options.js";
 import { clientSettings } from "../../http/call-options.js";
 import { createHttpClient } from "../../http/http-client.js";
 import type { HttpClient } from "../../http/http-types.js";
-import * as z from "zod";
-import { lazySchema } from "../../http/schema.js";
+import * as z from "zod/mini";
+import { lazySchema } from "./vertex-zod.js";
 import { mapGoogleError } from "./vertex-error.js";
 import { callOptions, PROVIDER } from "./vertex-transport.js";
 import { uploadObject, type UploadedObject, type UploadTuning } from "./vertex-upload.js";
@@ -19,13 +19,13 @@ import { uploadObject, type UploadedObject, type UploadTuning } from "./vertex-u
 const objectSchema = lazySchema(() =>
   z.object({
     name: z.string(),
-    size: z.union([z.string(), z.number()]).optional(),
-    md5Hash: z.string().optional(),
-    crc32c: z.string().optional(),
-    generation: z.string().optional(),
+    size: z.optional(z.union([z.string(), z.number()])),
+    md5Hash: z.optional(z.string()),
+    crc32c: z.optional(z.string()),
+    generation: z.optional(z.string()),
   }),
 );
-const listSchema = lazySchema(() => z.object({ items: z.array(objectSchema()).optional(), nextPageToken: z.string().optional() }));
+const listSchema = lazySchema(() => z.object({ items: z.optional(z.array(objectSchema())), nextPageToken: z.optional(z.string()) }));
 
 /** One stored object. */
 export interface StoredObject {
