@@ -1,15 +1,15 @@
 /**
  * Validating response bodies against wire schemas, with errors that name the field that drifted.
  *
- * The schema instance brings its own `safeParse`; this file adds only zod's English messages, which zod/mini (unlike
- * classic zod) does not install, so a mismatch still reads "expected string, received number".
+ * The schema instance brings its own `safeParse`. Schemas built through {@link lazySchema} get zod's English messages
+ * (src/core/zod-locale.ts), so a mismatch still reads "expected string, received number".
  *
  * @module
  */
 
 import type * as z from "zod/mini";
-import english from "zod/v4/locales/en.js";
 import { shapeCheck } from "./shape-check.js";
+import { ensureZodEnglish } from "../core/zod-locale.js";
 import { ResponseValidationError, type ModelRegistryErrorOptions } from "../core/errors.js";
 
 /**
@@ -24,7 +24,13 @@ import { ResponseValidationError, type ModelRegistryErrorOptions } from "../core
  */
 export function lazySchema<S extends z.ZodMiniType>(build: () => S): () => S {
   let schema: S | undefined;
-  return () => (schema ??= build());
+  return () => {
+    if (schema === undefined) {
+      ensureZodEnglish();
+      schema = build();
+    }
+    return schema;
+  };
 }
 
 /** Formats a zod issue path the way a person reads it: `model_versions[0].version`. */
@@ -36,9 +42,6 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   }
   return out;
 }
-
-/** zod's English error map, made on first use and passed per parse: no global zod configuration is changed. */
-let englishErrors: z.core.$ZodErrorMap | undefined;
 
 /**
  * Parses `value` with `schema`, or throws a {@link ResponseValidationError} whose `field` is the first failing
@@ -52,8 +55,7 @@ export function parseWithSchema<S extends z.ZodMiniType>(
   options: ModelRegistryErrorOptions,
   at: (path: readonly PropertyKey[]) => readonly PropertyKey[] = (path) => path,
 ): z.output<S> {
-  englishErrors ??= english().localeError;
-  const result = schema.safeParse(value, { error: englishErrors });
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues;
   const first = issues[0];

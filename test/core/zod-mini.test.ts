@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { childScript } from "../support/child-script.js";
 
 /** Folders still converting to zod/mini: remove each once it has no runtime zod classic import. */
-const NOT_YET_MINI = ["src/adapters/vertex", "src/adapters/wandb"];
+const NOT_YET_MINI: string[] = [];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -7,20 +7,12 @@
  */
 
 import * as z from "zod/mini";
-import { ensureZodEnglish } from "../../core/zod-locale.js";
 import { lazySchema } from "../../http/schema.js";
-
-/** {@link lazySchema}, with zod's English messages registered first (the response errors quote them). */
-const wireSchema = <S extends z.ZodMiniType>(build: () => S): (() => S) =>
-  lazySchema(() => {
-    ensureZodEnglish();
-    return build();
-  });
 
 const tags = () => z.optional(z.array(z.object({ key: z.string(), value: z.optional(z.string()) })));
 
 /** A model version as MLflow returns it. */
-export const mlflowModelVersionSchema = wireSchema(() =>
+export const mlflowModelVersionSchema = lazySchema(() =>
   z.object({
     name: z.string(),
     version: z.string(),
@@ -43,7 +35,7 @@ export const mlflowModelVersionSchema = wireSchema(() =>
 export type MlflowModelVersion = z.output<ReturnType<typeof mlflowModelVersionSchema>>;
 
 /** A registered model as MLflow returns it. */
-export const mlflowRegisteredModelSchema = wireSchema(() =>
+export const mlflowRegisteredModelSchema = lazySchema(() =>
   z.object({
     name: z.string(),
     creation_timestamp: z.optional(z.number()),
@@ -59,34 +51,34 @@ export const mlflowRegisteredModelSchema = wireSchema(() =>
 export type MlflowRegisteredModel = z.output<ReturnType<typeof mlflowRegisteredModelSchema>>;
 
 /** `{ registered_model }`. */
-export const registeredModelResponse = wireSchema(() => z.object({ registered_model: mlflowRegisteredModelSchema() }));
+export const registeredModelResponse = lazySchema(() => z.object({ registered_model: mlflowRegisteredModelSchema() }));
 /** `{ model_version }`. */
-export const modelVersionResponse = wireSchema(() => z.object({ model_version: mlflowModelVersionSchema() }));
+export const modelVersionResponse = lazySchema(() => z.object({ model_version: mlflowModelVersionSchema() }));
 /** `registered-models/search`. */
-export const searchModelsResponse = wireSchema(() =>
+export const searchModelsResponse = lazySchema(() =>
   z.object({ registered_models: z.optional(z.array(mlflowRegisteredModelSchema())), next_page_token: z.optional(z.string()) }),
 );
 /** `model-versions/search`. */
-export const searchVersionsResponse = wireSchema(() =>
+export const searchVersionsResponse = lazySchema(() =>
   z.object({ model_versions: z.optional(z.array(mlflowModelVersionSchema())), next_page_token: z.optional(z.string()) }),
 );
 /** `model-versions/get-download-uri`. */
-export const downloadUriResponse = wireSchema(() => z.object({ artifact_uri: z.string() }));
+export const downloadUriResponse = lazySchema(() => z.object({ artifact_uri: z.string() }));
 
 /** An experiment. */
-export const experimentResponse = wireSchema(() =>
+export const experimentResponse = lazySchema(() =>
   z.object({
     experiment: z.object({ experiment_id: z.string(), lifecycle_stage: z.optional(z.string()), artifact_location: z.optional(z.string()) }),
   }),
 );
 /** `experiments/create`. */
-export const createExperimentResponse = wireSchema(() => z.object({ experiment_id: z.string() }));
+export const createExperimentResponse = lazySchema(() => z.object({ experiment_id: z.string() }));
 
 const metric = () => z.object({ key: z.string(), value: z.number(), timestamp: z.optional(z.number()), step: z.optional(z.number()) });
 const param = () => z.object({ key: z.string(), value: z.optional(z.string()) });
 
 /** A run. */
-export const runResponse = wireSchema(() =>
+export const runResponse = lazySchema(() =>
   z.object({
     run: z.object({
       info: z.object({ run_id: z.string(), experiment_id: z.optional(z.string()), artifact_uri: z.optional(z.string()) }),
@@ -96,7 +88,7 @@ export const runResponse = wireSchema(() =>
 );
 
 /** A logged model (MLflow 3). */
-export const loggedModelResponse = wireSchema(() =>
+export const loggedModelResponse = lazySchema(() =>
   z.object({
     model: z.object({
       info: z.object({
@@ -111,13 +103,13 @@ export const loggedModelResponse = wireSchema(() =>
 );
 
 /** `runs/search`: the runs a lost `runs/create` may have made, found by their client token. */
-export const searchRunsResponse = wireSchema(() => z.object({ runs: z.optional(z.array(runResponse().shape.run)) }));
+export const searchRunsResponse = lazySchema(() => z.object({ runs: z.optional(z.array(runResponse().shape.run)) }));
 
 /** `logged-models/search`: the logged models a lost create may have made, found by their client token. */
-export const searchLoggedModelsResponse = wireSchema(() => z.object({ models: z.optional(z.array(loggedModelResponse().shape.model)) }));
+export const searchLoggedModelsResponse = lazySchema(() => z.object({ models: z.optional(z.array(loggedModelResponse().shape.model)) }));
 
 /** An artifact proxy directory listing. */
-export const artifactListResponse = wireSchema(() =>
+export const artifactListResponse = lazySchema(() =>
   z.object({
     files: z.optional(z.array(z.object({ path: z.string(), is_dir: z.optional(z.boolean()), file_size: z.optional(z.union([z.number(), z.string()])) }))),
   }),

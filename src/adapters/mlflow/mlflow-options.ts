@@ -8,7 +8,6 @@
 
 import * as z from "zod/mini";
 import { assertArtifactPath } from "../../core/validation.js";
-import { ensureZodEnglish } from "../../core/zod-locale.js";
 import { lazySchema } from "../../http/schema.js";
 
 /** `providerOptions.mlflow.pyfunc`: how MLflow loads plain files, through an `MLmodel` that modelreg writes. */
@@ -61,7 +60,6 @@ const artifactPath = () => z.string({ error: PATH_MESSAGE }).check(z.refine(isAr
  * ```
  */
 export const mlflowCreateVersionOptionsSchema: () => z.ZodMiniType<MlflowCreateVersionOptions> = lazySchema(() => {
-  ensureZodEnglish();
   return z.object(
     {
       pyfunc: z.optional(

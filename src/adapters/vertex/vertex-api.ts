@@ -5,7 +5,7 @@
  */
 
 import * as z from "zod/mini";
-import { lazySchema } from "./vertex-zod.js";
+import { lazySchema } from "../../http/schema.js";
 
 /** A model version as Vertex returns it. */
 export const vertexModelSchema = lazySchema(() =>

@@ -19,7 +19,7 @@
 import * as z from "zod/mini";
 import { CorruptDataError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
-import { lazySchema } from "./vertex-zod.js";
+import { lazySchema } from "../../http/schema.js";
 import { PROVIDER } from "./vertex-transport.js";
 import type { VertexStorage } from "./vertex-storage.js";
 

@@ -8,7 +8,7 @@
 
 import * as z from "zod/mini";
 import { invalidInput } from "../../core/errors.js";
-import { lazySchema } from "./vertex-zod.js";
+import { lazySchema } from "../../http/schema.js";
 import type { ImageSource } from "./vertex-containers.js";
 import { PROVIDER } from "./vertex-transport.js";
 

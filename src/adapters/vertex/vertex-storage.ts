@@ -11,7 +11,7 @@ import { clientSettings } from "../../http/call-options.js";
 import { createHttpClient } from "../../http/http-client.js";
 import type { HttpClient } from "../../http/http-types.js";
 import * as z from "zod/mini";
-import { lazySchema } from "./vertex-zod.js";
+import { lazySchema } from "../../http/schema.js";
 import { mapGoogleError } from "./vertex-error.js";
 import { callOptions, PROVIDER } from "./vertex-transport.js";
 import { uploadObject, type UploadedObject, type UploadTuning } from "./vertex-upload.js";

@@ -28,6 +28,14 @@ import { http, HttpResponse, type HttpHandler } from "msw";
 import { CANARY } from "../../support/canary.js";
 import { AzureBlobFake } from "./azure-blob-fake.js";
 
+/**
+ * A timestamp as W&B's GraphQL API writes one: UTC without the zone designator (W&B's client says "The backend
+ * records timestamps in UTC but omits the zone designator", wandb/apis/public/console_logs.py).
+ */
+function wandbNow(at = new Date()): string {
+  return at.toISOString().slice(0, 19);
+}
+
 export const BASE = "https://api.wandb.test";
 export const STORAGE = "https://storage.wandb.test";
 // A canary: the suite fails if it ever shows up in an error or a log line (test/support/canary-setup.ts).
@@ -222,7 +230,7 @@ export class WandbFake {
         members: [],
         aliases: new Map(),
         versions: new Map(),
-        createdAt: new Date().toISOString(),
+        createdAt: wandbNow(),
       };
       this.collections.set(key, c);
     }
@@ -485,7 +493,7 @@ export class WandbFake {
           pendingAliases: ((input.aliases as Array<{ alias: string }> | undefined) ?? []).map((x) => x.alias),
           manifestPath: undefined,
           files: new Map(),
-          createdAt: new Date().toISOString(),
+          createdAt: wandbNow(),
           ...(typeof input.clientID === "string" && { clientID: input.clientID }),
           ...(typeof input.ttlDurationSeconds === "number" && input.ttlDurationSeconds > 0 && { ttlDurationSeconds: input.ttlDurationSeconds }),
           ...(typeof input.historyStep === "number" && { historyStep: input.historyStep }),
@@ -666,7 +674,7 @@ export class WandbFake {
             const all = [...this.collections.values()]
               .filter((c) => c.entity === entityName && c.project === name && c.versions.size > 0)
               .sort((x, y) => (x.name < y.name ? -1 : 1));
-            return page(all, first, after, (c) => ({ node: { ...this.#collectionView(c), createdAt: new Date(0).toISOString() } }));
+            return page(all, first, after, (c) => ({ node: { ...this.#collectionView(c), createdAt: wandbNow(new Date(0)) } }));
           },
         };
       },
@@ -957,7 +965,7 @@ export class WandbFake {
       pendingAliases: [],
       manifestPath,
       files,
-      createdAt: new Date().toISOString(),
+      createdAt: wandbNow(),
     };
     this.artifacts.set(id, a);
     c.members.push(a);
