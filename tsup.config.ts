@@ -31,9 +31,10 @@ const shared: Options = {
   splitting: true,
   treeshake: true,
   external,
-  // zod is inlined: imported from node_modules its ESM module graph (zod/mini still loads all of zod/v4/core) took
-  // 115-130 ms of an adapter's import, bundled and tree-shaken about 15 ms (bench/cold-start.ts).
-  noExternal: ["zod"],
+  // zod and p-retry are inlined: imported from node_modules, zod's ESM module graph (zod/mini still loads all of
+  // zod/v4/core) took 115-130 ms of an adapter's import, bundled and tree-shaken about 15 ms; p-retry with
+  // is-network-error 10-18 ms for 3 KiB of code (bench/cold-start.ts). ky is imported by the first request (send.ts).
+  noExternal: ["zod", "p-retry", "is-network-error"],
 };
 
 // The JavaScript only: the type declarations are bundled by tsup.types.config.ts from what tsc emits (`npm run build`

@@ -100,13 +100,14 @@ try {
   await server?.stop();
 }
 
+/** One bullet per reason, naming every row it explains: a reason shared by several rows is written once. */
 function whyMissed(all: BenchSection[]): string[] {
-  const out: string[] = [];
+  const byReason = new Map<string, string[]>();
   for (const row of all.flatMap((x) => x.rows.filter((r) => r.met === false))) {
     const why = WHY_MISSED.find(([prefix]) => row.case.startsWith(prefix))?.[1] ?? "Not yet explained: see the closing note of the issue.";
-    out.push(`- **${row.case}** (${row.ours} against ${row.reference}): ${why}`);
+    byReason.set(why, [...(byReason.get(why) ?? []), `**${row.case}** (${row.ours} against ${row.reference})`]);
   }
-  return out;
+  return [...byReason].map(([why, rows]) => `- ${rows.join("; ")}: ${why}`);
 }
 
 const missed = sections.flatMap((s) => s.rows.filter((r) => r.met === false).map((r) => `${s.title}: ${r.case}`));
