@@ -4,7 +4,8 @@
  * @module
  */
 
-import { createHash, type Hash } from "node:crypto";
+import type { Hash } from "node:crypto";
+import { nodeCrypto } from "../runtime/builtins.js";
 
 /** The digests of one file. */
 export interface FileDigests {
@@ -58,8 +59,8 @@ export class SelectedDigest {
 
   /** @param algorithms - Which digests to compute. */
   constructor(algorithms: { sha256: boolean; md5: boolean }) {
-    this.#sha256 = algorithms.sha256 ? createHash("sha256") : undefined;
-    this.#md5 = algorithms.md5 ? createHash("md5") : undefined;
+    this.#sha256 = algorithms.sha256 ? nodeCrypto().createHash("sha256") : undefined;
+    this.#md5 = algorithms.md5 ? nodeCrypto().createHash("md5") : undefined;
   }
 
   /** Adds a chunk. */
@@ -109,7 +110,7 @@ export async function digestStream(chunks: AsyncIterable<Uint8Array>): Promise<F
  */
 export function computeContentDigest(files: ReadonlyArray<{ path: string; sha256: string }>): string {
   const sorted = [...files].sort((a, b) => compareBytes(a.path, b.path));
-  const hash = createHash("sha256");
+  const hash = nodeCrypto().createHash("sha256");
   for (const file of sorted) hash.update(`${file.path}\t${file.sha256}\n`);
   return `sha256:${hash.digest("hex")}`;
 }

@@ -6,7 +6,7 @@
  */
 
 import { constants, type Stats } from "node:fs";
-import { lstat, open, opendir, stat } from "node:fs/promises";
+import { nodeFs } from "../runtime/builtins.js";
 import { basename, join } from "node:path";
 import type { ArtifactEntry, ArtifactSource } from "../core/artifact-source.js";
 import { IntegrityError, InvalidInputError, NotFoundError } from "../core/errors.js";
@@ -129,14 +129,14 @@ const NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 async function inspect(full: string, shown: string, follow: boolean, context: Context, field: string): Promise<Stats> {
   let info: Stats;
   try {
-    info = await lstat(full);
+    info = await nodeFs().lstat(full);
   } catch {
     throw new NotFoundError(`${shown} does not exist or cannot be read`, context);
   }
   if (!info.isSymbolicLink()) return info;
   if (!follow) throw new InvalidInputError(`${shown} is a symbolic link, which is not uploaded by default; ${FOLLOW_HINT}`, { ...context, field });
   try {
-    return await stat(full);
+    return await nodeFs().stat(full);
   } catch (error) {
     if (errorCode(error) === "ELOOP") throw new InvalidInputError(`${shown} is a symbolic link that leads back to itself (a cycle)`, { ...context, field });
     throw new NotFoundError(`${shown} is a symbolic link to something that does not exist or cannot be read`, context);
@@ -160,20 +160,20 @@ async function walkDirectory(directory: string, follow: boolean, context: Contex
   const out: ResolvedArtifact[] = [];
   // The directories being walked, by device and inode: a followed link to one of them would make the walk endless.
   async function walk(dir: string, prefix: string, ancestors: ReadonlySet<string>): Promise<void> {
-    for await (const entry of await opendir(dir)) {
+    for await (const entry of await nodeFs().opendir(dir)) {
       const full = join(dir, entry.name);
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
       const shown = `${preview(path)} in the artifact directory`;
       // Without following, a link never gets this far: inspect refuses it, whatever it points at.
       const target = entry.isSymbolicLink() ? await inspect(full, shown, follow, context, field) : undefined;
       if (target ? target.isDirectory() : entry.isDirectory()) {
-        const here = target ?? (await stat(full));
+        const here = target ?? (await nodeFs().stat(full));
         const id = `${here.dev}:${here.ino}`;
         if (ancestors.has(id)) throw new InvalidInputError(`${shown} is a symbolic link to a directory that contains it (a cycle)`, { ...context, field });
         await walk(full, path, new Set([...ancestors, id]));
       } else if (target ? target.isFile() : entry.isFile()) {
         const checked = assertArtifactPath(path, context.operation, field);
-        const { size } = target ?? (await lstat(full));
+        const { size } = target ?? (await nodeFs().lstat(full));
         out.push({ path: checked, size, open: () => readFile(full, follow, context) });
       } else {
         // A device, socket or pipe (or a link to one) has no fixed content to register; refusing says so.
@@ -188,7 +188,7 @@ async function walkDirectory(directory: string, follow: boolean, context: Contex
 async function* readFile(file: string, follow: boolean, context: Context): AsyncGenerator<Uint8Array> {
   let handle;
   try {
-    handle = await open(file, follow ? constants.O_RDONLY : NO_FOLLOW);
+    handle = await nodeFs().open(file, follow ? constants.O_RDONLY : NO_FOLLOW);
   } catch (error) {
     // ELOOP from O_NOFOLLOW: the file was replaced by a link between the check and the read.
     if (errorCode(error) === "ELOOP")

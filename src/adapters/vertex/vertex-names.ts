@@ -4,7 +4,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../../runtime/builtins.js";
 import { invalidInput } from "../../core/errors.js";
 import { vertexAdapter } from "./vertex-descriptor.js";
 import { PROVIDER } from "./vertex-transport.js";
@@ -28,7 +28,7 @@ export function modelIdFor(name: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9_-]/g, "-")
     .replace(/^[^a-z_]/, "m");
-  const hash = createHash("sha256").update(name).digest("hex").slice(0, 8);
+  const hash = nodeCrypto().createHash("sha256").update(name).digest("hex").slice(0, 8);
   return `${clean.slice(0, 54)}-${hash}`;
 }
 

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { createHash, randomUUID } from "node:crypto";
+import { nodeCrypto } from "../../runtime/builtins.js";
 import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions } from "../../http/call-options.js";
@@ -83,7 +83,7 @@ export async function putAzureBlob(
   const given = parseUploadHeaders(headers);
   const header = (name: string) => Object.entries(given).find(([k]) => k.toLowerCase() === name)?.[1];
   const plain = callOptions({ ...call, headers: undefined } as CallOptions);
-  const prefix = new Uint8Array(Buffer.from(randomUUID().replaceAll("-", ""), "hex"));
+  const prefix = new Uint8Array(Buffer.from(nodeCrypto().randomUUID().replaceAll("-", ""), "hex"));
   const ids: string[] = [];
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
@@ -98,7 +98,7 @@ export async function putAzureBlob(
         method: "PUT",
         url: withQuery(url, { comp: "block", blockid: id }),
         body: () => bytes as Uint8Array<ArrayBuffer>,
-        headers: { "content-md5": createHash("md5").update(bytes).digest("base64") },
+        headers: { "content-md5": nodeCrypto().createHash("md5").update(bytes).digest("base64") },
         // Staging the same id with the same bytes again replaces the uncommitted block: safe to resend.
         idempotent: true,
         responseType: "none",

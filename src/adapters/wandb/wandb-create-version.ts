@@ -7,7 +7,7 @@
  * @module
  */
 
-import { createHash, randomUUID } from "node:crypto";
+import { nodeCrypto } from "../../runtime/builtins.js";
 import { StreamingDigest } from "../../artifacts/hashing.js";
 import { transferProgress } from "../../artifacts/progress.js";
 import { ownValue, setOwn } from "../../core/own-keys.js";
@@ -114,7 +114,7 @@ export async function logArtifactVersion(
     );
   });
 
-  const runName = randomUUID().replaceAll("-", "").slice(0, 8);
+  const runName = nodeCrypto().randomUUID().replaceAll("-", "").slice(0, 8);
   await t.gql("UpsertBucket", { name: runName, project, entity, jobType: "modelreg" }, responses.upsertBucket, { ...call, idempotent: true });
   let exitcode = 1;
   try {
@@ -233,7 +233,7 @@ export async function logArtifactVersion(
       });
     }
     const manifestBytes = new TextEncoder().encode(JSON.stringify(buildManifest(contents), null, 4));
-    const manifestMd5 = createHash("md5").update(manifestBytes).digest("base64");
+    const manifestMd5 = nodeCrypto().createHash("md5").update(manifestBytes).digest("base64");
     const slot = await t.gql("CreateArtifactManifest", { ...manifestVars, digest: manifestMd5, includeUpload: true }, responses.createManifest, {
       ...call,
       idempotent: true,
@@ -303,6 +303,6 @@ async function finishRun(
 /** 128 characters over [a-z0-9], as W&B's client IDs are. */
 function randomId(): string {
   let out = "";
-  while (out.length < 128) out += randomUUID().replaceAll("-", "");
+  while (out.length < 128) out += nodeCrypto().randomUUID().replaceAll("-", "");
   return out.slice(0, 128);
 }

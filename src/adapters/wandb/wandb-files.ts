@@ -7,7 +7,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../../runtime/builtins.js";
 import type * as z from "zod/mini";
 import { iterateBytes, toWebStream } from "../../artifacts/byte-streams.js";
 import { createXxh128 } from "../../artifacts/xxh128.js";
@@ -154,7 +154,7 @@ export async function openVerified(
 }
 
 function md5Hasher() {
-  const md5 = createHash("md5");
+  const md5 = nodeCrypto().createHash("md5");
   return { update: (chunk: Uint8Array) => void md5.update(chunk), digest: () => new Uint8Array(md5.digest()) };
 }
 

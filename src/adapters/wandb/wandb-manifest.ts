@@ -8,7 +8,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../../runtime/builtins.js";
 import { createXxh128 } from "../../artifacts/xxh128.js";
 import { ownValue, setOwn } from "../../core/own-keys.js";
 
@@ -67,7 +67,7 @@ function* digestLines(contents: Record<string, { digest: string }>): Generator<s
 
 /** The artifact digest of an MD5 artifact: hex MD5 over the sorted `path:digest` lines. */
 export function artifactDigest(contents: Record<string, { digest: string }>): string {
-  const hash = createHash("md5");
+  const hash = nodeCrypto().createHash("md5");
   for (const line of digestLines(contents)) hash.update(line);
   return hash.digest("hex");
 }

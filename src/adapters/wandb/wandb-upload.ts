@@ -5,7 +5,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../../runtime/builtins.js";
 import { toWebStream } from "../../artifacts/byte-streams.js";
 import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import { setOwn } from "../../core/own-keys.js";
@@ -151,7 +151,7 @@ export async function* splitParts(file: ResolvedArtifact, partBytes: number): As
 export class PartHasher {
   readonly #parts: PartDigest[] = [];
   readonly #partBytes: number;
-  #hash = createHash("md5");
+  #hash = nodeCrypto().createHash("md5");
   #filled = 0;
 
   /** @param partBytes - The part size; the last part may be shorter. */
@@ -179,7 +179,7 @@ export class PartHasher {
 
   #next(): void {
     this.#parts.push({ partNumber: this.#parts.length + 1, hexMD5: this.#hash.digest("hex") });
-    this.#hash = createHash("md5");
+    this.#hash = nodeCrypto().createHash("md5");
     this.#filled = 0;
   }
 }
