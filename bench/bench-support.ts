@@ -1,5 +1,6 @@
 // Shared pieces of the benchmarks: data files on disk, timing, and the reference tools (curl, MLflow's Python client).
 import { execFile, spawn } from "node:child_process";
+import { median } from "./bench-types.js";
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
@@ -103,3 +104,86 @@ export const rate = (bytes: number, ms: number) => `${mibps(bytes, ms).toFixed(0
 
 /** A duration for a table cell. */
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** Wall and CPU milliseconds of one run. */
+export interface CpuTimed {
+  ms: number;
+  cpuMs: number;
+}
+
+/** Wall time and this process's CPU time (user + system, every thread) for `fn`. */
+export async function cpuTimed(fn: () => Promise<unknown>): Promise<CpuTimed> {
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  await fn();
+  const ms = performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/**
+ * Wall time and the CPU time (user + system) of a command, from bash's `times` (the children's line), so no
+ * `/usr/bin/time` is needed. The command's stdout is discarded.
+ */
+export async function childCpu(cmd: string, args: string[]): Promise<CpuTimed> {
+  const t = performance.now();
+  const out = await run("bash", ["-c", '"$@" > /dev/null || exit 1; times', "bench", cmd, ...args]);
+  const ms = performance.now() - t;
+  const line = out.trim().split("\n").at(-1) ?? "";
+  const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  if (secs.length !== 2) throw new Error(`could not read the CPU time of ${cmd} from ${JSON.stringify(line)}`);
+  return { ms, cpuMs: ((secs[0] ?? 0) + (secs[1] ?? 0)) * 1000 };
+}
+
+/** Wall and CPU time of reading a file and hashing it with sha256 in this process: the verification floor. */
+export async function hashFileCpu(path: string): Promise<CpuTimed> {
+  const { createHash } = await import("node:crypto");
+  const { createReadStream } = await import("node:fs");
+  return cpuTimed(async () => {
+    const hash = createHash("sha256");
+    for await (const chunk of createReadStream(path, { highWaterMark: MiB })) hash.update(chunk as Buffer);
+    hash.digest();
+  });
+}
+
+/** Samples per direction, for medians. */
+export function newSamples() {
+  const all = { up: [] as CpuTimed[], down: [] as CpuTimed[] };
+  return {
+    push(dir: "up" | "down", sample: CpuTimed) {
+      all[dir].push(sample);
+    },
+    /** Median wall and median CPU, each on its own. */
+    median(dir: "up" | "down"): CpuTimed {
+      return { ms: median(all[dir].map((s) => s.ms)), cpuMs: median(all[dir].map((s) => s.cpuMs)) };
+    },
+  };
+}
+
+/** Starts bench/fast-server.ts in front of an MLflow server; its artifacts live in a temp directory. */
+export async function startFastServer(upstream: string): Promise<{ url: string; stop: () => void }> {
+  const { dir, done } = await scratch("fast");
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "fast-server.ts"), upstream, dir], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const line = out.split("\n")[0];
+      if (out.includes("\n") && line) resolve(line.trim());
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`the fast server exited with ${code}`)));
+  });
+  return {
+    url,
+    stop: () => {
+      // Its stdout pipe would otherwise keep this process alive after the benchmarks.
+      child.stdout.destroy();
+      child.kill();
+      child.unref();
+      void done();
+    },
+  };
+}
