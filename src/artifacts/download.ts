@@ -5,13 +5,10 @@
  */
 
 import { DEFAULT_TRANSFER_CONCURRENCY } from "../core/options.js";
-import { randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import type { Stats } from "node:fs";
-import { lstat, mkdir, rename, rm } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import type { Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { nodeCrypto, nodeFs, nodeFsSync, nodeStreamPromises } from "../runtime/builtins.js";
 import type { ByteStream, TransferProgress } from "../core/artifact-source.js";
 import { AbortedError, ConflictError, IntegrityError, InvalidInputError, ModelRegistryError, throwIfAborted } from "../core/errors.js";
 import { toStorageError } from "../runtime/system-error.js";
@@ -79,9 +76,9 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
       operation,
     );
 
-  await mkdir(directory, { recursive: true });
-  const staging = join(directory, `.modelreg-download-${randomUUID()}`);
-  await mkdir(staging);
+  await nodeFs().mkdir(directory, { recursive: true });
+  const staging = join(directory, `.modelreg-download-${nodeCrypto().randomUUID()}`);
+  await nodeFs().mkdir(staging);
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -107,7 +104,7 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
           yield chunk;
         }
       }
-      await pipeline(counted, createWriteStream(staged, { flags: "wx" }) as Writable);
+      await nodeStreamPromises().pipeline(counted, nodeFsSync().createWriteStream(staged, { flags: "wx" }) as Writable);
       const result = digest.digest();
       verify(file, result, provider, operation);
       return {
@@ -135,7 +132,7 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
       );
     for (const [index, { target }] of targets.entries()) {
       await makeParents(directory, target, provider, operation);
-      await rename(join(staging, String(index)), target);
+      await nodeFs().rename(join(staging, String(index)), target);
     }
     return { directory, files: written, totalBytes: written.reduce((n, f) => n + (f.size ?? 0), 0) };
   } catch (error) {
@@ -148,7 +145,7 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
     throw new ModelRegistryError(`could not download into ${directory}: ${(error as Error).message}`, { provider, operation, cause: error });
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
-    await rm(staging, { recursive: true, force: true });
+    await nodeFs().rm(staging, { recursive: true, force: true });
   }
 }
 
@@ -188,7 +185,7 @@ function parentsInside(directory: string, target: string): string[] {
 
 async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
   try {
-    return await lstat(path);
+    return await nodeFs().lstat(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
@@ -225,10 +222,12 @@ async function makeParents(directory: string, target: string, provider: string, 
   for (const parent of parentsInside(directory, target)) {
     let stats = await lstatOrUndefined(parent);
     if (stats === undefined) {
-      await mkdir(parent).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== "EEXIST") throw error;
-      });
-      stats = await lstat(parent);
+      await nodeFs()
+        .mkdir(parent)
+        .catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== "EEXIST") throw error;
+        });
+      stats = await nodeFs().lstat(parent);
     }
     refuseNonDirectory(parent, stats, provider, operation);
   }

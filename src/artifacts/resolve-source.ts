@@ -5,7 +5,7 @@
  * @module
  */
 
-import { constants, type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import { nodeFs } from "../runtime/builtins.js";
 import { basename, join } from "node:path";
 import type { ArtifactEntry, ArtifactSource } from "../core/artifact-source.js";
@@ -120,7 +120,7 @@ const FOLLOW_HINT = "pass followSymlinks: true on the artifact source to upload 
 
 // The open itself refuses a link, so a file swapped for a link after it was checked is not read through it. Windows
 // has no such flag; there the check before the open is what holds.
-const NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+const noFollow = () => nodeFs().constants.O_RDONLY | (nodeFs().constants.O_NOFOLLOW ?? 0);
 
 /**
  * What a path on disk is, links resolved only when `follow` is set. A link is refused without `follow`; with it, a
@@ -188,7 +188,7 @@ async function walkDirectory(directory: string, follow: boolean, context: Contex
 async function* readFile(file: string, follow: boolean, context: Context): AsyncGenerator<Uint8Array> {
   let handle;
   try {
-    handle = await nodeFs().open(file, follow ? constants.O_RDONLY : NO_FOLLOW);
+    handle = await nodeFs().open(file, follow ? nodeFs().constants.O_RDONLY : noFollow());
   } catch (error) {
     // ELOOP from O_NOFOLLOW: the file was replaced by a link between the check and the read.
     if (errorCode(error) === "ELOOP")

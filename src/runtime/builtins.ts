@@ -18,3 +18,6 @@ export const nodeStreamPromises = (): typeof import("node:stream/promises") => p
 
 /** `node:os`. */
 export const nodeOs = (): typeof import("node:os") => process.getBuiltinModule("node:os");
+
+/** `node:fs`. An ES import of it loads `fs/promises` and the stream modules too (its namespace reads `promises`). */
+export const nodeFsSync = (): typeof import("node:fs") => process.getBuiltinModule("node:fs");
