@@ -25,7 +25,7 @@ import { runTransfer } from "./transfer.js";
 const WHY_MISSED: Array<[string, string]> = [
   [
     "upload 1 file",
-    "MLflow's server reads a whole PUT body into its own memory before handling it (MLflow #24324), which makes the server the limit and the figures vary from run to run. modelreg also reads, hashes (sha256) and sends on one thread; it reads and hashes the next 1 MiB while the kernel sends the last (up to 4 MiB ahead), but a loaded machine still shows the hash in the wall time.",
+    "MLflow's server reads a whole PUT body into its own memory before handling it (MLflow #24324), which makes the server the limit and the figures vary from run to run. modelreg also reads, hashes (sha256) and sends on one thread, through fetch (undici) and its web streams.",
   ],
   [
     "download 1 file",
@@ -33,11 +33,11 @@ const WHY_MISSED: Array<[string, string]> = [
   ],
   [
     "upload CPU",
-    "sha256 alone (reading and hashing the file in Node, in the note) costs about as much CPU as curl's whole upload: a client that verifies cannot come within 1.5x of one that does not. Profiled (perf, `--cpu-prof`), the rest is the file read and the socket writes, as for curl; the fetch layers that cost most before (undici's web streams and a copy per chunk) are gone.",
+    "sha256 alone (reading and hashing the file in Node, in the note) costs about as much CPU as curl's whole upload: a client that verifies cannot come within 1.5x of one that does not. Profiled (perf, `--cpu-prof`), the rest is undici's fetch streams and our web-stream layers (about 0.5-0.8 s per GiB each) and a timer and abort listener per chunk. A transport on node:http for large bodies (branch `transfer`) cut download CPU from 9-12 to 4.2-6.5 s per GiB in trials, but is not merged yet: behind msw, a body it cancelled kept being served.",
   ],
   [
     "download CPU",
-    "sha256 (reading and hashing the file in Node, in the note) is most of the difference: curl + that is the floor for a verified download, and the note gives ours against it. Profiled (perf, `--cpu-prof`), what remains over that floor is Node's HTTP parser copying each 64 KiB chunk into a new buffer and the garbage collection of those 16,384 buffers per GiB, and one web-stream step per chunk (the public stream type). The kernel's copy into the page cache and out of the socket are the same as curl's.",
+    "sha256 (reading and hashing the file in Node, in the note) is most of what curl does not pay: curl + that is the floor for a verified download, and the note gives ours against it. The rest, profiled, is undici's fetch streams and our web-stream layers (about 0.5-0.8 s per GiB each), a timer and an abort listener per chunk, and the garbage collection of a new buffer per 64 KiB chunk; see the upload CPU row for the node:http transport that removes most of it and is not merged yet.",
   ],
   ["upload 1000", "Each file is one PUT to a single-worker MLflow server; modelreg moves 8 at a time by default."],
   ["download 1000", "Each file is one GET, hashed and renamed into place once all are whole; modelreg moves 8 at a time by default."],
