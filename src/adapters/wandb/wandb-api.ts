@@ -7,35 +7,7 @@
 import * as z from "zod/mini";
 import { lazySchema } from "../../http/schema.js";
 
-/** An artifact version as the adapter's queries select it. */
-export const wandbArtifactSchema = lazySchema(() =>
-  z.object({
-    id: z.string(),
-    state: z.string(),
-    digest: z.string(),
-    description: z.nullish(z.string()),
-    metadata: z.nullish(z.string()),
-    createdAt: z.string(),
-    updatedAt: z.nullish(z.string()),
-    fileCount: z.nullish(z.union([z.number(), z.string()])),
-    size: z.nullish(z.union([z.number(), z.string()])),
-    versionIndex: z.nullish(z.number()),
-    aliases: z.array(
-      z.object({
-        alias: z.string(),
-        artifactCollection: z.nullish(
-          z.object({ id: z.string(), name: z.string(), project: z.nullish(z.object({ name: z.string(), entity: z.object({ name: z.string() }) })) }),
-        ),
-      }),
-    ),
-    tags: z.nullish(z.array(z.object({ name: z.string() }))),
-    currentManifest: z.nullish(z.object({ id: z.string(), file: z.object({ directUrl: z.string() }) })),
-    artifactSequence: z.object({ id: z.string(), name: z.string() }),
-  }),
-);
-
-/** An artifact version in W&B's JSON. */
-export type WandbArtifact = z.output<ReturnType<typeof wandbArtifactSchema>>;
+const projectRef = () => z.nullish(z.object({ name: z.string(), entity: z.object({ name: z.string() }) }));
 
 /**
  * An artifact version as listing reads it: only the fields `toModelVersion` and `scopedAliases` read. Listing checks
@@ -49,19 +21,29 @@ export const wandbListedArtifactSchema = lazySchema(() =>
     createdAt: z.string(),
     updatedAt: z.nullish(z.string()),
     fileCount: z.nullish(z.union([z.number(), z.string()])),
-    aliases: z.array(
-      z.object({
-        alias: z.string(),
-        artifactCollection: z.nullish(
-          z.object({ name: z.string(), project: z.nullish(z.object({ name: z.string(), entity: z.object({ name: z.string() }) })) }),
-        ),
-      }),
-    ),
+    aliases: z.array(z.object({ alias: z.string(), artifactCollection: z.nullish(z.object({ name: z.string(), project: projectRef() })) })),
   }),
 );
 
 /** An artifact version as listing reads it. Every {@link WandbArtifact} is one. */
 export type WandbListedArtifact = z.output<ReturnType<typeof wandbListedArtifactSchema>>;
+
+/** An artifact version as the adapter's queries select it: the listed fields and the rest. */
+export const wandbArtifactSchema = lazySchema(() =>
+  z.extend(wandbListedArtifactSchema(), {
+    id: z.string(),
+    state: z.string(),
+    size: z.nullish(z.union([z.number(), z.string()])),
+    versionIndex: z.nullish(z.number()),
+    aliases: z.array(z.object({ alias: z.string(), artifactCollection: z.nullish(z.object({ id: z.string(), name: z.string(), project: projectRef() })) })),
+    tags: z.nullish(z.array(z.object({ name: z.string() }))),
+    currentManifest: z.nullish(z.object({ id: z.string(), file: z.object({ directUrl: z.string() }) })),
+    artifactSequence: z.object({ id: z.string(), name: z.string() }),
+  }),
+);
+
+/** An artifact version in W&B's JSON. */
+export type WandbArtifact = z.output<ReturnType<typeof wandbArtifactSchema>>;
 
 /** A version as a member of one collection (its home sequence or a registry portfolio). */
 export const wandbMembershipSchema = lazySchema(() =>
