@@ -15,7 +15,7 @@ import { createRedactor, type Redactor, secretsFromHeaders } from "./redact.js";
 import { resumableStream, type ReopenStream } from "./resume.js";
 import { prepareBody } from "./request-body.js";
 import { AttemptFailure, IDEMPOTENT_METHODS, defaultSleep, runWithRetries } from "./retry.js";
-import { RedirectError, TransportError, sendWithRedirects } from "./send.js";
+import { RedirectError, TransportError, loadKy, sendWithRedirects } from "./send.js";
 import { joinUrl, withQuery } from "./url.js";
 
 const DEFAULTS = {
@@ -150,6 +150,9 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
   }
 
   async function attemptOnce(request: HttpRequest, method: HttpMethod, target: URL, attempt: number, redact: Redactor) {
+    // Before the deadline starts: on a busy machine loading ky (and with it undici) for the first request took longer
+    // than a short timeoutMs, and the first attempt timed out without having sent anything.
+    await loadKy();
     const started = performance.now();
     const deadline = new AttemptDeadline(request.timeoutMs ?? settings.timeoutMs, request.signal);
     let finalUrl = target;

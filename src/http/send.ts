@@ -34,7 +34,8 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * not pay (bench/cold-start.ts).
  */
 let kyLoaded: Promise<typeof import("ky").default> | undefined;
-function loadKy(): Promise<typeof import("ky").default> {
+/** Loads ky once. The client awaits it before an attempt's deadline starts: loading is not the server's time. */
+export function loadKy(): Promise<typeof import("ky").default> {
   kyLoaded ??= import("ky").then((module) => module.default);
   return kyLoaded;
 }
