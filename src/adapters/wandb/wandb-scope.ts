@@ -203,13 +203,10 @@ export class WandbScope {
       { provider: PROVIDER, operation: op },
       (path) => ["project", "artifactCollection", "artifacts", "edges", path[0] ?? 0, "node", ...path.slice(1)],
     );
-    const items = edges.map(
-      (e, i): FoundVersion<WandbListedArtifact> => ({
-        artifact: nodes[i] as WandbListedArtifact,
-        versionIndex: Number(e.version.replace(/^v/, "")),
-        aliases: scopedAliases(nodes[i] as WandbListedArtifact, entity, this.project, model),
-      }),
-    );
+    const items = edges.map((e, i): FoundVersion<WandbListedArtifact> => {
+      const artifact = nodes[i] as WandbListedArtifact;
+      return { artifact, versionIndex: Number(e.version.replace(/^v/, "")), aliases: scopedAliases(artifact, entity, this.project, model) };
+    });
     return {
       collectionId: c.id,
       description: c.description ?? undefined,

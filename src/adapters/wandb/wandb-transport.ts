@@ -10,6 +10,7 @@ import { InvalidInputError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions, clientSettings } from "../../http/call-options.js";
 import { createHttpClient } from "../../http/http-client.js";
+import { lazySchema } from "../../http/schema.js";
 import type { HttpClient } from "../../http/http-types.js";
 import { inspectGraphqlErrors, mapGraphqlErrorResponse } from "./wandb-error.js";
 import { OPERATIONS, type OperationName } from "./wandb-operations.js";
@@ -18,13 +19,15 @@ import type { WandbRegistrySettings } from "./wandb-settings.js";
 /** The provider name. */
 export const PROVIDER = "wandb";
 
-/** The `{ data }` envelope around each operation's schema, built once per schema: a new zod object per call would be compiled again on every call. */
+/**
+ * The `{ data }` envelope around each operation's schema, made once per schema (a new zod object per call was
+ * compiled again on every call) and built on first use like the schema itself.
+ */
 const envelopes = new WeakMap<() => z.ZodMiniType, () => z.ZodMiniType>();
 function enveloped(schema: () => z.ZodMiniType): () => z.ZodMiniType {
   let envelope = envelopes.get(schema);
   if (!envelope) {
-    let built: z.ZodMiniType | undefined;
-    envelope = () => (built ??= z.object({ data: schema() }));
+    envelope = lazySchema(() => z.object({ data: schema() }));
     envelopes.set(schema, envelope);
   }
   return envelope;
