@@ -14,6 +14,9 @@ const server = http.createServer((req, res) => {
   if (req.url === "/slow") setTimeout(() => res.end(JSON.stringify({ ok: true })), 100);
   else if (req.url === "/trickle") {
     res.writeHead(200, { "content-type": "application/octet-stream" });
+    // The headers go now, not with the first byte: what this file checks is the body's wait, and on a loaded CI
+    // machine the first byte at 100 ms raced the 200 ms wait for the headers.
+    res.flushHeaders();
     let sent = 0;
     const timer = setInterval(() => {
       res.write("x");
