@@ -50,6 +50,11 @@ export default defineConfig({
             ...(process.env.MODELREG_UNIT_SKIP?.split(",").filter(Boolean) ?? []),
           ],
           setupFiles: [canarySetup],
+          // msw answers these suites in-process. Its node:http interceptor reads a mocked body to the end whatever the
+          // client does (no back-pressure, no cancel), so the hostile servers' endless bodies would spin forever; its
+          // fetch interceptor cancels them as a closed socket would. The node:http transport is tested on real
+          // sockets: test/http/node-fetch.test.ts here, and the mlflow, gcs, official and faults projects.
+          env: { MODELREG_HTTP_TRANSPORT: "fetch" },
         },
       },
       { extends: true, test: { name: "faults", include: FAULT_RUNS, setupFiles: [canarySetup] } },
@@ -71,6 +76,9 @@ export default defineConfig({
           include: ["test/mlflow/server/**/*.test.ts"],
           globalSetup: ["test/mlflow/server/support/global-setup.ts"],
           setupFiles: [canarySetup],
+          // MLflow 3's telemetry thread sets an environment variable while the client's HTTP library walks the
+          // environment for proxies: "KeyError: '_MLFLOW_TELEMETRY_SESSION_ID'" failed a Python-client step once.
+          env: { MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true" },
         },
       },
       { extends: true, test: { name: "package", include: ["test/package/**/*.test.ts"] } },

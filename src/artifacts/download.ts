@@ -104,7 +104,7 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
           yield chunk;
         }
       }
-      await nodeStreamPromises().pipeline(counted, nodeFsSync().createWriteStream(staged, { flags: "wx" }) as Writable);
+      await nodeStreamPromises().pipeline(counted, nodeFsSync().createWriteStream(staged, { flags: "wx", highWaterMark: 1024 * 1024 }) as Writable);
       const result = digest.digest();
       verify(file, result, provider, operation);
       return {

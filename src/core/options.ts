@@ -56,7 +56,7 @@ export interface Logger {
 
 /** How a client talks HTTP: what every remote adapter's settings share. */
 export interface ClientSettings {
-  /** The fetch to use. Default: the global fetch. */
+  /** The fetch to use. Default: modelreg's own transport over `node:http(s)` (see `HttpClientConfig.fetch`); pass `globalThis.fetch` to use Node's fetch instead. */
   fetch?: typeof globalThis.fetch;
   /** Gets one debug line per request; secrets are redacted first. */
   logger?: Logger;

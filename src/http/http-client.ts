@@ -15,6 +15,7 @@ import { createRedactor, type Redactor, secretsFromHeaders } from "./redact.js";
 import { resumableStream, type ReopenStream } from "./resume.js";
 import { prepareBody } from "./request-body.js";
 import { AttemptFailure, IDEMPOTENT_METHODS, defaultSleep, runWithRetries } from "./retry.js";
+import { HTTP_TRANSPORTS, defaultTransport, nodeFetch } from "./node-fetch.js";
 import { RedirectError, TransportError, loadKy, sendWithRedirects } from "./send.js";
 import { joinUrl, withQuery } from "./url.js";
 
@@ -83,6 +84,14 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
   const sleep = config.sleep ?? defaultSleep;
   const random = config.random ?? Math.random;
   const logger = config.logger ?? defaultLogger();
+  const transport = config.fetch === undefined ? defaultTransport() : "fetch";
+  if (transport === undefined) {
+    throw new InvalidInputError(`MODELREG_HTTP_TRANSPORT must be one of ${HTTP_TRANSPORTS.join(", ")}`, {
+      provider,
+      operation: "createHttpClient",
+      field: "MODELREG_HTTP_TRANSPORT",
+    });
+  }
 
   function resolveUrl(request: HttpRequest, redact: Redactor): URL {
     const invalid = (field: string, message: string) => new InvalidInputError(redact(message), { provider, operation: request.operation, field });
@@ -160,7 +169,7 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
     let streaming = false;
     try {
       const sent = await sendWithRedirects({
-        fetch: config.fetch ?? globalThis.fetch,
+        fetch: config.fetch ?? (transport === "node" ? nodeFetch : globalThis.fetch),
         method,
         url: target,
         clientHeaders: await clientHeaders(request, redact),
