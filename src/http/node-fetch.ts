@@ -160,7 +160,7 @@ function responseStream(response: IncomingMessage, request: ClientRequest): Read
       pull(c) {
         if (pendingBytes > 0) {
           c.enqueue(take());
-          if (ended) {
+          if (ended && pendingBytes === 0) {
             finish();
             c.close();
           } else response.resume();
