@@ -157,7 +157,11 @@ interface EsbuildMetafile {
  * Only a module that every `import()` of it in src/ sits on such a call's path belongs here (`grep -rn 'import(' src`).
  * ky is not here: every request loads it.
  */
-const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [{ module: /src\/artifacts\/xxh128-wasm\.ts$/, loadedBy: "XXH128 digests (W&B)" }];
+const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [
+  { module: /src\/artifacts\/xxh128-wasm\.ts$/, loadedBy: "XXH128 digests (W&B)" },
+  { module: /src\/core\/version-input\.ts$/, loadedBy: "createVersion and updateVersion" },
+  { module: /src\/artifacts\/download\.ts$/, loadedBy: "downloadArtifacts" },
+];
 
 /** One bundled handler: its size, gzipped size, and minified bytes per package or source folder, largest first. */
 export interface HandlerBundle {
