@@ -161,6 +161,10 @@ const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [
   { module: /src\/artifacts\/xxh128-wasm\.ts$/, loadedBy: "XXH128 digests (W&B)" },
   { module: /src\/core\/version-input\.ts$/, loadedBy: "createVersion and updateVersion" },
   { module: /src\/artifacts\/download\.ts$/, loadedBy: "downloadArtifacts" },
+  { module: /src\/adapters\/mlflow\/mlflow-create-version\.ts$/, loadedBy: "createVersion, and updateVersion with metrics (MLflow)" },
+  { module: /src\/adapters\/vertex\/vertex-create-version\.ts$/, loadedBy: "createVersion (Vertex)" },
+  // Every Cloud Storage write goes through it, metadata files included.
+  { module: /src\/adapters\/vertex\/vertex-upload\.ts$/, loadedBy: "createVersion, updateModel and updateVersion (Vertex)" },
 ];
 
 /** One bundled handler: its size, gzipped size, and minified bytes per package or source folder, largest first. */
