@@ -163,6 +163,9 @@ const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [
   { module: /src\/artifacts\/download\.ts$/, loadedBy: "downloadArtifacts" },
   { module: /src\/adapters\/mlflow\/mlflow-create-version\.ts$/, loadedBy: "createVersion, and updateVersion with metrics (MLflow)" },
   { module: /src\/adapters\/vertex\/vertex-create-version\.ts$/, loadedBy: "createVersion (Vertex)" },
+  { module: /src\/adapters\/wandb\/wandb-create-version\.ts$/, loadedBy: "createVersion (W&B)" },
+  { module: /src\/artifacts\/resolve-source\.ts$/, loadedBy: "createVersion (W&B)" },
+  { module: /src\/adapters\/wandb\/wandb-links\.ts$/, loadedBy: "inRegistry, link, listLinks and unlink (W&B)" },
   // Every Cloud Storage write goes through it, metadata files included.
   { module: /src\/adapters\/vertex\/vertex-upload\.ts$/, loadedBy: "createVersion, updateModel and updateVersion (Vertex)" },
 ];
