@@ -166,6 +166,7 @@ const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [
   { module: /src\/adapters\/wandb\/wandb-create-version\.ts$/, loadedBy: "createVersion (W&B)" },
   { module: /src\/artifacts\/resolve-source\.ts$/, loadedBy: "createVersion (W&B)" },
   { module: /src\/adapters\/wandb\/wandb-links\.ts$/, loadedBy: "inRegistry, link, listLinks and unlink (W&B)" },
+  { module: /src\/adapters\/vertex\/vertex-endpoint-operations\.ts$/, loadedBy: "registry.endpoints (Vertex)" },
   // Every Cloud Storage write goes through it, metadata files included.
   { module: /src\/adapters\/vertex\/vertex-upload\.ts$/, loadedBy: "createVersion, updateModel and updateVersion (Vertex)" },
 ];
