@@ -165,6 +165,7 @@ const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [
   { module: /src\/adapters\/vertex\/vertex-create-version\.ts$/, loadedBy: "createVersion (Vertex)" },
   { module: /src\/adapters\/wandb\/wandb-create-version\.ts$/, loadedBy: "createVersion (W&B)" },
   { module: /src\/artifacts\/resolve-source\.ts$/, loadedBy: "createVersion (W&B)" },
+  { module: /src\/adapters\/wandb\/wandb-files\.ts$/, loadedBy: "listArtifacts, openArtifact and downloadArtifacts (W&B)" },
   { module: /src\/adapters\/wandb\/wandb-links\.ts$/, loadedBy: "inRegistry, link, listLinks and unlink (W&B)" },
   { module: /src\/adapters\/vertex\/vertex-endpoint-operations\.ts$/, loadedBy: "registry.endpoints (Vertex)" },
   // Every Cloud Storage write goes through it, metadata files included.

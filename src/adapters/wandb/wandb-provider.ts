@@ -25,7 +25,6 @@ import {
 import type { VersionRef } from "../../core/refs.js";
 import type { ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { responses } from "./wandb-api.js";
-import { fileUrls, listManifestFiles, openVerified } from "./wandb-files.js";
 import { MANAGED_ALIASES, STAGE_KEY, parseMetadata, toModelVersion, wandbTags, wandbTime, type FoundVersion, type StoredMetadata } from "./wandb-metadata.js";
 import type { WandbScope } from "./wandb-scope.js";
 import { PROVIDER } from "./wandb-transport.js";
@@ -308,6 +307,8 @@ export class WandbProvider implements RegistryProviderV1 {
    * a query per file.
    */
   async doVersionFiles(ref: VersionRef, ctx: ProviderContext): Promise<ProviderVersionFiles> {
+    // Loaded by the first call that reads files (the manifest, signed URLs, digest checks): getVersion does not.
+    const { fileUrls, listManifestFiles, openVerified } = await import("./wandb-files.js");
     const op = ctx.operation;
     const t = this.#scope.transport;
     const call = { ...ctx.options, operation: op };
