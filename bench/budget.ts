@@ -9,11 +9,14 @@ import { bundleSizes } from "./cold-start.js";
 import { measureInChild } from "./memory.js";
 
 /**
- * Gzipped bytes each one-adapter handler may take: about 10% over what bench/cold-start.ts measured after zod/mini
- * (41.8, 48.8, 46.4 and 31.2 KiB; W&B's XXH128 WebAssembly is a chunk of its own, loaded only for XXH128 digests, and
- * not counted). The goal is 40 KiB; these budgets stop the bundles from growing back.
+ * Gzipped bytes each one-adapter handler may take: about 10% over what bench/cold-start.ts measured once the code
+ * only some calls need was moved into chunks those calls import (37.5, 39.7, 39.1 and 30.2 KiB; the chunks of
+ * bench/cold-start.ts's LAZY_MODULES, such as createVersion's, downloads', Vertex's endpoints' and W&B's XXH128
+ * WebAssembly, are not counted). The goal is 40 KiB, which every handler meets; these budgets stop the bundles from
+ * growing back. Vertex's and W&B's are over the goal (their handlers are within 1 KiB of it): a change that takes
+ * either past 40 KiB shows as a miss in bench/cold-start.ts before it fails here.
  */
-const BUNDLE_BUDGET_GZIP: Record<string, number> = { mlflow: 46 * 1024, vertex: 54 * 1024, wandb: 51 * 1024, local: 35 * 1024 };
+const BUNDLE_BUDGET_GZIP: Record<string, number> = { mlflow: 41 * 1024, vertex: 44 * 1024, wandb: 43 * 1024, local: 33 * 1024 };
 /** How much more the peak may be for 8 times the bytes (the 4 GiB benchmark's goal is 32 MiB for 4 times). */
 const MEMORY_GROWTH_BUDGET = 48 * MiB;
 

@@ -51,7 +51,7 @@ const WHY_MISSED: Array<[string, string]> = [
   ],
   [
     "bundle:",
-    "zod/mini brought zod from 88-94 KiB to 21-30 KiB minified (about 7 KiB gzipped). What is left over 40 KiB is each adapter's own code (29-44 KiB minified), the shared HTTP client (24 KiB), ky (14 KiB, about 5 gzipped, kept for the JSON API) and the facade and core; W&B also needs hash-wasm's XXH128 WebAssembly, which is in a chunk of its own and not counted.",
+    "What only some calls need (createVersion's input checks, source resolution and uploads; downloads; Vertex's endpoint operations; W&B's links, file reads and XXH128 WebAssembly) is in chunks those calls import, shown beside each bundle and not counted. What every handler carries is its adapter's read path, the shared HTTP client (24 KiB minified), ky (14 KiB, about 5 gzipped, kept for the JSON API), zod/mini (21-30 KiB minified, about 7 gzipped) and the facade and core.",
   ],
   [
     "listVersions",

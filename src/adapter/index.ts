@@ -31,20 +31,20 @@ export {
   assertArtifactPath,
   assertMetrics,
   assertModelName,
+  assertPageSize,
   assertTags,
   assertVersion,
+  checkTransition,
   normalizeParams,
   parseStage,
   preview,
 } from "../core/validation.js";
+export { toAliasEntries } from "../core/refs.js";
 export {
   assertLineage,
   assertModelCard,
-  assertPageSize,
   assertSignature,
   checkCreateVersionInput,
-  checkTransition,
   checkUpdateVersionInput,
-  toAliasEntries,
   type CheckedVersionMetadata,
 } from "../core/version-input.js";

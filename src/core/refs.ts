@@ -5,6 +5,7 @@
  */
 
 import { invalidInput } from "./errors.js";
+import type { AliasEntry } from "./types.js";
 import { ALIAS_PATTERN, MODEL_NAME_PATTERN, VERSION_PATTERN, preview } from "./validation.js";
 
 /** A reference to one version by number. */
@@ -83,4 +84,11 @@ export function formatRef(ref: VersionRef): string {
 /** True for `{ model, version }` references. */
 export function isVersionNumberRef(ref: VersionRef): ref is VersionNumberRef {
   return "version" in ref;
+}
+
+/** A model's alias map as a list sorted by alias. */
+export function toAliasEntries(aliases: Record<string, string>): AliasEntry[] {
+  return Object.entries(aliases)
+    .map(([alias, version]) => ({ alias, version }))
+    .sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));
 }

@@ -153,3 +153,24 @@ export function preview(value: unknown): string {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return `a ${Array.isArray(value) ? "array" : typeof value}`;
 }
+
+/** Checks a page size against the provider's maximum. */
+export function assertPageSize(pageSize: unknown, max: number, operation: string): number | undefined {
+  if (pageSize === undefined) return undefined;
+  if (typeof pageSize !== "number" || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > max) {
+    throw invalidInput(operation, "pageSize", `pageSize must be a whole number from 1 to ${max}, got ${preview(pageSize)}`);
+  }
+  return pageSize;
+}
+
+/**
+ * Checks a stage transition and returns the stage: `archiveExisting` only makes sense for staging and production
+ * (MLflow answers it with an HTTP 500 for the others), so it is refused for them everywhere.
+ */
+export function checkTransition(stage: unknown, archiveExisting: boolean | undefined, operation: string, provider: string): Stage {
+  const to = parseStage(stage, operation);
+  if (archiveExisting && to !== "staging" && to !== "production") {
+    throw invalidInput(operation, "archiveExisting", `archiveExisting applies to staging and production, not ${to}`, provider);
+  }
+  return to;
+}

@@ -1,14 +1,15 @@
 /**
  * Checks for what `createVersion` and `updateVersion` take, shared by every adapter so bad input is refused the same
- * way everywhere, before any byte is uploaded.
+ * way everywhere, before any byte is uploaded. The facade imports this module when one of those calls is made, so a
+ * client that only reads does not load it.
  *
  * @module
  */
 
 import { invalidInput } from "./errors.js";
 import type { ModelSignature } from "./signature.js";
-import type { AliasEntry, CreateVersionInput, Lineage, ModelCard, Stage, UpdateVersionInput } from "./types.js";
-import { assertAlias, assertMetrics, assertTags, normalizeParams, parseStage, preview } from "./validation.js";
+import type { CreateVersionInput, Lineage, ModelCard, UpdateVersionInput } from "./types.js";
+import { assertAlias, assertMetrics, assertTags, normalizeParams, preview } from "./validation.js";
 
 const SIGNATURE_TYPES = new Set(["string", "integer", "long", "float", "double", "boolean", "binary", "datetime", "tensor"]);
 const CARD_TEXT = ["summary", "intendedUse", "limitations", "ethicalConsiderations", "training", "evaluation", "markdown"] as const;
@@ -144,32 +145,4 @@ export function checkUpdateVersionInput(patch: UpdateVersionInput, operation = "
   assertTags(patch.tags, operation, { allowNull: true });
   assertMetrics(patch.metrics, operation);
   assertModelCard(patch.modelCard, operation);
-}
-
-/** Checks a page size against the provider's maximum. */
-export function assertPageSize(pageSize: unknown, max: number, operation: string): number | undefined {
-  if (pageSize === undefined) return undefined;
-  if (typeof pageSize !== "number" || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > max) {
-    throw invalidInput(operation, "pageSize", `pageSize must be a whole number from 1 to ${max}, got ${preview(pageSize)}`);
-  }
-  return pageSize;
-}
-
-/**
- * Checks a stage transition and returns the stage: `archiveExisting` only makes sense for staging and production
- * (MLflow answers it with an HTTP 500 for the others), so it is refused for them everywhere.
- */
-export function checkTransition(stage: unknown, archiveExisting: boolean | undefined, operation: string, provider: string): Stage {
-  const to = parseStage(stage, operation);
-  if (archiveExisting && to !== "staging" && to !== "production") {
-    throw invalidInput(operation, "archiveExisting", `archiveExisting applies to staging and production, not ${to}`, provider);
-  }
-  return to;
-}
-
-/** A model's alias map as a list sorted by alias. */
-export function toAliasEntries(aliases: Record<string, string>): AliasEntry[] {
-  return Object.entries(aliases)
-    .map(([alias, version]) => ({ alias, version }))
-    .sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));
 }

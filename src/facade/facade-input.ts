@@ -8,8 +8,7 @@ import { invalidInput } from "../core/errors.js";
 import type { RegistryEventInput, RegistryEventType } from "../core/events.js";
 import type { AuditQuery, ListModelsOptions, ListVersionsOptions } from "../core/model-registry.js";
 import type { ProviderAuditQuery, ProviderModelQuery, ProviderVersionQuery, RegistryProviderV1 } from "../core/provider-spec.js";
-import { assertModelName, assertTags, parseStage, preview } from "../core/validation.js";
-import { assertPageSize } from "../core/version-input.js";
+import { assertModelName, assertPageSize, assertTags, parseStage, preview } from "../core/validation.js";
 
 /** Every event type, for checking `recordEvent` and audit queries. */
 export const EVENT_TYPES: ReadonlySet<RegistryEventType> = new Set<RegistryEventType>([

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { downloadToDirectory } from "../artifacts/download.js";
 import { selectFiles } from "../artifacts/select.js";
 import type { CapabilityName, RegistryCapabilities } from "../core/capabilities.js";
 import { NotFoundError, UnsupportedCapabilityError, invalidInput } from "../core/errors.js";
@@ -27,7 +26,7 @@ import {
 import type { CallOptions, TransferOptions } from "../core/options.js";
 import { paginate, type PageIterable } from "../core/pagination.js";
 import { PROVIDER_SPECIFICATION_VERSION, type ProviderChange, type ProviderContext, type RegistryProviderV1 } from "../core/provider-spec.js";
-import { parseRef, type VersionRef, type VersionRefInput } from "../core/refs.js";
+import { parseRef, toAliasEntries, type VersionRef, type VersionRefInput } from "../core/refs.js";
 import type {
   AliasEntry,
   ArtifactFile,
@@ -39,8 +38,7 @@ import type {
   UpdateModelInput,
   UpdateVersionInput,
 } from "../core/types.js";
-import { assertAlias, assertArtifactPath, assertModelName, assertTags, assertVersion, preview } from "../core/validation.js";
-import { checkCreateVersionInput, checkTransition, checkUpdateVersionInput, toAliasEntries } from "../core/version-input.js";
+import { assertAlias, assertArtifactPath, assertModelName, assertTags, assertVersion, checkTransition, preview } from "../core/validation.js";
 import { resolveActor } from "../runtime/actor.js";
 import { checkAuditQuery, checkEventInput, checkModelQuery, checkVersionQuery, parseProviderOptions } from "./facade-input.js";
 
@@ -175,6 +173,7 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
   async createVersion(model: string, input: CreateVersionInput, options: TransferOptions = {}): Promise<ModelVersion> {
     const op = "createVersion";
     assertModelName(model, op);
+    const { checkCreateVersionInput } = await import("../core/version-input.js");
     const meta = checkCreateVersionInput(input, op);
     for (const [i, alias] of meta.aliases.entries()) this.#provider.checkAlias?.(alias, op, `aliases[${i}]`);
     const providerOptions = parseProviderOptions(input.providerOptions, this.#provider, op);
@@ -195,6 +194,7 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
   async updateVersion(ref: VersionRefInput, patch: UpdateVersionInput, options?: CallOptions): Promise<ModelVersion> {
     const op = "updateVersion";
     const target = parseRef(ref, op);
+    const { checkUpdateVersionInput } = await import("../core/version-input.js");
     checkUpdateVersionInput(patch, op);
     if (patch.metrics !== undefined && Object.keys(patch.metrics).length > 0) this.#require("updateMetrics", op);
     return this.#change(op, options, (ctx) => this.#provider.doUpdateVersion(target, patch, ctx));
@@ -268,6 +268,8 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
     const op = "downloadArtifacts";
     const target = parseRef(ref, op);
     if (typeof directory !== "string" || directory === "") throw invalidInput(op, "directory", "directory must be a path", this.provider);
+    // Loaded by the first download, before its first request: a client that never downloads does not load it.
+    const { downloadToDirectory } = await import("../artifacts/download.js");
     const set = await this.#provider.doVersionFiles(target, this.#context(op, options));
     const files = selectFiles(set.files, options.paths, `${set.model}/${set.version}`, { provider: this.provider, operation: op });
     const open = set.openForDownload?.(files, options.signal) ?? ((file: ArtifactFile, signal: AbortSignal | undefined) => set.open(file, signal));

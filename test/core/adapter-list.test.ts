@@ -69,13 +69,19 @@ describe("the adapter list", () => {
     expect([...targetReservedAliases({ provider: "someone-else" }, ["x"])]).toEqual(["x"]);
   });
 
-  it("keeps descriptors light: they import types, Node built-ins and the core, and load the adapter only in load()", () => {
+  it("keeps descriptors light: they import types, Node built-ins, the core and import-free constants, and load the adapter only in load()", () => {
+    const importsOf = (source: string) => [...source.matchAll(/^import\s+(type\s+)?[^;]*?from\s+"([^"]+)";/gms)];
     for (const adapter of ADAPTERS) {
       const file = `src/adapters/${adapter.id}/${adapter.id}-descriptor.ts`;
       const source = readFileSync(file, "utf8");
-      const imports = [...source.matchAll(/^import\s+(type\s+)?[^;]*?from\s+"([^"]+)";/gms)];
-      for (const [, typeOnly, from] of imports) {
+      for (const [, typeOnly, from = ""] of importsOf(source)) {
         if (typeOnly) continue;
+        // A sibling module the adapter shares with its descriptor (its managed aliases) must import nothing itself.
+        if (/^\.\/[\w-]+\.js$/.test(from) && from !== "./index.js") {
+          const sibling = `src/adapters/${adapter.id}/${from.slice(2, -3)}.ts`;
+          expect(importsOf(readFileSync(sibling, "utf8")), `${sibling}, imported by ${file}, imports nothing`).toEqual([]);
+          continue;
+        }
         expect(from, `${file} imports ${from}`).toMatch(/^(node:|\.\.\/\.\.\/core\/|\.\.\/\.\.\/runtime\/)/);
       }
       expect(source, `${file} loads its adapter lazily`).toMatch(/load:\s*async\s*\(\)\s*=>\s*\(await import\("\.\/index\.js"\)\)/);

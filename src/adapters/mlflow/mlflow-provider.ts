@@ -30,7 +30,6 @@ import { modelVersionResponse, registeredModelResponse, searchModelsResponse, se
 import { listFiles, openFile } from "./mlflow-artifacts.js";
 import { filesFromTags, tagList, tagRecord, TAG, toMlflowStage, toModelVersion, toRegisteredModel } from "./mlflow-convert.js";
 import { sendOnce } from "./mlflow-create-once.js";
-import { createMlflowVersion, logParamsAndMetrics } from "./mlflow-create-version.js";
 import { MlflowExperiment } from "./mlflow-experiment.js";
 import { mlflowCreateVersionOptionsSchema, type MlflowCreateVersionOptions } from "./mlflow-options.js";
 import { artifactRoot, downloadUri, getRecord, modelIdOf, readVersion, runData } from "./mlflow-records.js";
@@ -205,6 +204,8 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     ctx: ProviderContext<TransferOptions>,
   ): Promise<ProviderChange<ModelVersion>> {
     const { options } = ctx;
+    // Loaded by the first create (with the artifact source resolution and upload it needs): readers never load it.
+    const { createMlflowVersion } = await import("./mlflow-create-version.js");
     const { record, fresh } = await createMlflowVersion({ transport: this.transport, experiment: this.#experiment, actor: ctx.actor }, model, create, options);
     const { version } = record;
     const events: RegistryEventInput[] = [{ type: "version.created", model, version, to: version }];
@@ -275,6 +276,7 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
           operation,
           capability: "updateMetrics",
         });
+      const { logParamsAndMetrics } = await import("./mlflow-create-version.js");
       await logParamsAndMetrics(this.transport, record.run_id, {}, patch.metrics, modelIdOf(record), options);
     }
     return {

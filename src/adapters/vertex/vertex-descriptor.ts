@@ -5,6 +5,7 @@
  */
 
 import { comparableUrl, type AdapterDescriptor, type AdapterLocation } from "../../core/adapter-descriptor.js";
+import { VERTEX_MANAGED_ALIASES } from "./vertex-aliases.js";
 
 /** A `vertex://project/location?bucket=` URI. */
 export interface VertexLocation extends AdapterLocation<"vertex"> {
@@ -53,8 +54,7 @@ export const vertexAdapter: AdapterDescriptor<
   uriExample: "vertex://project/location?bucket=BUCKET[/prefix]",
   description: "Vertex AI, artifacts in that bucket (?containerImageUri= the serving image; ?apiEndpoint=, ?storageEndpoint= hosts)",
   credentials: ["GOOGLE_OAUTH_ACCESS_TOKEN or Google's application default credentials"],
-  // `default` is Vertex's own; `staging` and `production` are how the adapter stores stages.
-  managedAliases: ["default", "staging", "production"],
+  managedAliases: VERTEX_MANAGED_ALIASES,
   parseUri({ url, fail }) {
     const parsed = url();
     // A parameter given twice: the last one wins.

@@ -6,17 +6,14 @@
 
 import { nodeCrypto } from "../../runtime/builtins.js";
 import { invalidInput } from "../../core/errors.js";
-import { vertexAdapter } from "./vertex-descriptor.js";
+import { VERTEX_MANAGED_ALIASES } from "./vertex-aliases.js";
 import { PROVIDER } from "./vertex-transport.js";
 
 /** Version aliases as Vertex accepts them (the discovery document's own regex is mangled; this is the proto's). */
 export const VERTEX_ALIAS = /^[a-z][a-z0-9-]{0,126}[a-z0-9]$/;
 
-/**
- * Aliases this adapter manages: `default` is Vertex's own, `staging` and `production` hold the stages. Listed in the
- * descriptor, which sync reads without loading the adapter.
- */
-export const MANAGED_ALIASES: ReadonlySet<string> = new Set(vertexAdapter.managedAliases);
+/** Aliases this adapter manages (vertex-aliases.ts): `default` is Vertex's own, `staging` and `production` hold the stages. */
+export const MANAGED_ALIASES: ReadonlySet<string> = new Set(VERTEX_MANAGED_ALIASES);
 
 /**
  * The Vertex model id for a model name: the name itself when Vertex allows it (`[a-z_][a-z0-9_-]{0,62}`), otherwise

@@ -27,7 +27,6 @@ import type { ArtifactFile, ModelVersion, RegisteredModel, Stage, UpdateModelInp
 import { clientSettings } from "../../http/call-options.js";
 import { listModelsResponse, operationSchema, type VertexModel, vertexModelSchema } from "./vertex-api.js";
 import { toModelVersion, toRegisteredModel, versionIdOf } from "./vertex-convert.js";
-import { createVertexVersion } from "./vertex-create-version.js";
 import { MetadataStore } from "./vertex-metadata.js";
 import { LABEL, checkVertexAlias, fitsLabel, modelIdFor } from "./vertex-names.js";
 import { vertexCreateVersionOptionsSchema, type VertexCreateVersionOptions } from "./vertex-options.js";
@@ -186,11 +185,13 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
     return { value: undefined, events: ctx.stamp([{ type: "model.deleted", model: name }]) };
   }
 
-  doCreateVersion(
+  async doCreateVersion(
     model: string,
     create: ProviderCreateVersion<VertexCreateVersionOptions>,
     ctx: ProviderContext<TransferOptions>,
   ): Promise<ProviderChange<ModelVersion>> {
+    // Loaded by the first create (with the artifact source resolution and container checks it needs): readers never load it.
+    const { createVertexVersion } = await import("./vertex-create-version.js");
     return createVertexVersion(this.#records, this.#settings, model, create, ctx);
   }
 

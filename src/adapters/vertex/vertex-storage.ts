@@ -14,7 +14,7 @@ import * as z from "zod/mini";
 import { lazySchema } from "../../http/schema.js";
 import { mapGoogleError } from "./vertex-error.js";
 import { callOptions, PROVIDER } from "./vertex-transport.js";
-import { uploadObject, type UploadedObject, type UploadTuning } from "./vertex-upload.js";
+import type { UploadedObject, UploadTuning } from "./vertex-upload.js";
 
 const objectSchema = lazySchema(() =>
   z.object({
@@ -74,6 +74,8 @@ export class VertexStorage {
     file: ResolvedArtifact,
     options: CallOptions & { operation: string; contentType?: string; onBytes?: (fileBytes: number) => void },
   ): Promise<UploadedObject> {
+    // Loaded by the first upload (with its CRC32C tables): readers never load it.
+    const { uploadObject } = await import("./vertex-upload.js");
     return uploadObject(this.#http, { bucket, name, contentType: options.contentType ?? "application/octet-stream" }, file, this.#tuning, options);
   }
 

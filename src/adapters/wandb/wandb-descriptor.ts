@@ -5,6 +5,7 @@
  */
 
 import { comparableUrl, type AdapterDescriptor, type AdapterLocation } from "../../core/adapter-descriptor.js";
+import { WANDB_MANAGED_ALIASES } from "./wandb-aliases.js";
 
 /** A `wandb://entity/project` URI. */
 export interface WandbLocation extends AdapterLocation<"wandb"> {
@@ -33,8 +34,7 @@ export const wandbAdapter: AdapterDescriptor<
   uriExample: "wandb://entity/project",
   description: "W&B (?baseUrl= for W&B Server)",
   credentials: ["WANDB_API_KEY"],
-  // `latest` is W&B's own; `staging` and `production` are how the adapter stores stages.
-  managedAliases: ["latest", "staging", "production"],
+  managedAliases: WANDB_MANAGED_ALIASES,
   parseUri({ url, fail }) {
     const parsed = url();
     // A parameter given twice: the last one wins.

@@ -8,13 +8,10 @@
 import type { ModelSignature } from "../../core/signature.js";
 import type { Lineage, ModelCard, ModelVersion, Stage } from "../../core/types.js";
 import type { WandbArtifact, WandbListedArtifact } from "./wandb-api.js";
-import { wandbAdapter } from "./wandb-descriptor.js";
+import { WANDB_MANAGED_ALIASES } from "./wandb-aliases.js";
 
-/**
- * Aliases the adapter manages: W&B's `latest`, and the stage aliases. Users cannot set them directly. Listed in the
- * descriptor, which sync reads without loading the adapter.
- */
-export const MANAGED_ALIASES: ReadonlySet<string> = new Set(wandbAdapter.managedAliases);
+/** Aliases the adapter manages (wandb-aliases.ts): W&B's `latest`, and the stage aliases. Users cannot set them directly. */
+export const MANAGED_ALIASES: ReadonlySet<string> = new Set(WANDB_MANAGED_ALIASES);
 
 /** The metadata key that holds a version's stage. */
 export const STAGE_KEY = "modelreg.stage";

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { resolveArtifactSource } from "../../artifacts/resolve-source.js";
 import type { RegistryCapabilities } from "../../core/capabilities.js";
 import { NotFoundError, invalidInput } from "../../core/errors.js";
 import type { RegistryEventInput } from "../../core/events.js";
@@ -26,8 +25,6 @@ import {
 import type { VersionRef } from "../../core/refs.js";
 import type { ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { responses } from "./wandb-api.js";
-import { logArtifactVersion } from "./wandb-create-version.js";
-import { fileUrls, listManifestFiles, openVerified } from "./wandb-files.js";
 import { MANAGED_ALIASES, STAGE_KEY, parseMetadata, toModelVersion, wandbTags, wandbTime, type FoundVersion, type StoredMetadata } from "./wandb-metadata.js";
 import type { WandbScope } from "./wandb-scope.js";
 import { PROVIDER } from "./wandb-transport.js";
@@ -155,6 +152,11 @@ export class WandbProvider implements RegistryProviderV1 {
     const { input, meta } = create;
     const op = ctx.operation;
     const s = this.#scope;
+    // Loaded by the first create (with the manifest building and uploads it needs): readers never load them.
+    const [{ resolveArtifactSource }, { logArtifactVersion }] = await Promise.all([
+      import("../../artifacts/resolve-source.js"),
+      import("./wandb-create-version.js"),
+    ]);
     const files = await resolveArtifactSource(input.artifacts, { provider: PROVIDER, operation: op });
     const call = { ...ctx.options, operation: op };
     return this.#serial(model, async () => {
@@ -305,6 +307,8 @@ export class WandbProvider implements RegistryProviderV1 {
    * a query per file.
    */
   async doVersionFiles(ref: VersionRef, ctx: ProviderContext): Promise<ProviderVersionFiles> {
+    // Loaded by the first call that reads files (the manifest, signed URLs, digest checks): getVersion does not.
+    const { fileUrls, listManifestFiles, openVerified } = await import("./wandb-files.js");
     const op = ctx.operation;
     const t = this.#scope.transport;
     const call = { ...ctx.options, operation: op };

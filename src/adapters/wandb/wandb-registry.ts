@@ -13,7 +13,6 @@ import type { VersionRefInput } from "../../core/refs.js";
 import type { ModelVersion } from "../../core/types.js";
 import { preview } from "../../core/validation.js";
 import { RegistryFacade } from "../../facade/registry-facade.js";
-import * as links from "./wandb-links.js";
 import type { LinkResult, LinkTarget, LinkedCollection } from "./wandb-links.js";
 import { WandbProvider } from "./wandb-provider.js";
 import { WandbScope } from "./wandb-scope.js";
@@ -66,6 +65,8 @@ export class WandbRegistry extends RegistryFacade {
    * The view shares this registry's connection, feature flags, actor and subscribers.
    */
   async inRegistry(registry: string, options?: CallOptions): Promise<WandbRegistry> {
+    // The W&B Registry calls (this, link, listLinks, unlink) load wandb-links.ts when first made.
+    const links = await import("./wandb-links.js");
     const project = links.registryProject(registry, "inRegistry");
     return this.#view(await links.orgEntity(this.#scope, "inRegistry", options), project);
   }
@@ -89,6 +90,7 @@ export class WandbRegistry extends RegistryFacade {
 
   /** Links a version into a W&B Registry collection (`wandb-registry-<registry>` under the org entity). */
   async link(ref: VersionRefInput, target: LinkTarget, options?: CallOptions): Promise<LinkResult> {
+    const links = await import("./wandb-links.js");
     return links.link(this.#scope, this.ref(ref, "link"), target, options);
   }
 
@@ -97,11 +99,13 @@ export class WandbRegistry extends RegistryFacade {
    * whose collection W&B answers without its project (a nullable field) is left out: it cannot be named or unlinked.
    */
   async listLinks(ref: VersionRefInput, options?: CallOptions): Promise<LinkedCollection[]> {
+    const links = await import("./wandb-links.js");
     return links.listLinks(this.#scope, this.ref(ref, "listLinks"), options);
   }
 
   /** Removes a version's link from a W&B Registry collection. */
   async unlink(ref: VersionRefInput, target: { registry: string; collection: string }, options?: CallOptions): Promise<void> {
+    const links = await import("./wandb-links.js");
     return links.unlink(this.#scope, this.ref(ref, "unlink"), target, options);
   }
 
