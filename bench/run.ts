@@ -90,7 +90,8 @@ let mlflow: { url: string; python: string } | undefined;
 if (needsServer) {
   if (process.env.MODELREG_MLFLOW_URI) mlflow = { url: process.env.MODELREG_MLFLOW_URI, python: (await ensureMlflow("3.17.2")).python };
   else {
-    server = await startMlflowServer("3.17.2");
+    // MLflow's own default of four workers: the server users run, and the same one for every client compared.
+    server = await startMlflowServer("3.17.2", { workers: 4 });
     mlflow = { url: server.url, python: server.python };
   }
 }

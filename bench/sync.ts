@@ -52,8 +52,8 @@ export const runSync: Bench = async ({ quick, mlflow }) => {
         reference: rate(size, refMs),
         referenceName: "curl + cp",
         ratio: refMs / oursMs,
-        goal: ">= 0.8 of curl + cp",
-        met: refMs / oursMs >= 0.8,
+        goal: ">= 0.9 of curl + cp",
+        met: refMs / oursMs >= 0.9,
       },
     ],
   };

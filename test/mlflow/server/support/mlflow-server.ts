@@ -61,8 +61,12 @@ async function waitForHealth(url: string, child: ChildProcess, log: () => string
   throw new Error(`mlflow server at ${url} was not healthy after ${timeoutMs} ms:\n${log()}`);
 }
 
-/** Installs (if needed) and starts MLflow `version`. */
-export async function startMlflowServer(version: string): Promise<MlflowServer> {
+/**
+ * Installs (if needed) and starts MLflow `version`.
+ *
+ * @param options.workers - Worker processes; default 1 (see below). The benchmarks pass MLflow's own default, 4.
+ */
+export async function startMlflowServer(version: string, options: { workers?: number } = {}): Promise<MlflowServer> {
   const { mlflow, python } = await ensureMlflow(version);
   const dir = await mkdtemp(join(tmpdir(), `modelreg-mlflow-${version}-`));
   const port = await freePort();
@@ -81,7 +85,7 @@ export async function startMlflowServer(version: string): Promise<MlflowServer> 
     // One worker process: a second for 3.x (uvicorn) cost more CPU than it saved, in a CI that is CPU-bound (npm test
     // 823 CPU-s and 671 s with two, against 756 and 601 with one).
     "--workers",
-    "1",
+    String(options.workers ?? 1),
   ];
   // Env vars rather than flags: a 2.x server refuses the 3.x flags but ignores unknown variables.
   const env = pythonEnv({
