@@ -5,6 +5,37 @@
  * @module
  */
 
+/**
+ * The attempts waiting on each caller signal, behind one listener per signal. A download of many files shares one
+ * signal across all of them; a listener per attempt made Node warn of a possible leak ("11 abort listeners added to
+ * [AbortSignal]") as soon as more than ten files were in flight, which `concurrency: 16` is.
+ */
+const waiting = new WeakMap<AbortSignal, Set<() => void>>();
+
+function listen(signal: AbortSignal, onAbort: () => void): void {
+  let set = waiting.get(signal);
+  if (!set) {
+    const fresh = new Set<() => void>();
+    set = fresh;
+    waiting.set(signal, fresh);
+    signal.addEventListener(
+      "abort",
+      () => {
+        waiting.delete(signal);
+        for (const callback of fresh) callback();
+      },
+      { once: true },
+    );
+  }
+  set.add(onAbort);
+}
+
+function unlisten(signal: AbortSignal, onAbort: () => void): void {
+  // The one listener stays while the signal lives: it is garbage once the signal is, and removing and re-adding it
+  // per attempt would cost more than it holds.
+  waiting.get(signal)?.delete(onAbort);
+}
+
 /** Aborts an attempt on timeout or on the caller's signal. */
 export class AttemptDeadline {
   /** The signal to give fetch. */
@@ -28,7 +59,7 @@ export class AttemptDeadline {
     this.#callerSignal = callerSignal;
     this.signal = this.#controller.signal;
     if (callerSignal?.aborted) this.#onCallerAbort();
-    else callerSignal?.addEventListener("abort", this.#onCallerAbort, { once: true });
+    else if (callerSignal) listen(callerSignal, this.#onCallerAbort);
     this.touch();
   }
 
@@ -77,6 +108,6 @@ export class AttemptDeadline {
   finish(): void {
     this.#done = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
+    if (this.#callerSignal) unlisten(this.#callerSignal, this.#onCallerAbort);
   }
 }
