@@ -25,7 +25,19 @@ export interface ResolvedArtifact {
   open(): AsyncIterable<Uint8Array>;
   /** The SHA-256 the caller expects, checked by the adapter against what it stored. */
   sha256?: string;
+  /**
+   * The MD5 (base64) that modelreg itself computed over the bytes whose SHA-256 is `sha256` (sync, while spooling).
+   * An adapter that needs an MD5 may record this one instead of hashing again, but only once its own SHA-256 of what
+   * it stored equals `sha256`: the same bytes, so the same MD5. Never taken from user input.
+   */
+  knownMd5?: string;
 }
+
+/**
+ * Where sync puts the MD5 it computed on an entry it builds ({@link ResolvedArtifact.knownMd5}). A symbol no caller
+ * can spell, so an MD5 given by a user is never trusted.
+ */
+export const KNOWN_MD5: unique symbol = Symbol("modelreg.knownMd5");
 
 /**
  * Throws `IntegrityError` when a file's bytes did not have the SHA-256 (or size) its source declared. Adapters call it
@@ -105,10 +117,12 @@ function fromEntry(entry: ArtifactEntry, index: number, context: Context): Resol
     throw new InvalidInputError(`${field}.sha256 must be 64 lowercase hex digits`, { ...context, field: `${field}.sha256` });
   }
   const open = entry.open;
+  const knownMd5 = (entry as { [KNOWN_MD5]?: unknown })[KNOWN_MD5];
   return {
     path,
     size: entry.size,
     ...(entry.sha256 !== undefined && { sha256: entry.sha256 }),
+    ...(entry.sha256 !== undefined && typeof knownMd5 === "string" && { knownMd5 }),
     async *open() {
       yield* iterateBytes(await open());
     },

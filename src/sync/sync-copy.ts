@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { iterateBytes } from "../artifacts/byte-streams.js";
 import { SelectedDigest, computeContentDigest, digestMismatch, type SomeDigests } from "../artifacts/hashing.js";
+import { KNOWN_MD5 } from "../artifacts/resolve-source.js";
 import type { ArtifactEntry } from "../core/artifact-source.js";
 import { AbortedError, ConflictError, IntegrityError, ModelRegistryError } from "../core/errors.js";
 import type { ArtifactFile, ModelVersion, SyncOrigin } from "../core/types.js";
@@ -66,14 +67,15 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
   const streamed = new Map<string, SomeDigests>();
   let integrity: IntegrityError | undefined;
 
-  async function* verified(file: ArtifactFile): AsyncGenerator<Uint8Array> {
+  async function* verified(file: ArtifactFile, spooling = false): AsyncGenerator<Uint8Array> {
     const download = await source.openArtifact(ref, file.path, { signal });
     // A listed sha256 travels on the entry and the target checks it while storing the bytes (it hashes them anyway),
     // so sync hashes only what no one else will: the sha256 a version digest needs, or an MD5 that is all the
-    // source lists.
+    // source lists. A spooled file gets its MD5 too: the spool waits on the source's network, and the target may take
+    // that MD5 (KNOWN_MD5) instead of hashing the file a third time on the local disk.
     const digest = new SelectedDigest({
-      sha256: file.sha256 === undefined && item.digest === undefined,
-      md5: file.sha256 === undefined && file.md5 !== undefined,
+      sha256: spooling || (file.sha256 === undefined && item.digest === undefined),
+      md5: spooling || (file.sha256 === undefined && file.md5 !== undefined),
     });
     for await (const chunk of iterateBytes(download.stream)) {
       // Checked per chunk: an abort must stop a large transfer now, not when the file ends.
@@ -106,10 +108,19 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
       }
       spoolDir ??= await mkdtemp(join(ctx.tempDirectory ?? tmpdir(), "modelreg-sync-"));
       const spooled = join(spoolDir, String(entries.length));
-      await pipeline(verified(file), createWriteStream(spooled));
-      const size = streamed.get(file.path)?.size ?? 0;
-      const sha256 = file.sha256 ?? streamed.get(file.path)?.sha256;
-      entries.push({ path: file.path, size, ...(sha256 !== undefined && { sha256 }), open: () => createReadStream(spooled, { highWaterMark: 1024 * 1024 }) });
+      await pipeline(verified(file, true), createWriteStream(spooled, { highWaterMark: 1024 * 1024 }));
+      const got = streamed.get(file.path);
+      const size = got?.size ?? 0;
+      const sha256 = file.sha256 ?? got?.sha256;
+      const entry: ArtifactEntry & { [KNOWN_MD5]?: string } = {
+        path: file.path,
+        size,
+        ...(sha256 !== undefined && { sha256 }),
+        open: () => createReadStream(spooled, { highWaterMark: 1024 * 1024 }),
+      };
+      // Trusted by a target only once its own sha256 of these bytes equals `sha256` (resolve-source.ts).
+      if (got?.md5 !== undefined) entry[KNOWN_MD5] = got.md5;
+      entries.push(entry);
     }
     const digest = item.digest ?? computeContentDigest(files.map((f) => ({ path: f.path, sha256: f.sha256 ?? streamed.get(f.path)?.sha256 ?? "" })));
     const origin: SyncOrigin = { registry: plan.sourceName, model: item.model, version: item.sourceVersion, digest };

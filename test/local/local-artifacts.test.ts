@@ -188,3 +188,24 @@ describe("local registry artifacts", () => {
     expect(await readdir(out)).toEqual([]);
   });
 });
+
+describe("an MD5 handed over by sync (KNOWN_MD5)", () => {
+  const bytes = new TextEncoder().encode("weights");
+  const md5 = createHash("md5").update(bytes).digest("base64");
+  const sha = createHash("sha256").update(bytes).digest("hex");
+  const entry = (extra: object) => ({ path: "w.bin", size: bytes.byteLength, open: () => Readable.from([bytes]), ...extra });
+
+  it("is recorded only with a sha256 the stored bytes match; without one the registry hashes MD5 itself", async () => {
+    const { KNOWN_MD5 } = await import("../../src/artifacts/resolve-source.js");
+    const { registry } = await freshRegistry();
+    const trusted = await registry.createVersion("m", { artifacts: { entries: [entry({ sha256: sha, [KNOWN_MD5]: md5 })] } });
+    expect((await registry.listArtifacts(trusted)).map((f) => f.md5)).toEqual([md5]);
+    // No sha256 to prove the bytes are the ones it was computed over: ignored, and the real MD5 recorded.
+    const unproven = await registry.createVersion("m", { artifacts: { entries: [entry({ [KNOWN_MD5]: "bogus" })] } });
+    expect((await registry.listArtifacts(unproven)).map((f) => f.md5)).toEqual([md5]);
+    // A sha256 the bytes do not match: refused whole, as any wrong sha256 is.
+    const wrong = createHash("sha256").update("other").digest("hex");
+    const error = await rejectionOf(registry.createVersion("m", { artifacts: { entries: [entry({ sha256: wrong, [KNOWN_MD5]: "bogus" })] } }));
+    expect((error as Error).name).toBe("IntegrityError");
+  });
+});

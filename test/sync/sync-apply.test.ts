@@ -243,6 +243,9 @@ describe("applySyncPlan and syncRegistries", () => {
     await expectSameFiles(source, "fraud/1", target, { model: "fraud", version: copy?.version as string });
     // The digest computed while spooling is the one a modelreg registry computes from the same files.
     expect(copy?.tags[SYNC_TAGS.digest]).toBe((await source.getVersion("fraud/1")).artifacts.digest);
+    // The target took the MD5s computed while spooling (it hashed only sha256): they are the source's own.
+    const md5s = (files: ArtifactFile[]) => files.map((f) => [f.path, f.md5]);
+    expect(md5s(await target.listArtifacts({ model: "fraud", version: copy?.version as string }))).toEqual(md5s(await source.listArtifacts("fraud/1")));
     expect(await readdir(spoolRoot)).toEqual([]);
     expect((await syncRegistries({ source: vague, target, models: ["fraud"] })).counts.skipped).toBe(1);
   });

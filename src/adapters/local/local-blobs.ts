@@ -10,7 +10,7 @@ import { appendFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { iterateBytes, toWebStream } from "../../artifacts/byte-streams.js";
-import { StreamingDigest, type FileDigests } from "../../artifacts/hashing.js";
+import { SelectedDigest, StreamingDigest, type FileDigests } from "../../artifacts/hashing.js";
 import { checkExpected, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import { AbortedError, CorruptDataError, IntegrityError, InvalidInputError } from "../../core/errors.js";
 import { pathExists } from "./local-files.js";
@@ -36,7 +36,10 @@ export async function putBlob(
 ): Promise<FileDigests> {
   // The pid in the name lets gc tell a dead writer's leftover from a live writer's file in progress.
   const temp = join(paths.tmp, tempName("blob"));
-  const digest = new StreamingDigest();
+  // A sync copy brings the MD5 it computed while spooling; it is used only if the SHA-256 below matches the entry's,
+  // which proves these are the bytes it was computed over (checkExpected). That saves an MD5 pass over every byte on
+  // the path that decides how long a sync into this registry takes.
+  const digest = new SelectedDigest({ sha256: true, md5: file.knownMd5 === undefined || file.sha256 === undefined });
   const { signal } = options;
   async function* hashed() {
     for await (const chunk of file.open()) {
@@ -48,8 +51,9 @@ export async function putBlob(
     }
   }
   try {
-    await pipeline(hashed, createWriteStream(temp, { flags: "wx" }));
-    const result = digest.digest();
+    await pipeline(hashed, createWriteStream(temp, { flags: "wx", highWaterMark: 1024 * 1024 }));
+    const got = digest.digest();
+    const result: FileDigests = { size: got.size, sha256: got.sha256 as string, md5: got.md5 ?? (file.knownMd5 as string) };
     if (file.size !== undefined && file.size !== result.size) {
       throw new InvalidInputError(`${JSON.stringify(file.path)} was declared as ${file.size} bytes but its stream gave ${result.size}`, {
         provider: "local",
