@@ -26,18 +26,27 @@ export interface ResolvedArtifact {
   /** The SHA-256 the caller expects, checked by the adapter against what it stored. */
   sha256?: string;
   /**
-   * The MD5 (base64) that modelreg itself computed over the bytes whose SHA-256 is `sha256` (sync, while spooling).
-   * An adapter that needs an MD5 may record this one instead of hashing again, but only once its own SHA-256 of what
-   * it stored equals `sha256`: the same bytes, so the same MD5. Never taken from user input.
+   * A file modelreg wrote itself (sync's spool), with the MD5 (base64) it computed over the bytes as it wrote them;
+   * the entry's `sha256` was computed (or checked) on the same pass. A store on the same file system may hard-link
+   * it instead of copying and hashing it again; otherwise it may record this MD5 once its own SHA-256 of what it
+   * stored equals `sha256`. Never taken from user input: see {@link SPOOLED}.
    */
-  knownMd5?: string;
+  spooled?: SpooledFile;
+}
+
+/** See {@link ResolvedArtifact.spooled}. */
+export interface SpooledFile {
+  /** The absolute path of the spool file; it stays until the operation that made it ends. */
+  file: string;
+  /** Its MD5, base64. */
+  md5: string;
 }
 
 /**
- * Where sync puts the MD5 it computed on an entry it builds ({@link ResolvedArtifact.knownMd5}). A symbol no caller
- * can spell, so an MD5 given by a user is never trusted.
+ * Where sync puts the {@link SpooledFile} of an entry it builds. A symbol no caller can spell, so what a user passes
+ * is never trusted this way.
  */
-export const KNOWN_MD5: unique symbol = Symbol("modelreg.knownMd5");
+export const SPOOLED: unique symbol = Symbol("modelreg.spooled");
 
 /**
  * Throws `IntegrityError` when a file's bytes did not have the SHA-256 (or size) its source declared. Adapters call it
@@ -117,12 +126,12 @@ function fromEntry(entry: ArtifactEntry, index: number, context: Context): Resol
     throw new InvalidInputError(`${field}.sha256 must be 64 lowercase hex digits`, { ...context, field: `${field}.sha256` });
   }
   const open = entry.open;
-  const knownMd5 = (entry as { [KNOWN_MD5]?: unknown })[KNOWN_MD5];
+  const spooled = (entry as { [SPOOLED]?: SpooledFile })[SPOOLED];
   return {
     path,
     size: entry.size,
     ...(entry.sha256 !== undefined && { sha256: entry.sha256 }),
-    ...(entry.sha256 !== undefined && typeof knownMd5 === "string" && { knownMd5 }),
+    ...(entry.sha256 !== undefined && entry.size !== undefined && spooled !== undefined && { spooled }),
     async *open() {
       yield* iterateBytes(await open());
     },

@@ -8,11 +8,11 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { iterateBytes } from "../artifacts/byte-streams.js";
 import { SelectedDigest, computeContentDigest, digestMismatch, type SomeDigests } from "../artifacts/hashing.js";
-import { KNOWN_MD5 } from "../artifacts/resolve-source.js";
+import { SPOOLED, type SpooledFile } from "../artifacts/resolve-source.js";
 import type { ArtifactEntry } from "../core/artifact-source.js";
 import { AbortedError, ConflictError, IntegrityError, ModelRegistryError } from "../core/errors.js";
 import type { ArtifactFile, ModelVersion, SyncOrigin } from "../core/types.js";
@@ -72,7 +72,7 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
     // A listed sha256 travels on the entry and the target checks it while storing the bytes (it hashes them anyway),
     // so sync hashes only what no one else will: the sha256 a version digest needs, or an MD5 that is all the
     // source lists. A spooled file gets its MD5 too: the spool waits on the source's network, and the target may take
-    // that MD5 (KNOWN_MD5) instead of hashing the file a third time on the local disk.
+    // that MD5 with the spool file (SPOOLED) instead of hashing the file a third time on the local disk.
     const digest = new SelectedDigest({
       sha256: spooling || (file.sha256 === undefined && item.digest === undefined),
       md5: spooling || (file.sha256 === undefined && file.md5 !== undefined),
@@ -112,14 +112,14 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
       const got = streamed.get(file.path);
       const size = got?.size ?? 0;
       const sha256 = file.sha256 ?? got?.sha256;
-      const entry: ArtifactEntry & { [KNOWN_MD5]?: string } = {
+      const entry: ArtifactEntry & { [SPOOLED]?: SpooledFile } = {
         path: file.path,
         size,
         ...(sha256 !== undefined && { sha256 }),
         open: () => createReadStream(spooled, { highWaterMark: 1024 * 1024 }),
       };
-      // Trusted by a target only once its own sha256 of these bytes equals `sha256` (resolve-source.ts).
-      if (got?.md5 !== undefined) entry[KNOWN_MD5] = got.md5;
+      // The digests were computed over the bytes as they went into this file (resolve-source.ts, SpooledFile).
+      if (got?.md5 !== undefined) entry[SPOOLED] = { file: resolve(spooled), md5: got.md5 };
       entries.push(entry);
     }
     const digest = item.digest ?? computeContentDigest(files.map((f) => ({ path: f.path, sha256: f.sha256 ?? streamed.get(f.path)?.sha256 ?? "" })));

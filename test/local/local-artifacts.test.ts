@@ -189,23 +189,33 @@ describe("local registry artifacts", () => {
   });
 });
 
-describe("an MD5 handed over by sync (KNOWN_MD5)", () => {
+describe("a file sync spooled (SPOOLED)", () => {
   const bytes = new TextEncoder().encode("weights");
   const md5 = createHash("md5").update(bytes).digest("base64");
   const sha = createHash("sha256").update(bytes).digest("hex");
   const entry = (extra: object) => ({ path: "w.bin", size: bytes.byteLength, open: () => Readable.from([bytes]), ...extra });
 
-  it("is recorded only with a sha256 the stored bytes match; without one the registry hashes MD5 itself", async () => {
-    const { KNOWN_MD5 } = await import("../../src/artifacts/resolve-source.js");
-    const { registry } = await freshRegistry();
-    const trusted = await registry.createVersion("m", { artifacts: { entries: [entry({ sha256: sha, [KNOWN_MD5]: md5 })] } });
-    expect((await registry.listArtifacts(trusted)).map((f) => f.md5)).toEqual([md5]);
-    // No sha256 to prove the bytes are the ones it was computed over: ignored, and the real MD5 recorded.
-    const unproven = await registry.createVersion("m", { artifacts: { entries: [entry({ [KNOWN_MD5]: "bogus" })] } });
+  it("is linked into the store with the digests sync computed; an unproven or unusable one is copied and hashed", async () => {
+    const { SPOOLED } = await import("../../src/artifacts/resolve-source.js");
+    const { root, registry } = await freshRegistry();
+    const spool = join(await tempDir(), "0");
+    await writeFile(spool, bytes);
+    const linked = await registry.createVersion("m", { artifacts: { entries: [entry({ sha256: sha, [SPOOLED]: { file: spool, md5 } })] } });
+    expect((await registry.listArtifacts(linked)).map((f) => [f.sha256, f.md5])).toEqual([[sha, md5]]);
+    // The blob is the spool file itself (one inode), not a copy.
+    const blobs = (await readdir(join(root, "blobs"), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+    expect(blobs).toHaveLength(1);
+    const { stat } = await import("node:fs/promises");
+    expect((await stat(join(blobs[0]?.parentPath as string, blobs[0]?.name as string))).ino).toBe((await stat(spool)).ino);
+    // No sha256 to prove what the MD5 was computed over: ignored, and the real MD5 recorded from the bytes.
+    const unproven = await registry.createVersion("n", { artifacts: { entries: [entry({ [SPOOLED]: { file: spool, md5: "bogus" } })] } });
     expect((await registry.listArtifacts(unproven)).map((f) => f.md5)).toEqual([md5]);
-    // A sha256 the bytes do not match: refused whole, as any wrong sha256 is.
+    // A spool that cannot be linked (gone): the bytes are read and checked against the sha256, and the MD5 taken.
+    const missing = await registry.createVersion("o", { artifacts: { entries: [entry({ sha256: sha, [SPOOLED]: { file: `${spool}-gone`, md5 } })] } });
+    expect((await registry.listArtifacts(missing)).map((f) => f.md5)).toEqual([md5]);
+    // ... and refused whole when they do not match it.
     const wrong = createHash("sha256").update("other").digest("hex");
-    const error = await rejectionOf(registry.createVersion("m", { artifacts: { entries: [entry({ sha256: wrong, [KNOWN_MD5]: "bogus" })] } }));
+    const error = await rejectionOf(registry.createVersion("p", { artifacts: { entries: [entry({ sha256: wrong, [SPOOLED]: { file: `${spool}-gone`, md5 } })] } }));
     expect((error as Error).name).toBe("IntegrityError");
   });
 });

@@ -6,7 +6,7 @@
  */
 
 import { createReadStream, createWriteStream } from "node:fs";
-import { appendFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { appendFile, link, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { iterateBytes, toWebStream } from "../../artifacts/byte-streams.js";
@@ -34,12 +34,14 @@ export async function putBlob(
     beforePlace?: (sha256: string) => Promise<void>;
   },
 ): Promise<FileDigests> {
+  const linked = await linkSpooled(paths, file, options);
+  if (linked) return linked;
   // The pid in the name lets gc tell a dead writer's leftover from a live writer's file in progress.
   const temp = join(paths.tmp, tempName("blob"));
   // A sync copy brings the MD5 it computed while spooling; it is used only if the SHA-256 below matches the entry's,
-  // which proves these are the bytes it was computed over (checkExpected). That saves an MD5 pass over every byte on
-  // the path that decides how long a sync into this registry takes.
-  const digest = new SelectedDigest({ sha256: true, md5: file.knownMd5 === undefined || file.sha256 === undefined });
+  // which proves these are the bytes it was computed over (checkExpected). That saves an MD5 pass over every byte.
+  const knownMd5 = file.spooled?.md5;
+  const digest = new SelectedDigest({ sha256: true, md5: knownMd5 === undefined || file.sha256 === undefined });
   const { signal } = options;
   async function* hashed() {
     for await (const chunk of file.open()) {
@@ -53,7 +55,7 @@ export async function putBlob(
   try {
     await pipeline(hashed, createWriteStream(temp, { flags: "wx", highWaterMark: 1024 * 1024 }));
     const got = digest.digest();
-    const result: FileDigests = { size: got.size, sha256: got.sha256 as string, md5: got.md5 ?? (file.knownMd5 as string) };
+    const result: FileDigests = { size: got.size, sha256: got.sha256 as string, md5: got.md5 ?? (knownMd5 as string) };
     if (file.size !== undefined && file.size !== result.size) {
       throw new InvalidInputError(`${JSON.stringify(file.path)} was declared as ${file.size} bytes but its stream gave ${result.size}`, {
         provider: "local",
@@ -70,6 +72,42 @@ export async function putBlob(
       await rename(temp, target);
     }
     return result;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/**
+ * Stores a file sync spooled (see `ResolvedArtifact.spooled`) by hard-linking it into place: no copy and no third
+ * hash, because its digests were computed over these very bytes as sync wrote them, in a directory only this process
+ * uses. A link shares the file, so the spool is linked into the store's own temp directory first and renamed from
+ * there, as every blob is. Returns `undefined` (and the caller copies and hashes as usual) when the spool is on
+ * another file system or the link fails for any other reason, or its size is not the entry's.
+ */
+async function linkSpooled(
+  paths: LocalPaths,
+  file: ResolvedArtifact,
+  options: { signal?: AbortSignal; operation: string; onBytes?: (bytes: number, fileBytes: number) => void; beforePlace?: (sha256: string) => Promise<void> },
+): Promise<FileDigests | undefined> {
+  const { spooled, sha256, size } = file;
+  if (spooled === undefined || sha256 === undefined || size === undefined) return undefined;
+  if (options.signal?.aborted) throw new AbortedError("aborted by the caller's signal", { provider: "local", operation: options.operation, cause: options.signal.reason });
+  const temp = join(paths.tmp, tempName("blob"));
+  try {
+    try {
+      await link(spooled.file, temp);
+    } catch {
+      return undefined;
+    }
+    if ((await stat(temp)).size !== size) return undefined;
+    options.onBytes?.(size, size);
+    await options.beforePlace?.(sha256);
+    const target = paths.blob(sha256);
+    if (!(await pathExists(target))) {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(temp, target);
+    }
+    return { size, sha256, md5: spooled.md5 };
   } finally {
     await rm(temp, { force: true });
   }
