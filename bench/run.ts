@@ -25,37 +25,43 @@ import { runTransfer } from "./transfer.js";
 const WHY_MISSED: Array<[string, string]> = [
   [
     "upload 1 file",
-    "MLflow's server reads a whole PUT body into its own memory before handling it (MLflow #24324), which makes the server the limit and the figures vary from run to run. modelreg also reads, hashes (sha256) and sends on one thread, through fetch (undici) and its web streams.",
+    "Against MLflow the server is the limit: it reads a whole PUT body into its own memory before handling it (MLflow #24324), and the figures vary from run to run. Against the fast server the client is the limit: modelreg reads, hashes (sha256) and sends on one thread, and sha256 alone costs more CPU than curl's whole upload (next row).",
   ],
   [
     "download 1 file",
-    "modelreg checks every byte's sha256 as it arrives, on the one thread that also runs the HTTP client and writes the file; curl and the Python client check nothing. MD5 is computed only where the provider lists one.",
+    "modelreg checks every byte's sha256 as it arrives, on the one thread that also runs the HTTP client and writes the file; curl and the Python client check nothing. Against MLflow the server's single stream is most of the time; against the fast server the client's CPU (next row) is the ceiling. MD5 is computed only where the provider lists one.",
   ],
   [
     "upload CPU",
-    "sha256 alone (reading and hashing the file in Node, in the note) costs about as much CPU as curl's whole upload: a client that verifies cannot come within 1.5x of one that does not. Profiled (perf, `--cpu-prof`), the rest is undici's fetch streams and our web-stream layers (about 0.5-0.8 s per GiB each) and a timer and abort listener per chunk. A transport on node:http for large bodies (branch `transfer`) cut download CPU from 9-12 to 4.2-6.5 s per GiB in trials, but is not merged yet: behind msw, a body it cancelled kept being served.",
+    "sha256 alone (reading and hashing the file in Node, in the note) costs about as much CPU as curl's whole upload, so a client that verifies cannot come within 1.5x of one that does not: curl + sha256 is the floor, and the note gives ours against it. Profiled (`--cpu-prof`), the rest is the kernel's copies into the socket and out of the page cache, which curl pays too, and Node's stream machinery per 1 MiB chunk.",
   ],
   [
     "download CPU",
-    "sha256 (reading and hashing the file in Node, in the note) is most of what curl does not pay: curl + that is the floor for a verified download, and the note gives ours against it. The rest, profiled, is undici's fetch streams and our web-stream layers (about 0.5-0.8 s per GiB each), a timer and an abort listener per chunk, and the garbage collection of a new buffer per 64 KiB chunk; see the upload CPU row for the node:http transport that removes most of it and is not merged yet.",
+    "sha256 (reading and hashing the file in Node, in the note) is most of what curl does not pay: curl + that is the floor for a verified download, and the note gives ours against it. Over node:http (the default transport since this run's code) the rest, profiled, is garbage collection of Node's new buffer per 64 KiB socket read (about 0.6 s per GiB), Node's HTTP parser (about 0.4 s), and the copy that joins the chunks waiting for a slow reader (about 0.3 s), which saves more in the layers above than it costs. Going lower would take a socket read into reused buffers, which node:http does not offer.",
   ],
-  ["upload 1000", "Each file is one PUT to a single-worker MLflow server; modelreg moves 8 at a time by default."],
-  ["download 1000", "Each file is one GET, hashed and renamed into place once all are whole; modelreg moves 8 at a time by default."],
+  [
+    "upload 1000",
+    "Each file is one PUT answered by MLflow's Python workers, which share this machine's two cores with the client; modelreg moves 8 at a time by default. Against the fast server the client spends about 2.5 ms of CPU per file (HTTP client, staging, hashing, file system calls), spread with no hot spot.",
+  ],
+  [
+    "download 1000",
+    "Each file is one GET, hashed and renamed into place once all are whole; modelreg moves 8 at a time by default. As for the upload, MLflow's workers and the client share two cores, and the client's per-file cost (about 2.5 ms of CPU) has no single hot spot.",
+  ],
   [
     "MLflow -> local",
-    "The local registry hashes sha256 for its content addresses while writing; sync no longer hashes a second time (the source's sha256 travels with the entry and the target checks it).",
+    "MLflow lists no digests, so sync spools the file (sha256 and MD5 on the way, while the network is the wait) and the local registry then hard-links the spool into its blob store: no second copy or hash. What is left is the download from MLflow, which is slower than curl's on this server (see the download rows).",
   ],
   [
     "import modelreg/",
-    "zod is inlined into dist/ as zod/mini and ky waits for the first request, so what an adapter's import still costs is its own code and zod/mini's core being evaluated (about 15 ms of it here), and Node's crypto, stream and fs/promises modules, which the artifact code imports at the top.",
+    "zod is inlined into dist/ as zod/mini and ky, undici, node:http, crypto and the file modules wait for the first call that needs them, so what an adapter's import still costs is its own code and zod/mini's core being evaluated.",
   ],
   [
     "bundle:",
-    "What only some calls need (createVersion's input checks, source resolution and uploads; downloads; Vertex's endpoint operations; W&B's links, file reads and XXH128 WebAssembly) is in chunks those calls import, shown beside each bundle and not counted. What every handler carries is its adapter's read path, the shared HTTP client (24 KiB minified), ky (14 KiB, about 5 gzipped, kept for the JSON API), zod/mini (21-30 KiB minified, about 7 gzipped) and the facade and core.",
+    "What only some calls need (createVersion's input checks, source resolution and uploads; downloads; Vertex's endpoint operations and writes; W&B's links, writes, file reads and XXH128 WebAssembly) is in chunks those calls import, shown beside each bundle and not counted. What every handler carries is its adapter's read path, the shared HTTP client and its node:http transport, ky (about 5 KiB gzipped, kept for the JSON API), zod/mini (about 7 gzipped) and the facade and core.",
   ],
   [
     "listVersions",
-    "Each version still costs what the bare loop skips: parsing its metadata JSON string (about 2.5 µs), two dates, the ModelVersion object, and the garbage collection of a page of versions kept alive until it is consumed (each version keeps W&B's node as raw). zod no longer copies the nodes (a compiled check that allocates nothing; about 30 ms per 10,000 versions before) and no field is copied twice. Meeting 1.3x would take fields computed when first read, which a plain ModelVersion object cannot have without surprising spread, JSON and console.log.",
+    "Each version still costs what the bare loop skips: parsing its metadata JSON string (about 2.5 µs), two dates, the ModelVersion object, and the garbage collection of a page of versions kept alive until it is consumed (each version keeps W&B's node as raw). zod no longer copies the nodes (a compiled check that allocates nothing) and no field is copied twice. Meeting 1.3x would take fields computed when first read, which a plain ModelVersion object cannot have without surprising spread, JSON and console.log.",
   ],
 ];
 
