@@ -7,6 +7,7 @@
  */
 
 import { invalidInput } from "./errors.js";
+import type { RegistryProviderV1 } from "./provider-spec.js";
 import type { ModelSignature } from "./signature.js";
 import type { CreateVersionInput, Lineage, ModelCard, UpdateVersionInput } from "./types.js";
 import { assertAlias, assertMetrics, assertTags, normalizeParams, preview } from "./validation.js";
@@ -145,4 +146,24 @@ export function checkUpdateVersionInput(patch: UpdateVersionInput, operation = "
   assertTags(patch.tags, operation, { allowNull: true });
   assertMetrics(patch.metrics, operation);
   assertModelCard(patch.modelCard, operation);
+}
+
+/**
+ * Parses `providerOptions.<provider>` with the adapter's schema. Other providers' options are left alone, so one
+ * input can carry options for several registries (sync does).
+ */
+export function parseProviderOptions<O>(
+  providerOptions: unknown,
+  provider: Pick<RegistryProviderV1<O>, "provider" | "createVersionOptions">,
+  op: string,
+): O | undefined {
+  if (providerOptions === undefined) return undefined;
+  if (!isObject(providerOptions)) throw invalidInput(op, "providerOptions", "providerOptions must be an object keyed by provider", provider.provider);
+  const own = Object.hasOwn(providerOptions, provider.provider) ? providerOptions[provider.provider] : undefined;
+  if (own === undefined || !provider.createVersionOptions) return undefined;
+  const parsed = provider.createVersionOptions.safeParse(own);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = ["providerOptions", provider.provider, ...(issue?.path ?? []).map(String)].join(".");
+  throw invalidInput(op, field, `${field}: ${issue?.message ?? "invalid"}`, provider.provider);
 }
