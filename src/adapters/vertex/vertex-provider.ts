@@ -27,12 +27,12 @@ import { clientSettings } from "../../http/call-options.js";
 import { listModelsResponse } from "./vertex-api.js";
 import { toRegisteredModel, versionIdOf } from "./vertex-convert.js";
 import { MetadataStore } from "./vertex-metadata.js";
-import { LABEL, checkVertexAlias, modelIdFor } from "./vertex-names.js";
+import { LABEL, checkVertexAlias, modelIdFor, parseGsUri } from "./vertex-names.js";
 import { vertexCreateVersionOptionsSchema, type VertexCreateVersionOptions } from "./vertex-options.js";
 import { VertexRecords } from "./vertex-records.js";
 import type { VertexRegistrySettings } from "./vertex-settings.js";
 import type { VertexWriteParts } from "./vertex-writes.js";
-import { VertexStorage, parseGsUri } from "./vertex-storage.js";
+import { VertexStorage } from "./vertex-storage.js";
 import { PROVIDER, VertexTransport } from "./vertex-transport.js";
 
 const CAPABILITIES: RegistryCapabilities = Object.freeze({

@@ -16,9 +16,8 @@ import type { ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVers
 import { operationSchema, type VertexModel, vertexModelSchema } from "./vertex-api.js";
 import { toModelVersion, versionIdOf } from "./vertex-convert.js";
 import type { MetadataStore } from "./vertex-metadata.js";
-import { LABEL, fitsLabel, modelIdFor } from "./vertex-names.js";
+import { LABEL, fitsLabel, modelIdFor, parseGsUri } from "./vertex-names.js";
 import type { VertexRecords } from "./vertex-records.js";
-import { parseGsUri } from "./vertex-storage.js";
 import { PROVIDER, type VertexTransport } from "./vertex-transport.js";
 
 /** What these changes use of the provider: its clients, and its reads for reading a change back. */
