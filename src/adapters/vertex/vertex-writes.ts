@@ -14,6 +14,7 @@ import type { ProviderChange, ProviderContext } from "../../core/provider-spec.j
 import type { VersionRef } from "../../core/refs.js";
 import type { ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { operationSchema, type VertexModel, vertexModelSchema } from "./vertex-api.js";
+import { deleteObjects, deletePrefix, deleteVersionMeta } from "./vertex-cleanup.js";
 import { toModelVersion, versionIdOf } from "./vertex-convert.js";
 import type { MetadataStore } from "./vertex-metadata.js";
 import { LABEL, fitsLabel, modelIdFor, parseGsUri } from "./vertex-names.js";
@@ -71,7 +72,7 @@ export async function deleteVertexModel(p: VertexWriteParts, name: string, ctx: 
   const id = modelIdFor(name);
   const first = await p.transport.call({ operation: op, method: "DELETE", path: p.records.modelPath(id), schema: operationSchema, options });
   await p.transport.waitForOperation(first, op, options);
-  await p.records.deletePrefix(`${p.meta.modelDir(id)}/`, op);
+  await deletePrefix(p.records.meta, `${p.meta.modelDir(id)}/`, op);
   return { value: undefined, events: ctx.stamp([{ type: "model.deleted", model: name }]) };
 }
 
@@ -144,8 +145,8 @@ export async function deleteVertexVersion(p: VertexWriteParts, ref: VersionRef, 
   await p.transport.waitForOperation(first, op, options);
   if (owned) await owned();
   const token = record.labels?.[LABEL.token];
-  if (token) await p.records.deleteVersionMeta(id, token, op);
-  if (last) await p.records.deleteObjects([p.meta.modelFile(id)], op);
+  if (token) await deleteVersionMeta(p.records.meta, id, token, op);
+  if (last) await deleteObjects(p.records.meta, [p.meta.modelFile(id)], op);
   const events: RegistryEventInput[] = [{ type: "version.deleted", model: ref.model, version: versionId }];
   if (last) events.push({ type: "model.deleted", model: ref.model });
   return { value: undefined, events: ctx.stamp(events) };
@@ -188,11 +189,12 @@ async function ownedFiles(
     }
   });
   if (shared) return undefined;
-  if (kind === "token") return () => p.records.deletePrefix(`${prefix}/`, op);
+  if (kind === "token") return () => deletePrefix(p.records.meta, `${prefix}/`, op);
   const meta = await p.meta.readVersion(id, token, { ...options, operation: op });
   if (!meta) return undefined;
   return () =>
-    p.records.deleteObjects(
+    deleteObjects(
+      p.records.meta,
       meta.files.map((f) => `${prefix}/${f.path}`),
       op,
     );
@@ -218,15 +220,32 @@ export async function transitionVertexStage(
   if (archiveExisting) {
     for (const other of await p.records.allVersions(id, op, options)) {
       if (versionIdOf(other) === versionId || other.labels?.[LABEL.stage] !== to) continue;
-      await p.records.setStageLabel(id, other, "archived", op, options);
+      await setStageLabel(p, id, other, "archived", op, options);
       events.push({ type: "stage.changed", model: ref.model, version: versionIdOf(other), stage: "archived", from: to, to: "archived" });
     }
   }
-  await p.records.setStageLabel(id, record, to, op, options);
+  await setStageLabel(p, id, record, to, op, options);
   const isStageAlias = (a: string) => a === "staging" || a === "production";
   const changes = [...(isStageAlias(to) ? [to] : []), ...(record.versionAliases ?? []).filter((a) => isStageAlias(a) && a !== to).map((a) => `-${a}`)];
   if (changes.length > 0) await p.records.mergeAliases(ref.model, versionId, changes, op, options);
   if (from !== to) events.push({ type: "stage.changed", model: ref.model, version: versionId, stage: to, from, to });
   const stamped = ctx.stamp(events);
   return { events: stamped, readBack: () => p.provider.doGetVersion({ model: ref.model, version: versionId }, ctx) };
+}
+
+/** Sets the managed stage label of a version (`draft` removes it). */
+async function setStageLabel(p: VertexWriteParts, id: string, record: VertexModel, stage: Stage, op: string, options: CallOptions | undefined): Promise<void> {
+  const labels = { ...record.labels };
+  if (stage === "draft") delete labels[LABEL.stage];
+  else labels[LABEL.stage] = stage;
+  await p.transport.call({
+    operation: op,
+    method: "PATCH",
+    path: `${p.records.modelPath(id)}@${versionIdOf(record)}`,
+    query: { updateMask: "labels" },
+    body: { labels },
+    schema: vertexModelSchema,
+    idempotent: true,
+    options,
+  });
 }
