@@ -176,7 +176,7 @@ async function ownedFiles(
     return undefined;
   }
   const { bucket, prefix } = at;
-  const kind = p.meta.ownsArtifactDir(id, token, prefix);
+  const kind = ownsArtifactDir(p.meta, id, token, prefix);
   if (bucket !== p.meta.bucket || !kind) return undefined;
   const within = (a: string, b: string) => a === b || a.startsWith(`${b}/`);
   const shared = others.some((v) => {
@@ -248,4 +248,17 @@ async function setStageLabel(p: VertexWriteParts, id: string, record: VertexMode
     idempotent: true,
     options,
   });
+}
+
+/**
+ * True when `prefix` (an `artifactUri`'s path in this bucket, no trailing slash) is a folder modelreg stored for the
+ * version with this token: `<modelId>/<token>/<attempt>`, or `<modelId>/<n>` for versions made before the token was
+ * part of the folder name (those are checked against the version's metadata file by the caller).
+ */
+function ownsArtifactDir(meta: MetadataStore, modelId: string, token: string, prefix: string): "token" | "numbered" | false {
+  const dir = `${meta.modelDir(modelId)}/`;
+  if (!prefix.startsWith(dir)) return false;
+  const rest = prefix.slice(dir.length);
+  if (rest.startsWith(`${token}/`) && /^[0-9a-f]{16}$/.test(rest.slice(token.length + 1))) return "token";
+  return /^[1-9]\d*$/.test(rest) ? "numbered" : false;
 }
