@@ -1,9 +1,9 @@
 /**
  * Vertex's serving containers for createVersion: which image a version is served with, its `containerSpec`, and the
- * prebuilt containers with the file names each one loads. A version uploaded with a prebuilt image
- * whose artifact folder lacks that framework's model file is refused by Vertex, so modelreg checks the names before
- * any byte is stored (vertex.md §7 and "Corrections and emphasis"; python-aiplatform `models.py`,
- * `_SUPPORTED_MODEL_FILE_NAMES`, and `constants/prediction.py`, `CONTAINER_URI_REGEX`).
+ * prebuilt containers with the file names each one loads. A version uploaded with a prebuilt image whose artifact
+ * folder lacks that framework's model file is refused by Vertex, so modelreg checks the names before any byte is
+ * stored (vertex.md §7 and "Corrections and emphasis"; python-aiplatform `models.py`, `_SUPPORTED_MODEL_FILE_NAMES`,
+ * and `constants/prediction.py`, `CONTAINER_URI_REGEX`).
  *
  * @module
  */
