@@ -7,7 +7,7 @@
 
 import type { RegistryCapabilities } from "../../core/capabilities.js";
 import { mapLimit } from "../../core/concurrency.js";
-import { NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
+import { NotFoundError, invalidInput } from "../../core/errors.js";
 import type { TransferOptions } from "../../core/options.js";
 import { ownValue } from "../../core/own-keys.js";
 import {
@@ -22,12 +22,12 @@ import {
   type RegistryProviderV1,
 } from "../../core/provider-spec.js";
 import type { VersionRef } from "../../core/refs.js";
-import type { ArtifactFile, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
+import type { ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { clientSettings } from "../../http/call-options.js";
 import { listModelsResponse } from "./vertex-api.js";
 import { toRegisteredModel, versionIdOf } from "./vertex-convert.js";
 import { MetadataStore } from "./vertex-metadata.js";
-import { LABEL, checkVertexAlias, modelIdFor, parseGsUri } from "./vertex-names.js";
+import { checkVertexAlias, modelIdFor, parseGsUri } from "./vertex-names.js";
 import { vertexCreateVersionOptionsSchema, type VertexCreateVersionOptions } from "./vertex-options.js";
 import { VertexRecords } from "./vertex-records.js";
 import type { VertexRegistrySettings } from "./vertex-settings.js";
@@ -244,31 +244,8 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
     return (await import("./vertex-writes.js")).transitionVertexStage(this.#writeParts(), ref, to, archiveExisting, ctx);
   }
 
-  /** The files from the version's manifest, or, for versions made elsewhere, listed under its `artifactUri`. */
+  /** The files from the version's manifest, or, for versions made elsewhere, listed under its `artifactUri` (vertex-files.ts). */
   async doVersionFiles(ref: VersionRef, ctx: ProviderContext): Promise<ProviderVersionFiles> {
-    const { operation: op, options } = ctx;
-    const id = modelIdFor(ref.model);
-    const record = await this.#records.resolve(ref, op, options);
-    const version = versionIdOf(record);
-    const label = `${ref.model}/${version}`;
-    if (!record.artifactUri) throw new NotFoundError(`${label} has no artifactUri`, { provider: PROVIDER, operation: op });
-    const { bucket, prefix } = parseGsUri(record.artifactUri);
-    if (bucket !== this.#meta.bucket)
-      throw new UnsupportedCapabilityError(`${label} keeps its files in gs://${bucket}, outside this registry's artifactRoot`, {
-        provider: PROVIDER,
-        operation: op,
-        capability: "foreignFiles",
-      });
-    const meta = await this.#meta.readVersion(id, record.labels?.[LABEL.token], { ...options, operation: op });
-    const files: ArtifactFile[] = meta
-      ? meta.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, md5: f.md5 }))
-      : (await this.#meta.storage.list(bucket, `${prefix}/`, { ...options, operation: op })).map((o) => ({
-          path: o.name.slice(prefix.length + 1),
-          size: o.size,
-          ...(o.md5 && { md5: o.md5 }),
-        }));
-    const open = (file: ArtifactFile, signal: AbortSignal | undefined) =>
-      this.#meta.storage.open(this.#meta.bucket, `${prefix}/${file.path}`, { ...options, signal, operation: op });
-    return { model: ref.model, version, files, open };
+    return (await import("./vertex-files.js")).vertexVersionFiles(this.#records, this.#meta, ref, ctx);
   }
 }
