@@ -9,14 +9,15 @@ import { bundleSizes } from "./cold-start.js";
 import { measureInChild } from "./memory.js";
 
 /**
- * Gzipped bytes each one-adapter handler may take: about 10% over what bench/cold-start.ts measured once the code
- * only some calls need was moved into chunks those calls import (37.5, 39.7, 39.1 and 30.2 KiB; the chunks of
- * bench/cold-start.ts's LAZY_MODULES, such as createVersion's, downloads', Vertex's endpoints' and W&B's XXH128
- * WebAssembly, are not counted). The goal is 40 KiB, which every handler meets; these budgets stop the bundles from
- * growing back. Vertex's and W&B's are over the goal (their handlers are within 1 KiB of it): a change that takes
- * either past 40 KiB shows as a miss in bench/cold-start.ts before it fails here.
+ * Gzipped bytes each one-adapter handler may take. bench/cold-start.ts measured 38.3, 38.8, 38.6 and 29.8 KiB once the
+ * code only some calls need was moved into chunks those calls import and the code a handler shares with them was
+ * grouped into fewer chunks (the chunks of bench/cold-start.ts's LAZY_MODULES, such as createVersion's, downloads',
+ * Vertex's writes and endpoints', W&B's write documents and XXH128 WebAssembly, are not counted; the default node:http
+ * transport, about 1.2 KiB, is). The goal is 40 KiB: Vertex's and W&B's budgets are the goal itself (they measured
+ * 1.2 and 1.4 KiB under it), so a change that takes either past 40 KiB fails here; MLflow's and the local registry's
+ * are 7% and 10% over what was measured, to stop them from growing back.
  */
-const BUNDLE_BUDGET_GZIP: Record<string, number> = { mlflow: 41 * 1024, vertex: 44 * 1024, wandb: 43 * 1024, local: 33 * 1024 };
+const BUNDLE_BUDGET_GZIP: Record<string, number> = { mlflow: 41 * 1024, vertex: 40 * 1024, wandb: 40 * 1024, local: 33 * 1024 };
 /** How much more the peak may be for 8 times the bytes (the 4 GiB benchmark's goal is 32 MiB for 4 times). */
 const MEMORY_GROWTH_BUDGET = 48 * MiB;
 

@@ -167,7 +167,13 @@ const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [
   { module: /src\/artifacts\/resolve-source\.ts$/, loadedBy: "createVersion (W&B)" },
   { module: /src\/adapters\/wandb\/wandb-files\.ts$/, loadedBy: "listArtifacts, openArtifact and downloadArtifacts (W&B)" },
   { module: /src\/adapters\/wandb\/wandb-links\.ts$/, loadedBy: "inRegistry, link, listLinks and unlink (W&B)" },
+  {
+    module: /src\/adapters\/wandb\/wandb-write-operations\.ts$/,
+    loadedBy: "createVersion, updateModel, updateVersion, deleteVersion, setAlias, deleteAlias, transitionStage, link and unlink (W&B)",
+  },
   { module: /src\/adapters\/vertex\/vertex-endpoint-operations\.ts$/, loadedBy: "registry.endpoints (Vertex)" },
+  { module: /src\/adapters\/vertex\/vertex-files\.ts$/, loadedBy: "listArtifacts, openArtifact and downloadArtifacts (Vertex)" },
+  { module: /src\/adapters\/vertex\/vertex-writes\.ts$/, loadedBy: "updateModel, deleteModel, updateVersion, deleteVersion and transitionStage (Vertex)" },
   // Every Cloud Storage write goes through it, metadata files included.
   { module: /src\/adapters\/vertex\/vertex-upload\.ts$/, loadedBy: "createVersion, updateModel and updateVersion (Vertex)" },
 ];

@@ -57,7 +57,7 @@ const WHY_MISSED: Array<[string, string]> = [
   ],
   [
     "bundle:",
-    "What only some calls need (createVersion's input checks, source resolution and uploads; downloads; Vertex's endpoint operations and writes; W&B's links, writes, file reads and XXH128 WebAssembly) is in chunks those calls import, shown beside each bundle and not counted. What every handler carries is its adapter's read path, the shared HTTP client and its node:http transport, ky (about 5 KiB gzipped, kept for the JSON API), zod/mini (about 7 gzipped) and the facade and core.",
+    "What only some calls need (createVersion's input checks, source resolution and uploads; downloads; Vertex's updates, deletes, stage moves, file reads and endpoint operations; W&B's write documents, links, file reads, manifests and XXH128 WebAssembly) is in chunks those calls import, shown beside each bundle and not counted. What every handler carries is its adapter's read path, the shared HTTP client and its node:http transport, ky (14 KiB, about 5 gzipped, kept for the JSON API), zod/mini (21-30 KiB minified, about 7 gzipped) and the facade and core.",
   ],
   [
     "listVersions",

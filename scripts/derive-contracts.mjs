@@ -209,12 +209,14 @@ const OFFICIAL_CLIENT_FIELDS = {
   const sdl = readFileSync(join(source, "wandb-schema.graphql"), "utf8");
   const missing = PATCHES.filter(([type, field]) => !new RegExp(`input ${type} \\{[^}]*\\n  ${field}:`).test(sdl));
   const schema = buildSchema([sdl, ...missing.map(([type, field, t]) => `extend input ${type} { ${field}: ${t} }`), SCHEMA_ADDITIONS].join("\n"));
-  const opsFile = readFileSync(join(root, "src", "adapters", "wandb", "wandb-operations.ts"), "utf8");
-  const shared = Object.fromEntries([...opsFile.matchAll(/const (\w+) = `([\s\S]*?)`;/g)].map((m) => [m[1], m[2]]));
+  // The queries any call may send, and the documents only writes send (which the transport imports on the first write).
+  const opsFiles = ["wandb-operations.ts", "wandb-write-operations.ts"].map((f) => readFileSync(join(root, "src", "adapters", "wandb", f), "utf8"));
+  const shared = Object.fromEntries(opsFiles.flatMap((opsFile) => [...opsFile.matchAll(/const (\w+) = `([\s\S]*?)`;/g)].map((m) => [m[1], m[2]])));
   // Shared selections may nest (a membership selects an artifact), so they expand until nothing is left to expand.
   const expand = (text) => text.replace(/\$\{(\w+)\}/g, (_, k) => expand(shared[k] ?? ""));
-  const documents = [...opsFile.matchAll(/^ {2}(\w+): `([\s\S]*?)`,$/gm)].map((m) => expand(m[2]));
-  if (documents.length === 0) throw new Error("no operation documents found in wandb-operations.ts");
+  const documents = opsFiles.flatMap((opsFile) => [...opsFile.matchAll(/^ {2}(\w+): `([\s\S]*?)`,$/gm)].map((m) => expand(m[2])));
+  if (opsFiles.some((opsFile) => !/^ {2}\w+: `/m.test(opsFile)))
+    throw new Error("no operation documents found in wandb-operations.ts or wandb-write-operations.ts");
   const fields = new Map();
   const named = new Set();
   const use = (type, field) => {

@@ -29,22 +29,22 @@ export { DEFAULT_TRANSFER_CONCURRENCY } from "../core/options.js";
 export {
   assertAlias,
   assertArtifactPath,
-  assertMetrics,
   assertModelName,
   assertPageSize,
   assertTags,
   assertVersion,
   checkTransition,
-  normalizeParams,
   parseStage,
   preview,
 } from "../core/validation.js";
 export { toAliasEntries } from "../core/refs.js";
 export {
   assertLineage,
+  assertMetrics,
   assertModelCard,
   assertSignature,
   checkCreateVersionInput,
   checkUpdateVersionInput,
+  normalizeParams,
   type CheckedVersionMetadata,
 } from "../core/version-input.js";

@@ -18,17 +18,17 @@ export const ALIAS_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
 export const VERSION_PATTERN = /^(0|[1-9][0-9]{0,17})$/;
 
 /** Tag keys: printable, no control characters, at most 250 characters (MLflow's limit). */
-const TAG_KEY_MAX = 250;
+export const TAG_KEY_MAX = 250;
 /** Tag values: at most 5000 characters (MLflow's registered-model column). */
 const TAG_VALUE_MAX = 5000;
 
 // Control characters cannot travel through every provider (headers, labels, sqlite text), so they are refused everywhere.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+export const CONTROL = /[\u0000-\u001f\u007f]/;
 
 // Assigning `__proto__` on a plain object (a tag patch, a schema parse) sets the prototype instead of a key, so the
 // tag would vanish silently; refusing it is the only way every adapter treats it alike.
-const PROTO_KEY = "__proto__";
+export const PROTO_KEY = "__proto__";
 
 /** Throws `InvalidInputError` unless `name` is a valid model name. */
 export function assertModelName(name: unknown, operation: string, field = "model"): asserts name is string {
@@ -86,39 +86,6 @@ export function assertTags(tags: unknown, operation: string, options: { allowNul
       throw invalidInput(operation, `${field}.${key}`, `tag ${preview(key)} value must be at most ${TAG_VALUE_MAX} characters with no NUL byte`);
     }
   }
-}
-
-/** Throws `InvalidInputError` unless every metric is a finite number with a sensible key. */
-export function assertMetrics(metrics: unknown, operation: string): void {
-  if (metrics === undefined) return;
-  if (typeof metrics !== "object" || metrics === null || Array.isArray(metrics)) {
-    throw invalidInput(operation, "metrics", "metrics must be an object of names to numbers");
-  }
-  for (const [key, value] of Object.entries(metrics)) {
-    if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key) || key === PROTO_KEY)
-      throw invalidInput(operation, `metrics.${key}`, `invalid metric name ${preview(key)}`);
-    if (typeof value !== "number" || !Number.isFinite(value))
-      throw invalidInput(operation, `metrics.${key}`, `metric ${preview(key)} must be a finite number, got ${preview(value)}`);
-  }
-}
-
-/** Throws `InvalidInputError` unless every param is a string, number or boolean; returns them as strings. */
-export function normalizeParams(params: unknown, operation: string): Record<string, string> {
-  if (params === undefined) return {};
-  if (typeof params !== "object" || params === null || Array.isArray(params)) {
-    throw invalidInput(operation, "params", "params must be an object of names to strings, numbers or booleans");
-  }
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(params)) {
-    if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key) || key === PROTO_KEY)
-      throw invalidInput(operation, `params.${key}`, `invalid param name ${preview(key)}`);
-    if (typeof value === "number" && !Number.isFinite(value)) throw invalidInput(operation, `params.${key}`, `param ${preview(key)} must be finite`);
-    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
-      throw invalidInput(operation, `params.${key}`, `param ${preview(key)} must be a string, number or boolean`);
-    }
-    out[key] = String(value);
-  }
-  return out;
 }
 
 /**

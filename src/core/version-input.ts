@@ -1,15 +1,17 @@
 /**
  * Checks for what `createVersion` and `updateVersion` take, shared by every adapter so bad input is refused the same
  * way everywhere, before any byte is uploaded. The facade imports this module when one of those calls is made, so a
- * client that only reads does not load it.
+ * client that only reads does not load it. The metric and param rules live here for that reason (modelreg/adapter
+ * exports them with the other input rules).
  *
  * @module
  */
 
 import { invalidInput } from "./errors.js";
+import type { RegistryProviderV1 } from "./provider-spec.js";
 import type { ModelSignature } from "./signature.js";
 import type { CreateVersionInput, Lineage, ModelCard, UpdateVersionInput } from "./types.js";
-import { assertAlias, assertMetrics, assertTags, normalizeParams, preview } from "./validation.js";
+import { CONTROL, PROTO_KEY, TAG_KEY_MAX, assertAlias, assertTags, preview } from "./validation.js";
 
 const SIGNATURE_TYPES = new Set(["string", "integer", "long", "float", "double", "boolean", "binary", "datetime", "tensor"]);
 const CARD_TEXT = ["summary", "intendedUse", "limitations", "ethicalConsiderations", "training", "evaluation", "markdown"] as const;
@@ -145,4 +147,57 @@ export function checkUpdateVersionInput(patch: UpdateVersionInput, operation = "
   assertTags(patch.tags, operation, { allowNull: true });
   assertMetrics(patch.metrics, operation);
   assertModelCard(patch.modelCard, operation);
+}
+
+/**
+ * Parses `providerOptions.<provider>` with the adapter's schema. Other providers' options are left alone, so one
+ * input can carry options for several registries (sync does).
+ */
+export function parseProviderOptions<O>(
+  providerOptions: unknown,
+  provider: Pick<RegistryProviderV1<O>, "provider" | "createVersionOptions">,
+  op: string,
+): O | undefined {
+  if (providerOptions === undefined) return undefined;
+  if (!isObject(providerOptions)) throw invalidInput(op, "providerOptions", "providerOptions must be an object keyed by provider", provider.provider);
+  const own = Object.hasOwn(providerOptions, provider.provider) ? providerOptions[provider.provider] : undefined;
+  if (own === undefined || !provider.createVersionOptions) return undefined;
+  const parsed = provider.createVersionOptions.safeParse(own);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = ["providerOptions", provider.provider, ...(issue?.path ?? []).map(String)].join(".");
+  throw invalidInput(op, field, `${field}: ${issue?.message ?? "invalid"}`, provider.provider);
+}
+
+/** Throws `InvalidInputError` unless every metric is a finite number with a sensible key. */
+export function assertMetrics(metrics: unknown, operation: string): void {
+  if (metrics === undefined) return;
+  if (typeof metrics !== "object" || metrics === null || Array.isArray(metrics)) {
+    throw invalidInput(operation, "metrics", "metrics must be an object of names to numbers");
+  }
+  for (const [key, value] of Object.entries(metrics)) {
+    if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key) || key === PROTO_KEY)
+      throw invalidInput(operation, `metrics.${key}`, `invalid metric name ${preview(key)}`);
+    if (typeof value !== "number" || !Number.isFinite(value))
+      throw invalidInput(operation, `metrics.${key}`, `metric ${preview(key)} must be a finite number, got ${preview(value)}`);
+  }
+}
+
+/** Throws `InvalidInputError` unless every param is a string, number or boolean; returns them as strings. */
+export function normalizeParams(params: unknown, operation: string): Record<string, string> {
+  if (params === undefined) return {};
+  if (typeof params !== "object" || params === null || Array.isArray(params)) {
+    throw invalidInput(operation, "params", "params must be an object of names to strings, numbers or booleans");
+  }
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (key.length === 0 || key.length > TAG_KEY_MAX || CONTROL.test(key) || key === PROTO_KEY)
+      throw invalidInput(operation, `params.${key}`, `invalid param name ${preview(key)}`);
+    if (typeof value === "number" && !Number.isFinite(value)) throw invalidInput(operation, `params.${key}`, `param ${preview(key)} must be finite`);
+    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+      throw invalidInput(operation, `params.${key}`, `param ${preview(key)} must be a string, number or boolean`);
+    }
+    out[key] = String(value);
+  }
+  return out;
 }

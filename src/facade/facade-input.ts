@@ -1,5 +1,6 @@
 /**
- * The facade's input checks that are more than one `assert*` call: list queries, events, provider options.
+ * The facade's input checks that are more than one `assert*` call: list queries and events (createVersion's provider
+ * options are parsed by core/version-input.ts, which that call imports).
  *
  * @module
  */
@@ -92,25 +93,4 @@ export function checkEventInput(input: RegistryEventInput, provider: string): vo
       throw invalidInput(op, "details", "details must be JSON-serialisable", provider);
     }
   }
-}
-
-/**
- * Parses `providerOptions.<provider>` with the adapter's schema. Other providers' options are left alone, so one
- * input can carry options for several registries (sync does).
- */
-export function parseProviderOptions<O>(
-  providerOptions: unknown,
-  provider: Pick<RegistryProviderV1<O>, "provider" | "createVersionOptions">,
-  op: string,
-): O | undefined {
-  if (providerOptions === undefined) return undefined;
-  if (!isObject(providerOptions) || Array.isArray(providerOptions))
-    throw invalidInput(op, "providerOptions", "providerOptions must be an object keyed by provider", provider.provider);
-  const own = Object.hasOwn(providerOptions, provider.provider) ? providerOptions[provider.provider] : undefined;
-  if (own === undefined || !provider.createVersionOptions) return undefined;
-  const parsed = provider.createVersionOptions.safeParse(own);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = ["providerOptions", provider.provider, ...(issue?.path ?? []).map(String)].join(".");
-  throw invalidInput(op, field, `${field}: ${issue?.message ?? "invalid"}`, provider.provider);
 }

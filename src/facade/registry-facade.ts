@@ -40,7 +40,7 @@ import type {
 } from "../core/types.js";
 import { assertAlias, assertArtifactPath, assertModelName, assertTags, assertVersion, checkTransition, preview } from "../core/validation.js";
 import { resolveActor } from "../runtime/actor.js";
-import { checkAuditQuery, checkEventInput, checkModelQuery, checkVersionQuery, parseProviderOptions } from "./facade-input.js";
+import { checkAuditQuery, checkEventInput, checkModelQuery, checkVersionQuery } from "./facade-input.js";
 
 /** Settings every registry takes. */
 export interface FacadeSettings {
@@ -173,7 +173,7 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
   async createVersion(model: string, input: CreateVersionInput, options: TransferOptions = {}): Promise<ModelVersion> {
     const op = "createVersion";
     assertModelName(model, op);
-    const { checkCreateVersionInput } = await import("../core/version-input.js");
+    const { checkCreateVersionInput, parseProviderOptions } = await import("../core/version-input.js");
     const meta = checkCreateVersionInput(input, op);
     for (const [i, alias] of meta.aliases.entries()) this.#provider.checkAlias?.(alias, op, `aliases[${i}]`);
     const providerOptions = parseProviderOptions(input.providerOptions, this.#provider, op);

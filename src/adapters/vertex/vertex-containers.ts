@@ -1,13 +1,15 @@
 /**
- * Vertex's prebuilt serving containers and the file names each one loads. A version uploaded with a prebuilt image
- * whose artifact folder lacks that framework's model file is refused by Vertex, so modelreg checks the names before
- * any byte is stored (vertex.md §7 and "Corrections and emphasis"; python-aiplatform `models.py`,
- * `_SUPPORTED_MODEL_FILE_NAMES`, and `constants/prediction.py`, `CONTAINER_URI_REGEX`).
+ * Vertex's serving containers for createVersion: which image a version is served with, its `containerSpec`, and the
+ * prebuilt containers with the file names each one loads. A version uploaded with a prebuilt image whose artifact
+ * folder lacks that framework's model file is refused by Vertex, so modelreg checks the names before any byte is
+ * stored (vertex.md §7 and "Corrections and emphasis"; python-aiplatform `models.py`, `_SUPPORTED_MODEL_FILE_NAMES`,
+ * and `constants/prediction.py`, `CONTAINER_URI_REGEX`).
  *
  * @module
  */
 
 import { invalidInput } from "../../core/errors.js";
+import type { VertexContainerOptions } from "./vertex-options.js";
 import { PROVIDER } from "./vertex-transport.js";
 
 /** A prebuilt framework: its name for people and the model files its server loads from the folder's top. */
@@ -77,4 +79,43 @@ export function checkPrebuiltFiles(imageUri: string, source: ImageSource, paths:
   const problem = prebuiltFilesProblem(framework, paths);
   if (problem === undefined) return;
   throw invalidInput(operation, "artifacts", `${problem} (the image ${imageUri} comes from ${source}; give a custom image for other files)`, PROVIDER);
+}
+
+/** A version's serving image and where it came from. */
+export interface ResolvedImage {
+  /** The image URI. */
+  imageUri: string;
+  /** The option or setting that named it. */
+  source: ImageSource;
+}
+
+/**
+ * The image a version is served with: its own `container.imageUri`, else the settings' `containerImageUri`. With
+ * neither, `InvalidInputError`: Vertex requires a container for a model with artifacts (`containerSpec.imageUri`;
+ * python-aiplatform refuses `artifact_uri` without `serving_container_image_uri` too), and no image fits arbitrary
+ * files, so modelreg does not pick one.
+ */
+export function resolveImage(container: VertexContainerOptions | undefined, settingsImage: string | undefined, operation: string): ResolvedImage {
+  if (container?.imageUri !== undefined) return { imageUri: container.imageUri, source: "providerOptions.vertex.container.imageUri" };
+  if (settingsImage !== undefined && settingsImage !== "") return { imageUri: settingsImage, source: "containerImageUri" };
+  throw invalidInput(
+    operation,
+    "providerOptions.vertex.container.imageUri",
+    "Vertex needs a serving container image for a version: give providerOptions.vertex.container.imageUri, or the containerImageUri setting (a custom image, or a Vertex prebuilt one when the files hold its model file)",
+    PROVIDER,
+  );
+}
+
+/** Vertex's `containerSpec` for a version: its resolved image with its own container options. */
+export function containerSpec(container: VertexContainerOptions | undefined, imageUri: string): Record<string, unknown> {
+  const c = container ?? {};
+  return {
+    imageUri,
+    ...(c.command && { command: c.command }),
+    ...(c.args && { args: c.args }),
+    ...(c.env && { env: Object.entries(c.env).map(([name, value]) => ({ name, value })) }),
+    ...(c.ports && { ports: c.ports.map((containerPort) => ({ containerPort })) }),
+    ...(c.predictRoute !== undefined && { predictRoute: c.predictRoute }),
+    ...(c.healthRoute !== undefined && { healthRoute: c.healthRoute }),
+  };
 }

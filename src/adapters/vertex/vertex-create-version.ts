@@ -16,11 +16,12 @@ import { DEFAULT_TRANSFER_CONCURRENCY, type TransferOptions } from "../../core/o
 import type { ProviderChange, ProviderContext, ProviderCreateVersion } from "../../core/provider-spec.js";
 import type { ModelVersion } from "../../core/types.js";
 import { operationSchema } from "./vertex-api.js";
+import { deletePrefix, deleteVersionMeta } from "./vertex-cleanup.js";
 import { versionIdOf } from "./vertex-convert.js";
 import type { VersionMetadata } from "./vertex-metadata.js";
 import { LABEL, fitsLabel, modelIdFor } from "./vertex-names.js";
-import { checkPrebuiltFiles } from "./vertex-containers.js";
-import { containerSpec, resolveImage, type VertexCreateVersionOptions } from "./vertex-options.js";
+import { checkPrebuiltFiles, containerSpec, resolveImage } from "./vertex-containers.js";
+import type { VertexCreateVersionOptions } from "./vertex-options.js";
 import type { VertexRecords } from "./vertex-records.js";
 import type { VertexRegistrySettings } from "./vertex-settings.js";
 import { PROVIDER, isFinishedOperationError } from "./vertex-transport.js";
@@ -120,8 +121,8 @@ export async function createVertexVersion(
     // accepted upload whose operation was not seen to end), the files stay: that version would point at them, and
     // a retry with the same idempotency key finds it by its token.
     if (!upload.maybeMade) {
-      await records.deletePrefix(`${dir}/`, op);
-      await records.deleteVersionMeta(id, token, op);
+      await deletePrefix(records.meta, `${dir}/`, op);
+      await deleteVersionMeta(records.meta, id, token, op);
     }
     throw error;
   }

@@ -89,19 +89,6 @@ export class MetadataStore {
     return `${this.modelDir(modelId)}/${token}/${attempt}`;
   }
 
-  /**
-   * True when `prefix` (an `artifactUri`'s path in this bucket, no trailing slash) is a folder modelreg stored for the
-   * version with this token: `<modelId>/<token>/<attempt>`, or `<modelId>/<n>` for versions made before the token was
-   * part of the folder name (those are checked against the version's metadata file by the caller).
-   */
-  ownsArtifactDir(modelId: string, token: string, prefix: string): "token" | "numbered" | false {
-    const dir = `${this.modelDir(modelId)}/`;
-    if (!prefix.startsWith(dir)) return false;
-    const rest = prefix.slice(dir.length);
-    if (rest.startsWith(`${token}/`) && /^[0-9a-f]{16}$/.test(rest.slice(token.length + 1))) return "token";
-    return /^[1-9]\d*$/.test(rest) ? "numbered" : false;
-  }
-
   /** Reads a version's metadata; `undefined` for versions made outside modelreg. */
   async readVersion(modelId: string, token: string | undefined, options: CallOptions & { operation: string }): Promise<VersionMetadata | undefined> {
     if (!token) return undefined;

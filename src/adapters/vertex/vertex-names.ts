@@ -1,5 +1,5 @@
 /**
- * Names and labels under Vertex's rules: model ids, version aliases, label keys and values.
+ * Names and labels under Vertex's rules: model ids, version aliases, label keys and values; and `gs://` URIs.
  *
  * @module
  */
@@ -60,3 +60,10 @@ export function fitsLabel(key: string, value: string): boolean {
 
 /** Labels this adapter sets on versions. */
 export const LABEL = { stage: "modelreg-stage", token: "modelreg-token", managed: "modelreg" } as const;
+
+/** A `gs://bucket/prefix` split in two. */
+export function parseGsUri(uri: string): { bucket: string; prefix: string } {
+  const m = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(uri);
+  if (!m) throw new Error(`not a gs:// URI: ${uri}`);
+  return { bucket: m[1] as string, prefix: (m[2] ?? "").replace(/\/+$/, "") };
+}

@@ -7,10 +7,7 @@
  */
 
 import * as z from "zod/mini";
-import { invalidInput } from "../../core/errors.js";
 import { lazySchema } from "../../http/schema.js";
-import type { ImageSource } from "./vertex-containers.js";
-import { PROVIDER } from "./vertex-transport.js";
 
 /**
  * Vertex's prebuilt scikit-learn CPU serving image.
@@ -78,42 +75,3 @@ export type VertexCreateVersionOptions = z.output<ReturnType<typeof vertexCreate
 
 /** The serving container options, parsed. */
 export type VertexContainerOptions = NonNullable<VertexCreateVersionOptions["container"]>;
-
-/** A version's serving image and where it came from. */
-export interface ResolvedImage {
-  /** The image URI. */
-  imageUri: string;
-  /** The option or setting that named it. */
-  source: ImageSource;
-}
-
-/**
- * The image a version is served with: its own `container.imageUri`, else the settings' `containerImageUri`. With
- * neither, `InvalidInputError`: Vertex requires a container for a model with artifacts (`containerSpec.imageUri`;
- * python-aiplatform refuses `artifact_uri` without `serving_container_image_uri` too), and no image fits arbitrary
- * files, so modelreg does not pick one.
- */
-export function resolveImage(container: VertexContainerOptions | undefined, settingsImage: string | undefined, operation: string): ResolvedImage {
-  if (container?.imageUri !== undefined) return { imageUri: container.imageUri, source: "providerOptions.vertex.container.imageUri" };
-  if (settingsImage !== undefined && settingsImage !== "") return { imageUri: settingsImage, source: "containerImageUri" };
-  throw invalidInput(
-    operation,
-    "providerOptions.vertex.container.imageUri",
-    "Vertex needs a serving container image for a version: give providerOptions.vertex.container.imageUri, or the containerImageUri setting (a custom image, or a Vertex prebuilt one when the files hold its model file)",
-    PROVIDER,
-  );
-}
-
-/** Vertex's `containerSpec` for a version: its resolved image with its own container options. */
-export function containerSpec(container: VertexContainerOptions | undefined, imageUri: string): Record<string, unknown> {
-  const c = container ?? {};
-  return {
-    imageUri,
-    ...(c.command && { command: c.command }),
-    ...(c.args && { args: c.args }),
-    ...(c.env && { env: Object.entries(c.env).map(([name, value]) => ({ name, value })) }),
-    ...(c.ports && { ports: c.ports.map((containerPort) => ({ containerPort })) }),
-    ...(c.predictRoute !== undefined && { predictRoute: c.predictRoute }),
-    ...(c.healthRoute !== undefined && { healthRoute: c.healthRoute }),
-  };
-}

@@ -7,10 +7,9 @@
 
 import type { RegistryCapabilities } from "../../core/capabilities.js";
 import { mapLimit } from "../../core/concurrency.js";
-import { NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
-import type { RegistryEventInput } from "../../core/events.js";
-import type { CallOptions, TransferOptions } from "../../core/options.js";
-import { ownValue, setOwn } from "../../core/own-keys.js";
+import { NotFoundError, invalidInput } from "../../core/errors.js";
+import type { TransferOptions } from "../../core/options.js";
+import { ownValue } from "../../core/own-keys.js";
 import {
   PROVIDER_SPECIFICATION_VERSION,
   type ProviderChange,
@@ -23,16 +22,17 @@ import {
   type RegistryProviderV1,
 } from "../../core/provider-spec.js";
 import type { VersionRef } from "../../core/refs.js";
-import type { ArtifactFile, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
+import type { ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { clientSettings } from "../../http/call-options.js";
-import { listModelsResponse, operationSchema, type VertexModel, vertexModelSchema } from "./vertex-api.js";
-import { toModelVersion, toRegisteredModel, versionIdOf } from "./vertex-convert.js";
+import { listModelsResponse } from "./vertex-api.js";
+import { toRegisteredModel, versionIdOf } from "./vertex-convert.js";
 import { MetadataStore } from "./vertex-metadata.js";
-import { LABEL, checkVertexAlias, fitsLabel, modelIdFor } from "./vertex-names.js";
+import { checkVertexAlias, modelIdFor, parseGsUri } from "./vertex-names.js";
 import { vertexCreateVersionOptionsSchema, type VertexCreateVersionOptions } from "./vertex-options.js";
 import { VertexRecords } from "./vertex-records.js";
 import type { VertexRegistrySettings } from "./vertex-settings.js";
-import { VertexStorage, parseGsUri } from "./vertex-storage.js";
+import type { VertexWriteParts } from "./vertex-writes.js";
+import { VertexStorage } from "./vertex-storage.js";
 import { PROVIDER, VertexTransport } from "./vertex-transport.js";
 
 const CAPABILITIES: RegistryCapabilities = Object.freeze({
@@ -148,41 +148,12 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
 
   /** The description lives on Vertex, the tags in the model's metadata file. */
   async doUpdateModel(name: string, patch: UpdateModelInput, ctx: ProviderContext): Promise<ProviderChange<RegisteredModel>> {
-    const { operation: op, options } = ctx;
-    const id = modelIdFor(name);
-    await this.#records.model(id, undefined, op, options);
-    if (patch.description !== undefined) {
-      await this.transport.call({
-        operation: op,
-        method: "PATCH",
-        path: this.#records.modelPath(id),
-        query: { updateMask: "description" },
-        body: { description: patch.description },
-        schema: vertexModelSchema,
-        idempotent: true,
-        options,
-      });
-    }
-    if (patch.tags) {
-      const meta = (await this.#meta.readModel(id, { ...options, operation: op })) ?? { format: "modelreg-vertex/1" as const, name, tags: {} };
-      for (const [k, v] of Object.entries(patch.tags)) {
-        if (v === null) delete meta.tags[k];
-        else setOwn(meta.tags, k, v);
-      }
-      await this.#meta.writeModel(id, meta, { ...options, operation: op });
-    }
-    const events = ctx.stamp([{ type: "model.updated", model: name, details: { fields: Object.keys(patch) } }]);
-    return { events, readBack: () => this.doGetModel(name, ctx) };
+    return (await import("./vertex-writes.js")).updateVertexModel(this.#writeParts(), name, patch, ctx);
   }
 
   /** Deletes the model with every version (a long-running operation), then its files. */
   async doDeleteModel(name: string, ctx: ProviderContext): Promise<ProviderChange<void>> {
-    const { operation: op, options } = ctx;
-    const id = modelIdFor(name);
-    const first = await this.transport.call({ operation: op, method: "DELETE", path: this.#records.modelPath(id), schema: operationSchema, options });
-    await this.transport.waitForOperation(first, op, options);
-    await this.#records.deletePrefix(`${this.#meta.modelDir(id)}/`, op);
-    return { value: undefined, events: ctx.stamp([{ type: "model.deleted", model: name }]) };
+    return (await import("./vertex-writes.js")).deleteVertexModel(this.#writeParts(), name, ctx);
   }
 
   async doCreateVersion(
@@ -225,119 +196,20 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
 
   /** Updates the metadata file beside the artifacts, and the description and labels on Vertex. */
   async doUpdateVersion(ref: VersionRef, patch: UpdateVersionInput, ctx: ProviderContext): Promise<ProviderChange<ModelVersion>> {
-    const { operation: op, options } = ctx;
-    const id = modelIdFor(ref.model);
-    const record = await this.#records.resolve(ref, op, options);
-    const versionId = versionIdOf(record);
-    const token = record.labels?.[LABEL.token];
-    const meta = await this.#meta.readVersion(id, token, { ...options, operation: op });
-    if (!meta || !token)
-      throw new UnsupportedCapabilityError(`${ref.model}/${versionId} was not made by modelreg; only Vertex's own fields can change`, {
-        provider: PROVIDER,
-        operation: op,
-        capability: "foreignVersion",
-      });
-    if (patch.description !== undefined) meta.description = patch.description;
-    for (const [k, v] of Object.entries(patch.tags ?? {})) {
-      if (v === null) delete meta.tags[k];
-      else setOwn(meta.tags, k, v);
-    }
-    Object.assign(meta.metrics, patch.metrics);
-    if (patch.modelCard) meta.modelCard = patch.modelCard as Record<string, unknown>;
-    await this.#meta.writeVersion(id, token, meta, { ...options, operation: op });
-    const labels = Object.fromEntries(Object.entries(record.labels ?? {}).filter(([k]) => k.startsWith("modelreg")));
-    for (const [k, v] of Object.entries(meta.tags)) if (fitsLabel(k, v) && Object.keys(labels).length < 60) labels[k] = v;
-    const mask = ["labels", ...(patch.description !== undefined ? ["versionDescription"] : [])];
-    const updated = await this.transport.call({
-      operation: op,
-      method: "PATCH",
-      path: `${this.#records.modelPath(id)}@${versionId}`,
-      query: { updateMask: mask.join(",") },
-      body: { labels, ...(patch.description !== undefined && { versionDescription: patch.description.slice(0, 2000) }) },
-      schema: vertexModelSchema,
-      idempotent: true,
-      options,
-    });
-    const events = ctx.stamp([{ type: "version.updated", model: ref.model, version: versionId, details: { fields: Object.keys(patch) } }]);
-    return { value: toModelVersion(ref.model, updated, meta), events };
+    return (await import("./vertex-writes.js")).updateVertexVersion(this.#writeParts(), ref, patch, ctx);
   }
 
   /**
-   * Deletes a version. Vertex moves `default` off a deleted version to the most recent remaining one. Vertex does not
-   * delete the only version of a model (its `deleteVersion` says to delete the model instead), so for the only version
-   * the model goes with `models.delete`, and `model.deleted` follows `version.deleted`. Files go only when modelreg
-   * stored them for this version (see `#ownedFiles`): a version another tool made keeps its files.
+   * Deletes a version; for the only version, the model (see vertex-writes.ts). Files go only when modelreg stored them
+   * for this version.
    */
   async doDeleteVersion(ref: VersionRef, ctx: ProviderContext): Promise<ProviderChange<void>> {
-    const { operation: op, options } = ctx;
-    const id = modelIdFor(ref.model);
-    const record = await this.#records.resolve(ref, op, options);
-    const versionId = versionIdOf(record);
-    const others = (await this.#records.allVersions(id, op, options)).filter((v) => versionIdOf(v) !== versionId);
-    // Decided before the delete: the metadata file that lists the files goes with the version.
-    const owned = await this.#ownedFiles(id, record, others, op, options);
-    const last = others.length === 0;
-    const first = await this.transport.call({
-      operation: op,
-      method: "DELETE",
-      path: last ? this.#records.modelPath(id) : `${this.#records.modelPath(id)}@${versionId}:deleteVersion`,
-      schema: operationSchema,
-      options,
-    });
-    await this.transport.waitForOperation(first, op, options);
-    if (owned) await owned();
-    const token = record.labels?.[LABEL.token];
-    if (token) await this.#records.deleteVersionMeta(id, token, op);
-    if (last) await this.#records.deleteObjects([this.#meta.modelFile(id)], op);
-    const events: RegistryEventInput[] = [{ type: "version.deleted", model: ref.model, version: versionId }];
-    if (last) events.push({ type: "model.deleted", model: ref.model });
-    return { value: undefined, events: ctx.stamp(events) };
+    return (await import("./vertex-writes.js")).deleteVertexVersion(this.#writeParts(), ref, ctx);
   }
 
-  /**
-   * Removes the files modelreg stored for a version, or `undefined` when there are none to remove. They are modelreg's
-   * when the version carries modelreg's labels, its `artifactUri` is in this registry's bucket in the folder
-   * `createVersion` makes for its token (or the numbered folder of earlier releases, whose files are then taken from
-   * the version's manifest only), and no other version points into that folder. Anything else, such as an
-   * `artifactUri` in another bucket or in a folder shared with other tools, belongs to someone else.
-   */
-  async #ownedFiles(
-    id: string,
-    record: VertexModel,
-    others: VertexModel[],
-    op: string,
-    options: CallOptions | undefined,
-  ): Promise<(() => Promise<void>) | undefined> {
-    const token = record.labels?.[LABEL.token];
-    if (!token || record.labels?.[LABEL.managed] !== "true" || !record.artifactUri) return undefined;
-    let at;
-    try {
-      at = parseGsUri(record.artifactUri);
-    } catch {
-      return undefined;
-    }
-    const { bucket, prefix } = at;
-    const kind = this.#meta.ownsArtifactDir(id, token, prefix);
-    if (bucket !== this.#meta.bucket || !kind) return undefined;
-    const within = (a: string, b: string) => a === b || a.startsWith(`${b}/`);
-    const shared = others.some((v) => {
-      if (!v.artifactUri) return false;
-      try {
-        const o = parseGsUri(v.artifactUri);
-        return o.bucket === bucket && (within(o.prefix, prefix) || within(prefix, o.prefix));
-      } catch {
-        return false;
-      }
-    });
-    if (shared) return undefined;
-    if (kind === "token") return () => this.#records.deletePrefix(`${prefix}/`, op);
-    const meta = await this.#meta.readVersion(id, token, { ...options, operation: op });
-    if (!meta) return undefined;
-    return () =>
-      this.#records.deleteObjects(
-        meta.files.map((f) => `${prefix}/${f.path}`),
-        op,
-      );
+  /** What vertex-writes.ts uses: updates, deletes and stage moves import it on first use, so readers never load it. */
+  #writeParts(): VertexWriteParts {
+    return { transport: this.transport, records: this.#records, meta: this.#meta, provider: this };
   }
 
   /** With `mergeVersionAliases`, which moves the alias from any other version. */
@@ -369,53 +241,11 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
    * name, so `models/<id>@production` serves the newest version moved there.
    */
   async doTransitionStage(ref: VersionRef, to: Stage, archiveExisting: boolean, ctx: ProviderContext): Promise<ProviderChange<ModelVersion>> {
-    const { operation: op, options } = ctx;
-    const id = modelIdFor(ref.model);
-    const record = await this.#records.resolve(ref, op, options);
-    const versionId = versionIdOf(record);
-    const from = (record.labels?.[LABEL.stage] as Stage | undefined) ?? "draft";
-    const events: RegistryEventInput[] = [];
-    if (archiveExisting) {
-      for (const other of await this.#records.allVersions(id, op, options)) {
-        if (versionIdOf(other) === versionId || other.labels?.[LABEL.stage] !== to) continue;
-        await this.#records.setStageLabel(id, other, "archived", op, options);
-        events.push({ type: "stage.changed", model: ref.model, version: versionIdOf(other), stage: "archived", from: to, to: "archived" });
-      }
-    }
-    await this.#records.setStageLabel(id, record, to, op, options);
-    const isStageAlias = (a: string) => a === "staging" || a === "production";
-    const changes = [...(isStageAlias(to) ? [to] : []), ...(record.versionAliases ?? []).filter((a) => isStageAlias(a) && a !== to).map((a) => `-${a}`)];
-    if (changes.length > 0) await this.#records.mergeAliases(ref.model, versionId, changes, op, options);
-    if (from !== to) events.push({ type: "stage.changed", model: ref.model, version: versionId, stage: to, from, to });
-    const stamped = ctx.stamp(events);
-    return { events: stamped, readBack: () => this.doGetVersion({ model: ref.model, version: versionId }, ctx) };
+    return (await import("./vertex-writes.js")).transitionVertexStage(this.#writeParts(), ref, to, archiveExisting, ctx);
   }
 
-  /** The files from the version's manifest, or, for versions made elsewhere, listed under its `artifactUri`. */
+  /** The files from the version's manifest, or, for versions made elsewhere, listed under its `artifactUri` (vertex-files.ts). */
   async doVersionFiles(ref: VersionRef, ctx: ProviderContext): Promise<ProviderVersionFiles> {
-    const { operation: op, options } = ctx;
-    const id = modelIdFor(ref.model);
-    const record = await this.#records.resolve(ref, op, options);
-    const version = versionIdOf(record);
-    const label = `${ref.model}/${version}`;
-    if (!record.artifactUri) throw new NotFoundError(`${label} has no artifactUri`, { provider: PROVIDER, operation: op });
-    const { bucket, prefix } = parseGsUri(record.artifactUri);
-    if (bucket !== this.#meta.bucket)
-      throw new UnsupportedCapabilityError(`${label} keeps its files in gs://${bucket}, outside this registry's artifactRoot`, {
-        provider: PROVIDER,
-        operation: op,
-        capability: "foreignFiles",
-      });
-    const meta = await this.#meta.readVersion(id, record.labels?.[LABEL.token], { ...options, operation: op });
-    const files: ArtifactFile[] = meta
-      ? meta.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, md5: f.md5 }))
-      : (await this.#meta.storage.list(bucket, `${prefix}/`, { ...options, operation: op })).map((o) => ({
-          path: o.name.slice(prefix.length + 1),
-          size: o.size,
-          ...(o.md5 && { md5: o.md5 }),
-        }));
-    const open = (file: ArtifactFile, signal: AbortSignal | undefined) =>
-      this.#meta.storage.open(this.#meta.bucket, `${prefix}/${file.path}`, { ...options, signal, operation: op });
-    return { model: ref.model, version, files, open };
+    return (await import("./vertex-files.js")).vertexVersionFiles(this.#records, this.#meta, ref, ctx);
   }
 }

@@ -1,15 +1,15 @@
 /**
  * Reading and writing Vertex's model records and the metadata files beside them: the calls every primitive shares
- * (a version by number, alias or `latest`, all versions of a model, alias and stage-label changes, cleanup).
+ * (a version by number, alias or `latest`, all versions of a model, alias changes). Stage labels are set in
+ * vertex-writes.ts, and cleanup is in vertex-cleanup.ts, which only the calls that change or create versions import.
  *
  * @module
  */
 
-import { mapLimit } from "../../core/concurrency.js";
 import { NotFoundError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import type { VersionRef } from "../../core/refs.js";
-import type { ModelVersion, Stage } from "../../core/types.js";
+import type { ModelVersion } from "../../core/types.js";
 import { listModelsResponse, vertexModelSchema, type VertexModel } from "./vertex-api.js";
 import { toModelVersion, versionIdOf } from "./vertex-convert.js";
 import type { MetadataStore } from "./vertex-metadata.js";
@@ -107,46 +107,9 @@ export class VertexRecords {
     });
   }
 
-  /** Sets the managed stage label of a version (`draft` removes it). */
-  async setStageLabel(id: string, record: VertexModel, stage: Stage, op: string, options: CallOptions | undefined): Promise<void> {
-    const labels = { ...record.labels };
-    if (stage === "draft") delete labels[LABEL.stage];
-    else labels[LABEL.stage] = stage;
-    await this.transport.call({
-      operation: op,
-      method: "PATCH",
-      path: `${this.modelPath(id)}@${versionIdOf(record)}`,
-      query: { updateMask: "labels" },
-      body: { labels },
-      schema: vertexModelSchema,
-      idempotent: true,
-      options,
-    });
-  }
-
   /** A record as the spec's version, with its metadata file when modelreg made it. */
   async toVersion(name: string, id: string, record: VertexModel, op: string, options: CallOptions | undefined): Promise<ModelVersion> {
     const meta = await this.meta.readVersion(id, record.labels?.[LABEL.token], { ...options, operation: op });
     return toModelVersion(meta?.model ?? name, record, meta);
-  }
-
-  /** Deletes every object under a prefix of the artifact bucket, best effort. */
-  async deletePrefix(prefix: string, op: string): Promise<void> {
-    try {
-      const objects = await this.meta.storage.list(this.meta.bucket, prefix, { operation: op });
-      await mapLimit(objects, 8, (o) => this.meta.storage.delete(this.meta.bucket, o.name, { operation: op }));
-    } catch {
-      // Cleanup is best effort: leftover files are unreferenced, never a half-made version.
-    }
-  }
-
-  /** Deletes the named objects of the artifact bucket, best effort (one that is already gone is no failure). */
-  async deleteObjects(names: string[], op: string): Promise<void> {
-    await mapLimit(names, 8, (name) => this.meta.storage.delete(this.meta.bucket, name, { operation: op }).catch(() => undefined));
-  }
-
-  /** Deletes a version's metadata file, best effort. */
-  async deleteVersionMeta(id: string, token: string, op: string): Promise<void> {
-    await this.deleteObjects([`${this.meta.modelDir(id)}/meta/${token}.json`], op);
   }
 }

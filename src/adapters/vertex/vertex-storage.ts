@@ -37,13 +37,6 @@ export interface StoredObject {
   md5?: string;
 }
 
-/** A `gs://bucket/prefix` split in two. */
-export function parseGsUri(uri: string): { bucket: string; prefix: string } {
-  const m = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(uri);
-  if (!m) throw new Error(`not a gs:// URI: ${uri}`);
-  return { bucket: m[1] as string, prefix: (m[2] ?? "").replace(/\/+$/, "") };
-}
-
 const enc = (name: string) => encodeURIComponent(name).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** The adapter's Cloud Storage access. */

@@ -8,4 +8,4 @@
 export { WandbRegistry, createWandbRegistry } from "./wandb-registry.js";
 export type { LinkResult, LinkTarget, LinkedCollection } from "./wandb-links.js";
 export type { WandbRegistrySettings } from "./wandb-settings.js";
-export { artifactDigest } from "./wandb-manifest.js";
+export { artifactDigest } from "./wandb-digest.js";

@@ -1,16 +1,17 @@
 /**
  * W&B artifact manifests and digests. A file's digest is the base64 MD5 of its bytes, or, in an entry tagged
- * `extra: {"alg": "XXH128"}` (W&B's clients from about 0.29), the base64 XXH128 of its bytes. An artifact's digest is
- * the hex MD5 (hex XXH128 for a `MANIFEST_XXH128` artifact) of `"wandb-artifact-manifest-v1\n"` followed by
- * `<path>:<digest>\n` for every file, paths in byte order (not JavaScript's UTF-16 `sort()`, which orders some
- * characters differently).
+ * `extra: {"alg": "XXH128"}` (W&B's clients from about 0.29), the base64 XXH128 of its bytes. An artifact's digest
+ * (wandb-digest.ts, with the MD5 one `modelreg/wandb` exports) hashes `"wandb-artifact-manifest-v1\n"` followed by
+ * `<path>:<digest>\n` for every file, paths in byte order. Only the calls that read or write a version's files
+ * import this module.
  *
  * @module
  */
-
-import { nodeCrypto } from "../../runtime/builtins.js";
 import { createXxh128 } from "../../artifacts/xxh128.js";
 import { ownValue, setOwn } from "../../core/own-keys.js";
+import { artifactDigest, compareUtf8, digestLines } from "./wandb-digest.js";
+
+export { artifactDigest, compareUtf8 };
 
 /** One manifest entry. */
 export interface ManifestEntry {
@@ -52,24 +53,6 @@ export const XXH128_ALG = "XXH128";
 export function entryAlgorithm(entry: Pick<ManifestEntry, "extra">): string {
   const alg = entry.extra?.[ALG_KEY];
   return typeof alg === "string" ? alg : "MD5";
-}
-
-/** Orders strings by their UTF-8 bytes, as W&B's Go and Python clients do. */
-export function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-}
-
-/** The text an artifact digest hashes, in pieces: the header, then one `path:digest` line per file in byte order. */
-function* digestLines(contents: Record<string, { digest: string }>): Generator<string> {
-  yield "wandb-artifact-manifest-v1\n";
-  for (const path of Object.keys(contents).sort(compareUtf8)) yield `${path}:${ownValue(contents, path)?.digest}\n`;
-}
-
-/** The artifact digest of an MD5 artifact: hex MD5 over the sorted `path:digest` lines. */
-export function artifactDigest(contents: Record<string, { digest: string }>): string {
-  const hash = nodeCrypto().createHash("md5");
-  for (const line of digestLines(contents)) hash.update(line);
-  return hash.digest("hex");
 }
 
 /** The artifact digest for either algorithm: hex MD5, or hex XXH128 over the same text (`manifest.go ArtifactDigest`). */

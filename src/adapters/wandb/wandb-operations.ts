@@ -1,6 +1,8 @@
 /**
- * The GraphQL documents this adapter sends, one per operation, shaped after W&B's own SDK documents. The test fake
- * validates each against W&B's schema with graphql-js, and `npm run derive:contracts` reads them from this file.
+ * The GraphQL documents this adapter sends, one per operation, shaped after W&B's own SDK documents: here the queries
+ * any call may send, in wandb-write-operations.ts those only writes send, which the transport imports on the first
+ * write. The test fake validates each against W&B's schema with graphql-js, and `npm run derive:contracts` reads them
+ * from both files.
  *
  * @module
  */
@@ -25,7 +27,7 @@ const MEMBERSHIP_FIELDS = `
   artifact { ${ARTIFACT_FIELDS} }
 `;
 
-/** Every operation, by name. */
+/** Every query any call may send, by name (the rest are in wandb-write-operations.ts). */
 export const OPERATIONS = {
   ServerFeatures: `query ServerFeatures { serverInfo { features { name isEnabled } } }`,
   Viewer: `query Viewer { viewer { entity } }`,
@@ -33,32 +35,6 @@ export const OPERATIONS = {
   // entity, the organizations its user belongs to.
   OrgEntity: `query OrgEntity($entityName: String!) { entity(name: $entityName) {
     organization { name orgEntity { name } } user { organizations { name orgEntity { name } } } } }`,
-  UpsertBucket: `mutation UpsertBucket($name: String!, $project: String!, $entity: String!, $jobType: String) {
-    upsertBucket(input: { name: $name, modelName: $project, entityName: $entity, jobType: $jobType }) { bucket { id name } inserted } }`,
-  CreateArtifact: `mutation CreateArtifact($input: CreateArtifactInput!) {
-    createArtifact(input: $input) { artifact { id state versionIndex artifactSequence { id latestArtifact { id } } } } }`,
-  CreateArtifactManifest: `mutation CreateArtifactManifest($artifactID: ID!, $baseArtifactID: ID, $name: String!, $digest: String!,
-    $entityName: String!, $projectName: String!, $runName: String!, $manifestType: ArtifactManifestType!, $includeUpload: Boolean!) {
-    createArtifactManifest(input: { artifactID: $artifactID, baseArtifactID: $baseArtifactID, name: $name, digest: $digest,
-      entityName: $entityName, projectName: $projectName, runName: $runName, type: $manifestType }) {
-      artifactManifest { id file { id uploadUrl @include(if: $includeUpload) uploadHeaders @include(if: $includeUpload) } } } }`,
-  // The whole input as one variable, as W&B's client sends it since digests got an algorithm: `digestAlgorithm` and the
-  // specs' `digest` are in it only where the server has feature ARTIFACT_DIGEST_ALGORITHM, so older servers never see them.
-  CreateArtifactFiles: `mutation CreateArtifactFiles($input: CreateArtifactFilesInput!) {
-    createArtifactFiles(input: $input) {
-      files { edges { node { storagePath uploadUrl uploadHeaders
-        uploadMultipartUrls { uploadID uploadUrlParts { partNumber uploadUrl } } artifact { id } } } } } }`,
-  // W&B's client asks these two before logging a version (`getArtifactDigestAlgorithm`), and only on servers with
-  // feature ARTIFACT_DIGEST_ALGORITHM: older ones have neither field.
-  XXHashDigestsEnabled: `query XXHashDigestsEnabled($entityName: String!) { entity(name: $entityName) { xxhashDigestsEnabled } }`,
-  FetchArtifactDigestAlgorithm: `query FetchArtifactDigestAlgorithm($entityName: String!, $projectName: String!, $artifactTypeName: String!,
-    $artifactCollectionName: String!) {
-    project(name: $projectName, entityName: $entityName) { artifactType(name: $artifactTypeName) {
-      artifactCollection(name: $artifactCollectionName) { __typename ... on ArtifactSequence { digestAlgorithm } } } } }`,
-  CompleteMultipartUpload: `mutation CompleteMultipartUpload($artifactID: ID!, $storagePath: String!, $uploadID: String!, $completedParts: [UploadPartsInput!]!) {
-    completeMultipartUploadArtifact(input: { completeMultipartAction: Complete, completedParts: $completedParts, artifactID: $artifactID,
-      storagePath: $storagePath, uploadID: $uploadID }) { digest } }`,
-  CommitArtifact: `mutation CommitArtifact($artifactID: ID!) { commitArtifact(input: { artifactID: $artifactID }) { artifact { id digest } } }`,
   // W&B's current lookup (server feature PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP): "collection:alias" or "collection:v3".
   MembershipByName: `query MembershipByName($entity: String!, $project: String!, $name: String!) {
     project(name: $project, entityName: $entity) { artifactCollectionMembership(name: $name) { ${MEMBERSHIP_FIELDS} } } }`,
@@ -80,24 +56,7 @@ export const OPERATIONS = {
       artifact { id } files(names: $names, first: $first, after: $after) { pageInfo { endCursor hasNextPage } edges { node { name directUrl } } } } } } }`,
   ArtifactLinks: `query ArtifactLinks($id: ID!) { artifact(id: $id) { artifactMemberships { edges { node {
     versionIndex aliases { alias } artifactCollection { __typename id name project { name entity { name } } } } } } } }`,
-  UpdateArtifactSequence: `mutation UpdateArtifactSequence($id: ID!, $description: String) {
-    updateArtifactSequence(input: { artifactSequenceID: $id, description: $description }) { artifactCollection { id } } }`,
-  // A registry collection is a portfolio, updated with its own mutation, as W&B's client does.
-  UpdateArtifactPortfolio: `mutation UpdateArtifactPortfolio($id: ID!, $description: String) {
-    updateArtifactPortfolio(input: { artifactPortfolioID: $id, description: $description }) { artifactCollection { id } } }`,
-  UpdateArtifact: `mutation UpdateArtifact($input: UpdateArtifactInput!) { updateArtifact(input: $input) { artifact { id } } }`,
-  DeleteArtifact: `mutation DeleteArtifact($artifactID: ID!, $deleteAliases: Boolean) {
-    deleteArtifact(input: { artifactID: $artifactID, deleteAliases: $deleteAliases }) { artifact { id } } }`,
-  AddAliases: `mutation AddAliases($artifactID: ID!, $aliases: [ArtifactCollectionAliasInput!]!) {
-    addAliases(input: { artifactID: $artifactID, aliases: $aliases }) { success } }`,
-  DeleteAliases: `mutation DeleteAliases($artifactID: ID!, $aliases: [ArtifactCollectionAliasInput!]!) {
-    deleteAliases(input: { artifactID: $artifactID, aliases: $aliases }) { success } }`,
-  LinkArtifact: `mutation LinkArtifact($artifactID: ID!, $entityName: String!, $projectName: String!, $portfolio: String!, $aliases: [ArtifactAliasInput!]) {
-    linkArtifact(input: { artifactID: $artifactID, entityName: $entityName, projectName: $projectName, artifactPortfolioName: $portfolio, aliases: $aliases }) {
-      versionIndex } }`,
-  UnlinkArtifact: `mutation UnlinkArtifact($artifactID: ID!, $portfolioID: ID!) {
-    unlinkArtifact(input: { artifactID: $artifactID, artifactPortfolioID: $portfolioID }) { success } }`,
 } as const;
 
-/** An operation's name. */
-export type OperationName = keyof typeof OPERATIONS;
+/** The name of an operation of this file. */
+export type ReadOperationName = keyof typeof OPERATIONS;

@@ -13,8 +13,17 @@ import { createHttpClient } from "../../http/http-client.js";
 import { lazySchema } from "../../http/schema.js";
 import type { HttpClient } from "../../http/http-types.js";
 import { inspectGraphqlErrors, mapGraphqlErrorResponse } from "./wandb-error.js";
-import { OPERATIONS, type OperationName } from "./wandb-operations.js";
+import { OPERATIONS, type ReadOperationName } from "./wandb-operations.js";
 import type { WandbRegistrySettings } from "./wandb-settings.js";
+import type { WriteOperationName } from "./wandb-write-operations.js";
+
+/** An operation's name. */
+export type OperationName = ReadOperationName | WriteOperationName;
+
+/** The document of an operation only writes send: wandb-write-operations.ts is imported by the first of them. */
+async function writeDocument(name: WriteOperationName): Promise<string> {
+  return (await import("./wandb-write-operations.js")).WRITE_OPERATIONS[name];
+}
 
 /** The provider name. */
 export const PROVIDER = "wandb";
@@ -69,13 +78,15 @@ export class WandbTransport {
     schema: () => S,
     options: (CallOptions & { operation: string; idempotent?: boolean }) | undefined,
   ): Promise<z.output<S>> {
+    // A query any call may send is at hand (a read waits for no import); a write's document loads with the first write.
+    const query = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name as ReadOperationName] : await writeDocument(name as WriteOperationName);
     const res = await this.http.request({
       operation: options?.operation ?? name,
       method: "POST",
       path: "graphql",
-      json: { query: OPERATIONS[name], variables, operationName: name },
+      json: { query, variables, operationName: name },
       // Queries are reads; mutations are retried only where the caller says they are safe to repeat.
-      idempotent: options?.idempotent ?? OPERATIONS[name].trimStart().startsWith("query"),
+      idempotent: options?.idempotent ?? query.trimStart().startsWith("query"),
       // GraphQL wraps the result in `data`; errors[] were already turned into typed errors by inspectJson.
       schema: enveloped(schema),
       ...callOptions(options),
