@@ -21,3 +21,6 @@ export const nodeOs = (): typeof import("node:os") => process.getBuiltinModule("
 
 /** `node:fs`. An ES import of it loads `fs/promises` and the stream modules too (its namespace reads `promises`). */
 export const nodeFsSync = (): typeof import("node:fs") => process.getBuiltinModule("node:fs");
+
+/** `node:readline`. */
+export const nodeReadline = (): typeof import("node:readline") => process.getBuiltinModule("node:readline");

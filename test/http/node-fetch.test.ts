@@ -235,7 +235,9 @@ describe("the node:http transport", () => {
       req.resume();
       res.writeHead(307, { location: `${base}elsewhere` }).end();
     });
-    const error = await rejectionOf(client().request({ operation: "up", method: "PUT", path: "moved", body: () => chunkedStream(2, 10), responseType: "none" }));
+    const error = await rejectionOf(
+      client().request({ operation: "up", method: "PUT", path: "moved", body: () => chunkedStream(2, 10), responseType: "none" }),
+    );
     expect(ServerError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/redirect/);
 

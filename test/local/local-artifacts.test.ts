@@ -215,7 +215,9 @@ describe("a file sync spooled (SPOOLED)", () => {
     expect((await registry.listArtifacts(missing)).map((f) => f.md5)).toEqual([md5]);
     // ... and refused whole when they do not match it.
     const wrong = createHash("sha256").update("other").digest("hex");
-    const error = await rejectionOf(registry.createVersion("p", { artifacts: { entries: [entry({ sha256: wrong, [SPOOLED]: { file: `${spool}-gone`, md5 } })] } }));
+    const error = await rejectionOf(
+      registry.createVersion("p", { artifacts: { entries: [entry({ sha256: wrong, [SPOOLED]: { file: `${spool}-gone`, md5 } })] } }),
+    );
     expect((error as Error).name).toBe("IntegrityError");
   });
 });

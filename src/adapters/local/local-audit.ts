@@ -8,15 +8,13 @@
  * @module
  */
 
-import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { CorruptDataError } from "../../core/errors.js";
 import type { RegistryEvent } from "../../core/events.js";
 import { errorCode, namePath } from "./local-errors.js";
 import { withLock, type LockOptions } from "./local-lock.js";
 import type { LocalPaths } from "./local-paths.js";
 import { localSchemas } from "./local-schemas.js";
+import { nodeFs, nodeFsSync, nodeReadline } from "../../runtime/builtins.js";
 
 /** Lock settings for the audit log's lock, without the parts this module fills in. */
 export type AuditLockOptions = Omit<LockOptions, "what" | "tmp">;
@@ -28,7 +26,7 @@ export type AuditLockOptions = Omit<LockOptions, "what" | "tmp">;
 export async function auditLineEnd(paths: LocalPaths): Promise<number> {
   let handle;
   try {
-    handle = await open(paths.auditLog, "r");
+    handle = await nodeFs().open(paths.auditLog, "r");
   } catch (error) {
     if (errorCode(error) === "ENOENT") return 0;
     throw error;
@@ -43,7 +41,7 @@ export async function auditLineEnd(paths: LocalPaths): Promise<number> {
   }
 }
 
-async function lastLineEnd(handle: Awaited<ReturnType<typeof open>>): Promise<number> {
+async function lastLineEnd(handle: import("node:fs/promises").FileHandle): Promise<number> {
   const { size } = await handle.stat();
   // Small reads first: on every change the last line is whole and short, so one 4 KiB read finds its end.
   let chunk = Buffer.alloc(4 * 1024);
@@ -74,7 +72,7 @@ export async function appendAudit(
   const text = events.map((e) => `${JSON.stringify(e)}\n`).join("");
   await withAuditLock(paths, lock, async () => {
     await beforeAppend?.();
-    const handle = await open(paths.auditLog, "a+");
+    const handle = await nodeFs().open(paths.auditLog, "a+");
     let size: number | undefined;
     try {
       size = await cutTornTail(handle);
@@ -102,7 +100,7 @@ export function withAuditLock<T>(paths: LocalPaths, lock: AuditLockOptions, work
  *
  * @returns the log's size after the cut.
  */
-async function cutTornTail(handle: Awaited<ReturnType<typeof open>>): Promise<number> {
+async function cutTornTail(handle: import("node:fs/promises").FileHandle): Promise<number> {
   const { size } = await handle.stat();
   if (size === 0) return 0;
   const chunk = Buffer.alloc(64 * 1024);
@@ -128,7 +126,7 @@ async function cutTornTail(handle: Awaited<ReturnType<typeof open>>): Promise<nu
  */
 export async function auditHasEvent(paths: LocalPaths, id: string, offset: number): Promise<boolean> {
   const needle = `"id":${JSON.stringify(id)}`;
-  const stream = createReadStream(paths.auditLog, { encoding: "utf8", start: offset });
+  const stream = nodeFsSync().createReadStream(paths.auditLog, { encoding: "utf8", start: offset });
   let rest = "";
   try {
     for await (const chunk of stream as AsyncIterable<string>) {
@@ -175,7 +173,7 @@ export async function readAudit(
 ): Promise<{ events: RegistryEvent[]; next: number | undefined }> {
   const events: RegistryEvent[] = [];
   const schema = localSchemas().event;
-  const stream = createReadStream(paths.auditLog, { encoding: "utf8", start: options.startByte ?? 0 });
+  const stream = nodeFsSync().createReadStream(paths.auditLog, { encoding: "utf8", start: options.startByte ?? 0 });
   try {
     await new Promise<void>((resolve, reject) => {
       stream.once("open", () => resolve());
@@ -191,7 +189,7 @@ export async function readAudit(
   stream.on("data", (chunk: string | Buffer) => {
     if (chunk.length > 0) endsWithNewline = typeof chunk === "string" ? chunk.endsWith("\n") : chunk.at(-1) === 0x0a;
   });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  const lines = nodeReadline().createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;
   let pending: { line: string; lineNo: number } | undefined;
   const take = (line: string, at: number): void => {

@@ -5,10 +5,7 @@
  * @module
  */
 
-import { createReadStream, createWriteStream } from "node:fs";
-import { appendFile, link, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { iterateBytes, toWebStream } from "../../artifacts/byte-streams.js";
 import { SelectedDigest, StreamingDigest, type FileDigests } from "../../artifacts/hashing.js";
 import { checkExpected, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
@@ -16,6 +13,7 @@ import { AbortedError, CorruptDataError, IntegrityError, InvalidInputError } fro
 import { pathExists } from "./local-files.js";
 import { tempName, type LocalPaths } from "./local-paths.js";
 import type { FileRecord } from "./local-schemas.js";
+import { nodeFs, nodeFsSync, nodeStreamPromises } from "../../runtime/builtins.js";
 
 /**
  * Stores one file's bytes and returns its digests. The temp file is removed on any failure, so an abort or a broken
@@ -53,7 +51,7 @@ export async function putBlob(
     }
   }
   try {
-    await pipeline(hashed, createWriteStream(temp, { flags: "wx", highWaterMark: 1024 * 1024 }));
+    await nodeStreamPromises().pipeline(hashed, nodeFsSync().createWriteStream(temp, { flags: "wx", highWaterMark: 1024 * 1024 }));
     const got = digest.digest();
     const result: FileDigests = { size: got.size, sha256: got.sha256 as string, md5: got.md5 ?? (knownMd5 as string) };
     if (file.size !== undefined && file.size !== result.size) {
@@ -67,13 +65,13 @@ export async function putBlob(
     await options.beforePlace?.(result.sha256);
     const target = paths.blob(result.sha256);
     if (!(await pathExists(target))) {
-      await mkdir(dirname(target), { recursive: true });
+      await nodeFs().mkdir(dirname(target), { recursive: true });
       // Two writers of the same content both rename; the second replaces an identical file, which is harmless.
-      await rename(temp, target);
+      await nodeFs().rename(temp, target);
     }
     return result;
   } finally {
-    await rm(temp, { force: true });
+    await nodeFs().rm(temp, { force: true });
   }
 }
 
@@ -91,25 +89,26 @@ async function linkSpooled(
 ): Promise<FileDigests | undefined> {
   const { spooled, sha256, size } = file;
   if (spooled === undefined || sha256 === undefined || size === undefined) return undefined;
-  if (options.signal?.aborted) throw new AbortedError("aborted by the caller's signal", { provider: "local", operation: options.operation, cause: options.signal.reason });
+  if (options.signal?.aborted)
+    throw new AbortedError("aborted by the caller's signal", { provider: "local", operation: options.operation, cause: options.signal.reason });
   const temp = join(paths.tmp, tempName("blob"));
   try {
     try {
-      await link(spooled.file, temp);
+      await nodeFs().link(spooled.file, temp);
     } catch {
       return undefined;
     }
-    if ((await stat(temp)).size !== size) return undefined;
+    if ((await nodeFs().stat(temp)).size !== size) return undefined;
     options.onBytes?.(size, size);
     await options.beforePlace?.(sha256);
     const target = paths.blob(sha256);
     if (!(await pathExists(target))) {
-      await mkdir(dirname(target), { recursive: true });
-      await rename(temp, target);
+      await nodeFs().mkdir(dirname(target), { recursive: true });
+      await nodeFs().rename(temp, target);
     }
     return { size, sha256, md5: spooled.md5 };
   } finally {
-    await rm(temp, { force: true });
+    await nodeFs().rm(temp, { force: true });
   }
 }
 
@@ -127,7 +126,7 @@ export async function openBlob(paths: LocalPaths, file: FileRecord, operation: s
   }
   async function* verified() {
     const digest = new StreamingDigest();
-    for await (const chunk of iterateBytes(createReadStream(location, { highWaterMark: 1024 * 1024 }))) {
+    for await (const chunk of iterateBytes(nodeFsSync().createReadStream(location, { highWaterMark: 1024 * 1024 }))) {
       digest.update(chunk);
       yield chunk;
     }
@@ -153,9 +152,9 @@ export interface BlobPin {
 /** Creates a pin file in tmp, named with the pid so gc ignores the pins of processes that died. */
 export async function createPin(paths: LocalPaths): Promise<BlobPin> {
   const file = join(paths.tmp, tempName("pin"));
-  await writeFile(file, "", { flag: "wx" });
+  await nodeFs().writeFile(file, "", { flag: "wx" });
   return {
-    add: (sha256) => appendFile(file, `${sha256}\n`),
-    release: () => rm(file, { force: true }),
+    add: (sha256) => nodeFs().appendFile(file, `${sha256}\n`),
+    release: () => nodeFs().rm(file, { force: true }),
   };
 }

@@ -7,7 +7,6 @@
  * @module
  */
 
-import { access } from "node:fs/promises";
 import { resolveArtifactSource } from "../../artifacts/resolve-source.js";
 import { computeContentDigest } from "../../artifacts/hashing.js";
 import { transferProgress } from "../../artifacts/progress.js";
@@ -24,6 +23,7 @@ import type { FileChanges } from "./local-journal.js";
 import { plainMap } from "./local-util.js";
 import { localSchemas, type FileRecord, type ModelRecord, type VersionRecord } from "./local-schemas.js";
 import { PROVIDER, throwIfAborted, type LocalStore } from "./local-store.js";
+import { nodeFs } from "../../runtime/builtins.js";
 
 const OPERATION = "createVersion";
 
@@ -130,7 +130,7 @@ async function claimVersion(store: LocalStore, model: string, meta: CheckedVersi
 async function requireBlobs(store: LocalStore, stored: FileRecord[]): Promise<void> {
   for (const file of stored) {
     try {
-      await access(store.paths.blob(file.sha256));
+      await nodeFs().access(store.paths.blob(file.sha256));
     } catch {
       throw new ConflictError(
         `the bytes of ${JSON.stringify(file.path)} were removed by a concurrent gc before the version was recorded; nothing was created, try again`,

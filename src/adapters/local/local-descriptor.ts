@@ -4,11 +4,11 @@
  * @module
  */
 
-import { realpath } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AdapterDescriptor, AdapterLocation } from "../../core/adapter-descriptor.js";
 import { errorCode } from "../../runtime/system-error.js";
+import { nodeFs } from "../../runtime/builtins.js";
 
 /** A `file:` URI. */
 export interface LocalLocation extends AdapterLocation<"local"> {
@@ -27,7 +27,7 @@ async function canonicalPath(path: string): Promise<string> {
   let dir = resolve(path);
   for (;;) {
     try {
-      return join(await realpath(dir), ...missing);
+      return join(await nodeFs().realpath(dir), ...missing);
     } catch (error) {
       const parent = dirname(dir);
       if ((errorCode(error) !== "ENOENT" && errorCode(error) !== "ENOTDIR") || parent === dir) return resolve(path);

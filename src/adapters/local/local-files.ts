@@ -5,13 +5,13 @@
  * @module
  */
 
-import { access, link, mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import type * as z from "zod/mini";
 import { CorruptDataError } from "../../core/errors.js";
 import { errorCode, toStorageError } from "./local-errors.js";
 import { tempName, type LocalPaths } from "./local-paths.js";
 import { LOCAL_FORMAT, localSchemas } from "./local-schemas.js";
+import { nodeFs } from "../../runtime/builtins.js";
 
 const PROVIDER = "local";
 
@@ -31,7 +31,7 @@ export async function readRecord<S extends z.ZodMiniType>(
 ): Promise<z.output<S> | undefined> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await nodeFs().readFile(file, "utf8");
   } catch (error) {
     if (errorCode(error) === "ENOENT") return undefined;
     throw toStorageError(error, operation, paths.root);
@@ -72,14 +72,14 @@ export function describe(paths: LocalPaths, file: string): string {
 export async function writeRecordExclusive(paths: LocalPaths, file: string, value: unknown): Promise<boolean> {
   const temp = await writeTemp(paths, `${JSON.stringify(value, null, 2)}\n`);
   try {
-    await mkdir(dirname(file), { recursive: true });
-    await link(temp, file);
+    await nodeFs().mkdir(dirname(file), { recursive: true });
+    await nodeFs().link(temp, file);
     return true;
   } catch (error) {
     if (errorCode(error) === "EEXIST") return false;
     throw error;
   } finally {
-    await rm(temp, { force: true });
+    await nodeFs().rm(temp, { force: true });
   }
 }
 
@@ -90,7 +90,7 @@ export async function writeRecordExclusive(paths: LocalPaths, file: string, valu
 export async function writeTemp(paths: LocalPaths, text: string, prefix = "record"): Promise<string> {
   const temp = join(paths.tmp, tempName(prefix, ".json"));
   try {
-    const handle = await open(temp, "wx");
+    const handle = await nodeFs().open(temp, "wx");
     try {
       await handle.writeFile(text);
       await handle.datasync();
@@ -98,7 +98,9 @@ export async function writeTemp(paths: LocalPaths, text: string, prefix = "recor
       await handle.close();
     }
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
+    await nodeFs()
+      .rm(temp, { force: true })
+      .catch(() => undefined);
     throw error;
   }
   return temp;
@@ -108,12 +110,12 @@ export async function writeTemp(paths: LocalPaths, text: string, prefix = "recor
 export async function removeTree(paths: LocalPaths, dir: string): Promise<void> {
   const trash = join(paths.tmp, tempName("trash"));
   try {
-    await rename(dir, trash);
+    await nodeFs().rename(dir, trash);
   } catch (error) {
     if (errorCode(error) === "ENOENT") return;
     throw error;
   }
-  await rm(trash, { recursive: true, force: true });
+  await nodeFs().rm(trash, { recursive: true, force: true });
 }
 
 /**
@@ -128,7 +130,7 @@ export async function openRoot(paths: LocalPaths, operation: string): Promise<vo
   if (found === undefined) {
     let entries: string[] = [];
     try {
-      entries = await readdir(paths.root);
+      entries = await nodeFs().readdir(paths.root);
     } catch (error) {
       if (errorCode(error) !== "ENOENT") throw error;
     }
@@ -140,7 +142,7 @@ export async function openRoot(paths: LocalPaths, operation: string): Promise<vo
         operation,
       });
     }
-    for (const dir of [paths.tmp, paths.models, paths.locks, paths.journals, dirname(paths.auditLog)]) await mkdir(dir, { recursive: true });
+    for (const dir of [paths.tmp, paths.models, paths.locks, paths.journals, dirname(paths.auditLog)]) await nodeFs().mkdir(dir, { recursive: true });
     // Exclusive: when two processes initialise the same root, one writes the marker and both use it.
     if (!(await writeRecordExclusive(paths, paths.marker, LOCAL_FORMAT))) await openRoot(paths, operation);
     return;
@@ -151,13 +153,13 @@ export async function openRoot(paths: LocalPaths, operation: string): Promise<vo
       operation,
     });
   }
-  for (const dir of [paths.tmp, paths.models, paths.locks, paths.journals, dirname(paths.auditLog)]) await mkdir(dir, { recursive: true });
+  for (const dir of [paths.tmp, paths.models, paths.locks, paths.journals, dirname(paths.auditLog)]) await nodeFs().mkdir(dir, { recursive: true });
 }
 
 /** Whether a path exists; any error but "not there" is thrown. */
 export async function pathExists(path: string): Promise<boolean> {
   try {
-    await access(path);
+    await nodeFs().access(path);
     return true;
   } catch (error) {
     if (errorCode(error) === "ENOENT") return false;

@@ -11,7 +11,6 @@
  * @module
  */
 
-import { readFile, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { throwIfAborted } from "../../core/errors.js";
 import { withAuditLock, auditLineEnd, readAudit, type AuditLockOptions } from "./local-audit.js";
@@ -20,6 +19,7 @@ import { journaledModels, journalTemps, readJournal } from "./local-journal.js";
 import { ownerIsGone, processIsGone, readOwner } from "./local-lock.js";
 import { tempOwner } from "./local-paths.js";
 import type { LocalStore } from "./local-store.js";
+import { nodeFs } from "../../runtime/builtins.js";
 
 /** Options of {@link LocalRegistry.gc}. */
 export interface GcOptions {
@@ -59,7 +59,7 @@ export async function collectGarbage(store: LocalStore, lock: AuditLockOptions, 
   const grace = options.graceMs ?? 60 * 60 * 1000;
   const items: GcItem[] = [];
   const remove = async (item: GcItem, full: string) => {
-    if (!options.dryRun) await rm(full, { recursive: true, force: true });
+    if (!options.dryRun) await nodeFs().rm(full, { recursive: true, force: true });
     items.push(item);
   };
 
@@ -71,7 +71,9 @@ export async function collectGarbage(store: LocalStore, lock: AuditLockOptions, 
     throwIfAborted(options.signal, "local", OP);
     if (needed ? needed.has(name) : name.startsWith("txn-")) continue;
     const full = join(paths.tmp, name);
-    const info = await stat(full).catch(() => undefined);
+    const info = await nodeFs()
+      .stat(full)
+      .catch(() => undefined);
     if (!info) continue;
     const owner = tempOwner(name);
     const gone = owner ? owner.hereHost && processIsGone(owner.pid) : false;
@@ -94,7 +96,9 @@ export async function collectGarbage(store: LocalStore, lock: AuditLockOptions, 
       for (const name of await listDir(paths.tmp)) {
         const owner = tempOwner(name);
         if (owner?.kind !== "pin" || (owner.hereHost && processIsGone(owner.pid))) continue;
-        const text = await readFile(join(paths.tmp, name), "utf8").catch(() => "");
+        const text = await nodeFs()
+          .readFile(join(paths.tmp, name), "utf8")
+          .catch(() => "");
         for (const sha of text.split("\n")) if (sha) late.add(sha);
       }
       const { events } = await readAudit(paths, {
@@ -133,7 +137,7 @@ export async function sweepDeadWriters(paths: LocalStore["paths"]): Promise<numb
   for (const name of await listDir(paths.tmp)) {
     const owner = tempOwner(name);
     if (!owner?.hereHost || needed.has(name) || !processIsGone(owner.pid)) continue;
-    await rm(join(paths.tmp, name), { recursive: true, force: true });
+    await nodeFs().rm(join(paths.tmp, name), { recursive: true, force: true });
     removed++;
   }
   return removed;

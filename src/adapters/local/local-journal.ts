@@ -14,14 +14,13 @@
  * @module
  */
 
-import { randomUUID } from "node:crypto";
-import { mkdir, readFile, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { CorruptDataError } from "../../core/errors.js";
 import { auditHasEvent } from "./local-audit.js";
 import { errorCode } from "./local-errors.js";
 import { removeTree, writeTemp } from "./local-files.js";
 import type { LocalPaths } from "./local-paths.js";
+import { nodeCrypto, nodeFs } from "../../runtime/builtins.js";
 
 /** The files a change writes and removes. Paths are absolute; values are JSON records. */
 export interface FileChanges {
@@ -73,14 +72,20 @@ export async function stageChange(
       steps.push({ file: relative(paths.root, file), temp: relative(paths.root, temp) });
     }
     for (const file of changes.removes ?? []) steps.push({ file: relative(paths.root, file) });
-    const record: JournalRecord = { journal: 1, id: randomUUID(), model, operation, auditOffset, eventId, steps };
+    const record: JournalRecord = { journal: 1, id: nodeCrypto().randomUUID(), model, operation, auditOffset, eventId, steps };
     const temp = await writeTemp(paths, JSON.stringify(record), "journal");
     temps.push(temp);
-    await mkdir(paths.journals, { recursive: true });
-    await rename(temp, paths.journal(model));
+    await nodeFs().mkdir(paths.journals, { recursive: true });
+    await nodeFs().rename(temp, paths.journal(model));
     return { record };
   } catch (error) {
-    await Promise.all(temps.map((t) => rm(t, { force: true }).catch(() => undefined)));
+    await Promise.all(
+      temps.map((t) =>
+        nodeFs()
+          .rm(t, { force: true })
+          .catch(() => undefined),
+      ),
+    );
     throw error;
   }
 }
@@ -94,25 +99,25 @@ export async function applyChange(paths: LocalPaths, staged: StagedChange): Prom
       continue;
     }
     try {
-      await rename(inside(paths, step.temp), file);
+      await nodeFs().rename(inside(paths, step.temp), file);
     } catch (error) {
       if (errorCode(error) !== "ENOENT") throw error;
       // Either the temp was renamed already (a repeat) or the target's directory is missing (a new model).
       try {
-        await mkdir(dirname(file), { recursive: true });
-        await rename(inside(paths, step.temp), file);
+        await nodeFs().mkdir(dirname(file), { recursive: true });
+        await nodeFs().rename(inside(paths, step.temp), file);
       } catch (again) {
         if (errorCode(again) !== "ENOENT") throw again;
       }
     }
   }
-  await rm(paths.journal(staged.record.model), { force: true });
+  await nodeFs().rm(paths.journal(staged.record.model), { force: true });
 }
 
 /** Undoes a staged change whose events never reached the log: its temp files and journal go. */
 export async function discardChange(paths: LocalPaths, staged: StagedChange): Promise<void> {
-  for (const step of staged.record.steps) if (step.temp !== undefined) await rm(inside(paths, step.temp), { force: true });
-  await rm(paths.journal(staged.record.model), { force: true });
+  for (const step of staged.record.steps) if (step.temp !== undefined) await nodeFs().rm(inside(paths, step.temp), { force: true });
+  await nodeFs().rm(paths.journal(staged.record.model), { force: true });
 }
 
 /**
@@ -136,7 +141,7 @@ export async function settleJournal(paths: LocalPaths, model: string, operation:
 export async function journaledModels(paths: LocalPaths): Promise<string[]> {
   let names: string[];
   try {
-    names = await readdir(paths.journals);
+    names = await nodeFs().readdir(paths.journals);
   } catch (error) {
     if (errorCode(error) === "ENOENT") return [];
     throw error;
@@ -148,7 +153,7 @@ export async function journaledModels(paths: LocalPaths): Promise<string[]> {
 export async function readJournal(paths: LocalPaths, model: string, operation: string): Promise<StagedChange | undefined> {
   let text: string;
   try {
-    text = await readFile(paths.journal(model), "utf8");
+    text = await nodeFs().readFile(paths.journal(model), "utf8");
   } catch (error) {
     if (errorCode(error) === "ENOENT") return undefined;
     throw error;

@@ -8,13 +8,11 @@
  * @module
  */
 
-import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
-import { link, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AbortedError, ConflictError } from "../../core/errors.js";
 import { errorCode } from "./local-errors.js";
 import { tempName } from "./local-paths.js";
+import { nodeCrypto, nodeFs, nodeOs } from "../../runtime/builtins.js";
 
 /** Settings for {@link withLock}. */
 export interface LockOptions {
@@ -44,7 +42,12 @@ export interface LockOwner {
   id?: string;
 }
 
-const HOST = hostname();
+/** This machine's name, read on first use (not at import: `node:os` is loaded by the first lock). */
+let host: string | undefined;
+const thisHost = (): string => {
+  host ??= nodeOs().hostname();
+  return host;
+};
 
 /**
  * Runs `work` while holding the lock file `file`. `work` gets `held()`, which says whether the lock is still this
@@ -55,14 +58,20 @@ export async function withLock<T>(file: string, options: LockOptions, work: (hel
   const mine = await acquire(file, options);
   const held = async () => (await readOwner(file))?.id === mine.id;
   // Refreshing the lock's time tells waiters on other hosts, who cannot check the pid, that its owner is alive.
-  const beat = setInterval(() => void utimes(file, new Date(), new Date()).catch(() => undefined), Math.max(10, Math.floor(options.staleMs / 3)));
+  const beat = setInterval(
+    () =>
+      void nodeFs()
+        .utimes(file, new Date(), new Date())
+        .catch(() => undefined),
+    Math.max(10, Math.floor(options.staleMs / 3)),
+  );
   beat.unref();
   try {
     return await work(held);
   } finally {
     clearInterval(beat);
     // Only our own lock: one taken over from us meanwhile is its new holder's.
-    if (await held()) await rm(file, { force: true });
+    if (await held()) await nodeFs().rm(file, { force: true });
   }
 }
 
@@ -72,8 +81,8 @@ export async function withLock<T>(file: string, options: LockOptions, work: (hel
  * @returns a release function, or `undefined` when another live owner holds it.
  */
 export async function tryLock(file: string, options: Pick<LockOptions, "staleMs" | "tmp">): Promise<(() => Promise<void>) | undefined> {
-  if (await create(file, options.tmp)) return () => rm(file, { force: true });
-  if ((await breakIfAbandoned(file, options)) && (await create(file, options.tmp))) return () => rm(file, { force: true });
+  if (await create(file, options.tmp)) return () => nodeFs().rm(file, { force: true });
+  if ((await breakIfAbandoned(file, options)) && (await create(file, options.tmp))) return () => nodeFs().rm(file, { force: true });
   return undefined;
 }
 
@@ -112,24 +121,24 @@ async function acquire(file: string, options: LockOptions): Promise<LockOwner> {
  */
 async function create(file: string, tmp: string): Promise<LockOwner | undefined> {
   const temp = join(tmp, tempName("lock"));
-  const owner: LockOwner = { pid: process.pid, host: HOST, at: new Date().toISOString(), id: randomUUID() };
+  const owner: LockOwner = { pid: process.pid, host: thisHost(), at: new Date().toISOString(), id: nodeCrypto().randomUUID() };
   try {
     // Inside the try: on a full disk the write fails after creating the file, which must not stay behind.
-    await writeFile(temp, JSON.stringify(owner), { flag: "wx" });
-    await link(temp, file);
+    await nodeFs().writeFile(temp, JSON.stringify(owner), { flag: "wx" });
+    await nodeFs().link(temp, file);
     return owner;
   } catch (error) {
     if (errorCode(error) === "EEXIST") return undefined;
     throw error;
   } finally {
-    await rm(temp, { force: true });
+    await nodeFs().rm(temp, { force: true });
   }
 }
 
 /** Reads a lock's owner, or `undefined` when the file is gone or unreadable (an older format, or damaged). */
 export async function readOwner(file: string): Promise<LockOwner | undefined> {
   try {
-    const parsed: unknown = JSON.parse(await readFile(file, "utf8"));
+    const parsed: unknown = JSON.parse(await nodeFs().readFile(file, "utf8"));
     if (typeof parsed !== "object" || parsed === null) return undefined;
     const { pid, host, at, id } = parsed as Record<string, unknown>;
     return typeof pid === "number" && typeof host === "string"
@@ -142,7 +151,7 @@ export async function readOwner(file: string): Promise<LockOwner | undefined> {
 
 /** True when the process `pid` on `host` is provably no longer running. Only this host's processes can be checked. */
 export function ownerIsGone(owner: Pick<LockOwner, "pid" | "host">): boolean {
-  return owner.host === HOST && processIsGone(owner.pid);
+  return owner.host === thisHost() && processIsGone(owner.pid);
 }
 
 /** True when this host's process `pid` is no longer running (never for this process). */
@@ -165,7 +174,7 @@ export function processIsGone(pid: number): boolean {
 async function breakIfAbandoned(file: string, options: Pick<LockOptions, "staleMs" | "tmp">): Promise<boolean> {
   let info;
   try {
-    info = await stat(file);
+    info = await nodeFs().stat(file);
   } catch (error) {
     if (errorCode(error) === "ENOENT") return true;
     throw error;
@@ -177,7 +186,7 @@ async function breakIfAbandoned(file: string, options: Pick<LockOptions, "staleM
   // checked again, because between our look and the rename its owner may have released it and another taken it.
   const trash = join(options.tmp, tempName("stale-lock"));
   try {
-    await rename(file, trash);
+    await nodeFs().rename(file, trash);
   } catch (error) {
     if (errorCode(error) === "ENOENT") return true;
     throw error;
@@ -186,13 +195,13 @@ async function breakIfAbandoned(file: string, options: Pick<LockOptions, "staleM
   if (owner && taken && (taken.pid !== owner.pid || taken.host !== owner.host || taken.at !== owner.at || taken.id !== owner.id)) {
     // We moved a fresh lock of a live owner: put it back if nobody has taken the place meanwhile.
     try {
-      await link(trash, file);
+      await nodeFs().link(trash, file);
     } catch (error) {
       if (errorCode(error) !== "EEXIST") throw error;
     }
-    await rm(trash, { force: true });
+    await nodeFs().rm(trash, { force: true });
     return false;
   }
-  await rm(trash, { force: true });
+  await nodeFs().rm(trash, { force: true });
   return true;
 }

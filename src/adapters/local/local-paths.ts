@@ -18,9 +18,8 @@
  * @module
  */
 
-import { createHash, randomUUID } from "node:crypto";
-import { hostname } from "node:os";
 import { join } from "node:path";
+import { nodeCrypto, nodeOs } from "../../runtime/builtins.js";
 
 /** The paths of one local registry. Model names are validated before they reach here, so they are safe segments. */
 export class LocalPaths {
@@ -93,19 +92,24 @@ export class LocalPaths {
   }
 }
 
-const HOST_TAG = createHash("sha256").update(hostname()).digest("hex").slice(0, 8);
+/** A short hash of this machine's name, computed on first use (not at import: it loads `node:crypto` and `node:os`). */
+let hostTag: string | undefined;
+const hostTagOf = (): string => {
+  hostTag ??= nodeCrypto().createHash("sha256").update(nodeOs().hostname()).digest("hex").slice(0, 8);
+  return hostTag;
+};
 
 /**
  * A name for a file in tmp that says who made it: `<kind>-<pid>.<host>-<random>`. gc removes such a file at once when
  * its maker is provably gone (this host, process not running), and leaves a live writer's file in progress alone.
  */
 export function tempName(kind: string, suffix = ""): string {
-  return `${kind}-${process.pid}.${HOST_TAG}-${randomUUID()}${suffix}`;
+  return `${kind}-${process.pid}.${hostTagOf()}-${nodeCrypto().randomUUID()}${suffix}`;
 }
 
 /** Who made a tmp file named by {@link tempName}, or `undefined` for another name. */
 export function tempOwner(name: string): { kind: string; pid: number; hereHost: boolean } | undefined {
   const match = /^([a-z-]+?)-([0-9]+)\.([0-9a-f]{8})-[0-9a-f-]{36}/.exec(name);
   if (!match) return undefined;
-  return { kind: match[1] as string, pid: Number(match[2]), hereHost: match[3] === HOST_TAG };
+  return { kind: match[1] as string, pid: Number(match[2]), hereHost: match[3] === hostTagOf() };
 }

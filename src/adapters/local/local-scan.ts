@@ -5,17 +5,17 @@
  * @module
  */
 
-import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { throwIfAborted } from "../../core/errors.js";
 import { errorCode } from "./local-errors.js";
 import { journaledModels, journalTemps, readJournal } from "./local-journal.js";
 import type { LocalPaths } from "./local-paths.js";
+import { nodeFs } from "../../runtime/builtins.js";
 
 /** Names in a directory, or none when it does not exist. */
 export async function listDir(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir)).sort();
+    return (await nodeFs().readdir(dir)).sort();
   } catch (error) {
     if (errorCode(error) === "ENOENT") return [];
     throw error;
@@ -31,7 +31,7 @@ export async function blobsOnDisk(paths: LocalPaths, signal?: AbortSignal): Prom
     for (const name of await listDir(join(base, prefix))) {
       const path = join(base, prefix, name);
       try {
-        out.set(name, { size: (await stat(path)).size, path });
+        out.set(name, { size: (await nodeFs().stat(path)).size, path });
       } catch (error) {
         if (errorCode(error) !== "ENOENT") throw error;
       }
@@ -43,7 +43,7 @@ export async function blobsOnDisk(paths: LocalPaths, signal?: AbortSignal): Prom
 /** The sha256s a version record file lists, or none when it is gone or unreadable (verify reports those). */
 export async function blobsOfRecordFile(file: string): Promise<string[]> {
   try {
-    const parsed = JSON.parse(await readFile(file, "utf8")) as { files?: Array<{ sha256?: unknown }> };
+    const parsed = JSON.parse(await nodeFs().readFile(file, "utf8")) as { files?: Array<{ sha256?: unknown }> };
     return (parsed.files ?? []).map((f) => f.sha256).filter((s): s is string => typeof s === "string");
   } catch {
     return [];

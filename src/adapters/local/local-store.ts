@@ -5,8 +5,6 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-import { readdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ConflictError, CorruptDataError, NotFoundError, StorageError, throwIfAborted as abortIfAborted } from "../../core/errors.js";
 import type { RegistryEvent, RegistryEventInput } from "../../core/events.js";
@@ -21,6 +19,7 @@ import { tryLock, withLock } from "./local-lock.js";
 import { LocalPaths } from "./local-paths.js";
 import { localSchemas, type AliasesRecord, type ModelRecord, type VersionRecord } from "./local-schemas.js";
 import type { LocalRegistrySettings } from "./local-settings.js";
+import { nodeCrypto, nodeFs } from "../../runtime/builtins.js";
 
 /** The provider name the local registry reports. */
 export const PROVIDER = "local";
@@ -203,7 +202,7 @@ export class LocalStore {
   async versionNumbers(model: string): Promise<number[]> {
     let names: string[];
     try {
-      names = await readdir(this.paths.versions(model));
+      names = await nodeFs().readdir(this.paths.versions(model));
     } catch (error) {
       if (errorCode(error) === "ENOENT") return [];
       throw error;
@@ -220,7 +219,7 @@ export class LocalStore {
 
   /** The names of every model, sorted. */
   async modelNames(): Promise<string[]> {
-    const entries = await readdir(this.paths.models, { withFileTypes: true });
+    const entries = await nodeFs().readdir(this.paths.models, { withFileTypes: true });
     return entries
       .filter((e) => e.isDirectory())
       .map((e) => e.name)
@@ -229,7 +228,7 @@ export class LocalStore {
 
   /** The file name an idempotency key is stored under: hashed, so any key is a safe file name. */
   keyHash(key: string): string {
-    return createHash("sha256").update(key).digest("hex");
+    return nodeCrypto().createHash("sha256").update(key).digest("hex");
   }
 }
 

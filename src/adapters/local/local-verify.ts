@@ -5,7 +5,6 @@
  * @module
  */
 
-import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { throwIfAborted } from "../../core/errors.js";
 import { readAudit, type AuditReadNotes } from "./local-audit.js";
@@ -14,7 +13,7 @@ import { ownerIsGone, processIsGone, readOwner } from "./local-lock.js";
 import { tempOwner } from "./local-paths.js";
 import { blobsOnDisk, listDir, referencedBlobs } from "./local-scan.js";
 import type { LocalStore } from "./local-store.js";
-import { createHash } from "node:crypto";
+import { nodeCrypto, nodeFsSync } from "../../runtime/builtins.js";
 
 /** What kind of problem {@link VerifyProblem} is. */
 export type VerifyProblemKind =
@@ -181,7 +180,7 @@ async function guarded<T>(read: () => Promise<T>, report: (why: string) => void)
 }
 
 async function sha256Of(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  const hash = nodeCrypto().createHash("sha256");
+  for await (const chunk of nodeFsSync().createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest("hex");
 }
