@@ -210,17 +210,7 @@ export class EndpointOperations {
       byId[(matches[0] as DeployedModel).id] = percent;
     }
     this.#remember(endpoint.name, endpoint.trafficSplit ?? {});
-    const updated = await this.transport.call({
-      operation: op,
-      method: "PATCH",
-      path: endpoint.name,
-      query: { updateMask: "trafficSplit" },
-      body: { trafficSplit: byId },
-      schema: endpointSchema,
-      idempotent: true,
-      options,
-    });
-    return toEndpoint(updated);
+    return this.#patchTraffic(endpoint.name, byId, op, options);
   }
 
   /** Restores the split in place before the last change this client made to the endpoint. */
@@ -235,10 +225,15 @@ export class EndpointOperations {
       });
     const live = new Set((endpoint.deployedModels ?? []).map((d) => d.id));
     const split = Object.fromEntries(Object.entries(previous).filter(([id]) => live.has(id)));
+    return this.#patchTraffic(endpoint.name, split, op, options);
+  }
+
+  /** Replaces an endpoint's traffic split (by deployed-model id) and returns the endpoint as Vertex answers. */
+  async #patchTraffic(name: string, split: Record<string, number>, operation: string, options: CallOptions | undefined): Promise<Endpoint> {
     const updated = await this.transport.call({
-      operation: op,
+      operation,
       method: "PATCH",
-      path: endpoint.name,
+      path: name,
       query: { updateMask: "trafficSplit" },
       body: { trafficSplit: split },
       schema: endpointSchema,
