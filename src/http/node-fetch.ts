@@ -22,10 +22,10 @@
  */
 
 import type { ClientRequest, IncomingMessage } from "node:http";
+import { REDIRECT_STATUSES } from "./send.js";
 
 /** Statuses whose responses have no body; the Response constructor refuses one for them. */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** Bytes a response holds for its reader before it pauses the socket. */
 const PAUSE_AT = 2 * 1024 * 1024;

@@ -26,7 +26,8 @@ export class TransportError extends Error {
 /** A redirect that cannot or must not be followed. Not retryable: the next attempt would get the same answer. */
 export class RedirectError extends Error {}
 
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** The statuses that redirect (with a `Location`); also what the node:http transport refuses under `redirect: "error"`. */
+export const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
  * ky, loaded by the first request rather than at import: its module checks `Request` and `ReadableStream` support

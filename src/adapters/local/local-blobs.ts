@@ -15,23 +15,22 @@ import { tempName, type LocalPaths } from "./local-paths.js";
 import type { FileRecord } from "./local-schemas.js";
 import { nodeFs, nodeFsSync, nodeStreamPromises } from "../../runtime/builtins.js";
 
+/** What {@link putBlob} is told. */
+interface PutBlobOptions {
+  signal?: AbortSignal;
+  operation: string;
+  onBytes?: (bytes: number, fileBytes: number) => void;
+  /** Told the blob's sha256 once it is known, before the blob is put in place or found there. */
+  beforePlace?: (sha256: string) => Promise<void>;
+}
+
 /**
  * Stores one file's bytes and returns its digests. The temp file is removed on any failure, so an abort or a broken
  * stream leaves nothing behind.
  *
  * @param onBytes - Told about every chunk, for progress.
  */
-export async function putBlob(
-  paths: LocalPaths,
-  file: ResolvedArtifact,
-  options: {
-    signal?: AbortSignal;
-    operation: string;
-    onBytes?: (bytes: number, fileBytes: number) => void;
-    /** Told the blob's sha256 once it is known, before the blob is put in place or found there. */
-    beforePlace?: (sha256: string) => Promise<void>;
-  },
-): Promise<FileDigests> {
+export async function putBlob(paths: LocalPaths, file: ResolvedArtifact, options: PutBlobOptions): Promise<FileDigests> {
   const linked = await linkSpooled(paths, file, options);
   if (linked) return linked;
   // The pid in the name lets gc tell a dead writer's leftover from a live writer's file in progress.
@@ -62,13 +61,7 @@ export async function putBlob(
       });
     }
     checkExpected(file, result, { provider: "local", operation: options.operation });
-    await options.beforePlace?.(result.sha256);
-    const target = paths.blob(result.sha256);
-    if (!(await pathExists(target))) {
-      await nodeFs().mkdir(dirname(target), { recursive: true });
-      // Two writers of the same content both rename; the second replaces an identical file, which is harmless.
-      await nodeFs().rename(temp, target);
-    }
+    await place(paths, temp, result.sha256, options);
     return result;
   } finally {
     await nodeFs().rm(temp, { force: true });
@@ -82,11 +75,7 @@ export async function putBlob(
  * there, as every blob is. Returns `undefined` (and the caller copies and hashes as usual) when the spool is on
  * another file system or the link fails for any other reason, or its size is not the entry's.
  */
-async function linkSpooled(
-  paths: LocalPaths,
-  file: ResolvedArtifact,
-  options: { signal?: AbortSignal; operation: string; onBytes?: (bytes: number, fileBytes: number) => void; beforePlace?: (sha256: string) => Promise<void> },
-): Promise<FileDigests | undefined> {
+async function linkSpooled(paths: LocalPaths, file: ResolvedArtifact, options: PutBlobOptions): Promise<FileDigests | undefined> {
   const { spooled, sha256, size } = file;
   if (spooled === undefined || sha256 === undefined || size === undefined) return undefined;
   if (options.signal?.aborted)
@@ -100,15 +89,21 @@ async function linkSpooled(
     }
     if ((await nodeFs().stat(temp)).size !== size) return undefined;
     options.onBytes?.(size, size);
-    await options.beforePlace?.(sha256);
-    const target = paths.blob(sha256);
-    if (!(await pathExists(target))) {
-      await nodeFs().mkdir(dirname(target), { recursive: true });
-      await nodeFs().rename(temp, target);
-    }
+    await place(paths, temp, sha256, options);
     return { size, sha256, md5: spooled.md5 };
   } finally {
     await nodeFs().rm(temp, { force: true });
+  }
+}
+
+/** Moves a whole temp file to its content address, unless that blob is there already (then the caller removes it). */
+async function place(paths: LocalPaths, temp: string, sha256: string, options: PutBlobOptions): Promise<void> {
+  await options.beforePlace?.(sha256);
+  const target = paths.blob(sha256);
+  if (!(await pathExists(target))) {
+    await nodeFs().mkdir(dirname(target), { recursive: true });
+    // Two writers of the same content both rename; the second replaces an identical file, which is harmless.
+    await nodeFs().rename(temp, target);
   }
 }
 

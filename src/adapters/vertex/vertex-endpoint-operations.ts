@@ -56,17 +56,7 @@ export class EndpointOperations {
     if (typeof displayName !== "string" || displayName.trim() === "" || displayName.length > 128)
       throw invalidInput(op, "displayName", "an endpoint needs a display name of 1-128 characters", PROVIDER);
     const found = await this.#findByName(displayName, op, options);
-    if (found) return toEndpoint(found);
-    const first = await this.transport.call({
-      operation: op,
-      method: "POST",
-      path: `${this.transport.parent}/endpoints`,
-      body: { displayName },
-      schema: operationSchema,
-      options,
-    });
-    const response = await this.transport.waitForOperation(first, op, options);
-    return toEndpoint(endpointSchema().parse(response));
+    return toEndpoint(found ?? (await this.#create(displayName, op, options)));
   }
 
   /**
