@@ -22,6 +22,7 @@
  */
 
 import type { ClientRequest, IncomingMessage } from "node:http";
+import { type ChunkSink, consumeOnce, withPump } from "./body-pump.js";
 import { REDIRECT_STATUSES } from "./send.js";
 
 /** Statuses whose responses have no body; the Response constructor refuses one for them. */
@@ -101,6 +102,9 @@ async function pump(stream: ReadableStream<Uint8Array>, request: ClientRequest):
  * client's progress and idle timer, resume, the download's hashing and writing): when the reader is the slower side,
  * which is when CPU matters, it gets a few large chunks instead of many small ones, for the price of one copy. A
  * reader that keeps up gets each chunk as it comes.
+ *
+ * The stream also has a pump (body-pump.ts): a download that hashes and writes each chunk on the spot takes the
+ * socket's chunks straight from the `data` event, with no stream, promise or copy per chunk.
  */
 function responseStream(response: IncomingMessage, request: ClientRequest): ReadableStream<Uint8Array> {
   let pending: Buffer[] = [];
@@ -109,6 +113,14 @@ function responseStream(response: IncomingMessage, request: ClientRequest): Read
   let settled = false;
   /** Set while a read waits for the socket: the next chunk goes straight to it. */
   let wake: (() => void) | undefined;
+  /** Set once the pump took over: chunks go to it, and `pumped` settles the pump. */
+  let sink: ChunkSink | undefined;
+  let pumped: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  /** Chunks a sink still holds (a promise it returned): the pump ends only after they settle. */
+  let holding = 0;
+  /** Why the body settled early, for a pump that starts after that: a failure, or a cancel. */
+  let stopped: { error: unknown } | undefined;
+  const consume = consumeOnce();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   const take = (): Buffer => {
     const chunk = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
@@ -125,14 +137,53 @@ function responseStream(response: IncomingMessage, request: ClientRequest): Read
     if (settled) return;
     finish();
     pending = [];
-    controller.error(error);
+    stopped = { error };
+    if (pumped) {
+      request.destroy();
+      response.destroy();
+      pumped.reject(error);
+    } else controller.error(error);
   };
-  return new ReadableStream<Uint8Array>(
+  const pumpEnd = () => {
+    if (!ended || holding > 0 || settled) return;
+    finish();
+    pumped?.resolve();
+  };
+  /** Hands one chunk to the pump's sink, pausing the socket while the sink holds it. */
+  const deliver = (chunk: Buffer) => {
+    let held: void | Promise<void>;
+    try {
+      held = (sink as ChunkSink)(chunk);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (!held) return;
+    holding++;
+    response.pause();
+    held.then(
+      () => {
+        holding--;
+        if (settled) return;
+        if (holding === 0) response.resume();
+        pumpEnd();
+      },
+      (error: unknown) => {
+        holding--;
+        fail(error);
+      },
+    );
+  };
+  const stream = new ReadableStream<Uint8Array>(
     {
       start(c) {
         controller = c;
         response.on("data", (chunk: Buffer) => {
           if (settled) return;
+          if (sink) {
+            deliver(chunk);
+            return;
+          }
           if (wake) {
             controller.enqueue(chunk);
             wake();
@@ -146,7 +197,8 @@ function responseStream(response: IncomingMessage, request: ClientRequest): Read
         response.on("end", () => {
           if (settled) return;
           ended = true;
-          if (pendingBytes === 0) {
+          if (sink) pumpEnd();
+          else if (pendingBytes === 0) {
             finish();
             controller.close();
           }
@@ -158,6 +210,7 @@ function responseStream(response: IncomingMessage, request: ClientRequest): Read
         });
       },
       pull(c) {
+        consume("read");
         if (pendingBytes > 0) {
           c.enqueue(take());
           if (ended && pendingBytes === 0) {
@@ -174,6 +227,7 @@ function responseStream(response: IncomingMessage, request: ClientRequest): Read
       },
       cancel() {
         finish();
+        stopped ??= { error: new TypeError("the response body was cancelled") };
         pending = [];
         request.destroy();
         response.destroy();
@@ -181,6 +235,25 @@ function responseStream(response: IncomingMessage, request: ClientRequest): Read
     },
     { highWaterMark: 0 },
   );
+  return withPump(stream, (to) => {
+    return new Promise<void>((resolve, reject) => {
+      // Inside the executor, so a second consumer gets a rejection rather than a throw.
+      consume("pump");
+      pumped = { resolve, reject };
+      sink = to;
+      if (settled) {
+        // Failed or cancelled before the pump started (that went to the unread stream), or an empty body that ended.
+        if (stopped) reject(stopped.error);
+        else resolve();
+        return;
+      }
+      // What arrived before the pump started goes first, as one chunk, so the sink's hold applies to it too.
+      if (pendingBytes > 0) deliver(take());
+      if (settled) return;
+      if (holding === 0) response.resume();
+      pumpEnd();
+    });
+  });
 }
 
 function responseHeaders(response: IncomingMessage): Headers {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { consumeOnce, pumpBody, trackSink, withPump } from "./body-pump.js";
 import type { HttpProgress } from "./http-types.js";
 
 /**
@@ -146,9 +147,16 @@ export function monitorStream(body: ReadableStream<Uint8Array>, monitor: StreamM
     finished = true;
     monitor.onDone();
   };
-  return new ReadableStream<Uint8Array>(
+  const count = (chunk: Uint8Array) => {
+    received += chunk.byteLength;
+    monitor.onBytes();
+    monitor.onProgress?.({ transferredBytes: received, totalBytes: monitor.totalBytes });
+  };
+  const consume = consumeOnce();
+  const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        consume("read");
         try {
           const { done: end, value } = await readOrAbort(reader, monitor.signal);
           if (end) {
@@ -156,9 +164,7 @@ export function monitorStream(body: ReadableStream<Uint8Array>, monitor: StreamM
             controller.close();
             return;
           }
-          received += value.byteLength;
-          monitor.onBytes();
-          monitor.onProgress?.({ transferredBytes: received, totalBytes: monitor.totalBytes });
+          count(value);
           controller.enqueue(value);
         } catch (error) {
           const mapped = monitor.mapError(error);
@@ -175,4 +181,37 @@ export function monitorStream(body: ReadableStream<Uint8Array>, monitor: StreamM
     },
     { highWaterMark: 0 },
   );
+  // The same checks for a pumped body: count each chunk as it passes, map the failure, end on the signal.
+  return withPump(stream, async (sink) => {
+    consume("pump");
+    const tracked = trackSink(sink);
+    const signal = monitor.signal;
+    let onAbort: () => void = () => undefined;
+    try {
+      if (signal?.aborted) throw signal.reason;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal?.reason);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+      aborted.catch(() => undefined);
+      const pumped = pumpBody(
+        body,
+        (chunk) => {
+          count(chunk);
+          return tracked.sink(chunk);
+        },
+        reader,
+      );
+      await (signal ? Promise.race([pumped, aborted]) : pumped);
+      done();
+    } catch (error) {
+      // The sink's own failure passes through as it is; only the body's is mapped.
+      const mapped = tracked.failure()?.error ?? monitor.mapError(error);
+      done();
+      reader.cancel(mapped).catch(() => undefined);
+      throw mapped;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  });
 }

@@ -9,6 +9,7 @@
  */
 
 import { ModelRegistryError, ServerError } from "../core/errors.js";
+import { consumeOnce, pumpBody, trackSink, withPump } from "./body-pump.js";
 import type { HttpProgress } from "./http-types.js";
 
 /** Opens the body again from `offset`, with the `range` headers to send. */
@@ -51,6 +52,7 @@ function rangeStart(headers: Headers): number | undefined {
  * `maxResumes` times. Nothing is buffered beyond the chunk in hand.
  */
 export function resumableStream(first: ReadableStream<Uint8Array>, reopen: ReopenStream, options: ResumeOptions): ReadableStream<Uint8Array> {
+  let source = first;
   let reader = first.getReader();
   let delivered = 0;
   let resumes = 0;
@@ -79,15 +81,41 @@ export function resumableStream(first: ReadableStream<Uint8Array>, reopen: Reope
       }
       skip = 0;
     } else {
-      // A 200: the whole body again (no range support, or the object changed and If-Range said so).
+      // A 200: the whole body again. Either the server ignores ranges, or the object changed and If-Range said so;
+      // only a 200 with the same validator proves the first, and splicing a changed object's tail onto the old
+      // head would deliver a file that never existed.
+      const again = res.headers.get("etag") ?? res.headers.get("last-modified") ?? undefined;
+      if (validator !== undefined && again !== validator) {
+        await res.data.cancel().catch(() => undefined);
+        throw new ServerError("the file changed on the server while it was being downloaded; download it again", {
+          provider: options.provider,
+          operation: options.operation,
+          url: options.url,
+          isRetryable: false,
+        });
+      }
       skip = delivered;
     }
+    source = res.data;
     reader = res.data.getReader();
   };
 
-  return new ReadableStream<Uint8Array>(
+  /** Drops what a full re-send repeats; returns the bytes still to deliver (maybe none). */
+  const fresh = (value: Uint8Array): Uint8Array => {
+    if (skip > 0) {
+      const dropped = Math.min(skip, value.byteLength);
+      skip -= dropped;
+      value = value.subarray(dropped);
+    }
+    delivered += value.byteLength;
+    return value;
+  };
+
+  const consume = consumeOnce();
+  const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        consume("read");
         for (;;) {
           let chunk: ReadableStreamReadResult<Uint8Array>;
           try {
@@ -110,14 +138,8 @@ export function resumableStream(first: ReadableStream<Uint8Array>, reopen: Reope
             controller.close();
             return;
           }
-          let value = chunk.value;
-          if (skip > 0) {
-            const dropped = Math.min(skip, value.byteLength);
-            skip -= dropped;
-            value = value.subarray(dropped);
-            if (value.byteLength === 0) continue;
-          }
-          delivered += value.byteLength;
+          const value = fresh(chunk.value);
+          if (value.byteLength === 0) continue;
           controller.enqueue(value);
           return;
         }
@@ -128,4 +150,26 @@ export function resumableStream(first: ReadableStream<Uint8Array>, reopen: Reope
     },
     { highWaterMark: 0 },
   );
+  // The same resumes for a pumped body: each opening is pumped in turn, from where the last one stopped.
+  return withPump(stream, async (sink) => {
+    consume("pump");
+    const tracked = trackSink(sink);
+    for (;;) {
+      try {
+        await pumpBody(
+          source,
+          (chunk) => {
+            const value = fresh(chunk);
+            return value.byteLength === 0 ? undefined : tracked.sink(value);
+          },
+          reader,
+        );
+        return;
+      } catch (error) {
+        if (tracked.failure() || resumes >= options.maxResumes || !resumable(error, options.signal)) throw error;
+        resumes++;
+        await reopenFrom();
+      }
+    }
+  });
 }

@@ -11,6 +11,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { iterateBytes } from "../artifacts/byte-streams.js";
+import { openFileSink } from "../artifacts/file-sink.js";
+import { pumpOf } from "../http/body-pump.js";
 import { SelectedDigest, computeContentDigest, digestMismatch, type SomeDigests } from "../artifacts/hashing.js";
 import { SPOOLED, type SpooledFile } from "../artifacts/resolve-source.js";
 import type { ArtifactEntry } from "../core/artifact-source.js";
@@ -67,7 +69,8 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
   const streamed = new Map<string, SomeDigests>();
   let integrity: IntegrityError | undefined;
 
-  async function* verified(file: ArtifactFile, spooling = false): AsyncGenerator<Uint8Array> {
+  /** Opens a file at the source with the checks every byte goes through: abort, digests, progress, and at the end size and digests. */
+  async function openVerified(file: ArtifactFile, spooling: boolean) {
     const download = await source.openArtifact(ref, file.path, { signal });
     // A listed sha256 travels on the entry and the target checks it while storing the bytes (it hashes them anyway),
     // so sync hashes only what no one else will: the sha256 a version digest needs, or an MD5 that is all the
@@ -77,24 +80,62 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
       sha256: spooling || (file.sha256 === undefined && item.digest === undefined),
       md5: spooling || (file.sha256 === undefined && file.md5 !== undefined),
     });
-    for await (const chunk of iterateBytes(download.stream)) {
-      // Checked per chunk: an abort must stop a large transfer now, not when the file ends.
-      if (signal.aborted) throw new AbortedError("sync aborted by the caller's signal", { provider: "core", operation: OP, cause: signal.reason });
-      digest.update(chunk);
-      tick(file.path, digest.size);
+    return {
+      stream: download.stream,
+      take(chunk: Uint8Array) {
+        // Checked per chunk: an abort must stop a large transfer now, not when the file ends.
+        if (signal.aborted) throw new AbortedError("sync aborted by the caller's signal", { provider: "core", operation: OP, cause: signal.reason });
+        digest.update(chunk);
+        tick(file.path, digest.size);
+      },
+      end() {
+        const got = digest.digest();
+        const problem = digestMismatch({ ...file, size: file.size ?? download.size }, got);
+        if (problem) {
+          integrity = new IntegrityError(`${item.model}/${item.sourceVersion} ${JSON.stringify(file.path)} arrived corrupted: ${problem}`, {
+            provider: source.provider,
+            operation: OP,
+          });
+          throw integrity;
+        }
+        streamed.set(file.path, got);
+      },
+    };
+  }
+
+  async function* checked(opened: Awaited<ReturnType<typeof openVerified>>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of iterateBytes(opened.stream)) {
+      opened.take(chunk);
       yield chunk;
     }
-    const got = digest.digest();
-    const problem = digestMismatch({ ...file, size: file.size ?? download.size }, got);
-    if (problem) {
-      integrity = new IntegrityError(`${item.model}/${item.sourceVersion} ${JSON.stringify(file.path)} arrived corrupted: ${problem}`, {
-        provider: source.provider,
-        operation: OP,
-      });
-      // Thrown before the stream ends, so the target sees a failed upload, never a complete file.
-      throw integrity;
+    // Thrown before the stream ends, so the target sees a failed upload, never a complete file.
+    opened.end();
+  }
+
+  async function* verified(file: ArtifactFile): AsyncGenerator<Uint8Array> {
+    yield* checked(await openVerified(file, false));
+  }
+
+  /** Downloads a file into the spool, checked on the way; a body the HTTP client pushes goes straight to the file. */
+  async function spool(file: ArtifactFile, path: string): Promise<void> {
+    const opened = await openVerified(file, true);
+    const pump = pumpOf(opened.stream);
+    if (!pump) {
+      await pipeline(checked(opened), createWriteStream(path, { flags: "wx", highWaterMark: 1024 * 1024 }));
+      return;
     }
-    streamed.set(file.path, got);
+    const out = await openFileSink(path);
+    try {
+      await pump((chunk) => {
+        opened.take(chunk);
+        return out.write(chunk);
+      });
+      opened.end();
+      await out.close();
+    } catch (error) {
+      await out.abort();
+      throw error;
+    }
   }
 
   const needsSpool = (f: ArtifactFile) => f.size === undefined || (item.digest === undefined && f.sha256 === undefined);
@@ -108,7 +149,7 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
       }
       spoolDir ??= await mkdtemp(join(ctx.tempDirectory ?? tmpdir(), "modelreg-sync-"));
       const spooled = join(spoolDir, String(entries.length));
-      await pipeline(verified(file, true), createWriteStream(spooled, { highWaterMark: 1024 * 1024 }));
+      await spool(file, spooled);
       const got = streamed.get(file.path);
       const size = got?.size ?? 0;
       const sha256 = file.sha256 ?? got?.sha256;

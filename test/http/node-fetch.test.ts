@@ -4,13 +4,15 @@
 // transport users get by default meets hostile servers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionError, IntegrityError, ServerError, TimeoutError } from "modelreg";
 import { downloadToDirectory } from "../../src/artifacts/download.js";
 import { createHttpClient } from "../../src/http/http-client.js";
+import { pumpOf } from "../../src/http/body-pump.js";
 import { defaultTransport, nodeFetch } from "../../src/http/node-fetch.js";
 import { chunkedStream, readAll, rejectionOf } from "./support/helpers.js";
 
@@ -271,5 +273,144 @@ describe("the node:http transport", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  describe("the body pump (what downloads use)", () => {
+    const pumpOfResponse = (response: Response) => {
+      const pump = response.body && pumpOf(response.body);
+      if (!pump) throw new Error("no pump");
+      return pump;
+    };
+
+    it("pushes every byte in order, and holds the socket while the sink holds a chunk", async () => {
+      const body = new Uint8Array(8 * 1024 * 1024).map((_, i) => (i * 31) % 251);
+      let written: Promise<number> = Promise.resolve(0);
+      routes.set("/pumped", (_req, res) => {
+        res.writeHead(200, { "content-length": String(body.byteLength) });
+        written = flood(res, body.byteLength, body.subarray(0, 64 * 1024));
+      });
+      // flood repeats its chunk: the expected body is that chunk over and over.
+      const expected = Buffer.concat(Array.from({ length: 128 }, () => Buffer.from(body.subarray(0, 64 * 1024))));
+      const response = await nodeFetch(`${base}pumped`);
+      const chunks: Uint8Array[] = [];
+      let holding = false;
+      let arrivedWhileHeld = 0;
+      let heldOnce = false;
+      await pumpOfResponse(response)(async (chunk) => {
+        if (holding) arrivedWhileHeld++;
+        chunks.push(chunk);
+        if (!heldOnce) {
+          // Hold the first chunk a while: the server must stall on a full socket, not keep sending into memory.
+          heldOnce = true;
+          holding = true;
+          await sleep(300);
+          holding = false;
+        }
+      });
+      expect(arrivedWhileHeld).toBe(0);
+      expect(Buffer.concat(chunks).equals(expected)).toBe(true);
+      expect(await written).toBe(body.byteLength);
+    });
+
+    it("starts with what arrived before it, resolves for an empty body, and refuses a body already read", async () => {
+      routes.set("/early", (_req, res) => res.writeHead(200, { "content-length": "5" }).end("hello"));
+      const early = await nodeFetch(`${base}early`);
+      await sleep(100);
+      const got: string[] = [];
+      await pumpOfResponse(early)((chunk) => {
+        got.push(Buffer.from(chunk).toString());
+      });
+      expect(got.join("")).toBe("hello");
+      await expect(pumpOfResponse(early)(() => undefined)).rejects.toThrow(/already being read/);
+
+      routes.set("/none", (_req, res) => res.writeHead(200, { "content-length": "0" }).end());
+      const none = await nodeFetch(`${base}none`);
+      await sleep(50);
+      let calls = 0;
+      await pumpOfResponse(none)(() => {
+        calls++;
+      });
+      expect(calls).toBe(0);
+
+      const read = await nodeFetch(`${base}early`);
+      await read.body?.getReader().read();
+      await expect(pumpOfResponse(read)(() => undefined)).rejects.toThrow(/already being read/);
+    });
+
+    it("fails on a cut-off body, and stops the body when the sink throws", async () => {
+      routes.set("/cut", (_req, res) => {
+        res.writeHead(200, { "content-length": "100000" });
+        res.write(new Uint8Array(50_000), () => res.destroy());
+      });
+      const cut = await nodeFetch(`${base}cut`);
+      const error = await rejectionOf(pumpOfResponse(cut)(() => undefined));
+      expect((error as NodeJS.ErrnoException).code).toBe("ECONNRESET");
+
+      let written: Promise<number> = Promise.resolve(0);
+      routes.set("/endless", (_req, res) => {
+        res.writeHead(200, { "content-type": "application/octet-stream" });
+        written = flood(res);
+      });
+      const endless = await nodeFetch(`${base}endless`);
+      const mine = new Error("enough");
+      let seen = 0;
+      const stopped = await rejectionOf(
+        pumpOfResponse(endless)((chunk) => {
+          seen += chunk.byteLength;
+          if (seen > 1024 * 1024) throw mine;
+        }),
+      );
+      expect(stopped).toBe(mine);
+      expect(await written).toBeLessThan(32 * 1024 * 1024);
+    });
+
+    it("downloads through the pump into a file, with progress, and a stalled body still times out", async () => {
+      const body = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 13) % 256);
+      routes.set("/file", (_req, res) => res.writeHead(200, { "content-length": String(body.byteLength) }).end(body));
+      routes.set("/stall", (_req, res) => {
+        res.writeHead(200, { "content-length": "1000" });
+        res.write("x");
+      });
+      const dir = await mkdtemp(join(tmpdir(), "modelreg-node-fetch-"));
+      try {
+        const c = client({ timeoutMs: 300 });
+        const progress: number[] = [];
+        const open = (path: string) => async (_file: unknown, signal: AbortSignal) =>
+          (
+            await c.request({
+              operation: "download",
+              path,
+              responseType: "stream",
+              resume: false,
+              signal,
+              onDownloadProgress: (p) => progress.push(p.transferredBytes),
+            })
+          ).data as ReadableStream<Uint8Array>;
+        const done = await downloadToDirectory({
+          directory: join(dir, "ok"),
+          files: [{ path: "w.bin", size: body.byteLength }],
+          open: open("file"),
+          provider: "mlflow",
+          operation: "downloadArtifacts",
+        });
+        expect(done.files[0]?.sha256).toBe(createHash("sha256").update(body).digest("hex"));
+        expect((await readFile(join(dir, "ok", "w.bin"))).equals(Buffer.from(body))).toBe(true);
+        expect(progress.at(-1)).toBe(body.byteLength);
+
+        const error = await rejectionOf(
+          downloadToDirectory({
+            directory: join(dir, "stalled"),
+            files: [{ path: "s.bin" }],
+            open: open("stall"),
+            provider: "mlflow",
+            operation: "downloadArtifacts",
+          }),
+        );
+        expect(TimeoutError.isInstance(error)).toBe(true);
+        expect(await readdir(join(dir, "stalled"))).toEqual([]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

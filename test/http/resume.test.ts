@@ -3,7 +3,9 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectionError, ServerError } from "modelreg";
-import { createHttpClient } from "../../src/http/http-client.js";
+import { pumpOf } from "../../src/http/body-pump.js";
+import { createHttpClient as createClient } from "../../src/http/http-client.js";
+import { nodeFetch } from "../../src/http/node-fetch.js";
 import { rejectionOf } from "./support/helpers.js";
 
 const BODY = new Uint8Array(300_000).map((_, i) => (i * 7919) % 251);
@@ -39,13 +41,37 @@ function send(res: ServerResponse, req: IncomingMessage, from: number, status: n
   res.write(part.subarray(0, cut), () => setTimeout(() => req.socket.destroy(), 20));
 }
 
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
-  return new Uint8Array(Buffer.concat(chunks));
-}
+/** The two ways a body is consumed: read as a web stream, or pushed through its pump (what downloads use). */
+const CONSUMERS = {
+  read: async (stream: ReadableStream<Uint8Array>): Promise<Uint8Array> => {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+    return new Uint8Array(Buffer.concat(chunks));
+  },
+  pump: async (stream: ReadableStream<Uint8Array>): Promise<Uint8Array> => {
+    const pump = pumpOf(stream);
+    if (!pump) throw new Error("the client's stream has no pump");
+    const chunks: Uint8Array[] = [];
+    // Every other chunk holds the body for a moment, as a file sink under a slow disk does.
+    let n = 0;
+    await pump((chunk) => {
+      chunks.push(chunk);
+      if (n++ % 2 === 0) return new Promise((resolve) => setTimeout(resolve, 1));
+    });
+    return new Uint8Array(Buffer.concat(chunks));
+  },
+};
+const TRANSPORTS = { fetch: (input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init), node: nodeFetch };
 
-describe("resumed downloads", () => {
+describe.each(
+  Object.keys(CONSUMERS).flatMap((consumer) => Object.keys(TRANSPORTS).map((transport) => ({ consumer, transport }))) as Array<{
+    consumer: keyof typeof CONSUMERS;
+    transport: keyof typeof TRANSPORTS;
+  }>,
+)("resumed downloads ($consumer over $transport)", ({ consumer, transport }) => {
+  const readAll = CONSUMERS[consumer];
+  const createHttpClient = (config: Parameters<typeof createClient>[0]) => createClient({ ...config, fetch: TRANSPORTS[transport] });
+
   it("asks for the rest with Range and If-Range after a cut, and delivers every byte once", async () => {
     const ranges: Array<[string | undefined, string | undefined]> = [];
     const base = await serve((req, res, n) => {
@@ -112,6 +138,42 @@ describe("resumed downloads", () => {
     requests = 0;
     const own = await client.request({ operation: "download", path: "blob", responseType: "stream", headers: { Range: "bytes=5-" } });
     expect(ConnectionError.isInstance(await rejectionOf(readAll(own.data)))).toBe(true);
+    expect(requests).toBe(1);
+  });
+
+  it("refuses a full re-send whose ETag changed, instead of splicing a new file's tail onto the old head", async () => {
+    const base = await serve((req, res, n) => {
+      if (n === 0) return send(res, req, 0, 200, 60_000);
+      res.writeHead(200, { "content-length": String(BODY.byteLength), etag: '"v2"' });
+      res.end(BODY.map((b) => b ^ 1));
+    });
+    const client = createHttpClient({ provider: "test", baseUrl: base, retryBaseDelayMs: 1 });
+    const res = await client.request({ operation: "download", path: "blob", responseType: "stream" });
+    const error = await rejectionOf(readAll(res.data));
+    expect(ServerError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain("changed on the server while it was being downloaded");
+  });
+
+  it("passes a consumer's own failure through unchanged, and does not resume after it", async () => {
+    let requests = 0;
+    const base = await serve((req, res) => {
+      requests++;
+      send(res, req, 0, 200);
+    });
+    const client = createHttpClient({ provider: "test", baseUrl: base, retryBaseDelayMs: 1 });
+    const res = await client.request({ operation: "download", path: "blob", responseType: "stream" });
+    const pump = pumpOf(res.data);
+    expect(pump).toBeDefined();
+    const mine = Object.assign(new Error("disk full"), { code: "ENOSPC" });
+    let seen = 0;
+    const error = await rejectionOf(
+      (pump as NonNullable<typeof pump>)(async (chunk) => {
+        seen += chunk.byteLength;
+        throw mine;
+      }),
+    );
+    expect(error).toBe(mine);
+    expect(seen).toBeGreaterThan(0);
     expect(requests).toBe(1);
   });
 });
