@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { http, passthrough } from "msw";
-import { afterAll, expect } from "vitest";
+import { expect } from "vitest";
 import { createLocalRegistry } from "../../src/adapters/local/index.js";
 import type { ModelRegistry } from "../../src/core/model-registry.js";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
@@ -31,11 +31,6 @@ export const RETRY_AFTER_MS = 50;
 /** Lets the adapters' requests to the proxies through msw; the proxies' own requests upstream reach the fakes. */
 export const toProxies = http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough());
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
-
 /** Starts a proxy with the standard rate, a stall longer than {@link CLIENT}'s timeout and short Retry-After waits. */
 export function faultProxy(upstream: string, seed: number): Promise<FaultProxy> {
   return startFaultProxy({ upstream, seed, rate: RATE, stallMs: CLIENT.timeoutMs + 1_000, retryAfterMs: RETRY_AFTER_MS });
@@ -55,30 +50,34 @@ export async function runAndCheck(input: {
   shared?: Record<string, FaultProxy>;
 }): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), `modelreg-${input.prefix}-`));
-  dirs.push(dir);
-  const proxies = Object.values(input.proxies);
-  const seen = () => [...proxies, ...Object.values(input.shared ?? {})].map((p) => p.describe()).join("; ");
-  const local = createLocalRegistry({ root: join(dir, "local"), actor: "fault-test" });
-  const started = performance.now();
-  const record = await runLifecycle({
-    registry: input.faulted,
-    syncTarget: local,
-    prefix: `${input.prefix}${input.seed}`,
-    workDir: join(dir, "src"),
-    sizes: SIZES,
-  }).catch((error: unknown) => {
-    throw new Error(`lifecycle failed under ${seen()}: ${String(error)}`, { cause: error });
-  });
-  const seconds = (performance.now() - started) / 1000;
-  const problems = [
-    ...(await checkLifecycle(input.clean, record, join(dir, "check"))),
-    ...(await checkLifecycle(local, record, join(dir, "check-local"))).map((p) => `local copy: ${p}`),
-  ];
-  expect(problems, seen()).toEqual([]);
-  expect(record.models.flatMap((m) => m.versions)).toHaveLength(30);
-  const requests = proxies.reduce((n, p) => n + p.requests, 0);
-  const faults = proxies.reduce((n, p) => n + p.faults.length, 0);
-  expect(faults, seen()).toBeGreaterThan(requests * RATE * 0.6);
-  for (const [name, p] of Object.entries(input.proxies))
-    await recordFaultRun({ target: name, seed: input.seed, requests: p.requests, faults: p.tally(), bytes: 0, seconds });
+  // Removed here, not in an afterAll of this shared module: that hook left a 50 MB directory behind per Vertex run.
+  try {
+    const proxies = Object.values(input.proxies);
+    const seen = () => [...proxies, ...Object.values(input.shared ?? {})].map((p) => p.describe()).join("; ");
+    const local = createLocalRegistry({ root: join(dir, "local"), actor: "fault-test" });
+    const started = performance.now();
+    const record = await runLifecycle({
+      registry: input.faulted,
+      syncTarget: local,
+      prefix: `${input.prefix}${input.seed}`,
+      workDir: join(dir, "src"),
+      sizes: SIZES,
+    }).catch((error: unknown) => {
+      throw new Error(`lifecycle failed under ${seen()}: ${String(error)}`, { cause: error });
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const problems = [
+      ...(await checkLifecycle(input.clean, record, join(dir, "check"))),
+      ...(await checkLifecycle(local, record, join(dir, "check-local"))).map((p) => `local copy: ${p}`),
+    ];
+    expect(problems, seen()).toEqual([]);
+    expect(record.models.flatMap((m) => m.versions)).toHaveLength(30);
+    const requests = proxies.reduce((n, p) => n + p.requests, 0);
+    const faults = proxies.reduce((n, p) => n + p.faults.length, 0);
+    expect(faults, seen()).toBeGreaterThan(requests * RATE * 0.6);
+    for (const [name, p] of Object.entries(input.proxies))
+      await recordFaultRun({ target: name, seed: input.seed, requests: p.requests, faults: p.tally(), bytes: 0, seconds });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
