@@ -6,11 +6,13 @@
  * state and a callback per chunk. The sink holds the body back (returns a promise) once {@link HOLD_AT} bytes wait,
  * so memory stays flat when the disk is slower than the network.
  *
+ * It works on a file descriptor through `node:fs`'s callbacks, not a `FileHandle`: creating a `FileHandle` cost about
+ * 0.5 ms of main-thread CPU (`openFileHandle` and `makeTransferable` in a profile of 1,000 small downloads).
+ *
  * @module
  */
 
-import type { FileHandle } from "node:fs/promises";
-import { nodeFs } from "../runtime/builtins.js";
+import { nodeFsSync } from "../runtime/builtins.js";
 
 /** Bytes queued for the file before the body is held back. */
 const HOLD_AT = 4 * 1024 * 1024;
@@ -27,7 +29,11 @@ export interface FileSink {
 
 /** Creates `path` (which must not exist) and returns a sink writing into it. */
 export async function openFileSink(path: string): Promise<FileSink> {
-  const handle: FileHandle = await nodeFs().open(path, "wx");
+  const fs = nodeFsSync();
+  const fd = await new Promise<number>((resolve, reject) => fs.open(path, "wx", (error, opened) => (error ? reject(error) : resolve(opened))));
+  const writev = (chunks: Uint8Array[]) =>
+    new Promise<number>((resolve, reject) => fs.writev(fd, chunks as NodeJS.ArrayBufferView[], (error, written) => (error ? reject(error) : resolve(written))));
+  const closeFd = () => new Promise<void>((resolve, reject) => fs.close(fd, (error) => (error ? reject(error) : resolve())));
   let queue: Uint8Array[] = [];
   let queued = 0;
   let failed: { error: unknown } | undefined;
@@ -41,7 +47,7 @@ export async function openFileSink(path: string): Promise<FileSink> {
     let rest = chunks;
     for (;;) {
       const total = rest.reduce((n, c) => n + c.byteLength, 0);
-      const { bytesWritten } = await handle.writev(rest);
+      const bytesWritten = await writev(rest);
       if (bytesWritten >= total) return;
       // A short write (a signal, a nearly full disk): write the rest, which then succeeds or says why not.
       let skip = bytesWritten;
@@ -97,16 +103,16 @@ export async function openFileSink(path: string): Promise<FileSink> {
       closed = true;
       while (flushing) await flushing;
       if (failed) {
-        await handle.close().catch(() => undefined);
+        await closeFd().catch(() => undefined);
         throw failed.error;
       }
-      await handle.close();
+      await closeFd();
     },
     async abort() {
       closed = true;
       queue = [];
       while (flushing) await flushing.catch(() => undefined);
-      await handle.close().catch(() => undefined);
+      await closeFd().catch(() => undefined);
     },
   };
 }

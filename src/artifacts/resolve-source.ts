@@ -6,7 +6,7 @@
  */
 
 import type { Stats } from "node:fs";
-import { nodeFs } from "../runtime/builtins.js";
+import { nodeFs, nodeFsSync } from "../runtime/builtins.js";
 import { basename, join } from "node:path";
 import type { ArtifactEntry, ArtifactSource } from "../core/artifact-source.js";
 import { IntegrityError, InvalidInputError, NotFoundError } from "../core/errors.js";
@@ -209,9 +209,14 @@ async function walkDirectory(directory: string, follow: boolean, context: Contex
 }
 
 async function* readFile(file: string, follow: boolean, context: Context): AsyncGenerator<Uint8Array> {
-  let handle;
+  const fs = nodeFsSync();
+  let fd: number;
   try {
-    handle = await nodeFs().open(file, follow ? nodeFs().constants.O_RDONLY : noFollow());
+    // A descriptor from the callback API, not a FileHandle: creating a FileHandle cost about 0.5 ms of CPU, a
+    // sizeable share of a small file's upload (bench/transfer.ts, 1,000 x 100 KiB, `node --cpu-prof`).
+    fd = await new Promise<number>((resolve, reject) =>
+      fs.open(file, follow ? fs.constants.O_RDONLY : noFollow(), (error, opened) => (error ? reject(error) : resolve(opened))),
+    );
   } catch (error) {
     // ELOOP from O_NOFOLLOW: the file was replaced by a link between the check and the read.
     if (errorCode(error) === "ELOOP")
@@ -219,7 +224,7 @@ async function* readFile(file: string, follow: boolean, context: Context): Async
     throw error;
   }
   // 1 MiB reads: fewer syscalls than the 64 KiB default, still a flat memory profile. The stream closes the handle.
-  yield* handle.createReadStream({ highWaterMark: 1024 * 1024 });
+  yield* fs.createReadStream("", { fd, highWaterMark: 1024 * 1024 });
 }
 
 async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array> {

@@ -178,6 +178,7 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
         deadline,
         maxRedirects: settings.maxRedirects,
         onRedirect: (code, to) => log("debug", `redirect ${code} to ${redact(to.href)}`, { status: code, attempt }),
+        streamResponse: request.responseType === "stream",
       });
       finalUrl = sent.url;
       status = sent.response.status;
