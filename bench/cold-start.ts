@@ -161,6 +161,8 @@ const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [
   { module: /src\/artifacts\/xxh128-wasm\.ts$/, loadedBy: "XXH128 digests (W&B)" },
   { module: /src\/core\/version-input\.ts$/, loadedBy: "createVersion and updateVersion" },
   { module: /src\/artifacts\/download\.ts$/, loadedBy: "downloadArtifacts" },
+  { module: /src\/http\/stream-monitor\.ts$/, loadedBy: "streamed responses (openArtifact, downloadArtifacts, sync)" },
+  { module: /src\/http\/resume\.ts$/, loadedBy: "streamed responses (openArtifact, downloadArtifacts, sync)" },
   { module: /src\/adapters\/mlflow\/mlflow-create-version\.ts$/, loadedBy: "createVersion, and updateVersion with metrics (MLflow)" },
   { module: /src\/adapters\/vertex\/vertex-create-version\.ts$/, loadedBy: "createVersion (Vertex)" },
   { module: /src\/adapters\/wandb\/wandb-create-version\.ts$/, loadedBy: "createVersion (W&B)" },

@@ -37,15 +37,15 @@ const WHY_MISSED: Array<[string, string]> = [
   ],
   [
     "download CPU",
-    "sha256 (reading and hashing the file in Node, in the note) is most of what curl does not pay: curl + that is the floor for a verified download, and the note gives ours against it. Over node:http (the default transport since this run's code) the rest, profiled, is garbage collection of Node's new buffer per 64 KiB socket read (about 0.6 s per GiB), Node's HTTP parser (about 0.4 s), and the copy that joins the chunks waiting for a slow reader (about 0.3 s), which saves more in the layers above than it costs. Going lower would take a socket read into reused buffers, which node:http does not offer.",
+    "sha256 is what curl does not pay: about 0.9 s per GiB hashing from memory on this machine (the note's figure also reads the file, so it includes page-cache costs). A download no longer reads web streams: each socket chunk goes to a callback that hashes it and queues it for one `writev` (src/http/body-pump.ts), and a profile puts modelreg's own layers at about 65 ms of CPU per GiB. What remains above curl + sha256 is node:http itself: its parser, and a new 64 KiB buffer per socket read that V8's helper threads then collect. bench/raw-get.mjs, a GET on a raw socket into one reused buffer with sha256 and writeSync, shows the least a Node process spends (in the note); meeting 1.5x would take an HTTP/1.1 client of our own on such sockets, which modelreg does not have.",
   ],
   [
     "upload 1000",
-    "Each file is one PUT answered by MLflow's Python workers, which share this machine's two cores with the client; modelreg moves 8 at a time by default. Against the fast server the client spends about 2.5 ms of CPU per file (HTTP client, staging, hashing, file system calls), spread with no hot spot.",
+    "Each file is one PUT answered by MLflow's Python workers, which share this machine's two cores with the client; modelreg moves 8 at a time by default. The client spends about 3.5 ms of CPU per file (about 4.8 before file calls stopped going through ky and files were opened as descriptors instead of FileHandles); what is left is spread over the HTTP client's layers (web streams per body, Headers and Response objects), staging and file system calls, with no hot spot.",
   ],
   [
     "download 1000",
-    "Each file is one GET, hashed and renamed into place once all are whole; modelreg moves 8 at a time by default. As for the upload, MLflow's workers and the client share two cores, and the client's per-file cost (about 2.5 ms of CPU) has no single hot spot.",
+    "Each file is one GET, hashed and renamed into place once all are whole; modelreg moves 8 at a time by default. As for the upload, MLflow's workers and the client share two cores, and the client's per-file CPU (about 3.5 ms) has no single hot spot.",
   ],
   [
     "MLflow -> local",

@@ -10,7 +10,7 @@ import type { AttemptDeadline } from "./deadline.js";
 import { bodySnippet, describeErrorJson, getRequestId, scrubError, statusError } from "./http-errors.js";
 import type { HttpClientConfig, HttpErrorContext, HttpMethod, HttpProgress, HttpRequest } from "./http-types.js";
 import type { Redactor } from "./redact.js";
-import { contentLength, decodeUtf8, discardBody, monitorStream, readLimited, tryParseJson } from "./response-body.js";
+import { contentLength, decodeUtf8, discardBody, readLimited, tryParseJson } from "./response-body.js";
 import { AttemptFailure, isRetryableStatus, parseRetryAfter } from "./retry.js";
 import { parseWithSchema } from "./schema.js";
 import { TransportError } from "./send.js";
@@ -123,6 +123,7 @@ export async function handleResponse(context: ResponseContext): Promise<HandledR
   if (responseType === "stream") {
     // The headers restarted the deadline (send.ts); from here it measures time without progress.
     const body = response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+    const { monitorStream } = await import("./stream-monitor.js");
     const data = monitorStream(body, {
       totalBytes,
       onBytes: () => deadline.touch(),
