@@ -11,6 +11,10 @@ import { bodySnippet, describeErrorJson, getRequestId, scrubError, statusError }
 import type { HttpClientConfig, HttpErrorContext, HttpMethod, HttpProgress, HttpRequest } from "./http-types.js";
 import type { Redactor } from "./redact.js";
 import { contentLength, decodeUtf8, discardBody, readLimited, tryParseJson } from "./response-body.js";
+import { lazyModule } from "../runtime/lazy-module.js";
+
+/** Loaded by the first streamed response (a file): a handler that reads only metadata never needs it. */
+const streamMonitor = lazyModule(() => import("./stream-monitor.js"));
 import { AttemptFailure, isRetryableStatus, parseRetryAfter } from "./retry.js";
 import { parseWithSchema } from "./schema.js";
 import { TransportError } from "./send.js";
@@ -123,7 +127,7 @@ export async function handleResponse(context: ResponseContext): Promise<HandledR
   if (responseType === "stream") {
     // The headers restarted the deadline (send.ts); from here it measures time without progress.
     const body = response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
-    const { monitorStream } = await import("./stream-monitor.js");
+    const { monitorStream } = await streamMonitor();
     const data = monitorStream(body, {
       totalBytes,
       onBytes: () => deadline.touch(),

@@ -13,11 +13,15 @@ import type { HttpClient, HttpClientConfig, HttpMethod, HttpRequest, HttpRespons
 import { defaultLogger } from "./default-logger.js";
 import { createRedactor, type Redactor, secretsFromHeaders } from "./redact.js";
 import type { ReopenStream } from "./resume.js";
+import { lazyModule } from "../runtime/lazy-module.js";
 import { prepareBody } from "./request-body.js";
 import { AttemptFailure, IDEMPOTENT_METHODS, defaultSleep, runWithRetries } from "./retry.js";
 import { HTTP_TRANSPORTS, defaultTransport, nodeFetch } from "./node-fetch.js";
 import { RedirectError, TransportError, loadKy, sendWithRedirects } from "./send.js";
 import { joinUrl, withQuery } from "./url.js";
+
+/** Loaded by the first streamed download, not with the client (bench/cold-start.ts measures the handler bundle). */
+const resumeModule = lazyModule(() => import("./resume.js"));
 
 const DEFAULTS = {
   maxRetries: 2,
@@ -263,8 +267,7 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
       const again = await send({ ...request, headers: { ...request.headers, ...range }, onDownloadProgress });
       return { status: again.status, headers: again.headers, data: again.data as ReadableStream<Uint8Array> };
     };
-    // Loaded by the first streamed download, not with the client (bench/cold-start.ts measures the handler bundle).
-    const { resumableStream } = await import("./resume.js");
+    const { resumableStream } = await resumeModule();
     const data = resumableStream(response.data as ReadableStream<Uint8Array>, reopen, {
       maxResumes: request.maxRetries ?? settings.maxRetries,
       headers: response.headers,

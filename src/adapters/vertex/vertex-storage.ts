@@ -15,6 +15,10 @@ import { lazySchema } from "../../http/schema.js";
 import { mapGoogleError } from "./vertex-error.js";
 import { callOptions, PROVIDER } from "./vertex-transport.js";
 import type { UploadedObject, UploadTuning } from "./vertex-upload.js";
+import { lazyModule } from "../../runtime/lazy-module.js";
+
+/** Loaded by the first upload (with its CRC32C tables): readers never load it. */
+const uploadModule = lazyModule(() => import("./vertex-upload.js"));
 
 const objectSchema = lazySchema(() =>
   z.object({
@@ -67,8 +71,7 @@ export class VertexStorage {
     file: ResolvedArtifact,
     options: CallOptions & { operation: string; contentType?: string; onBytes?: (fileBytes: number) => void },
   ): Promise<UploadedObject> {
-    // Loaded by the first upload (with its CRC32C tables): readers never load it.
-    const { uploadObject } = await import("./vertex-upload.js");
+    const { uploadObject } = await uploadModule();
     return uploadObject(this.#http, { bucket, name, contentType: options.contentType ?? "application/octet-stream" }, file, this.#tuning, options);
   }
 
