@@ -25,7 +25,7 @@ export { invalidInput, throwIfAborted } from "../core/errors.js";
 export { requireCapability } from "../core/capabilities.js";
 export { paginate, type PageFetcher } from "../core/pagination.js";
 export { RegistryEventBus, stampEvent } from "../core/events.js";
-export { DEFAULT_TRANSFER_CONCURRENCY } from "../core/options.js";
+export { DEFAULT_TRANSFER_CONCURRENCY, SMALL_FILES_CONCURRENCY, transferConcurrency } from "../core/options.js";
 export {
   assertAlias,
   assertArtifactPath,

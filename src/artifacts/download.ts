@@ -4,7 +4,7 @@
  * @module
  */
 
-import { DEFAULT_TRANSFER_CONCURRENCY } from "../core/options.js";
+import { DEFAULT_TRANSFER_CONCURRENCY, transferConcurrency } from "../core/options.js";
 import type { Stats } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import type { Writable } from "node:stream";
@@ -31,7 +31,7 @@ export interface DownloadToDirectoryOptions {
   open: (file: ArtifactFile, signal: AbortSignal) => Promise<ByteStream>;
   /** Replace existing files. Default `false`: an existing file is a `ConflictError`, before anything is written. */
   overwrite?: boolean;
-  /** Files in flight at once. Default {@link DEFAULT_TRANSFER_CONCURRENCY}. */
+  /** Files in flight at once. Default {@link DEFAULT_TRANSFER_CONCURRENCY}, or 16 for small files (see `transferConcurrency`). */
   concurrency?: number;
   /** Aborts the download; nothing is left in the directory. */
   signal?: AbortSignal;
@@ -137,7 +137,7 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
         ...(result.md5 !== undefined && { md5: result.md5 }),
       };
     };
-    const written = await mapLimit(targets, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (item, index) => {
+    const written = await mapLimit(targets, transferConcurrency(options.concurrency, options.files), async (item, index) => {
       try {
         return await fetchOne(item.file, join(staging, String(index)));
       } catch (error) {

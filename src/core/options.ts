@@ -26,11 +26,35 @@ export interface CallOptions {
  */
 export const DEFAULT_TRANSFER_CONCURRENCY = 8;
 
+/**
+ * Files in flight at once when a call does not say and every file is small (sizes known, 1 MiB or less on average).
+ * A small file is mostly request and response, not bytes: against MLflow with four workers, 1,000 files of 100 KiB
+ * went up about 7% and down about 10% faster at 16 than at 8 (32 was no faster than 16).
+ */
+export const SMALL_FILES_CONCURRENCY = 16;
+
+/**
+ * How many files a transfer moves at once: what the caller asked for, else {@link SMALL_FILES_CONCURRENCY} for small
+ * files and {@link DEFAULT_TRANSFER_CONCURRENCY} otherwise.
+ */
+export function transferConcurrency(asked: number | undefined, files: ReadonlyArray<{ size?: number | undefined }>): number {
+  if (asked !== undefined) return asked;
+  let total = 0;
+  for (const file of files) {
+    if (file.size === undefined) return DEFAULT_TRANSFER_CONCURRENCY;
+    total += file.size;
+  }
+  return files.length > 0 && total / files.length <= 1024 * 1024 ? SMALL_FILES_CONCURRENCY : DEFAULT_TRANSFER_CONCURRENCY;
+}
+
 /** Options for calls that move artifact bytes. */
 export interface TransferOptions extends CallOptions {
   /** Called as bytes move. */
   onProgress?: (progress: TransferProgress) => void;
-  /** How many files move at once. Default {@link DEFAULT_TRANSFER_CONCURRENCY}. */
+  /**
+   * How many files move at once. Default {@link DEFAULT_TRANSFER_CONCURRENCY} (8), or {@link SMALL_FILES_CONCURRENCY}
+   * (16) when every file's size is known and they average 1 MiB or less.
+   */
   concurrency?: number;
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { transferProgress } from "../../src/artifacts/progress.js";
 import type { TransferProgress } from "modelreg";
 import { mapLimit } from "../../src/core/concurrency.js";
+import { DEFAULT_TRANSFER_CONCURRENCY, SMALL_FILES_CONCURRENCY, transferConcurrency } from "../../src/core/options.js";
 
 describe("mapLimit", () => {
   it("keeps order and never runs more than the limit at once", async () => {
@@ -47,5 +48,22 @@ describe("transferProgress", () => {
     progress({ path: "b", size: 5 })(5);
     expect(seen.map((p) => p.transferredBytes)).toEqual([6, 6, 10, 15]);
     expect(seen.at(-1)).toEqual({ path: "b", fileBytes: 5, fileSize: 5, transferredBytes: 15, totalBytes: 15 });
+  });
+});
+
+describe("transferConcurrency", () => {
+  const kib = (n: number) => ({ size: n * 1024 });
+  it("takes the caller's number, 16 for files known to be small, and 8 otherwise", () => {
+    expect(transferConcurrency(3, [kib(1)])).toBe(3);
+    expect(
+      transferConcurrency(
+        undefined,
+        Array.from({ length: 1000 }, () => kib(100)),
+      ),
+    ).toBe(SMALL_FILES_CONCURRENCY);
+    expect(transferConcurrency(undefined, [kib(100), { size: undefined }])).toBe(DEFAULT_TRANSFER_CONCURRENCY);
+    expect(transferConcurrency(undefined, [kib(100), kib(4 * 1024)])).toBe(DEFAULT_TRANSFER_CONCURRENCY);
+    expect(transferConcurrency(undefined, [])).toBe(DEFAULT_TRANSFER_CONCURRENCY);
+    expect([SMALL_FILES_CONCURRENCY, DEFAULT_TRANSFER_CONCURRENCY]).toEqual([16, 8]);
   });
 });

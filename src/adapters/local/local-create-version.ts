@@ -14,7 +14,7 @@ import { mapLimit } from "../../core/concurrency.js";
 import { ConflictError, NotFoundError } from "../../core/errors.js";
 import type { RegistryEvent, RegistryEventInput } from "../../core/events.js";
 import type { TransferOptions } from "../../core/options.js";
-import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
+import { transferConcurrency } from "../../core/options.js";
 import type { ProviderContext, ProviderCreateVersion } from "../../core/provider-spec.js";
 import type { CheckedVersionMetadata } from "../../core/version-input.js";
 import { createPin, putBlob } from "./local-blobs.js";
@@ -48,7 +48,7 @@ export async function createLocalVersion(
   // The pin tells a concurrent gc which blobs this create is about to reference, before any is stored or reused.
   const pin = await createPin(store.paths);
   try {
-    const stored: FileRecord[] = await mapLimit(files, options?.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
+    const stored: FileRecord[] = await mapLimit(files, transferConcurrency(options?.concurrency, files), async (file) => {
       const tick = progress(file);
       const digests = await putBlob(store.paths, file, {
         signal: options?.signal,

@@ -16,7 +16,7 @@ import { checkExpected, resolveArtifactSource, type ResolvedArtifact } from "../
 import { ConflictError, ServerError, invalidInput } from "../../core/errors.js";
 import { isUniqueViolation } from "./mlflow-error.js";
 import type { TransferOptions } from "../../core/options.js";
-import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
+import { transferConcurrency } from "../../core/options.js";
 import type { ProviderCreateVersion } from "../../core/provider-spec.js";
 import {
   loggedModelResponse,
@@ -331,7 +331,7 @@ export async function logParamsAndMetrics(
 
 async function uploadAll(transport: MlflowTransport, root: string, files: Awaited<ReturnType<typeof resolveArtifactSource>>, options: TransferOptions) {
   const progress = transferProgress(files, options.onProgress);
-  return mapLimit(files, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
+  return mapLimit(files, transferConcurrency(options.concurrency, files), async (file) => {
     const tick = progress(file);
     const digests = await uploadFile(transport, root, file, { ...options, operation: OP, onBytes: (_, fileBytes) => tick(fileBytes) });
     // Before the version exists: the caller cleans up the run and its files.

@@ -12,7 +12,7 @@ import { checkExpected, resolveArtifactSource } from "../../artifacts/resolve-so
 import { mapLimit } from "../../core/concurrency.js";
 import { AbortedError, ModelRegistryError, NotFoundError } from "../../core/errors.js";
 import type { RegistryEventInput } from "../../core/events.js";
-import { DEFAULT_TRANSFER_CONCURRENCY, type TransferOptions } from "../../core/options.js";
+import { transferConcurrency, type TransferOptions } from "../../core/options.js";
 import type { ProviderChange, ProviderContext, ProviderCreateVersion } from "../../core/provider-spec.js";
 import type { ModelVersion } from "../../core/types.js";
 import { operationSchema } from "./vertex-api.js";
@@ -90,7 +90,7 @@ export async function createVertexVersion(
   const upload: UploadState = { maybeMade: false };
   let response: { modelVersionId?: unknown };
   try {
-    const stored = await mapLimit(files, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
+    const stored = await mapLimit(files, transferConcurrency(options.concurrency, files), async (file) => {
       const tick = progress(file);
       const digests = await store.storage.upload(store.bucket, `${dir}/${file.path}`, file, { ...call, onBytes: tick });
       checkExpected(file, digests, { provider: PROVIDER, operation: op });

@@ -16,7 +16,7 @@ import { mapLimit } from "../../core/concurrency.js";
 import { IntegrityError, InvalidInputError } from "../../core/errors.js";
 import { createXxh128, type StreamingXxh128 } from "../../artifacts/xxh128.js";
 import type { CallOptions, TransferOptions } from "../../core/options.js";
-import { DEFAULT_TRANSFER_CONCURRENCY } from "../../core/options.js";
+import { transferConcurrency } from "../../core/options.js";
 import type { CheckedVersionMetadata } from "../../core/version-input.js";
 import { callOptions } from "../../http/call-options.js";
 import { responses } from "./wandb-api.js";
@@ -86,7 +86,7 @@ export async function logArtifactVersion(
   // First pass, streamed: the artifact digest must be known before anything is created, and W&B wants the MD5 of
   // every part of a multipart file up front.
   const parts = new Map<string, { bytes: number; digests: PartDigest[] }>();
-  const digests = await mapLimit(files, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file) => {
+  const digests = await mapLimit(files, transferConcurrency(options.concurrency, files), async (file) => {
     const d = new StreamingDigest();
     const partBytes = file.size !== undefined && file.size >= minMultipart ? multipartPartSize(file.size, ctx.settings.multipartPartBytes) : undefined;
     const hasher = partBytes !== undefined ? new PartHasher(partBytes) : undefined;
@@ -208,7 +208,7 @@ export async function logArtifactVersion(
       const edges = res.createArtifactFiles.files.edges;
       if (edges.length !== batch.length)
         throw new IntegrityError(`W&B answered ${edges.length} upload slots for ${batch.length} files`, { provider: PROVIDER, operation: call.operation });
-      await mapLimit(batch, options.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, async (file, i) => {
+      await mapLimit(batch, transferConcurrency(options.concurrency, batch), async (file, i) => {
         const node = edges[i]?.node;
         const entry = ownValue(contents, file.path) as ManifestEntry;
         if (node) entry.birthArtifactID = node.artifact.id;
