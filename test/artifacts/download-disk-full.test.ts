@@ -15,21 +15,8 @@ import { StorageError } from "modelreg";
 import { downloadToDirectory } from "../../src/artifacts/download.js";
 import { createHttpClient } from "../../src/http/http-client.js";
 import { nodeFetch } from "../../src/http/node-fetch.js";
+import { tmpfsProblem } from "../support/tmpfs.js";
 
-function tmpfsProblem(): string | undefined {
-  if (process.platform !== "linux") return "tmpfs mounts need Linux";
-  if (process.getuid?.() !== 0) return "mounting a tmpfs needs root";
-  const dir = mkdtempSync(join(tmpdir(), "modelreg-mount-probe-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir], { stdio: "pipe" });
-    execFileSync("umount", [dir], { stdio: "pipe" });
-    return undefined;
-  } catch (error) {
-    return `mount -t tmpfs failed (${String((error as Error).message).split("\n")[0]})`;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 const problem = tmpfsProblem();
 if (problem) console.warn(`skipping the disk-full download test: ${problem}`);
 

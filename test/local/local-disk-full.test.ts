@@ -14,24 +14,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createLocalRegistry, type LocalRegistry } from "modelreg/local";
 import { ModelRegistryError, StorageError, type CallOptions } from "modelreg";
 import { rejectionOf, tempDir } from "./support/helpers.js";
+import { tmpfsProblem } from "../support/tmpfs.js";
 
 const isRoot = process.getuid?.() === 0;
-
-/** Why a tmpfs cannot be mounted here, or undefined when it can. */
-function tmpfsProblem(): string | undefined {
-  if (process.platform !== "linux") return "tmpfs mounts need Linux";
-  if (!isRoot) return "mounting a tmpfs needs root";
-  const dir = mkdtempSync(join(tmpdir(), "modelreg-mount-probe-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir], { stdio: "pipe" });
-    execFileSync("umount", [dir], { stdio: "pipe" });
-    return undefined;
-  } catch (error) {
-    return `mount -t tmpfs failed (${String((error as Error).message).split("\n")[0]})`;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Why `chattr +i` does not make a file on the normal disk refuse appends here, or undefined when it does. */
 function chattrProblem(): string | undefined {
