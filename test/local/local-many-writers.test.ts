@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createLocalRegistry } from "modelreg/local";
 import { NotFoundError, type RegistryEvent } from "modelreg";
-import { SHARED_ALIAS, payload, runSteps, sha256Of, type Step, type StepKind, type StepResult } from "./support/many-writers-plan.js";
+import { SHARED_ALIAS, WRITER_LOCK_TIMEOUT_MS, payload, runSteps, sha256Of, type Step, type StepKind, type StepResult } from "./support/many-writers-plan.js";
 import { rejectionOf, tempDir } from "./support/helpers.js";
 import { childScript } from "../support/child-script.js";
 
@@ -44,7 +44,7 @@ function startProcess(root: string, model: string, writer: string, steps: Step[]
 function startInProcess(root: string, model: string, writer: string, steps: Step[]): Writer {
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => (release = resolve));
-  const registry = createLocalRegistry({ root, actor: writer });
+  const registry = createLocalRegistry({ root, actor: writer, lockTimeoutMs: WRITER_LOCK_TIMEOUT_MS });
   return { ready: Promise.resolve(), go: () => release(), done: gate.then(() => runSteps(registry, model, writer, steps)) };
 }
 
@@ -184,31 +184,36 @@ function plan(kinds: StepKind[], alias: (seq: number) => boolean): Step[] {
 }
 
 describe("local registry, many writers at once", () => {
-  it("gives 12 writers (8 processes, 4 in-process instances) making 72 versions of one new model versions 1..72, each with its own files, all audited", async () => {
-    const root = join(await tempDir("modelreg-many-"), "registry");
-    const model = "fraud";
-    const plans = new Map<string, Step[]>();
-    const writers: Array<{ name: string; start: () => Writer }> = [];
-    const steps = () => plan(Array(6).fill("ok"), (seq) => seq % 2 === 0);
-    for (let i = 0; i < 8; i++) {
-      const name = `proc-${i}`;
-      plans.set(name, steps());
-      writers.push({ name, start: () => startProcess(root, model, name, plans.get(name) as Step[]) });
-    }
-    for (let i = 0; i < 4; i++) {
-      const name = `inproc-${i}`;
-      plans.set(name, steps());
-      writers.push({ name, start: () => startInProcess(root, model, name, plans.get(name) as Step[]) });
-    }
-    const reader = startReader(root, model);
-    const results = await runAll(writers);
-    const read = await reader.stop();
-    expect(read.errors).toEqual([]);
-    expect(read.rounds).toBeGreaterThan(0);
+  it(
+    "gives 12 writers (8 processes, 4 in-process instances) making 72 versions of one new model versions 1..72, each with its own files, all audited",
+    async () => {
+      const root = join(await tempDir("modelreg-many-"), "registry");
+      const model = "fraud";
+      const plans = new Map<string, Step[]>();
+      const writers: Array<{ name: string; start: () => Writer }> = [];
+      const steps = () => plan(Array(6).fill("ok"), (seq) => seq % 2 === 0);
+      for (let i = 0; i < 8; i++) {
+        const name = `proc-${i}`;
+        plans.set(name, steps());
+        writers.push({ name, start: () => startProcess(root, model, name, plans.get(name) as Step[]) });
+      }
+      for (let i = 0; i < 4; i++) {
+        const name = `inproc-${i}`;
+        plans.set(name, steps());
+        writers.push({ name, start: () => startInProcess(root, model, name, plans.get(name) as Step[]) });
+      }
+      const reader = startReader(root, model);
+      const results = await runAll(writers);
+      const read = await reader.stop();
+      expect(read.errors).toEqual([]);
+      expect(read.rounds).toBeGreaterThan(0);
 
-    const { made } = await checkStore(root, model, plans, results);
-    expect(made.size).toBe(72);
-  }, 60_000);
+      const { made } = await checkStore(root, model, plans, results);
+      expect(made.size).toBe(72);
+      // Longer than a writer's lock wait (WRITER_LOCK_TIMEOUT_MS): a starved writer fails its own step, typed, first.
+    },
+    WRITER_LOCK_TIMEOUT_MS + 60_000,
+  );
 
   it("leaves no version, blob or gap behind writers that abort mid-upload or send bytes that do not match what they declared", async () => {
     const root = join(await tempDir("modelreg-many-fail-"), "registry");
