@@ -90,11 +90,16 @@ describe.each(
     });
     const got = await readAll(res.data);
     expect(sha(got)).toBe(sha(BODY));
-    expect(ranges).toEqual([
-      [undefined, undefined],
-      ["bytes=70000-", '"v1"'],
-      ["bytes=140000-", '"v1"'],
-    ]);
+    // Each cut sends 70,000 bytes and then resets the connection. A reset can drop what the client had not read yet
+    // (a pumped body that holds chunks reads later), so each resume starts after what arrived: more than before, at
+    // most 70,000 more.
+    expect(ranges[0]).toEqual([undefined, undefined]);
+    expect(ranges.slice(1).map(([, ifRange]) => ifRange)).toEqual(['"v1"', '"v1"']);
+    const starts = ranges.slice(1).map(([range]) => Number(/^bytes=(\d+)-$/.exec(range ?? "")?.[1]));
+    expect(starts[0]).toBeGreaterThan(0);
+    expect(starts[0]).toBeLessThanOrEqual(70_000);
+    expect(starts[1]).toBeGreaterThan(starts[0] as number);
+    expect(starts[1]).toBeLessThanOrEqual((starts[0] as number) + 70_000);
     expect(progress.at(-1)).toBe(BODY.byteLength);
   });
 
