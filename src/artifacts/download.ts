@@ -7,16 +7,13 @@
 import { DEFAULT_TRANSFER_CONCURRENCY, transferConcurrency } from "../core/options.js";
 import type { Stats } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
-import type { Writable } from "node:stream";
-import { nodeCrypto, nodeFs, nodeFsSync, nodeStreamPromises } from "../runtime/builtins.js";
+import { nodeCrypto, nodeFs } from "../runtime/builtins.js";
 import type { ByteStream, TransferProgress } from "../core/artifact-source.js";
 import { AbortedError, ConflictError, IntegrityError, InvalidInputError, ModelRegistryError, throwIfAborted } from "../core/errors.js";
 import { toStorageError } from "../runtime/system-error.js";
 import type { ArtifactFile } from "../core/types.js";
 import { mapLimit } from "../core/concurrency.js";
-import { pumpOf } from "../http/body-pump.js";
-import { iterateBytes } from "./byte-streams.js";
-import { openFileSink } from "./file-sink.js";
+import { writeBodyToFile } from "./file-sink.js";
 import { SelectedDigest, digestMismatch, type SomeDigests } from "./hashing.js";
 import { transferProgress } from "./progress.js";
 import { safeJoin } from "./safe-path.js";
@@ -103,31 +100,9 @@ export async function downloadToDirectory(options: DownloadToDirectoryOptions): 
         }
         tick(digest.size);
       };
-      const pump = pumpOf(body);
-      if (pump) {
-        // The HTTP client's bodies push their chunks: hashed and queued for the file on the spot (body-pump.ts says
-        // why this costs a fraction of reading a stream).
-        const out = await openFileSink(staged);
-        try {
-          await pump((chunk) => {
-            check(chunk);
-            return out.write(chunk);
-          });
-          await out.close();
-        } catch (error) {
-          await out.abort();
-          throw error;
-        }
-      } else {
-        const source = iterateBytes(body);
-        async function* counted() {
-          for await (const chunk of source) {
-            check(chunk);
-            yield chunk;
-          }
-        }
-        await nodeStreamPromises().pipeline(counted, nodeFsSync().createWriteStream(staged, { flags: "wx", highWaterMark: 1024 * 1024 }) as Writable);
-      }
+      // The HTTP client's bodies push their chunks: hashed and queued for the file on the spot (body-pump.ts says
+      // why this costs a fraction of reading a stream).
+      await writeBodyToFile(body, staged, check);
       const result = digest.digest();
       verify(file, result, provider, operation);
       return {

@@ -12,7 +12,10 @@
  * @module
  */
 
-import { nodeFsSync } from "../runtime/builtins.js";
+import type { ByteStream } from "../core/artifact-source.js";
+import { pumpOf } from "../http/body-pump.js";
+import { nodeFsSync, nodeStreamPromises } from "../runtime/builtins.js";
+import { iterateBytes } from "./byte-streams.js";
 
 /** Bytes queued for the file before the body is held back. */
 const HOLD_AT = 4 * 1024 * 1024;
@@ -115,4 +118,35 @@ export async function openFileSink(path: string): Promise<FileSink> {
       await closeFd().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Writes a body into the new file `path`, handing each chunk to `check` first (it hashes, counts, and throws to stop
+ * the body). A body the HTTP client pushes (body-pump.ts) goes through a {@link FileSink}; any other byte source is
+ * read and piped into a write stream. On failure the file may be left partly written: callers write into staging
+ * directories they remove.
+ */
+export async function writeBodyToFile(body: ByteStream, path: string, check: (chunk: Uint8Array) => void): Promise<void> {
+  const pump = pumpOf(body);
+  if (!pump) {
+    async function* checked() {
+      for await (const chunk of iterateBytes(body)) {
+        check(chunk);
+        yield chunk;
+      }
+    }
+    await nodeStreamPromises().pipeline(checked, nodeFsSync().createWriteStream(path, { flags: "wx", highWaterMark: 1024 * 1024 }));
+    return;
+  }
+  const out = await openFileSink(path);
+  try {
+    await pump((chunk) => {
+      check(chunk);
+      return out.write(chunk);
+    });
+    await out.close();
+  } catch (error) {
+    await out.abort();
+    throw error;
+  }
 }

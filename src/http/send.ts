@@ -124,45 +124,38 @@ export async function sendWithRedirects(options: SendOptions): Promise<SendResul
     const body = withBody && options.makeBody ? await options.makeBody() : undefined;
     let response: Response;
     try {
+      const init: RequestInit & { duplex?: "half" } = {
+        method,
+        headers: hopHeaders(options, crossOrigin, body),
+        signal: options.deadline.signal,
+        redirect: body?.streamed ? "error" : "manual",
+      };
+      if (body) init.body = body.body as BodyInit;
+      if (body?.streamed) init.duplex = "half";
+      // The headers are progress: waiting for them is over, and a timer that fired while this process was busy must
+      // see that they came.
+      const send = (target: string, sent: typeof init) =>
+        options.fetch(target, sent).then((got) => {
+          options.deadline.touch();
+          return got;
+        });
       // Files go straight to the transport. ky adds nothing to a call with retries, timeouts and HTTP errors
       // turned off, and building its Request (and undici's) cost about 0.7 ms of CPU per call: most of the client's
       // share of a small file (bench/transfer.ts, 1,000 x 100 KiB, `node --cpu-prof`).
-      if (body?.streamed || options.streamResponse) {
-        const init: RequestInit & { duplex?: "half" } = {
-          method,
-          headers: hopHeaders(options, crossOrigin, body),
-          signal: options.deadline.signal,
-          redirect: body?.streamed ? "error" : "manual",
-        };
-        if (body) init.body = body.body as BodyInit;
-        if (body?.streamed) init.duplex = "half";
-        response = await options.fetch(url.href, init);
-        options.deadline.touch();
-      } else
+      if (body?.streamed || options.streamResponse) response = await send(url.href, init);
+      else
         response = await ky(url, {
           method,
-          headers: hopHeaders(options, crossOrigin, body),
-          signal: options.deadline.signal,
+          headers: init.headers,
+          signal: init.signal,
           timeout: false,
           retry: 0,
           throwHttpErrors: false,
-          redirect: body?.streamed ? "error" : "manual",
+          redirect: "manual",
+          // ky is given no body (see the module comment): the request it built is sent with ours.
           fetch: (input) => {
             const request = input as Request;
-            const init: RequestInit & { duplex?: "half" } = {
-              method: request.method,
-              headers: request.headers,
-              signal: request.signal,
-              redirect: request.redirect,
-            };
-            if (body) init.body = body.body as BodyInit;
-            if (body?.streamed) init.duplex = "half";
-            // The headers are progress: waiting for them is over, and a timer that fired while this process was busy
-            // must see that they came.
-            return options.fetch(request.url, init).then((got) => {
-              options.deadline.touch();
-              return got;
-            });
+            return send(request.url, { ...init, method: request.method, headers: request.headers, signal: request.signal, redirect: request.redirect });
           },
         });
     } catch (error) {

@@ -5,14 +5,12 @@
  * @module
  */
 
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { iterateBytes } from "../artifacts/byte-streams.js";
-import { openFileSink } from "../artifacts/file-sink.js";
-import { pumpOf } from "../http/body-pump.js";
+import { writeBodyToFile } from "../artifacts/file-sink.js";
 import { SelectedDigest, computeContentDigest, digestMismatch, type SomeDigests } from "../artifacts/hashing.js";
 import { SPOOLED, type SpooledFile } from "../artifacts/resolve-source.js";
 import type { ArtifactEntry } from "../core/artifact-source.js";
@@ -119,23 +117,8 @@ export async function copyVersion(ctx: CopyContext): Promise<{ version: ModelVer
   /** Downloads a file into the spool, checked on the way; a body the HTTP client pushes goes straight to the file. */
   async function spool(file: ArtifactFile, path: string): Promise<void> {
     const opened = await openVerified(file, true);
-    const pump = pumpOf(opened.stream);
-    if (!pump) {
-      await pipeline(checked(opened), createWriteStream(path, { flags: "wx", highWaterMark: 1024 * 1024 }));
-      return;
-    }
-    const out = await openFileSink(path);
-    try {
-      await pump((chunk) => {
-        opened.take(chunk);
-        return out.write(chunk);
-      });
-      opened.end();
-      await out.close();
-    } catch (error) {
-      await out.abort();
-      throw error;
-    }
+    await writeBodyToFile(opened.stream, path, opened.take);
+    opened.end();
   }
 
   const needsSpool = (f: ArtifactFile) => f.size === undefined || (item.digest === undefined && f.sha256 === undefined);
