@@ -41,11 +41,11 @@ const WHY_MISSED: Array<[string, string]> = [
   ],
   [
     "upload 1000",
-    "Each file is one PUT answered by MLflow's Python workers, which share this machine's two cores with the client; modelreg moves 8 at a time by default. The client spends about 3.5 ms of CPU per file (about 4.8 before file calls stopped going through ky and files were opened as descriptors instead of FileHandles); what is left is spread over the HTTP client's layers (web streams per body, Headers and Response objects), staging and file system calls, with no hot spot.",
+    "Each file is one PUT answered by MLflow's Python workers, which share this machine's two cores with the client; modelreg moves 16 at a time by default for files this small. The client spends about 3.5 ms of CPU per file (about 4.8 before file calls stopped going through ky and files were opened as descriptors instead of FileHandles); what is left is spread over the HTTP client's layers (web streams per body, Headers and Response objects), staging and file system calls, with no hot spot.",
   ],
   [
     "download 1000",
-    "Each file is one GET, hashed and renamed into place once all are whole; modelreg moves 8 at a time by default. As for the upload, MLflow's workers and the client share two cores, and the client's per-file CPU (about 3.5 ms) has no single hot spot.",
+    "Each file is one GET, hashed and renamed into place once all are whole; modelreg moves 16 at a time by default for files this small. As for the upload, MLflow's workers and the client share two cores, and the client's per-file CPU (about 3.5 ms) has no single hot spot.",
   ],
   [
     "MLflow -> local",
