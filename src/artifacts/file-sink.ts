@@ -20,6 +20,15 @@ import { iterateBytes } from "./byte-streams.js";
 /** Bytes queued for the file before the body is held back. */
 const HOLD_AT = 4 * 1024 * 1024;
 
+/**
+ * A body smaller than this is written when it ends, with `openSync`, `writevSync` and `closeSync`: three system calls
+ * that take tens of microseconds on this thread. Each thread-pool round trip instead wakes a pool thread, and with
+ * 16 small downloads in flight on a loaded machine the open alone measured about 0.2 ms of main-thread time per file
+ * (1,000 x 100 KiB through MLflow). Above it, the file is opened once this many bytes have come, and written as
+ * they come.
+ */
+const SMALL_BODY = 1024 * 1024;
+
 /** A new file that takes chunks as they come. */
 export interface FileSink {
   /** Queues a chunk; returns a promise when the caller should wait before sending more. Throws after a failed write. */
@@ -30,43 +39,56 @@ export interface FileSink {
   abort(): Promise<void>;
 }
 
-/** Creates `path` (which must not exist) and returns a sink writing into it. */
-export async function openFileSink(path: string): Promise<FileSink> {
+/** The chunks left after `written` bytes of `chunks` went out in a short write. */
+function unwritten(chunks: Uint8Array[], written: number): Uint8Array[] {
+  let skip = written;
+  const rest: Uint8Array[] = [];
+  for (const chunk of chunks) {
+    if (skip >= chunk.byteLength) skip -= chunk.byteLength;
+    else {
+      rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
+      skip = 0;
+    }
+  }
+  return rest;
+}
+
+/**
+ * Returns a sink that writes into `path`, which must not exist. The file is created by the first write that makes
+ * the body {@link SMALL_BODY} bytes long, or by `close()`; creating it fails (`EEXIST`, `ENOENT`, `ENOSPC`) there.
+ */
+export function openFileSink(path: string): FileSink {
   const fs = nodeFsSync();
-  const fd = await new Promise<number>((resolve, reject) => fs.open(path, "wx", (error, opened) => (error ? reject(error) : resolve(opened))));
+  let fd = -1;
   const writev = (chunks: Uint8Array[]) =>
     new Promise<number>((resolve, reject) => fs.writev(fd, chunks as NodeJS.ArrayBufferView[], (error, written) => (error ? reject(error) : resolve(written))));
-  const closeFd = () => new Promise<void>((resolve, reject) => fs.close(fd, (error) => (error ? reject(error) : resolve())));
+  const closeFd = () => {
+    const open = fd;
+    fd = -1;
+    return open < 0 ? Promise.resolve() : new Promise<void>((resolve, reject) => fs.close(open, (error) => (error ? reject(error) : resolve())));
+  };
   let queue: Uint8Array[] = [];
   let queued = 0;
   let failed: { error: unknown } | undefined;
   let flushing: Promise<void> | undefined;
   let closed = false;
+  /** Set once close() or abort() has run: a second call does nothing (the file must not be created again). */
+  let ended = false;
   /** Resolved when the queue drops under the hold mark (or a write fails): the held body may go on. */
   let release: (() => void) | undefined;
   let held: Promise<void> | undefined;
 
   const writeAll = async (chunks: Uint8Array[]) => {
-    let rest = chunks;
-    for (;;) {
-      const total = rest.reduce((n, c) => n + c.byteLength, 0);
-      const bytesWritten = await writev(rest);
-      if (bytesWritten >= total) return;
-      // A short write (a signal, a nearly full disk): write the rest, which then succeeds or says why not.
-      let skip = bytesWritten;
-      const next: Uint8Array[] = [];
-      for (const chunk of rest) {
-        if (skip >= chunk.byteLength) skip -= chunk.byteLength;
-        else {
-          next.push(skip > 0 ? chunk.subarray(skip) : chunk);
-          skip = 0;
-        }
-      }
-      rest = next;
-    }
+    // A short write (a signal, a nearly full disk): write the rest, which then succeeds or says why not.
+    for (let rest = chunks; rest.length > 0; ) rest = unwritten(rest, await writev(rest));
   };
   const flush = (): Promise<void> =>
     (async () => {
+      try {
+        if (fd < 0) fd = await new Promise<number>((resolve, reject) => fs.open(path, "wx", (error, opened) => (error ? reject(error) : resolve(opened))));
+      } catch (error) {
+        failed = { error };
+      }
       while (queue.length > 0 && !failed) {
         const batch = queue;
         queue = [];
@@ -85,6 +107,17 @@ export async function openFileSink(path: string): Promise<FileSink> {
       flushing = undefined;
       release?.();
     })();
+  /** The whole of a small body, on this thread: create, write, close. */
+  const writeSmall = () => {
+    const chunks = queue;
+    queue = [];
+    const opened = fs.openSync(path, "wx");
+    try {
+      for (let rest = chunks; rest.length > 0; ) rest = unwritten(rest, fs.writevSync(opened, rest as NodeJS.ArrayBufferView[]));
+    } finally {
+      fs.closeSync(opened);
+    }
+  };
 
   return {
     write(chunk) {
@@ -93,6 +126,8 @@ export async function openFileSink(path: string): Promise<FileSink> {
       if (chunk.byteLength === 0) return;
       queue.push(chunk);
       queued += chunk.byteLength;
+      // Still small and not yet opened: wait for more, or for close().
+      if (fd < 0 && !flushing && queued < SMALL_BODY) return;
       flushing ??= flush();
       if (queued < HOLD_AT) return;
       held ??= new Promise<void>((resolve) => {
@@ -103,7 +138,14 @@ export async function openFileSink(path: string): Promise<FileSink> {
       return held;
     },
     async close() {
+      if (ended) return;
       closed = true;
+      ended = true;
+      if (fd < 0 && !flushing && !failed) {
+        // Nothing was written yet: the body is all in the queue, under SMALL_BODY bytes (possibly none).
+        writeSmall();
+        return;
+      }
       while (flushing) await flushing;
       if (failed) {
         await closeFd().catch(() => undefined);
@@ -113,6 +155,7 @@ export async function openFileSink(path: string): Promise<FileSink> {
     },
     async abort() {
       closed = true;
+      ended = true;
       queue = [];
       while (flushing) await flushing.catch(() => undefined);
       await closeFd().catch(() => undefined);
@@ -138,7 +181,7 @@ export async function writeBodyToFile(body: ByteStream, path: string, check: (ch
     await nodeStreamPromises().pipeline(checked, nodeFsSync().createWriteStream(path, { flags: "wx", highWaterMark: 1024 * 1024 }));
     return;
   }
-  const out = await openFileSink(path);
+  const out = openFileSink(path);
   try {
     await pump((chunk) => {
       check(chunk);

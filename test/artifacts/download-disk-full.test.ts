@@ -21,13 +21,20 @@ const problem = tmpfsProblem();
 if (problem) console.warn(`skipping the disk-full download test: ${problem}`);
 
 const SIZE = 24 * 1024 * 1024;
+const SMALL = 100 * 1024;
 let server: Server;
 let base: string;
 let sent = 0;
 let closedEarly: Promise<boolean>;
 
 beforeAll(async () => {
-  server = createServer((_req, res) => {
+  server = createServer((req, res) => {
+    if (req.url?.startsWith("/small/")) {
+      // Small files are written whole when their body ends (file-sink.ts), on the main thread.
+      res.writeHead(200, { "content-length": String(SMALL) });
+      res.end(new Uint8Array(SMALL).fill(3));
+      return;
+    }
     res.writeHead(200, { "content-length": String(SIZE) });
     const chunk = new Uint8Array(256 * 1024).fill(7);
     closedEarly = new Promise((resolve) => res.on("close", () => resolve(sent < SIZE)));
@@ -49,7 +56,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(problem !== undefined)("a download onto a full disk (8 MiB tmpfs)", () => {
-  it("fails typed, naming the operation, leaves the directory as it was, and lets the connection go", async () => {
+  it("fails typed, naming the operation, leaves the directory as it was, and lets the connection go (one large file, then many small ones)", async () => {
     const mount = mkdtempSync(join(tmpdir(), "modelreg-dlfull-"));
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mount], { stdio: "pipe" });
     try {
@@ -71,6 +78,26 @@ describe.skipIf(problem !== undefined)("a download onto a full disk (8 MiB tmpfs
       expect((error as Error).message).toMatch(/space|full/i);
       expect(await readdir(mount)).toEqual(["kept.txt"]);
       expect(await closedEarly).toBe(true);
+
+      // Many small files (120 x 100 KiB into what is left of 8 MiB): each is written when its body ends, and the
+      // disk fills in the middle of that write.
+      const files = Array.from({ length: 120 }, (_, i) => ({ path: `part-${i}.bin`, size: SMALL }));
+      const small = await downloadToDirectory({
+        directory: mount,
+        files,
+        open: async (file, signal) =>
+          (await client.request({ operation: "downloadArtifacts", path: `small/${file.path}`, responseType: "stream", signal }))
+            .data as ReadableStream<Uint8Array>,
+        provider: "mlflow",
+        operation: "downloadArtifacts",
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(StorageError.isInstance(small)).toBe(true);
+      expect((small as StorageError).operation).toBe("downloadArtifacts");
+      expect((small as Error).message).toMatch(/space|full/i);
+      expect(await readdir(mount)).toEqual(["kept.txt"]);
     } finally {
       try {
         execFileSync("umount", [mount], { stdio: "pipe" });
