@@ -1,6 +1,7 @@
 /**
- * The CLI's commands: `sync`, `promote`, `rollback` and `ls`. Each returns its exit code: 0 when it did what was
- * asked, 1 when something failed (a version that did not copy, a blocked promotion), 2 for a usage error.
+ * The CLI's commands that move versions between registries and stages: `sync`, `promote`, `rollback` and `ls`. Each
+ * returns its exit code: 0 when it did what was asked, 1 when something failed (a version that did not copy, a
+ * blocked promotion), 2 for a usage error.
  *
  * @module
  */
@@ -8,32 +9,18 @@
 import { parseArgs } from "node:util";
 import { invalidInput } from "../core/errors.js";
 import { parseRef } from "../core/refs.js";
-import type { ModelVersion } from "../core/types.js";
 import { parseStage } from "../core/validation.js";
 import { metricGate } from "../lifecycle/gates.js";
-import { promote } from "../lifecycle/promote.js";
+import { checkPromotion, promote } from "../lifecycle/promote.js";
 import { rollback } from "../lifecycle/rollback.js";
 import { describeSyncItem } from "../sync/sync-describe.js";
 import { syncRegistries } from "../sync/sync-registries.js";
+import { openCliRegistry, positionals, UsageError, versionJson, wholeNumber } from "./cli-args.js";
+
+export { UsageError } from "./cli-args.js";
 import { errorJson, formatBytes, jsonLine, syncEventPrinter, type CliIo } from "./cli-output.js";
 import { openRegistry, parseRegistryUri } from "../sync/registry-uri.js";
 import { assertRegistryExists, registryIdentity } from "./cli-locations.js";
-
-/** A usage error: the CLI prints it with the usage and exits 2. */
-export class UsageError extends Error {}
-
-/** The positional arguments, refused unless there are between `min` and `max` of them. */
-function positionals(args: string[], min: number, max: number, usage: string): string[] {
-  if (args.length < min) throw new UsageError(`expected ${usage}`);
-  if (args.length > max) throw new UsageError(`too many arguments; expected ${usage}`);
-  return args;
-}
-
-function wholeNumber(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^[1-9][0-9]*$/.test(value)) throw new UsageError(`${flag} takes a whole number above 0, got ${JSON.stringify(value)}`);
-  return Number(value);
-}
 
 /** `modelreg sync <source-uri> <target-uri> [--model NAME]... [--versions all|aliased] [--dry-run] [--json]` */
 export async function syncCommand(argv: string[], io: CliIo): Promise<number> {
@@ -125,7 +112,7 @@ export async function syncCommand(argv: string[], io: CliIo): Promise<number> {
   return report.failures.length > 0 || report.counts.notStarted > 0 ? 1 : 0;
 }
 
-/** `modelreg promote <uri> <model/version> --to production|staging|alias:NAME [--gate "auc >= 0.9"]...` */
+/** `modelreg promote <uri> <model/version> --to production|staging|alias:NAME [--gate "auc >= 0.9"]... [--dry-run]` */
 export async function promoteCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals: args } = parseArgs({
     args: argv,
@@ -135,6 +122,7 @@ export async function promoteCommand(argv: string[], io: CliIo): Promise<number>
       gate: { type: "string", multiple: true },
       "no-policy": { type: "boolean" },
       "keep-existing": { type: "boolean" },
+      "dry-run": { type: "boolean" },
       json: { type: "boolean" },
     },
   });
@@ -143,14 +131,41 @@ export async function promoteCommand(argv: string[], io: CliIo): Promise<number>
   const to = values.to.startsWith("alias:") ? { alias: values.to.slice("alias:".length) } : parseStage(values.to, "promote");
   const ref = parseRef(refText as string, "promote");
   const gates = (values.gate ?? []).map((g) => metricGate(g));
-  const registry = await openRegistry(uri as string, { cwd: io.cwd, env: io.env });
-  const result = await promote(registry, ref, {
+  const options = {
     to,
     gates,
-    ...(values["no-policy"] && { policy: false }),
+    ...(values["no-policy"] && { policy: false as const }),
     ...(values["keep-existing"] && { archiveExisting: false }),
-  });
+  };
   const where = typeof to === "string" ? to : `alias ${to.alias}`;
+  if (values["dry-run"]) {
+    // The gates and the policy's approvals, run against the registry as it is: nothing is written, no event recorded.
+    const registry = await openCliRegistry(uri as string, io, "promote --dry-run", true);
+    const check = await checkPromotion(registry, ref, options);
+    if (values.json)
+      jsonLine(io.stdout, {
+        type: "promotionCheck",
+        model: check.model,
+        version: check.version,
+        to: where,
+        from: check.from ?? null,
+        allowed: check.allowed,
+        gates: check.gates,
+        approvals: check.approvals,
+        failures: check.failures,
+      });
+    else {
+      io.stdout.write(
+        `${check.allowed ? "would promote" : "would NOT promote"} ${check.model}/${check.version} to ${where}${check.from ? ` (now ${check.from})` : ""}\n`,
+      );
+      for (const g of check.gates) io.stdout.write(`  ${g.passed ? "pass" : "FAIL"}  ${g.name}${g.message ? `: ${g.message}` : ""}\n`);
+      for (const f of check.failures.filter((f) => !check.gates.some((g) => g.name === f.gate))) io.stdout.write(`  FAIL  ${f.gate}: ${f.reason}\n`);
+      io.stdout.write("dry run: nothing changed\n");
+    }
+    return check.allowed ? 0 : 1;
+  }
+  const registry = await openCliRegistry(uri as string, io, "promote", false);
+  const result = await promote(registry, ref, options);
   if (values.json)
     jsonLine(io.stdout, { type: "promoted", model: result.model, version: result.version, to: where, from: result.from ?? null, gates: result.gates });
   else io.stdout.write(`promoted ${result.model}/${result.version} to ${where}${result.from ? ` (was ${result.from})` : ""}\n`);
@@ -167,7 +182,7 @@ export async function rollbackCommand(argv: string[], io: CliIo): Promise<number
   const [uri, model] = positionals(args, 2, 2, "rollback <uri> <model> --stage <stage> | --alias <alias>");
   if ((values.stage === undefined) === (values.alias === undefined)) throw new UsageError("rollback needs exactly one of --stage and --alias");
   const target = values.alias !== undefined ? { alias: values.alias } : { stage: parseStage(values.stage, "rollback") };
-  const registry = await openRegistry(uri as string, { cwd: io.cwd, env: io.env });
+  const registry = await openCliRegistry(uri as string, io, "rollback", false);
   const result = await rollback(registry, model as string, target);
   const what = typeof result.target === "string" ? result.target : `alias ${result.target.alias}`;
   if (values.json) jsonLine(io.stdout, { type: "rolledBack", model: result.model, target: what, from: result.from, to: result.to, foundIn: result.foundIn });
@@ -175,13 +190,27 @@ export async function rollbackCommand(argv: string[], io: CliIo): Promise<number
   return 0;
 }
 
-/** `modelreg ls <uri> [model]`: the models, or one model's versions. */
+/** Metrics `ls` shows per version when `--metric` names none: the first few by name, so rows line up. */
+const HEADLINE_METRICS = 3;
+
+/** `modelreg ls <uri> [model] [--metric auc]... [--order-by auc|loss:asc] [--stage S]`: the models, or one model's versions. */
 export async function lsCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals: args } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" }, prefix: { type: "string" } } });
+  const { values, positionals: args } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean" },
+      prefix: { type: "string" },
+      metric: { type: "string", multiple: true },
+      "order-by": { type: "string" },
+      stage: { type: "string" },
+    },
+  });
   const [uri, model] = positionals(args, 1, 2, "ls <uri> [model]");
   if (values.prefix && model !== undefined) throw invalidInput("ls", "prefix", "--prefix lists models; leave out the model");
-  await assertRegistryExists(parseRegistryUri(uri as string, io.cwd), "ls");
-  const registry = await openRegistry(uri as string, { cwd: io.cwd, env: io.env });
+  if (model === undefined && (values.metric || values["order-by"] || values.stage))
+    throw new UsageError("--metric, --order-by and --stage list one model's versions; name the model");
+  const registry = await openCliRegistry(uri as string, io, "ls", true);
   // Once the reader has gone (`modelreg ls | head -1`), nothing more can be shown: stop listing, and succeed.
   const readerGone = () => io.outputClosed?.aborted === true;
   if (model === undefined) {
@@ -202,15 +231,35 @@ export async function lsCommand(argv: string[], io: CliIo): Promise<number> {
     }
     return 0;
   }
-  for await (const v of registry.listVersions(model)) {
+  const orderText = values["order-by"];
+  // `auc` or `auc:desc` for highest first, `loss:asc` for lowest first.
+  const [metric, direction = "desc"] = orderText === undefined ? [] : orderText.split(/:(?=(?:asc|desc)$)/);
+  if (direction !== "asc" && direction !== "desc") throw new UsageError("--order-by takes NAME, NAME:asc or NAME:desc");
+  const orderBy = metric === undefined ? undefined : { metric, direction: direction as "asc" | "desc" };
+  const stage = values.stage === undefined ? undefined : parseStage(values.stage, "ls");
+  const versions = registry.listVersions(model, { ...(orderBy && { orderBy }), ...(stage && { stage }) });
+  for await (const v of versions) {
     if (readerGone()) break;
-    if (values.json) jsonLine(io.stdout, { type: "version", ...versionJson(v) });
-    else io.stdout.write(`${v.model}/${v.version}  ${v.stage}${v.aliases.length > 0 ? `  @${v.aliases.join(" @")}` : ""}  ${v.createdAt.toISOString()}\n`);
+    if (values.json) {
+      jsonLine(io.stdout, { type: "version", ...versionJson(v) });
+      continue;
+    }
+    const names = values.metric ?? Object.keys(v.metrics).sort().slice(0, HEADLINE_METRICS);
+    const metrics = names.filter((n) => v.metrics[n] !== undefined).map((n) => `${n}=${formatMetric(v.metrics[n] as number)}`);
+    io.stdout.write(
+      [
+        `${v.model}/${v.version}`.padEnd(Math.max(12, v.model.length + 4)),
+        v.stage.padEnd(10),
+        v.createdAt.toISOString().slice(0, 19).replace("T", " "),
+        ...(metrics.length > 0 ? [metrics.join(" ")] : []),
+        ...(v.aliases.length > 0 ? [`@${v.aliases.join(" @")}`] : []),
+      ].join("  ") + "\n",
+    );
   }
   return 0;
 }
 
-function versionJson(v: ModelVersion): Record<string, unknown> {
-  const { raw: _raw, ...rest } = v;
-  return { ...rest, createdAt: v.createdAt.toISOString(), updatedAt: v.updatedAt.toISOString() };
+/** A metric for a person: up to 4 significant digits. */
+export function formatMetric(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
 }

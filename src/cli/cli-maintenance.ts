@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { createLocalRegistry } from "../adapters/local/local-registry.js";
 import { parseRegistryUri } from "../sync/registry-uri.js";
-import { UsageError } from "./cli-commands.js";
+import { UsageError } from "./cli-args.js";
 import { assertRegistryExists } from "./cli-locations.js";
 import { formatBytes, jsonLine, type CliIo } from "./cli-output.js";
 

@@ -40,6 +40,30 @@ export interface ModelRegistryErrorOptions {
 }
 
 /**
+ * Every error kind modelreg throws: the `kind` (and `name`) of a {@link ModelRegistryError}, one per class. A new
+ * kind is added in a minor version, so a `switch` over it should keep a `default` branch.
+ */
+export type ModelRegistryErrorKind =
+  | "ModelRegistryError"
+  | "NotFoundError"
+  | "ConflictError"
+  | "InvalidInputError"
+  | "AuthenticationError"
+  | "PermissionDeniedError"
+  | "RateLimitError"
+  | "ServerError"
+  | "ConnectionError"
+  | "TimeoutError"
+  | "AbortedError"
+  | "ResponseValidationError"
+  | "UnsupportedCapabilityError"
+  | "IntegrityError"
+  | "CorruptDataError"
+  | "PromotionBlockedError"
+  | "NoEarlierHolderError"
+  | "StorageError";
+
+/**
  * The base class of every error modelreg throws.
  *
  * Messages name the provider and operation and never contain a credential: adapters redact before they construct.
@@ -59,14 +83,14 @@ export class ModelRegistryError<O extends ModelRegistryErrorOptions = ModelRegis
   readonly url: string | undefined;
   /** Whether the same call may succeed if tried again. */
   readonly isRetryable: boolean;
-  /** A stable machine-readable kind, equal to the class name. */
-  readonly kind: string = "ModelRegistryError";
+  /** A stable machine-readable kind, equal to the class name: switch on it, and TypeScript checks every case. */
+  readonly kind: ModelRegistryErrorKind = "ModelRegistryError";
 
   /**
    * The class's name as a literal. Minifiers rename classes (a bundled serverless function would report its
    * `NotFoundError` as `T`), so names, kinds and the cross-copy markers come from this, never from `constructor.name`.
    */
-  static readonly errorName: string = "ModelRegistryError";
+  static readonly errorName: ModelRegistryErrorKind = "ModelRegistryError";
 
   constructor(message: string, options: O) {
     super(`[${options.provider}] ${options.operation}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
@@ -117,7 +141,7 @@ export type ModelRegistryErrorClass<T extends ModelRegistryError = ModelRegistry
   options: never,
 ) => T) & {
   /** The class's name, which its errors carry as `name` and `kind`. */
-  readonly errorName: string;
+  readonly errorName: ModelRegistryErrorKind;
   /** True when `error` is an error of this class, from any copy of the package. */
   isInstance(error: unknown): boolean;
 };
@@ -146,12 +170,12 @@ function summariseCause(cause: unknown, depth: number): Record<string, unknown> 
 
 /** The model, version, alias, file or endpoint does not exist. */
 export class NotFoundError<O extends ModelRegistryErrorOptions = ModelRegistryErrorOptions> extends ModelRegistryError<O> {
-  static override readonly errorName: string = "NotFoundError";
+  static override readonly errorName: ModelRegistryErrorKind = "NotFoundError";
 }
 
 /** The thing already exists, or the call conflicts with the current state (an immutable version, a concurrent write). */
 export class ConflictError extends ModelRegistryError {
-  static override readonly errorName: string = "ConflictError";
+  static override readonly errorName: ModelRegistryErrorKind = "ConflictError";
 }
 
 /** What `InvalidInputError` adds: which input was wrong. */
@@ -162,19 +186,19 @@ export interface InvalidInputErrorOptions extends ModelRegistryErrorOptions {
 
 /** The input was refused before any request was sent (or the provider refused it as malformed). */
 export class InvalidInputError extends ModelRegistryError<InvalidInputErrorOptions> {
-  static override readonly errorName: string = "InvalidInputError";
+  static override readonly errorName: ModelRegistryErrorKind = "InvalidInputError";
   /** The offending argument or field. */
   declare readonly field: string | undefined;
 }
 
 /** The credentials are missing, wrong or expired. */
 export class AuthenticationError extends ModelRegistryError {
-  static override readonly errorName: string = "AuthenticationError";
+  static override readonly errorName: ModelRegistryErrorKind = "AuthenticationError";
 }
 
 /** The credentials are valid but not allowed to do this (including protected aliases). */
 export class PermissionDeniedError extends ModelRegistryError {
-  static override readonly errorName: string = "PermissionDeniedError";
+  static override readonly errorName: ModelRegistryErrorKind = "PermissionDeniedError";
 }
 
 /** What `RateLimitError` adds. */
@@ -185,7 +209,7 @@ export interface RateLimitErrorOptions extends ModelRegistryErrorOptions {
 
 /** The provider is throttling this client. */
 export class RateLimitError extends ModelRegistryError<RateLimitErrorOptions> {
-  static override readonly errorName: string = "RateLimitError";
+  static override readonly errorName: ModelRegistryErrorKind = "RateLimitError";
   /** How long the provider asked to wait, in milliseconds, if it said. */
   declare readonly retryAfterMs: number | undefined;
   /** Retryable unless the options say otherwise: throttling passes. */
@@ -196,22 +220,22 @@ export class RateLimitError extends ModelRegistryError<RateLimitErrorOptions> {
 
 /** The provider failed (HTTP 5xx or an internal error code). */
 export class ServerError extends ModelRegistryError {
-  static override readonly errorName: string = "ServerError";
+  static override readonly errorName: ModelRegistryErrorKind = "ServerError";
 }
 
 /** The connection failed: refused, reset, DNS, TLS. */
 export class ConnectionError extends ModelRegistryError {
-  static override readonly errorName: string = "ConnectionError";
+  static override readonly errorName: ModelRegistryErrorKind = "ConnectionError";
 }
 
 /** The call took longer than its `timeoutMs` (or a long-running operation passed its deadline). */
 export class TimeoutError extends ModelRegistryError {
-  static override readonly errorName: string = "TimeoutError";
+  static override readonly errorName: ModelRegistryErrorKind = "TimeoutError";
 }
 
 /** The caller aborted the call through its `signal`. */
 export class AbortedError extends ModelRegistryError {
-  static override readonly errorName: string = "AbortedError";
+  static override readonly errorName: ModelRegistryErrorKind = "AbortedError";
 }
 
 /** Throws `AbortedError`, carrying the signal's reason, when `signal` has aborted. */
@@ -227,7 +251,7 @@ export interface ResponseValidationErrorOptions extends ModelRegistryErrorOption
 
 /** The provider answered with something that does not match its documented shape. */
 export class ResponseValidationError extends ModelRegistryError<ResponseValidationErrorOptions> {
-  static override readonly errorName: string = "ResponseValidationError";
+  static override readonly errorName: ModelRegistryErrorKind = "ResponseValidationError";
   /** The path of the first field that did not match. */
   declare readonly field: string | undefined;
 }
@@ -250,19 +274,19 @@ export interface UnsupportedCapabilityErrorOptions extends ModelRegistryErrorOpt
 
 /** The provider does not support this operation; `registry.capabilities` says so up front. */
 export class UnsupportedCapabilityError extends ModelRegistryError<UnsupportedCapabilityErrorOptions> {
-  static override readonly errorName: string = "UnsupportedCapabilityError";
+  static override readonly errorName: ModelRegistryErrorKind = "UnsupportedCapabilityError";
   /** The missing capability. */
   declare readonly capability: UnsupportedCapability;
 }
 
 /** Downloaded or stored bytes do not match their recorded digest or size. */
 export class IntegrityError extends ModelRegistryError {
-  static override readonly errorName: string = "IntegrityError";
+  static override readonly errorName: ModelRegistryErrorKind = "IntegrityError";
 }
 
 /** A file in a local store is unreadable, corrupted or not one of ours. */
 export class CorruptDataError extends ModelRegistryError {
-  static override readonly errorName: string = "CorruptDataError";
+  static override readonly errorName: ModelRegistryErrorKind = "CorruptDataError";
 }
 
 /** One gate's verdict, as carried by {@link PromotionBlockedError}. */
@@ -281,7 +305,7 @@ export interface PromotionBlockedErrorOptions extends ModelRegistryErrorOptions 
 
 /** A promotion was refused by a gate or an approval policy. Nothing was changed. */
 export class PromotionBlockedError extends ModelRegistryError<PromotionBlockedErrorOptions> {
-  static override readonly errorName: string = "PromotionBlockedError";
+  static override readonly errorName: ModelRegistryErrorKind = "PromotionBlockedError";
   /** Every gate that refused, and every missing approval. */
   declare readonly failures: GateFailure[];
 }
@@ -300,7 +324,7 @@ export interface NoEarlierHolderErrorOptions extends ModelRegistryErrorOptions {
  * earlier `NotFoundError` still does.
  */
 export class NoEarlierHolderError extends NotFoundError<NoEarlierHolderErrorOptions> {
-  static override readonly errorName: string = "NoEarlierHolderError";
+  static override readonly errorName: ModelRegistryErrorKind = "NoEarlierHolderError";
   /** The version that holds the target now. */
   declare readonly holder: string;
   /** The version the last rollback moved away from, if any. */
@@ -325,7 +349,7 @@ export interface StorageErrorOptions extends ModelRegistryErrorOptions {
  * missing. The message names the operation, the file and what the code means; `code` is the system's code.
  */
 export class StorageError extends ModelRegistryError<StorageErrorOptions> {
-  static override readonly errorName: string = "StorageError";
+  static override readonly errorName: ModelRegistryErrorKind = "StorageError";
   /** The system's error code, such as `ENOSPC`. */
   declare readonly code: string;
   /** The file or directory the failed call was on. */

@@ -39,6 +39,20 @@ export interface ListVersionsOptions extends ListOptions {
   stage?: Stage;
   /** Only versions with all of these tags. */
   tags?: Record<string, string>;
+  /**
+   * Orders the versions by a metric, best first by default. Versions without the metric come last. No provider sorts
+   * versions by a metric itself, so the registry reads every matching version before the first one is returned
+   * (then serves them in pages of `pageSize`); `pageToken` cannot be combined with it.
+   */
+  orderBy?: VersionOrder;
+}
+
+/** How `listVersions` orders by a metric. */
+export interface VersionOrder {
+  /** The metric's name, e.g. `auc`. */
+  metric: string;
+  /** `desc` (default): highest first, for metrics where more is better; `asc` for losses and error rates. */
+  direction?: "asc" | "desc";
 }
 
 /** Options for `transitionStage`. */

@@ -91,8 +91,37 @@ export interface ModelCard {
   evaluation?: string;
   /** The owners to contact. */
   owners?: string[];
+  /**
+   * Metrics per slice of the evaluation data (an age band, a region, a device), so a reader sees where the model does
+   * worse than its headline metrics. `renderModelCard` shows them as a table.
+   */
+  fairness?: FairnessSlice[];
   /** A full card in Markdown, when you keep one. */
   markdown?: string;
+}
+
+/** One slice of the evaluation data and the model's metrics on it. */
+export interface FairnessSlice {
+  /** Which slice, e.g. `age >= 65` or `region = EU`. */
+  slice: string;
+  /** The metrics on that slice, by name, e.g. `{ auc: 0.88 }`. */
+  metrics: Record<string, number>;
+  /** How many examples the slice has, when known. */
+  size?: number;
+  /** A remark, e.g. why the slice matters. */
+  note?: string;
+}
+
+/** One approval of a version, recorded by `approve`. */
+export interface Approval {
+  /** Who approved. */
+  by: string;
+  /** In which role, e.g. `risk`. */
+  role?: string;
+  /** Why, or what was checked. */
+  comment?: string;
+  /** When, ISO 8601. */
+  at: string;
 }
 
 /** The files of a version, summarised. */
@@ -134,6 +163,13 @@ export interface ModelVersion {
   aliases: string[];
   /** The lifecycle stage. */
   stage: Stage;
+  /**
+   * The approvals recorded on this version (`approve`), oldest first. Every registry modelreg builds sets it, to `[]`
+   * when there are none; they are kept in the version tag `modelreg.approvals`, so they travel with the version, and
+   * the tag stays in `tags` too. A tag that is not a list of approvals reads as `[]` here; `approvalsOf` and
+   * `promote` refuse it with a `CorruptDataError` instead, since a policy must not count what it cannot read.
+   */
+  approvals?: Approval[];
   /** The files, summarised. */
   artifacts: ArtifactSummary;
   /** Who created it, if known. */

@@ -82,6 +82,18 @@ export function assertModelCard(card: unknown, operation: string): asserts card 
   if (card.owners !== undefined && !(Array.isArray(card.owners) && card.owners.every((o) => typeof o === "string"))) {
     throw invalidInput(operation, "modelCard.owners", "modelCard.owners must be an array of strings");
   }
+  if (card.fairness !== undefined) {
+    if (!Array.isArray(card.fairness)) throw invalidInput(operation, "modelCard.fairness", "modelCard.fairness must be an array of { slice, metrics }");
+    card.fairness.forEach((f: unknown, i) => {
+      const where = `modelCard.fairness[${i}]`;
+      if (!isObject(f) || typeof f.slice !== "string" || f.slice.trim() === "") throw invalidInput(operation, `${where}.slice`, `${where} needs a slice name`);
+      if (!isObject(f.metrics) || !Object.values(f.metrics).every((m) => typeof m === "number" && Number.isFinite(m)))
+        throw invalidInput(operation, `${where}.metrics`, `${where}.metrics must map metric names to finite numbers`);
+      if (f.size !== undefined && !(Number.isInteger(f.size) && (f.size as number) >= 0))
+        throw invalidInput(operation, `${where}.size`, `${where}.size must be a whole number`);
+      if (f.note !== undefined && typeof f.note !== "string") throw invalidInput(operation, `${where}.note`, `${where}.note must be a string`);
+    });
+  }
 }
 
 /** The metadata of a `createVersion` input, checked and normalised (params as strings). */

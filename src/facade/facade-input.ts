@@ -62,7 +62,7 @@ export function checkModelQuery(options: ListModelsOptions, provider: Provider):
 export function checkVersionQuery(model: string, options: ListVersionsOptions, provider: Provider): ProviderVersionQuery {
   const op = "listVersions";
   assertModelName(model, op);
-  if (!isObject(options)) throw invalidInput(op, "options", "listVersions takes { pageSize?, stage?, tags? }", provider.provider);
+  if (!isObject(options)) throw invalidInput(op, "options", "listVersions takes { pageSize?, stage?, tags?, orderBy? }", provider.provider);
   const stage = options.stage === undefined ? undefined : parseStage(options.stage, op);
   assertTags(options.tags, op);
   return { ...checkCommon(options, provider, op), stage, tags: { ...(options.tags as Record<string, string> | undefined) } };

@@ -26,6 +26,7 @@ import {
 import type { CallOptions, TransferOptions } from "../core/options.js";
 import { paginate, type PageIterable } from "../core/pagination.js";
 import { PROVIDER_SPECIFICATION_VERSION, type ProviderChange, type ProviderContext, type RegistryProviderV1 } from "../core/provider-spec.js";
+import { withApprovals } from "../core/approvals-tag.js";
 import { parseRef, toAliasEntries, type VersionRef, type VersionRefInput } from "../core/refs.js";
 import type {
   AliasEntry,
@@ -41,6 +42,7 @@ import type {
 import { assertAlias, assertArtifactPath, assertModelName, assertTags, assertVersion, checkTransition, preview } from "../core/validation.js";
 import { resolveActor } from "../runtime/actor.js";
 import { checkAuditQuery, checkEventInput, checkModelQuery, checkVersionQuery } from "./facade-input.js";
+import { checkVersionOrder, orderedVersions } from "./version-order.js";
 
 /** Settings every registry takes. */
 export interface FacadeSettings {
@@ -177,17 +179,24 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
     const meta = checkCreateVersionInput(input, op);
     for (const [i, alias] of meta.aliases.entries()) this.#provider.checkAlias?.(alias, op, `aliases[${i}]`);
     const providerOptions = parseProviderOptions(input.providerOptions, this.#provider, op);
-    return this.#change(op, options, (ctx) => this.#provider.doCreateVersion(model, { input, meta, providerOptions }, ctx));
+    return withApprovals(await this.#change(op, options, (ctx) => this.#provider.doCreateVersion(model, { input, meta, providerOptions }, ctx)));
   }
 
   async getVersion(ref: VersionRefInput, options?: CallOptions): Promise<ModelVersion> {
     const target = parseRef(ref, "getVersion");
-    return this.#provider.doGetVersion(target, this.#context("getVersion", options));
+    return withApprovals(await this.#provider.doGetVersion(target, this.#context("getVersion", options)));
   }
 
   listVersions(model: string, options: ListVersionsOptions = {}): PageIterable<ModelVersion> {
     const query = checkVersionQuery(model, options, this.#provider);
-    const fetch = this.#provider.doListVersions(model, query, this.#context("listVersions", options));
+    const order = options.orderBy === undefined ? undefined : checkVersionOrder(options.orderBy, query.pageToken, this.provider);
+    const fetchPage = this.#provider.doListVersions(model, query, this.#context("listVersions", options));
+    const fetch: typeof fetchPage = async (token, signal) => {
+      const page = await fetchPage(token, signal);
+      for (const version of page.items) withApprovals(version);
+      return page;
+    };
+    if (order) return orderedVersions(fetch, order, query.pageSize, { ...(options.signal && { signal: options.signal }), provider: this.provider });
     return paginate(fetch, { signal: options.signal, pageToken: query.pageToken, provider: this.provider, operation: "listVersions" });
   }
 
@@ -197,7 +206,7 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
     const { checkUpdateVersionInput } = await import("../core/version-input.js");
     checkUpdateVersionInput(patch, op);
     if (patch.metrics !== undefined && Object.keys(patch.metrics).length > 0) this.#require("updateMetrics", op);
-    return this.#change(op, options, (ctx) => this.#provider.doUpdateVersion(target, patch, ctx));
+    return withApprovals(await this.#change(op, options, (ctx) => this.#provider.doUpdateVersion(target, patch, ctx)));
   }
 
   async deleteVersion(ref: VersionRefInput, options?: CallOptions): Promise<void> {
@@ -243,7 +252,7 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
     const op = "transitionStage";
     const target = parseRef(ref, op);
     const to = checkTransition(stage, options.archiveExisting, op, this.provider);
-    return this.#change(op, options, (ctx) => this.#provider.doTransitionStage(target, to, options.archiveExisting ?? false, ctx));
+    return withApprovals(await this.#change(op, options, (ctx) => this.#provider.doTransitionStage(target, to, options.archiveExisting ?? false, ctx)));
   }
 
   async listArtifacts(ref: VersionRefInput, options?: CallOptions): Promise<ArtifactFile[]> {

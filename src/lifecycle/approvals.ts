@@ -9,23 +9,14 @@ import { CorruptDataError, invalidInput, type GateFailure } from "../core/errors
 import type { ModelRegistry } from "../core/model-registry.js";
 import type { CallOptions } from "../core/options.js";
 import { parseRef, type VersionRefInput } from "../core/refs.js";
-import type { ModelVersion } from "../core/types.js";
+import type { Approval, ModelVersion } from "../core/types.js";
 import type { ApprovalRequirement } from "./policy.js";
 
-/** The version tag approvals are kept in. */
-export const APPROVALS_TAG = "modelreg.approvals";
+import { APPROVALS_TAG, parseApprovals } from "../core/approvals-tag.js";
 
-/** One approval. */
-export interface Approval {
-  /** Who approved. */
-  by: string;
-  /** In which role, e.g. `risk`. */
-  role?: string;
-  /** Why, or what was checked. */
-  comment?: string;
-  /** When, ISO 8601. */
-  at: string;
-}
+export { APPROVALS_TAG } from "../core/approvals-tag.js";
+
+export type { Approval } from "../core/types.js";
 
 /** What {@link approve} takes. */
 export interface ApproveInput extends CallOptions {
@@ -41,19 +32,14 @@ export interface ApproveInput extends CallOptions {
 export function approvalsOf(version: ModelVersion): Approval[] {
   const text = version.tags[APPROVALS_TAG];
   if (text === undefined) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (!Array.isArray(parsed) || !parsed.every((a) => typeof a === "object" && a !== null && typeof (a as Approval).by === "string")) {
+  const approvals = parseApprovals(text);
+  if (!approvals) {
     throw new CorruptDataError(`the ${APPROVALS_TAG} tag of ${version.model}/${version.version} is not a list of approvals; fix or remove it`, {
       provider: "core",
       operation: "listApprovals",
     });
   }
-  return parsed as Approval[];
+  return approvals;
 }
 
 /** Lists the approvals recorded on a version. */
