@@ -28,7 +28,7 @@ export const mlflowAdapter: AdapterDescriptor<
   schemes: ["mlflow+http", "mlflow+https"],
   uriExample: "mlflow+http://host:5000",
   description: "an MLflow tracking server (mlflow+https:// too; ?experiment=NAME)",
-  credentials: ["MLFLOW_TRACKING_TOKEN"],
+  credentials: ["MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD"],
   managedAliases: [],
   parseUri({ url }) {
     const parsed = url();
