@@ -135,3 +135,13 @@ export {
   type VerifyWebhookInput,
   type WebhookNotifierOptions,
 } from "./lifecycle/index.js";
+export {
+  collectReport,
+  renderReport,
+  type CollectReportOptions,
+  type RenderReportOptions,
+  type ReportAudit,
+  type ReportData,
+  type ReportModel,
+  type ReportVersion,
+} from "./report/index.js";
