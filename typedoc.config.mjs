@@ -1,12 +1,15 @@
 // TypeDoc's configuration. The entry points are the package's entries (scripts/package-entries.mjs: the fixed ones
 // and one per adapter folder), so a new adapter is documented without editing this file. A config module rather
 // than typedoc.json because JSON cannot compute that list.
+import { fileURLToPath } from "node:url";
 import { packageEntries } from "./scripts/package-entries.mjs";
 
 /** @type {Partial<import("typedoc").TypeDocOptions>} */
 const config = {
   $schema: "https://typedoc.org/schema.json",
   entryPoints: packageEntries().map((entry) => entry.source),
+  // Names each module as users import it (`modelreg/local`, not `adapters/local`), from the same entry list.
+  plugin: [fileURLToPath(new URL("./scripts/typedoc-module-names.mjs", import.meta.url))],
   out: "docs/api",
   name: "modelreg",
   readme: "README.md",
@@ -29,14 +32,14 @@ const config = {
   // Inline types in the provider spec (src/core/provider-spec.ts) that have no TSDoc of their own yet. TypeDoc warns
   // when a name here stops being needed, so this list empties itself as the spec gains the comments.
   intentionallyNotDocumented: [
-    "adapter.RegistryProviderV1.createVersionOptions.__type.safeParse",
-    "adapter.RegistryProviderV1.createVersionOptions.__type.safeParse.__type.success",
-    "adapter.RegistryProviderV1.createVersionOptions.__type.safeParse.__type.data",
-    "adapter.RegistryProviderV1.createVersionOptions.__type.safeParse.__type.error",
-    "adapter.RegistryProviderV1.createVersionOptions.__type.safeParse.__type.error.__type.issues",
-    "adapter.RegistryProviderV1.createVersionOptions.__type.safeParse.__type.error.__type.issues.__type.path",
-    "adapter.RegistryProviderV1.createVersionOptions.__type.safeParse.__type.error.__type.issues.__type.message",
-    "adapter.RegistryProviderV1.doSetAlias.__type.previous",
+    "modelreg/adapter.RegistryProviderV1.createVersionOptions.__type.safeParse",
+    "modelreg/adapter.RegistryProviderV1.createVersionOptions.__type.safeParse.__type.success",
+    "modelreg/adapter.RegistryProviderV1.createVersionOptions.__type.safeParse.__type.data",
+    "modelreg/adapter.RegistryProviderV1.createVersionOptions.__type.safeParse.__type.error",
+    "modelreg/adapter.RegistryProviderV1.createVersionOptions.__type.safeParse.__type.error.__type.issues",
+    "modelreg/adapter.RegistryProviderV1.createVersionOptions.__type.safeParse.__type.error.__type.issues.__type.path",
+    "modelreg/adapter.RegistryProviderV1.createVersionOptions.__type.safeParse.__type.error.__type.issues.__type.message",
+    "modelreg/adapter.RegistryProviderV1.doSetAlias.__type.previous",
   ],
 };
 
