@@ -24,8 +24,8 @@ export interface ChartVersion {
 const WIDTH = 760;
 const HEIGHT = 280;
 const MARGIN = { left: 64, right: 20, top: 24, bottom: 44 };
-/** Above this many versions the alias labels would overlap each other; the tooltips still name the aliases. */
-const MAX_ALIAS_LABELS = 40;
+/** Above this many aliased versions their labels would overlap each other; the tooltips still name the aliases. */
+const MAX_ALIAS_LABELS = 12;
 /** The most version labels on the x axis; with more versions every n-th is labelled. */
 const MAX_X_LABELS = 20;
 
@@ -102,7 +102,8 @@ export function renderMetricChart(versions: readonly ChartVersion[], metric: str
   parts.push("</g>", '<g class="axis x-axis">');
   const every = Math.ceil(versions.length / MAX_X_LABELS);
   versions.forEach((v, i) => {
-    if (i % every !== 0 && i !== versions.length - 1) return;
+    // Counted back from the newest, which is always labelled, so the last two labels never collide.
+    if ((versions.length - 1 - i) % every !== 0) return;
     parts.push(`<text class="tick" x="${round(xOf(i))}" y="${HEIGHT - MARGIN.bottom + 18}" text-anchor="middle">v${escapeHtml(v.version)}</text>`);
   });
   parts.push(`<text class="axis-label" x="${MARGIN.left + plotWidth / 2}" y="${HEIGHT - 6}" text-anchor="middle">version, oldest first</text>`, "</g>");
@@ -110,6 +111,7 @@ export function renderMetricChart(versions: readonly ChartVersion[], metric: str
     const line = points.map((p) => `${round(xOf(p.i))},${round(yOf(p.value))}`).join(" ");
     parts.push(`<polyline class="series" points="${line}"></polyline>`);
   }
+  const labelAliases = points.filter((p) => p.v.aliases.length > 0).length <= MAX_ALIAS_LABELS;
   parts.push('<g class="points">');
   for (const { v, i, value } of points) {
     const x = round(xOf(i));
@@ -119,7 +121,7 @@ export function renderMetricChart(versions: readonly ChartVersion[], metric: str
       `<circle class="point stage-${escapeHtml(v.stage)}" cx="${x}" cy="${y}" r="5.5" tabindex="0" data-version="${escapeHtml(v.version)}" data-value="${value}">` +
         `<title>v${escapeHtml(v.version)}: ${escapeHtml(metric)} = ${escapeHtml(formatNumber(value))} (${escapeHtml(v.stage)}${escapeHtml(aliases)})</title></circle>`,
     );
-    if (v.aliases.length > 0 && versions.length <= MAX_ALIAS_LABELS) {
+    if (v.aliases.length > 0 && labelAliases) {
       parts.push(`<text class="alias-label" x="${x}" y="${y - 11}" text-anchor="middle">@${escapeHtml(v.aliases.join(" @"))}</text>`);
     }
   }

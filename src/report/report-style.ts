@@ -58,9 +58,10 @@ table.kv td { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .scroll { overflow-x: auto; }
 .chart-controls { margin: 0 0 8px; }
 .chart-controls select { font: inherit; padding: 3px 6px; border-radius: 6px; border: 1px solid var(--line); background: var(--paper); }
-.chart-panel { margin: 0 0 12px; }
+.chart-panel { margin: 0 0 12px; overflow-x: auto; }
 .chart-panel figcaption { color: var(--muted); font-size: 13px; }
-svg.chart { width: 100%; height: auto; display: block; }
+/* Narrow windows scroll the chart and the graph sideways rather than shrink their text below reading size. */
+svg.chart { width: 100%; min-width: 540px; height: auto; display: block; }
 svg .grid { stroke: var(--line); stroke-width: 1; }
 svg .tick { fill: var(--muted); font-size: 12px; }
 svg .axis-label { fill: var(--muted); font-size: 12px; }
@@ -70,7 +71,7 @@ svg .point.stage-staging { fill: var(--staging); }
 svg .point.stage-production { fill: var(--production); }
 svg .point.stage-archived { fill: var(--archived); }
 svg .point.is-selected, svg .point:focus { stroke: var(--ink); stroke-width: 3; r: 8; outline: none; }
-svg .alias-label { fill: #3730a3; font-size: 11px; }
+svg .alias-label { fill: #3730a3; font-size: 11px; paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; color: var(--muted); font-size: 13px; margin-top: 6px; }
 .legend .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 5px; vertical-align: baseline; }
 .swatch.stage-draft { background: var(--draft); } .swatch.stage-staging { background: var(--staging); }
@@ -96,7 +97,7 @@ ul.approvals q { color: var(--ink); }
 details summary { color: var(--accent); cursor: pointer; font-size: 13px; margin-top: 4px; }
 .files { font-size: 13px; word-break: break-all; margin: 0; }
 .lineage-wrap { overflow-x: auto; }
-svg.lineage { max-width: 100%; height: auto; display: block; }
+svg.lineage { max-width: 100%; min-width: 900px; height: auto; display: block; }
 svg .column-heading { fill: var(--muted); font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; }
 svg .edge { fill: none; stroke: #94a3b8; stroke-width: 1.5; }
 /* Edges take their source's colour: one that passes behind a nearer column's node is not read as leaving it. */

@@ -213,6 +213,19 @@ describe("renderReport: chart, lineage, timeline, card, audit", () => {
     expect(byLoss.indexOf('<figure class="chart-panel" data-metric="loss"')).toBeLessThan(byLoss.indexOf('<figure class="chart-panel" data-metric="auc"'));
   });
 
+  it("labels at most 20 versions on the axis, the newest always, and the aliased points while there are few", () => {
+    const many = Array.from({ length: 60 }, (_, i) => version(i + 1, { metrics: { auc: i / 100 }, aliases: i === 49 ? ["champion"] : [] }));
+    const chart = panel(renderReport(data(many)), "auc");
+    const labels = [...chart.matchAll(/<text class="tick" [^>]*text-anchor="middle">v(\d+)<\/text>/g)].map((m) => Number(m[1]));
+    expect(labels.length).toBeLessThanOrEqual(20);
+    expect(labels.at(-1)).toBe(60);
+    expect(labels.at(-2)).toBe(57);
+    expect(count(chart, /<circle class="point/)).toBe(60);
+    expect(chart).toContain('<text class="alias-label"');
+    const crowded = many.map((v) => ({ ...v, aliases: [`a${v.version}`] }));
+    expect(panel(renderReport(data(crowded)), "auc")).not.toContain('<text class="alias-label"');
+  });
+
   it("says so when no version has a metric", () => {
     expect(renderReport(data([version(1)]))).toContain("No version records a metric.");
   });
