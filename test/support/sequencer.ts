@@ -23,6 +23,7 @@ export const SLOW_FILES: Record<string, number> = {
   "mlflow:test/mlflow/server/prototype-keys.test.ts": 17,
   "unit:test/local/local-many-writers.test.ts": 15,
   "mlflow:test/mlflow/server/mlflow-concurrency.test.ts": 12,
+  "unit:test/report/report-browser.test.ts": 10,
   "unit:test/wandb/contract.test.ts": 9,
   "unit:test/vertex/contract.test.ts": 8,
   "mlflow:test/mlflow/server/serverless-sync.test.ts": 7,
