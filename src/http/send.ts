@@ -37,7 +37,12 @@ export const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 let kyLoaded: Promise<typeof import("ky").default> | undefined;
 /** Loads ky once. The client awaits it before an attempt's deadline starts: loading is not the server's time. */
 export function loadKy(): Promise<typeof import("ky").default> {
-  kyLoaded ??= import("ky").then((module) => module.default);
+  kyLoaded ??= import("ky").then((module) => {
+    // In the CommonJS build ky is inlined as a CommonJS chunk, and the namespace a dynamic import gives for it has the
+    // chunk's whole exports object as `default` (ky itself is that object's `default`).
+    const ky: unknown = module.default;
+    return typeof ky === "function" ? (ky as typeof module.default) : (ky as { default: typeof module.default }).default;
+  });
   return kyLoaded;
 }
 

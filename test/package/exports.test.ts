@@ -108,6 +108,28 @@ describe("the packed package", () => {
     expect(JSON.parse(esm)).toEqual({ instance: true, marker: true });
   });
 
+  it("sends a JSON request through ky from both builds (require and import of modelreg/mlflow)", () => {
+    // A loopback MLflow that knows no model: the typed NotFoundError proves the request went out and its answer was
+    // read. The CommonJS build once failed every JSON request with "ky is not a function" before sending any.
+    const script = (load: string) => `
+      const http = require("node:http");
+      const server = http.createServer((req, res) => {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error_code: "RESOURCE_DOES_NOT_EXIST", message: "Registered Model with name=nope not found" }));
+      });
+      server.listen(0, "127.0.0.1", async () => {
+        const { createMlflowRegistry } = ${load};
+        const registry = createMlflowRegistry({ trackingUri: "http://127.0.0.1:" + server.address().port, maxRetries: 0 });
+        try { await registry.getModel("nope"); console.log(JSON.stringify({ kind: "none" })); }
+        catch (error) { console.log(JSON.stringify({ kind: error.kind, message: error.message })); }
+        server.close();
+      });`;
+    for (const load of ['require("modelreg/mlflow")', 'await import("modelreg/mlflow")']) {
+      const out = node(["-e", script(load)]);
+      expect(JSON.parse(out), load).toMatchObject({ kind: "NotFoundError" });
+    }
+  });
+
   it("installs the modelreg command, which prints its usage, lists a local registry and creates none by listing", () => {
     const bin = join(project, "node_modules", ".bin", "modelreg");
     expect(execFileSync(bin, ["--help"], { cwd: project, encoding: "utf8" })).toMatch(/usage: modelreg <command>/);
