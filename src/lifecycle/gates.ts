@@ -50,8 +50,11 @@ export interface PromotionGate {
   check(context: GateContext): GateVerdict | Promise<GateVerdict>;
 }
 
-/** A gate, or a plain function used as one (named after the function). */
-export type GateInput = PromotionGate | ((context: GateContext) => GateVerdict | Promise<GateVerdict>);
+/**
+ * A gate: a {@link PromotionGate}, a plain function used as one (named after the function), or a metric comparison
+ * as a string, `"auc >= 0.9"`, read by {@link metricGate}.
+ */
+export type GateInput = PromotionGate | ((context: GateContext) => GateVerdict | Promise<GateVerdict>) | string;
 
 /** One gate's outcome. */
 export interface GateResult {
@@ -65,9 +68,10 @@ export interface GateResult {
 
 /** Turns a {@link GateInput} into a {@link PromotionGate}. */
 export function toGate(input: GateInput): PromotionGate {
+  if (typeof input === "string") return metricGate(input);
   if (typeof input === "function") return { name: input.name || "custom", check: input };
   if (typeof input !== "object" || input === null || typeof input.check !== "function") {
-    throw invalidInput("promote", "gates", "a gate is a function or { name, check }");
+    throw invalidInput("promote", "gates", 'a gate is a function, { name, check }, or a metric comparison such as "auc >= 0.9"');
   }
   return input;
 }

@@ -71,6 +71,20 @@ describe("metric gates", () => {
     expect(() => metricGate("auc", "=>" as never, 1)).toThrow(InvalidInputError);
     expect(() => metricGate("auc", ">=", Number.NaN)).toThrow(InvalidInputError);
   });
+
+  it("takes a metric comparison as a string wherever a gate goes, in options and in a policy", async () => {
+    const v = await registry.createVersion("fraud", governed(0.88));
+    const check = await checkPromotion(registry, v, { to: "staging", gates: ["auc >= 0.8", "loss < 1"] });
+    expect(check.gates.map((g) => [g.name, g.passed])).toEqual([
+      ["metric:auc>=0.8", true],
+      ["metric:loss<1", false],
+    ]);
+    const policy = { stages: { staging: { gates: ["auc >= 0.95"] } } };
+    const error = await rejection(promote(registry, v, { to: "staging", policy }));
+    expect((error as PromotionBlockedError).failures).toEqual([{ gate: "metric:auc>=0.95", reason: "auc is 0.88, needs >= 0.95" }]);
+    expect((await registry.getVersion(v)).stage).toBe("draft");
+    await expect(checkPromotion(registry, v, { to: "staging", gates: ["auc is great"] })).rejects.toThrow(InvalidInputError);
+  });
 });
 
 describe("promote", () => {
