@@ -39,6 +39,7 @@ export {
   type StorageErrorOptions,
   type UnsupportedCapability,
   type UnsupportedCapabilityErrorOptions,
+  type ModelRegistryErrorKind,
 } from "./core/errors.js";
 export {
   STAGES,
@@ -48,6 +49,7 @@ export {
   type CreateModelInput,
   type CreateVersionInput,
   type DataSnapshotRef,
+  type FairnessSlice,
   type Lineage,
   type ModelCard,
   type ModelVersion,
@@ -83,6 +85,7 @@ export {
   type DownloadResult,
   type ListModelsOptions,
   type ListVersionsOptions,
+  type VersionOrder,
   type ModelRegistry,
   type SetAliasResult,
   type TransitionStageOptions,
@@ -135,6 +138,7 @@ export {
   type VerifyWebhookInput,
   type WebhookNotifierOptions,
 } from "./lifecycle/index.js";
+export { renderModelCard, type RenderModelCardOptions } from "./cards/render-model-card.js";
 export {
   collectReport,
   renderReport,

@@ -66,7 +66,11 @@ export interface GateResult {
   message: string;
 }
 
-/** Turns a {@link GateInput} into a {@link PromotionGate}. */
+/**
+ * Turns a {@link GateInput} into a {@link PromotionGate}.
+ *
+ * @internal Exported for modelreg's own entries and tests; not part of the supported API.
+ */
 export function toGate(input: GateInput): PromotionGate {
   if (typeof input === "string") return metricGate(input);
   if (typeof input === "function") return { name: input.name || "custom", check: input };
@@ -191,7 +195,11 @@ export function requireSignature(): PromotionGate {
   };
 }
 
-/** Runs gates in order and collects every verdict (a failing gate does not hide the ones after it). */
+/**
+ * Runs gates in order and collects every verdict (a failing gate does not hide the ones after it).
+ *
+ * @internal Exported for modelreg's own entries and tests; not part of the supported API.
+ */
 export async function runGates(gates: readonly PromotionGate[], context: GateContext): Promise<GateResult[]> {
   const results: GateResult[] = [];
   for (const gate of gates) {

@@ -17,10 +17,18 @@ import type { RegistryEvent, RegistryEventType } from "../core/events.js";
 import type { ModelVersion } from "../core/types.js";
 import type { PromotionTarget } from "./gates.js";
 
-/** How many earlier holders a version's history tag keeps; older ones drop off (MLflow caps tag values at 5000 chars). */
+/**
+ * How many earlier holders a version's history tag keeps; older ones drop off (MLflow caps tag values at 5000 chars).
+ *
+ * @internal Exported for modelreg's own entries and tests; not part of the supported API.
+ */
 export const MAX_HOLDER_HISTORY = 50;
 
-/** What the history tag on a version says about one alias or stage. */
+/**
+ * What the history tag on a version says about one alias or stage.
+ *
+ * @internal Exported for modelreg's own entries and tests; not part of the supported API.
+ */
 export interface HolderRecord {
   /** The versions that held the target below this one, oldest first. */
   below: string[];
@@ -30,7 +38,11 @@ export interface HolderRecord {
   restoredFrom?: string;
 }
 
-/** The version tag that keeps a version's {@link HolderRecord} for a target, e.g. `modelreg.holders.alias.champion`. */
+/**
+ * The version tag that keeps a version's {@link HolderRecord} for a target, e.g. `modelreg.holders.alias.champion`.
+ *
+ * @internal Exported for modelreg's own entries and tests; not part of the supported API.
+ */
 export function holderHistoryTag(target: PromotionTarget): string {
   return typeof target === "string" ? `modelreg.holders.stage.${target}` : `modelreg.holders.alias.${target.alias}`;
 }
@@ -40,12 +52,18 @@ export function holderHistoryTag(target: PromotionTarget): string {
  * one, so versions promoted before the upgrade can be rolled back.
  *
  * @deprecated Read {@link holderHistoryTag}; kept for versions promoted by modelreg 0.1.
+ *
+ * @internal Exported for modelreg's own entries and tests; not part of the supported API.
  */
 export function previousHolderTag(target: PromotionTarget): string {
   return typeof target === "string" ? `modelreg.previous.stage.${target}` : `modelreg.previous.alias.${target.alias}`;
 }
 
-/** A version's record for `target`, or `undefined` when it has none. */
+/**
+ * A version's record for `target`, or `undefined` when it has none.
+ *
+ * @internal Exported for modelreg's own entries and tests; not part of the supported API.
+ */
 export function readHolderRecord(version: ModelVersion, target: PromotionTarget): HolderRecord | undefined {
   const text = version.tags[holderHistoryTag(target)];
   if (text === undefined) {

@@ -26,7 +26,11 @@ export const SYNC_TAGS = {
 /** The prefix of every sync tag; a source's own sync tags (it was itself a copy) are replaced, not carried. */
 export const SYNC_TAG_PREFIX = "modelreg.sync.";
 
-/** The tags that mark a copy of `origin`. */
+/**
+ * The tags that mark a copy of `origin`.
+ *
+ * @internal Exported for modelreg's own entries and tests; not part of the supported API.
+ */
 export function provenanceTags(origin: SyncOrigin): Record<string, string> {
   return { [SYNC_TAGS.source]: origin.registry, [SYNC_TAGS.model]: origin.model, [SYNC_TAGS.version]: origin.version, [SYNC_TAGS.digest]: origin.digest };
 }
@@ -53,6 +57,8 @@ export function originKey(origin: { registry: string; model: string; version: st
 /**
  * The idempotency key for copying `origin`: a hash of source, model, version and digest, so a create retried after a
  * lost response (or a crash) returns the first copy on adapters with `capabilities.idempotentCreate`.
+ *
+ * @internal Exported for modelreg's own entries and tests; not part of the supported API.
  */
 export function syncIdempotencyKey(origin: SyncOrigin): string {
   const hash = createHash("sha256")
@@ -66,6 +72,8 @@ export function syncIdempotencyKey(origin: SyncOrigin): string {
  * (each adapter's descriptor lists them: W&B `latest`, `staging` and `production`; Vertex `default`, `staging` and
  * `production`). The `ModelRegistry` interface has no way to ask, so sync looks the provider up in the one list of
  * adapters. `latest` and `v<number>` are reserved everywhere (they name versions) and are checked separately.
+ *
+ * @internal Exported for modelreg's own entries and tests; not part of the supported API.
  */
 export function targetReservedAliases(target: Pick<ModelRegistry, "provider">, extra: readonly string[] = []): Set<string> {
   return new Set([...(adapterById(target.provider)?.managedAliases ?? []), ...extra]);

@@ -36,7 +36,7 @@ export interface SyncPlanInput {
    * a copy is recognised by this name, the model and the version.
    */
   sourceName?: string;
-  /** More aliases the target reserves, beyond the ones sync already knows (see {@link targetReservedAliases}). */
+  /** More aliases the target reserves, beyond the ones its adapter manages (W&B's `latest`, `staging` and `production`; Vertex's `default`, `staging` and `production`). */
   reservedAliases?: readonly string[];
   /** Aborts planning. */
   signal?: AbortSignal;

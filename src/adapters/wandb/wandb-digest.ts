@@ -21,7 +21,11 @@ export function* digestLines(contents: Record<string, { digest: string }>): Gene
   for (const path of Object.keys(contents).sort(compareUtf8)) yield `${path}:${ownValue(contents, path)?.digest}\n`;
 }
 
-/** The artifact digest of an MD5 artifact: hex MD5 over the sorted `path:digest` lines. */
+/**
+ * The artifact digest of an MD5 artifact: hex MD5 over the sorted `path:digest` lines.
+ *
+ * @internal Exported for modelreg's own entries and tests; not part of the supported API.
+ */
 export function artifactDigest(contents: Record<string, { digest: string }>): string {
   const hash = nodeCrypto().createHash("md5");
   for (const line of digestLines(contents)) hash.update(line);
