@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ConflictError, NotFoundError, StorageError } from "modelreg";
 import { REPORT_USAGE, reportCommand } from "../../src/cli/cli-report.js";
 import { UsageError } from "../../src/cli/cli-args.js";
+import { runCli } from "../../src/cli/main.js";
 import { io, tempDir } from "../cli/support/helpers.js";
 import { childScript } from "../support/child-script.js";
 import { seedReportRegistry } from "./support/report-fixture.js";
@@ -70,6 +71,23 @@ describe("modelreg report", () => {
     const winner = results[0]?.status === "fulfilled" ? 5 : 1;
     expect(html).toContain(`${winner} version${winner === 1 ? "" : "s"} · generated`);
     expect(await readdir(out)).toEqual(["report.html"]);
+  });
+
+  it("runs as `modelreg report` with the CLI's exit codes: 0 written, 1 refused to replace, 2 usage", async () => {
+    const out = await tempDir("modelreg-report-out-");
+    const path = join(out, "report.html");
+    const run = io();
+    expect(await runCli(["report", uri, "fraud", "-o", path, "--json"], run.io)).toBe(0);
+    expect(run.lines()).toEqual([expect.objectContaining({ type: "report", path, versions: 5 })]);
+    const again = io();
+    expect(await runCli(["report", uri, "fraud", "-o", path, "--json"], again.io)).toBe(1);
+    expect(again.lines()).toEqual([expect.objectContaining({ type: "error", usage: false, error: expect.objectContaining({ name: "ConflictError" }) })]);
+    const usage = io();
+    expect(await runCli(["report", uri, "fraud"], usage.io)).toBe(2);
+    expect(usage.err()).toContain("report needs --output (-o) FILE");
+    const help = io();
+    expect(await runCli(["--help"], help.io)).toBe(0);
+    expect(help.out()).toContain(REPORT_USAGE);
   });
 
   it("refuses bad usage, and a registry that is not there without creating one", async () => {
