@@ -139,7 +139,7 @@ export async function cardCommand(argv: string[], io: CliIo): Promise<number> {
   if (values.output !== undefined) {
     const { writeFileAtomically } = await import("./cli-files.js");
     const path = resolve(io.cwd, values.output);
-    await writeFileAtomically(path, markdown, values.force === true, "card");
+    await writeFileAtomically(path, markdown, values.force === true, "card", "the model card");
     if (values.json) jsonLine(io.stdout, { type: "card", model: version.model, version: version.version, path });
     else io.stdout.write(`wrote the model card of ${version.model}/${version.version} to ${path}\n`);
     return 0;

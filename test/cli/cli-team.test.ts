@@ -142,7 +142,7 @@ describe("modelreg put, show, ls, diff and card", () => {
     expect(await readFile(join(cwd, "README.md"), "utf8")).toBe(card.out);
     const again = await cli(cwd, "card", "file:./reg", "fraud/2", "-o", "README.md");
     expect(again.code).toBe(1);
-    expect(again.err).toMatch(/README\.md exists; pass --force/);
+    expect(again.err).toMatch(/README\.md already exists; pass --force/);
     expect(await readFile(join(cwd, "README.md"), "utf8")).toBe(card.out);
   });
 
