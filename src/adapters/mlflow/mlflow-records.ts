@@ -5,7 +5,8 @@
  * @module
  */
 
-import { InvalidInputError, NotFoundError } from "../../core/errors.js";
+import { InvalidInputError, NotFoundError, ResponseValidationError } from "../../core/errors.js";
+import { preview } from "../../core/validation.js";
 import type { CallOptions } from "../../core/options.js";
 import type { VersionRef } from "../../core/refs.js";
 import type { ModelVersion } from "../../core/types.js";
@@ -132,5 +133,21 @@ export async function artifactRoot(transport: MlflowTransport, version: MlflowMo
     const res = await transport.call({ operation: op, method: "GET", path: `logged-models/${modelId}`, schema: loggedModelResponse, options });
     return proxyPath(res.model.info.artifact_uri ?? "", transport, op);
   }
-  return proxyPath(await downloadUri(transport, version, op, options), transport, op);
+  const uri = await downloadUri(transport, version, op, options);
+  // `MlflowClient.create_model_version(name, "runs:/<run>/model", run_id)` keeps the source as given, and the server
+  // hands it back unresolved; MLflow's client reads it under the run's artifact URI, and so does this adapter.
+  const runs = /^runs:\/([^/]+)\/?(.*)$/.exec(uri);
+  if (runs) {
+    const res = await transport.call({ operation: op, method: "GET", path: "runs/get", query: { run_id: runs[1] as string }, schema: runResponse, options });
+    const base = proxyPath(res.run.info.artifact_uri ?? "", transport, op);
+    const sub = (runs[2] ?? "").replace(/\/+$/, "");
+    if (sub.split("/").some((segment) => segment === ".." || segment === "."))
+      throw new ResponseValidationError(`the version's source ${preview(uri)} leaves its run's artifacts`, {
+        provider: PROVIDER,
+        operation: op,
+        field: "source",
+      });
+    return sub === "" ? base : `${base}/${sub}`;
+  }
+  return proxyPath(uri, transport, op);
 }
