@@ -70,7 +70,7 @@ export function shapeProblems(service: Service, shapeName: string, value: unknow
     case "list": {
       if (!Array.isArray(value)) return [`${path}: expected a list (${shapeName})`];
       length(value.length, "length");
-      value.forEach((item, i) => problems.push(...shapeProblems(service, shape.member?.shape ?? "", item, `${path}[${i}]`)));
+      for (const [i, item] of value.entries()) problems.push(...shapeProblems(service, shape.member?.shape ?? "", item, `${path}[${i}]`));
       return problems;
     }
     case "map": {
