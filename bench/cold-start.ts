@@ -161,6 +161,7 @@ const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [
   { module: /src\/artifacts\/xxh128-wasm\.ts$/, loadedBy: "XXH128 digests (W&B)" },
   { module: /src\/core\/version-input\.ts$/, loadedBy: "createVersion and updateVersion" },
   { module: /src\/artifacts\/download\.ts$/, loadedBy: "downloadArtifacts" },
+  { module: /src\/facade\/version-order\.ts$/, loadedBy: "listVersions with orderBy" },
   { module: /src\/http\/stream-monitor\.ts$/, loadedBy: "streamed responses (openArtifact, downloadArtifacts, sync)" },
   { module: /src\/http\/resume\.ts$/, loadedBy: "streamed responses (openArtifact, downloadArtifacts, sync)" },
   { module: /src\/adapters\/mlflow\/mlflow-create-version\.ts$/, loadedBy: "createVersion, and updateVersion with metrics (MLflow)" },

@@ -7,7 +7,7 @@
 
 import { invalidInput } from "../core/errors.js";
 import type { RegistryEventInput, RegistryEventType } from "../core/events.js";
-import type { AuditQuery, ListModelsOptions, ListVersionsOptions } from "../core/model-registry.js";
+import type { AuditQuery, ListModelsOptions, ListVersionsOptions, VersionOrder } from "../core/model-registry.js";
 import type { ProviderAuditQuery, ProviderModelQuery, ProviderVersionQuery, RegistryProviderV1 } from "../core/provider-spec.js";
 import { assertModelName, assertPageSize, assertTags, parseStage, preview } from "../core/validation.js";
 
@@ -93,4 +93,16 @@ export function checkEventInput(input: RegistryEventInput, provider: string): vo
       throw invalidInput(op, "details", "details must be JSON-serialisable", provider);
     }
   }
+}
+
+/** Checks `listVersions`' `orderBy`; returns it with the direction filled in. */
+export function checkVersionOrder(orderBy: unknown, pageToken: unknown, provider: string): Required<VersionOrder> {
+  const op = "listVersions";
+  if (!isObject(orderBy)) throw invalidInput(op, "orderBy", 'orderBy takes { metric: "auc", direction?: "asc" | "desc" }', provider);
+  const { metric, direction = "desc" } = orderBy as Partial<VersionOrder>;
+  if (typeof metric !== "string" || metric.trim() === "") throw invalidInput(op, "orderBy.metric", "orderBy.metric must name a metric, e.g. auc", provider);
+  if (direction !== "asc" && direction !== "desc") throw invalidInput(op, "orderBy.direction", 'orderBy.direction is "asc" or "desc"', provider);
+  // The order is only known once every version has been read, so there is no page to resume from.
+  if (pageToken !== undefined) throw invalidInput(op, "pageToken", "orderBy reads every version, so it takes no pageToken", provider);
+  return { metric, direction };
 }

@@ -41,8 +41,7 @@ import type {
 } from "../core/types.js";
 import { assertAlias, assertArtifactPath, assertModelName, assertTags, assertVersion, checkTransition, preview } from "../core/validation.js";
 import { resolveActor } from "../runtime/actor.js";
-import { checkAuditQuery, checkEventInput, checkModelQuery, checkVersionQuery } from "./facade-input.js";
-import { checkVersionOrder, orderedVersions } from "./version-order.js";
+import { checkAuditQuery, checkEventInput, checkModelQuery, checkVersionOrder, checkVersionQuery } from "./facade-input.js";
 
 /** Settings every registry takes. */
 export interface FacadeSettings {
@@ -196,8 +195,17 @@ export class RegistryFacade<O = unknown> implements ModelRegistry {
       for (const version of page.items) withApprovals(version);
       return page;
     };
-    if (order) return orderedVersions(fetch, order, query.pageSize, { ...(options.signal && { signal: options.signal }), provider: this.provider });
-    return paginate(fetch, { signal: options.signal, pageToken: query.pageToken, provider: this.provider, operation: "listVersions" });
+    const paging = { signal: options.signal, provider: this.provider, operation: "listVersions" };
+    if (!order) return paginate(fetch, { ...paging, pageToken: query.pageToken });
+    // Every matching version is read, then sorted (version-order.ts), then served again in pages of pageSize.
+    let sorted: Promise<ModelVersion[]> | undefined;
+    return paginate(async (token) => {
+      sorted ??= Promise.all([paginate(fetch, paging).toArray(), import("./version-order.js")]).then(([all, { sortVersions }]) => sortVersions(all, order));
+      const versions = await sorted;
+      const start = token === undefined ? 0 : Number(token);
+      const end = start + (query.pageSize ?? versions.length);
+      return end < versions.length ? { items: versions.slice(start, end), nextPageToken: String(end) } : { items: versions.slice(start) };
+    }, paging);
   }
 
   async updateVersion(ref: VersionRefInput, patch: UpdateVersionInput, options?: CallOptions): Promise<ModelVersion> {
