@@ -71,8 +71,7 @@ export function openFileSink(path: string): FileSink {
   let queued = 0;
   let failed: { error: unknown } | undefined;
   let flushing: Promise<void> | undefined;
-  let closed = false;
-  /** Set once close() or abort() has run: a second call does nothing (the file must not be created again). */
+  /** Set once close() or abort() has run: writes are refused, and a second call does nothing (the file must not be created again). */
   let ended = false;
   /** Resolved when the queue drops under the hold mark (or a write fails): the held body may go on. */
   let release: (() => void) | undefined;
@@ -122,7 +121,7 @@ export function openFileSink(path: string): FileSink {
   return {
     write(chunk) {
       if (failed) throw failed.error;
-      if (closed) throw new Error("write after close");
+      if (ended) throw new Error("write after close");
       if (chunk.byteLength === 0) return;
       queue.push(chunk);
       queued += chunk.byteLength;
@@ -139,7 +138,6 @@ export function openFileSink(path: string): FileSink {
     },
     async close() {
       if (ended) return;
-      closed = true;
       ended = true;
       if (fd < 0 && !flushing && !failed) {
         // Nothing was written yet: the body is all in the queue, under SMALL_BODY bytes (possibly none).
@@ -154,7 +152,6 @@ export function openFileSink(path: string): FileSink {
       await closeFd();
     },
     async abort() {
-      closed = true;
       ended = true;
       queue = [];
       while (flushing) await flushing.catch(() => undefined);

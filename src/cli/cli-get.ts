@@ -4,16 +4,16 @@
  *
  * The cache holds one directory per content key under `<cache>/versions/<key>/`, each made whole in a temporary
  * directory and renamed into place, so a crash or a full disk never leaves a half entry that a later run would trust.
- * The key is the version's own digest where the provider records one (the local registry does), else a sha256 over
- * every file's path and sha256 when the provider lists them; without either, nothing identifies the content before
+ * The key is the version's own digest where the provider records one (the local registry does), else the content
+ * digest over every file's path and sha256 when the provider lists them; without either, nothing identifies the content before
  * it is read, and `get` downloads without the cache (and says so).
  *
  * @module
  */
 
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { copyFile, lstat, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -21,9 +21,12 @@ import { ConflictError, IntegrityError } from "../core/errors.js";
 import type { ModelRegistry } from "../core/model-registry.js";
 import { parseRef } from "../core/refs.js";
 import type { ArtifactFile, ModelVersion } from "../core/types.js";
+import { writeBodyToFile } from "../artifacts/file-sink.js";
+import { computeContentDigest, SelectedDigest } from "../artifacts/hashing.js";
 import { safeJoin } from "../artifacts/safe-path.js";
 import { errorCode, toStorageError } from "../runtime/system-error.js";
 import { openCliRegistry, positionals } from "./cli-args.js";
+import { fileExists } from "./cli-files.js";
 import { formatBytes, jsonLine, type CliIo } from "./cli-output.js";
 
 /** What a cache entry records about its files, written last into the entry. */
@@ -43,29 +46,23 @@ export function cacheDirectory(flag: string | undefined, io: CliIo): string {
   return join(io.env.XDG_CACHE_HOME ? resolve(io.cwd, io.env.XDG_CACHE_HOME) : join(homedir(), ".cache"), "modelreg");
 }
 
-/** The content key of a version, or undefined when nothing identifies its content before download. */
+/**
+ * The content key of a version, or undefined when nothing identifies its content before download: the version's own
+ * digest where the provider records one, else the content digest over every file's path and sha256
+ * (`computeContentDigest`, the one sync compares versions by) when the provider lists them all.
+ */
 export function contentKey(version: ModelVersion, files: ArtifactFile[]): string | undefined {
   if (version.artifacts.digest && /^[A-Za-z0-9:_-]{16,200}$/.test(version.artifacts.digest)) return `digest-${version.artifacts.digest.replace(/:/g, "-")}`;
   if (files.length === 0 || !files.every((f) => f.sha256)) return undefined;
-  const hash = createHash("sha256");
-  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) hash.update(`${f.path}\0${f.sha256}\n`);
-  return `files-${hash.digest("hex")}`;
+  return `files-${computeContentDigest(files as Array<{ path: string; sha256: string }>).replace(/:/g, "-")}`;
 }
 
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return false;
-    throw error;
-  }
+/** A file's size and sha256, in one read. */
+async function sizeAndSha256(path: string): Promise<{ size: number; sha256: string }> {
+  const digest = new SelectedDigest({ sha256: true, md5: false });
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) digest.update(chunk as Buffer);
+  const { size, sha256 } = digest.digest();
+  return { size, sha256: sha256 as string };
 }
 
 /** Reads a cache entry's manifest; undefined when the entry is missing or not whole. */
@@ -94,9 +91,9 @@ async function fillEntry(registry: ModelRegistry, version: ModelVersion, key: st
     const result = await registry.downloadArtifacts({ model: version.model, version: version.version }, staging);
     const files: CacheManifest["files"] = [];
     for (const f of result.files) {
-      // The download checked what the provider lists; the manifest needs every file's sha256 for later reads.
-      const sha256 = f.sha256 ?? (await sha256File(safeJoin(staging, f.path, "get")));
-      files.push({ path: f.path, size: f.size ?? (await lstat(safeJoin(staging, f.path, "get"))).size, sha256 });
+      // The download checked what the provider lists; the manifest needs every file's size and sha256 for later reads.
+      const known = f.sha256 !== undefined && f.size !== undefined ? { size: f.size, sha256: f.sha256 } : await sizeAndSha256(safeJoin(staging, f.path, "get"));
+      files.push({ path: f.path, ...known });
     }
     const manifest: CacheManifest = { key, model: version.model, version: version.version, files };
     await writeFile(join(staging, MANIFEST), JSON.stringify(manifest));
@@ -126,7 +123,7 @@ async function materialize(entry: string, manifest: CacheManifest, directory: st
   const targets = manifest.files.map((f) => ({ file: f, target: safeJoin(directory, f.path, "get") }));
   if (!overwrite) {
     for (const { target } of targets)
-      if (await exists(target)) throw new ConflictError(`${target} exists; pass --overwrite to replace it`, { provider: "cli", operation: "get" });
+      if (await fileExists(target, "get")) throw new ConflictError(`${target} exists; pass --overwrite to replace it`, { provider: "cli", operation: "get" });
   }
   const staging = join(directory, `.modelreg-get-${randomBytes(6).toString("hex")}`);
   await mkdir(staging);
@@ -134,8 +131,10 @@ async function materialize(entry: string, manifest: CacheManifest, directory: st
     for (const [index, { file }] of targets.entries()) {
       const source = safeJoin(entry, file.path, "get");
       const staged = join(staging, String(index));
-      await copyFile(source, staged);
-      const [size, sha256] = [(await lstat(staged)).size, await sha256File(staged)];
+      // Copied and hashed in one read of the cached file.
+      const digest = new SelectedDigest({ sha256: true, md5: false });
+      await writeBodyToFile(createReadStream(source, { highWaterMark: 1024 * 1024 }), staged, (chunk) => digest.update(chunk));
+      const { size, sha256 } = digest.digest();
       if (size !== file.size || sha256 !== file.sha256) {
         await rm(entry, { recursive: true, force: true });
         throw new IntegrityError(

@@ -48,12 +48,17 @@ export async function approveCommand(argv: string[], io: CliIo): Promise<number>
   const ref = parseRef(refText as string, "approve");
   const by = values.by ?? io.env.MODELREG_ACTOR ?? (await import("../runtime/actor.js")).resolveActor(undefined, undefined);
   const registry = await openCliRegistry(uri as string, io, "approve", true);
-  const approvals = await approve(registry, ref, {
-    by,
-    ...(values.role !== undefined && { role: values.role }),
-    ...(values.comment !== undefined && { comment: values.comment }),
-  });
+  // An alias is resolved once, before approving: the output names the version approved even if the alias moves.
   const version = await registry.getVersion(ref);
+  const approvals = await approve(
+    registry,
+    { model: version.model, version: version.version },
+    {
+      by,
+      ...(values.role !== undefined && { role: values.role }),
+      ...(values.comment !== undefined && { comment: values.comment }),
+    },
+  );
   if (values.json) jsonLine(io.stdout, { type: "approved", model: version.model, version: version.version, by, approvals });
   else
     io.stdout.write(

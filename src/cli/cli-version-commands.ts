@@ -11,6 +11,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { renderModelCard } from "../cards/render-model-card.js";
 import { toStorageError } from "../runtime/system-error.js";
+import { APPROVALS_TAG } from "../core/approvals-tag.js";
 import { formatRef, parseRef } from "../core/refs.js";
 import type { ArtifactFile, ModelVersion } from "../core/types.js";
 import { keyValues, metricValues, openCliRegistry, positionals, UsageError, versionJson } from "./cli-args.js";
@@ -64,7 +65,7 @@ function describeVersion(v: ModelVersion, files: ArtifactFile[]): string {
   section(
     "tags",
     Object.keys(v.tags)
-      .filter((k) => k !== "modelreg.approvals")
+      .filter((k) => k !== APPROVALS_TAG)
       .sort()
       .map((k) => [k, v.tags[k] as string]),
   );
@@ -212,7 +213,8 @@ export async function diffCommand(argv: string[], io: CliIo): Promise<number> {
       b: name(vb),
       params,
       metrics: { ...metrics, changed: metrics.changed.map((c) => ({ ...c, delta: (c.b as number) - (c.a as number) })) },
-      files: { ...files, unchanged: fa.filter((f) => files.changed.every((c) => c.key !== f.path) && fb.some((g) => g.path === f.path)).length },
+      // Every path of A is removed, changed or unchanged.
+      files: { ...files, unchanged: fa.length - files.removed.length - files.changed.length },
       lineage,
       stage: { a: va.stage, b: vb.stage },
       aliases: { a: va.aliases, b: vb.aliases },

@@ -1,11 +1,13 @@
 /**
  * A version's approvals for the page. They live in a tag anyone can edit, so a tag that is not a list of approvals is
- * shown as unreadable rather than failing the whole report (`approvalsOf` throws `CorruptDataError` for it).
+ * shown as unreadable rather than failing the whole report (`approvalsOf` throws `CorruptDataError` for it, and
+ * `version.approvals` reads it as none).
  *
  * @module
  */
 
-import { APPROVALS_TAG, approvalsOf, type Approval } from "../lifecycle/approvals.js";
+import { APPROVALS_TAG, parseApprovals } from "../core/approvals-tag.js";
+import type { Approval } from "../core/types.js";
 import { escapeHtml, formatDate } from "./report-html.js";
 import type { ReportVersion } from "./report-types.js";
 
@@ -14,11 +16,10 @@ export type ReadApprovals = { ok: true; approvals: Approval[] } | { ok: false };
 
 /** Reads a version's approvals without throwing. */
 export function readApprovals(version: ReportVersion): ReadApprovals {
-  try {
-    return { ok: true, approvals: approvalsOf({ ...version, tags: version.tags ?? {} }) };
-  } catch {
-    return { ok: false };
-  }
+  const text = version.tags?.[APPROVALS_TAG];
+  if (text === undefined) return { ok: true, approvals: [] };
+  const approvals = parseApprovals(text);
+  return approvals ? { ok: true, approvals } : { ok: false };
 }
 
 /** A version's approvals as HTML: one line per approval, a note when the tag is unreadable, nothing when there are none. */
