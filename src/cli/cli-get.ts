@@ -13,8 +13,8 @@
 
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { homedir, hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConflictError, IntegrityError } from "../core/errors.js";
@@ -82,11 +82,45 @@ async function readEntry(entry: string, key: string): Promise<CacheManifest | un
   }
 }
 
+/**
+ * The start of this host's staging directory names, `tmp-<host>-`; the process id and a random part follow, so
+ * another run on the host can tell whether the owner still runs.
+ */
+function stagingPrefix(): string {
+  return `tmp-${hostname().replace(/[^A-Za-z0-9.-]/g, "_")}-`;
+}
+
+/**
+ * Removes the staging directories of `get` runs on this host that were killed before they could clean up (a process
+ * that no longer exists). Another host's, or a live process's, are left alone: a cache on a shared disk may be
+ * filled from several machines at once.
+ */
+async function sweepDeadStaging(cache: string): Promise<void> {
+  const mine = stagingPrefix();
+  for (const name of await readdir(cache)) {
+    if (!name.startsWith(mine)) continue;
+    const pid = Number(/^(\d+)-[0-9a-f]+$/.exec(name.slice(mine.length))?.[1]);
+    if (!Number.isSafeInteger(pid) || pid === process.pid || processExists(pid)) continue;
+    await rm(join(cache, name), { recursive: true, force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return errorCode(error) !== "ESRCH";
+  }
+}
+
 /** Downloads into a new cache entry; returns its manifest. Another process filling the same key first is fine. */
 async function fillEntry(registry: ModelRegistry, version: ModelVersion, key: string, cache: string): Promise<CacheManifest> {
   const versions = join(cache, "versions");
   await mkdir(versions, { recursive: true });
-  const staging = join(cache, `tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+  await sweepDeadStaging(cache);
+  const staging = join(cache, `${stagingPrefix()}${process.pid}-${randomBytes(6).toString("hex")}`);
   try {
     const result = await registry.downloadArtifacts({ model: version.model, version: version.version }, staging);
     const files: CacheManifest["files"] = [];

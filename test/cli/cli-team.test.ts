@@ -1,8 +1,9 @@
 // The CLI as a team drives it from shell steps: register a version (put), look at it (show, ls, diff, card), fetch it
 // for a deploy (get, through the cache), govern it (alias, approve, promote --dry-run, audit), each with --json, and
 // per-command help, --version and usage errors that print that command's usage only.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createLocalRegistry } from "modelreg/local";
@@ -207,6 +208,26 @@ describe("modelreg get", () => {
     await expect(readdir(join(cwd, "out4"))).resolves.toEqual([]);
     const healed = await cli(cwd, "get", "file:./reg", "fraud@prod", "out5", "--cache-dir", "cache", "--json");
     expect(healed.lines()[0]).toMatchObject({ source: "registry" });
+  });
+
+  it("removes what a killed get left in the cache on this host, and nothing another host or a live run is using", async () => {
+    const cwd = await workspace();
+    expect((await cli(cwd, "put", "file:./reg", "fraud", "m1", "--no-git")).code).toBe(0);
+    const host = hostname().replace(/[^A-Za-z0-9.-]/g, "_");
+    // A process that has exited: its pid names no process now (pids are not reused this quickly).
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid as number;
+    const left = {
+      dead: `tmp-${host}-${dead}-0123456789ab`,
+      live: `tmp-${host}-${process.ppid}-0123456789ab`,
+      otherHost: `tmp-elsewhere.example-${dead}-0123456789ab`,
+    };
+    for (const name of Object.values(left)) {
+      await mkdir(join(cwd, "cache", name, ".modelreg-download-x"), { recursive: true });
+      await writeFile(join(cwd, "cache", name, ".modelreg-download-x", "0"), "half a file");
+    }
+    const got = await cli(cwd, "get", "file:./reg", "fraud/1", "out", "--cache-dir", "cache", "--json");
+    expect(got.code, got.err).toBe(0);
+    expect((await readdir(join(cwd, "cache"))).sort()).toEqual([left.live, left.otherHost, "versions"].sort());
   });
 
   it("refuses a registry that is not there instead of creating one", async () => {
