@@ -12,7 +12,7 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir, hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -105,13 +105,21 @@ async function sweepDeadStaging(cache: string): Promise<void> {
   }
 }
 
+/** Whether `pid` names a process that can still write: not gone, and not a zombie waiting for its parent to reap it. */
 function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists, under another user.
     return errorCode(error) !== "ESRCH";
+  }
+  // A killed process stays a zombie where nothing reaps it (a container whose first process does not), and signal 0
+  // still reaches it. On Linux its state says so: `Z` after the name in /proc/<pid>/stat.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
   }
 }
 

@@ -1,7 +1,8 @@
 // The CLI as a team drives it from shell steps: register a version (put), look at it (show, ls, diff, card), fetch it
 // for a deploy (get, through the cache), govern it (alias, approve, promote --dry-run, audit), each with --json, and
 // per-command help, --version and usage errors that print that command's usage only.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -210,13 +211,18 @@ describe("modelreg get", () => {
     expect(healed.lines()[0]).toMatchObject({ source: "registry" });
   });
 
-  it("removes what a killed get left in the cache on this host, and nothing another host or a live run is using", async () => {
+  it("removes what a killed get left in the cache on this host (its process gone or a zombie), and nothing another host or a live run is using", async () => {
     const cwd = await workspace();
     expect((await cli(cwd, "put", "file:./reg", "fraud", "m1", "--no-git")).code).toBe(0);
     const host = hostname().replace(/[^A-Za-z0-9.-]/g, "_");
     // A process that has exited: its pid names no process now (pids are not reused this quickly).
     const dead = spawnSync(process.execPath, ["-e", ""]).pid as number;
+    // A zombie: killed, never reaped (its parent, `sleep`, does not wait), which signal 0 still reaches.
+    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+    const zombie = Number((await new Promise<Buffer>((resolve) => parent.stdout.once("data", resolve))).toString().trim());
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const left = {
+      zombie: `tmp-${host}-${zombie}-0123456789ab`,
       dead: `tmp-${host}-${dead}-0123456789ab`,
       live: `tmp-${host}-${process.ppid}-0123456789ab`,
       otherHost: `tmp-elsewhere.example-${dead}-0123456789ab`,
@@ -225,9 +231,14 @@ describe("modelreg get", () => {
       await mkdir(join(cwd, "cache", name, ".modelreg-download-x"), { recursive: true });
       await writeFile(join(cwd, "cache", name, ".modelreg-download-x", "0"), "half a file");
     }
-    const got = await cli(cwd, "get", "file:./reg", "fraud/1", "out", "--cache-dir", "cache", "--json");
-    expect(got.code, got.err).toBe(0);
-    expect((await readdir(join(cwd, "cache"))).sort()).toEqual([left.live, left.otherHost, "versions"].sort());
+    try {
+      if (process.platform === "linux") expect(readFileSync(`/proc/${zombie}/stat`, "utf8")).toMatch(/\) Z /);
+      const got = await cli(cwd, "get", "file:./reg", "fraud/1", "out", "--cache-dir", "cache", "--json");
+      expect(got.code, got.err).toBe(0);
+      expect((await readdir(join(cwd, "cache"))).sort()).toEqual([left.live, left.otherHost, "versions"].sort());
+    } finally {
+      parent.kill();
+    }
   });
 
   it("refuses a registry that is not there instead of creating one", async () => {
