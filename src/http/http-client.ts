@@ -183,6 +183,8 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
         maxRedirects: settings.maxRedirects,
         onRedirect: (code, to) => log("debug", `redirect ${code} to ${redact(to.href)}`, { status: code, attempt }),
         streamResponse: request.responseType === "stream",
+        // Never for an absolute URL: a presigned URL carries its own signature, and another host gets no credentials.
+        sign: request.url === undefined ? config.sign : undefined,
       });
       finalUrl = sent.url;
       status = sent.response.status;

@@ -81,6 +81,22 @@ export interface HttpJsonContext {
   redact: (text: string) => string;
 }
 
+/**
+ * Signs one hop of a request (AWS SigV4): sets the headers the signature needs on `headers`, in place. Called for
+ * every attempt and every redirect hop that stays on the client's origin; never for an absolute `url` request (a
+ * presigned URL) or a hop on another origin.
+ */
+export type HttpSignHook = (request: {
+  /** The hop's method. */
+  method: HttpMethod;
+  /** The hop's URL, as sent. */
+  url: URL;
+  /** The hop's headers, as sent; the hook adds its own. */
+  headers: Headers;
+  /** The body as sent: a string or bytes when buffered, a stream when streamed, `undefined` when none. */
+  body: unknown;
+}) => Promise<void>;
+
 /** Settings for {@link createHttpClient}. */
 export interface HttpClientConfig {
   /** The provider name that errors carry (`mlflow`, `vertex`, `wandb`). */
@@ -119,6 +135,8 @@ export interface HttpClientConfig {
    * without being listed here; list what the server may echo in other forms.
    */
   secrets?: () => Iterable<string | undefined>;
+  /** Signs requests to `baseUrl`'s origin (AWS SigV4). Failures surface as `AuthenticationError` unless typed already. */
+  sign?: HttpSignHook;
   /** Maps a non-2xx response to an error; return `undefined` for the default status mapping. */
   mapError?: (context: HttpErrorContext) => ModelRegistryError | undefined;
   /** Looks at a 2xx JSON body (GraphQL `errors[]` under HTTP 200) and returns an error to throw instead, if any. */

@@ -11,7 +11,7 @@
  */
 
 import type { AttemptDeadline } from "./deadline.js";
-import type { HttpMethod } from "./http-types.js";
+import type { HttpMethod, HttpSignHook } from "./http-types.js";
 import { isSensitiveHeader } from "./redact.js";
 import type { PreparedBody } from "./request-body.js";
 import { discardBody } from "./response-body.js";
@@ -68,6 +68,8 @@ export interface SendOptions {
   onRedirect: (status: number, to: URL) => void;
   /** The caller reads the response as a stream (a file): sent without ky, like a streamed body. */
   streamResponse?: boolean;
+  /** Signs each hop on the first URL's origin (and none on another). */
+  sign?: HttpSignHook | undefined;
 }
 
 /** The final response of an attempt. */
@@ -128,10 +130,13 @@ export async function sendWithRedirects(options: SendOptions): Promise<SendResul
   for (let hop = 0; ; hop++) {
     const body = withBody && options.makeBody ? await options.makeBody() : undefined;
     let response: Response;
+    const headers = hopHeaders(options, crossOrigin, body);
+    // Outside the try: a signing failure (no credentials) is not a transport failure, and nothing was sent.
+    if (options.sign && !crossOrigin) await options.sign({ method, url, headers, body: body?.body });
     try {
       const init: RequestInit & { duplex?: "half" } = {
         method,
-        headers: hopHeaders(options, crossOrigin, body),
+        headers,
         signal: options.deadline.signal,
         redirect: body?.streamed ? "error" : "manual",
       };

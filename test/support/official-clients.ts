@@ -17,3 +17,15 @@ export async function ensureVertexClient(): Promise<string> {
 export async function ensureWandbClient(): Promise<string> {
   return (await ensureVenv("wandb-client", WANDB_CLIENT_PACKAGES)).python;
 }
+
+/**
+ * moto's server (the AWS emulator the SageMaker and S3 tests run against) and boto3 (the official client of the
+ * interop tests), in one virtualenv: moto 5.2.5 is the version the reference was checked against, and boto3 1.44.8
+ * pairs with botocore 1.44.8, whose service models test/contracts/aws-contract.json is derived from.
+ */
+export const AWS_PEER_PACKAGES = ["moto[server]==5.2.5", "boto3==1.44.8"] as const;
+
+/** The virtualenv with moto's server and boto3: its Python, and its bin folder (`moto_server`). */
+export async function ensureAwsPeers(): Promise<{ python: string; bin: string }> {
+  return ensureVenv("aws-peers", AWS_PEER_PACKAGES);
+}
