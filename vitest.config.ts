@@ -44,6 +44,8 @@ export default defineConfig({
           exclude: [
             "test/mlflow/server/**",
             "test/vertex/server/**",
+            "test/sagemaker/server/**",
+            "test/storage/server/**",
             "test/package/**",
             "test/*/official/**",
             ...FAULT_RUNS,
@@ -79,6 +81,16 @@ export default defineConfig({
           // MLflow 3's telemetry thread sets an environment variable while the client's HTTP library walks the
           // environment for proxies: "KeyError: '_MLFLOW_TELEMETRY_SESSION_ID'" failed a Python-client step once.
           env: { MLFLOW_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "true" },
+        },
+      },
+      // Starts moto's server (installed into .venv/aws-peers on first use) for the SageMaker and S3 tests.
+      {
+        extends: true,
+        test: {
+          name: "aws",
+          include: ["test/sagemaker/server/**/*.test.ts", "test/storage/server/**/*.test.ts"],
+          globalSetup: ["test/sagemaker/server/support/global-setup.ts"],
+          setupFiles: [canarySetup],
         },
       },
       { extends: true, test: { name: "package", include: ["test/package/**/*.test.ts"] } },

@@ -16,6 +16,10 @@ import { CANARY, CanaryWatch, describeLeaks, formatConsoleArgs } from "./canary.
 process.env.MLFLOW_TRACKING_TOKEN = CANARY.mlflowToken;
 process.env.WANDB_API_KEY = CANARY.wandbApiKey;
 process.env.GOOGLE_OAUTH_ACCESS_TOKEN = CANARY.googleAccessToken;
+// The AWS adapters read these first (src/aws/aws-credentials.ts); AKIA... ids are not secret, the key and token are.
+process.env.AWS_ACCESS_KEY_ID = "AKIACANARYTESTKEY0001";
+process.env.AWS_SECRET_ACCESS_KEY = CANARY.awsSecretAccessKey;
+process.env.AWS_SESSION_TOKEN = CANARY.awsSessionToken;
 // Clients built without a logger then log every attempt through console.debug, which is captured below.
 process.env.MODELREG_LOG = "debug";
 

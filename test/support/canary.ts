@@ -19,6 +19,10 @@ export const CANARY = {
   urlSignature: "canarysig4d600156b878123330e4803102abe1f9a59faf9c33",
   /** A webhook signing secret. */
   webhookSecret: "canary-webhook-secret-aaa19325daeb8a4b1954f187",
+  /** An AWS secret access key (40 characters, as AWS issues them). Its access key id is not a secret. */
+  awsSecretAccessKey: "canaryawsSecret7f3c19a2b84e5d06c1f9e2a4b7",
+  /** An AWS session token of temporary credentials. */
+  awsSessionToken: "canary-aws-session-token-IQoJb3JpZ2luX2VjEJ7e1c0a9d3f",
 } as const;
 
 /** A name of one searched form of a canary. */
@@ -32,6 +36,8 @@ export const CANARY_FORMS: Readonly<Record<CanaryName, string>> = {
   googleAccessToken: CANARY.googleAccessToken,
   urlSignature: CANARY.urlSignature,
   webhookSecret: CANARY.webhookSecret,
+  awsSecretAccessKey: CANARY.awsSecretAccessKey,
+  awsSessionToken: CANARY.awsSessionToken,
   mlflowUserPassword: `${CANARY.mlflowUser}:${CANARY.mlflowPassword}`,
   mlflowBasic: Buffer.from(`${CANARY.mlflowUser}:${CANARY.mlflowPassword}`).toString("base64"),
   wandbBasic: Buffer.from(`api:${CANARY.wandbApiKey}`).toString("base64"),

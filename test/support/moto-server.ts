@@ -3,6 +3,7 @@
 // with the process. MOTO_URL points the tests at one already running instead.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { CANARY } from "./canary.js";
 import { ensureAwsPeers } from "./official-clients.js";
 import { pythonEnv } from "./python-venv.js";
 
@@ -17,8 +18,12 @@ export interface MotoServer {
 /** The region the tests use; moto accepts any. */
 export const MOTO_REGION = "us-east-1";
 
-/** Credentials moto accepts (it checks no signature; the msw fake and the SigV4 test do). */
-export const MOTO_CREDENTIALS = { accessKeyId: "AKIAMOTOTESTKEY00001", secretAccessKey: "moto-test-secret-key-not-a-real-one" } as const;
+/** Credentials moto accepts (it checks no signature; the msw fake does): canaries, so a leak fails the test. */
+export const MOTO_CREDENTIALS = {
+  accessKeyId: "AKIACANARYTESTKEY0001",
+  secretAccessKey: CANARY.awsSecretAccessKey,
+  sessionToken: CANARY.awsSessionToken,
+} as const;
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
