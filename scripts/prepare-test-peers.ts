@@ -1,4 +1,4 @@
-// Installs what the real-server tests run against (pinned MLflow releases into .venv/, fake-gcs-server into
+// Installs what the real-server tests run against (pinned MLflow releases and moto into .venv/, fake-gcs-server into
 // .cache/go-bin) and the optional peer the Vertex ADC tests load (google-auth-library into .cache/node-peers) ahead of
 // `npm test`. CI starts it in the background at the beginning, so these downloads and the Go build overlap the
 // typecheck, build and docs steps instead of stalling the test run's global setup; the setups find them installed
@@ -7,7 +7,7 @@ import { ensureFakeGcsServer } from "../test/vertex/server/support/global-setup.
 import { MLFLOW_VERSIONS } from "../test/mlflow/server/support/global-setup.js";
 import { ensureMlflow } from "../test/support/python-venv.js";
 import { ensureNodePeer, GOOGLE_AUTH_LIBRARY } from "../test/support/node-peer.js";
-import { ensureVertexClient, ensureWandbClient } from "../test/support/official-clients.js";
+import { ensureAwsPeers, ensureVertexClient, ensureWandbClient } from "../test/support/official-clients.js";
 
 const started = Date.now();
 const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`;
@@ -27,5 +27,9 @@ console.log(`prepare: wandb ready after ${seconds()}`);
 // Google's official clients for test/vertex/official, after MLflow for the same reason.
 await ensureVertexClient();
 console.log(`prepare: google-cloud-aiplatform ready after ${seconds()}`);
+// moto's server and boto3 for the SageMaker and S3 tests (test/sagemaker/server, test/storage/server), and for the
+// MLflow servers whose artifacts live in S3.
+await ensureAwsPeers();
+console.log(`prepare: moto and boto3 ready after ${seconds()}`);
 await gcs;
 await peer;

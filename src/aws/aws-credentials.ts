@@ -8,7 +8,7 @@
  * @module
  */
 
-import { AuthenticationError } from "../core/errors.js";
+import { AuthenticationError, InvalidInputError } from "../core/errors.js";
 
 /** A set of AWS credentials. */
 export interface AwsCredentials {
@@ -46,8 +46,14 @@ export function credentialSource(settings: AwsCredentialSettings, provider: stri
   const env = settings.env ?? process.env;
   const given = settings.credentials;
   if (given !== undefined && typeof given !== "function") {
-    const fixed = checked(given, provider, "credentials");
-    return async () => fixed;
+    // Bad input, refused when the client is made: nothing is sent with it.
+    if (!complete(given))
+      throw new InvalidInputError("credentials must have an accessKeyId and a secretAccessKey", {
+        provider,
+        operation: "getCredentials",
+        field: "credentials",
+      });
+    return async () => given;
   }
   let fetch: () => Promise<AwsCredentials>;
   if (typeof given === "function") fetch = given;
@@ -127,15 +133,18 @@ async function loadChain(profile: string | undefined, provider: string): Promise
   return mod.fromNodeProviderChain(profile ? { profile } : {});
 }
 
+function complete(credentials: AwsCredentials): boolean {
+  return (
+    typeof credentials === "object" &&
+    credentials !== null &&
+    typeof credentials.accessKeyId === "string" &&
+    credentials.accessKeyId !== "" &&
+    typeof credentials.secretAccessKey === "string" &&
+    credentials.secretAccessKey !== ""
+  );
+}
+
 function checked(credentials: AwsCredentials, provider: string, field: string): AwsCredentials {
-  if (
-    typeof credentials !== "object" ||
-    credentials === null ||
-    typeof credentials.accessKeyId !== "string" ||
-    credentials.accessKeyId === "" ||
-    typeof credentials.secretAccessKey !== "string" ||
-    credentials.secretAccessKey === ""
-  )
-    throw new AuthenticationError(`${field} must have an accessKeyId and a secretAccessKey`, { provider, operation: "getCredentials" });
+  if (!complete(credentials)) throw new AuthenticationError(`${field} gave no accessKeyId and secretAccessKey`, { provider, operation: "getCredentials" });
   return credentials;
 }
