@@ -55,6 +55,9 @@ export interface ObjectStore {
   open(bucket: string, name: string, options: ObjectStoreCallOptions): Promise<{ stream: ReadableStream<Uint8Array>; size: number | undefined }>;
   /** Lists every object whose name starts with `prefix`, following every page. */
   list(bucket: string, prefix: string, options: ObjectStoreCallOptions): Promise<StoredObject[]>;
-  /** Deletes an object; a missing one is `NotFoundError`. */
+  /**
+   * Deletes an object. Cloud Storage refuses a missing one with `NotFoundError`; S3 answers a delete the same whether
+   * the object existed or not, so there a missing object is no error. Callers that clean up treat both alike.
+   */
   delete(bucket: string, name: string, options: ObjectStoreCallOptions): Promise<void>;
 }
