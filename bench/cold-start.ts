@@ -178,7 +178,7 @@ const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [
   { module: /src\/adapters\/vertex\/vertex-files\.ts$/, loadedBy: "listArtifacts, openArtifact and downloadArtifacts (Vertex)" },
   { module: /src\/adapters\/vertex\/vertex-writes\.ts$/, loadedBy: "updateModel, deleteModel, updateVersion, deleteVersion and transitionStage (Vertex)" },
   // Every Cloud Storage write goes through it, metadata files included.
-  { module: /src\/adapters\/vertex\/vertex-upload\.ts$/, loadedBy: "createVersion, updateModel and updateVersion (Vertex)" },
+  { module: /src\/storage\/gcs-upload\.ts$/, loadedBy: "createVersion, updateModel and updateVersion (Vertex)" },
 ];
 
 /** One bundled handler: its size, gzipped size, and minified bytes per package or source folder, largest first. */

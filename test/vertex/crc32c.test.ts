@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Crc32c } from "../../src/adapters/vertex/vertex-crc32c.js";
+import { Crc32c } from "../../src/storage/gcs-crc32c.js";
 
 describe("Crc32c", () => {
   it("matches the standard check value and works in pieces", () => {

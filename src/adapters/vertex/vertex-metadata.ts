@@ -21,7 +21,7 @@ import { CorruptDataError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import { lazySchema } from "../../http/schema.js";
 import { PROVIDER } from "./vertex-transport.js";
-import type { VertexStorage } from "./vertex-storage.js";
+import type { GcsStorage } from "../../storage/gcs-storage.js";
 
 /** A version's metadata file. */
 export interface VersionMetadata {
@@ -74,7 +74,7 @@ export class MetadataStore {
    * @param prefix - The prefix under it (no trailing slash).
    */
   constructor(
-    readonly storage: VertexStorage,
+    readonly storage: GcsStorage,
     readonly bucket: string,
     readonly prefix: string,
   ) {}

@@ -32,7 +32,8 @@ import { vertexCreateVersionOptionsSchema, type VertexCreateVersionOptions } fro
 import { VertexRecords } from "./vertex-records.js";
 import type { VertexRegistrySettings } from "./vertex-settings.js";
 import type { VertexWriteParts } from "./vertex-writes.js";
-import { VertexStorage } from "./vertex-storage.js";
+import { GcsStorage } from "../../storage/gcs-storage.js";
+import { mapGoogleError } from "./vertex-error.js";
 import { PROVIDER, VertexTransport } from "./vertex-transport.js";
 
 const CAPABILITIES: RegistryCapabilities = Object.freeze({
@@ -78,7 +79,9 @@ export class VertexProvider implements RegistryProviderV1<VertexCreateVersionOpt
       throw invalidInput("createVertexRegistry", "artifactRoot", "artifactRoot must be gs://bucket or gs://bucket/prefix", PROVIDER);
     }
     const emulator = (settings.env ?? process.env).STORAGE_EMULATOR_HOST;
-    const storage = new VertexStorage({
+    const storage = new GcsStorage({
+      provider: PROVIDER,
+      mapError: mapGoogleError,
       endpoint: settings.storageEndpoint ?? (emulator ? (emulator.startsWith("http") ? emulator : `http://${emulator}`) : "https://storage.googleapis.com/"),
       headers: this.transport.authHeaders,
       // The storage client gets the same fetch, logger, retries and timeout as the API client.

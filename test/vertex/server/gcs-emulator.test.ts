@@ -5,13 +5,16 @@ import { createHash } from "node:crypto";
 // Digests, not deep equality: comparing megabytes element by element is slow and its diff unreadable.
 const sha = (bytes: Uint8Array | undefined) => (bytes ? createHash("sha256").update(bytes).digest("hex") : "missing");
 import { describe, expect, inject, it } from "vitest";
-import { VertexStorage } from "../../../src/adapters/vertex/vertex-storage.js";
+import { mapGoogleError } from "../../../src/adapters/vertex/vertex-error.js";
+import { GcsStorage } from "../../../src/storage/gcs-storage.js";
 import { CANARY } from "../../support/canary.js";
 import { EMULATOR_BUCKET } from "./support/global-setup.js";
 
 const KiB = 1024;
 const storage = (chunk = 256 * KiB) =>
-  new VertexStorage({
+  new GcsStorage({
+    provider: "vertex",
+    mapError: mapGoogleError,
     endpoint: inject("gcsEmulatorUrl"),
     headers: async () => ({ authorization: `Bearer ${CANARY.googleAccessToken}` }),
     tuning: { multipartMaxBytes: 512 * KiB, chunkBytes: chunk },

@@ -2,7 +2,7 @@
 // download, list and delete. Requests are checked against the storage contract derived from the discovery document.
 import { createHash } from "node:crypto";
 import { http, HttpResponse, type HttpHandler } from "msw";
-import { Crc32c } from "../../../src/adapters/vertex/vertex-crc32c.js";
+import { Crc32c } from "../../../src/storage/gcs-crc32c.js";
 import { ContractViolation, validateRequest } from "./contract-validator.js";
 import { PROJECT_NUMBER } from "./vertex-fake.js";
 

@@ -1,5 +1,5 @@
 /**
- * Cloud Storage uploads through the JSON API. Small files go up in one multipart request whose metadata carries
+ * Cloud Storage uploads through the JSON API (used by the Vertex adapter). Small files go up in one multipart request whose metadata carries
  * their md5 and crc32c, so GCS itself checks them. Large files (or files of unknown size) go up in a resumable
  * session, chunk by chunk: after a dropped connection or a 5xx, a status query asks GCS how much it kept, and the
  * upload resumes from there, re-reading the source if GCS kept less than is still buffered. Memory holds at most one
@@ -8,13 +8,13 @@
  * @module
  */
 
-import { StreamingDigest } from "../../artifacts/hashing.js";
-import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
-import { IntegrityError, ModelRegistryError, ServerError } from "../../core/errors.js";
-import type { CallOptions } from "../../core/options.js";
-import type { HttpClient } from "../../http/http-types.js";
-import { Crc32c } from "./vertex-crc32c.js";
-import { callOptions, PROVIDER } from "./vertex-transport.js";
+import { StreamingDigest } from "../artifacts/hashing.js";
+import type { ResolvedArtifact } from "../artifacts/resolve-source.js";
+import { IntegrityError, ModelRegistryError, ServerError } from "../core/errors.js";
+import type { CallOptions } from "../core/options.js";
+import type { HttpClient } from "../http/http-types.js";
+import { Crc32c } from "./gcs-crc32c.js";
+import { callOptions } from "../http/call-options.js";
 
 /** What an upload computed and GCS confirmed. */
 export interface UploadedObject {
@@ -27,6 +27,9 @@ export interface UploadedObject {
   /** CRC32C, base64 big-endian (GCS's form). */
   crc32c: string;
 }
+
+/** What an upload takes besides the file: the call's options, the operation and provider errors name, progress. */
+export type GcsUploadOptions = CallOptions & { operation: string; provider: string; onBytes?: (fileBytes: number) => void };
 
 /** Tuning for uploads. */
 export interface UploadTuning {
@@ -61,12 +64,13 @@ class Digests {
   }
 }
 
-function checkStored(got: { md5Hash?: string | undefined; crc32c?: string | undefined }, sent: UploadedObject, name: string, operation: string): void {
+function checkStored(got: { md5Hash?: string | undefined; crc32c?: string | undefined }, sent: UploadedObject, name: string, options: GcsUploadOptions): void {
+  const { provider, operation } = options;
   const bad = [
     ...(got.md5Hash !== undefined && got.md5Hash !== sent.md5 ? [`md5 ${got.md5Hash}, sent ${sent.md5}`] : []),
     ...(got.crc32c !== undefined && got.crc32c !== sent.crc32c ? [`crc32c ${got.crc32c}, sent ${sent.crc32c}`] : []),
   ];
-  if (bad.length > 0) throw new IntegrityError(`Cloud Storage stored ${name} with ${bad.join(" and ")}`, { provider: PROVIDER, operation });
+  if (bad.length > 0) throw new IntegrityError(`Cloud Storage stored ${name} with ${bad.join(" and ")}`, { provider, operation });
 }
 
 /** A pull-based reader over a file that can restart at any offset by re-opening it. */
@@ -79,6 +83,7 @@ class SourceReader {
   constructor(
     private readonly file: ResolvedArtifact,
     private readonly digests: Digests,
+    private readonly provider: string,
   ) {}
 
   /** Re-opens the file and skips to `offset`. */
@@ -91,7 +96,7 @@ class SourceReader {
     while (this.#position < offset) {
       const next = await this.#iterator.next();
       if (next.done)
-        throw new ServerError(`${this.file.path} is shorter on re-reading than when it was first sent`, { provider: PROVIDER, operation: "upload" });
+        throw new ServerError(`${this.file.path} is shorter on re-reading than when it was first sent`, { provider: this.provider, operation: "upload" });
       const end = this.#position + next.value.byteLength;
       if (end > offset) this.#pending = next.value.subarray(offset - this.#position);
       this.#position = Math.min(end, offset);
@@ -148,7 +153,7 @@ export async function uploadObject(
   target: { bucket: string; name: string; contentType: string },
   file: ResolvedArtifact,
   tuning: UploadTuning,
-  options: CallOptions & { operation: string; onBytes?: (fileBytes: number) => void },
+  options: GcsUploadOptions,
 ): Promise<UploadedObject> {
   if (file.size !== undefined && file.size <= tuning.multipartMaxBytes) return multipart(http, target, file, options);
   return resumable(http, target, file, tuning, options);
@@ -158,7 +163,7 @@ async function multipart(
   http: HttpClient,
   target: { bucket: string; name: string; contentType: string },
   file: ResolvedArtifact,
-  options: CallOptions & { operation: string; onBytes?: (fileBytes: number) => void },
+  options: GcsUploadOptions,
 ): Promise<UploadedObject> {
   // Hash first, so the metadata carries the digests and GCS refuses the object if the bytes arrive different.
   const digests = new Digests();
@@ -198,7 +203,7 @@ async function multipart(
     idempotent: true,
     ...callOptions(options),
   });
-  checkStored(res.data as { md5Hash?: string; crc32c?: string }, sent, target.name, options.operation);
+  checkStored(res.data as { md5Hash?: string; crc32c?: string }, sent, target.name, options);
   return sent;
 }
 
@@ -207,11 +212,11 @@ async function resumable(
   target: { bucket: string; name: string; contentType: string },
   file: ResolvedArtifact,
   tuning: UploadTuning,
-  options: CallOptions & { operation: string; onBytes?: (fileBytes: number) => void },
+  options: GcsUploadOptions,
 ): Promise<UploadedObject> {
   if (tuning.chunkBytes % QUANTUM !== 0) throw new Error("chunkBytes must be a multiple of 256 KiB");
   const digests = new Digests();
-  const reader = new SourceReader(file, digests);
+  const reader = new SourceReader(file, digests, options.provider);
   const start = () =>
     http
       .request({
@@ -228,7 +233,10 @@ async function resumable(
       .then((res) => {
         const location = res.headers.get("location");
         if (!location)
-          throw new ServerError("Cloud Storage opened an upload session without a Location header", { provider: PROVIDER, operation: options.operation });
+          throw new ServerError("Cloud Storage opened an upload session without a Location header", {
+            provider: options.provider,
+            operation: options.operation,
+          });
         return location;
       });
   let session = await start();
@@ -291,9 +299,12 @@ async function resumable(
       if (res.status === 200 || res.status === 201) {
         const stored = JSON.parse(res.data) as { md5Hash?: string; crc32c?: string };
         if (!reader.done)
-          throw new ServerError(`Cloud Storage finished ${target.name} before all bytes were sent`, { provider: PROVIDER, operation: options.operation });
+          throw new ServerError(`Cloud Storage finished ${target.name} before all bytes were sent`, {
+            provider: options.provider,
+            operation: options.operation,
+          });
         const sent = digests.result();
-        checkStored(stored, sent, target.name, options.operation);
+        checkStored(stored, sent, target.name, options);
         return sent;
       }
       persisted = persistedFrom(res.headers.get("range"));
