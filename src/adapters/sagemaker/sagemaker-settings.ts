@@ -26,6 +26,12 @@ export interface SageMakerRegistrySettings extends ClientSettings {
   s3Endpoint?: string;
   /** Address buckets in the path (`host/bucket/key`) rather than the host name. Default: only for IP and localhost endpoints. */
   forcePathStyle?: boolean;
+  /**
+   * The serving image new versions get (`InferenceSpecification.Containers[0].Image`) unless
+   * `providerOptions.sagemaker.image` names one. Without either, a version's package has no `InferenceSpecification`,
+   * and deploying it needs an image added later.
+   */
+  image?: string;
   /** Who is acting, for the audit trail. Default: the OS user. */
   actor?: string;
   /** Called when an event subscriber throws. */

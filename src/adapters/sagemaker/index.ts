@@ -1,0 +1,16 @@
+/**
+ * `modelreg/sagemaker`: the `ModelRegistry` spec over SageMaker Model Registry (model package groups and versioned
+ * model packages, AWS JSON 1.1 with SigV4) and S3 for the files.
+ *
+ * @module
+ */
+
+export {
+  SageMakerRegistry,
+  createSageMakerRegistry,
+  type SageMakerCreateVersionInput,
+  type SageMakerPackageRef,
+} from "./sagemaker-registry.js";
+export { sageMakerCreateVersionOptionsSchema, type SageMakerCreateVersionOptions } from "./sagemaker-options.js";
+export type { SageMakerRegistrySettings } from "./sagemaker-settings.js";
+export type { SageMakerLocation } from "./sagemaker-descriptor.js";
