@@ -9,7 +9,7 @@ import { AbortedError, AuthenticationError, ConnectionError, InvalidInputError, 
 import { AttemptDeadline } from "./deadline.js";
 import { handleResponse } from "./handle-response.js";
 import { classifyNetworkError, getRequestId, sanitizeCause } from "./http-errors.js";
-import type { HttpClient, HttpClientConfig, HttpMethod, HttpRequest, HttpResponse, HttpStreamRequest } from "./http-types.js";
+import type { HttpClient, HttpClientConfig, HttpMethod, HttpRequest, HttpResponse, HttpSignHook, HttpStreamRequest } from "./http-types.js";
 import { defaultLogger } from "./default-logger.js";
 import { createRedactor, type Redactor, secretsFromHeaders } from "./redact.js";
 import type { ReopenStream } from "./resume.js";
@@ -184,7 +184,7 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
         onRedirect: (code, to) => log("debug", `redirect ${code} to ${redact(to.href)}`, { status: code, attempt }),
         streamResponse: request.responseType === "stream",
         // Never for an absolute URL: a presigned URL carries its own signature, and another host gets no credentials.
-        sign: request.url === undefined ? config.sign : undefined,
+        sign: request.url === undefined ? signAndLearn(redact) : undefined,
       });
       finalUrl = sent.url;
       status = sent.response.status;
@@ -230,6 +230,20 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
     } finally {
       if (!streaming) deadline.finish();
     }
+  }
+
+  /**
+   * The sign hook, then the secrets it brought: signing is what first fetches (or refreshes) credentials, after the
+   * redactor was made, so `secrets()` is asked again and the token the hook sent is added.
+   */
+  function signAndLearn(redact: Redactor): HttpSignHook | undefined {
+    const sign = config.sign;
+    if (sign === undefined) return undefined;
+    return async (hop) => {
+      await sign(hop);
+      redact.add(config.secrets?.() ?? []);
+      redact.add(secretsFromHeaders(hop.headers));
+    };
   }
 
   function bodyFactory(request: HttpRequest, deadline: AttemptDeadline) {
