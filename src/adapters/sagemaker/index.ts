@@ -1,6 +1,6 @@
 /**
  * `modelreg/sagemaker`: the `ModelRegistry` spec over SageMaker Model Registry (model package groups and versioned
- * model packages, AWS JSON 1.1 with SigV4) and S3 for the files.
+ * model packages, AWS JSON 1.1 with SigV4) and S3 for the files, with endpoints: deploy, traffic split, canary rollouts.
  *
  * @module
  */
@@ -11,6 +11,15 @@ export {
   type SageMakerCreateVersionInput,
   type SageMakerPackageRef,
 } from "./sagemaker-registry.js";
+export {
+  SageMakerEndpoints,
+  type SageMakerBlueGreenCanary,
+  type SageMakerCanaryOptions,
+  type SageMakerCanaryResult,
+  type SageMakerCanaryStep,
+  type SageMakerEndpointSettings,
+  type SageMakerRegistryView,
+} from "./sagemaker-endpoints.js";
 export { sageMakerCreateVersionOptionsSchema, type SageMakerCreateVersionOptions } from "./sagemaker-options.js";
 export type { SageMakerRegistrySettings } from "./sagemaker-settings.js";
 export type { SageMakerLocation } from "./sagemaker-descriptor.js";

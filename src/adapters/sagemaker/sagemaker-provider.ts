@@ -48,7 +48,7 @@ const CAPABILITIES: RegistryCapabilities = Object.freeze({
   deleteModel: true,
   deleteVersion: true,
   updateMetrics: true,
-  deploy: false,
+  deploy: true,
   audit: false,
   idempotentCreate: true,
   maxPageSize: 100,
@@ -66,7 +66,7 @@ export class SageMakerProvider implements RegistryProviderV1<SageMakerCreateVers
   readonly specificationVersion = PROVIDER_SPECIFICATION_VERSION;
   /** `sagemaker`. */
   readonly provider = PROVIDER;
-  /** Empty models, native stages, aliases as group tags, no audit trail. */
+  /** Empty models, native stages, aliases as group tags, endpoints, no audit trail. */
   readonly capabilities: RegistryCapabilities;
   /** The SageMaker API client (shared with the endpoints API). */
   readonly transport: SageMakerTransport;
@@ -76,15 +76,12 @@ export class SageMakerProvider implements RegistryProviderV1<SageMakerCreateVers
   reportChanges: ChangeReporter = async () => undefined;
   readonly #settings: SageMakerRegistrySettings;
 
-  /**
-   * @param settings - See {@link SageMakerRegistrySettings}; checked here, before any request.
-   * @param capabilities - What the registry declares (the registry adds `deploy` with its endpoints).
-   */
-  constructor(settings: SageMakerRegistrySettings, capabilities: Partial<RegistryCapabilities> = {}) {
+  /** @param settings - See {@link SageMakerRegistrySettings}; checked here, before any request. */
+  constructor(settings: SageMakerRegistrySettings) {
     const op = "createSageMakerRegistry";
     if (typeof settings !== "object" || settings === null) throw invalidInput(op, "settings", "settings must be an object", PROVIDER);
     this.#settings = settings;
-    this.capabilities = Object.freeze({ ...CAPABILITIES, ...capabilities });
+    this.capabilities = CAPABILITIES;
     this.transport = new SageMakerTransport(settings);
     if (typeof settings.artifactRoot !== "string") throw invalidInput(op, "artifactRoot", "artifactRoot must be s3://bucket or s3://bucket/prefix", PROVIDER);
     let root;

@@ -10,6 +10,7 @@ import type { VersionRefInput } from "../../core/refs.js";
 import type { CreateVersionInput, ModelVersion } from "../../core/types.js";
 import { RegistryFacade } from "../../facade/registry-facade.js";
 import { versionOf } from "./sagemaker-convert.js";
+import { SageMakerEndpoints } from "./sagemaker-endpoints.js";
 import { checkGroupName } from "./sagemaker-names.js";
 import type { SageMakerCreateVersionOptions } from "./sagemaker-options.js";
 import { SageMakerProvider } from "./sagemaker-provider.js";
@@ -42,10 +43,12 @@ export interface SageMakerPackageRef {
  * A model is a model package group (names are SageMaker's: 1-63 letters, digits and `-`), a version a versioned model
  * package numbered by SageMaker, with its files uncompressed under `s3://bucket/prefix/<model>/<n>/`. Stages are the
  * package's approval status and lifecycle; aliases are group tags; modelreg keeps what SageMaker has no field for in a
- * JSON record beside the files. It keeps no audit trail modelreg can read (CloudTrail and EventBridge are separate):
+ * JSON record beside the files. `endpoints` deploys approved versions. It keeps no audit trail modelreg can read (CloudTrail and EventBridge are separate):
  * subscribe to `events` instead.
  */
 export class SageMakerRegistry extends RegistryFacade<SageMakerCreateVersionOptions> {
+  /** Deploy (an `Approved` version), undeploy, traffic split and canary rollouts on SageMaker endpoints. */
+  declare readonly endpoints: SageMakerEndpoints;
   readonly #provider: SageMakerProvider;
 
   /** @param settings - See {@link SageMakerRegistrySettings}. */
@@ -55,6 +58,8 @@ export class SageMakerRegistry extends RegistryFacade<SageMakerCreateVersionOpti
     this.#provider = provider;
     // A change a failed call made and could not undo is told to subscribers, so none goes unheard.
     provider.reportChanges = (inputs, options) => this.publishEvents(inputs, options);
+    // Deploys are changes the primitives do not make, so the endpoints API tells subscribers itself.
+    this.endpoints = new SageMakerEndpoints(provider.transport, this, (inputs, options) => this.publishEvents(inputs, options), settings);
   }
 
   /**

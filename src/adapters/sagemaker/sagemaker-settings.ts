@@ -6,9 +6,10 @@
 
 import type { AwsCredentialSource } from "../../aws/aws-credentials.js";
 import type { ClientSettings } from "../../core/options.js";
+import type { SageMakerEndpointSettings } from "./sagemaker-endpoints.js";
 
-/** Settings of a SageMaker Model Registry client. */
-export interface SageMakerRegistrySettings extends ClientSettings {
+/** Settings of a SageMaker Model Registry client, with those of its endpoints (`executionRoleArn`, instance defaults, polling). */
+export interface SageMakerRegistrySettings extends ClientSettings, SageMakerEndpointSettings {
   /** The AWS region. Default `AWS_REGION`, then the profile's `region`. */
   region?: string;
   /**
