@@ -105,11 +105,15 @@ describe("SageMaker endpoints", () => {
 
   it("deploys a second version at 10%, splits 50/50 in place, rolls the split back, and undeploys the canary", async () => {
     packages("split", 2);
-    const { api } = endpoints();
+    const { api, events } = endpoints();
     await api.deploy("split/1", { endpoint: "split-serving", machineType: "ml.c5.xlarge", minReplicas: 2 });
     const firstConfig = fake.endpoints.get("split-serving")?.configName;
     const both = await api.deploy("split/2", { endpoint: "split-serving", trafficPercent: 10 });
     expect(both.trafficSplit).toEqual({ "split/1": 90, "split/2": 10 });
+    expect(events.map((e) => [e.version, e.details?.trafficPercent])).toEqual([
+      ["1", 100],
+      ["2", 10],
+    ]);
     expect(both.deployedModels.map((d) => [d.id, d.machineType, d.minReplicas])).toEqual([
       ["split-v1", "ml.c5.xlarge", 2],
       ["split-v2", "ml.m5.large", 1],
@@ -250,6 +254,27 @@ describe("SageMaker endpoints", () => {
     const endpoint = await handle.wait();
     expect(endpoint.trafficSplit).toEqual({ "handle/1": 100 });
     expect(events.map((e) => e.type)).toEqual(["version.updated"]);
+  });
+
+  it("gives a version all traffic on an endpoint where nothing else serves, whatever trafficPercent says", async () => {
+    packages("alone", 1);
+    const { api, events } = endpoints();
+    const endpoint = await api.deploy("alone/1", { endpoint: "alone-serving", trafficPercent: 10 });
+    expect(endpoint.trafficSplit).toEqual({ "alone/1": 100 });
+    expect(events.at(-1)?.details).toMatchObject({ trafficPercent: 100 });
+  });
+
+  it("stops waiting at the deadline with a TimeoutError, and the change goes on", async () => {
+    packages("slow", 1);
+    fake.transitionPolls = 1000;
+    try {
+      const { api } = endpoints();
+      const slow = api.deploy("slow/1", { endpoint: "slow-serving", deadlineMs: 20 });
+      await expect(slow).rejects.toMatchObject({ kind: "TimeoutError", message: expect.stringMatching(/still Creating.*continues on AWS's side/) });
+      expect(fake.endpoints.get("slow-serving")?.status).toBe("Creating");
+    } finally {
+      fake.transitionPolls = 2;
+    }
   });
 
   it("refuses a version already deployed there, and undeploying the last variant", async () => {

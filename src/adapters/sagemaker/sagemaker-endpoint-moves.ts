@@ -206,7 +206,7 @@ export class EndpointMoves {
       );
       return { endpoint, arn: res.EndpointArn, configName, previousConfig: current?.endpoint.EndpointConfigName };
     } catch (error) {
-      await this.#discard(configName, endpoint, options);
+      await this.#discard(configName, endpoint, op, options);
       throw error;
     }
   }
@@ -227,9 +227,9 @@ export class EndpointMoves {
   }
 
   /** Deletes a config a failed `CreateEndpoint`/`UpdateEndpoint` left, unless the endpoint is (or may be) moving to it. */
-  async #discard(configName: string, endpoint: string, options: CallOptions | undefined): Promise<void> {
+  async #discard(configName: string, endpoint: string, op: string, options: CallOptions | undefined): Promise<void> {
     try {
-      const now = await this.describe(endpoint, "deploy", options).catch((error: unknown) => {
+      const now = await this.describe(endpoint, op, options).catch((error: unknown) => {
         if (NotFoundError.isInstance(error)) return undefined;
         throw error;
       });

@@ -61,6 +61,7 @@ export class EndpointOperations {
     this.moves = new EndpointMoves(transport, settings);
   }
 
+  /** The endpoint with this name; SageMaker has no empty endpoints, so a missing one is an UnsupportedCapabilityError. */
   async ensureEndpoint(name: string, options: LongRunningOptions = {}): Promise<Endpoint> {
     const op = "ensureEndpoint";
     const endpoint = this.endpointName(name, op);
@@ -75,11 +76,13 @@ export class EndpointOperations {
     }
   }
 
+  /** Reads an endpoint by name or ARN. */
   async getEndpoint(endpoint: string, options?: CallOptions): Promise<Endpoint> {
     const op = "getEndpoint";
     return (await this.moves.state(this.endpointName(endpoint, op), op, options)).view;
   }
 
+  /** One page of `listEndpoints`, newest first, each endpoint read whole. */
   async listEndpointsPage(options: ListOptions, token: string | undefined, signal: AbortSignal | undefined): Promise<Page<Endpoint>> {
     const op = "listEndpoints";
     const size = options.pageSize ?? 20;
@@ -109,6 +112,7 @@ export class EndpointOperations {
     return { items: items.filter((e): e is Endpoint => e !== undefined), ...(res.NextToken && { nextPageToken: res.NextToken }) };
   }
 
+  /** Deploys an `Approved` version as a new variant; `trafficPercent` (default 100) comes from the others in proportion. */
   deploy(ref: VersionRefInput, options: DeployOptions & { wait: false }): Promise<OperationHandle<Endpoint>>;
   deploy(ref: VersionRefInput, options: DeployOptions): Promise<Endpoint>;
   async deploy(ref: VersionRefInput, options: DeployOptions): Promise<Endpoint | OperationHandle<Endpoint>> {
@@ -119,7 +123,14 @@ export class EndpointOperations {
     const finish = async (callOptions?: CallOptions): Promise<Endpoint> => {
       const after = await this.moves.finish(move, op, { ...options, ...callOptions });
       await this.emit(
-        [{ type: "version.updated", model: pkg.model, version: String(pkg.version), details: { deployedTo: after.view.name, trafficPercent: plan.percent } }],
+        [
+          {
+            type: "version.updated",
+            model: pkg.model,
+            version: String(pkg.version),
+            details: { deployedTo: after.view.name, trafficPercent: after.view.trafficSplit[`${pkg.model}/${pkg.version}`] },
+          },
+        ],
         options,
       );
       return after.view;
@@ -206,6 +217,7 @@ export class EndpointOperations {
     return this.moves.start(plan.endpoint, current, withWeights(variants, weights), knownVersions(current, modelName, served), op, options);
   }
 
+  /** Removes a version's variant; its traffic goes to the others in proportion. */
   async undeploy(ref: VersionRefInput, options: LongRunningOptions & { endpoint: string }): Promise<Endpoint> {
     const op = "undeploy";
     const endpoint = this.endpointName(options?.endpoint, op);
@@ -246,6 +258,7 @@ export class EndpointOperations {
     return this.moves.finish(move, op, options);
   }
 
+  /** Sets the variants' weights in place; variants not named get 0. */
   async setTrafficSplit(endpointRef: string, split: TrafficSplit, options?: CallOptions): Promise<Endpoint> {
     const op = "setTrafficSplit";
     if (typeof split !== "object" || split === null || Array.isArray(split)) throw invalidInput(op, "split", "split maps versions to percents", PROVIDER);
@@ -279,6 +292,7 @@ export class EndpointOperations {
     return (await this.moves.setWeights(state, weights, op, options)).view;
   }
 
+  /** Restores the weights before the last change this client made to the endpoint. */
   async rollbackTraffic(endpointRef: string, options?: CallOptions): Promise<Endpoint> {
     const op = "rollbackTraffic";
     const name = this.endpointName(endpointRef, op);
@@ -292,6 +306,7 @@ export class EndpointOperations {
     return (await this.moves.setWeights(state, weights, op, options)).view;
   }
 
+  /** A canary rollout: modelreg's steps, or SageMaker's blue/green canary (sagemaker-canary.ts). */
   async canaryRollout(ref: VersionRefInput, options: SageMakerCanaryOptions): Promise<SageMakerCanaryResult> {
     return canaryRollout(this, ref, options);
   }
