@@ -478,13 +478,21 @@ export class S3Fake {
     if (fault?.kind !== "cut-body") return new HttpResponse(bytes, { status, headers: head });
     const cut = Math.min(fault.afterBytes ?? 0, bytes.byteLength);
     let sent = false;
-    const stream = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (sent) return controller.error(new Error("socket hang up"));
-        sent = true;
-        controller.enqueue(bytes.slice(0, cut));
+    // Pulled only when the reader wants more (high-water mark 0), so the bytes before the cut reach it: an error
+    // discards whatever a stream still queues.
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          if (sent) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            return controller.error(new Error("socket hang up"));
+          }
+          sent = true;
+          controller.enqueue(bytes.slice(0, cut));
+        },
       },
-    });
+      { highWaterMark: 0 },
+    );
     return new HttpResponse(stream, { status, headers: head });
   }
 
