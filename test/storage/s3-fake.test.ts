@@ -33,10 +33,10 @@ async function send(method: "PUT" | "POST" | "GET", path: string, body: Uint8Arr
       ...(bytes && { body: () => bytes as Uint8Array<ArrayBuffer> }),
       responseType: "text",
     });
-    return { status: res.status, text: res.data, etag: res.headers.get("etag") ?? "" };
+    return { status: res.status, text: res.data, etag: res.headers.get("etag") ?? "", code: undefined };
   } catch (error) {
     const e = error as { statusCode?: number; providerCode?: string };
-    return { status: e.statusCode, code: e.providerCode };
+    return { status: e.statusCode, code: e.providerCode, text: "", etag: "" };
   }
 }
 
