@@ -243,8 +243,9 @@ async function createOnce(
 }
 
 /**
- * The package of this create's token among the group's newest packages: those made since `since` (less five minutes
- * for clock skew), or all of them without `since`. Summaries carry no properties, so each candidate is described.
+ * The package of this create's token among the group's newest packages: those made since `since` (less 15 minutes,
+ * the clock skew SigV4 allows, so a package made in this call is never passed over), or all of them without `since`.
+ * Summaries carry no properties, so each candidate is described.
  */
 async function findByToken(
   records: SageMakerRecords,
@@ -254,7 +255,7 @@ async function findByToken(
   op: string,
   options: CallOptions | undefined,
 ): Promise<SageMakerPackage | undefined> {
-  const floor = since === undefined ? undefined : since.getTime() - 5 * 60_000;
+  const floor = since === undefined ? undefined : since.getTime() - 15 * 60_000;
   let page: string | undefined;
   do {
     const { items, next } = await records.packagePage(model, { pageSize: 100, token: page }, op, options);

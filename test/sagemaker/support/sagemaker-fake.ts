@@ -52,6 +52,11 @@ class AwsError extends Error {
   }
 }
 const invalid = (message: string) => new AwsError("ValidationException", message);
+
+/** An error the fake answers as SageMaker does (for `beforeAction` to throw). */
+export function awsError(code: string, message: string, status = 400): Error {
+  return new AwsError(code, message, status);
+}
 const reply = (error: AwsError) =>
   HttpResponse.json({ __type: error.code, message: error.message }, { status: error.status, headers: { "x-amzn-errortype": error.code } });
 
@@ -98,9 +103,12 @@ export class SageMakerFake {
   readonly violations: string[] = [];
   /** ClientToken to the ARN it made. */
   readonly clientTokens = new Map<string, string>();
+  /** Called before the fake serves an action (a test's way to act as another client in between); may throw {@link awsError}. */
+  beforeAction: ((action: string, body: Json) => void) | undefined;
   readonly #faults: SageMakerFault[] = [];
   readonly #credentials: SigV4Credentials | undefined;
-  #clock = 1_700_000_000;
+  /** Seconds since the epoch, as SageMaker's timestamps are: now, and always later than the last one given. */
+  #clock = 0;
 
   /** @param options - The credentials every request must be signed with (none: signatures are not checked). */
   constructor(options: { credentials?: SigV4Credentials } = {}) {
@@ -110,6 +118,11 @@ export class SageMakerFake {
   /** Queues a fault. */
   inject(fault: SageMakerFault): void {
     this.#faults.push({ ...fault, times: fault.times ?? 1 });
+  }
+
+  /** Drops the faults not yet taken. */
+  clearFaults(): void {
+    this.#faults.length = 0;
   }
 
   /** The requests of one action. */
@@ -160,6 +173,7 @@ export class SageMakerFake {
         if (fault?.kind === "status") return respond(reply(new AwsError(fault.code ?? "InternalFailure", fault.message ?? "injected", fault.status ?? 500)));
         let result: Json;
         try {
+          this.beforeAction?.(action, body);
           result = this.#handle(action, body);
         } catch (error) {
           if (error instanceof AwsError) return respond(reply(error));
@@ -207,7 +221,7 @@ export class SageMakerFake {
   }
 
   #handle(action: string, body: Json): Json {
-    const now = (this.#clock += 1.25);
+    const now = (this.#clock = Math.max(this.#clock + 0.001, Date.now() / 1000));
     switch (action) {
       case "CreateModelPackageGroup": {
         const name = String(body.ModelPackageGroupName);
