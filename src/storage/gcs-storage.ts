@@ -6,7 +6,9 @@
  */
 
 import type { ResolvedArtifact } from "../artifacts/resolve-source.js";
-import { NotFoundError } from "../core/errors.js";
+import * as z from "zod/mini";
+import { NotFoundError, ResponseValidationError } from "../core/errors.js";
+import { lazySchema } from "../http/schema.js";
 import type { CallOptions, ClientSettings } from "../core/options.js";
 import { clientSettings } from "../http/call-options.js";
 import { createHttpClient } from "../http/http-client.js";
@@ -21,11 +23,10 @@ import { lazyModule } from "../runtime/lazy-module.js";
 /** Loaded by the first upload (with its CRC32C tables): readers never load it. */
 const uploadModule = lazyModule(() => import("./gcs-upload.js"));
 
-/** Loaded by the first listing. */
-const listModule = lazyModule(() => import("./gcs-list.js"));
+const objectSchema = lazySchema(() => z.object({ name: z.string(), size: z.optional(z.union([z.string(), z.number()])), md5Hash: z.optional(z.string()) }));
+const listSchema = lazySchema(() => z.object({ items: z.optional(z.array(objectSchema())), nextPageToken: z.optional(z.string()) }));
 
-/** Percent-encodes an object name as one path segment (RFC 3986, `/` included). */
-export const enc = (name: string) => encodeURIComponent(name).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const enc = (name: string) => encodeURIComponent(name).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** What {@link GcsStorage} takes. */
 export interface GcsStorageSettings extends ClientSettings {
@@ -70,6 +71,7 @@ export class GcsStorage implements ObjectStore {
     return uploadObject(this.#http, { bucket, name, contentType: options.contentType ?? "application/octet-stream" }, file, this.#tuning, {
       ...options,
       provider: this.#provider,
+      call: callOptions(options),
     });
   }
 
@@ -125,14 +127,34 @@ export class GcsStorage implements ObjectStore {
   }
 
   /**
-   * Lists every object under a prefix. The listing code loads with the first listing (gcs-list.ts): a handler that
-   * only reads versions never needs it.
+   * Lists every object under a prefix.
    *
    * @throws ResponseValidationError when the listing names an object outside the prefix.
    */
   async list(bucket: string, prefix: string, options: CallOptions & { operation: string }): Promise<StoredObject[]> {
-    const { listObjects } = await listModule();
-    return listObjects(this.#http, this.#provider, bucket, prefix, options);
+    const out: StoredObject[] = [];
+    let token: string | undefined;
+    do {
+      const res = await this.#http.request({
+        operation: options.operation,
+        path: `storage/v1/b/${enc(bucket)}/o`,
+        query: { prefix, ...(token && { pageToken: token }) },
+        schema: listSchema,
+        ...callOptions(options),
+      });
+      for (const [i, item] of (res.data.items ?? []).entries()) {
+        // Callers cut the prefix off to get a file's path; a name outside it would become some other path.
+        if (!item.name.startsWith(prefix)) {
+          throw new ResponseValidationError(
+            `Cloud Storage listed ${JSON.stringify(item.name.slice(0, 80))}, which is not under the prefix ${JSON.stringify(prefix)}`,
+            { provider: this.#provider, operation: options.operation, field: `items[${i}].name`, isRetryable: false },
+          );
+        }
+        out.push({ name: item.name, size: Number(item.size ?? 0), ...(item.md5Hash && { md5: item.md5Hash }) });
+      }
+      token = res.data.nextPageToken || undefined;
+    } while (token);
+    return out;
   }
 
   /** Deletes an object. */

@@ -14,7 +14,6 @@ import { IntegrityError, ModelRegistryError, ServerError } from "../core/errors.
 import type { CallOptions } from "../core/options.js";
 import type { HttpClient } from "../http/http-types.js";
 import { Crc32c } from "./gcs-crc32c.js";
-import { callOptions } from "../http/call-options.js";
 
 /** What an upload computed and GCS confirmed. */
 export interface UploadedObject {
@@ -29,7 +28,22 @@ export interface UploadedObject {
 }
 
 /** What an upload takes besides the file: the call's options, the operation and provider errors name, progress. */
-export type GcsUploadOptions = CallOptions & { operation: string; provider: string; onBytes?: (fileBytes: number) => void };
+export type GcsUploadOptions = CallOptions & {
+  operation: string;
+  provider: string;
+  onBytes?: (fileBytes: number) => void;
+  /**
+   * The call's options as `callOptions` gives them, from the caller: importing `callOptions` here put it in a chunk
+   * of its own, 0.2 KiB more in a Vertex handler's bundle.
+   */
+  call: CallOptions;
+};
+
+/** The call's options without its retry count: the client's default applies. */
+function withoutRetries(call: CallOptions): CallOptions {
+  const { maxRetries: _, ...rest } = call;
+  return rest;
+}
 
 /** Tuning for uploads. */
 export interface UploadTuning {
@@ -201,7 +215,7 @@ async function multipart(
     bodySize: head.byteLength + sent.size + tail.byteLength,
     // The same object written twice is the same object.
     idempotent: true,
-    ...callOptions(options),
+    ...options.call,
   });
   checkStored(res.data as { md5Hash?: string; crc32c?: string }, sent, target.name, options);
   return sent;
@@ -228,7 +242,7 @@ async function resumable(
         headers: { ...(file.size !== undefined && { "x-upload-content-length": String(file.size) }), "x-upload-content-type": target.contentType },
         idempotent: true,
         responseType: "none",
-        ...callOptions(options),
+        ...options.call,
       })
       .then((res) => {
         const location = res.headers.get("location");
@@ -260,7 +274,7 @@ async function resumable(
       responseType: "text",
       // Recovery is the status query below, not a blind resend.
       maxRetries: 0,
-      ...callOptions({ ...options, maxRetries: undefined } as CallOptions),
+      ...withoutRetries(options.call),
     });
   try {
     for (;;) {
