@@ -53,15 +53,21 @@ export const sagemakerAdapter: AdapterDescriptor<
   description: "SageMaker Model Registry, artifacts in that S3 bucket (?image= the serving image; ?endpoint=, ?s3Endpoint= hosts)",
   credentials: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"],
   managedAliases: SAGEMAKER_MANAGED_ALIASES,
-  parseUri({ url, fail }) {
+  parseUri({ uri, url, fail }) {
     const parsed = url();
+    // The URL parser folds "." and ".." segments away, so the URI as written is checked for them.
+    const written = uri
+      .replace(/^[^:]*:\/\/[^/?#]*\/?/, "")
+      .replace(/[?#].*$/, "")
+      .replace(/\/+$/, "");
+    if (written.split("/").some((s, i) => (s === "" && i > 0) || s === "." || s === ".." || /^%2e(%2e)?$/i.test(s)))
+      throw fail('the prefix has an empty, "." or ".." segment');
     // A parameter given twice: the last one wins.
     const query: Record<string, string | undefined> = Object.fromEntries(parsed.searchParams);
     const region = parsed.hostname;
     if (!REGION.test(region)) throw fail("expected sagemaker://<region>/<bucket>[/prefix], with an AWS region such as us-east-1");
     const [bucket = "", ...rest] = decodeURIComponent(parsed.pathname).replace(/^\//, "").replace(/\/+$/, "").split("/");
     if (!BUCKET.test(bucket)) throw fail("sagemaker:// needs the S3 bucket for artifacts: sagemaker://<region>/<bucket>[/prefix]");
-    if (rest.some((s) => s === "" || s === "." || s === "..")) throw fail('the prefix has an empty, "." or ".." segment');
     const prefix = rest.join("/");
     const { image, endpoint, s3Endpoint } = query;
     return {
