@@ -54,6 +54,8 @@ export interface S3StorageSettings extends ClientSettings {
     singlePutMaxBytes?: number;
     /** Multipart part size. Default 8 MiB; S3 refuses parts under 5 MiB but the last, so smaller is for tests. */
     partBytes?: number;
+    /** Keys per ListObjectsV2 page (`max-keys`), 1-1000. Default: S3's own, 1000. */
+    listPageSize?: number;
   };
 }
 
@@ -62,6 +64,7 @@ export class S3Storage implements ObjectStore {
   readonly #settings: S3StorageSettings;
   readonly #addressing: S3Addressing;
   readonly #tuning: S3UploadTuning;
+  readonly #listPageSize: number | undefined;
   readonly #clients = new Map<string, HttpClient>();
   readonly #credentials: () => Promise<AwsCredentials>;
   readonly #secrets: () => Array<string | undefined>;
@@ -69,7 +72,7 @@ export class S3Storage implements ObjectStore {
   /**
    * @param settings - See {@link S3StorageSettings}.
    * @throws InvalidInputError for an empty provider, a region that is no region name, an endpoint that is not an
-   *   http(s) URL, or tuning outside 0-5 GiB (parts: 1 byte-5 GiB).
+   *   http(s) URL, or tuning outside 0-5 GiB (parts: 1 byte-5 GiB; list pages: 1-1000).
    */
   constructor(settings: S3StorageSettings) {
     const provider = typeof settings?.provider === "string" && settings.provider !== "" ? settings.provider : "core";
@@ -94,6 +97,10 @@ export class S3Storage implements ObjectStore {
       return value;
     };
     this.#tuning = { singlePutMaxBytes: size("singlePutMaxBytes", 8 * MiB, 0), partBytes: size("partBytes", 8 * MiB, 1) };
+    const pageSize = settings.tuning?.listPageSize;
+    if (pageSize !== undefined && !(Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= 1000))
+      throw invalid("tuning.listPageSize", "tuning.listPageSize must be a whole number from 1 to 1000");
+    this.#listPageSize = pageSize;
     this.#settings = { ...settings, provider };
     this.#addressing = new S3Addressing(endpoint, settings.forcePathStyle === true);
     let known: AwsCredentials | undefined;
@@ -231,7 +238,12 @@ export class S3Storage implements ObjectStore {
     const seen = new Set<string>();
     let token: string | undefined;
     do {
-      const query = s3Query([["list-type", "2"], ["prefix", prefix], ...(token === undefined ? [] : [["continuation-token", token] as const])]);
+      const query = s3Query([
+        ["list-type", "2"],
+        ["prefix", prefix],
+        ...(this.#listPageSize === undefined ? [] : [["max-keys", String(this.#listPageSize)] as const]),
+        ...(token === undefined ? [] : [["continuation-token", token] as const]),
+      ]);
       const res = await http.request({ operation, path: `${bucketPath}?${query}`, responseType: "text", ...callOptions(options) });
       const page = readListPage(res.data, { ...context });
       for (const [i, object] of page.objects.entries()) {

@@ -100,6 +100,7 @@ describe("S3 input checks", () => {
     expect(field({ ...base, tuning: { partBytes: 0 } })).toBe("tuning.partBytes");
     expect(field({ ...base, tuning: { singlePutMaxBytes: 6 * 1024 ** 3 } })).toBe("tuning.singlePutMaxBytes");
     expect(field({ ...base, credentials: CREDENTIALS })).toBe("credentials");
+    expect(field({ ...base, tuning: { listPageSize: 1001 } })).toBe("tuning.listPageSize");
   });
 });
 

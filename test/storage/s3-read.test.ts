@@ -20,6 +20,17 @@ describe("S3 listings", () => {
     expect(pages.every((p) => new URLSearchParams(p.query).get("list-type") === "2")).toBe(true);
   });
 
+  it("asks for smaller pages with tuning.listPageSize", async () => {
+    const fake = s3.fake();
+    for (const key of ["p/a", "p/b", "p/c"]) fake.put(BUCKET, key, new Uint8Array(1));
+    expect((await s3.storage({ tuning: { listPageSize: 2 } }).list(BUCKET, "p/", { operation: "listArtifacts" })).map((o) => o.name)).toEqual([
+      "p/a",
+      "p/b",
+      "p/c",
+    ]);
+    expect(fake.sent("ListObjectsV2").map((p) => new URLSearchParams(p.query).get("max-keys"))).toEqual(["2", "2"]);
+  });
+
   it("lists nothing under a prefix without objects", async () => {
     s3.fake();
     expect(await s3.storage().list(BUCKET, "none/", { operation: "listArtifacts" })).toEqual([]);
