@@ -12,7 +12,6 @@
  * @module
  */
 
-import { SelectedDigest } from "../artifacts/hashing.js";
 import { checkExpected, type ResolvedArtifact } from "../artifacts/resolve-source.js";
 import { ConflictError, IntegrityError, InvalidInputError, ModelRegistryError, ResponseValidationError, ServerError, throwIfAborted } from "../core/errors.js";
 import { callOptions } from "../http/call-options.js";
@@ -20,6 +19,7 @@ import type { HttpClient } from "../http/http-types.js";
 import { backoffDelay, defaultSleep } from "../http/retry.js";
 import { nodeCrypto } from "../runtime/builtins.js";
 import type { ObjectUploadOptions, StoredUpload } from "./object-store.js";
+import { ChunkReader } from "./s3-chunk-reader.js";
 import { s3Query } from "./s3-addressing.js";
 import { s3ErrorFor } from "./s3-error.js";
 import { type CompletedPart, completeMultipartXml, readCompleteResult, readUploadId } from "./s3-xml.js";
@@ -60,84 +60,6 @@ export interface CompleteRetry {
 }
 
 const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
-
-/** Reads a file in buffers of a given size, hashing every byte once as it comes from the source. */
-class ChunkReader {
-  readonly #file: ResolvedArtifact;
-  readonly #digest = new SelectedDigest({ sha256: true, md5: false });
-  #iterator: AsyncIterator<Uint8Array> | undefined;
-  #pending: Uint8Array[] = [];
-  /** The source has no more bytes beyond what is pending. */
-  done = false;
-
-  constructor(file: ResolvedArtifact) {
-    this.#file = file;
-  }
-
-  async #pull(): Promise<Uint8Array | undefined> {
-    const held = this.#pending.shift();
-    if (held) return held;
-    if (this.done) return undefined;
-    this.#iterator ??= this.#file.open()[Symbol.asyncIterator]();
-    for (;;) {
-      const next = await this.#iterator.next();
-      if (next.done) {
-        this.done = true;
-        return undefined;
-      }
-      if (next.value.byteLength === 0) continue;
-      this.#digest.update(next.value);
-      return next.value;
-    }
-  }
-
-  /** Up to `max` bytes, fewer only at the end; `done` then says whether anything follows (one chunk is read ahead). */
-  async read(max: number): Promise<Uint8Array> {
-    const pieces: Uint8Array[] = [];
-    let size = 0;
-    while (size < max) {
-      const chunk = await this.#pull();
-      if (!chunk) break;
-      const take = chunk.byteLength <= max - size ? chunk : chunk.subarray(0, max - size);
-      if (take !== chunk) this.#pending.unshift(chunk.subarray(take.byteLength));
-      pieces.push(take);
-      size += take.byteLength;
-    }
-    if (this.#pending.length === 0 && !this.done) {
-      const ahead = await this.#pull();
-      if (ahead) this.#pending.push(ahead);
-    }
-    if (this.#pending.length === 0) this.done = true;
-    return pieces.length === 1 && pieces[0] ? pieces[0] : concat(pieces, size);
-  }
-
-  /** Puts bytes back in front, to be read again (they were hashed already). */
-  unread(bytes: Uint8Array): void {
-    if (bytes.byteLength === 0) return;
-    this.#pending.unshift(bytes);
-    this.done = false;
-  }
-
-  /** The size and SHA-256 of everything read. Call once, at the end. */
-  result(): { size: number; sha256: string } {
-    const { size, sha256 } = this.#digest.digest();
-    return { size, sha256: sha256 as string };
-  }
-
-  async close(): Promise<void> {
-    await this.#iterator?.return?.();
-  }
-}
-
-function concat(pieces: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const piece of pieces) {
-    out.set(piece, at);
-    at += piece.byteLength;
-  }
-  return out;
-}
 
 /**
  * Uploads a file as one object and returns its size and SHA-256.

@@ -110,3 +110,26 @@ export function s3RequestProblems(operation: S3Operation, parts: S3RequestParts)
   problems.push(...shapeProblems(service as Parameters<typeof shapeProblems>[0], op.input, input));
   return problems;
 }
+
+/** The operation a request is, by method, key and query; `undefined` for one the fake does not serve. */
+export function operationOf(method: string, key: string | undefined, query: URLSearchParams): S3Operation | undefined {
+  if (key === undefined) {
+    if (method === "PUT") return "CreateBucket";
+    if (method === "GET" && query.get("list-type") === "2") return "ListObjectsV2";
+    return undefined;
+  }
+  switch (method) {
+    case "PUT":
+      return query.has("uploadId") ? "UploadPart" : "PutObject";
+    case "GET":
+      return "GetObject";
+    case "HEAD":
+      return "HeadObject";
+    case "POST":
+      return query.has("uploads") ? "CreateMultipartUpload" : query.has("uploadId") ? "CompleteMultipartUpload" : undefined;
+    case "DELETE":
+      return query.has("uploadId") ? "AbortMultipartUpload" : "DeleteObject";
+    default:
+      return undefined;
+  }
+}

@@ -9,13 +9,14 @@
 import { createHash, randomUUID } from "node:crypto";
 import { http, HttpResponse, type HttpHandler } from "msw";
 import type { SetupServer } from "msw/node";
-import { type S3Operation, s3RequestProblems } from "./s3-fake-contract.js";
+import { operationOf, type S3Operation, s3RequestProblems } from "./s3-fake-contract.js";
+import { checkedChecksum, type FakeObject, listResponse, NS, parseCompleteBody, readResponse, s3Error, tag, xml } from "./s3-fake-responses.js";
 import { type SigV4Credentials, verifySigV4 } from "./sigv4-verify.js";
 
 export type { S3Operation } from "./s3-fake-contract.js";
+export type { FakeObject } from "./s3-fake-responses.js";
 
 const MiB = 1024 * 1024;
-const NS = "http://s3.amazonaws.com/doc/2006-03-01/";
 
 /** Options of the fake. */
 export interface S3FakeOptions {
@@ -31,16 +32,6 @@ export interface S3FakeOptions {
   minPartBytes?: number;
   /** Most keys per ListObjectsV2 page. Default 1000, as AWS. */
   maxKeys?: number;
-}
-
-/** A stored object. */
-export interface FakeObject {
-  bytes: Uint8Array;
-  contentType: string;
-  etag: string;
-  /** The SHA-256 checksum S3 keeps: base64, with `-<parts>` for a multipart object. */
-  checksumSha256: string | undefined;
-  checksumType: "FULL_OBJECT" | "COMPOSITE" | undefined;
 }
 
 interface FakePart {
@@ -98,13 +89,6 @@ export interface S3Fault {
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest();
 const md5Hex = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("hex");
-const escapeText = (text: string) => text.replace(/[&<>"']/g, (c) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" }[c]};`);
-const xml = (body: string, status = 200, headers: Record<string, string> = {}) =>
-  new HttpResponse(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`, { status, headers: { "content-type": "application/xml", ...headers } });
-const tag = (name: string, value: string | number) => `<${name}>${escapeText(String(value))}</${name}>`;
-/** UTF-8 byte order, as S3 lists keys. */
-const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
 /** The fake's state and controls. */
 export class S3Fake {
   /** Buckets and their objects. */
@@ -187,7 +171,7 @@ export class S3Fake {
     } catch {
       return this.#error(400, "InvalidURI", "Couldn't parse the specified URI.");
     }
-    const operation = this.#operation(request.method, key, url.searchParams);
+    const operation = operationOf(request.method, key, url.searchParams);
     const partNumber = url.searchParams.has("partNumber") ? Number(url.searchParams.get("partNumber")) : undefined;
     const record: FakeS3Request = {
       operation: operation ?? "Unknown",
@@ -243,48 +227,8 @@ export class S3Fake {
     return respond(fault?.kind === "network" ? HttpResponse.error() : response);
   }
 
-  #operation(method: string, key: string | undefined, query: URLSearchParams): S3Operation | undefined {
-    if (key === undefined) {
-      if (method === "PUT") return "CreateBucket";
-      if (method === "GET" && query.get("list-type") === "2") return "ListObjectsV2";
-      return undefined;
-    }
-    switch (method) {
-      case "PUT":
-        return query.has("uploadId") ? "UploadPart" : "PutObject";
-      case "GET":
-        return "GetObject";
-      case "HEAD":
-        return "HeadObject";
-      case "POST":
-        return query.has("uploads") ? "CreateMultipartUpload" : query.has("uploadId") ? "CompleteMultipartUpload" : undefined;
-      case "DELETE":
-        return query.has("uploadId") ? "AbortMultipartUpload" : "DeleteObject";
-      default:
-        return undefined;
-    }
-  }
-
   #error(status: number, code: string, message: string, extra = ""): Response {
-    return xml(`<Error>${tag("Code", code)}${tag("Message", message)}${extra}${tag("RequestId", randomUUID())}</Error>`, status, {
-      "x-amz-request-id": randomUUID(),
-    });
-  }
-
-  /** The checksum a request declares, checked against its bytes: an error response, or the checksum (maybe none). */
-  #checksum(headers: Headers, bytes: Uint8Array): Response | { checksum: string | undefined } {
-    const algorithm = headers.get("x-amz-sdk-checksum-algorithm");
-    const checksum = headers.get("x-amz-checksum-sha256") ?? undefined;
-    if (algorithm !== null && algorithm !== "SHA256") return this.#error(400, "InvalidRequest", `the fake checks SHA256 only, not ${algorithm}`);
-    if (algorithm !== null && checksum === undefined)
-      return this.#error(
-        400,
-        "InvalidRequest",
-        "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.",
-      );
-    if (checksum !== undefined && checksum !== sha256(bytes).toString("base64"))
-      return this.#error(400, "BadDigest", "The SHA256 you specified did not match the calculated checksum.");
-    return { checksum };
+    return s3Error(status, code, message, extra);
   }
 
   #serve(
@@ -306,7 +250,7 @@ export class S3Fake {
         this.buckets.set(bucket, new Map());
         return new HttpResponse(null, { status: 200, headers: { location: `/${bucket}` } });
       case "PutObject": {
-        const checked = this.#checksum(headers, body);
+        const checked = checkedChecksum(headers, body);
         if (checked instanceof Response) return checked;
         const condition = this.#ifNoneMatch(headers, existing);
         if (condition) return condition;
@@ -322,12 +266,12 @@ export class S3Fake {
       }
       case "GetObject":
       case "HeadObject":
-        return this.#read(operation, key, existing, headers, fault);
+        return readResponse(operation, key, existing, headers, fault?.kind === "cut-body" ? (fault.afterBytes ?? 0) : undefined);
       case "DeleteObject":
         objects.delete(key);
         return new HttpResponse(null, { status: 204 });
       case "ListObjectsV2":
-        return this.#list(bucket, objects, query);
+        return listResponse(bucket, objects, query, this.#options.maxKeys);
       case "CreateMultipartUpload": {
         const uploadId = randomUUID().replaceAll("-", "");
         const algorithm = headers.get("x-amz-checksum-algorithm") ?? undefined;
@@ -351,7 +295,7 @@ export class S3Fake {
         const partNumber = Number(query.get("partNumber"));
         if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000)
           return this.#error(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
-        const checked = this.#checksum(headers, body);
+        const checked = checkedChecksum(headers, body);
         if (checked instanceof Response) return checked;
         if (upload.checksumAlgorithm === "SHA256" && checked.checksum === undefined)
           return this.#error(400, "InvalidRequest", "Checksum Type mismatch occurred, expected checksum Type: sha256, actual checksum Type: null");
@@ -448,117 +392,9 @@ export class S3Fake {
       }</CompleteMultipartUploadResult>`,
     );
   }
-
-  #read(operation: "GetObject" | "HeadObject", key: string, object: FakeObject | undefined, headers: Headers, fault: S3Fault | undefined): Response {
-    if (!object)
-      return operation === "HeadObject"
-        ? new HttpResponse(null, { status: 404 })
-        : this.#error(404, "NoSuchKey", "The specified key does not exist.", tag("Key", key));
-    const size = object.bytes.byteLength;
-    const ifRange = headers.get("if-range");
-    const range = ifRange === null || ifRange === object.etag ? parseRange(headers.get("range"), size) : undefined;
-    if (range === "invalid")
-      return this.#error(416, "InvalidRange", "The requested range is not satisfiable", tag("RangeRequested", headers.get("range") ?? ""));
-    const [start, end] = range ?? [0, size - 1];
-    const head: Record<string, string> = {
-      etag: object.etag,
-      "content-type": object.contentType,
-      "content-length": String(Math.max(0, end - start + 1)),
-      "accept-ranges": "bytes",
-      "last-modified": new Date(0).toUTCString(),
-      ...(range && { "content-range": `bytes ${start}-${end}/${size}` }),
-      // AWS returns the checksum for whole objects only, when asked.
-      ...(!range &&
-        headers.get("x-amz-checksum-mode") === "ENABLED" &&
-        object.checksumSha256 && { "x-amz-checksum-sha256": object.checksumSha256, "x-amz-checksum-type": object.checksumType ?? "FULL_OBJECT" }),
-    };
-    const status = range ? 206 : 200;
-    if (operation === "HeadObject") return new HttpResponse(null, { status, headers: head });
-    const bytes = object.bytes.subarray(start, end + 1);
-    if (fault?.kind !== "cut-body") return new HttpResponse(bytes, { status, headers: head });
-    const cut = Math.min(fault.afterBytes ?? 0, bytes.byteLength);
-    let sent = false;
-    // Pulled only when the reader wants more (high-water mark 0), so the bytes before the cut reach it: an error
-    // discards whatever a stream still queues.
-    const stream = new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          if (sent) {
-            await new Promise((resolve) => setTimeout(resolve, 10));
-            return controller.error(new Error("socket hang up"));
-          }
-          sent = true;
-          controller.enqueue(bytes.slice(0, cut));
-        },
-      },
-      { highWaterMark: 0 },
-    );
-    return new HttpResponse(stream, { status, headers: head });
-  }
-
-  #list(bucket: string, objects: Map<string, FakeObject>, query: URLSearchParams): Response {
-    const prefix = query.get("prefix") ?? "";
-    const asked = query.has("max-keys") ? Number(query.get("max-keys")) : 1000;
-    const pageSize = Math.min(asked, this.#options.maxKeys);
-    const token = query.get("continuation-token");
-    let after: string | undefined;
-    if (token !== null) {
-      after = Buffer.from(token, "base64url").toString("utf8");
-      if (token === "" || Buffer.from(after).toString("base64url") !== token)
-        return this.#error(400, "InvalidArgument", "The continuation token provided is incorrect");
-    }
-    const keys = [...objects.keys()].filter((k) => k.startsWith(prefix) && (after === undefined || byteOrder(k, after) > 0)).sort(byteOrder);
-    const page = keys.slice(0, pageSize);
-    const truncated = keys.length > page.length;
-    const contents = page
-      .map((k) => {
-        const o = objects.get(k) as FakeObject;
-        return `<Contents>${tag("Key", k)}${tag("LastModified", new Date(0).toISOString())}${tag("ETag", o.etag)}${
-          o.checksumSha256 ? tag("ChecksumAlgorithm", "SHA256") + tag("ChecksumType", o.checksumType ?? "FULL_OBJECT") : ""
-        }${tag("Size", o.bytes.byteLength)}${tag("StorageClass", "STANDARD")}</Contents>`;
-      })
-      .join("");
-    const next = truncated ? tag("NextContinuationToken", Buffer.from(page.at(-1) ?? "").toString("base64url")) : "";
-    return xml(
-      `<ListBucketResult xmlns="${NS}">${tag("Name", bucket)}${tag("Prefix", prefix)}${token !== null ? tag("ContinuationToken", token) : ""}${tag("KeyCount", page.length)}${tag("MaxKeys", asked)}${tag("IsTruncated", String(truncated))}${contents}${next}</ListBucketResult>`,
-    );
-  }
 }
 
 const unquotedHex = (etag: string) => etag.replace(/^"|"$/g, "");
-
-/** `bytes=a-b`, `bytes=a-`, `bytes=-n` as [start, end]; `undefined` without a usable header (S3 then sends the whole object). */
-function parseRange(header: string | null, size: number): [number, number] | "invalid" | undefined {
-  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
-  if (!match || (match[1] === "" && match[2] === "")) return undefined;
-  if (match[1] === "") {
-    const n = Number(match[2]);
-    return n === 0 ? "invalid" : [Math.max(0, size - n), size - 1];
-  }
-  const start = Number(match[1]);
-  const end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
-  if (start >= size || end < start) return "invalid";
-  return [start, end];
-}
-
-/** The `<CompleteMultipartUpload>` body as the contract's `CompletedMultipartUpload`, or `undefined` when it is not one. */
-function parseCompleteBody(text: string): unknown {
-  if (!/<CompleteMultipartUpload[\s>]/.test(text)) return undefined;
-  const parts = [...text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map(([, inner]) => {
-    const field = (name: string) =>
-      new RegExp(`<${name}>([\\s\\S]*?)</${name}>`)
-        .exec(inner ?? "")?.[1]
-        ?.replace(/&quot;/g, '"')
-        .replace(/&amp;/g, "&");
-    const number = field("PartNumber");
-    return {
-      ...(number !== undefined && { PartNumber: Number(number) }),
-      ...(field("ETag") !== undefined && { ETag: field("ETag") }),
-      ...(field("ChecksumSHA256") !== undefined && { ChecksumSHA256: field("ChecksumSHA256") }),
-    };
-  });
-  return { Parts: parts };
-}
 
 /** Creates the fake and installs its handlers on an msw server (`server.use`, so `resetHandlers` removes them). */
 export function installS3Fake(server: SetupServer, options: S3FakeOptions = {}): S3Fake {
