@@ -15,9 +15,12 @@ import { measureInChild } from "./memory.js";
  * Vertex's writes and endpoints', W&B's write documents and XXH128 WebAssembly, are not counted; the default node:http
  * transport, about 1.2 KiB, is). The goal is 40 KiB: Vertex's and W&B's budgets are the goal itself (they measured
  * 1.2 and 1.4 KiB under it), so a change that takes either past 40 KiB fails here; MLflow's and the local registry's
- * are 7% and 10% over what was measured, to stop them from growing back.
+ * are 7% and 10% over what was measured, to stop them from growing back. SageMaker's measured 48.2 KiB when it was
+ * added: it carries S3 (XML listings and errors, addressing) and the AWS region, endpoint and credential lookups on top
+ * of what the others share, and reads every version's record from S3, so none of it can wait for a later call. Its
+ * budget stops it from growing; the SigV4 signer and the credential chain are optional peers outside the bundle.
  */
-const BUNDLE_BUDGET_GZIP: Record<string, number> = { mlflow: 41 * 1024, vertex: 40 * 1024, wandb: 40 * 1024, local: 33 * 1024 };
+const BUNDLE_BUDGET_GZIP: Record<string, number> = { mlflow: 41 * 1024, vertex: 40 * 1024, wandb: 40 * 1024, local: 33 * 1024, sagemaker: 50 * 1024 };
 /** How much more the peak may be for 8 times the bytes (the 4 GiB benchmark's goal is 32 MiB for 4 times). */
 const MEMORY_GROWTH_BUDGET = 48 * MiB;
 

@@ -34,13 +34,14 @@ const ENTRIES: Array<{ subpath: string; file: string; adapter: boolean }> = [
   { subpath: "modelreg/mlflow", file: "mlflow.js", adapter: true },
   { subpath: "modelreg/vertex", file: "vertex.js", adapter: true },
   { subpath: "modelreg/wandb", file: "wandb.js", adapter: true },
+  { subpath: "modelreg/sagemaker", file: "sagemaker.js", adapter: true },
   { subpath: "modelreg/sync", file: "sync.js", adapter: false },
 ];
 /** Runtime dependencies the adapters import at load, timed alone for context (resolved from the scratch directory). */
 const DEPENDENCIES = ["zod", "ky", "p-retry"];
 
 /** The handlers in bench/handlers, one adapter each. */
-const HANDLERS = ["mlflow", "vertex", "wandb", "local"] as const;
+const HANDLERS = ["mlflow", "vertex", "wandb", "local", "sagemaker"] as const;
 /** The bundle budget: 40 KiB gzipped. */
 const BUNDLE_BUDGET = 40 * 1024;
 /** The import goal: at most 50 ms over a bare node process, whole processes compared... */
@@ -177,6 +178,13 @@ const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [
   { module: /src\/adapters\/vertex\/vertex-endpoint-operations\.ts$/, loadedBy: "registry.endpoints (Vertex)" },
   { module: /src\/adapters\/vertex\/vertex-files\.ts$/, loadedBy: "listArtifacts, openArtifact and downloadArtifacts (Vertex)" },
   { module: /src\/adapters\/vertex\/vertex-writes\.ts$/, loadedBy: "updateModel, deleteModel, updateVersion, deleteVersion and transitionStage (Vertex)" },
+  { module: /src\/adapters\/sagemaker\/sagemaker-create-version\.ts$/, loadedBy: "createVersion (SageMaker)" },
+  { module: /src\/adapters\/sagemaker\/sagemaker-endpoint-operations\.ts$/, loadedBy: "registry.endpoints (SageMaker)" },
+  { module: /src\/adapters\/sagemaker\/sagemaker-files\.ts$/, loadedBy: "listArtifacts, openArtifact and downloadArtifacts (SageMaker)" },
+  { module: /src\/adapters\/sagemaker\/sagemaker-writes\.ts$/, loadedBy: "createModel, updateModel, deleteModel, updateVersion and deleteVersion (SageMaker)" },
+  { module: /src\/adapters\/sagemaker\/sagemaker-stages\.ts$/, loadedBy: "setAlias, deleteAlias and transitionStage (SageMaker)" },
+  // Every S3 write goes through it, metadata files included.
+  { module: /src\/storage\/s3-upload\.ts$/, loadedBy: "createVersion and every metadata write (SageMaker)" },
   // Every Cloud Storage write goes through it, metadata files included.
   { module: /src\/storage\/gcs-upload\.ts$/, loadedBy: "createVersion, updateModel and updateVersion (Vertex)" },
 ];
