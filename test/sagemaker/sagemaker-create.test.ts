@@ -123,7 +123,7 @@ describe("whole or not at all", () => {
     const registry = fakes.registry({ image: IMAGE });
     await registry.createModel({ name: "undo-stuck" });
     fakes.sagemaker.inject({ action: "AddTags", kind: "status", status: 400, code: "ResourceLimitExceeded", message: "too many tags" });
-    fakes.sagemaker.inject({ action: "DeleteModelPackage", kind: "status", status: 500, code: "InternalFailure", message: "cannot" });
+    fakes.sagemaker.inject({ action: "DeleteModelPackage", kind: "status", status: 500, code: "InternalFailure", message: "cannot", times: 5 });
     const heard = await hearing(registry, () => registry.createVersion("undo-stuck", { artifacts: oneFile(), aliases: ["champion"] }));
     expect(heard.map((e) => [e.type, e.version])).toEqual([["version.created", "1"]]);
     expect(fakes.sagemaker.groups.get("undo-stuck")?.packages.size).toBe(1);

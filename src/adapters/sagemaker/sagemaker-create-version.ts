@@ -23,7 +23,7 @@ import type { RegistryEventInput } from "../../core/events.js";
 import { type CallOptions, type TransferOptions, transferConcurrency } from "../../core/options.js";
 import type { ProviderChange, ProviderContext, ProviderCreateVersion } from "../../core/provider-spec.js";
 import type { ModelVersion } from "../../core/types.js";
-import { createGroupSchema, createPackageSchema, type SageMakerPackage, timeOf } from "./sagemaker-api.js";
+import { createPackageSchema, type SageMakerPackage, timeOf } from "./sagemaker-api.js";
 import { deleteObjects, deletePrefix } from "./sagemaker-cleanup.js";
 import { STAGE_STATE, aliasesOf, versionOf } from "./sagemaker-convert.js";
 import type { VersionRecord } from "./sagemaker-metadata.js";
@@ -33,6 +33,7 @@ import { inferenceSpecification, metadataProperties, metricsDocument, modelCardC
 import type { ChangeReporter } from "./sagemaker-provider.js";
 import type { SageMakerRecords } from "./sagemaker-records.js";
 import type { SageMakerRegistrySettings } from "./sagemaker-settings.js";
+import { createGroupOnce } from "./sagemaker-writes.js";
 import { PROVIDER } from "./sagemaker-transport.js";
 
 /** What a create has done so far, for undoing it. */
@@ -82,13 +83,7 @@ export async function createSageMakerVersion(
   try {
     if (!group) {
       try {
-        await records.transport.call({
-          operation: op,
-          action: "CreateModelPackageGroup",
-          body: { ModelPackageGroupName: model },
-          schema: createGroupSchema,
-          options,
-        });
+        await createGroupOnce(records, { ModelPackageGroupName: model }, op, options);
         state.madeGroup = true;
         events.push({ type: "model.created", model });
       } catch (error) {
@@ -172,6 +167,7 @@ export async function createSageMakerVersion(
         operation: op,
         action: "AddTags",
         body: { ResourceArn: group.ModelPackageGroupArn, Tags: meta.aliases.map((a) => ({ Key: `${ALIAS_TAG_PREFIX}${a}`, Value: version })) },
+        idempotent: true,
         options,
       });
       for (const alias of meta.aliases) {
@@ -298,7 +294,11 @@ async function undo(records: SageMakerRecords, model: string, token: string, sta
     state.arn = (await findByToken(records, model, token, undefined, op, undefined).catch(() => undefined))?.ModelPackageArn;
   if (state.arn !== undefined) {
     try {
-      await records.transport.call({ operation: op, action: "DeleteModelPackage", body: { ModelPackageName: state.arn }, options: {} });
+      await records.transport
+        .call({ operation: op, action: "DeleteModelPackage", body: { ModelPackageName: state.arn }, idempotent: true, options: {} })
+        .catch((error: unknown) => {
+          if (!NotFoundError.isInstance(error)) throw error;
+        });
     } catch {
       // The package stays (moto cannot delete packages, §12.1): its files stay too, and subscribers hear of it.
       return ["model.created", "version.created", "alias.set"];
@@ -315,7 +315,14 @@ async function undo(records: SageMakerRecords, model: string, token: string, sta
   if (state.madeGroup) {
     try {
       const remaining = await records.latest(model, op, undefined);
-      if (!remaining) await records.transport.call({ operation: op, action: "DeleteModelPackageGroup", body: { ModelPackageGroupName: model }, options: {} });
+      if (!remaining)
+        await records.transport.call({
+          operation: op,
+          action: "DeleteModelPackageGroup",
+          body: { ModelPackageGroupName: model },
+          idempotent: true,
+          options: {},
+        });
       else left.push("model.created");
     } catch {
       left.push("model.created");

@@ -40,6 +40,8 @@ export async function setSageMakerAlias(
     operation: op,
     action: "AddTags",
     body: { ResourceArn: group.ModelPackageGroupArn, Tags: [{ Key: `${ALIAS_TAG_PREFIX}${alias}`, Value: version }] },
+    // Setting a tag to a value twice is setting it once.
+    idempotent: true,
     options,
   });
   const events = ctx.stamp([{ type: "alias.set", model, alias, version, ...(previous !== undefined && { from: previous }), to: version }]);
@@ -57,6 +59,7 @@ export async function deleteSageMakerAlias(p: SageMakerWriteParts, model: string
     operation: op,
     action: "DeleteTags",
     body: { ResourceArn: group.ModelPackageGroupArn, TagKeys: [`${ALIAS_TAG_PREFIX}${alias}`] },
+    idempotent: true,
     options,
   });
   return { value: undefined, events: ctx.stamp([{ type: "alias.deleted", model, alias, version, from: version }]) };
@@ -96,7 +99,7 @@ export async function transitionSageMakerStage(
       // Back to the package as it was: its own approval status, description, lifecycle and properties.
       const body = updateBody({ ...original, CustomerMetadataProperties: after.CustomerMetadataProperties }, { ...original.CustomerMetadataProperties });
       try {
-        await p.records.transport.call({ operation: op, action: "UpdateModelPackage", body, options });
+        await p.records.transport.call({ operation: op, action: "UpdateModelPackage", body, idempotent: true, options });
       } catch {
         unheard.push(stageEvent(ref.model, move));
       }
@@ -130,10 +133,12 @@ async function setStage(
   if (Object.hasOwn(properties, PROPERTY.stage) || Object.keys(properties).length < MAX_PROPERTIES) properties[PROPERTY.stage] = to;
   const who = actor.replace(/[\r\n]+/g, " ");
   const approvalDescription = `modelreg: ${from} to ${to} by ${who}`;
+  // The body carries the whole state, so sending it twice is safe.
   await p.records.transport.call({
     operation: op,
     action: "UpdateModelPackage",
     body: updateBody(pkg, properties, { stage: to, approvalDescription }),
+    idempotent: true,
     options,
   });
   const state = STAGE_STATE[to];

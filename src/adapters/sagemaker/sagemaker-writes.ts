@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ConflictError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
+import { ConflictError, ModelRegistryError, NotFoundError, UnsupportedCapabilityError, invalidInput } from "../../core/errors.js";
 import type { RegistryEventInput } from "../../core/events.js";
 import type { CallOptions } from "../../core/options.js";
 import { setOwn } from "../../core/own-keys.js";
@@ -60,13 +60,12 @@ export async function createSageMakerModel(p: SageMakerWriteParts, input: Create
     throw new ConflictError(`model ${JSON.stringify(name)} already exists`, { provider: PROVIDER, operation: op });
   const { group: tags, record: recordTags } = splitModelTags(input.tags ?? {}, 0);
   const shown = input.description === undefined ? undefined : packageDescription(input.description);
-  await p.records.transport.call({
-    operation: op,
-    action: "CreateModelPackageGroup",
-    body: { ModelPackageGroupName: name, ...(shown && { ModelPackageGroupDescription: shown }), ...(tags.length > 0 && { Tags: tags }) },
-    schema: createGroupSchema,
+  await createGroupOnce(
+    p.records,
+    { ModelPackageGroupName: name, ...(shown && { ModelPackageGroupDescription: shown }), ...(tags.length > 0 && { Tags: tags }) },
+    op,
     options,
-  });
+  );
   if (Object.keys(recordTags).length > 0 || shown !== input.description) {
     const record: ModelRecord = {
       format: "modelreg-sagemaker/model",
@@ -85,8 +84,36 @@ export async function createSageMakerModel(p: SageMakerWriteParts, input: Create
   return { events: ctx.stamp([{ type: "model.created", model: name }]), readBack: () => p.provider.doGetModel(name, ctx) };
 }
 
+/**
+ * Creates a group, once: after a failure that may have reached SageMaker (no answer, a 5xx), it looks for the group
+ * before sending again, since moto replaces a group created twice (reference §12.3) and AWS refuses it. The caller
+ * has seen that the group did not exist.
+ *
+ * @throws ConflictError when the group exists already (another writer made it first).
+ */
+export async function createGroupOnce(records: SageMakerRecords, body: Record<string, unknown>, op: string, options: CallOptions | undefined): Promise<void> {
+  const attempts = (options?.maxRetries ?? 2) + 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await records.transport.call({ operation: op, action: "CreateModelPackageGroup", body, schema: createGroupSchema, idempotent: false, options });
+      return;
+    } catch (error) {
+      const refused = ModelRegistryError.isInstance(error) && error.statusCode !== undefined && error.statusCode < 500;
+      if (refused || !ModelRegistryError.isInstance(error) || !error.isRetryable || options?.signal?.aborted || attempt >= attempts) throw error;
+      if (await records.findGroup(String(body.ModelPackageGroupName), op, options)) return;
+    }
+  }
+}
+
 async function deleteGroup(p: SageMakerWriteParts, name: string, op: string, options?: CallOptions): Promise<void> {
-  await p.records.transport.call({ operation: op, action: "DeleteModelPackageGroup", body: { ModelPackageGroupName: name }, options });
+  await p.records.transport
+    .call({ operation: op, action: "DeleteModelPackageGroup", body: { ModelPackageGroupName: name }, idempotent: true, options })
+    .catch(gone);
+}
+
+/** A delete that finds the thing gone has done its work (a retry after a lost answer finds it so). */
+function gone(error: unknown): void {
+  if (!NotFoundError.isInstance(error)) throw error;
 }
 
 /**
@@ -126,11 +153,11 @@ export async function updateSageMakerModel(
   let changed = false;
   try {
     if (add.length > 0) {
-      await p.records.transport.call({ operation: op, action: "AddTags", body: { ResourceArn: arn, Tags: add }, options });
+      await p.records.transport.call({ operation: op, action: "AddTags", body: { ResourceArn: arn, Tags: add }, idempotent: true, options });
       changed = true;
     }
     if (remove.length > 0) {
-      await p.records.transport.call({ operation: op, action: "DeleteTags", body: { ResourceArn: arn, TagKeys: remove }, options });
+      await p.records.transport.call({ operation: op, action: "DeleteTags", body: { ResourceArn: arn, TagKeys: remove }, idempotent: true, options });
       changed = true;
     }
     if (JSON.stringify(record) !== before) await p.records.store.writeModel(name, record, call);
@@ -165,7 +192,7 @@ export async function deleteSageMakerModel(p: SageMakerWriteParts, name: string,
 }
 
 async function deletePackage(p: SageMakerWriteParts, arn: string, op: string, options: CallOptions | undefined): Promise<void> {
-  await p.records.transport.call({ operation: op, action: "DeleteModelPackage", body: { ModelPackageName: arn }, options });
+  await p.records.transport.call({ operation: op, action: "DeleteModelPackage", body: { ModelPackageName: arn }, idempotent: true, options }).catch(gone);
 }
 
 /** modelreg's own properties of a package (stage, token, folder, location), kept as they are by updates. */
@@ -274,6 +301,7 @@ export async function deleteSageMakerVersion(p: SageMakerWriteParts, ref: Versio
         operation: op,
         action: "DeleteTags",
         body: { ResourceArn: group.ModelPackageGroupArn, TagKeys: aliases.map((a) => `${ALIAS_TAG_PREFIX}${a}`) },
+        idempotent: true,
         options,
       });
     } catch (error) {
