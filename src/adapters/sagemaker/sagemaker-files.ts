@@ -50,7 +50,7 @@ export async function sageMakerVersionFiles(records: SageMakerRecords, ref: Vers
   if (location.kind === "prefix") {
     const prefix = at.prefix === "" ? "" : `${at.prefix}/`;
     files = (await store.storage.list(at.bucket, prefix, call))
-      // A zero-byte key ending in "/" is a console's folder marker, not a file.
+      // A key ending in "/" is a folder (the console's zero-byte markers), not a file: a deploy makes it a directory.
       .filter((o) => !o.name.endsWith("/"))
       .map((o) => ({ path: o.name.slice(prefix.length), size: o.size, key: o.name }));
   } else {
