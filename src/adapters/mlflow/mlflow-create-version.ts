@@ -26,7 +26,8 @@ import {
   searchRunsResponse,
   type MlflowModelVersion,
 } from "./mlflow-api.js";
-import { proxyPath, uploadFile } from "./mlflow-artifacts.js";
+import { type ArtifactLocation, below, locateArtifacts, type MlflowArtifacts } from "./mlflow-artifacts.js";
+import { MlflowUploads } from "./mlflow-upload.js";
 import { buildMlmodel } from "./mlflow-mlmodel.js";
 import type { MlflowCreateVersionOptions, MlflowPyfuncOptions } from "./mlflow-options.js";
 import { TAG, filesTags, tagList, tagValueMax } from "./mlflow-convert.js";
@@ -40,6 +41,8 @@ const OP = "createVersion";
 export interface CreateContext {
   /** The tracking server. */
   transport: MlflowTransport;
+  /** Moves the files: through the server's proxy, or to S3 directly. */
+  artifacts: MlflowArtifacts;
   /** The experiment that holds the runs carrying files, params and metrics. */
   experiment: MlflowExperiment;
   /** Who acts: the `mlflow.user` of the run. */
@@ -132,7 +135,7 @@ export async function createMlflowVersion(
   }, options);
   const runId = run.run.info.run_id;
   let loggedModelId: string | undefined;
-  let root: string;
+  let root: ArtifactLocation;
   try {
     if (major >= 3) {
       const modelToken = `${token}.model`;
@@ -178,18 +181,18 @@ export async function createMlflowVersion(
         options,
       );
       loggedModelId = logged.model.info.model_id;
-      root = proxyPath(logged.model.info.artifact_uri ?? "", transport, OP);
+      root = locateArtifacts(logged.model.info.artifact_uri ?? "", transport, OP);
       // Metrics carry the logged model's id, so MLflow 3 shows them on the model as well as on the run.
       await logParamsAndMetrics(transport, runId, meta.params, meta.metrics, loggedModelId, options);
     } else {
       await logParamsAndMetrics(transport, runId, meta.params, meta.metrics, undefined, options);
-      root = `${proxyPath(run.run.info.artifact_uri ?? "", transport, OP)}/model`;
+      root = below(locateArtifacts(run.run.info.artifact_uri ?? "", transport, OP), "model");
     }
     if (pyfunc) {
       const text = buildMlmodel({
         pyfunc,
         signature: meta.signature,
-        artifactUri: `mlflow-artifacts:/${root}`,
+        artifactUri: root.uri,
         runId,
         modelId: loggedModelId,
         mlflowVersion: await transport.serverVersion(options),
@@ -205,7 +208,7 @@ export async function createMlflowVersion(
       files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     }
 
-    const stored = await uploadAll(transport, root, files, options);
+    const stored = await uploadAll(ctx.artifacts, root, files, options);
     const digest = computeContentDigest(stored);
     if (loggedModelId) {
       // Marking it ready twice is harmless.
@@ -239,7 +242,7 @@ export async function createMlflowVersion(
     };
     const body = {
       name: model,
-      source: loggedModelId ? `models:/${loggedModelId}` : `mlflow-artifacts:/${root}`,
+      source: loggedModelId ? `models:/${loggedModelId}` : root.uri,
       run_id: runId,
       ...(loggedModelId && { model_id: loggedModelId }),
       tags: tagList(versionTags),
@@ -329,11 +332,13 @@ export async function logParamsAndMetrics(
   }
 }
 
-async function uploadAll(transport: MlflowTransport, root: string, files: Awaited<ReturnType<typeof resolveArtifactSource>>, options: TransferOptions) {
+async function uploadAll(artifacts: MlflowArtifacts, root: ArtifactLocation, files: ResolvedArtifact[], options: TransferOptions) {
+  artifacts.uploads ??= new MlflowUploads(artifacts);
+  const uploads = artifacts.uploads;
   const progress = transferProgress(files, options.onProgress);
   return mapLimit(files, transferConcurrency(options.concurrency, files), async (file) => {
     const tick = progress(file);
-    const digests = await uploadFile(transport, root, file, { ...options, operation: OP, onBytes: (_, fileBytes) => tick(fileBytes) });
+    const digests = await uploads.upload(root, file, { ...options, operation: OP, onBytes: tick });
     // Before the version exists: the caller cleans up the run and its files.
     checkExpected(file, digests, { provider: PROVIDER, operation: OP });
     return { path: file.path, ...digests };

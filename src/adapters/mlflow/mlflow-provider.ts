@@ -27,7 +27,7 @@ import type { VersionRef } from "../../core/refs.js";
 import type { CreateModelInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { parseStage } from "../../core/validation.js";
 import { modelVersionResponse, registeredModelResponse, searchModelsResponse, searchVersionsResponse, type MlflowModelVersion } from "./mlflow-api.js";
-import { listFiles, openFile } from "./mlflow-artifacts.js";
+import { type ArtifactLocation, MlflowArtifacts } from "./mlflow-artifacts.js";
 import { filesFromTags, tagList, tagRecord, TAG, toMlflowStage, toModelVersion, toRegisteredModel } from "./mlflow-convert.js";
 import { sendOnce } from "./mlflow-create-once.js";
 import { MlflowExperiment } from "./mlflow-experiment.js";
@@ -67,13 +67,16 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
   /** The tracking server. */
   readonly transport: MlflowTransport;
   readonly #experiment: MlflowExperiment;
-  /** Logged model id to the proxy path of its files: see {@link MlflowProvider.#artifactRoot}. */
-  readonly #roots = new Map<string, Promise<string>>();
+  /** Moves the bytes: through the server's proxy, or S3 directly. */
+  readonly #artifacts: MlflowArtifacts;
+  /** Logged model id to the location of its files: see {@link MlflowProvider.#artifactRoot}. */
+  readonly #roots = new Map<string, Promise<ArtifactLocation>>();
 
   /** @param settings - See {@link MlflowRegistrySettings}. */
   constructor(settings: MlflowRegistrySettings) {
     this.transport = new MlflowTransport(settings);
     this.#experiment = new MlflowExperiment(this.transport, settings.experimentName ?? "modelreg");
+    this.#artifacts = new MlflowArtifacts(this.transport, settings);
   }
 
   /** `providerOptions.mlflow`'s schema (built on first use). */
@@ -206,7 +209,12 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     const { options } = ctx;
     // Loaded by the first create (with the artifact source resolution and upload it needs): readers never load it.
     const { createMlflowVersion } = await import("./mlflow-create-version.js");
-    const { record, fresh } = await createMlflowVersion({ transport: this.transport, experiment: this.#experiment, actor: ctx.actor }, model, create, options);
+    const { record, fresh } = await createMlflowVersion(
+      { transport: this.transport, artifacts: this.#artifacts, experiment: this.#experiment, actor: ctx.actor },
+      model,
+      create,
+      options,
+    );
     const { version } = record;
     const events: RegistryEventInput[] = [{ type: "version.created", model, version, to: version }];
     for (const alias of create.meta.aliases) {
@@ -344,16 +352,16 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
     const { operation, options } = ctx;
     const record = await getRecord(this.transport, ref, operation, options);
     // Resolved when first needed, and once: a manifest tag lists the files without it, and every open shares it.
-    let root: Promise<string> | undefined;
+    let root: Promise<ArtifactLocation> | undefined;
     const rootOf = () => (root ??= this.#artifactRoot(record, operation, options));
-    // Versions made by modelreg carry a manifest with digests; others are listed from the proxy.
-    const files = filesFromTags(tagRecord(record.tags)) ?? (await listFiles(this.transport, await rootOf(), { ...options, operation }));
+    // Versions made by modelreg carry a manifest with digests; others are listed from the proxy or the bucket.
+    const files = filesFromTags(tagRecord(record.tags)) ?? (await this.#artifacts.list(await rootOf(), { ...options, operation }));
     return {
       model: record.name,
       version: record.version,
       files,
       open: async (file, signal) => {
-        const { stream, size } = await openFile(this.transport, await rootOf(), file.path, { ...options, ...(signal && { signal }), operation });
+        const { stream, size } = await this.#artifacts.open(await rootOf(), file.path, { ...options, ...(signal && { signal }), operation });
         return { stream, ...(size !== undefined && { size }) };
       },
     };
@@ -363,7 +371,7 @@ export class MlflowProvider implements RegistryProviderV1<MlflowCreateVersionOpt
    * Where a version's files are. A logged model's artifact location never changes, so it is remembered (for the last
    * 1,000 models): reading a version file by file (openArtifact, sync) looked it up again for every file.
    */
-  async #artifactRoot(record: MlflowModelVersion, operation: string, options: TransferOptions | undefined): Promise<string> {
+  async #artifactRoot(record: MlflowModelVersion, operation: string, options: TransferOptions | undefined): Promise<ArtifactLocation> {
     const modelId = modelIdOf(record);
     if (modelId === undefined) return artifactRoot(this.transport, record, operation, options);
     const shared = this.#roots.get(modelId);

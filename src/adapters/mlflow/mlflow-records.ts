@@ -19,7 +19,7 @@ import {
   searchVersionsResponse,
   type MlflowModelVersion,
 } from "./mlflow-api.js";
-import { proxyPath } from "./mlflow-artifacts.js";
+import { type ArtifactLocation, below, locateArtifacts } from "./mlflow-artifacts.js";
 import { tagRecord, toModelVersion, type RunData } from "./mlflow-convert.js";
 import { PROVIDER, type MlflowTransport } from "./mlflow-transport.js";
 
@@ -126,12 +126,17 @@ export async function downloadUri(transport: MlflowTransport, version: MlflowMod
   return res.artifact_uri;
 }
 
-/** The proxy path of a version's files: its logged model's (3.x), else what `get-download-uri` says. */
-export async function artifactRoot(transport: MlflowTransport, version: MlflowModelVersion, op: string, options: CallOptions | undefined): Promise<string> {
+/** Where a version's files are: its logged model's location (3.x), else what `get-download-uri` says. */
+export async function artifactRoot(
+  transport: MlflowTransport,
+  version: MlflowModelVersion,
+  op: string,
+  options: CallOptions | undefined,
+): Promise<ArtifactLocation> {
   const modelId = modelIdOf(version);
   if (modelId) {
     const res = await transport.call({ operation: op, method: "GET", path: `logged-models/${modelId}`, schema: loggedModelResponse, options });
-    return proxyPath(res.model.info.artifact_uri ?? "", transport, op);
+    return locateArtifacts(res.model.info.artifact_uri ?? "", transport, op);
   }
   const uri = await downloadUri(transport, version, op, options);
   // `MlflowClient.create_model_version(name, "runs:/<run>/model", run_id)` keeps the source as given, and the server
@@ -139,7 +144,7 @@ export async function artifactRoot(transport: MlflowTransport, version: MlflowMo
   const runs = /^runs:\/([^/]+)\/?(.*)$/.exec(uri);
   if (runs) {
     const res = await transport.call({ operation: op, method: "GET", path: "runs/get", query: { run_id: runs[1] as string }, schema: runResponse, options });
-    const base = proxyPath(res.run.info.artifact_uri ?? "", transport, op);
+    const base = locateArtifacts(res.run.info.artifact_uri ?? "", transport, op);
     const sub = (runs[2] ?? "").replace(/\/+$/, "");
     if (sub.split("/").some((segment) => segment === ".." || segment === "."))
       throw new ResponseValidationError(`the version's source ${preview(uri)} leaves its run's artifacts`, {
@@ -147,7 +152,7 @@ export async function artifactRoot(transport: MlflowTransport, version: MlflowMo
         operation: op,
         field: "source",
       });
-    return sub === "" ? base : `${base}/${sub}`;
+    return below(base, sub);
   }
-  return proxyPath(uri, transport, op);
+  return locateArtifacts(uri, transport, op);
 }

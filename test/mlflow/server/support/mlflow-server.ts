@@ -1,4 +1,5 @@
-// Starts a real `mlflow server` (sqlite backend, proxied local artifacts) on a free loopback port and stops it.
+// Starts a real `mlflow server` (sqlite backend; proxied local artifacts unless told otherwise) on a free loopback port
+// and stops it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -61,12 +62,24 @@ async function waitForHealth(url: string, child: ChildProcess, log: () => string
   throw new Error(`mlflow server at ${url} was not healthy after ${timeoutMs} ms:\n${log()}`);
 }
 
+/** Where a server keeps artifacts, other than its own proxied directory. */
+export type MlflowArtifactMode =
+  /** `--artifacts-destination <uri> --serve-artifacts`: the server writes (an `s3://` destination with its own env). */
+  | { proxiedTo: string }
+  /** `--no-serve-artifacts --default-artifact-root <uri>`: clients write to the root themselves. */
+  | { directRoot: string };
+
 /**
  * Installs (if needed) and starts MLflow `version`.
  *
  * @param options.workers - Worker processes; default 1 (see below). The benchmarks pass MLflow's own default, 4.
+ * @param options.artifacts - Where artifacts go; default a local directory the server proxies.
+ * @param options.env - More environment for the server (the S3 endpoint and credentials of an `s3://` store).
  */
-export async function startMlflowServer(version: string, options: { workers?: number } = {}): Promise<MlflowServer> {
+export async function startMlflowServer(
+  version: string,
+  options: { workers?: number; artifacts?: MlflowArtifactMode; env?: NodeJS.ProcessEnv } = {},
+): Promise<MlflowServer> {
   const { mlflow, python } = await ensureMlflow(version);
   const dir = await mkdtemp(join(tmpdir(), `modelreg-mlflow-${version}-`));
   const port = await freePort();
@@ -75,9 +88,9 @@ export async function startMlflowServer(version: string, options: { workers?: nu
     "server",
     "--backend-store-uri",
     `sqlite:///${join(dir, "mlflow.db")}`,
-    "--artifacts-destination",
-    join(dir, "mlartifacts"),
-    "--serve-artifacts",
+    ...(options.artifacts && "directRoot" in options.artifacts
+      ? ["--no-serve-artifacts", "--default-artifact-root", options.artifacts.directRoot]
+      : ["--artifacts-destination", options.artifacts?.proxiedTo ?? join(dir, "mlartifacts"), "--serve-artifacts"]),
     "--host",
     "127.0.0.1",
     "--port",
@@ -101,6 +114,7 @@ export async function startMlflowServer(version: string, options: { workers?: nu
     // create queued behind the others past its timeout. Threads (gunicorn then uses gthread) answer side by side, as
     // the 3.x server's do; 3.x runs uvicorn and ignores this.
     GUNICORN_CMD_ARGS: "--threads 16",
+    ...options.env,
   });
   const child = spawn(mlflow, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
