@@ -1,7 +1,7 @@
 // createVersion on SageMaker when things go wrong: a lost CreateModelPackage response never makes a second package,
 // a retried call with the same idempotency key returns the first version, and a failure leaves nothing behind (or,
 // when the package cannot be deleted, tells subscribers it exists).
-import { type RegistryEvent } from "modelreg";
+import type { RegistryEvent } from "modelreg";
 import { afterEach, describe, expect, it } from "vitest";
 import { awsError } from "./support/sagemaker-fake.js";
 import { BUCKET, IMAGE, useSageMakerFakes } from "./support/setup.js";

@@ -8,6 +8,20 @@ import { awsError } from "./support/sagemaker-fake.js";
 import { BUCKET, IMAGE, useSageMakerFakes } from "./support/setup.js";
 
 const fakes = useSageMakerFakes();
+
+/** A package as the fake keeps it (the fields these tests read). */
+interface PackageJson {
+  InferenceSpecification?: { Containers: Array<{ ModelDataSource: { S3DataSource: { S3Uri: string } } }> };
+  ModelApprovalStatus?: string;
+  ModelLifeCycle?: unknown;
+  ApprovalDescription?: string;
+  CustomerMetadataProperties: Record<string, string>;
+  MetadataProperties?: unknown;
+  Task?: string;
+  ModelMetrics: { ModelQuality: { Statistics: { S3Uri: string; ContentDigest: string } } };
+  ModelCard: { ModelCardContent: string };
+}
+const packageOf = (model: string, version: number) => fakes.sagemaker.package(model, version) as unknown as PackageJson;
 const keys = (prefix: string) => [...(fakes.s3.buckets.get(BUCKET)?.keys() ?? [])].filter((k) => k.startsWith(prefix)).sort();
 const text = (key: string) => new TextDecoder().decode(fakes.s3.object(BUCKET, key)?.bytes);
 const sha256 = (bytes: Uint8Array | string) => createHash("sha256").update(bytes).digest("hex");
@@ -52,7 +66,7 @@ describe("where a version goes", () => {
       providerOptions: { sagemaker: { supportedContentTypes: ["application/json"], environment: { MODEL_NAME: "fraud" }, task: "CLASSIFICATION" } },
     });
     expect(v.version).toBe("1");
-    const pkg = fakes.sagemaker.package("place-fraud", 1) as Record<string, any>;
+    const pkg = packageOf("place-fraud", 1);
     expect(pkg.InferenceSpecification).toEqual({
       Containers: [
         {
@@ -88,7 +102,7 @@ describe("where a version goes", () => {
   it("without a serving image, makes the package without an InferenceSpecification and keeps the location in its properties", async () => {
     const registry = fakes.registry();
     const v = await registry.createVersion("place-noimage", { artifacts: files() });
-    const pkg = fakes.sagemaker.package("place-noimage", 1) as Record<string, any>;
+    const pkg = packageOf("place-noimage", 1);
     expect(pkg.InferenceSpecification).toBeUndefined();
     expect(pkg.CustomerMetadataProperties["modelreg:artifacts"]).toBe(`s3://${BUCKET}/models/place-noimage/1/`);
     expect(v.artifacts.uri).toBe(`s3://${BUCKET}/models/place-noimage/1/`);
@@ -100,7 +114,7 @@ describe("where a version goes", () => {
     const tags: Record<string, string> = { json: '{"below":["1"]}', "modelreg:stage": "mine", "has#hash": "x" };
     for (let i = 0; i < 60; i++) tags[`t${String(i).padStart(2, "0")}`] = String(i);
     const v = await registry.createVersion("place-tags", { artifacts: files(1), tags });
-    const properties = (fakes.sagemaker.package("place-tags", 1) as Record<string, any>).CustomerMetadataProperties as Record<string, string>;
+    const properties = packageOf("place-tags", 1).CustomerMetadataProperties;
     expect(Object.keys(properties)).toHaveLength(50);
     expect(properties).not.toHaveProperty("json");
     expect(properties).not.toHaveProperty("has#hash");
@@ -120,8 +134,8 @@ describe("where a version goes", () => {
     };
     const v = await registry.createVersion("place-race", { artifacts: files() });
     expect(v.version).toBe("2");
-    const pkg = fakes.sagemaker.package("place-race", 2) as Record<string, any>;
-    expect(pkg.InferenceSpecification.Containers[0].ModelDataSource.S3DataSource.S3Uri).toBe(`s3://${BUCKET}/models/place-race/1/`);
+    const pkg = packageOf("place-race", 2);
+    expect(pkg.InferenceSpecification?.Containers[0]?.ModelDataSource.S3DataSource.S3Uri).toBe(`s3://${BUCKET}/models/place-race/1/`);
     expect(pkg.CustomerMetadataProperties["modelreg:folder"]).toBe("1");
     expect(v.artifacts).toMatchObject({ fileCount: 2, uri: `s3://${BUCKET}/models/place-race/1/` });
     expect((await registry.openArtifact(v, "model.bin")).size).toBe("bytes 0".length);
@@ -145,7 +159,7 @@ describe("stages", () => {
     let from = "draft";
     for (const [stage, [approval, lifeCycle]] of Object.entries(expected)) {
       await registry.transitionStage(v, stage as keyof typeof expected, { actor: "bob" });
-      const pkg = fakes.sagemaker.package("stage-map", 1) as Record<string, any>;
+      const pkg = packageOf("stage-map", 1);
       expect([pkg.ModelApprovalStatus, pkg.ModelLifeCycle, pkg.CustomerMetadataProperties["modelreg:stage"]]).toEqual([approval, lifeCycle, stage]);
       expect(pkg.ApprovalDescription).toBe(`modelreg: ${from} to ${stage} by bob`);
       from = stage;

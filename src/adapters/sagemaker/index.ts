@@ -18,8 +18,8 @@ export {
   type SageMakerCanaryResult,
   type SageMakerCanaryStep,
   type SageMakerEndpointSettings,
-  type SageMakerRegistryView,
 } from "./sagemaker-endpoints.js";
 export { sageMakerCreateVersionOptionsSchema, type SageMakerCreateVersionOptions } from "./sagemaker-options.js";
 export type { SageMakerRegistrySettings } from "./sagemaker-settings.js";
+export type { AwsCredentials, AwsCredentialSource } from "../../aws/aws-credentials.js";
 export type { SageMakerLocation } from "./sagemaker-descriptor.js";
