@@ -40,6 +40,8 @@ import { PROVIDER } from "./sagemaker-transport.js";
 interface CreateState {
   /** The group, when this call made it. */
   madeGroup: boolean;
+  /** The group's name as SageMaker spells it: the folder's parent. */
+  dir?: string;
   /** The folder claimed. */
   folder?: number;
   /** Whether the idempotency key's record was written. */
@@ -74,7 +76,7 @@ export async function createSageMakerVersion(
   let group = await records.findGroup(model, op, options);
   if (!group && input.createModel === false) throw new NotFoundError(`model ${JSON.stringify(model)} does not exist`, { provider: PROVIDER, operation: op });
   if (group && meta.idempotencyKey !== undefined) {
-    const found = await findByKey(records, model, token, op, options);
+    const found = await findByKey(records, model, group.ModelPackageGroupName, token, op, options);
     if (found) return { value: found, events: [] };
   }
   const state: CreateState = { madeGroup: false, keyWritten: false, maybeMade: false };
@@ -92,18 +94,21 @@ export async function createSageMakerVersion(
       }
       group = await records.group(model, op, options);
     }
+    // Files and records go under the group's name as SageMaker spells it, whatever spelling the caller used.
+    const dir = group.ModelPackageGroupName;
+    state.dir = dir;
     const latest = await records.latest(model, op, options);
     let folder = latest ? Number(versionOf(latest)) + 1 : 1;
-    for (let tries = 1; !(await store.claim(model, folder, token, call)); tries++, folder++) {
+    for (let tries = 1; !(await store.claim(dir, folder, token, call)); tries++, folder++) {
       if (tries >= 100)
-        throw new ConflictError(`100 artifact folders after ${model}/${folder - 99} are taken; remove abandoned claims`, { provider: PROVIDER, operation: op });
+        throw new ConflictError(`100 artifact folders after ${dir}/${folder - 99} are taken; remove abandoned claims`, { provider: PROVIDER, operation: op });
     }
     state.folder = folder;
     if (meta.idempotencyKey !== undefined) {
-      await store.storage.putJson(store.bucket, store.keyKey(model, token), { format: "modelreg-sagemaker/key", folder, token }, call);
+      await store.storage.putJson(store.bucket, store.keyKey(dir, token), { format: "modelreg-sagemaker/key", folder, token }, call);
       state.keyWritten = true;
     }
-    const prefix = store.folderPrefix(model, folder);
+    const prefix = store.folderPrefix(dir, folder);
     const progress = transferProgress(files, options.onProgress);
     const stored = await mapLimit(files, transferConcurrency(options.concurrency, files), async (file) => {
       const digests = await store.storage.upload(store.bucket, `${prefix}${file.path}`, file, { ...call, onBytes: progress(file) });
@@ -112,7 +117,7 @@ export async function createSageMakerVersion(
     });
     let metrics: Record<string, unknown> | undefined;
     if (Object.keys(meta.metrics).length > 0) {
-      const key = store.metricsKey(model, folder);
+      const key = store.metricsKey(dir, folder);
       const bytes = metricsDocument(meta.metrics);
       const up = await store.storage.upload(store.bucket, key, bytesFile(key, bytes), { ...call, contentType: "application/json" });
       metrics = {
@@ -121,8 +126,9 @@ export async function createSageMakerVersion(
     }
     const record: VersionRecord = {
       format: "modelreg-sagemaker/1",
-      model,
+      model: dir,
       folder,
+      location: store.folderUri(dir, folder),
       token,
       ...(meta.description !== undefined && { description: meta.description }),
       params: meta.params,
@@ -136,9 +142,9 @@ export async function createSageMakerVersion(
       createdBy: ctx.actor,
       ...(meta.idempotencyKey !== undefined && { idempotencyKey: meta.idempotencyKey }),
     };
-    await store.writeVersion(model, record, call);
+    await store.writeVersion(dir, record, call);
     throwIfAborted(options.signal, PROVIDER, op);
-    const folderUri = store.folderUri(model, folder);
+    const folderUri = store.folderUri(dir, folder);
     const body = {
       ModelPackageGroupName: model,
       ...(meta.description && { ModelPackageDescription: packageDescription(meta.description) }),
@@ -187,7 +193,7 @@ export async function createSageMakerVersion(
   if (meta.idempotencyKey !== undefined) {
     // The key's record learns the version, so a retry reads it directly; without this a retry scans for the token.
     await store.storage
-      .putJson(store.bucket, store.keyKey(model, token), { format: "modelreg-sagemaker/key", folder: state.folder, token, version }, call)
+      .putJson(store.bucket, store.keyKey(state.dir ?? model, token), { format: "modelreg-sagemaker/key", folder: state.folder, token, version }, call)
       .catch(() => undefined);
   }
   return {
@@ -267,8 +273,15 @@ async function findByToken(
 }
 
 /** The version an earlier create with this idempotency key made, through the key's record; `undefined` when none did. */
-async function findByKey(records: SageMakerRecords, model: string, token: string, op: string, options: CallOptions): Promise<ModelVersion | undefined> {
-  const key = await records.store.readKey(model, token, { ...options, operation: op });
+async function findByKey(
+  records: SageMakerRecords,
+  model: string,
+  dir: string,
+  token: string,
+  op: string,
+  options: CallOptions,
+): Promise<ModelVersion | undefined> {
+  const key = await records.store.readKey(dir, token, { ...options, operation: op });
   if (!key) return undefined;
   let pkg: SageMakerPackage | undefined;
   if (key.version !== undefined) {
@@ -307,10 +320,11 @@ async function undo(records: SageMakerRecords, model: string, token: string, sta
     // SageMaker may still have made it: the files stay for it, and a retry with the same idempotency key finds it.
     return ["model.created"];
   }
-  if (state.folder !== undefined) {
-    const filesGone = await deletePrefix(store, store.folderPrefix(model, state.folder), op);
-    const others = [store.metricsKey(model, state.folder), ...(state.keyWritten ? [store.keyKey(model, token)] : [])];
-    if ((await deleteObjects(store, others, op)) && filesGone) await deleteObjects(store, [store.recordKey(model, state.folder)], op);
+  if (state.folder !== undefined && state.dir !== undefined) {
+    const dir = state.dir;
+    const filesGone = await deletePrefix(store, store.folderPrefix(dir, state.folder), op);
+    const others = [store.metricsKey(dir, state.folder), ...(state.keyWritten ? [store.keyKey(dir, token)] : [])];
+    if ((await deleteObjects(store, others, op)) && filesGone) await deleteObjects(store, [store.recordKey(dir, state.folder)], op);
   }
   if (state.madeGroup) {
     try {

@@ -28,7 +28,7 @@ export async function sageMakerVersionFiles(records: SageMakerRecords, ref: Vers
   const store = records.store;
   const record = await records.record(ref.model, pkg, op, options);
   if (record) {
-    const prefix = store.folderPrefix(ref.model, record.folder);
+    const prefix = store.folderPrefix(record.model, record.folder);
     return {
       model: ref.model,
       version,

@@ -31,6 +31,8 @@ export interface VersionRecord {
   model: string;
   /** The number of its artifact folder. */
   folder: number;
+  /** The folder as an `s3://` URI, ending in `/` (what the package's data source or `modelreg:artifacts` names). */
+  location?: string;
   /** The create's token (`ClientToken`, `modelreg:token`). */
   token: string;
   description?: string;
@@ -70,6 +72,7 @@ const versionSchema = lazySchema(() =>
     format: z.literal("modelreg-sagemaker/1"),
     model: z.string(),
     folder: z.number(),
+    location: z.optional(z.string()),
     token: z.string(),
     description: z.optional(z.string()),
     params: z.record(z.string(), z.string()),

@@ -190,9 +190,11 @@ export class SageMakerRecords {
 
   /** modelreg's record of a package, or `undefined` for a package another tool made. */
   async record(model: string, pkg: SageMakerPackage, op: string, options: CallOptions | undefined): Promise<VersionRecord | undefined> {
-    const folder = this.folderOf(model, pkg);
+    // The group's name as SageMaker spells it names the folder, whatever spelling the caller used.
+    const name = pkg.ModelPackageGroupName ?? model;
+    const folder = this.folderOf(name, pkg);
     if (folder === undefined) return undefined;
-    const record = await this.store.readVersion(model, folder, { ...options, operation: op });
+    const record = await this.store.readVersion(name, folder, { ...options, operation: op });
     // A record names its package by the create's token; a folder claimed by one create and pointed at by another
     // package (by hand) is not that package's record.
     const token = pkg.CustomerMetadataProperties?.[PROPERTY.token];

@@ -132,7 +132,9 @@ export async function updateSageMakerModel(
   const group = await p.records.group(name, op, options);
   const arn = group.ModelPackageGroupArn;
   const tags = await p.records.tags(arn, op, options);
-  const record: ModelRecord = (await p.records.store.readModel(name, call)) ?? { format: "modelreg-sagemaker/model", name, tags: {} };
+  // Records are kept under the group's name as SageMaker spells it.
+  const dir = group.ModelPackageGroupName;
+  const record: ModelRecord = (await p.records.store.readModel(dir, call)) ?? { format: "modelreg-sagemaker/model", name: dir, tags: {} };
   const before = JSON.stringify(record);
   if (patch.description !== undefined) record.description = patch.description;
   const add: Array<{ Key: string; Value: string }> = [];
@@ -160,7 +162,7 @@ export async function updateSageMakerModel(
       await p.records.transport.call({ operation: op, action: "DeleteTags", body: { ResourceArn: arn, TagKeys: remove }, idempotent: true, options });
       changed = true;
     }
-    if (JSON.stringify(record) !== before) await p.records.store.writeModel(name, record, call);
+    if (JSON.stringify(record) !== before) await p.records.store.writeModel(dir, record, call);
   } catch (error) {
     if (changed) await p.reportChanges([{ type: "model.updated", model: name, details: { fields: ["tags"], partial: true } }], options);
     throw error;
@@ -175,7 +177,7 @@ export async function updateSageMakerModel(
  */
 export async function deleteSageMakerModel(p: SageMakerWriteParts, name: string, ctx: ProviderContext): Promise<ProviderChange<void>> {
   const { operation: op, options } = ctx;
-  await p.records.group(name, op, options);
+  const dir = (await p.records.group(name, op, options)).ModelPackageGroupName;
   const gone: RegistryEventInput[] = [];
   try {
     for (const pkg of await p.records.allPackages(name, op, options)) {
@@ -187,7 +189,7 @@ export async function deleteSageMakerModel(p: SageMakerWriteParts, name: string,
     if (gone.length > 0) await p.reportChanges(gone, options);
     throw error;
   }
-  await deletePrefix(p.records.store, `${p.records.store.modelDir(name)}/`, op);
+  await deletePrefix(p.records.store, `${p.records.store.modelDir(dir)}/`, op);
   return { value: undefined, events: ctx.stamp([{ type: "model.deleted", model: name }]) };
 }
 
@@ -246,14 +248,14 @@ export async function updateSageMakerVersion(
     if (patch.description !== undefined) next.description = patch.description;
     if (patch.modelCard !== undefined) {
       next.modelCard = patch.modelCard as Record<string, unknown>;
-      card = modelCardContent(patch.modelCard, next.metrics, p.records.store.folderUri(ref.model, record.folder));
+      card = modelCardContent(patch.modelCard, next.metrics, p.records.store.folderUri(record.model, record.folder));
     }
-    await p.records.store.writeVersion(ref.model, next, call);
+    await p.records.store.writeVersion(record.model, next, call);
     try {
       await update(p, pkg, properties, card, op, options);
     } catch (error) {
       // Not at all: the record goes back (best effort; a record ahead of SageMaker is read as the truth it was meant to be).
-      await p.records.store.writeVersion(ref.model, record, call).catch(() => undefined);
+      await p.records.store.writeVersion(record.model, record, call).catch(() => undefined);
       throw error;
     }
   }
@@ -312,10 +314,10 @@ export async function deleteSageMakerVersion(p: SageMakerWriteParts, ref: Versio
   }
   if (record) {
     const store = p.records.store;
-    const filesGone = await deletePrefix(store, store.folderPrefix(ref.model, record.folder), op);
-    const names = [store.metricsKey(ref.model, record.folder), ...(record.idempotencyKey !== undefined ? [store.keyKey(ref.model, record.token)] : [])];
+    const filesGone = await deletePrefix(store, store.folderPrefix(record.model, record.folder), op);
+    const names = [store.metricsKey(record.model, record.folder), ...(record.idempotencyKey !== undefined ? [store.keyKey(record.model, record.token)] : [])];
     // The record goes last, and only when the files are gone: it marks the folder as taken.
-    if ((await deleteObjects(store, names, op)) && filesGone) await deleteObjects(store, [store.recordKey(ref.model, record.folder)], op);
+    if ((await deleteObjects(store, names, op)) && filesGone) await deleteObjects(store, [store.recordKey(record.model, record.folder)], op);
   }
   return { value: undefined, events: ctx.stamp(events) };
 }
