@@ -49,7 +49,19 @@ describe("names", () => {
     await expect(
       registry.createVersion("names-alias", { artifacts: files(), providerOptions: { sagemaker: { imageUri: IMAGE } } } as never),
     ).rejects.toMatchObject({ name: "InvalidInputError", field: expect.stringMatching(/^providerOptions\.sagemaker/) });
+    for (const [option, field] of [
+      [{ image: "has space:1" }, "providerOptions.sagemaker.image"],
+      [{ environment: { "1BAD": "x" } }, "providerOptions.sagemaker.environment"],
+      [{ supportedResponseMIMETypes: ["json"] }, "providerOptions.sagemaker.supportedResponseMIMETypes"],
+      [{ modelCardStatus: "Done" }, "providerOptions.sagemaker.modelCardStatus"],
+    ] as const)
+      await expect(registry.createVersion("names-alias", { artifacts: files(), providerOptions: { sagemaker: option } } as never)).rejects.toMatchObject({
+        name: "InvalidInputError",
+        field: expect.stringContaining(field),
+      });
     expect(fakes.sagemaker.requests.length).toBe(before);
+    expect(() => fakes.registry({ image: "two words" })).toThrow(expect.objectContaining({ name: "InvalidInputError", field: "image" }));
+    expect(() => fakes.registry({ artifactRoot: "gs://bucket" })).toThrow(expect.objectContaining({ name: "InvalidInputError", field: "artifactRoot" }));
   });
 });
 
