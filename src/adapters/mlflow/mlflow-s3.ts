@@ -20,6 +20,7 @@ import { S3Storage } from "../../storage/s3-storage.js";
 import { type ArtifactLocation, isSafeRelative, listingError } from "./mlflow-artifacts.js";
 import type { UploadOptions } from "./mlflow-upload.js";
 import type { MlflowRegistrySettings } from "./mlflow-settings.js";
+import { uncheckedTlsFetch } from "./mlflow-s3-tls.js";
 import { PROVIDER } from "./mlflow-transport.js";
 
 type S3Location = Extract<ArtifactLocation, { kind: "s3" }>;
@@ -42,6 +43,15 @@ function pathStyle(given: boolean | undefined, env: Record<string, string | unde
   );
 }
 
+/** `MLFLOW_S3_IGNORE_TLS` as MLflow reads a boolean variable: `true`/`1` or `false`/`0`, any case. */
+function ignoreTls(given: boolean | undefined, env: Record<string, string | undefined>): boolean {
+  if (given !== undefined) return given;
+  const value = env.MLFLOW_S3_IGNORE_TLS?.trim().toLowerCase();
+  if (value === undefined || value === "" || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  throw invalidInput("createMlflowRegistry", "MLFLOW_S3_IGNORE_TLS", `MLFLOW_S3_IGNORE_TLS must be true or false, not ${preview(value)}`, PROVIDER);
+}
+
 /** The S3 side of an MLflow registry. */
 export class MlflowS3 {
   readonly #storage: S3Storage;
@@ -54,8 +64,11 @@ export class MlflowS3 {
     const endpoint = s3.endpoint ?? (env.MLFLOW_S3_ENDPOINT_URL || undefined) ?? configuredEndpoint("S3", env, profile);
     const forcePathStyle = pathStyle(s3.forcePathStyle, env);
     const multipart = settings.multipartUpload;
+    // A fetch given in the settings is the caller's transport, and stays so.
+    const unchecked = settings.fetch === undefined && ignoreTls(s3.ignoreTls, env);
     this.#storage = new S3Storage({
       ...clientSettings(settings),
+      ...(unchecked && { fetch: uncheckedTlsFetch() }),
       ...(settings.timeoutMs !== undefined && { timeoutMs: settings.timeoutMs }),
       provider: PROVIDER,
       region: s3.region ?? resolveRegion(undefined, env, profile) ?? (env.AWS_DEFAULT_REGION || undefined) ?? DEFAULT_REGION,

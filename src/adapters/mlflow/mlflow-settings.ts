@@ -27,6 +27,11 @@ export interface MlflowS3Settings {
    * `MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE` (`path`, `virtual`; `auto`, the default, picks as the AWS SDKs do).
    */
   forcePathStyle?: boolean;
+  /**
+   * Do not verify the certificate of an `https` endpoint (a self-signed MinIO). Env: `MLFLOW_S3_IGNORE_TLS`. Ignored
+   * when the settings give a `fetch`. Trusting the certificate with `NODE_EXTRA_CA_CERTS` is the safer way.
+   */
+  ignoreTls?: boolean;
 }
 
 /**

@@ -6,10 +6,11 @@ import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { createMlflowRegistry, type MlflowRegistrySettings } from "modelreg/mlflow";
-import { AbortedError, UnsupportedCapabilityError } from "modelreg";
+import { AbortedError, ModelRegistryError, UnsupportedCapabilityError } from "modelreg";
 import { awsSigner } from "../../../src/aws/aws-signer.js";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "../../support/moto-server.js";
 import { PYTHON_TEST_TIMEOUT_MS, python, tempDir, unique } from "./support/helpers.js";
+import { startTlsMoto } from "./support/mlflow-s3-servers.js";
 
 const s3 = inject("mlflowS3");
 const servers = inject("mlflowServers");
@@ -221,6 +222,27 @@ describe.skipIf(!s3)("MLflow with --no-serve-artifacts and an s3:// root", () =>
     const error = await registry.listArtifacts({ model: name, version: "1" }).catch((e: unknown) => e);
     expect(UnsupportedCapabilityError.isInstance(error)).toBe(true);
     expect((error as UnsupportedCapabilityError).capability).toBe("foreignFiles");
+  });
+
+  it("reaches an https endpoint whose certificate it cannot verify only with MLFLOW_S3_IGNORE_TLS", async () => {
+    const tls = await startTlsMoto(ctx.bucket);
+    try {
+      const tlsEnv = { ...env, MLFLOW_S3_ENDPOINT_URL: tls.url };
+      const name = unique("s3-tls");
+      const artifacts = { entries: [{ path: "w.txt", content: "over tls" }] };
+      const refused = await createMlflowRegistry({ env: tlsEnv, maxRetries: 0 })
+        .createVersion(name, { artifacts })
+        .catch((e: unknown) => e);
+      expect(ModelRegistryError.isInstance(refused) && refused.message).toMatch(/certificate/i);
+      const unchecked = createMlflowRegistry({ env: { ...tlsEnv, MLFLOW_S3_IGNORE_TLS: "true" } });
+      const v = await unchecked.createVersion(name, { artifacts });
+      expect(await new Response((await unchecked.openArtifact(v, "w.txt")).stream).text()).toBe("over tls");
+      // Not in the plain moto, the one the server's root points at for everyone else: the endpoint was the https one.
+      expect(await listKeys(keyOf(await unchecked.getDownloadUri(v), "w.txt"))).toEqual([]);
+      expect((await unchecked.listVersions(name).toArray()).map((x) => x.version)).toEqual([v.version]);
+    } finally {
+      await tls.stop();
+    }
   });
 
   /** Points MLflow's client at moto; moto checks no signature, so its own made-up keys do. */

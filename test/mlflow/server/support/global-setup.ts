@@ -54,7 +54,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await Promise.all([...servers.map((s) => s.stop()), s3Servers?.stop()]);
     throw failed.reason;
   }
-  if (s3Servers) console.log(`[mlflow] servers answered after ${allSeconds.toFixed(1)} s; moto and the two S3 servers after ${s3Seconds.toFixed(1)} s`);
+  console.log(`[mlflow] servers answered after ${allSeconds.toFixed(1)} s${s3Servers ? `; moto and the two S3 servers after ${s3Seconds.toFixed(1)} s` : ""}`);
   // The tests' Python scripts (the official client reading and writing) run in forks of one Python per version that
   // imported MLflow once: each import cost 3-5 s of CPU, a dozen times. Without one, scripts start Python as before.
   const forkServers = await Promise.all(

@@ -1,13 +1,15 @@
 // The MLflow servers of the S3 tests: moto as the bucket, one server proxying artifacts to s3:// (the server writes,
 // and hands out presigned part URLs for multipart uploads) and one with --no-serve-artifacts and an s3:// root (clients
 // write to the bucket themselves). One worker each; they start beside the suite's other servers.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { access, writeFile } from "node:fs/promises";
+import { request as httpsRequest } from "node:https";
+import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { ensureAwsPeers } from "../../../support/official-clients.js";
 import { MOTO_CREDENTIALS, MOTO_REGION, type MotoServer, startMoto } from "../../../support/moto-server.js";
-import { ensureMlflow } from "../../../support/python-venv.js";
+import { ensureMlflow, pythonEnv } from "../../../support/python-venv.js";
 import { type MlflowServer, startMlflowServer } from "./mlflow-server.js";
 
 const run = promisify(execFile);
@@ -102,4 +104,51 @@ export async function startS3Servers(version: string): Promise<{ context: Mlflow
 export async function installS3Peers(version: string): Promise<void> {
   await ensureAwsPeers();
   await ensureBoto3(version);
+}
+
+/**
+ * A moto of its own serving HTTPS with a self-signed certificate (moto's `--ssl`), holding `bucket`: an S3-compatible
+ * store whose certificate a client cannot verify. Started by the test that needs it.
+ */
+export async function startTlsMoto(bucket: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const { bin } = await ensureAwsPeers();
+  const port = await new Promise<number>((done, fail) => {
+    const server = createServer();
+    server.on("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
+    });
+  });
+  const child = spawn(`${bin}/moto_server`, ["-H", "127.0.0.1", "-p", String(port), "--ssl"], { stdio: "ignore", env: pythonEnv() });
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((done) => child.once("exit", done));
+    child.kill("SIGTERM");
+    await exited;
+  };
+  const url = `https://127.0.0.1:${port}`;
+  // The test's own requests skip the check the client under test is asked to skip.
+  const unchecked = (method: string, path: string) =>
+    new Promise<number>((done) => {
+      const req = httpsRequest(`${url}${path}`, { method, rejectUnauthorized: false }, (res) => {
+        res.resume();
+        done(res.statusCode ?? 0);
+      });
+      req.on("error", () => done(0));
+      req.end();
+    });
+  try {
+    const deadline = Date.now() + 60_000;
+    while ((await unchecked("GET", "/moto-api/data.json")) !== 200) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error("moto with --ssl did not start");
+      await new Promise((done) => setTimeout(done, 200));
+    }
+    const status = await unchecked("PUT", `/${bucket}`);
+    if (status !== 200) throw new Error(`moto with --ssl refused to create the bucket: HTTP ${status}`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, stop };
 }
