@@ -6,8 +6,9 @@ import LongestFirst from "./test/support/sequencer.js";
 const root = (path: string) => fileURLToPath(new URL(`./${path}`, import.meta.url));
 // Runs every test with canary credentials and fails it when one leaks into an error, a log line or the output.
 const canarySetup = "test/support/canary-setup.ts";
-// The scripted lifecycle against the Vertex and W&B fakes through faulting proxies, once per MODELREG_FAULT_SEEDS seed.
-const FAULT_RUNS = ["test/vertex/faults.test.ts", "test/wandb/faults.test.ts"];
+// The scripted lifecycle against the Vertex, W&B and SageMaker fakes through faulting proxies, once per
+// MODELREG_FAULT_SEEDS seed.
+const FAULT_RUNS = ["test/vertex/faults.test.ts", "test/wandb/faults.test.ts", "test/sagemaker/faults.test.ts"];
 
 export default defineConfig({
   // Examples import the package by name, as users do; in tests that name means the source (tsconfig paths do the same).

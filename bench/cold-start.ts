@@ -178,6 +178,7 @@ const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [
   { module: /src\/adapters\/vertex\/vertex-endpoint-operations\.ts$/, loadedBy: "registry.endpoints (Vertex)" },
   { module: /src\/adapters\/vertex\/vertex-files\.ts$/, loadedBy: "listArtifacts, openArtifact and downloadArtifacts (Vertex)" },
   { module: /src\/adapters\/vertex\/vertex-writes\.ts$/, loadedBy: "updateModel, deleteModel, updateVersion, deleteVersion and transitionStage (Vertex)" },
+  { module: /src\/adapters\/mlflow\/mlflow-s3\.ts$/, loadedBy: "files under s3:// artifact locations (MLflow with --no-serve-artifacts)" },
   { module: /src\/adapters\/sagemaker\/sagemaker-create-version\.ts$/, loadedBy: "createVersion (SageMaker)" },
   { module: /src\/adapters\/sagemaker\/sagemaker-endpoint-operations\.ts$/, loadedBy: "registry.endpoints (SageMaker)" },
   { module: /src\/adapters\/sagemaker\/sagemaker-files\.ts$/, loadedBy: "listArtifacts, openArtifact and downloadArtifacts (SageMaker)" },

@@ -59,6 +59,7 @@ describe("the adapter list", () => {
       mlflow: "mlflow+https://h",
       vertex: "vertex://p/us-central1?bucket=bkt",
       wandb: "wandb://team/p",
+      sagemaker: "sagemaker://us-east-1/bucket",
     };
     for (const adapter of ADAPTERS) {
       if (examples[adapter.id] !== undefined) expect(parseRegistryUri(examples[adapter.id]!, "/").kind).toBe(adapter.id);
