@@ -9,6 +9,7 @@ import { createMlflowRegistry, type MlflowRegistrySettings } from "modelreg/mlfl
 import { AbortedError, ModelRegistryError, UnsupportedCapabilityError } from "modelreg";
 import { awsSigner } from "../../../src/aws/aws-signer.js";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "../../support/moto-server.js";
+import { startCuttingProxy } from "./support/cutting-proxy.js";
 import { PYTHON_TEST_TIMEOUT_MS, python, tempDir, unique } from "./support/helpers.js";
 import { startTlsMoto } from "./support/mlflow-s3-servers.js";
 
@@ -144,6 +145,23 @@ describe.skipIf(!s3)("MLflow with artifacts proxied to S3", () => {
     expect(keys.filter((k) => k.includes(failing) || k.includes(aborted))).toEqual([]);
     expect((await openUploads()).filter((k) => k.includes(failing) || k.includes(aborted))).toEqual([]);
     expect(await registry.listVersions(name).toArray()).toEqual([]);
+  });
+
+  it("finds the object whole when the answer to mpu/complete is lost, and keeps the version", async () => {
+    const proxy = await startCuttingProxy(ctx.proxied.url);
+    try {
+      const viaProxy = createMlflowRegistry({ trackingUri: proxy.url, actor: "tester", multipartUpload });
+      proxy.cutNext((req) => req.method === "POST" && (req.url ?? "").includes("/mlflow-artifacts/mpu/complete/"));
+      const big = randomBytes(11 * MiB);
+      const v = await viaProxy.createVersion(unique("s3-lost-complete"), { artifacts: { entries: [{ path: "big.bin", content: big }] } });
+      // Completed once (a second completion would fail: the upload is gone), then found listed with its size.
+      expect(proxy.seen.filter((s) => s.includes("/mpu/complete/"))).toHaveLength(1);
+      expect(proxy.seen.filter((s) => s.includes("/mpu/abort/"))).toHaveLength(0);
+      const stored = await getObject(keyOf(await registry.getDownloadUri(v), "big.bin"));
+      expect(sha256(stored.bytes)).toBe(sha256(big));
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("falls back to one PUT on a server whose destination has no multipart, and asks only once per client", async () => {

@@ -76,10 +76,21 @@ export type MlflowArtifactMode =
  * @param options.artifacts - Where artifacts go; default a local directory the server proxies.
  * @param options.env - More environment for the server (the S3 endpoint and credentials of an `s3://` store).
  */
-export async function startMlflowServer(
-  version: string,
-  options: { workers?: number; artifacts?: MlflowArtifactMode; env?: NodeJS.ProcessEnv } = {},
-): Promise<MlflowServer> {
+export async function startMlflowServer(version: string, options: StartOptions = {}): Promise<MlflowServer> {
+  // The port is free when picked, but a server takes seconds to bind it: with several starting at once (and other
+  // runs on the machine) another process took one in between. A fresh port then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(version, options);
+    } catch (error) {
+      if (attempt >= 3 || !/address already in use/i.test(String(error))) throw error;
+    }
+  }
+}
+
+type StartOptions = { workers?: number; artifacts?: MlflowArtifactMode; env?: NodeJS.ProcessEnv };
+
+async function startOnce(version: string, options: StartOptions): Promise<MlflowServer> {
   const { mlflow, python } = await ensureMlflow(version);
   const dir = await mkdtemp(join(tmpdir(), `modelreg-mlflow-${version}-`));
   const port = await freePort();
