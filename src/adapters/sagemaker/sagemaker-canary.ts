@@ -35,7 +35,12 @@ export interface SageMakerBlueGreenCanary {
   /** The deployed version whose variant gets the new version's model. Default: the endpoint's only variant. */
   replace?: VersionRefInput;
   /** The canary fleet: instances, or a percent (at most 50) of the variant's capacity. Default one instance. */
-  canarySize?: { type: "INSTANCE_COUNT" | "CAPACITY_PERCENT"; value: number };
+  canarySize?: {
+    /** `INSTANCE_COUNT` (instances) or `CAPACITY_PERCENT` (a percent of the variant's capacity). */
+    type: "INSTANCE_COUNT" | "CAPACITY_PERCENT";
+    /** How many instances, or what percent (1-50). */
+    value: number;
+  };
   /** How long the canary serves before the rest shifts (0-3600 s). Default 600. */
   waitIntervalSeconds?: number;
   /** How long the old fleet stays after the shift, for a rollback (0-3600 s). Default 600. */
