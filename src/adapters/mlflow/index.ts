@@ -5,6 +5,6 @@
  */
 
 export { MlflowRegistry, createMlflowRegistry, type MlflowCreateVersionInput } from "./mlflow-registry.js";
-export type { MlflowRegistrySettings } from "./mlflow-settings.js";
+export type { MlflowMultipartSettings, MlflowRegistrySettings, MlflowS3Settings } from "./mlflow-settings.js";
 export { mlflowCreateVersionOptionsSchema } from "./mlflow-options.js";
 export type { MlflowCreateVersionOptions, MlflowPyfuncOptions } from "./mlflow-options.js";
