@@ -2,10 +2,10 @@
 // process serves every service: SageMaker's JSON API on POST / and S3 in path style. Its state is in memory and goes
 // with the process. MOTO_URL points the tests at one already running instead.
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { CANARY } from "./canary.js";
 import { ensureAwsPeers } from "./official-clients.js";
 import { pythonEnv } from "./python-venv.js";
+import { freePort } from "./free-port.js";
 
 /** A running moto server. */
 export interface MotoServer {
@@ -24,17 +24,6 @@ export const MOTO_CREDENTIALS = {
   secretAccessKey: CANARY.awsSecretAccessKey,
   sessionToken: CANARY.awsSessionToken,
 } as const;
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.on("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
-    });
-  });
-}
 
 /** Starts moto's server and waits until it answers. */
 export async function startMoto(): Promise<MotoServer> {

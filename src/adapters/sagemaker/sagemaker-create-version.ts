@@ -35,6 +35,7 @@ import type { SageMakerRecords } from "./sagemaker-records.js";
 import type { SageMakerRegistrySettings } from "./sagemaker-settings.js";
 import { createGroupOnce } from "./sagemaker-writes.js";
 import { PROVIDER } from "./sagemaker-transport.js";
+import { sleep } from "../../runtime/sleep.js";
 
 /** What a create has done so far, for undoing it. */
 interface CreateState {
@@ -371,16 +372,4 @@ function bytesFile(path: string, bytes: Uint8Array): ResolvedArtifact {
       yield bytes;
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

@@ -29,6 +29,7 @@ import {
 } from "./sagemaker-endpoint-api.js";
 import type { SageMakerEndpointSettings } from "./sagemaker-endpoints.js";
 import { PROVIDER, type SageMakerTransport } from "./sagemaker-transport.js";
+import { sleep } from "../../runtime/sleep.js";
 
 /** An endpoint as read: SageMaker's description, its config, its variants, and the spec's view. */
 export interface EndpointState {
@@ -348,17 +349,4 @@ export class EndpointMoves {
       if (!ModelRegistryError.isInstance(error)) throw error;
     }
   }
-}
-
-/** Waits, ending early when the signal aborts (the caller checks it next). */
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

@@ -15,6 +15,7 @@ import { operationSchema, type VertexOperation } from "./vertex-api.js";
 import { authHeaderSource } from "./vertex-auth.js";
 import { mapGoogleError, operationError } from "./vertex-error.js";
 import type { VertexRegistrySettings } from "./vertex-settings.js";
+import { sleep } from "../../runtime/sleep.js";
 
 /** The provider name. */
 export const PROVIDER = "vertex";
@@ -116,18 +117,6 @@ const finishedWithError = new WeakSet<object>();
  */
 export function isFinishedOperationError(error: unknown): boolean {
   return typeof error === "object" && error !== null && finishedWithError.has(error);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 export { callOptions };

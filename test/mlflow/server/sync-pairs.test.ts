@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createMlflowRegistry } from "modelreg/mlflow";
 import { createVertexRegistry } from "modelreg/vertex";
 import { createWandbRegistry } from "modelreg/wandb";
-import type { ModelRegistry, ModelVersion } from "modelreg";
+import type { ModelVersion } from "modelreg";
 import { SYNC_TAGS, originOf, planSync, syncRegistries, type SyncCreateItem, type SyncPlanItem } from "modelreg/sync";
 import { GcsFake } from "../../vertex/support/gcs-fake.js";
 import { LOCATION, PROJECT, VertexFake } from "../../vertex/support/vertex-fake.js";
@@ -16,6 +16,7 @@ import { API_KEY, BASE, ENTITY, WandbFake } from "../../wandb/support/wandb-fake
 import { CANARY } from "../../support/canary.js";
 import { unique } from "./support/helpers.js";
 import { copiesBySource } from "../../sync/support/helpers.js";
+import { expectSameFiles, sha256Of, weights } from "../../support/version-files.js";
 
 const servers = inject("mlflowServers");
 const BUCKET = "sync-pairs-bucket";
@@ -56,19 +57,6 @@ const signature = {
 };
 const modelCard = { summary: "flags fraud", owners: ["risk@example.com"], limitations: "card-present only" };
 
-/** Deterministic bytes that are not a short repeating pattern. */
-function weights(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
 /** An entry that hands its bytes over in 256 KiB chunks, as a file read from disk would. */
 const streamed = (path: string, bytes: Uint8Array) => ({
   path,
@@ -77,19 +65,6 @@ const streamed = (path: string, bytes: Uint8Array) => ({
     for (let at = 0; at < bytes.byteLength; at += 256 * 1024) yield bytes.subarray(at, at + 256 * 1024);
   },
 });
-
-async function sha256Of(registry: ModelRegistry, ref: { model: string; version: string }, path: string): Promise<string> {
-  const { stream } = await registry.openArtifact(ref, path);
-  return createHash("sha256")
-    .update(new Uint8Array(await new Response(stream).arrayBuffer()))
-    .digest("hex");
-}
-
-async function expectSameFiles(source: ModelRegistry, sv: { model: string; version: string }, target: ModelRegistry, tv: { model: string; version: string }) {
-  const want = (await source.listArtifacts(sv)).map((f) => [f.path, f.size]).sort();
-  expect((await target.listArtifacts(tv)).map((f) => [f.path, f.size]).sort()).toEqual(want);
-  for (const [path] of want) expect(await sha256Of(target, tv, path as string), path as string).toBe(await sha256Of(source, sv, path as string));
-}
 
 const provenance = (registry: string, model: string, version: string, digest: string) => ({
   [SYNC_TAGS.source]: registry,

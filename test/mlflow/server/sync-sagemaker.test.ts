@@ -6,12 +6,13 @@ import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createMlflowRegistry } from "modelreg/mlflow";
 import { createSageMakerRegistry } from "modelreg/sagemaker";
-import type { ModelRegistry, ModelVersion } from "modelreg";
+import type { ModelVersion } from "modelreg";
 import { originOf, syncRegistries } from "modelreg/sync";
 import { CREDENTIALS, IMAGE } from "../../sagemaker/support/setup.js";
 import { REGION, SageMakerFake } from "../../sagemaker/support/sagemaker-fake.js";
 import { S3Fake } from "../../support/s3-fake.js";
 import { unique } from "./support/helpers.js";
+import { sha256Of, weights } from "../../support/version-files.js";
 
 const servers = inject("mlflowServers");
 const BUCKET = "mlflow-to-sagemaker";
@@ -32,25 +33,6 @@ const sagemaker = createSageMakerRegistry({
   actor: "sync-test",
   retryBaseDelayMs: 1,
 });
-
-async function sha256Of(registry: ModelRegistry, ref: { model: string; version: string }, path: string): Promise<string> {
-  const { stream } = await registry.openArtifact(ref, path);
-  return createHash("sha256")
-    .update(new Uint8Array(await new Response(stream).arrayBuffer()))
-    .digest("hex");
-}
-
-function weights(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 describe.each(servers)("sync MLflow $version -> SageMaker", (server) => {
   const mlflow = createMlflowRegistry({ trackingUri: server.url, actor: "sync-test" });

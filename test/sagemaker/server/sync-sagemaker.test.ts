@@ -1,7 +1,6 @@
 // Sync with SageMaker on either side (issue 18, item 6), against moto's SageMaker and S3: local -> SageMaker copies
 // files, metadata, aliases and stages, a second run copies nothing, and SageMaker -> local brings the copy back
 // byte for byte with its provenance. Also through the CLI, with a `sagemaker://` URI.
-import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +11,7 @@ import { originOf, syncRegistries } from "modelreg/sync";
 import { runCli } from "../../../src/cli/main.js";
 import { MOTO_CREDENTIALS, MOTO_REGION } from "../../support/moto-server.js";
 import { IMAGE, motoBucket, motoRegistry } from "./support/moto-registry.js";
+import { expectSameFiles, weights } from "../../support/version-files.js";
 
 const BUCKET = "sync-sagemaker";
 const MiB = 1024 * 1024;
@@ -28,32 +28,6 @@ async function localRegistry(actor: string) {
 }
 
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-
-/** Deterministic bytes that are not a short repeating pattern. */
-function weights(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-async function sha256Of(registry: ModelRegistry, ref: { model: string; version: string }, path: string): Promise<string> {
-  const { stream } = await registry.openArtifact(ref, path);
-  return createHash("sha256")
-    .update(new Uint8Array(await new Response(stream).arrayBuffer()))
-    .digest("hex");
-}
-
-async function expectSameFiles(source: ModelRegistry, sv: { model: string; version: string }, target: ModelRegistry, tv: { model: string; version: string }) {
-  const want = (await source.listArtifacts(sv)).map((f) => [f.path, f.size]).sort();
-  expect((await target.listArtifacts(tv)).map((f) => [f.path, f.size]).sort()).toEqual(want);
-  for (const [path] of want) expect(await sha256Of(target, tv, path as string), path as string).toBe(await sha256Of(source, sv, path as string));
-}
 
 async function bySource(registry: ModelRegistry, model: string): Promise<Map<string, ModelVersion>> {
   const out = new Map<string, ModelVersion>();

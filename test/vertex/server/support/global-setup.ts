@@ -2,10 +2,10 @@
 // free loopback port with an in-memory backend and one bucket. GCS_EMULATOR_URL points at a running one instead.
 import { execFile, spawn } from "node:child_process";
 import { access, mkdir } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
+import { freePort } from "../../../support/free-port.js";
 
 export const FAKE_GCS_SERVER = "github.com/fsouza/fake-gcs-server@v1.55.1";
 export const EMULATOR_BUCKET = "emulated-bucket";
@@ -18,17 +18,6 @@ declare module "vitest" {
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../../../..");
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.on("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
-    });
-  });
-}
 
 /** Installs fake-gcs-server into .cache/go-bin unless it is there, and returns its path. */
 export async function ensureFakeGcsServer(): Promise<string> {
