@@ -217,10 +217,20 @@ describe("modelreg get", () => {
     const host = hostname().replace(/[^A-Za-z0-9.-]/g, "_");
     // A process that has exited: its pid names no process now (pids are not reused this quickly).
     const dead = spawnSync(process.execPath, ["-e", ""]).pid as number;
-    // A zombie: killed, never reaped (its parent, `sleep`, does not wait), which signal 0 still reaches.
-    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+    // A zombie: exited, never reaped (its parent, `sleep`, does not wait), which signal 0 still reaches. The child
+    // outlives the shell's exec by a second: one that exited first was reaped by the shell on a loaded machine.
+    const parent = spawn("sh", ["-c", "sleep 1 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
     const zombie = Number((await new Promise<Buffer>((resolve) => parent.stdout.once("data", resolve))).toString().trim());
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const isZombie = () => {
+      try {
+        return / Z /.test(readFileSync(`/proc/${zombie}/stat`, "utf8").replace(/^.*\)/s, ")"));
+      } catch {
+        return false;
+      }
+    };
+    for (let waited = 0; process.platform === "linux" && !isZombie() && waited < 10_000; waited += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    if (process.platform !== "linux") await new Promise((resolve) => setTimeout(resolve, 1500));
     const left = {
       zombie: `tmp-${host}-${zombie}-0123456789ab`,
       dead: `tmp-${host}-${dead}-0123456789ab`,
@@ -232,7 +242,7 @@ describe("modelreg get", () => {
       await writeFile(join(cwd, "cache", name, ".modelreg-download-x", "0"), "half a file");
     }
     try {
-      if (process.platform === "linux") expect(readFileSync(`/proc/${zombie}/stat`, "utf8")).toMatch(/\) Z /);
+      if (process.platform === "linux") expect(isZombie(), `process ${zombie} is not a zombie`).toBe(true);
       const got = await cli(cwd, "get", "file:./reg", "fraud/1", "out", "--cache-dir", "cache", "--json");
       expect(got.code, got.err).toBe(0);
       expect((await readdir(join(cwd, "cache"))).sort()).toEqual([left.live, left.otherHost, "versions"].sort());
