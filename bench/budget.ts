@@ -2,8 +2,10 @@
 // machine, each with a generous margin over what docs/benchmarks.md records, so it fails on a regression, not on noise.
 //   1. the minified, gzipped bundle of a handler that uses one adapter;
 //   2. a short memory check: peak RSS while moving 32 MiB and then 256 MiB through a real MLflow server (one it starts,
-//      or MODELREG_MLFLOW_URI's), each in a fresh process; streaming means the peak must not grow with the file.
+//      or MODELREG_MLFLOW_URI's), and through SageMaker and S3 on moto (multipart uploads of 8 MiB parts), each in a
+//      fresh process; streaming means the peak must not grow with the file.
 import { startMlflowServer } from "../test/mlflow/server/support/mlflow-server.js";
+import { startMoto } from "../test/support/moto-server.js";
 import { MiB, dataFile } from "./bench-support.js";
 import { bundleSizes } from "./cold-start.js";
 import { measureInChild } from "./memory.js";
@@ -55,6 +57,26 @@ try {
   }
 } finally {
   await server.stop();
+}
+
+// The same through SageMaker and S3, on moto (installed into .venv/aws-peers on first use).
+const moto = await startMoto();
+try {
+  const made = await fetch(`${moto.url}/bench-memory`, { method: "PUT" });
+  if (!made.ok) throw new Error(`moto refused the bucket: HTTP ${made.status}`);
+  const small = await measureInChild(await dataFile("32m.bin", 32 * MiB), moto.url, "sagemaker");
+  const large = await measureInChild(await dataFile("256m.bin", 256 * MiB), moto.url, "sagemaker");
+  if (!small.ok || !large.ok) failures.push("a SageMaker memory-check transfer came back with different bytes");
+  for (const [dir, a, b] of [
+    ["upload", small.upPeakRss, large.upPeakRss],
+    ["download", small.downPeakRss, large.downPeakRss],
+  ] as const) {
+    const line = `memory sagemaker ${dir}: peak ${(a / MiB).toFixed(0)} MiB at 32 MiB, ${(b / MiB).toFixed(0)} MiB at 256 MiB (growth budget ${MEMORY_GROWTH_BUDGET / MiB} MiB)`;
+    console.log(line);
+    if (b - a > MEMORY_GROWTH_BUDGET) failures.push(line);
+  }
+} finally {
+  await moto.stop();
 }
 
 if (failures.length > 0) {

@@ -1,13 +1,16 @@
-// One upload and one download of a file through MLflow, in a process of its own; prints its peak RSS as JSON.
+// One upload and one download of a file through MLflow (or SageMaker and S3 on moto), in a process of its own; prints
+// its peak RSS as JSON.
 //   node --expose-gc --import tsx bench/memory-child.ts <file> <mlflow url>
+//   node --expose-gc --import tsx bench/memory-child.ts <file> <moto url> sagemaker
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMlflowRegistry } from "../src/adapters/mlflow/index.js";
+import { createSageMakerRegistry } from "../src/adapters/sagemaker/index.js";
 
-const [file, url] = process.argv.slice(2) as [string, string];
+const [file, url, kind = "mlflow"] = process.argv.slice(2) as [string, string, string?];
 
 async function sha256(path: string): Promise<string> {
   const hash = createHash("sha256");
@@ -26,7 +29,21 @@ function sampler() {
   };
 }
 
-const registry = createMlflowRegistry({ trackingUri: url, actor: "bench", timeoutMs: 600_000 });
+// On moto: path-style S3 and SageMaker on one port, with moto's bucket made by the parent (bench/budget.ts).
+const registry =
+  kind === "sagemaker"
+    ? createSageMakerRegistry({
+        region: "us-east-1",
+        artifactRoot: "s3://bench-memory/registry",
+        endpoint: url,
+        s3Endpoint: url,
+        forcePathStyle: true,
+        credentials: { accessKeyId: "AKIABENCHMEMORY00001", secretAccessKey: "bench-memory-not-a-secret" },
+        env: {},
+        actor: "bench",
+        timeoutMs: 600_000,
+      })
+    : createMlflowRegistry({ trackingUri: url, actor: "bench", timeoutMs: 600_000 });
 // Load the adapter's code paths once on a tiny file, so the baseline includes them and the peaks measure the transfer.
 const warm = await registry.createVersion(`bench-mem-warm-${process.pid}`, { artifacts: { entries: [{ path: "w", content: "w" }] } });
 const warmDir = await mkdtemp(join(tmpdir(), "modelreg-mem-"));

@@ -15,10 +15,10 @@ interface ChildResult {
   ok: boolean;
 }
 
-/** Runs one upload and download of `file` in a fresh process and returns its peaks. */
-export function measureInChild(file: string, url: string): Promise<ChildResult> {
+/** Runs one upload and download of `file` in a fresh process and returns its peaks (MLflow, or SageMaker on moto). */
+export function measureInChild(file: string, url: string, kind: "mlflow" | "sagemaker" = "mlflow"): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", join(import.meta.dirname, "memory-child.ts"), file, url], {
+    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", join(import.meta.dirname, "memory-child.ts"), file, url, kind], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
