@@ -41,6 +41,27 @@ const EXPIRY_MARGIN_MS = 5 * 60_000;
 /** The optional peer that implements the chain. */
 export const CREDENTIAL_PROVIDERS_PACKAGE = "@aws-sdk/credential-providers";
 
+/**
+ * Wraps a credential source so the client can redact what it handed out: the secret key and session token of the
+ * last credentials, which a server may echo in an error. Every AWS client (SageMaker, S3) passes `secrets` to its
+ * HTTP client, which asks for them again after each signing.
+ */
+export function rememberingCredentials(source: () => Promise<AwsCredentials>): {
+  /** The source, remembering what it returns. */
+  credentials: () => Promise<AwsCredentials>;
+  /** The secret key and session token of the last credentials returned. */
+  secrets: () => Array<string | undefined>;
+} {
+  let known: AwsCredentials | undefined;
+  return {
+    credentials: async () => {
+      known = await source();
+      return known;
+    },
+    secrets: () => [known?.secretAccessKey, known?.sessionToken],
+  };
+}
+
 /** Returns a function giving current credentials: cached, fetched again when they near expiry or after a failure. */
 export function credentialSource(settings: AwsCredentialSettings, provider: string): () => Promise<AwsCredentials> {
   const env = settings.env ?? process.env;

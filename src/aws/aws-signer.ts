@@ -9,7 +9,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { AuthenticationError } from "../core/errors.js";
 import type { HttpSignHook } from "../http/http-types.js";
-import { type AwsCredentials } from "./aws-credentials.js";
+import type { AwsCredentials } from "./aws-credentials.js";
 
 /** The optional peer that signs. */
 export const SIGNATURE_V4_PACKAGE = "@smithy/signature-v4";

@@ -8,7 +8,7 @@
  */
 
 import type { ResolvedArtifact } from "../artifacts/resolve-source.js";
-import type { AwsCredentials } from "../aws/aws-credentials.js";
+import { type AwsCredentials, rememberingCredentials } from "../aws/aws-credentials.js";
 import { dnsSuffix } from "../aws/aws-config.js";
 import { awsSigner } from "../aws/aws-signer.js";
 import { InvalidInputError, NotFoundError, ResponseValidationError } from "../core/errors.js";
@@ -42,8 +42,6 @@ export interface S3StorageSettings extends ClientSettings {
   region: string;
   /** Current credentials (the adapter's cached source from `credentialSource`). */
   credentials: () => Promise<AwsCredentials>;
-  /** More strings to redact from errors and logs; the secret key and session token of `credentials` always are. */
-  secrets?: () => Iterable<string | undefined>;
   /** A custom endpoint (moto, MinIO). Default `https://s3.<region>.amazonaws.com`. */
   endpoint?: string;
   /** Put the bucket in the path (`<endpoint>/<bucket>/<key>`). Default: only for IP and localhost endpoints. */
@@ -103,13 +101,8 @@ export class S3Storage implements ObjectStore {
     this.#listPageSize = pageSize;
     this.#settings = { ...settings, provider };
     this.#addressing = new S3Addressing(endpoint, settings.forcePathStyle === true);
-    let known: AwsCredentials | undefined;
-    const source = settings.credentials;
-    this.#credentials = async () => {
-      known = await source();
-      return known;
-    };
-    this.#secrets = () => [...(settings.secrets?.() ?? []), known?.secretAccessKey, known?.sessionToken];
+    // The secret key and session token it signs with are redacted from errors and logs.
+    ({ credentials: this.#credentials, secrets: this.#secrets } = rememberingCredentials(settings.credentials));
   }
 
   /** The HTTP client of a bucket's origin, made on first use. */

@@ -93,16 +93,17 @@ export class SageMakerProvider implements RegistryProviderV1<SageMakerCreateVers
     if (settings.image !== undefined && (typeof settings.image !== "string" || !/^\S{1,255}$/.test(settings.image)))
       throw invalidInput(op, "image", "image must be a container image URI (1-255 characters, no spaces)", PROVIDER);
     const env = settings.env ?? process.env;
+    // Read once: the profile's endpoint_url comes from the shared config file.
+    const s3Endpoint = settings.s3Endpoint ?? configuredEndpoint("S3", env, settings.profile);
     const storage = new S3Storage({
       provider: PROVIDER,
       region: this.transport.region,
+      // The transport's source: one credential cache for both clients. S3Storage remembers what it signs with, for
+      // redaction, as the transport does.
       credentials: this.transport.credentials,
-      secrets: this.transport.secrets,
       ...clientSettings(settings),
       ...(settings.timeoutMs !== undefined && { timeoutMs: settings.timeoutMs }),
-      ...((settings.s3Endpoint ?? configuredEndpoint("S3", env, settings.profile)) && {
-        endpoint: settings.s3Endpoint ?? configuredEndpoint("S3", env, settings.profile),
-      }),
+      ...(s3Endpoint && { endpoint: s3Endpoint }),
       ...(settings.forcePathStyle !== undefined && { forcePathStyle: settings.forcePathStyle }),
     });
     this.records = new SageMakerRecords(this.transport, new RecordStore(storage, root.bucket, root.prefix));

@@ -6,7 +6,7 @@
  */
 
 import type * as z from "zod/mini";
-import { type AwsCredentials, credentialSource } from "../../aws/aws-credentials.js";
+import { type AwsCredentials, credentialSource, rememberingCredentials } from "../../aws/aws-credentials.js";
 import { configuredEndpoint, dnsSuffix, REGION_PATTERN, resolveRegion } from "../../aws/aws-config.js";
 import { awsErrorForCode, shortErrorCode } from "../../aws/aws-errors.js";
 import { awsSigner } from "../../aws/aws-signer.js";
@@ -68,13 +68,7 @@ export class SageMakerTransport {
         field: "region",
       });
     this.region = region;
-    const source = credentialSource(settings, PROVIDER);
-    let known: AwsCredentials | undefined;
-    this.credentials = async () => {
-      known = await source();
-      return known;
-    };
-    this.secrets = () => [known?.secretAccessKey, known?.sessionToken];
+    ({ credentials: this.credentials, secrets: this.secrets } = rememberingCredentials(credentialSource(settings, PROVIDER)));
     const endpoint = settings.endpoint ?? configuredEndpoint("SAGEMAKER", env, settings.profile) ?? `https://api.sagemaker.${region}.${dnsSuffix(region)}/`;
     this.http = createHttpClient({
       provider: PROVIDER,
