@@ -3,7 +3,7 @@
 // when the package cannot be deleted, tells subscribers it exists).
 import type { RegistryEvent } from "modelreg";
 import { afterEach, describe, expect, it } from "vitest";
-import { awsError } from "./support/sagemaker-fake.js";
+import { awsError } from "./support/aws-json-errors.js";
 import { BUCKET, IMAGE, useSageMakerFakes } from "./support/setup.js";
 
 const fakes = useSageMakerFakes();

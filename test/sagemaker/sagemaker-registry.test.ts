@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { ConflictError, InvalidInputError, NotFoundError, type RegistryEvent } from "modelreg";
 import { describe, expect, it } from "vitest";
-import { awsError } from "./support/sagemaker-fake.js";
+import { awsError } from "./support/aws-json-errors.js";
 import { BUCKET, IMAGE, useSageMakerFakes } from "./support/setup.js";
 
 const fakes = useSageMakerFakes();

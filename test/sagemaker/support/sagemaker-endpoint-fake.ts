@@ -10,6 +10,7 @@ import { createHash, createHmac } from "node:crypto";
 import { http, HttpResponse, type HttpHandler } from "msw";
 import { sageMakerRequestProblems } from "../../support/aws-contract.js";
 import { MOTO_CREDENTIALS } from "../../support/moto-server.js";
+import { AwsError, invalid, reply } from "./aws-json-errors.js";
 
 export const REGION = "us-east-1";
 export const ACCOUNT = "123456789012";
@@ -45,17 +46,6 @@ interface EndpointState {
   pending?: Pending;
 }
 
-/** What SageMaker answers: a 400 with the code in `x-amzn-errortype` and `__type` (as moto does). */
-class AwsError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-const invalid = (message: string) => new AwsError("ValidationException", message);
 const arn = (kind: string, name: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${kind}/${name.toLowerCase()}`;
 
 const ACTIONS = new Set([
@@ -348,10 +338,6 @@ export class SageMakerEndpointFake {
     if (!config) throw invalid(`Could not find endpoint configuration "${arn("endpoint-config", name)}".`);
     return config;
   }
-}
-
-function reply(error: AwsError): Response {
-  return HttpResponse.json({ __type: error.code, Message: error.message }, { status: error.status, headers: { "x-amzn-errortype": error.code } });
 }
 
 /**

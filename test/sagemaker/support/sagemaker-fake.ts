@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { http, HttpResponse, type HttpHandler } from "msw";
 import { sageMakerRequestProblems } from "../../support/aws-contract.js";
 import { type SigV4Credentials, verifySigV4 } from "../../support/sigv4-verify.js";
+import { AwsError, invalid, reply } from "./aws-json-errors.js";
 
 export const REGION = "us-east-1";
 export const ACCOUNT = "123456789012";
@@ -41,24 +42,6 @@ export interface SageMakerFault {
   /** How many matching requests it hits. Default 1. */
   times?: number;
 }
-
-class AwsError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-const invalid = (message: string) => new AwsError("ValidationException", message);
-
-/** An error the fake answers as SageMaker does (for `beforeAction` to throw). */
-export function awsError(code: string, message: string, status = 400): Error {
-  return new AwsError(code, message, status);
-}
-const reply = (error: AwsError) =>
-  HttpResponse.json({ __type: error.code, message: error.message }, { status: error.status, headers: { "x-amzn-errortype": error.code } });
 
 const ACTIONS = new Set([
   "CreateModelPackageGroup",
