@@ -20,6 +20,8 @@ process.env.GOOGLE_OAUTH_ACCESS_TOKEN = CANARY.googleAccessToken;
 process.env.AWS_ACCESS_KEY_ID = "AKIACANARYTESTKEY0001";
 process.env.AWS_SECRET_ACCESS_KEY = CANARY.awsSecretAccessKey;
 process.env.AWS_SESSION_TOKEN = CANARY.awsSessionToken;
+// The Hugging Face adapter reads HF_TOKEN (src/adapters/huggingface/hf-transport.ts).
+process.env.HF_TOKEN = CANARY.hfToken;
 // Clients built without a logger then log every attempt through console.debug, which is captured below.
 process.env.MODELREG_LOG = "debug";
 

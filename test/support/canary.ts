@@ -23,6 +23,8 @@ export const CANARY = {
   awsSecretAccessKey: "canaryawsSecret7f3c19a2b84e5d06c1f9e2a4b7",
   /** An AWS session token of temporary credentials. */
   awsSessionToken: "canary-aws-session-token-IQoJb3JpZ2luX2VjEJ7e1c0a9d3f",
+  /** A Hugging Face user access token (HF_TOKEN): `hf_` and 34 letters, as the Hub issues them. */
+  hfToken: "hf_canaryHubTokenQzXwVbNmLkJhGfDsAp",
 } as const;
 
 /** A name of one searched form of a canary. */
@@ -38,6 +40,7 @@ export const CANARY_FORMS: Readonly<Record<CanaryName, string>> = {
   webhookSecret: CANARY.webhookSecret,
   awsSecretAccessKey: CANARY.awsSecretAccessKey,
   awsSessionToken: CANARY.awsSessionToken,
+  hfToken: CANARY.hfToken,
   mlflowUserPassword: `${CANARY.mlflowUser}:${CANARY.mlflowPassword}`,
   mlflowBasic: Buffer.from(`${CANARY.mlflowUser}:${CANARY.mlflowPassword}`).toString("base64"),
   wandbBasic: Buffer.from(`api:${CANARY.wandbApiKey}`).toString("base64"),

@@ -14,7 +14,8 @@ import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions } from "../../http/call-options.js";
 import type { HttpClient } from "../../http/http-types.js";
-import { parseUploadHeaders, putSigned, splitParts } from "./wandb-upload.js";
+import { splitParts } from "../../artifacts/split-parts.js";
+import { parseUploadHeaders, putSigned } from "./wandb-upload.js";
 
 /** Azure's most blocks in one committed blob. */
 export const AZURE_MAX_BLOCKS = 50_000;

@@ -8,6 +8,7 @@
 import { nodeCrypto } from "../../runtime/builtins.js";
 import { toWebStream } from "../../artifacts/byte-streams.js";
 import type { ResolvedArtifact } from "../../artifacts/resolve-source.js";
+import { splitParts } from "../../artifacts/split-parts.js";
 import { setOwn } from "../../core/own-keys.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions } from "../../http/call-options.js";
@@ -122,29 +123,6 @@ export async function putParts(
     options.onBytes?.(sent);
   }
   return done;
-}
-
-/** Reads a file as consecutive parts of `partBytes` (the last may be shorter; an empty file is one empty part). */
-export async function* splitParts(file: ResolvedArtifact, partBytes: number): AsyncGenerator<Uint8Array> {
-  let buffer = new Uint8Array(partBytes);
-  let filled = 0;
-  let emitted = false;
-  for await (const chunk of file.open()) {
-    let at = 0;
-    while (at < chunk.byteLength) {
-      const take = Math.min(partBytes - filled, chunk.byteLength - at);
-      buffer.set(chunk.subarray(at, at + take), filled);
-      filled += take;
-      at += take;
-      if (filled === partBytes) {
-        yield buffer;
-        emitted = true;
-        buffer = new Uint8Array(partBytes);
-        filled = 0;
-      }
-    }
-  }
-  if (filled > 0 || !emitted) yield buffer.subarray(0, filled);
 }
 
 /** Hex MD5s of consecutive parts of a stream, fed chunk by chunk, so part digests cost no second read. */
