@@ -10,6 +10,7 @@
  */
 
 import type { AnyAdapterDescriptor } from "../core/adapter-descriptor.js";
+import { huggingFaceAdapter } from "./huggingface/huggingface-descriptor.js";
 import { localAdapter } from "./local/local-descriptor.js";
 import { mlflowAdapter } from "./mlflow/mlflow-descriptor.js";
 import { sagemakerAdapter } from "./sagemaker/sagemaker-descriptor.js";
@@ -17,7 +18,14 @@ import { vertexAdapter } from "./vertex/vertex-descriptor.js";
 import { wandbAdapter } from "./wandb/wandb-descriptor.js";
 
 /** Every adapter modelreg ships, in the order the usage text and errors name them. */
-export const ADAPTERS = [localAdapter, mlflowAdapter, vertexAdapter, wandbAdapter, sagemakerAdapter] as const satisfies readonly AnyAdapterDescriptor[];
+export const ADAPTERS = [
+  localAdapter,
+  mlflowAdapter,
+  vertexAdapter,
+  wandbAdapter,
+  sagemakerAdapter,
+  huggingFaceAdapter,
+] as const satisfies readonly AnyAdapterDescriptor[];
 
 /** One of the adapters in {@link ADAPTERS}. */
 export type KnownAdapter = (typeof ADAPTERS)[number];
