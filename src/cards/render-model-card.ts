@@ -16,6 +16,11 @@ export interface RenderModelCardOptions {
   license?: string;
   /** A `library_name` for the front matter (`sklearn`, `transformers`, `pytorch`). */
   libraryName?: string;
+  /**
+   * `false` leaves the front matter out and returns the body alone, for a caller that writes its own metadata (the
+   * Hugging Face adapter adds a `model-index`). Default `true`.
+   */
+  frontMatter?: boolean;
 }
 
 /**
@@ -137,7 +142,8 @@ export function renderModelCard(version: ModelVersion, options: RenderModelCardO
   if (card.markdown) sections.push(`## More Information\n\n${card.markdown.trim()}`);
   if (card.owners && card.owners.length > 0) sections.push(`## Model Card Contact\n\n${card.owners.map((o) => `- ${inline(o)}`).join("\n")}`);
 
-  return `${front.join("\n")}\n\n${sections.join("\n\n")}\n`;
+  const body = `${sections.join("\n\n")}\n`;
+  return options.frontMatter === false ? body : `${front.join("\n")}\n\n${body}`;
 }
 
 /**
