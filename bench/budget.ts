@@ -21,8 +21,10 @@ import { measureInChild } from "./memory.js";
  * added: it carries S3 (XML listings and errors, addressing) and the AWS region, endpoint and credential lookups on top
  * of what the others share, and reads every version's record from S3, so none of it can wait for a later call. Its
  * budget stops it from growing; the SigV4 signer and the credential chain are optional peers outside the bundle.
+ * Hugging Face's measured 40.5 KiB when it was added, with its writes, uploads, files, cache writer and card
+ * (YAML) in chunks of their own; 41 KiB keeps it from growing.
  */
-const BUNDLE_BUDGET_GZIP: Record<string, number> = { mlflow: 41 * 1024, vertex: 40 * 1024, wandb: 40 * 1024, local: 33 * 1024, sagemaker: 50 * 1024 };
+const BUNDLE_BUDGET_GZIP: Record<string, number> = { mlflow: 41 * 1024, vertex: 40 * 1024, wandb: 40 * 1024, local: 33 * 1024, sagemaker: 50 * 1024, huggingface: 41 * 1024 };
 /** How much more the peak may be for 8 times the bytes (the 4 GiB benchmark's goal is 32 MiB for 4 times). */
 const MEMORY_GROWTH_BUDGET = 48 * MiB;
 

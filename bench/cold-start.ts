@@ -41,7 +41,7 @@ const ENTRIES: Array<{ subpath: string; file: string; adapter: boolean }> = [
 const DEPENDENCIES = ["zod", "ky", "p-retry"];
 
 /** The handlers in bench/handlers, one adapter each. */
-const HANDLERS = ["mlflow", "vertex", "wandb", "local", "sagemaker"] as const;
+const HANDLERS = ["mlflow", "vertex", "wandb", "local", "sagemaker", "huggingface"] as const;
 /** The bundle budget: 40 KiB gzipped. */
 const BUNDLE_BUDGET = 40 * 1024;
 /** The import goal: at most 50 ms over a bare node process, whole processes compared... */
@@ -184,6 +184,11 @@ const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [
   { module: /src\/adapters\/sagemaker\/sagemaker-files\.ts$/, loadedBy: "listArtifacts, openArtifact and downloadArtifacts (SageMaker)" },
   { module: /src\/adapters\/sagemaker\/sagemaker-writes\.ts$/, loadedBy: "createModel, updateModel, deleteModel, updateVersion and deleteVersion (SageMaker)" },
   { module: /src\/adapters\/sagemaker\/sagemaker-stages\.ts$/, loadedBy: "setAlias, deleteAlias and transitionStage (SageMaker)" },
+  { module: /src\/adapters\/huggingface\/hf-create-version\.ts$/, loadedBy: "createVersion (Hugging Face)" },
+  { module: /src\/adapters\/huggingface\/hf-writes\.ts$/, loadedBy: "every change but createVersion (Hugging Face)" },
+  { module: /src\/adapters\/huggingface\/hf-cache\.ts$/, loadedBy: "downloadToHubCache (Hugging Face)" },
+  { module: /src\/adapters\/huggingface\/hf-files\.ts$/, loadedBy: "listArtifacts, openArtifact, downloadArtifacts and downloadToHubCache (Hugging Face)" },
+  { module: /src\/adapters\/huggingface\/hf-card\.ts$/, loadedBy: "createVersion, and reading versions another tool tagged (Hugging Face)" },
   // Every S3 write goes through it, metadata files included.
   { module: /src\/storage\/s3-upload\.ts$/, loadedBy: "createVersion and every metadata write (SageMaker)" },
   // Every Cloud Storage write goes through it, metadata files included.

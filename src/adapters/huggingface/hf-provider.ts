@@ -29,7 +29,6 @@ import { callOptions } from "../../http/call-options.js";
 import { modelInfoSchema, modelListSchema } from "./hf-api.js";
 import { HF_MANAGED_ALIASES } from "./hf-aliases.js";
 import { hasTags, toRegisteredModel } from "./hf-convert.js";
-import { openFile, versionFiles } from "./hf-files.js";
 import { checkHubAlias, checkRepoName } from "./hf-names.js";
 import { huggingFaceCreateVersionOptionsSchema, type HuggingFaceCreateVersionOptions } from "./hf-options.js";
 import { aliasesByVersion, find, listTree, liveVersions, loadVersion, nextLink, resolveAlias, type Snapshot, snapshot } from "./hf-read.js";
@@ -229,6 +228,8 @@ export class HuggingFaceProvider implements RegistryProviderV1<HuggingFaceCreate
     const snap = await snapshot(t, ref.model, op, options);
     const found = await find(t, ref, snap, op, options);
     const tree = found.record ? undefined : await listTree(t, ref.model, found.commit, op, options);
+    // Loaded by the first file call: a client that reads metadata only never loads it.
+    const { openFile, versionFiles } = await import("./hf-files.js");
     const files = versionFiles(found.record, tree);
     const byPath = new Map(files.map((f) => [f.path, f]));
     return {

@@ -14,7 +14,6 @@ import type { ModelVersion } from "../../core/types.js";
 import { callOptions } from "../../http/call-options.js";
 import { commitsSchema, type HubTreeEntry, treeSchema } from "./hf-api.js";
 import { HF_MANAGED_ALIASES } from "./hf-aliases.js";
-import { readHubCard } from "./hf-card.js";
 import { foreignToVersion, recordToVersion } from "./hf-convert.js";
 import { CARD_FILE, GITATTRIBUTES, MAIN, STATE_BRANCH } from "./hf-names.js";
 import { type HubState, readRecord, readState, readTextAt, type VersionRecord, versionState } from "./hf-records.js";
@@ -159,7 +158,8 @@ export async function loadVersion(
     }),
     listTree(t, model, found.commit, operation, options),
   ]);
-  const read = card === undefined ? undefined : readHubCard(card);
+  // Loaded only for versions another tool tagged: modelreg's own carry their metrics in modelreg.json.
+  const read = card === undefined ? undefined : (await import("./hf-card.js")).readHubCard(card);
   const files = tree.filter((e) => e.path !== GITATTRIBUTES);
   const head = commits.data[0];
   return foreignToVersion(

@@ -10,8 +10,6 @@ import type { CallOptions, TransferOptions } from "../../core/options.js";
 import type { VersionRefInput } from "../../core/refs.js";
 import type { CreateVersionInput, ModelVersion } from "../../core/types.js";
 import { RegistryFacade } from "../../facade/registry-facade.js";
-import { hubCacheDir, writeHubCacheSnapshot } from "./hf-cache.js";
-import { cacheFiles } from "./hf-files.js";
 import { checkRepoName, versionTag } from "./hf-names.js";
 import type { HuggingFaceCreateVersionOptions } from "./hf-options.js";
 import { HuggingFaceProvider } from "./hf-provider.js";
@@ -107,11 +105,12 @@ export class HuggingFaceRegistry extends RegistryFacade<HuggingFaceCreateVersion
     const found = await find(t, target, snap, op, ctx.options);
     const tree = await listTree(t, target.model, found.commit, op, ctx.options);
     const revisions = [versionTag(found.version), ...("alias" in target && target.alias !== "latest" ? [target.alias] : [])];
+    // The cache writer (symlinks, renames, locks) loads with the first cache download, not with every reader.
+    const [{ hubCacheDir, writeHubCacheSnapshot }, { cacheFiles, openFile }] = await Promise.all([import("./hf-cache.js"), import("./hf-files.js")]);
     const cacheDir = options.cacheDir ?? hubCacheDir(this.#env, this.#cacheDir);
     const files = cacheFiles(tree).map((f) => ({
       ...f,
       open: async () => {
-        const { openFile } = await import("./hf-files.js");
         const opened = await openFile(t, target.model, found.commit, { path: f.path, ...(f.size !== undefined && { size: f.size }) }, op, ctx.options);
         return opened.stream as unknown as AsyncIterable<Uint8Array>;
       },
