@@ -36,7 +36,7 @@ export const huggingFaceAdapter: AdapterDescriptor<
   schemes: ["hf", "huggingface"],
   uriExample: "hf://namespace",
   description: "Hugging Face Hub model repositories of a user or organization (?endpoint= another Hub)",
-  credentials: ["HF_TOKEN", "HF_ENDPOINT"],
+  credentials: ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"],
   managedAliases: HF_MANAGED_ALIASES,
   parseUri({ uri, url, fail }) {
     const parsed = url(); // refuses user names and passwords in the URI
