@@ -19,6 +19,7 @@ import type { RegistryEventInput } from "../../core/events.js";
 import type { TransferOptions } from "../../core/options.js";
 import type { ProviderChange, ProviderContext, ProviderCreateVersion } from "../../core/provider-spec.js";
 import type { ModelVersion } from "../../core/types.js";
+import { callOptions } from "../../http/call-options.js";
 import { nodeCrypto } from "../../runtime/builtins.js";
 import { renderHubCard } from "./hf-card.js";
 import { commit, type CommitOperation } from "./hf-commit.js";
@@ -268,7 +269,13 @@ async function findByKey(
   for (let page = 0; page < KEY_SEARCH_PAGES; page++) {
     let res;
     try {
-      res = await t.http.request({ operation: op, path: `${t.api(model)}/commits/${MAIN}`, query: { limit: 100, p: page }, schema: commitsSchema, ...options });
+      res = await t.http.request({
+        operation: op,
+        path: `${t.api(model)}/commits/${MAIN}`,
+        query: { limit: 100, p: page },
+        schema: commitsSchema,
+        ...callOptions(options),
+      });
     } catch (error) {
       // A repository without commits on main has no earlier create.
       if (NotFoundError.isInstance(error) && error.providerCode === "RevisionNotFound") return undefined;

@@ -27,12 +27,10 @@ import type { VersionRef } from "../../core/refs.js";
 import type { CreateModelInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { callOptions } from "../../http/call-options.js";
 import { modelInfoSchema, modelListSchema } from "./hf-api.js";
-import { HF_MANAGED_ALIASES } from "./hf-aliases.js";
 import { hasTags, toRegisteredModel } from "./hf-convert.js";
 import { checkHubAlias, checkRepoName } from "./hf-names.js";
 import { huggingFaceCreateVersionOptionsSchema, type HuggingFaceCreateVersionOptions } from "./hf-options.js";
-import { aliasesByVersion, find, listTree, liveVersions, loadVersion, nextLink, resolveAlias, type Snapshot, snapshot } from "./hf-read.js";
-import { aliasesOf } from "./hf-refs.js";
+import { aliasesByVersion, find, listTree, liveVersions, loadVersion, nextLink, resolveAlias, type Snapshot, snapshot, userAliases } from "./hf-read.js";
 import { HubRepos } from "./hf-repos.js";
 import type { HuggingFaceRegistrySettings } from "./hf-settings.js";
 import { HubTransport, PROVIDER } from "./hf-transport.js";
@@ -241,7 +239,7 @@ export class HuggingFaceProvider implements RegistryProviderV1<HuggingFaceCreate
   }
 
   #toModel(name: string, info: { id: string; createdAt?: string; lastModified?: string }, snap: Snapshot): RegisteredModel {
-    return toRegisteredModel(name, info, snap.state, aliasesOf(snap.refs, HF_MANAGED_ALIASES), liveVersions(snap)[0]);
+    return toRegisteredModel(name, info, snap.state, userAliases(snap), liveVersions(snap)[0]);
   }
 
   /** What the changes use of the provider. */

@@ -90,6 +90,13 @@ export async function find(t: HubTransport, ref: VersionRef, snap: Snapshot, ope
   return { version, commit, record };
 }
 
+/** A model's user aliases, alias to version: every branch on a version's commit but `main`, the state branch and the stage branches. */
+export function userAliases(snap: Snapshot): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [version, aliases] of aliasesByVersion(snap)) for (const alias of aliases) out[alias] = version;
+  return out;
+}
+
 /** The user aliases on each version. */
 export function aliasesByVersion(snap: Snapshot): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -104,7 +111,7 @@ export function aliasesByVersion(snap: Snapshot): Map<string, string[]> {
 /** Every file of a commit's tree (recursive, following the listing's pages). */
 export async function listTree(t: HubTransport, model: string, commit: string, operation: string, options: CallOptions | undefined): Promise<HubTreeEntry[]> {
   const entries: HubTreeEntry[] = [];
-  let next: { path: string } | { url: string } | undefined = { path: `${t.api(model)}/tree/${encodeURIComponent(commit)}` };
+  let next: { path: string } | undefined = { path: `${t.api(model)}/tree/${encodeURIComponent(commit)}` };
   let query: Record<string, string> | undefined = { recursive: "true", expand: "false" };
   while (next) {
     const res = await t.http.request({ operation, ...next, ...(query && { query }), schema: treeSchema, ...callOptions(options) });

@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions } from "../../http/call-options.js";
 import { refsSchema } from "./hf-api.js";
-import { MAIN, STATE_BRANCH, versionOfTag } from "./hf-names.js";
+import { versionOfTag } from "./hf-names.js";
 import type { HubTransport } from "./hf-transport.js";
 import { PROVIDER } from "./hf-transport.js";
 
@@ -49,17 +49,6 @@ export async function readRefs(t: HubTransport, model: string, operation: string
     if (held === undefined || Number(version) < Number(held)) byCommit.set(commit, version);
   }
   return { branches, tags, versions, byCommit };
-}
-
-/** The user aliases of a repository: branches on a version's commit, except `main`, the state branch and the stage branches. */
-export function aliasesOf(refs: RepoRefs, managed: readonly string[]): Record<string, string> {
-  const aliases: Record<string, string> = {};
-  for (const [branch, commit] of refs.branches) {
-    if (branch === MAIN || branch === STATE_BRANCH || managed.includes(branch)) continue;
-    const version = refs.byCommit.get(commit);
-    if (version !== undefined) aliases[branch] = version;
-  }
-  return aliases;
 }
 
 /**
