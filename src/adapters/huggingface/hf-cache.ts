@@ -117,6 +117,9 @@ export function isHubRepoId(repoId: string): boolean {
  * The folder a model repository's files go to in the cache: `models--{org}--{name}` (`models--{name}` without an org),
  * as `huggingface_hub`'s `repo_folder_name` makes it.
  *
+ * @param repoId - The repository id, `org/name` or `name`.
+ * @param operation - The operation, for the error.
+ * @param provider - The provider, for the error.
  * @throws InvalidInputError when `repoId` is not a Hub repository id ({@link isHubRepoId}), which could name a folder
  * elsewhere.
  */
