@@ -7,7 +7,7 @@ import { ensureFakeGcsServer } from "../test/vertex/server/support/global-setup.
 import { MLFLOW_VERSIONS } from "../test/mlflow/server/support/global-setup.js";
 import { ensureMlflow } from "../test/support/python-venv.js";
 import { ensureNodePeer, GOOGLE_AUTH_LIBRARY } from "../test/support/node-peer.js";
-import { ensureAwsPeers, ensureVertexClient, ensureWandbClient } from "../test/support/official-clients.js";
+import { ensureAwsPeers, ensureHfClient, ensureVertexClient, ensureWandbClient } from "../test/support/official-clients.js";
 
 const started = Date.now();
 const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`;
@@ -24,6 +24,9 @@ for (const version of MLFLOW_VERSIONS) {
 // W&B's official client, for the interop tests (test/wandb/official/); in the same queue, for the same reason.
 await ensureWandbClient();
 console.log(`prepare: wandb ready after ${seconds()}`);
+// Hugging Face's official client for test/huggingface/official; in the same queue, for the same reason.
+await ensureHfClient();
+console.log(`prepare: huggingface_hub ready after ${seconds()}`);
 // Google's official clients for test/vertex/official, after MLflow for the same reason.
 await ensureVertexClient();
 console.log(`prepare: google-cloud-aiplatform ready after ${seconds()}`);

@@ -8,6 +8,12 @@ export const VERTEX_CLIENT_PACKAGES = ["google-cloud-aiplatform==2.7.0", "google
 /** W&B's client; 0.31 talks GraphQL through wandb-core, the Go binary in the wheel. */
 export const WANDB_CLIENT_PACKAGES = ["wandb==0.31.0"] as const;
 
+/**
+ * Hugging Face's Python client, the version the Hub fake (test/huggingface/support/hub-fake.ts) is held to. It pulls
+ * hf-xet on x86_64 and arm64, which the interop tests switch off (HF_HUB_DISABLE_XET=1): the fake has no Xet storage.
+ */
+export const HF_CLIENT_PACKAGES = ["huggingface_hub==2.4.0"] as const;
+
 /** The Python with google-cloud-aiplatform installed. */
 export async function ensureVertexClient(): Promise<string> {
   return (await ensureVenv("vertex-client", VERTEX_CLIENT_PACKAGES)).python;
@@ -16,6 +22,11 @@ export async function ensureVertexClient(): Promise<string> {
 /** The Python with wandb installed. */
 export async function ensureWandbClient(): Promise<string> {
   return (await ensureVenv("wandb-client", WANDB_CLIENT_PACKAGES)).python;
+}
+
+/** The Python with huggingface_hub installed. */
+export async function ensureHfClient(): Promise<string> {
+  return (await ensureVenv("hf-client", HF_CLIENT_PACKAGES)).python;
 }
 
 /**
