@@ -212,6 +212,9 @@ const ENDPOINTS = [
   { id: "resolveHead", method: "HEAD", path: "/{repo}/resolve/{revision}/{path}" },
   { id: "resolve", method: "GET", path: "/{repo}/resolve/{revision}/{path}" },
   { id: "resolveCacheHead", method: "HEAD", path: "/api/resolve-cache/models/{repo}/{revision}/{path}" },
+  // JS fileExists (a HEAD) and fileDownloadInfo({raw: true}): the git blob itself, an LFS file's pointer.
+  { id: "rawHead", method: "HEAD", path: "/{repo}/raw/{revision}/{path}" },
+  { id: "raw", method: "GET", path: "/{repo}/raw/{revision}/{path}" },
   { id: "resolveCache", method: "GET", path: "/api/resolve-cache/models/{repo}/{revision}/{path}" },
 ];
 

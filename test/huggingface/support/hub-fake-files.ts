@@ -3,9 +3,10 @@
 // file `oid` is its pointer's git sha1 and `lfs.oid` the content's sha256. Resolve answers a regular file with a 307
 // to /api/resolve-cache/models/{repo}/{commit}/{path} on the Hub itself, and an LFS file with a 302 to a signed
 // storage URL; both carry X-Repo-Commit and an ETag (Python's hf_hub_download needs both: file_download.py
-// _get_metadata_or_catch_error), LFS ones also X-Linked-Etag (sha256) and X-Linked-Size. No Xet headers.
+// _get_metadata_or_catch_error), LFS ones also X-Linked-Etag (sha256) and X-Linked-Size. No Xet headers. Raw serves the
+// git blob itself (an LFS file's pointer): the JS client's fileExists sends its HEAD there.
 import { HttpResponse } from "msw";
-import { type Commit, directories, type Entry } from "./hub-fake-git.js";
+import { type Commit, directories, type Entry, lfsPointer } from "./hub-fake-git.js";
 import { type Ctx, decode, hubError, paged, type Route, ranged, signature, truthy } from "./hub-fake-http.js";
 import type { HubFake, RepoState } from "./hub-fake.js";
 
@@ -16,6 +17,7 @@ export function fileRoutes(fake: HubFake): Route[] {
     route("pathsInfo", "POST", /^\/api\/models\/([^/]+)\/([^/]+)\/paths-info\/(.+)$/, (ctx) => pathsInfo(fake, ctx)),
     ...(["HEAD", "GET"] as const).flatMap((method) => [
       route(method === "HEAD" ? "resolveHead" : "resolve", method, /^\/([^/]+)\/([^/]+)\/resolve\/(.+)$/, (ctx) => resolve(fake, ctx)),
+      route(method === "HEAD" ? "rawHead" : "raw", method, /^\/([^/]+)\/([^/]+)\/raw\/(.+)$/, (ctx) => raw(fake, ctx)),
       route(method === "HEAD" ? "resolveCacheHead" : "resolveCache", method, /^\/api\/resolve-cache\/models\/([^/]+)\/([^/]+)\/([0-9a-f]{40})\/(.+)$/, (ctx) =>
         resolveCache(fake, ctx),
       ),
@@ -87,8 +89,8 @@ function pathsInfo(fake: HubFake, ctx: Ctx): Response {
   return HttpResponse.json(found.map((p) => treeEntry(repo, commit, p, expand === true)));
 }
 
-/** HEAD/GET /{repo}/resolve/{revision}/{path}. */
-function resolve(fake: HubFake, ctx: Ctx): Response {
+/** The repository, commit and entry a resolve or raw URL names, or the Hub's 401/404 answer. */
+function located(fake: HubFake, ctx: Ctx): { repo: RepoState; commit: Commit; path: string; entry: Entry } | Response {
   const repo = fake.readable(ctx, ctx.match[1] as string, ctx.match[2] as string);
   if (repo instanceof Response) return repo;
   const { revision, rest } = fake.splitRevision(repo, (ctx.match[3] as string).split("/"), 1);
@@ -99,6 +101,23 @@ function resolve(fake: HubFake, ctx: Ctx): Response {
   const entry = commit.tree.get(path);
   // Python caches the absence under .no_exist/{commit} from this X-Repo-Commit (file_download.py).
   if (!entry) return hubError(404, "Entry not found", "EntryNotFound", { "X-Repo-Commit": commit.oid });
+  return { repo, commit, path, entry };
+}
+
+/** HEAD/GET /{repo}/raw/{revision}/{path}: the git blob as stored, so an LFS file's pointer (file-download-info.ts `raw`). */
+function raw(fake: HubFake, ctx: Ctx): Response {
+  const found = located(fake, ctx);
+  if (found instanceof Response) return found;
+  const { commit, entry } = found;
+  const bytes = entry.lfs ? lfsPointer(entry.lfs.sha256, entry.lfs.size) : (entry.content as Uint8Array);
+  return ranged(ctx.request, bytes, { "X-Repo-Commit": commit.oid, ETag: `"${entry.oid}"`, "Content-Type": "text/plain; charset=utf-8" });
+}
+
+/** HEAD/GET /{repo}/resolve/{revision}/{path}. */
+function resolve(fake: HubFake, ctx: Ctx): Response {
+  const found = located(fake, ctx);
+  if (found instanceof Response) return found;
+  const { repo, commit, path, entry } = found;
   const headers: Record<string, string> = { "X-Repo-Commit": commit.oid, ETag: `"${entry.oid}"` };
   if (entry.lfs) {
     const location = `${fake.signedOrigin}/lfs/${repo.id}/${entry.lfs.sha256}?${signature()}`;

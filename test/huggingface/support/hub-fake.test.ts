@@ -290,6 +290,9 @@ describe("resolve", () => {
     expect(location.startsWith(`${CDN}/lfs/${id}/${oid}?`)).toBe(true);
     expect((await fetch(location, { headers: { Authorization: `Bearer ${HF_TOKEN}` } })).status).toBe(400);
     expect(Buffer.from(await (await fetch(location)).arrayBuffer())).toEqual(big);
+    const pointer = await call("GET", `/${id}/raw/main/w.bin`);
+    expect([pointer.status, await pointer.text()]).toEqual([200, `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize 100\n`]);
+    expect(await (await call("GET", `/${id}/raw/main/dir/a%20b.txt`)).text()).toBe("hello world");
     const missing = await call("HEAD", `/${id}/resolve/main/nope.txt`);
     expect([missing.status, missing.headers.get("X-Error-Code"), missing.headers.get("X-Repo-Commit")]).toEqual([404, "EntryNotFound", head?.oid]);
     expect((await call("HEAD", `/${id}/resolve/nope/a.txt`)).headers.get("X-Error-Code")).toBe("RevisionNotFound");

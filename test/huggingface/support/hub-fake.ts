@@ -16,9 +16,10 @@ import { cardData, yamlProblems } from "./hub-fake-card.js";
 import { commitRoutes } from "./hub-fake-commit.js";
 import { endpoint, MODEL_EXPAND_KEYS, typeProblems } from "./hub-fake-contract.js";
 import { fileRoutes } from "./hub-fake-files.js";
-import { type Commit, createCommit, DEFAULT_GITATTRIBUTES, type Entry, refNameProblem, regularEntry } from "./hub-fake-git.js";
+import { type Commit, createCommit, DEFAULT_GITATTRIBUTES, type Entry, regularEntry } from "./hub-fake-git.js";
 import { type Ctx, decode, type HubUser, hubError, logged, paged, type Route, truthy } from "./hub-fake-http.js";
 import { lfsRoutes } from "./hub-fake-lfs.js";
+import { refRoutes } from "./hub-fake-refs.js";
 
 /** The Hub's origin: the API, resolve and the LFS batch endpoint. */
 export const HUB = "https://hub.hf.test";
@@ -94,7 +95,7 @@ export class HubFake {
   #ids = 0;
 
   constructor() {
-    this.#routes = [...this.#repoRoutes(), ...commitRoutes(this), ...fileRoutes(this), ...lfsRoutes(this)];
+    this.#routes = [...this.#repoRoutes(), ...refRoutes(this), ...commitRoutes(this), ...fileRoutes(this), ...lfsRoutes(this)];
   }
 
   /** The msw handlers: everything under HUB and CDN goes through one dispatcher, so unmatched routes get the Hub's 404. */
@@ -357,7 +358,7 @@ export class HubFake {
     return repo;
   }
 
-  // ---- repositories, model info, refs -----------------------------------------------------------------------------
+  // ---- repositories, model info, listing -----------------------------------------------------------------------------
 
   #repoRoutes(): Route[] {
     const hub = (id: string, method: string, pattern: RegExp, run: Route["run"]): Route => ({ id, origin: "hub", method, pattern, run });
@@ -367,12 +368,6 @@ export class HubFake {
       hub("listModels", "GET", /^\/api\/models$/, (ctx) => this.#list(ctx)),
       hub("modelInfo", "GET", new RegExp(`^/api/models/${REPO_PATH}$`), (ctx) => this.#info(ctx, "main")),
       hub("modelInfoAtRevision", "GET", new RegExp(`^/api/models/${REPO_PATH}/revision/(.+)$`), (ctx) => this.#info(ctx, decode(ctx.match[3] as string))),
-      hub("refs", "GET", new RegExp(`^/api/models/${REPO_PATH}/refs$`), (ctx) => this.#refs(ctx)),
-      hub("createTag", "POST", new RegExp(`^/api/models/${REPO_PATH}/tag/(.+)$`), (ctx) => this.#createTag(ctx)),
-      hub("deleteTag", "DELETE", new RegExp(`^/api/models/${REPO_PATH}/tag/(.+)$`), (ctx) => this.#deleteTag(ctx)),
-      hub("createBranch", "POST", new RegExp(`^/api/models/${REPO_PATH}/branch/(.+)$`), (ctx) => this.#createBranch(ctx)),
-      hub("deleteBranch", "DELETE", new RegExp(`^/api/models/${REPO_PATH}/branch/(.+)$`), (ctx) => this.#deleteBranch(ctx)),
-      hub("commits", "GET", new RegExp(`^/api/models/${REPO_PATH}/commits/(.+)$`), (ctx) => this.#commits(ctx)),
       hub("validateYaml", "POST", /^\/api\/validate-yaml$/, (ctx) => this.#validateYaml(ctx)),
     ];
   }
@@ -456,109 +451,6 @@ export class HubFake {
       expand.length > 0 ? this.#pick(m, expand) : this.#pick(m, [...listed, ...(full ? fullFields : []), ...(truthy(q.get("cardData")) ? ["cardData"] : [])]),
     );
     return paged(ctx, this.hubOrigin, items, Math.min(Number(q.get("limit") ?? 1000) || 1000, 1000));
-  }
-
-  #refs(ctx: Ctx): Response {
-    const repo = this.readable(ctx, ctx.match[1] as string, ctx.match[2] as string);
-    if (repo instanceof Response) return repo;
-    const list = (refs: Iterable<[string, string]>, prefix: string) => [...refs].map(([name, oid]) => ({ name, ref: `${prefix}${name}`, targetCommit: oid }));
-    return HttpResponse.json({
-      branches: list(repo.branches, "refs/heads/"),
-      converts: [],
-      tags: list(
-        [...repo.tags].map(([name, tag]) => [name, tag.oid]),
-        "refs/tags/",
-      ),
-      ...(truthy(ctx.url.searchParams.get("include_prs")) && { pullRequests: [] }),
-    });
-  }
-
-  /** Branch and tag names: what git refuses, and `refs/...` (test_create_branch_forbidden_ref_branch_fails). */
-  #refNameError(name: string, kind: "branch" | "tag"): Response | undefined {
-    if (name.startsWith("refs/")) return hubError(400, `Invalid reference for a ${kind}: ${name}`);
-    const problem = refNameProblem(name);
-    return problem ? hubError(400, `Invalid rev id: ${name} (${problem})`) : undefined;
-  }
-
-  /** POST …/tag/{revision} {tag, message?}: the revision is resolved first (test_create_tag_on_missing_revision), 409 if the tag exists. */
-  #createTag(ctx: Ctx): Response {
-    const repo = this.writable(ctx, ctx.match[1] as string, ctx.match[2] as string);
-    if (repo instanceof Response) return repo;
-    const revision = decode(ctx.match[3] as string);
-    const { tag, message } = ctx.body as { tag: string; message?: string };
-    const resolved = this.resolve(repo, revision);
-    if (!resolved) return this.unknownRevision(revision);
-    const invalid = this.#refNameError(tag, "tag");
-    if (invalid) return invalid;
-    if (repo.tags.has(tag)) return hubError(409, `Tag ${tag} already exists`);
-    repo.tags.set(tag, { oid: resolved.commit.oid, ...(message !== undefined && { message }) });
-    return new HttpResponse(null, { status: 200 });
-  }
-
-  #deleteTag(ctx: Ctx): Response {
-    const repo = this.writable(ctx, ctx.match[1] as string, ctx.match[2] as string);
-    if (repo instanceof Response) return repo;
-    const tag = decode(ctx.match[3] as string);
-    if (repo.tags.delete(tag)) return new HttpResponse(null, { status: 204 });
-    // Deleting a "tag" that is a branch name fails with a 500 on the Hub (moon-landing#4223, cited by huggingface_hub's
-    // test_delete_tag_with_branch_name); any other unknown tag is RevisionNotFound (test_delete_tag_missing_tag).
-    if (repo.branches.has(tag)) return hubError(500, "Internal Error");
-    return this.unknownRevision(tag);
-  }
-
-  /** POST …/branch/{name} {startingPoint?, emptyBranch?, overwrite?} (JS create-branch.ts, Python create_branch). */
-  #createBranch(ctx: Ctx): Response {
-    const repo = this.writable(ctx, ctx.match[1] as string, ctx.match[2] as string);
-    if (repo instanceof Response) return repo;
-    const branch = decode(ctx.match[3] as string);
-    const body = (ctx.body ?? {}) as { startingPoint?: string; emptyBranch?: boolean; overwrite?: boolean };
-    const invalid = this.#refNameError(branch, "branch");
-    if (invalid) return invalid;
-    if (repo.branches.has(branch) && !body.overwrite) return hubError(409, `Reference refs/heads/${branch} already exists`);
-    if (body.emptyBranch) {
-      repo.branches.delete(branch);
-      this.commitTo(repo, branch, new Map(), `Create branch ${branch}`, "", ctx.user?.name ?? "");
-      return new HttpResponse(null, { status: 200 });
-    }
-    const start = body.startingPoint ?? "main";
-    const resolved = this.resolve(repo, start);
-    if (!resolved) return this.unknownRevision(start);
-    repo.branches.set(branch, resolved.commit.oid);
-    return new HttpResponse(null, { status: 200 });
-  }
-
-  /** DELETE …/branch/{name}: main is protected, a missing branch is "Invalid rev id" (test_delete_branch_on_missing_branch_fails). */
-  #deleteBranch(ctx: Ctx): Response {
-    const repo = this.writable(ctx, ctx.match[1] as string, ctx.match[2] as string);
-    if (repo instanceof Response) return repo;
-    const branch = decode(ctx.match[3] as string);
-    if (branch === "main") return hubError(403, "Cannot delete refs/heads/main");
-    if (!repo.branches.delete(branch)) return hubError(400, `Invalid rev id: ${branch}`);
-    return new HttpResponse(null, { status: 200 });
-  }
-
-  /** GET …/commits/{revision}?limit=&p=: the first-parent history, newest first, with X-Total-Count. */
-  #commits(ctx: Ctx): Response {
-    const repo = this.readable(ctx, ctx.match[1] as string, ctx.match[2] as string);
-    if (repo instanceof Response) return repo;
-    const revision = decode(ctx.match[3] as string);
-    const resolved = this.resolve(repo, revision);
-    if (!resolved) return this.unknownRevision(revision);
-    const formatted = [...ctx.url.searchParams.getAll("expand[]"), ...ctx.url.searchParams.getAll("expand")].includes("formatted");
-    const html = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-    const history: Array<Record<string, unknown>> = [];
-    for (let c: Commit | undefined = resolved.commit; c; c = c.parents[0] ? repo.commits.get(c.parents[0]) : undefined) {
-      history.push({
-        id: c.oid,
-        title: c.summary,
-        message: c.description,
-        authors: [{ user: c.author, avatar: `${this.hubOrigin}/avatars/${c.author}.svg` }],
-        date: c.date,
-        ...(formatted && { formatted: { title: html(c.summary), message: html(c.description) } }),
-      });
-    }
-    const limit = Math.min(Number(ctx.url.searchParams.get("limit") ?? 50) || 50, 1000);
-    return paged(ctx, this.hubOrigin, history, limit, "p", { "X-Total-Count": String(history.length) });
   }
 
   /** POST /api/validate-yaml {content, repoType}: 400 with `errors` when the card's metadata is not valid. */
