@@ -44,7 +44,9 @@ function expected(): string {
 }
 
 function bad(uri: string, why: string): InvalidInputError {
-  return invalidInput("parseRegistryUri", "uri", `registry URI ${preview(uri)}: ${why}`);
+  // A user name and password pasted into a URI are credentials: the message never repeats them.
+  const shown = uri.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@]*@/, "$1<credentials>@");
+  return invalidInput("parseRegistryUri", "uri", `registry URI ${preview(shown)}: ${why}`);
 }
 
 /** The scheme of `uri`, lower case and without the colon; undefined when it has none. */

@@ -6,7 +6,7 @@
  */
 
 import { invalidInput } from "../../core/errors.js";
-import { HF_MANAGED_ALIASES } from "./hf-aliases.js";
+import { HF_MANAGED_ALIASES, HF_RESERVED_BRANCHES } from "./hf-aliases.js";
 import { PROVIDER } from "./hf-transport.js";
 
 /** The branch versions are committed to: what `from_pretrained(repo)` loads. */
@@ -57,15 +57,12 @@ export function checkRepoName(name: string, operation: string, field = "model"):
   if (problem) throw invalidInput(operation, field, `Hub repository names take ${problem}: ${JSON.stringify(name.slice(0, 100))}`, PROVIDER);
 }
 
-/** Branch names the Hub or modelreg uses itself, whatever their case (refs are case-sensitive, people are not). */
-const RESERVED_BRANCHES = new Set([MAIN, STATE_BRANCH, "head", "refs"]);
-
 /**
  * An alias is a branch: it must not be a branch the Hub or modelreg uses (`main`, `modelreg`, `HEAD`), nor one of the
  * stage branches, which move only with `transitionStage`. (`v<n>` and `latest` are refused by the common rules.)
  */
 export function checkHubAlias(alias: string, operation: string, field: string): void {
-  if (RESERVED_BRANCHES.has(alias.toLowerCase()))
+  if (HF_RESERVED_BRANCHES.includes(alias))
     throw invalidInput(operation, field, `alias ${JSON.stringify(alias)} is a branch the Hub or modelreg uses itself`, PROVIDER);
   if (HF_MANAGED_ALIASES.includes(alias))
     throw invalidInput(operation, field, `alias ${JSON.stringify(alias)} is the branch of that stage: use transitionStage`, PROVIDER);

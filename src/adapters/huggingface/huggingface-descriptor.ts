@@ -5,7 +5,7 @@
  */
 
 import { comparableUrl, type AdapterDescriptor, type AdapterLocation } from "../../core/adapter-descriptor.js";
-import { HF_MANAGED_ALIASES } from "./hf-aliases.js";
+import { HF_MANAGED_ALIASES, HF_RESERVED_BRANCHES } from "./hf-aliases.js";
 
 /** An `hf://namespace` URI. */
 export interface HuggingFaceLocation extends AdapterLocation<"huggingface"> {
@@ -37,7 +37,7 @@ export const huggingFaceAdapter: AdapterDescriptor<
   uriExample: "hf://namespace",
   description: "Hugging Face Hub model repositories of a user or organization (?endpoint= another Hub)",
   credentials: ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"],
-  managedAliases: HF_MANAGED_ALIASES,
+  managedAliases: [...HF_MANAGED_ALIASES, ...HF_RESERVED_BRANCHES],
   parseUri({ uri, url, fail }) {
     const parsed = url(); // refuses user names and passwords in the URI
     // The namespace as written: URL lowercases hosts, and Hub names are case-sensitive (`Qwen`, `meta-llama`).
@@ -52,9 +52,12 @@ export const huggingFaceAdapter: AdapterDescriptor<
     const { kind: _kind, ...settings } = location;
     return { ...settings, ...(options.env && { env: options.env }), ...(options.actor && { actor: options.actor }) };
   },
-  // One registry is a namespace on one Hub.
-  identity(location) {
-    return `huggingface ${location.endpoint ? comparableUrl(location.endpoint) : "default"} ${location.namespace}`;
+  // One registry is a namespace on one Hub: the endpoint defaults as the adapter's does (HF_ENDPOINT, then
+  // huggingface.co), and the Hub's names are compared without case, as its URLs are (a URI that differs only in case
+  // is refused as the same registry rather than copied into itself).
+  identity(location, env) {
+    const endpoint = comparableUrl(location.endpoint ?? (env.HF_ENDPOINT?.trim() || "https://huggingface.co"));
+    return `huggingface ${endpoint} ${location.namespace.toLowerCase()}`;
   },
   load: async () => (await import("./index.js")).createHuggingFaceRegistry,
 };
