@@ -127,6 +127,9 @@ function hubJsSuite(target: () => { fake: HubFake; hubUrl: string }) {
       expect(commits.map((c) => c.title)).toEqual(["Delete copy/weights.bin", "Same weights, new name", "First version", "initial commit"]);
       expect(commits[0]?.oid).toBe(head?.oid);
       expect(await hubjs.countCommits({ ...params(), repo: REPO })).toBe(4);
+      const models = [];
+      for await (const m of hubjs.listModels({ ...params(), search: { owner: "acme" } })) models.push(m);
+      expect(models.map((m) => [m.name, m.private, m.updatedAt.toISOString()])).toEqual([[REPO, true, head?.date]]);
       expect(await hubjs.repoExists({ ...params(), repo: REPO })).toBe(true);
       expect(await hubjs.repoExists({ hubUrl: target().hubUrl, repo: REPO })).toBe(false);
     },
@@ -181,6 +184,31 @@ function hubJsSuite(target: () => { fake: HubFake; hubUrl: string }) {
       expect(fake.commitAt(REPO, "state")).toMatchObject({ parents: [], tree: new Map() });
       await hubjs.deleteBranch({ ...params(), repo: REPO, branch: "state" });
       expect(fake.refs(REPO).branches).toEqual({ main: head, champion: head });
+    },
+    HUB_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "uploads an object over the multipart threshold in parts, which the completion call assembles",
+    async () => {
+      const { fake } = target();
+      const big = Buffer.from(Array.from({ length: 700 * 1024 }, (_, i) => (i * 13 + (i >> 12)) & 0xff));
+      const mark = fake.requests.length;
+      fake.multipartThreshold = 300 * 1024;
+      fake.multipartChunkSize = 256 * 1024;
+      try {
+        await hubjs.uploadFiles({ ...params(), repo: REPO, useXet: false, files: [{ path: "parts/big.bin", content: new Blob([new Uint8Array(big)]) }] });
+      } finally {
+        fake.multipartThreshold = Number.POSITIVE_INFINITY;
+        fake.multipartChunkSize = 5 * 1024 * 1024;
+      }
+      const sent = fake.requests
+        .slice(mark)
+        .map((r) => [r.method, r.url.replace(/\?.*$/, ""), new URL(r.url).searchParams.get("partNumber"), r.status, r.authorized]);
+      const part = (n: string) => ["PUT", `${CDN}/upload/${REPO}/${sha256(big)}`, n, 200, false];
+      expect(sent.filter((r) => r[0] === "PUT").sort()).toEqual([part("1"), part("2"), part("3")]);
+      expect(sent).toContainEqual(["POST", `${HUB}/api/complete_multipart`, null, 200, false]);
+      expect(sha256(fake.fileAt(REPO, "main", "parts/big.bin") ?? "")).toBe(sha256(big));
     },
     HUB_TEST_TIMEOUT_MS,
   );

@@ -86,6 +86,8 @@ print(json.dumps({"url": str(url), "repo_id": url.repo_id, "again": str(again), 
           `POST ${HUB}/api/validate-yaml`,
           `POST ${HUB}/api/models/${REPO}/preupload/main`,
           `POST ${HUB}/${REPO}.git/info/lfs/objects/batch`,
+          // Python confirms each single-part upload with the batch answer's verify action (lfs.py lfs_upload).
+          `POST ${HUB}/${REPO}.git/info/lfs/objects/verify`,
         ]),
       );
       const storage = loop.fake.requests.filter((r) => r.url.startsWith(CDN));
@@ -270,7 +272,12 @@ print(json.dumps({"main": main, "tagged": tagged, "snapshot": snapshot, "listing
       expect(online.snapshot).toBe(join(loop.home, "hf", "hub", "models--acme--fraud", "snapshots", v1));
       expect(online.listing).toEqual([".gitattributes", ...Object.keys(FILES)].sort());
       for (const name of Object.keys(FILES)) expect(sha256(await readFile(join(online.snapshot, name))), name).toBe(digests[name]);
-      expect((await readFile(join(loop.home, "hf", "hub", "models--acme--fraud", "refs", "v1"), "utf8")).trim()).toBe(v1);
+      const cache = join(loop.home, "hf", "hub", "models--acme--fraud");
+      expect((await readFile(join(cache, "refs", "v1"), "utf8")).trim()).toBe(v1);
+      // Blobs are named by the ETag resolve gave: the sha256 for an LFS file, the git blob sha1 otherwise (reference §3.3).
+      const tagged = loop.fake.commitAt(REPO, "v1");
+      expect(sha256(await readFile(join(cache, "blobs", digests["data/blob.dat"] as string)))).toBe(digests["data/blob.dat"]);
+      expect(sha256(await readFile(join(cache, "blobs", tagged?.tree.get("notes.txt")?.oid as string)))).toBe(digests["notes.txt"]);
       // The LFS downloads went to storage without the token (Python drops it when the redirect leaves the Hub).
       const storage = loop.fake.requests.filter((r) => r.url.startsWith(CDN) && r.method === "GET");
       expect(storage.length).toBeGreaterThan(0);
@@ -279,6 +286,45 @@ print(json.dumps({"main": main, "tagged": tagged, "snapshot": snapshot, "listing
       const offline = await loop.pythonWith({ HF_HUB_OFFLINE: "1" }, driver);
       expect(offline).toEqual(online);
       expect(loop.fake.requests.length).toBe(before);
+      expect(refusedSince(mark)).toEqual([]);
+    },
+    HUB_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "uploads an object over the multipart threshold in parts, which the completion call assembles, and reads it back",
+    async () => {
+      const mark = loop.refused().length;
+      const big = Buffer.from(Array.from({ length: 1200 * 1024 }, (_, i) => (i * 13 + (i >> 12)) & 0xff));
+      await writeFile(join(loop.home, "big.bin"), big);
+      const start = loop.fake.requests.length;
+      loop.fake.multipartThreshold = 512 * 1024;
+      loop.fake.multipartChunkSize = 512 * 1024;
+      let out: { oid: string; path: string };
+      try {
+        out = (await loop.python(
+          `
+import json, sys
+from huggingface_hub import HfApi, hf_hub_download
+api = HfApi()
+info = api.upload_file(path_or_fileobj=sys.argv[1], path_in_repo="parts/big.bin", repo_id="${REPO}", commit_message="Big")
+print(json.dumps({"oid": info.oid, "path": hf_hub_download("${REPO}", "parts/big.bin")}))
+`,
+          join(loop.home, "big.bin"),
+        )) as { oid: string; path: string };
+      } finally {
+        loop.fake.multipartThreshold = Number.POSITIVE_INFINITY;
+        loop.fake.multipartChunkSize = 5 * 1024 * 1024;
+      }
+      const sent = loop.fake.requests
+        .slice(start)
+        .map((r) => [r.method, r.url.replace(/\?.*$/, ""), new URL(r.url).searchParams.get("partNumber"), r.status, r.authorized]);
+      const part = (n: string) => ["PUT", `${CDN}/upload/${REPO}/${sha256(big)}`, n, 200, false];
+      expect(sent.filter((r) => r[0] === "PUT")).toEqual([part("1"), part("2"), part("3")]);
+      expect(sent).toContainEqual(["POST", `${HUB}/api/complete_multipart`, null, 200, false]);
+      expect(loop.fake.commitAt(REPO, "main")?.oid).toBe(out.oid);
+      expect(sha256(loop.fake.fileAt(REPO, "main", "parts/big.bin") ?? "")).toBe(sha256(big));
+      expect(sha256(await readFile(out.path))).toBe(sha256(big));
       expect(refusedSince(mark)).toEqual([]);
     },
     HUB_TEST_TIMEOUT_MS,

@@ -174,6 +174,9 @@ describe("commits", () => {
     const unknown = await commit(id, [header(), { key: "renamedFile", value: { path: "a" } }]);
     expect([unknown.status, (await unknown.json()).error]).toEqual([400, expect.stringContaining("matches none of the forms")]);
     expect((await commit(id, [header(), file("a", "x")], "no-such-branch")).headers.get("X-Error-Code")).toBe("RevisionNotFound");
+    // Pull requests are not modelled: the fake says so rather than committing to main.
+    expect((await commit(id, [header(), file("a", "x")], "main?create_pr=1")).status).toBe(400);
+    expect(fake.fileAt(id, "main", "a")).toBeUndefined();
   });
 
   it("deletes folders (Python's deletedFolder) and tracks LFS files no pattern covers in .gitattributes", async () => {
