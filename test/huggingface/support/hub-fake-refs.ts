@@ -67,7 +67,7 @@ function deleteTag(fake: HubFake, ctx: Ctx): Response {
   const repo = fake.writable(ctx, ctx.match[1] as string, ctx.match[2] as string);
   if (repo instanceof Response) return repo;
   const tag = decode(ctx.match[3] as string);
-  if (repo.tags.delete(tag)) return new HttpResponse(null, { status: 204 });
+  if (repo.tags.delete(tag)) return new HttpResponse(null, { status: 200 });
   // Deleting a "tag" that is a branch name fails with a 500 on the Hub (moon-landing#4223, cited by huggingface_hub's
   // test_delete_tag_with_branch_name); any other unknown tag is RevisionNotFound (test_delete_tag_missing_tag).
   if (repo.branches.has(tag)) return hubError(500, "Internal Error");

@@ -1,13 +1,14 @@
 // A stateful fake of the Hugging Face Hub HTTP API for model repositories (msw handlers), held to the Hub's official
 // clients: huggingface_hub 2.4.0 (Python, driven on loopback by test/huggingface/official/) and @huggingface/hub
-// 2.17.5 (JS, in-process). Where a client and the fake disagree, the fake is wrong. Sources: the reference
+// 2.17.5 (JS, in-process and on loopback). Where a client and the fake disagree, the fake is wrong. Sources: the reference
 // /work/shared/reference/huggingface.md (§3 wire protocol, §8 the minimum surface), the clients' code, and
 // huggingface_hub's tests (tests/test_hf_api.py, run against the real Hub) for status codes and messages.
 //
 // Each repository is a small git (hub-fake-git.ts): immutable commits over path -> blob trees, branches and tags
 // naming commits, and an LFS store keyed by sha256. Every request body is checked against the contract derived from
 // the clients' types (hub-fake-contract.ts). Split by role: hub-fake-commit.ts (preupload, commit), hub-fake-lfs.ts
-// (LFS batch, signed storage URLs), hub-fake-files.ts (tree, paths-info, resolve), hub-fake-card.ts (model cards).
+// (LFS batch, signed storage URLs), hub-fake-files.ts (tree, paths-info, resolve, raw), hub-fake-refs.ts (refs, tags,
+// branches, commit history), hub-fake-card.ts (model cards), hub-fake-http.ts (errors, Range, paging).
 // Left out: Xet (HF_HUB_DISABLE_XET=1 for Python, useXet: false for JS; reference §8), pull requests, datasets and
 // spaces, gated repositories, rate limits.
 import { HttpResponse, http, type HttpHandler } from "msw";
