@@ -268,6 +268,46 @@ print(json.dumps({
   );
 
   it(
+    "Python and modelreg share one cache: each reuses the blobs the other wrote, and scan_cache_dir finds no fault",
+    async () => {
+      const mark = loop.refused().length;
+      const cacheDir = join(loop.home, "shared-cache");
+      const download = (code: string) =>
+        loop.python(
+          `${PY_PRELUDE}
+from huggingface_hub import hf_hub_download, snapshot_download, scan_cache_dir
+cache = sys.argv[1]
+${code}
+info = scan_cache_dir(cache)
+print(json.dumps({"path": path, "warnings": [str(w) for w in info.warnings],
+  "refs": sorted([rev.commit_hash, sorted(rev.refs)] for r in info.repos for rev in r.revisions)}))
+`,
+          cacheDir,
+        ) as Promise<{ path: string; warnings: string[]; refs: unknown[] }>;
+      // Python first: modelreg finds every blob of version 2 in place and writes none.
+      const first = await download(`path = snapshot_download("${REPO}", revision="v2", cache_dir=cache)`);
+      expect(first.path).toBe(join(cacheDir, "models--acme--fraud", "snapshots", commits["2"] as string));
+      const reusing = await registry.downloadToHubCache(`${MODEL}/2`, { cacheDir });
+      expect([reusing.written, reusing.reused]).toEqual([0, Object.keys(FILES["2"] as object).length + BESIDE.length]);
+      // modelreg first: Python downloads no byte of version 1 again (a HEAD for the metadata, no GET of the file).
+      await registry.downloadToHubCache(`${MODEL}/1`, { cacheDir });
+      const before = loop.fake.requests.length;
+      const second = await download(`path = hf_hub_download("${REPO}", "weights/blob.bin", revision="v1", cache_dir=cache)`);
+      expect(sha256(await readFile(second.path))).toBe(sha256(FILES["1"]?.["weights/blob.bin"] as Buffer));
+      expect(loop.fake.requests.slice(before).filter((r) => r.method !== "HEAD")).toEqual([]);
+      expect(second.warnings).toEqual([]);
+      expect(second.refs).toEqual(
+        [
+          [commits["1"], ["v1"]],
+          [commits["2"], ["v2"]],
+        ].sort(),
+      );
+      expect(refusedSince(loop, mark)).toEqual([]);
+    },
+    HUB_TEST_TIMEOUT_MS,
+  );
+
+  it(
     "a version deleted with modelreg is gone from the tags Python lists, and its tag no longer resolves",
     async () => {
       const mark = loop.refused().length;
