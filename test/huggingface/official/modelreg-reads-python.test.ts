@@ -309,4 +309,32 @@ print(json.dumps({"oid": c.oid, "files": sorted(api.list_repo_files("acme/${mixe
     },
     HUB_TEST_TIMEOUT_MS,
   );
+
+  it(
+    "a modelreg version Python copied into another repository with snapshot_download and upload_folder, tagged v1 there, is its version 1",
+    async () => {
+      // The copy carries the original's modelreg.json, which names model "original". Another tool's upload, tagged.
+      await registry.createVersion("original", { artifacts: { entries: [{ path: "model.bin", content: binary(61) }] } });
+      const mark = loop.refused().length;
+      const out = (await loop.python(`${PY_PRELUDE}
+from huggingface_hub import HfApi, snapshot_download
+api = HfApi()
+api.create_repo("acme/copied", private=True)
+c = api.upload_folder(repo_id="acme/copied", folder_path=snapshot_download("acme/original", revision="v1"), commit_message="A copy")
+api.create_tag("acme/copied", tag="v1")
+print(json.dumps({"oid": c.oid, "files": sorted(api.list_repo_files("acme/copied", revision="v1"))}))
+`)) as { oid: string; files: string[] };
+      expect(out.files).toEqual([".gitattributes", "README.md", "model.bin", "modelreg.json"]);
+      expect(refusedSince(loop, mark)).toEqual([]);
+      // ADAPTER BUG (reported): readRecord in src/adapters/huggingface/hf-records.ts refuses the copied record with
+      // CorruptDataError 'modelreg.json at <commit> belongs to model "original"'; listVersions fails the same way.
+      const one = await registry.getVersion("copied/1");
+      expect([one.version, (one.raw as { commit: string }).commit]).toEqual(["1", out.oid]);
+      expect((await registry.listVersions("copied").toArray()).map((v) => v.version)).toEqual(["1"]);
+      const dir = join(loop.home, "copied-1");
+      await registry.downloadArtifacts("copied/1", dir);
+      expect(await folderDigests(dir)).toMatchObject({ "model.bin": sha256(binary(61)) });
+    },
+    HUB_TEST_TIMEOUT_MS,
+  );
 });
