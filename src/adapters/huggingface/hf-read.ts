@@ -1,8 +1,7 @@
 /**
  * Reading a model's versions: the refs say which commits are versions (tags `v<n>`) and where aliases point
  * (branches), the state says what changed since, and each version's commit holds its record. A version is found
- * only through its tag, and a tag that moved to a commit whose record names another number is refused as corrupt,
- * since any writer to the repository could re-create a tag elsewhere.
+ * only through its tag; a tagged commit without a record of that number is read as another tool's version.
  *
  * @module
  */
@@ -85,9 +84,10 @@ export function locate(t: HubTransport, ref: VersionRef, snap: Snapshot, operati
 export async function find(t: HubTransport, ref: VersionRef, snap: Snapshot, operation: string, options: CallOptions | undefined): Promise<FoundVersion> {
   const { version, commit } = locate(t, ref, snap, operation);
   const record = await readRecord(t, ref.model, commit, operation, options);
-  if (record && record.version !== version)
-    throw new CorruptDataError(`tag v${version} of ${t.repoId(ref.model)} names the commit of version ${record.version}`, { provider: PROVIDER, operation });
-  return { version, commit, record };
+  // A record of another number was inherited: another tool committed on top of modelreg's version n (keeping its
+  // modelreg.json) and tagged that commit. The tag's commit is then another tool's version, read from its tree.
+  // (Where the same number was tagged again on such a commit, the record's SHA-256s still guard the downloads.)
+  return { version, commit, record: record?.version === version ? record : undefined };
 }
 
 /** A model's user aliases, alias to version: every branch on a version's commit but `main`, the state branch and the stage branches. */

@@ -120,7 +120,7 @@ function parseJson<S extends z.ZodMiniType>(schema: () => S, text: string, where
   return parsed.data;
 }
 
-/** The version record at a commit, or `undefined` when the commit has none (a version tagged by another tool). */
+/** The version record at a commit, or `undefined` when the commit has none of this model's (a version tagged by another tool). */
 export async function readRecord(
   t: HubTransport,
   model: string,
@@ -131,9 +131,9 @@ export async function readRecord(
   const text = await readTextAt(t, model, commit, RECORD_FILE, operation, options);
   if (text === undefined) return undefined;
   const record = parseJson(recordSchema, text, `${RECORD_FILE} of ${t.repoId(model)}@${commit.slice(0, 12)}`, operation);
-  if (record.model !== model)
-    throw new CorruptDataError(`${RECORD_FILE} at ${commit.slice(0, 12)} belongs to model ${JSON.stringify(record.model)}`, { provider: PROVIDER, operation });
-  return record;
+  // A record of another model came with files copied from its repository (snapshot_download, then upload_folder):
+  // it describes that model's version, not this commit.
+  return record.model === model ? record : undefined;
 }
 
 /** The state at a commit of the state branch (`undefined` commit: the branch does not exist yet). */

@@ -10,7 +10,7 @@ import type { CallOptions, TransferOptions } from "../../core/options.js";
 import type { VersionRefInput } from "../../core/refs.js";
 import type { CreateVersionInput, ModelVersion } from "../../core/types.js";
 import { RegistryFacade } from "../../facade/registry-facade.js";
-import { checkRepoName, versionTag } from "./hf-names.js";
+import { checkRepoName, MAIN, versionTag } from "./hf-names.js";
 import type { HuggingFaceCreateVersionOptions } from "./hf-options.js";
 import { HuggingFaceProvider } from "./hf-provider.js";
 import { find, listTree, snapshot } from "./hf-read.js";
@@ -42,7 +42,7 @@ export interface HubCacheDownload {
   commit: string;
   /** `<cache>/models--<namespace>--<model>/snapshots/<commit>`: point `from_pretrained` here, or at the repo id offline. */
   snapshotDir: string;
-  /** The revisions recorded in `refs/` for it: `v<n>`, and the alias it was asked by, if any. */
+  /** The revisions recorded in `refs/` for it: `v<n>`, the alias it was asked by, if any, and `main` when it is main's head. */
   revisions: string[];
   /** Files written, and files already in the cache. */
   written: number;
@@ -104,7 +104,12 @@ export class HuggingFaceRegistry extends RegistryFacade<HuggingFaceCreateVersion
     const snap = await snapshot(t, target.model, op, ctx.options);
     const found = await find(t, target, snap, op, ctx.options);
     const tree = await listTree(t, target.model, found.commit, op, ctx.options);
-    const revisions = [versionTag(found.version), ...("alias" in target && target.alias !== "latest" ? [target.alias] : [])];
+    // `main` too when the version is its head, so `from_pretrained(repo)` without a revision finds it offline.
+    const revisions = [
+      versionTag(found.version),
+      ...("alias" in target && target.alias !== "latest" ? [target.alias] : []),
+      ...(snap.refs.branches.get(MAIN) === found.commit ? [MAIN] : []),
+    ];
     // The cache writer (symlinks, renames, locks) loads with the first cache download, not with every reader.
     const [{ hubCacheDir, writeHubCacheSnapshot }, { cacheFiles, openFile }] = await Promise.all([import("./hf-cache.js"), import("./hf-files.js")]);
     const cacheDir = options.cacheDir ?? hubCacheDir(this.#env, this.#cacheDir);
