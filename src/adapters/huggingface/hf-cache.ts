@@ -277,6 +277,11 @@ async function writeBlob(
         if (next.done) break;
         hash.update(next.value);
         size += next.value.byteLength;
+        // A body that runs past the listed size is cut off at once: a hostile or broken server cannot fill the disk.
+        if (file.size !== undefined && size > file.size) {
+          await source.return(undefined).catch(() => undefined);
+          break;
+        }
         batch.push(next.value);
         batched += next.value.byteLength;
         if (batched >= WRITE_BATCH || batch.length >= 1024) await flush();

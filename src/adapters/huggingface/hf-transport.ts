@@ -30,10 +30,15 @@ const NAMESPACE = /^[A-Za-z0-9][\w.-]{0,95}$/;
  * the file `hf auth login` writes. Blank values count as unset, as there.
  */
 export function resolveToken(settings: HuggingFaceRegistrySettings, env: Record<string, string | undefined>): string | undefined {
-  const given = settings.token ?? env.HF_TOKEN ?? env.HUGGING_FACE_HUB_TOKEN;
-  if (given?.trim()) return given.trim();
-  const home = env.HF_HOME ?? join(env.XDG_CACHE_HOME ?? join(env.HOME ?? nodeOs().homedir(), ".cache"), "huggingface");
-  const file = env.HF_TOKEN_PATH ?? join(home, "token");
+  const given = [settings.token, env.HF_TOKEN, env.HUGGING_FACE_HUB_TOKEN].find((t) => t?.trim());
+  if (given !== undefined) return given.trim();
+  const homeDir = env.HOME || nodeOs().homedir();
+  // huggingface_hub expands `~` in these paths (os.path.expanduser).
+  const expand = (path: string) => (path === "~" || path.startsWith("~/") ? join(homeDir, path.slice(1)) : path);
+  const hfHome = env.HF_HOME?.trim()
+    ? expand(env.HF_HOME.trim())
+    : join(env.XDG_CACHE_HOME?.trim() ? expand(env.XDG_CACHE_HOME.trim()) : join(homeDir, ".cache"), "huggingface");
+  const file = env.HF_TOKEN_PATH?.trim() ? expand(env.HF_TOKEN_PATH.trim()) : join(hfHome, "token");
   try {
     const text = nodeFsSync().readFileSync(file, "utf8").trim();
     return text || undefined;
