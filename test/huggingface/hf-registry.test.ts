@@ -304,6 +304,8 @@ describe("paging", () => {
     expect([...(fake.commitAt(id(model), "v2")?.tree.keys() ?? [])].sort()).toEqual([".gitattributes", "README.md", "modelreg.json", "only.txt"]);
     const cache = await tempDir();
     const got = await r.downloadToHubCache({ model, version: "1" }, { cacheDir: cache });
+    // Version 1 is no longer main's head: refs/main is not written for it.
+    expect(got.revisions).toEqual(["v1"]);
     const snapshot = await readdir(join(got.snapshotDir, "part"));
     expect(snapshot.sort()).toEqual(
       Object.keys(many)
@@ -369,8 +371,10 @@ describe("downloadToHubCache", () => {
   it("writes blobs by etag, relative snapshot links and refs holding the commit, as huggingface_hub lays them out", async () => {
     const got = await registry().downloadToHubCache({ model, version: "1" }, { cacheDir: cache });
     const repoDir = join(cache, `models--${NAMESPACE}--${model}`);
-    expect(got).toMatchObject({ repoId: id(model), version: "1", commit, revisions: ["v1"], snapshotDir: join(repoDir, "snapshots", commit) });
+    // main too, as the version is main's head: from_pretrained(repo) without a revision finds it offline.
+    expect(got).toMatchObject({ repoId: id(model), version: "1", commit, revisions: ["v1", "main"], snapshotDir: join(repoDir, "snapshots", commit) });
     expect(await readFile(join(repoDir, "refs", "v1"), "utf8")).toBe(commit);
+    expect(await readFile(join(repoDir, "refs", "main"), "utf8")).toBe(commit);
     const snap = join(repoDir, "snapshots", commit);
     const files = (await readdir(snap, { recursive: true, withFileTypes: true })).filter((e) => !e.isDirectory());
     expect(files.map((e) => join(e.parentPath, e.name).slice(snap.length + 1)).sort()).toEqual([
@@ -392,7 +396,7 @@ describe("downloadToHubCache", () => {
   it("asked by an alias, records the alias too; blobs already there are reused, not fetched", async () => {
     const before = fake.requests.length;
     const got = await registry().downloadToHubCache(`${model}@champion`, { cacheDir: cache });
-    expect(got.revisions).toEqual(["v1", "champion"]);
+    expect(got.revisions).toEqual(["v1", "champion", "main"]);
     expect(got).toMatchObject({ written: 0, reused: 5 });
     const repoDir = join(cache, `models--${NAMESPACE}--${model}`);
     expect(await readFile(join(repoDir, "refs", "champion"), "utf8")).toBe(commit);
