@@ -8,7 +8,7 @@ const root = (path: string) => fileURLToPath(new URL(`./${path}`, import.meta.ur
 const canarySetup = "test/support/canary-setup.ts";
 // The scripted lifecycle against the Vertex, W&B and SageMaker fakes through faulting proxies, once per
 // MODELREG_FAULT_SEEDS seed.
-const FAULT_RUNS = ["test/vertex/faults.test.ts", "test/wandb/faults.test.ts", "test/sagemaker/faults.test.ts"];
+const FAULT_RUNS = ["test/vertex/faults.test.ts", "test/wandb/faults.test.ts", "test/sagemaker/faults.test.ts", "test/huggingface/faults.test.ts"];
 
 export default defineConfig({
   // Examples import the package by name, as users do; in tests that name means the source (tsconfig paths do the same).
