@@ -24,7 +24,14 @@ describe("Hub fake through faulting proxies (API and signed storage URLs)", () =
   afterAll(async () => {
     fake.signedOrigin = CDN;
     fake.multipartThreshold = Number.POSITIVE_INFINITY;
-    await recordFaultRun({ target: "huggingface-storage", seed: (SEEDS[0] ?? 1) + 1, requests: storage.requests, faults: storage.tally(), bytes: 0, seconds: 0 });
+    await recordFaultRun({
+      target: "huggingface-storage",
+      seed: (SEEDS[0] ?? 1) + 1,
+      requests: storage.requests,
+      faults: storage.tally(),
+      bytes: 0,
+      seconds: 0,
+    });
     await storage.close();
   });
   it.each(SEEDS)(
