@@ -127,7 +127,7 @@ describe("stages", () => {
     await r.createVersion(model, { artifacts: entries({ "config.json": '{"n": 2}' }) });
     await r.transitionStage({ model, version: "1" }, "production");
     const before = fake.refs(id(model)).branches.production;
-    fake.failNext((q) => q.method === "POST" && q.url.includes(`/${id(model)}/commit/modelreg`), 500, 1);
+    fake.failNext((q) => q.method === "POST" && q.url.includes(`/${id(model)}/commit/modelreg`), 403, 1);
     await rejectionOf(r.transitionStage({ model, version: "2" }, "production"));
     expect(fake.refs(id(model)).branches.production).toBe(before);
     expect((await r.getVersion({ model, version: "2" })).stage).toBe("draft");

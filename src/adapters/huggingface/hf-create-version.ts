@@ -22,6 +22,7 @@ import type { ModelVersion } from "../../core/types.js";
 import { callOptions } from "../../http/call-options.js";
 import { nodeCrypto } from "../../runtime/builtins.js";
 import { renderHubCard } from "./hf-card.js";
+import { commitsSchema } from "./hf-api.js";
 import { commit, type CommitOperation } from "./hf-commit.js";
 import { recordToVersion } from "./hf-convert.js";
 import { CARD_FILE, GITATTRIBUTES, MAIN, RECORD_FILE, RESERVED_PATHS, versionTag } from "./hf-names.js";
@@ -39,6 +40,9 @@ const ATTEMPTS = 6;
 
 /** Commits of `main` searched for a retried create's idempotency key (pages of 100). */
 const KEY_SEARCH_PAGES = 3;
+
+/** The line of a version commit's description that names the create that made it. */
+const CREATE_LINE = "modelreg-create: ";
 
 /** The line of a version commit's description that carries the idempotency key's digest. */
 const KEY_LINE = "modelreg-key: ";
@@ -182,7 +186,7 @@ async function commitVersion(
     ops.push(textFile(RECORD_FILE, `${JSON.stringify(record, null, 2)}\n`));
     const header = {
       summary: `modelreg: version ${version} of ${model}`,
-      description: [`modelreg-version: ${version}`, ...(ids.keyDigest ? [`${KEY_LINE}${ids.keyDigest}`] : [])].join("\n"),
+      description: [`modelreg-version: ${version}`, `${CREATE_LINE}${ids.token}`, ...(ids.keyDigest ? [`${KEY_LINE}${ids.keyDigest}`] : [])].join("\n"),
       parentCommit: head,
     };
     try {
@@ -190,14 +194,32 @@ async function commitVersion(
       return { version, commit: oid, previousHead: head };
     } catch (error) {
       if (ConflictError.isInstance(error) && attempt < ATTEMPTS) continue;
-      // No answer: the Hub may have made the commit anyway (reference §1.6). It is ours if main's head has our token.
+      // No answer: the Hub may have made the commit anyway (reference §1.6). It is ours if one of main's newest
+      // commits carries our token (even under another writer's, who then took the next number); otherwise it did not
+      // land, and sending it again is safe: of two commits on one parent only one can land.
       if (ModelRegistryError.isInstance(error) && error.isRetryable && !options.signal?.aborted) {
-        const now = (await readRefs(t, model, op, options)).branches.get(MAIN);
-        if (now !== undefined && now !== head && (await readRecord(t, model, now, op, options).catch(() => undefined))?.token === ids.token)
-          return { version, commit: now, previousHead: head };
+        const ours = await findCommit(t, model, `${CREATE_LINE}${ids.token}`, op, options);
+        if (ours !== undefined) return { version, commit: ours, previousHead: head };
+        if (attempt < ATTEMPTS) continue;
       }
       throw error;
     }
+  }
+}
+
+/** The newest of `main`'s recent commits whose message has `line`, if any. */
+async function findCommit(t: HubTransport, model: string, line: string, op: string, options: TransferOptions): Promise<string | undefined> {
+  try {
+    const res = await t.http.request({
+      operation: op,
+      path: `${t.api(model)}/commits/${MAIN}`,
+      query: { limit: 20 },
+      schema: commitsSchema,
+      ...callOptions(options),
+    });
+    return res.data.find((c) => (c.message ?? "").split("\n").includes(line))?.id;
+  } catch {
+    return undefined;
   }
 }
 
@@ -265,7 +287,6 @@ async function findByKey(
 ): Promise<ProviderChange<ModelVersion> | undefined> {
   const { t } = parts;
   const { options } = ctx;
-  const { commitsSchema } = await import("./hf-api.js");
   for (let page = 0; page < KEY_SEARCH_PAGES; page++) {
     let res;
     try {

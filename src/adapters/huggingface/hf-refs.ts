@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ConflictError, NotFoundError } from "../../core/errors.js";
+import { ConflictError, InvalidInputError, NotFoundError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions } from "../../http/call-options.js";
 import { refsSchema } from "./hf-api.js";
@@ -118,7 +118,11 @@ export async function moveBranch(
   });
 }
 
-/** Deletes a branch; one already gone is fine. */
+/**
+ * Deletes a branch; one already gone is fine (a resend after a lost answer). The Hub answers the delete of a missing
+ * branch with 400 "Invalid rev id" (`huggingface_hub`'s test_delete_branch_on_missing_branch_fails), so a refusal is
+ * checked against the refs before it is believed.
+ */
 export async function deleteBranch(t: HubTransport, model: string, branch: string, operation: string, options: CallOptions | undefined): Promise<void> {
   try {
     await t.http.request({
@@ -129,6 +133,8 @@ export async function deleteBranch(t: HubTransport, model: string, branch: strin
       ...callOptions(options),
     });
   } catch (error) {
-    if (!(error instanceof NotFoundError && error.providerCode === "RevisionNotFound")) throw error;
+    if (error instanceof NotFoundError && error.providerCode === "RevisionNotFound") return;
+    if (InvalidInputError.isInstance(error) && !(await readRefs(t, model, operation, options)).branches.has(branch)) return;
+    throw error;
   }
 }

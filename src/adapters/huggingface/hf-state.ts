@@ -7,7 +7,9 @@
  * @module
  */
 
-import { ConflictError } from "../../core/errors.js";
+import { ConflictError, ModelRegistryError } from "../../core/errors.js";
+import { nodeCrypto } from "../../runtime/builtins.js";
+import { commitsSchema } from "./hf-api.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions } from "../../http/call-options.js";
 import { commit } from "./hf-commit.js";
@@ -60,12 +62,14 @@ export async function changeState(
     const summary = change(state, refs);
     if (summary === undefined) return { state, refs, changed: false };
     const bytes = Buffer.from(`${JSON.stringify(state, null, 2)}\n`);
+    // Names this change in its commit, so a change whose answer was lost can be told from someone else's.
+    const token = `modelreg-change: ${nodeCrypto().randomUUID()}`;
     try {
       await commit(
         t,
         model,
         STATE_BRANCH,
-        { summary: `modelreg: ${summary}`, description: "", parentCommit: head },
+        { summary: `modelreg: ${summary}`, description: token, parentCommit: head },
         [
           {
             kind: "file",
@@ -83,6 +87,12 @@ export async function changeState(
     } catch (error) {
       // 412: the branch moved since it was read. Read again and redo the change on top.
       if (error instanceof ConflictError && attempt < ATTEMPTS) continue;
+      // No answer: the change is made if the branch's newest commits carry its token; if not, it is made again on a
+      // fresh read (a resend on the same parent could land only once anyway).
+      if (ModelRegistryError.isInstance(error) && error.isRetryable && !options?.signal?.aborted) {
+        if (await landed(t, model, token, operation, options)) return { state, refs, changed: true };
+        if (attempt < ATTEMPTS) continue;
+      }
       if (error instanceof ConflictError)
         throw new ConflictError(`the state of ${t.repoId(model)} kept changing under ${ATTEMPTS} attempts; try again`, {
           provider: PROVIDER,
@@ -91,5 +101,21 @@ export async function changeState(
         });
       throw error;
     }
+  }
+}
+
+/** True when one of the state branch's newest commits carries `token`: a change whose answer was lost landed. */
+async function landed(t: HubTransport, model: string, token: string, operation: string, options: CallOptions | undefined): Promise<boolean> {
+  try {
+    const res = await t.http.request({
+      operation,
+      path: `${t.api(model)}/commits/${STATE_BRANCH}`,
+      query: { limit: 10 },
+      schema: commitsSchema,
+      ...callOptions(options),
+    });
+    return res.data.some((c) => (c.message ?? "").split("\n").includes(token));
+  } catch {
+    return false;
   }
 }

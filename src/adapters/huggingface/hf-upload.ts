@@ -134,23 +134,7 @@ export async function uploadLfsObjects(
   const unique = [...new Map(files.map((f) => [f.sha256, f])).values()];
   for (let i = 0; i < unique.length; i += LFS_BATCH) {
     const batch = unique.slice(i, i + LFS_BATCH);
-    const res = await t.http.request({
-      operation: options.operation,
-      method: "POST",
-      path: `${encodeURIComponent(t.namespace)}/${encodeURIComponent(model)}.git/info/lfs/objects/batch`,
-      headers: { accept: LFS_MEDIA_TYPE, "content-type": LFS_MEDIA_TYPE },
-      body: () =>
-        JSON.stringify({
-          operation: "upload",
-          transfers: ["basic", "multipart"],
-          hash_algo: "sha256",
-          ref: { name: "refs/heads/main" },
-          objects: batch.map((f) => ({ oid: f.sha256, size: f.size })),
-        }),
-      idempotent: true,
-      schema: lfsBatchSchema,
-      ...callOptions({ ...options, headers: undefined }),
-    });
+    const res = await lfsBatch(t, model, batch, options);
     const bySha = new Map(batch.map((f) => [f.sha256, f]));
     await mapLimit(res.data.objects, transferConcurrency(options.concurrency, batch), async (object) => {
       const file = bySha.get(object.oid);
@@ -159,9 +143,32 @@ export async function uploadLfsObjects(
           provider: PROVIDER,
           operation: options.operation,
         });
-      await uploadObject(t, file, object, onBytes(file), options);
+      // After a lost answer to the last step, the batch API says whether the Hub holds the object after all.
+      const stored = async () => (await lfsBatch(t, model, [file], options)).data.objects.every((o) => o.oid === file.sha256 && !o.actions?.upload);
+      await uploadObject(t, file, object, onBytes(file), stored, options);
     });
   }
+}
+
+/** Asks the LFS batch API about objects to upload: where to send them, or nothing for those the Hub holds. */
+function lfsBatch(t: HubTransport, model: string, files: readonly HashedFile[], options: TransferOptions & { operation: string }) {
+  return t.http.request({
+    operation: options.operation,
+    method: "POST",
+    path: `${encodeURIComponent(t.namespace)}/${encodeURIComponent(model)}.git/info/lfs/objects/batch`,
+    headers: { accept: LFS_MEDIA_TYPE, "content-type": LFS_MEDIA_TYPE },
+    body: () =>
+      JSON.stringify({
+        operation: "upload",
+        transfers: ["basic", "multipart"],
+        hash_algo: "sha256",
+        ref: { name: "refs/heads/main" },
+        objects: files.map((f) => ({ oid: f.sha256, size: f.size })),
+      }),
+    idempotent: true,
+    schema: lfsBatchSchema,
+    ...callOptions({ ...options, headers: undefined }),
+  });
 }
 
 /** Sends one object as the batch answer says: nothing (already stored), one PUT, or parts; then `verify` if asked. */
@@ -170,6 +177,7 @@ async function uploadObject(
   file: HashedFile,
   object: LfsBatchObject,
   onBytes: (bytes: number) => void,
+  stored: () => Promise<boolean>,
   options: TransferOptions & { operation: string },
 ): Promise<void> {
   const op = options.operation;
@@ -218,16 +226,21 @@ async function uploadObject(
       sent += bytes.byteLength;
       onBytes(sent);
     }
-    // The completion URL is the upload href; it may be on the Hub (credentials) or elsewhere (none).
-    await t.http.request({
-      operation: op,
-      method: "POST",
-      ...target(t, upload.href),
-      json: { oid: file.sha256, parts },
-      idempotent: true,
-      responseType: "none",
-      ...call,
-    });
+    // The completion URL is the upload href; it may be on the Hub (credentials) or elsewhere (none). A resend after a
+    // lost answer may find the upload already completed and gone, so a failure is checked against the batch API.
+    try {
+      await t.http.request({
+        operation: op,
+        method: "POST",
+        ...target(t, upload.href),
+        json: { oid: file.sha256, parts },
+        idempotent: true,
+        responseType: "none",
+        ...call,
+      });
+    } catch (error) {
+      if (options.signal?.aborted || !(await stored().catch(() => false))) throw error;
+    }
   } else {
     await t.http.request({
       operation: op,
