@@ -148,7 +148,9 @@ async function commitVersion(
   for (let attempt = 1; ; attempt++) {
     const snap = await snapshot(t, model, op, options);
     const head = snap.refs.branches.get(MAIN);
-    const headRecord = head === undefined ? undefined : await readRecord(t, model, head, op, options).catch(() => undefined);
+    // A tagged head's number is among the tags already; only an untagged one's record can hold a higher number.
+    const headRecord =
+      head === undefined || snap.refs.byCommit.has(head) ? undefined : await readRecord(t, model, head, op, options).catch(() => undefined);
     // Numbers are never reused: above every tag, every version the state remembers (deleted ones too), and an
     // untagged version commit at the head (a create that failed after its commit, whose number may be in use).
     const stateMax = Math.max(0, ...Object.keys(snap.state.versions).map(Number).filter(Number.isSafeInteger));
