@@ -4,7 +4,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readHubCard, renderHubCard } from "../../src/adapters/huggingface/hf-card.js";
-import { emitYaml, parseFrontMatter, parseYaml } from "../../src/adapters/huggingface/hf-yaml.js";
+import { emitYaml, parseFrontMatter } from "../../src/adapters/huggingface/hf-yaml.js";
+import { parseYaml } from "../../src/adapters/huggingface/hf-yaml-read.js";
 import type { ModelVersion } from "../../src/core/types.js";
 
 function version(overrides: Partial<ModelVersion> = {}): ModelVersion {
