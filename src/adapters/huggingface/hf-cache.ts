@@ -15,6 +15,7 @@
  * @module
  */
 
+import { isHubRepoId } from "./hf-names.js";
 import { dirname, join, relative, resolve } from "node:path";
 import { AbortedError, IntegrityError, InvalidInputError, ModelRegistryError, throwIfAborted } from "../../core/errors.js";
 import { mapLimit } from "../../core/concurrency.js";
@@ -98,19 +99,6 @@ function expand(path: string, env: HubCacheEnv): string {
   const user = path === "~" || path.startsWith("~/") ? homeOf(env) + path.slice(1) : path;
   // expandvars leaves an unknown variable as written.
   return user.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (all, braced, bare) => env[braced ?? bare] ?? all);
-}
-
-/**
- * True for a Hub repository id as `huggingface_hub` accepts it (`validate_repo_id`): `name` or `namespace/name`, each
- * of ASCII letters, digits, `-`, `_` and `.`, starting and ending with a letter, digit or `_`, at most 96
- * characters, without `--` or `..`, not ending in `.git`.
- */
-export function isHubRepoId(repoId: string): boolean {
-  const part = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?$/;
-  const parts = typeof repoId === "string" ? repoId.split("/") : [];
-  return (
-    parts.length >= 1 && parts.length <= 2 && parts.every((p) => part.test(p)) && !repoId.includes("--") && !repoId.includes("..") && !repoId.endsWith(".git")
-  );
 }
 
 /**

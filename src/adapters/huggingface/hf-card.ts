@@ -10,7 +10,7 @@
 
 import { renderModelCard } from "../../cards/render-model-card.js";
 import type { DataSnapshotRef, ModelVersion } from "../../core/types.js";
-import { isHubRepoId } from "./hf-cache.js";
+import { isHubRepoId } from "./hf-names.js";
 import { emitYaml, parseFrontMatter, type YamlMap, type YamlValue } from "./hf-yaml.js";
 
 /** What {@link renderHubCard} takes besides the version. */

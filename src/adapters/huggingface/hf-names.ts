@@ -67,3 +67,16 @@ export function checkHubAlias(alias: string, operation: string, field: string): 
   if (HF_MANAGED_ALIASES.includes(alias))
     throw invalidInput(operation, field, `alias ${JSON.stringify(alias)} is the branch of that stage: use transitionStage`, PROVIDER);
 }
+
+/**
+ * True for a Hub repository id as `huggingface_hub` accepts it (`validate_repo_id`): `name` or `namespace/name`, each
+ * of ASCII letters, digits, `-`, `_` and `.`, starting and ending with a letter, digit or `_`, at most 96
+ * characters, without `--` or `..`, not ending in `.git`.
+ */
+export function isHubRepoId(repoId: string): boolean {
+  const part = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?$/;
+  const parts = typeof repoId === "string" ? repoId.split("/") : [];
+  return (
+    parts.length >= 1 && parts.length <= 2 && parts.every((p) => part.test(p)) && !repoId.includes("--") && !repoId.includes("..") && !repoId.endsWith(".git")
+  );
+}
