@@ -28,7 +28,7 @@ import { recordToVersion } from "./hf-convert.js";
 import { CARD_FILE, GITATTRIBUTES, MAIN, RECORD_FILE, RESERVED_PATHS, versionTag } from "./hf-names.js";
 import type { HuggingFaceCreateVersionOptions } from "./hf-options.js";
 import { emptyState, readRecord, RECORD_FORMAT, type VersionRecord } from "./hf-records.js";
-import { createTag, highestVersion, moveBranch, readRefs } from "./hf-refs.js";
+import { createTag, highestVersion, moveBranch, readRefs, type RepoRefs } from "./hf-refs.js";
 import { listTree, snapshot } from "./hf-read.js";
 import type { HubTransport } from "./hf-transport.js";
 import { PROVIDER } from "./hf-transport.js";
@@ -82,8 +82,9 @@ export async function createHubVersion(
 
   // The repository, created private on the first version of a new model.
   let createdRepo = false;
+  let refs: RepoRefs | undefined;
   try {
-    await readRefs(t, model, op, options);
+    refs = await readRefs(t, model, op, options);
   } catch (error) {
     if (!(NotFoundError.isInstance(error) && error.providerCode === "RepoNotFound")) throw error;
     if (create.input.createModel === false)
@@ -107,7 +108,7 @@ export async function createHubVersion(
       transfer,
     );
     const token = nodeCrypto().randomUUID();
-    const made = await commitVersion(parts, model, create, hashed, lfs, { token, keyDigest, actor }, ctx);
+    const made = await commitVersion(parts, model, create, hashed, lfs, { token, keyDigest, actor }, ctx, refs);
     try {
       await createTag(t, model, versionTag(made.version), made.commit, `modelreg version ${made.version}`, op, options);
     } catch (error) {
@@ -116,7 +117,7 @@ export async function createHubVersion(
     }
     for (const f of hashed) if (!lfs.has(f.path)) progress(f)(f.size);
     events.push({ type: "version.created", model, version: made.version });
-    events.push(...(await setAliases(t, model, made.version, made.commit, meta.aliases, op, options)));
+    events.push(...(await setAliases(t, model, made, meta.aliases, op, options)));
     return { readBack: () => parts.read(model, made.version, ctx), events: ctx.stamp(events) };
   } catch (error) {
     if (createdRepo) await parts.repos.remove(model, op, options).catch(() => undefined);
@@ -129,6 +130,8 @@ interface MadeCommit {
   version: string;
   commit: string;
   previousHead: string | undefined;
+  /** The refs the number was chosen from. */
+  refs: RepoRefs;
 }
 
 /** The commit of the version, retried on 412 with a fresh number; see the module comment. */
@@ -140,17 +143,18 @@ async function commitVersion(
   lfs: ReadonlySet<string>,
   ids: { token: string; keyDigest: string | undefined; actor: string },
   ctx: ProviderContext<TransferOptions>,
+  known: RepoRefs | undefined,
 ): Promise<MadeCommit> {
   const { t } = parts;
   const { operation: op, options } = ctx;
   const { meta } = create;
   const userCard = hashed.some((f) => f.path === CARD_FILE);
   for (let attempt = 1; ; attempt++) {
-    const snap = await snapshot(t, model, op, options);
+    // The refs read a moment ago serve the first attempt; a retry reads them again.
+    const snap = await snapshot(t, model, op, options, attempt === 1 ? known : undefined);
     const head = snap.refs.branches.get(MAIN);
     // A tagged head's number is among the tags already; only an untagged one's record can hold a higher number.
-    const headRecord =
-      head === undefined || snap.refs.byCommit.has(head) ? undefined : await readRecord(t, model, head, op, options).catch(() => undefined);
+    const headRecord = head === undefined || snap.refs.byCommit.has(head) ? undefined : await readRecord(t, model, head, op, options).catch(() => undefined);
     // Numbers are never reused: above every tag, every version the state remembers (deleted ones too), and an
     // untagged version commit at the head (a create that failed after its commit, whose number may be in use).
     const stateMax = Math.max(0, ...Object.keys(snap.state.versions).map(Number).filter(Number.isSafeInteger));
@@ -193,7 +197,7 @@ async function commitVersion(
     };
     try {
       const oid = await commit(t, model, MAIN, header, ops, op, options);
-      return { version, commit: oid, previousHead: head };
+      return { version, commit: oid, previousHead: head, refs: snap.refs };
     } catch (error) {
       if (ConflictError.isInstance(error) && attempt < ATTEMPTS) continue;
       // No answer: the Hub may have made the commit anyway (reference §1.6). It is ours if one of main's newest
@@ -201,7 +205,7 @@ async function commitVersion(
       // land, and sending it again is safe: of two commits on one parent only one can land.
       if (ModelRegistryError.isInstance(error) && error.isRetryable && !options.signal?.aborted) {
         const ours = await findCommit(t, model, `${CREATE_LINE}${ids.token}`, op, options);
-        if (ours !== undefined) return { version, commit: ours, previousHead: head };
+        if (ours !== undefined) return { version, commit: ours, previousHead: head, refs: snap.refs };
         if (attempt < ATTEMPTS) continue;
       }
       throw error;
@@ -253,24 +257,24 @@ async function restoreMain(t: HubTransport, model: string, made: MadeCommit, op:
   }
 }
 
-/** Points the create's aliases at the new version. */
+/**
+ * Points the create's aliases at the new version. Where each pointed before is taken from the refs the number was
+ * chosen from: a branch moves with no compare-and-swap anyway, so a later read would not make the move safer.
+ */
 async function setAliases(
   t: HubTransport,
   model: string,
-  version: string,
-  commitOid: string,
+  made: MadeCommit,
   aliases: readonly string[],
   op: string,
   options: TransferOptions,
 ): Promise<RegistryEventInput[]> {
-  if (aliases.length === 0) return [];
-  const before = await readRefs(t, model, op, options);
   const events: RegistryEventInput[] = [];
   for (const alias of aliases) {
-    const held = before.branches.get(alias);
-    const from = held === undefined ? undefined : before.byCommit.get(held);
-    await moveBranch(t, model, alias, commitOid, op, options);
-    events.push({ type: "alias.set", model, alias, version, ...(from !== undefined && { from }), to: version });
+    const held = made.refs.branches.get(alias);
+    const from = held === undefined ? undefined : made.refs.byCommit.get(held);
+    await moveBranch(t, model, alias, made.commit, op, options);
+    events.push({ type: "alias.set", model, alias, version: made.version, ...(from !== undefined && { from }), to: made.version });
   }
   return events;
 }

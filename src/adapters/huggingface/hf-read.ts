@@ -38,9 +38,9 @@ export interface FoundVersion {
   record: VersionRecord | undefined;
 }
 
-/** Reads the refs, then the state at its branch's head. */
-export async function snapshot(t: HubTransport, model: string, operation: string, options: CallOptions | undefined): Promise<Snapshot> {
-  const refs = await readRefs(t, model, operation, options);
+/** Reads the refs (unless just read: `known`), then the state at its branch's head. */
+export async function snapshot(t: HubTransport, model: string, operation: string, options: CallOptions | undefined, known?: RepoRefs): Promise<Snapshot> {
+  const refs = known ?? (await readRefs(t, model, operation, options));
   const state = await readState(t, model, refs.branches.get(STATE_BRANCH), operation, options);
   return { refs, state };
 }
