@@ -11,7 +11,12 @@ const SERVER = `
 const http = require("node:http");
 const { parentPort } = require("node:worker_threads");
 const server = http.createServer((req, res) => {
-  if (req.url === "/slow") setTimeout(() => res.end(JSON.stringify({ ok: true })), 100);
+  if (req.url === "/slow") {
+    // Told to the test, which then blocks: on a loaded CI machine a block started at a fixed time began before the
+    // request was even sent, and the timeout then rightly fired.
+    parentPort.postMessage("received /slow");
+    setTimeout(() => res.end(JSON.stringify({ ok: true })), 100);
+  }
   else if (req.url === "/trickle") {
     res.writeHead(200, { "content-type": "application/octet-stream" });
     // The headers go now, not with the first byte: what this file checks is the body's wait, and on a loaded CI
@@ -61,9 +66,10 @@ const client = (timeoutMs: number) => createHttpClient({ provider: "mlflow", bas
 
 describe("the per-attempt timeout", () => {
   it("does not fail an answer that arrived while this process was too busy to read it", async () => {
+    // Blocks from when the server has the request: the answer is in the socket 100 ms later, and the loop next runs
+    // 600 ms later, when the 200 ms timer is long due.
+    worker.once("message", () => blockLoop(0, 600));
     const pending = client(200).request({ operation: "getVersion", path: "slow" });
-    // The answer is in the socket at about 100 ms; the loop next runs at about 630 ms, when the 200 ms timer is due.
-    blockLoop(30, 600);
     const got = await pending;
     expect(got.data).toEqual({ ok: true });
   });
