@@ -39,8 +39,8 @@ export interface FileSink {
   abort(): Promise<void>;
 }
 
-/** The chunks left after `written` bytes of `chunks` went out in a short write. */
-function unwritten(chunks: Uint8Array[], written: number): Uint8Array[] {
+/** The chunks left after `written` bytes of `chunks` went out in a short write (for any `writev` loop). */
+export function unwritten(chunks: Uint8Array[], written: number): Uint8Array[] {
   let skip = written;
   const rest: Uint8Array[] = [];
   for (const chunk of chunks) {

@@ -20,6 +20,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { AbortedError, IntegrityError, InvalidInputError, ModelRegistryError, throwIfAborted } from "../../core/errors.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { iterateBytes } from "../../artifacts/byte-streams.js";
+import { unwritten } from "../../artifacts/file-sink.js";
 import { safeJoin } from "../../artifacts/safe-path.js";
 import { assertArtifactPath } from "../../core/validation.js";
 import { nodeCrypto, nodeFs, nodeFsSync, nodeOs } from "../../runtime/builtins.js";
@@ -323,20 +324,6 @@ async function gitBlobSha1(path: string, size: number): Promise<string> {
   const hash = nodeCrypto().createHash("sha1").update(`blob ${size}\0`);
   for await (const chunk of nodeFsSync().createReadStream(path)) hash.update(chunk as Uint8Array);
   return hash.digest("hex");
-}
-
-/** The chunks left after `written` bytes of `chunks` went out. */
-function unwritten(chunks: Uint8Array[], written: number): Uint8Array[] {
-  let skip = written;
-  const rest: Uint8Array[] = [];
-  for (const chunk of chunks) {
-    if (skip >= chunk.byteLength) skip -= chunk.byteLength;
-    else {
-      rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
-      skip = 0;
-    }
-  }
-  return rest;
 }
 
 /** Points `target` at `link` (relative), replacing whatever link was there in one rename. */

@@ -1,34 +1,14 @@
 // huggingface_hub (the official Python client) reads offline what writeHubCacheSnapshot put in the cache:
 // hf_hub_download by tag, branch, pull-request ref and commit, snapshot_download by branch and tag, the same bytes
 // each time, and scan_cache_dir sees the repository, its revisions and refs with no warning and no partial download.
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type HubCacheFile, writeHubCacheSnapshot } from "../../../src/adapters/huggingface/hf-cache.js";
-import { ensureHfClient } from "../../support/official-clients.js";
+import { useOfflinePython } from "./support/offline-python.js";
 
-const run = promisify(execFile);
-let python: string;
-let home: string;
-
-beforeAll(async () => {
-  python = await ensureHfClient();
-  home = await mkdtemp(join(tmpdir(), "modelreg-hf-cache-py-"));
-});
-afterAll(async () => {
-  if (home) await rm(home, { recursive: true, force: true });
-});
-
-/** Runs `script` offline with a clean environment and returns the JSON it printed on its last line. */
-async function py(script: string, ...args: string[]): Promise<unknown> {
-  const env = { PATH: process.env.PATH ?? "", HOME: home, HF_HOME: home, HF_HUB_OFFLINE: "1", HF_HUB_DISABLE_TELEMETRY: "1" };
-  const { stdout } = await run(python, ["-c", script, ...args], { env, maxBuffer: 64 * 1024 * 1024 });
-  return JSON.parse(stdout.trim().split("\n").pop() ?? "null");
-}
+const python = useOfflinePython("modelreg-hf-cache-py-");
+const py = python.py;
 
 const READ = `
 import hashlib, json, os, sys
@@ -69,7 +49,7 @@ function entry(path: string, bytes: Uint8Array, lfs: boolean): HubCacheFile {
 
 describe("huggingface_hub reads the cache writeHubCacheSnapshot wrote", () => {
   it("finds every file by tag, branch, pull-request ref and commit, offline, with no warning from scan_cache_dir", async () => {
-    const cacheDir = join(home, "hub");
+    const cacheDir = join(python.home, "hub");
     const repoId = "acme/fraud";
     const [first, second] = ["1".repeat(40), "2".repeat(40)];
     // Every byte value, over more than one chunk: a text round trip would change it.

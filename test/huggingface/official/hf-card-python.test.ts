@@ -1,34 +1,15 @@
 // huggingface_hub (the official Python client) and modelreg read each other's model cards: ModelCard.load and
 // model_index_to_eval_results see the metrics, task, dataset, tags and license renderHubCard wrote, hostile strings
 // included; and readHubCard reads the metrics of a card ModelCardData and the default template wrote.
-import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readHubCard, renderHubCard } from "../../../src/adapters/huggingface/hf-card.js";
 import type { ModelVersion } from "../../../src/core/types.js";
-import { ensureHfClient } from "../../support/official-clients.js";
+import { useOfflinePython } from "./support/offline-python.js";
 
-const run = promisify(execFile);
-let python: string;
-let home: string;
-
-beforeAll(async () => {
-  python = await ensureHfClient();
-  home = await mkdtemp(join(tmpdir(), "modelreg-hf-card-"));
-});
-afterAll(async () => {
-  if (home) await rm(home, { recursive: true, force: true });
-});
-
-/** Runs `script` offline with a clean environment and returns the JSON it printed on its last line. */
-async function py(script: string, ...args: string[]): Promise<unknown> {
-  const env = { PATH: process.env.PATH ?? "", HOME: home, HF_HOME: home, HF_HUB_OFFLINE: "1", HF_HUB_DISABLE_TELEMETRY: "1" };
-  const { stdout } = await run(python, ["-c", script, ...args], { env, maxBuffer: 64 * 1024 * 1024 });
-  return JSON.parse(stdout.trim().split("\n").pop() ?? "null");
-}
+const python = useOfflinePython("modelreg-hf-card-");
+const py = python.py;
 
 const EVAL_FIELDS = `lambda r: {"task_type": r.task_type, "dataset_type": r.dataset_type, "dataset_name": r.dataset_name,
   "dataset_revision": r.dataset_revision, "metric_type": r.metric_type, "metric_value": r.metric_value, "metric_name": r.metric_name}`;
@@ -117,7 +98,7 @@ describe("huggingface_hub reads the card renderHubCard wrote", () => {
       datasets: ["acme/transactions"],
       tags: ["fraud", "null", "1e3"],
     });
-    const path = join(home, "README.md");
+    const path = join(python.home, "README.md");
     await writeFile(path, md);
     const seen = (await py(LOAD, path)) as {
       data: Record<string, unknown>;
