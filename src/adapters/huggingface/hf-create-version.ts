@@ -19,16 +19,14 @@ import type { RegistryEventInput } from "../../core/events.js";
 import type { TransferOptions } from "../../core/options.js";
 import type { ProviderChange, ProviderContext, ProviderCreateVersion } from "../../core/provider-spec.js";
 import type { ModelVersion } from "../../core/types.js";
-import { callOptions } from "../../http/call-options.js";
 import { nodeCrypto } from "../../runtime/builtins.js";
 import { renderHubCard } from "./hf-card.js";
-import { commitsSchema } from "./hf-api.js";
 import { commit, type CommitOperation } from "./hf-commit.js";
 import { recordToVersion } from "./hf-convert.js";
 import { CARD_FILE, GITATTRIBUTES, MAIN, RECORD_FILE, RESERVED_PATHS, versionTag } from "./hf-names.js";
 import type { HuggingFaceCreateVersionOptions } from "./hf-options.js";
 import { emptyState, readRecord, RECORD_FORMAT, type VersionRecord } from "./hf-records.js";
-import { createTag, highestVersion, moveBranch, readRefs, type RepoRefs } from "./hf-refs.js";
+import { createTag, findCommitWithLine, highestVersion, moveBranch, readRefs, type RepoRefs } from "./hf-refs.js";
 import { listTree, snapshot } from "./hf-read.js";
 import type { HubTransport } from "./hf-transport.js";
 import { PROVIDER } from "./hf-transport.js";
@@ -204,28 +202,12 @@ async function commitVersion(
       // commits carries our token (even under another writer's, who then took the next number); otherwise it did not
       // land, and sending it again is safe: of two commits on one parent only one can land.
       if (ModelRegistryError.isInstance(error) && error.isRetryable && !options.signal?.aborted) {
-        const ours = await findCommit(t, model, `${CREATE_LINE}${ids.token}`, op, options);
+        const ours = await findCommitWithLine(t, model, MAIN, `${CREATE_LINE}${ids.token}`, { limit: 20, pages: 1 }, op, options).catch(() => undefined);
         if (ours !== undefined) return { version, commit: ours, previousHead: head, refs: snap.refs };
         if (attempt < ATTEMPTS) continue;
       }
       throw error;
     }
-  }
-}
-
-/** The newest of `main`'s recent commits whose message has `line`, if any. */
-async function findCommit(t: HubTransport, model: string, line: string, op: string, options: TransferOptions): Promise<string | undefined> {
-  try {
-    const res = await t.http.request({
-      operation: op,
-      path: `${t.api(model)}/commits/${MAIN}`,
-      query: { limit: 20 },
-      schema: commitsSchema,
-      ...callOptions(options),
-    });
-    return res.data.find((c) => (c.message ?? "").split("\n").includes(line))?.id;
-  } catch {
-    return undefined;
   }
 }
 
@@ -293,31 +275,12 @@ async function findByKey(
 ): Promise<ProviderChange<ModelVersion> | undefined> {
   const { t } = parts;
   const { options } = ctx;
-  for (let page = 0; page < KEY_SEARCH_PAGES; page++) {
-    let res;
-    try {
-      res = await t.http.request({
-        operation: op,
-        path: `${t.api(model)}/commits/${MAIN}`,
-        query: { limit: 100, p: page },
-        schema: commitsSchema,
-        ...callOptions(options),
-      });
-    } catch (error) {
-      // A repository without commits on main has no earlier create.
-      if (NotFoundError.isInstance(error) && error.providerCode === "RevisionNotFound") return undefined;
-      throw error;
-    }
-    const hit = res.data.find((c) => (c.message ?? "").split("\n").includes(`${KEY_LINE}${keyDigest}`));
-    if (hit) {
-      const record = await readRecord(t, model, hit.id, op, options);
-      if (!record || record.idempotencyKey !== keyDigest) return undefined;
-      const refs = await readRefs(t, model, op, options);
-      if (refs.byCommit.get(hit.id) === record.version) return { readBack: () => parts.read(model, record.version, ctx), events: [] };
-      await createTag(t, model, versionTag(record.version), hit.id, `modelreg version ${record.version}`, op, options);
-      return { readBack: () => parts.read(model, record.version, ctx), events: ctx.stamp([{ type: "version.created", model, version: record.version }]) };
-    }
-    if (res.data.length < 100) return undefined;
-  }
-  return undefined;
+  const hit = await findCommitWithLine(t, model, MAIN, `${KEY_LINE}${keyDigest}`, { limit: 100, pages: KEY_SEARCH_PAGES }, op, options);
+  if (hit === undefined) return undefined;
+  const record = await readRecord(t, model, hit, op, options);
+  if (!record || record.idempotencyKey !== keyDigest) return undefined;
+  const refs = await readRefs(t, model, op, options);
+  if (refs.byCommit.get(hit) === record.version) return { readBack: () => parts.read(model, record.version, ctx), events: [] };
+  await createTag(t, model, versionTag(record.version), hit, `modelreg version ${record.version}`, op, options);
+  return { readBack: () => parts.read(model, record.version, ctx), events: ctx.stamp([{ type: "version.created", model, version: record.version }]) };
 }

@@ -117,7 +117,7 @@ export async function listTree(t: HubTransport, model: string, commit: string, o
     const res = await t.http.request({ operation, ...next, ...(query && { query }), schema: treeSchema, ...callOptions(options) });
     for (const e of res.data) if (e.type === "file") entries.push(e);
     const link = nextLink(res.headers.get("link"));
-    next = link ? sameOrigin(t, link) : undefined;
+    next = link === undefined ? undefined : { path: nextPath(t, link, operation) };
     query = undefined;
   }
   return entries;
@@ -133,13 +133,11 @@ export function nextLink(header: string | null): string | undefined {
   return undefined;
 }
 
-/** A next-page URL on the Hub's origin as a client path (credentials go with it); any other origin is refused. */
-function sameOrigin(t: HubTransport, link: string): { path: string } {
-  const base = new URL(t.endpoint);
-  const url = new URL(link, base);
-  if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname))
-    throw new CorruptDataError("the Hub's next-page link leaves the Hub", { provider: PROVIDER, operation: "list" });
-  return { path: `${url.pathname.slice(base.pathname.length)}${url.search}` };
+/** A next-page link as a client path (credentials go with it); one that leaves the Hub is refused. */
+function nextPath(t: HubTransport, link: string, operation: string): string {
+  const path = t.hubPath(link);
+  if (path === undefined) throw new CorruptDataError("the Hub's next-page link leaves the Hub", { provider: PROVIDER, operation });
+  return path;
 }
 
 /** A version as modelreg shows it, from its record or, for versions another tool tagged, its card and commit. */

@@ -9,7 +9,7 @@
 import { ConflictError, InvalidInputError, NotFoundError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions } from "../../http/call-options.js";
-import { refsSchema } from "./hf-api.js";
+import { commitsSchema, refsSchema } from "./hf-api.js";
 import { versionOfTag } from "./hf-names.js";
 import type { HubTransport } from "./hf-transport.js";
 import { PROVIDER } from "./hf-transport.js";
@@ -49,6 +49,40 @@ export async function readRefs(t: HubTransport, model: string, operation: string
     if (held === undefined || Number(version) < Number(held)) byCommit.set(commit, version);
   }
   return { branches, tags, versions, byCommit };
+}
+
+/**
+ * The newest commit of `branch`, among its `pages` newest pages of `limit`, whose message has `line` (modelreg puts
+ * tokens and key digests there); `undefined` when there is none, or the branch has no commits yet.
+ */
+export async function findCommitWithLine(
+  t: HubTransport,
+  model: string,
+  branch: string,
+  line: string,
+  search: { limit: number; pages: number },
+  operation: string,
+  options: CallOptions | undefined,
+): Promise<string | undefined> {
+  for (let page = 0; page < search.pages; page++) {
+    let res;
+    try {
+      res = await t.http.request({
+        operation,
+        path: `${t.api(model)}/commits/${encodeURIComponent(branch)}`,
+        query: { limit: search.limit, ...(page > 0 && { p: page }) },
+        schema: commitsSchema,
+        ...callOptions(options),
+      });
+    } catch (error) {
+      if (error instanceof NotFoundError && error.providerCode === "RevisionNotFound") return undefined;
+      throw error;
+    }
+    const hit = res.data.find((c) => (c.message ?? "").split("\n").includes(line));
+    if (hit) return hit.id;
+    if (res.data.length < search.limit) return undefined;
+  }
+  return undefined;
 }
 
 /**

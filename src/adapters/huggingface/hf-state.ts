@@ -9,13 +9,12 @@
 
 import { ConflictError, ModelRegistryError } from "../../core/errors.js";
 import { nodeCrypto } from "../../runtime/builtins.js";
-import { commitsSchema } from "./hf-api.js";
 import type { CallOptions } from "../../core/options.js";
 import { callOptions } from "../../http/call-options.js";
 import { commit } from "./hf-commit.js";
 import { STATE_BRANCH } from "./hf-names.js";
 import { type HubState, readState, STATE_FILE } from "./hf-records.js";
-import { readRefs, type RepoRefs } from "./hf-refs.js";
+import { findCommitWithLine, readRefs, type RepoRefs } from "./hf-refs.js";
 import type { HubTransport } from "./hf-transport.js";
 import { PROVIDER } from "./hf-transport.js";
 
@@ -90,7 +89,8 @@ export async function changeState(
       // No answer: the change is made if the branch's newest commits carry its token; if not, it is made again on a
       // fresh read (a resend on the same parent could land only once anyway).
       if (ModelRegistryError.isInstance(error) && error.isRetryable && !options?.signal?.aborted) {
-        if (await landed(t, model, token, operation, options)) return { state, refs, changed: true };
+        const landed = await findCommitWithLine(t, model, STATE_BRANCH, token, { limit: 10, pages: 1 }, operation, options).catch(() => undefined);
+        if (landed !== undefined) return { state, refs, changed: true };
         if (attempt < ATTEMPTS) continue;
       }
       if (error instanceof ConflictError)
@@ -101,21 +101,5 @@ export async function changeState(
         });
       throw error;
     }
-  }
-}
-
-/** True when one of the state branch's newest commits carries `token`: a change whose answer was lost landed. */
-async function landed(t: HubTransport, model: string, token: string, operation: string, options: CallOptions | undefined): Promise<boolean> {
-  try {
-    const res = await t.http.request({
-      operation,
-      path: `${t.api(model)}/commits/${STATE_BRANCH}`,
-      query: { limit: 10 },
-      schema: commitsSchema,
-      ...callOptions(options),
-    });
-    return res.data.some((c) => (c.message ?? "").split("\n").includes(token));
-  } catch {
-    return false;
   }
 }

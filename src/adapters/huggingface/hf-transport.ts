@@ -14,6 +14,7 @@ import { clientSettings } from "../../http/call-options.js";
 import { createHttpClient } from "../../http/http-client.js";
 import type { HttpClient } from "../../http/http-types.js";
 import { mapHubError } from "./hf-error.js";
+import { isHubNamespace } from "./hf-namespace.js";
 import type { HuggingFaceRegistrySettings } from "./hf-settings.js";
 
 /** The provider name. */
@@ -21,9 +22,6 @@ export const PROVIDER = "huggingface";
 
 /** The Hub, unless `endpoint` or `HF_ENDPOINT` says otherwise. */
 export const DEFAULT_ENDPOINT = "https://huggingface.co";
-
-/** Hub user and organization names: letters, digits, `-`, `_` and `.`, as in repository ids. */
-const NAMESPACE = /^[A-Za-z0-9][\w.-]{0,95}$/;
 
 /**
  * The token, in `huggingface_hub`'s order (`utils/_auth.py`): the setting, `HF_TOKEN`, `HUGGING_FACE_HUB_TOKEN`, then
@@ -63,7 +61,7 @@ export class HubTransport {
   constructor(settings: HuggingFaceRegistrySettings) {
     const op = "createHuggingFaceRegistry";
     const env = settings.env ?? process.env;
-    if (typeof settings.namespace !== "string" || !NAMESPACE.test(settings.namespace) || /--|\.\./.test(settings.namespace))
+    if (typeof settings.namespace !== "string" || !isHubNamespace(settings.namespace))
       throw new InvalidInputError("namespace must be a Hub user or organization name (letters, digits, '-', '_', '.')", {
         provider: PROVIDER,
         operation: op,
@@ -96,6 +94,16 @@ export class HubTransport {
       mapError: mapHubError,
     });
     this.endpoint = this.http.baseUrl;
+  }
+
+  /**
+   * A URL the Hub handed out (a next-page link, an LFS action) as a path on this client, when it is on the Hub's origin
+   * under its base path, so the token goes with it; `undefined` for any other host, which must get no credentials.
+   */
+  hubPath(href: string): string | undefined {
+    const base = new URL(this.endpoint);
+    const url = new URL(href, base);
+    return url.origin === base.origin && url.pathname.startsWith(base.pathname) ? `${url.pathname.slice(base.pathname.length)}${url.search}` : undefined;
   }
 
   /** `namespace/model`. */

@@ -269,13 +269,8 @@ async function uploadObject(
     });
 }
 
-/**
- * How to address a URL the Hub handed out: as a path on the client (so the token goes with it) when it is on the
- * Hub's own origin, else as an absolute URL that gets no credentials.
- */
+/** How to address a URL the Hub handed out: as a path on the client (with the token) on the Hub, else with none. */
 function target(t: HubTransport, href: string): { path: string } | { url: string } {
-  const base = new URL(t.endpoint);
-  const url = new URL(href, base);
-  if (url.origin === base.origin && url.pathname.startsWith(base.pathname)) return { path: `${url.pathname.slice(base.pathname.length)}${url.search}` };
-  return { url: url.toString() };
+  const path = t.hubPath(href);
+  return path === undefined ? { url: new URL(href, t.endpoint).toString() } : { path };
 }

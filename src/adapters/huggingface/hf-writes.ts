@@ -15,9 +15,9 @@ import type { VersionRef } from "../../core/refs.js";
 import type { CreateModelInput, ModelVersion, RegisteredModel, Stage, UpdateModelInput, UpdateVersionInput } from "../../core/types.js";
 import { HF_MANAGED_ALIASES } from "./hf-aliases.js";
 import { MAIN, STATE_BRANCH, versionTag } from "./hf-names.js";
-import { find, locate, snapshot } from "./hf-read.js";
+import { find, loadVersion, locate, snapshot } from "./hf-read.js";
 import type { HubRepos } from "./hf-repos.js";
-import { deleteBranch, deleteTag, moveBranch } from "./hf-refs.js";
+import { deleteBranch, deleteTag, moveBranch, readRefs } from "./hf-refs.js";
 import { changeState } from "./hf-state.js";
 import type { HubTransport } from "./hf-transport.js";
 import { PROVIDER } from "./hf-transport.js";
@@ -95,8 +95,9 @@ export async function updateHubModel(p: WriteParts, name: string, patch: UpdateM
 
 /** Deletes a model's repository. */
 export async function deleteHubModel(p: WriteParts, name: string, ctx: ProviderContext): Promise<ProviderChange<void>> {
-  // Read first: a missing model is a NotFoundError, as everywhere, not whatever the delete call says.
-  await p.readModel(name, ctx);
+  // Read first: a missing model is a NotFoundError, as everywhere, not whatever the delete call says (the refs say
+  // it with one request; the whole model would take three).
+  await readRefs(p.t, name, ctx.operation, ctx.options);
   await p.repos.remove(name, ctx.operation, ctx.options);
   return { value: undefined, events: ctx.stamp([{ type: "model.deleted", model: name }]) };
 }
@@ -104,8 +105,10 @@ export async function deleteHubModel(p: WriteParts, name: string, ctx: ProviderC
 /** Changes a version's description and tags in the state (its record stays as created). */
 export async function updateHubVersion(p: WriteParts, ref: VersionRef, patch: UpdateVersionInput, ctx: ProviderContext): Promise<ProviderChange<ModelVersion>> {
   const { operation: op, options } = ctx;
-  const found = await find(p.t, ref, await snapshot(p.t, ref.model, op, options), op, options);
-  const before = await p.readVersion(ref.model, found.version, ctx);
+  const snap = await snapshot(p.t, ref.model, op, options);
+  const found = await find(p.t, ref, snap, op, options);
+  // What it holds now, from the refs and state just read (its aliases play no part in the patch).
+  const before = await loadVersion(p.t, ref.model, found, snap, [], op, options);
   const { changed } = await changeState(
     p.t,
     ref.model,

@@ -6,6 +6,7 @@
 
 import { comparableUrl, type AdapterDescriptor, type AdapterLocation } from "../../core/adapter-descriptor.js";
 import { HF_MANAGED_ALIASES, HF_RESERVED_BRANCHES } from "./hf-aliases.js";
+import { isHubNamespace } from "./hf-namespace.js";
 
 /** An `hf://namespace` URI. */
 export interface HuggingFaceLocation extends AdapterLocation<"huggingface"> {
@@ -16,9 +17,6 @@ export interface HuggingFaceLocation extends AdapterLocation<"huggingface"> {
   /** Another Hub (`?endpoint=`): a Hub mirror or a private Hub. Default `HF_ENDPOINT`, then huggingface.co. */
   endpoint?: string;
 }
-
-/** Hub user and organization names (as hf-transport.ts checks them; a descriptor loads nothing of the adapter). */
-const NAMESPACE = /^[A-Za-z0-9][\w.-]{0,95}$/;
 
 /**
  * Hugging Face Hub: `hf://<namespace>`, the models being the namespace's model repositories. The scheme is the one
@@ -43,7 +41,7 @@ export const huggingFaceAdapter: AdapterDescriptor<
     // The namespace as written: URL lowercases hosts, and Hub names are case-sensitive (`Qwen`, `meta-llama`).
     const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)([^?#]*)/i.exec(uri);
     const namespace = decodeURIComponent(m?.[1] ?? "");
-    if (!NAMESPACE.test(namespace) || /--|\.\./.test(namespace)) throw fail("expected hf://<namespace>, the Hub user or organization the models belong to");
+    if (!isHubNamespace(namespace)) throw fail("expected hf://<namespace>, the Hub user or organization the models belong to");
     if ((m?.[2] ?? "").replace(/\/+$/, "") !== "") throw fail("hf:// names a namespace, not a repository: hf://<namespace>");
     const endpoint = parsed.searchParams.get("endpoint") ?? undefined;
     return { kind: "huggingface", namespace, ...(endpoint && { endpoint }) };
