@@ -7,7 +7,7 @@ import { ensureFakeGcsServer } from "../test/vertex/server/support/global-setup.
 import { MLFLOW_VERSIONS } from "../test/mlflow/server/support/global-setup.js";
 import { ensureMlflow } from "../test/support/python-venv.js";
 import { ensureNodePeer, GOOGLE_AUTH_LIBRARY } from "../test/support/node-peer.js";
-import { ensureAwsPeers, ensureHfClient, ensureVertexClient, ensureWandbClient } from "../test/support/official-clients.js";
+import { ensureAwsPeers, ensureAzureMlClient, ensureHfClient, ensureVertexClient, ensureWandbClient } from "../test/support/official-clients.js";
 
 const started = Date.now();
 const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`;
@@ -30,6 +30,9 @@ console.log(`prepare: huggingface_hub ready after ${seconds()}`);
 // Google's official clients for test/vertex/official, after MLflow for the same reason.
 await ensureVertexClient();
 console.log(`prepare: google-cloud-aiplatform ready after ${seconds()}`);
+// Azure's official client (azure-ai-ml) for test/azureml/official; in the same queue, for the same reason.
+await ensureAzureMlClient();
+console.log(`prepare: azure-ai-ml ready after ${seconds()}`);
 // moto's server and boto3 for the SageMaker and S3 tests (test/sagemaker/server, test/storage/server), and for the
 // MLflow servers whose artifacts live in S3.
 await ensureAwsPeers();

@@ -30,6 +30,17 @@ export async function ensureHfClient(): Promise<string> {
 }
 
 /**
+ * Azure's official Python client for Azure Machine Learning (MLClient), the version the ARM fake
+ * (test/azureml/support/arm-fake.ts) is held to; it pulls azure-storage-blob for the datastore uploads.
+ */
+export const AZUREML_CLIENT_PACKAGES = ["azure-ai-ml==1.35.2"] as const;
+
+/** The Python with azure-ai-ml installed. */
+export async function ensureAzureMlClient(): Promise<string> {
+  return (await ensureVenv("azureml-client", AZUREML_CLIENT_PACKAGES)).python;
+}
+
+/**
  * moto's server (the AWS emulator the SageMaker and S3 tests run against) and boto3 (the official client of the
  * interop tests), in one virtualenv: moto 5.2.5 is the version the reference was checked against, and boto3 1.44.8
  * pairs with botocore 1.44.8, whose service models test/contracts/aws-contract.json is derived from.
