@@ -1,20 +1,24 @@
 // Installs what the real-server tests run against (pinned MLflow releases and moto into .venv/, fake-gcs-server into
-// .cache/go-bin) and the optional peer the Vertex ADC tests load (google-auth-library into .cache/node-peers) ahead of
-// `npm test`. CI starts it in the background at the beginning, so these downloads and the Go build overlap the
-// typecheck, build and docs steps instead of stalling the test run's global setup; the setups find them installed
-// and skip the work. Running it by hand is never needed: the setups install on first use.
+// .cache/go-bin) and the optional peers the Vertex ADC and Azure ML credential tests load (google-auth-library and
+// @azure/identity into .cache/node-peers) ahead of `npm test`. CI starts it in the background at the beginning, so
+// these downloads and the Go build overlap the typecheck, build and docs steps instead of stalling the test run's
+// global setup; the setups find them installed and skip the work. Running it by hand is never needed: the setups
+// install on first use.
 import { ensureFakeGcsServer } from "../test/vertex/server/support/global-setup.js";
 import { MLFLOW_VERSIONS } from "../test/mlflow/server/support/global-setup.js";
 import { ensureMlflow } from "../test/support/python-venv.js";
-import { ensureNodePeer, GOOGLE_AUTH_LIBRARY } from "../test/support/node-peer.js";
+import { AZURE_IDENTITY, ensureNodePeer, GOOGLE_AUTH_LIBRARY } from "../test/support/node-peer.js";
 import { ensureAwsPeers, ensureAzureMlClient, ensureHfClient, ensureVertexClient, ensureWandbClient } from "../test/support/official-clients.js";
 
 const started = Date.now();
 const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`;
 const gcs = ensureFakeGcsServer().then(() => console.log(`prepare: fake-gcs-server ready after ${seconds()}`));
-// npm, beside the Go build and the uv installs (separate tools and folders): the Vertex ADC tests' optional peer.
-const peer = ensureNodePeer(GOOGLE_AUTH_LIBRARY.name, GOOGLE_AUTH_LIBRARY.version).then(() =>
-  console.log(`prepare: ${GOOGLE_AUTH_LIBRARY.name}@${GOOGLE_AUTH_LIBRARY.version} ready after ${seconds()}`),
+// npm, beside the Go build and the uv installs (separate tools and folders): the Vertex ADC tests' and the Azure ML
+// credential tests' optional peers, both at once (each installs into a scratch folder of its own).
+const peers = Promise.all(
+  [GOOGLE_AUTH_LIBRARY, AZURE_IDENTITY].map((peer) =>
+    ensureNodePeer(peer.name, peer.version).then(() => console.log(`prepare: ${peer.name}@${peer.version} ready after ${seconds()}`)),
+  ),
 );
 // One after the other: two installs at once would both write the shared uv tool environment.
 for (const version of MLFLOW_VERSIONS) {
@@ -38,4 +42,4 @@ console.log(`prepare: azure-ai-ml ready after ${seconds()}`);
 await ensureAwsPeers();
 console.log(`prepare: moto and boto3 ready after ${seconds()}`);
 await gcs;
-await peer;
+await peers;

@@ -18,6 +18,12 @@ const PEERS = join(ROOT, ".cache", "node-peers");
  */
 export const GOOGLE_AUTH_LIBRARY = { name: "google-auth-library", version: "10.9.1" } as const;
 
+/**
+ * @azure/identity for the Azure ML credential tests (DefaultAzureCredential through the Azure CLI, managed identity and
+ * a client secret): 4.13.1 is the floor of the peer range and the last release that runs on Node 20 (4.13.2 needs 22).
+ */
+export const AZURE_IDENTITY = { name: "@azure/identity", version: "4.13.1" } as const;
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
