@@ -47,6 +47,7 @@ export default defineConfig({
             "test/vertex/server/**",
             "test/sagemaker/server/**",
             "test/storage/server/**",
+            "test/azureml/**",
             "test/package/**",
             "test/*/official/**",
             ...FAULT_RUNS,
@@ -97,7 +98,22 @@ export default defineConfig({
       { extends: true, test: { name: "package", include: ["test/package/**/*.test.ts"] } },
       // The providers' official Python clients (google-cloud-aiplatform, wandb; installed into .venv on first use, see
       // test/support/official-clients.ts) driven against our fakes served on loopback, both ways.
-      { extends: true, test: { name: "official", include: ["test/*/official/**/*.test.ts"], setupFiles: [canarySetup] } },
+      // test/azureml/official runs in the azure project below, which starts the Azurite it needs.
+      {
+        extends: true,
+        test: { name: "official", include: ["test/*/official/**/*.test.ts"], exclude: ["test/azureml/**"], setupFiles: [canarySetup] },
+      },
+      // Every Azure ML test file (the ARM fake, Azurite, the Python client): starts one Azurite Blob service for the run
+      // (the azurite devDependency), whose endpoint and key the files read with inject("azurite").
+      {
+        extends: true,
+        test: {
+          name: "azure",
+          include: ["test/azureml/**/*.test.ts"],
+          globalSetup: ["test/azureml/support/global-setup.ts"],
+          setupFiles: [canarySetup],
+        },
+      },
     ],
   },
 });
