@@ -33,7 +33,6 @@ const CACHE = join(root, ".cache", "azureml");
 const PYTHON = process.env.PYTHON ?? "python3";
 
 const SUB = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices";
-const W = `${SUB}/workspaces/{workspaceName}`;
 const R = `${SUB}/registries/{registryName}`;
 
 /**
