@@ -10,6 +10,7 @@
  */
 
 import type { AnyAdapterDescriptor } from "../core/adapter-descriptor.js";
+import { azureMlAdapter } from "./azureml/azureml-descriptor.js";
 import { huggingFaceAdapter } from "./huggingface/huggingface-descriptor.js";
 import { localAdapter } from "./local/local-descriptor.js";
 import { mlflowAdapter } from "./mlflow/mlflow-descriptor.js";
@@ -25,6 +26,7 @@ export const ADAPTERS = [
   wandbAdapter,
   sagemakerAdapter,
   huggingFaceAdapter,
+  azureMlAdapter,
 ] as const satisfies readonly AnyAdapterDescriptor[];
 
 /** One of the adapters in {@link ADAPTERS}. */

@@ -1,0 +1,229 @@
+/**
+ * `createVersion` on Azure ML, the way Azure's own client makes a version, with what it lacks for safety:
+ *
+ * 1. the number is the container's `nextVersion` (a missing container is made first, and `1` is the first number);
+ * 2. the files go to a folder of this attempt's own (a datastore folder named by a fresh id in a workspace, the
+ *    container `startPendingUpload` hands out in a registry), each blob written with `If-None-Match: *`, then the
+ *    record beside them;
+ * 3. the version is PUT with `modelUri` naming that folder. Azure refuses a PUT that would change an existing
+ *    version's `modelUri`, so when another writer took the number first, the PUT fails, the version found there is
+ *    not ours, and the next number is tried with the same files. A PUT whose answer was lost is recognised by the
+ *    token in the version's properties, and a retried PUT of our own body is only an update to the same thing.
+ * 4. aliases asked for are set on the container; if that fails the version is deleted again.
+ *
+ * On any failure before the version exists, the folder is removed (best effort), and a container this call made is
+ * deleted. The idempotency key's digest is the token, so a retried call finds the version the first one made.
+ *
+ * @module
+ */
+
+import { transferProgress } from "../../artifacts/progress.js";
+import { checkExpected, resolveArtifactSource } from "../../artifacts/resolve-source.js";
+import { mapLimit } from "../../core/concurrency.js";
+import { AbortedError, ConflictError, ModelRegistryError, NotFoundError } from "../../core/errors.js";
+import type { RegistryEventInput } from "../../core/events.js";
+import { transferConcurrency, type TransferOptions } from "../../core/options.js";
+import type { CallOptions } from "../../core/options.js";
+import type { ProviderChange, ProviderContext, ProviderCreateVersion } from "../../core/provider-spec.js";
+import type { ModelVersion } from "../../core/types.js";
+import { type ArmModelVersion, versionPageSchema } from "./azureml-api.js";
+import { aliasesOf, stringEntries } from "./azureml-convert.js";
+import { aliasTag, azureStage, PROP, PROVIDER, RECORD_FORMAT } from "./azureml-names.js";
+import type { AzureMlCreateVersionOptions } from "./azureml-options.js";
+import { containerPath, findArmVersion, findContainer, versionPath } from "./azureml-read.js";
+import type { VersionRecord } from "./azureml-records.js";
+import { deleteResource, putResource, readVersion, type WriteParts } from "./azureml-writes.js";
+
+/** How many numbers a create tries when other writers keep taking the one it chose. */
+const MAX_NUMBER_RACES = 8;
+
+/** Creates a version, whole or not at all. */
+export async function createAzureVersion(
+  p: WriteParts,
+  model: string,
+  { input, meta, providerOptions }: ProviderCreateVersion<AzureMlCreateVersionOptions>,
+  ctx: ProviderContext<TransferOptions>,
+): Promise<ProviderChange<ModelVersion>> {
+  const { operation: op, options } = ctx;
+  const t = p.transport;
+  const files = await resolveArtifactSource(input.artifacts, { provider: PROVIDER, operation: op });
+  throwIfAborted(options.signal, op);
+  const token = meta.idempotencyKey === undefined ? crypto.randomUUID() : await tokenFor(meta.idempotencyKey);
+  let container = await findContainer(t, model, op, options);
+  if (!container && input.createModel === false)
+    throw new NotFoundError(`model ${JSON.stringify(model)} does not exist`, { provider: PROVIDER, operation: op });
+  if (container && meta.idempotencyKey !== undefined) {
+    const found = await findByToken(p, model, token, op, options);
+    if (found) return { value: await readVersion(p, model, found.name, ctx), events: [] };
+  }
+  let madeContainer = false;
+  if (!container) {
+    await putResource(t, containerPath(model), { properties: { tags: {}, properties: {}, isArchived: false } }, op, options);
+    madeContainer = true;
+    container = await findContainer(t, model, op, options);
+  }
+  let version = container?.properties.nextVersion ?? "1";
+  const place = await p.storage.newPlace(model, version, attemptId(), op, options).catch(async (error: unknown) => {
+    if (madeContainer) await deleteResource(t, containerPath(model), op, options).catch(() => undefined);
+    throw error;
+  });
+  const call = { ...options, operation: op };
+  let made: string | undefined;
+  try {
+    const progress = transferProgress(files, options.onProgress);
+    const stored = await mapLimit(files, transferConcurrency(options.concurrency, files), async (file) => {
+      const digests = await place.store.upload(place.bucket, `${place.files}${file.path}`, file, { ...call, onBytes: progress(file) });
+      checkExpected(file, digests, { provider: PROVIDER, operation: op });
+      return { path: file.path, size: digests.size, sha256: digests.sha256 };
+    });
+    const record: VersionRecord = {
+      format: RECORD_FORMAT,
+      model,
+      token,
+      params: meta.params,
+      metrics: meta.metrics,
+      lineage: meta.lineage as Record<string, unknown>,
+      ...(meta.signature && { signature: meta.signature as unknown as Record<string, unknown> }),
+      ...(meta.modelCard && { modelCard: meta.modelCard as Record<string, unknown> }),
+      files: stored,
+      createdBy: ctx.actor,
+      createdAt: new Date().toISOString(),
+    };
+    await place.store.putJson(place.bucket, place.record, record, call);
+    throwIfAborted(options.signal, op);
+    const body = {
+      properties: {
+        ...(meta.description && { description: meta.description }),
+        tags: meta.tags,
+        properties: { [PROP.format]: RECORD_FORMAT, [PROP.token]: token, [PROP.record]: place.record },
+        modelUri: place.modelUri,
+        modelType: providerOptions?.modelType ?? (files.some((f) => f.path === "MLmodel") ? "mlflow_model" : "custom_model"),
+        flavors: providerOptions?.flavors ? Object.fromEntries(Object.entries(providerOptions.flavors).map(([k, v]) => [k, { data: v }])) : {},
+        ...(providerOptions?.jobName && { jobName: providerOptions.jobName }),
+        stage: azureStage("draft"),
+        isAnonymous: false,
+        isArchived: false,
+      },
+    };
+    for (let race = 0; made === undefined; race++) {
+      const taken = await findArmVersion(t, model, version, op, options);
+      if (!taken) made = await putOnce(p, model, version, token, body, op, options);
+      else if (ownedBy(taken, token)) made = version;
+      if (made !== undefined) break;
+      if (race + 1 >= MAX_NUMBER_RACES)
+        throw new ConflictError(`other writers kept taking the next version number of ${JSON.stringify(model)}; try again`, {
+          provider: PROVIDER,
+          operation: op,
+        });
+      const fresh = await findContainer(t, model, op, options);
+      version = String(Math.max(Number(version) + 1, Number(fresh?.properties.nextVersion ?? 0)));
+    }
+  } catch (error) {
+    if (made === undefined) {
+      // No version points at the folder: it goes, and a container this call made goes with it.
+      const { deleteFolder } = await import("./azureml-cleanup.js");
+      await deleteFolder(place, op, options).catch(() => undefined);
+      if (madeContainer) await deleteResource(t, containerPath(model), op, options).catch(() => undefined);
+    }
+    throw error;
+  }
+  const events: RegistryEventInput[] = [{ type: "version.created", model, version: made, to: made }];
+  if (meta.aliases.length > 0) {
+    try {
+      const now = await findContainer(t, model, op, options);
+      const before = aliasesOf(now);
+      const tags = stringEntries(now?.properties.tags);
+      for (const alias of meta.aliases) tags[aliasTag(alias)] = made;
+      await putResource(
+        t,
+        containerPath(model),
+        {
+          properties: {
+            ...(now?.properties.description && { description: now.properties.description }),
+            tags,
+            properties: stringEntries(now?.properties.properties),
+            isArchived: now?.properties.isArchived ?? false,
+          },
+        },
+        op,
+        options,
+      );
+      for (const alias of meta.aliases) {
+        const from = Object.hasOwn(before, alias) ? before[alias] : undefined;
+        events.push({ type: "alias.set", model, alias, version: made, ...(from !== undefined && { from }), to: made });
+      }
+    } catch (error) {
+      // The version must not exist without the aliases asked for: it goes again (its number is spent).
+      await deleteResource(t, versionPath(model, made), op, options).catch(() => undefined);
+      const { deleteFolder } = await import("./azureml-cleanup.js");
+      await deleteFolder(place, op, options).catch(() => undefined);
+      throw error;
+    }
+  }
+  const version_ = made;
+  return { readBack: () => readVersion(p, model, version_, ctx), events: ctx.stamp(events) };
+}
+
+/** Whether a version is the one this create's token made. */
+function ownedBy(v: ArmModelVersion, token: string): boolean {
+  return v.properties.properties?.[PROP.token] === token;
+}
+
+/**
+ * PUTs the version; returns its number, or `undefined` when another writer holds the number (Azure refused to change
+ * its `modelUri`). After a failure that may have reached Azure, the version is read to see whether ours landed.
+ */
+async function putOnce(
+  p: WriteParts,
+  model: string,
+  version: string,
+  token: string,
+  body: unknown,
+  op: string,
+  options: CallOptions | undefined,
+): Promise<string | undefined> {
+  try {
+    await putResource(p.transport, versionPath(model, version), body, op, options);
+    return version;
+  } catch (error) {
+    if (!ModelRegistryError.isInstance(error) || options?.signal?.aborted) throw error;
+    const there = await findArmVersion(p.transport, model, version, op, options);
+    if (there && ownedBy(there, token)) return version;
+    // Refused because the number is someone else's: the caller moves on to the next one.
+    if (there && error.statusCode !== undefined && error.statusCode < 500) return undefined;
+    throw error;
+  }
+}
+
+/** The version a token made, among every version of the model (Azure's `properties` filter, checked here too). */
+async function findByToken(p: WriteParts, model: string, token: string, op: string, options: CallOptions | undefined): Promise<ArmModelVersion | undefined> {
+  let res = await p.transport.send({
+    operation: op,
+    path: `${containerPath(model)}/versions`,
+    query: { properties: `${PROP.token}=${token}`, listViewType: "All" },
+    schema: versionPageSchema,
+    options,
+  });
+  for (;;) {
+    const found = res.data.value.find((v) => ownedBy(v, token));
+    if (found) return found;
+    const next = res.data.nextLink ? p.transport.armPath(res.data.nextLink) : undefined;
+    if (!next) return undefined;
+    res = await p.transport.http.request({ operation: op, path: next, schema: versionPageSchema, ...options });
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, operation: string): void {
+  if (signal?.aborted) throw new AbortedError("aborted by the caller's signal", { provider: PROVIDER, operation, cause: signal.reason });
+}
+
+/** A fresh id for one attempt's folder: 16 hex digits. */
+function attemptId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The token of an idempotency key: `k` and the first 32 hex digits of its SHA-256 (the key itself is never stored). */
+async function tokenFor(key: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
+  return `k${Array.from(digest.slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}

@@ -1,0 +1,124 @@
+/**
+ * Reading Azure ML: containers, versions (with their records), `latest`, aliases.
+ *
+ * @module
+ */
+
+import { NotFoundError } from "../../core/errors.js";
+import type { CallOptions } from "../../core/options.js";
+import type { ModelVersion } from "../../core/types.js";
+import { type ArmModelContainer, type ArmModelVersion, modelContainerSchema, modelVersionSchema, versionPageSchema } from "./azureml-api.js";
+import { aliasesOf, toModelVersion } from "./azureml-convert.js";
+import { PROP, PROVIDER, RECORD_FORMAT } from "./azureml-names.js";
+import { parseRecord, type VersionRecord } from "./azureml-records.js";
+import type { AzureStorage } from "./azureml-storage.js";
+import type { ArmTransport } from "./azureml-transport.js";
+
+/** The path of a model's container. */
+export function containerPath(model: string): string {
+  return `models/${encodeURIComponent(model)}`;
+}
+
+/** The path of a version. */
+export function versionPath(model: string, version: string): string {
+  return `models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}`;
+}
+
+/** A model's container, or `undefined` when there is none. */
+export async function findContainer(
+  t: ArmTransport,
+  model: string,
+  operation: string,
+  options: CallOptions | undefined,
+): Promise<ArmModelContainer | undefined> {
+  const res = await t.send({ operation, path: containerPath(model), acceptStatus: [404], options });
+  return res.status === 404 ? undefined : modelContainerSchema().parse(res.data);
+}
+
+/** A model's container, or `NotFoundError`. */
+export async function getContainer(t: ArmTransport, model: string, operation: string, options: CallOptions | undefined): Promise<ArmModelContainer> {
+  const container = await findContainer(t, model, operation, options);
+  if (!container) throw new NotFoundError(`model ${JSON.stringify(model)} does not exist`, { provider: PROVIDER, operation });
+  return container;
+}
+
+/** A version's resource, or `undefined` when there is none. */
+export async function findArmVersion(
+  t: ArmTransport,
+  model: string,
+  version: string,
+  operation: string,
+  options: CallOptions | undefined,
+): Promise<ArmModelVersion | undefined> {
+  const res = await t.send({ operation, path: versionPath(model, version), acceptStatus: [404], options });
+  return res.status === 404 ? undefined : modelVersionSchema().parse(res.data);
+}
+
+/**
+ * The newest version by creation, archived ones included: what the Python SDK's `label="latest"` reads
+ * (`$orderBy=createdtime desc&$top=1`), over every version.
+ */
+export async function latestArmVersion(
+  t: ArmTransport,
+  model: string,
+  operation: string,
+  options: CallOptions | undefined,
+): Promise<ArmModelVersion | undefined> {
+  const res = await t.send({
+    operation,
+    path: `${containerPath(model)}/versions`,
+    query: { $orderBy: "createdtime desc", $top: 1, listViewType: "All" },
+    schema: versionPageSchema,
+    acceptStatus: [404],
+    options,
+  });
+  return res.status === 404 ? undefined : res.data.value[0];
+}
+
+/**
+ * The record of a version modelreg made, or `undefined` for one made elsewhere: without modelreg's properties, or
+ * whose record names another model or another create (files copied from elsewhere describe that version, not this).
+ */
+export async function readRecord(
+  storage: AzureStorage,
+  model: string,
+  arm: ArmModelVersion,
+  operation: string,
+  options: CallOptions | undefined,
+): Promise<VersionRecord | undefined> {
+  const props = arm.properties.properties ?? {};
+  if (props[PROP.format] !== RECORD_FORMAT) return undefined;
+  const place = await storage.placeOf(model, arm, operation, options);
+  if (!place?.record) return undefined;
+  const json = await place.store.getJson(place.bucket, place.record, { ...options, operation });
+  if (json === undefined) return undefined;
+  const record = parseRecord(json, `the record of ${model} version ${arm.name}`, operation);
+  return record.model === model && record.token === props[PROP.token] ? record : undefined;
+}
+
+/** A version as modelreg's type, with its record and aliases. */
+export async function loadVersion(
+  _t: ArmTransport,
+  storage: AzureStorage,
+  model: string,
+  arm: ArmModelVersion,
+  container: ArmModelContainer | undefined,
+  operation: string,
+  options: CallOptions | undefined,
+): Promise<ModelVersion> {
+  const record = await readRecord(storage, model, arm, operation, options);
+  return toModelVersion(model, arm, record, aliasesOf(container));
+}
+
+/** The version an alias names (`latest`: the newest), or `NotFoundError`. */
+export async function resolveAlias(t: ArmTransport, model: string, alias: string, operation: string, options: CallOptions | undefined): Promise<string> {
+  if (alias === "latest") {
+    const latest = await latestArmVersion(t, model, operation, options);
+    if (!latest) throw new NotFoundError(`model ${JSON.stringify(model)} has no versions`, { provider: PROVIDER, operation });
+    return latest.name;
+  }
+  const container = await getContainer(t, model, operation, options);
+  const version = Object.hasOwn(aliasesOf(container), alias) ? aliasesOf(container)[alias] : undefined;
+  if (version === undefined) throw new NotFoundError(`model ${JSON.stringify(model)} has no alias ${JSON.stringify(alias)}`, { provider: PROVIDER, operation });
+  return version;
+}
