@@ -41,7 +41,7 @@ const ENTRIES: Array<{ subpath: string; file: string; adapter: boolean }> = [
 const DEPENDENCIES = ["zod", "ky", "p-retry"];
 
 /** The handlers in bench/handlers, one adapter each. */
-const HANDLERS = ["mlflow", "vertex", "wandb", "local", "sagemaker", "huggingface"] as const;
+const HANDLERS = ["mlflow", "vertex", "wandb", "local", "sagemaker", "huggingface", "azureml"] as const;
 /** The bundle budget: 40 KiB gzipped. */
 const BUNDLE_BUDGET = 40 * 1024;
 /** The import goal: at most 50 ms over a bare node process, whole processes compared... */
@@ -189,6 +189,12 @@ const LAZY_MODULES: ReadonlyArray<{ module: RegExp; loadedBy: string }> = [
   { module: /src\/adapters\/huggingface\/hf-cache\.ts$/, loadedBy: "downloadToHubCache (Hugging Face)" },
   { module: /src\/adapters\/huggingface\/hf-files\.ts$/, loadedBy: "listArtifacts, openArtifact, downloadArtifacts and downloadToHubCache (Hugging Face)" },
   { module: /src\/adapters\/huggingface\/hf-card\.ts$/, loadedBy: "createVersion, and reading versions another tool tagged (Hugging Face)" },
+  { module: /src\/adapters\/azureml\/azureml-create-version\.ts$/, loadedBy: "createVersion (Azure ML)" },
+  { module: /src\/adapters\/azureml\/azureml-writes\.ts$/, loadedBy: "every change but createVersion (Azure ML)" },
+  { module: /src\/adapters\/azureml\/azureml-files\.ts$/, loadedBy: "listArtifacts, openArtifact and downloadArtifacts (Azure ML)" },
+  { module: /src\/adapters\/azureml\/azureml-endpoint-operations\.ts$/, loadedBy: "registry.endpoints (Azure ML)" },
+  // Every blob write goes through it.
+  { module: /src\/storage\/azure-blob-upload\.ts$/, loadedBy: "createVersion (Azure ML)" },
   // Every S3 write goes through it, metadata files included.
   { module: /src\/storage\/s3-upload\.ts$/, loadedBy: "createVersion and every metadata write (SageMaker)" },
   // Every Cloud Storage write goes through it, metadata files included.
