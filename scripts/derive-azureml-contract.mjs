@@ -41,6 +41,8 @@ const R = `${SUB}/registries/{registryName}`;
  * registry's calls go to the data-plane api-version). An operation without `sdk` is one MLClient never sends.
  */
 const OPERATIONS = [
+  // The workspace itself, for its region (online endpoints live there); its properties are kept by name only.
+  ["Workspaces_Get", "WorkspacesOperations", "get", "WorkspaceOperations", "workspace"],
   ["ModelContainers_Get", "ModelContainersOperations", "get", "ModelOperations", "workspace"],
   ["ModelContainers_CreateOrUpdate", "ModelContainersOperations", "create_or_update", "ModelOperations", "workspace"],
   ["ModelContainers_Delete", "ModelContainersOperations", "delete", "ModelOperations", "workspace"],
@@ -116,7 +118,7 @@ const KEEP_SUBTYPES = {
   PendingUploadCredentialDto: ["SAS"],
 };
 /** Types kept by name only (an object the fake never looks into). */
-const OPAQUE = new Set(["DataCollector"]);
+const OPAQUE = new Set(["DataCollector", "WorkspaceProperties"]);
 
 /** Reads the wheel with Python's ast (sys.argv[1] = wheel path) and prints the raw facts as JSON. */
 const EXTRACT = String.raw`

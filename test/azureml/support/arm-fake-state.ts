@@ -177,6 +177,9 @@ export class ArmFakeState {
   readonly operationFaults: OperationFault[] = [];
   readonly location: string;
   readonly user: string;
+  /** The workspace's GUID (`properties.workspaceId`). */
+  readonly workspaceGuid = randomUUID();
+  readonly workspaceSystemData: SystemData;
   #time = 0;
 
   constructor(readonly options: ArmFakeOptions) {
@@ -185,6 +188,7 @@ export class ArmFakeState {
     this.location = options.location ?? "eastus";
     this.user = options.user ?? "tester@example.com";
     const systemData = this.systemData();
+    this.workspaceSystemData = systemData;
     // Guess at the name's shape: workspaces' default container is azureml-blobstore-{workspace guid}; one per fake, so
     // fakes sharing an Azurite do not share files.
     this.datastores.set("workspaceblobstore", {

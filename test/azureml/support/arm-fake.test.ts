@@ -198,6 +198,14 @@ describe("every request", () => {
     expect((await call("GET", `${W.replace("resourceGroups", "resourcegroups").replace(WS, WS.toUpperCase())}/models`)).status).toBe(200);
   });
 
+  it("answers the workspace, for its region", async () => {
+    const got = await call("GET", W, { apiVersion: "2024-10-01-preview" });
+    expect(got.status).toBe(200);
+    conforms("Workspaces_Get", got.json);
+    expect(got.json).toMatchObject({ id: W, name: WS, location: "eastus", properties: { workspaceId: expect.any(String) } });
+    expect((await call("GET", R)).status).toBe(404);
+  });
+
   it("checks the body against the contract", async () => {
     const path = `${W}/models/${newModel()}/versions/1`;
     const unknown = await call("PUT", path, { body: { properties: { modelUri: modelUri("a"), modelUrl: "typo" } } });

@@ -10,9 +10,10 @@
 // arm-fake-models.ts (workspace and registry models), arm-fake-storage.ts (datastores, pending uploads, data
 // references, Azurite), arm-fake-endpoints.ts (online endpoints and deployments), arm-fake-lro.ts (long-running
 // operations), arm-fake-contract.ts (routes and body checks), arm-fake-errors.ts (answers), arm-fake-state.ts (state,
-// options, paging), arm-fake-server.ts (sockets); blob-sas.ts mints the SAS tokens. Left out: workspaces and
+// options, paging), arm-fake-server.ts (sockets); blob-sas.ts mints the SAS tokens. Left out: writes to workspaces and
 // registries themselves, jobs, environments, batch endpoints, PATCH of endpoints and deployments, endpoint keys and
-// tokens, the registry discovery service azure-ai-ml calls before the data-plane routes.
+// tokens, the registry discovery service azure-ai-ml calls before the data-plane routes. The workspace itself is only
+// read (GET W, for its region).
 import { armError, json } from "./arm-fake-errors.js";
 import { contract, type ContractOperation, matchOperation, typeProblems } from "./arm-fake-contract.js";
 import { endpointRoutes } from "./arm-fake-endpoints.js";
@@ -79,7 +80,34 @@ export interface ArmFake {
   close(): Promise<void>;
 }
 
-const routes: Record<string, Handler> = { ...modelRoutes(), ...storageRoutes(), ...endpointRoutes() };
+/**
+ * GET W: the workspace, for its region. Guess: the few properties answered (the service answers some thirty; the
+ * contract keeps WorkspaceProperties by name only).
+ */
+function getWorkspace(ctx: Ctx): Response {
+  const { state } = ctx;
+  return json(200, {
+    id: state.workspaceId,
+    name: state.options.workspace,
+    type: `${PROVIDER}/workspaces`,
+    location: state.location,
+    tags: {},
+    kind: "Default",
+    sku: { name: "Basic", tier: "Basic" },
+    identity: { type: "SystemAssigned", principalId: state.workspaceGuid, tenantId: "00000000-0000-0000-0000-000000000000" },
+    systemData: state.workspaceSystemData,
+    properties: {
+      friendlyName: state.options.workspace,
+      workspaceId: state.workspaceGuid,
+      storageAccount: state.storageAccountId,
+      discoveryUrl: `https://${state.location}.api.azureml.ms/discovery`,
+      mlFlowTrackingUri: `azureml://${state.location}.api.azureml.ms/mlflow/v1.0${state.workspaceId}`,
+      provisioningState: "Succeeded",
+    },
+  });
+}
+
+const routes: Record<string, Handler> = { Workspaces_Get: getWorkspace, ...modelRoutes(), ...storageRoutes(), ...endpointRoutes() };
 const unserved = contract.operations.filter((op) => !routes[op.id]).map((op) => op.id);
 if (unserved.length > 0) throw new Error(`the ARM fake has no route for ${unserved.join(", ")}`);
 
