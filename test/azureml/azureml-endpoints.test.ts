@@ -293,24 +293,16 @@ describe("Azure ML endpoints", () => {
 
   it("reads the workspace's region once when the settings name none", async () => {
     await versions("ep-region", 1);
-    let reads = 0;
-    const fetchWithWorkspace: typeof fetch = async (input, init) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      if (url.pathname === W && (init?.method ?? "GET") === "GET") {
-        // The fake serves no workspaces (the contract has no Workspaces_Get); this is the field Azure answers.
-        reads++;
-        return new Response(JSON.stringify({ id: W, name: WORKSPACE, location: "westeurope", properties: {} }), {
-          headers: { "content-type": "application/json" },
-        });
-      }
-      return fetch(input, init);
-    };
-    const reg = registry({ location: undefined, fetch: fetchWithWorkspace });
+    const reg = registry({ location: undefined });
+    const reads = () => fake.requests.filter((r) => r.operation === "Workspaces_Get").length;
+    const before = reads();
     await reg.endpoints.ensureEndpoint("ep-region-a");
     await reg.endpoints.deploy("ep-region/1", { endpoint: "ep-region-b" });
-    expect(reads).toBe(1);
+    expect(reads() - before).toBe(1);
     expect(fake.state.endpoints.get("ep-region-b")?.location).toBe("westeurope");
+    fake.failNext({ operation: "Workspaces_Get" }, 404);
     await expect(registry({ location: undefined }).endpoints.ensureEndpoint("ep-region-c")).rejects.toThrow(/set location in the registry settings/);
+    expect(fake.state.endpoints.has("ep-region-c")).toBe(false);
   });
 
   it("refuses bad input before any request", async () => {
@@ -339,6 +331,7 @@ describe("Azure ML endpoints", () => {
     await expect(e.canaryRollout("x/1", { endpoint: "ep-ok", steps: [50, 10], check: () => true })).rejects.toThrow(InvalidInputError);
     await expect(e.canaryRollout("x/1", { endpoint: "ep-ok", check: undefined as never })).rejects.toThrow(InvalidInputError);
     await expect(e.undeploy("x/1", { endpoint: "-bad" })).rejects.toThrow(InvalidInputError);
+    expect(() => registry({ location: "west/europe" })).toThrow(InvalidInputError);
     expect(fake.requests.length).toBe(before);
   });
 });

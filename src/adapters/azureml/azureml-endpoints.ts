@@ -198,6 +198,9 @@ export function endpointsFactory(
   emit: (inputs: RegistryEventInput[], options: CallOptions | undefined) => Promise<RegistryEvent[]>,
   location: string | undefined,
 ): (workspace: string | undefined) => AzureMlEndpoints {
+  // Regions as ARM names them (`westeurope`, `East US 2` as the portal shows it).
+  if (location !== undefined && (typeof location !== "string" || !/^[A-Za-z0-9][A-Za-z0-9 ]{0,63}$/.test(location)))
+    throw invalidInput("createAzureMlRegistry", "location", "location must be an Azure region such as westeurope", PROVIDER);
   const made = new Map<string, AzureMlEndpoints>();
   const op = "endpointsIn";
   const make = (workspace: string | undefined) =>
