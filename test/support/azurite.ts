@@ -23,7 +23,7 @@ export interface Azurite {
   /** The account's blob endpoint, path-style: `http(s)://127.0.0.1:<port>/devstoreaccount1`. */
   blobEndpoint: string;
   /** `devstoreaccount1`. */
-  accountName: typeof AZURITE_ACCOUNT;
+  accountName: string;
   /** Its shared key (base64). */
   accountKey: string;
   /** The port it listens on. */
