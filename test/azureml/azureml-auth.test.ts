@@ -4,14 +4,21 @@
 // ADC tests do with google-auth-library) through the Azure CLI (a fake `az` on PATH), managed identity (an App
 // Service identity endpoint on loopback) and a client secret from the environment (a fake Entra ID over TLS, in a
 // child process that trusts its CA).
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { AuthenticationError } from "modelreg";
 import { ARM_SCOPE, type AzureAccessToken, type AzureTokenCredential, azureTokenSource, STORAGE_SCOPE } from "../../src/adapters/azureml/azureml-auth.js";
 import { renderEveryWay } from "../support/canary.js";
+import { childScript } from "../support/child-script.js";
 import { createFakeAz, type FakeAz } from "./support/fake-az.js";
-import { identityImportUrl, importerWithoutPeer } from "./support/identity-peer.js";
+import { ENTRA_DISCOVERY_HOST, type FakeEntra, startFakeEntra } from "./support/fake-entra.js";
+import { identityImportUrl, importerWithoutPeer, peerNodeModules } from "./support/identity-peer.js";
 
 // Canary tokens and secrets, shaped like the real ones (Entra ID access tokens are JWTs). None may appear in an error.
 const ARM_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJjYW5hcnkiOiJhcm0ifQ.canaryAzureArmSig5f0c2a9e71b34d86";
@@ -233,10 +240,13 @@ describe("an @azure/identity credential", () => {
       const { credential } = answeringCredential(() => {
         if (++calls === 1) return { token: OPAQUE_TOKEN, expiresOnTimestamp: Date.now() + 6 * MINUTE };
         const cause = new Error(`socket closed; last body {"access_token":"${STORAGE_TOKEN}"} client_secret=${CLIENT_SECRET}`);
-        throw Object.assign(new Error(`AADSTS7000215: Invalid client secret provided; retried with ${OPAQUE_TOKEN} and ${ARM_TOKEN}`, { cause }), {
-          name: "AuthenticationError",
-          errorResponse: { access_token: ARM_TOKEN },
-        });
+        throw Object.assign(
+          new Error(`AADSTS7000215: Invalid client secret provided (${CLIENT_SECRET}); retried with ${OPAQUE_TOKEN} and ${ARM_TOKEN}`, { cause }),
+          {
+            name: "AuthenticationError",
+            errorResponse: { access_token: ARM_TOKEN },
+          },
+        );
       });
       const source = azureTokenSource({ credential }, ARM_SCOPE);
       expect((await source()) === OPAQUE_TOKEN).toBe(true);
@@ -280,8 +290,10 @@ describe("without a token or credential, and without @azure/identity", () => {
 });
 
 describe("DefaultAzureCredential from @azure/identity 4.13.1", () => {
+  let identityUrl: string;
   beforeAll(async () => {
     const url = await identityImportUrl();
+    identityUrl = url;
     // Only this file's imports of the optional peer load the installed copy.
     vi.doMock("@azure/identity", () => import(url));
   }, 300_000);
@@ -414,6 +426,74 @@ describe("DefaultAzureCredential from @azure/identity 4.13.1", () => {
       const error = await failure(azureTokenSource({}, "https://ml.azure.com/.default")());
       expect(error.message).toMatch(/ManagedIdentityCredential/);
       expect(seen.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe("through a client secret in the environment (EnvironmentCredential)", () => {
+    const TENANT = "72f988bf-0000-4d2b-9c1f-3c0000000000";
+    const CLIENT_ID = "0d3e1f2a-5b6c-4d7e-8f90-a1b2c3d4e5f6";
+    let entra: FakeEntra;
+    let app: string;
+
+    beforeAll(async () => {
+      entra = await startFakeEntra({ tenantId: TENANT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, accessToken: ARM_TOKEN });
+      // A user's project: the bundled script beside a node_modules that holds the peer.
+      app = mkdtempSync(join(tmpdir(), "modelreg-azure-app-"));
+      symlinkSync(peerNodeModules(identityUrl), join(app, "node_modules"), "dir");
+      copyFileSync(await childScript(new URL("./support/token-child.ts", import.meta.url)), join(app, "token-child.mjs"));
+    }, 120_000);
+    afterAll(async () => {
+      await entra?.close();
+      if (app) rmSync(app, { recursive: true, force: true });
+    });
+
+    /** Runs the child with the variables a user sets for a service principal, and the fake's trust and proxy. */
+    async function tokenInChild(secret: string): Promise<Record<string, unknown>> {
+      const { stdout } = await promisify(execFile)(process.execPath, [join(app, "token-child.mjs"), ARM_SCOPE], {
+        cwd: app,
+        timeout: 60_000,
+        env: {
+          PATH: process.env.PATH,
+          NODE_EXTRA_CA_CERTS: entra.caPath,
+          HTTPS_PROXY: entra.proxy,
+          AZURE_TENANT_ID: TENANT,
+          AZURE_CLIENT_ID: CLIENT_ID,
+          AZURE_CLIENT_SECRET: secret,
+          AZURE_AUTHORITY_HOST: entra.authorityHost,
+        },
+      });
+      return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, unknown>;
+    }
+
+    it("gets the token from the loopback authority with the secret, once, after Entra's instance discovery", async () => {
+      entra.requests.length = 0;
+      const result = await tokenInChild(CLIENT_SECRET);
+      expect(result.ok).toBe(true);
+      expect(result.token === ARM_TOKEN && result.same === true).toBe(true);
+      const token = entra.requests.filter((r) => r.path.endsWith("/oauth2/v2.0/token"));
+      expect(token).toHaveLength(1);
+      expect(token[0]?.host).toBe(new URL(entra.authorityHost).host);
+      expect(token[0]?.form.get("grant_type")).toBe("client_credentials");
+      expect(token[0]?.form.get("client_id")).toBe(CLIENT_ID);
+      expect(token[0]?.form.get("client_secret") === CLIENT_SECRET).toBe(true);
+      expect(token[0]?.form.get("scope")).toBe(ARM_SCOPE);
+      // MSAL asked Entra whether the custom authority is trusted (answered by the fake through the proxy), then read
+      // the authority's OpenID configuration; nothing else left the machine.
+      const discovery = entra.requests.find((r) => r.path === "/common/discovery/instance");
+      expect(discovery?.host).toBe(ENTRA_DISCOVERY_HOST);
+      expect(discovery?.query.get("authorization_endpoint")).toBe(`${entra.authorityHost}/${TENANT}/oauth2/v2.0/authorize`);
+      expect(entra.requests.some((r) => r.path === `/${TENANT}/v2.0/.well-known/openid-configuration`)).toBe(true);
+      expect(entra.refused).toEqual([]);
+    });
+
+    it("fails with Entra's refusal of a wrong secret, quoting neither secret", async () => {
+      const wrong = "canary~azure~wrong~secret.Zr5Yw8Tq1Pm3";
+      const result = await tokenInChild(wrong);
+      expect(result).toMatchObject({ ok: false, kind: "AuthenticationError", provider: "azureml", operation: "getToken" });
+      expect(String(result.message)).toContain("AADSTS7000215");
+      const rendered = (result.rendered as string[]).join("\n");
+      expect(rendered.includes(wrong) || rendered.includes(CLIENT_SECRET)).toBe(false);
+      expect(entra.refused).toEqual([]);
     });
   });
 });

@@ -5,8 +5,8 @@
 // pulls in; the tests never let the adapter find that one.)
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, sep } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { AZURE_IDENTITY, ensureNodePeer } from "../../support/node-peer.js";
 
 type ExportTarget = string | { [condition: string]: ExportTarget };
@@ -37,10 +37,11 @@ export async function identityImportUrl(): Promise<string> {
   return pathToFileURL(join(packageDir, file)).href;
 }
 
-/** The folder of the installed peer's `node_modules` (for a child process's resolve hook). */
+/** The `node_modules` folder holding the installed peer and its dependencies (what a user's project would have). */
 export function peerNodeModules(importUrl: string): string {
-  const path = new URL(importUrl).pathname;
-  return dirname(path.slice(0, path.indexOf("/node_modules/@azure/identity/") + "/node_modules/@azure/identity".length));
+  const path = fileURLToPath(importUrl);
+  const marker = `${sep}node_modules${sep}@azure${sep}identity${sep}`;
+  return path.slice(0, path.indexOf(marker) + `${sep}node_modules`.length);
 }
 
 /**
