@@ -464,10 +464,7 @@ export class EndpointOperations {
   }
 
   /** Waits for a long-running operation, giving up at `deadline` (epoch ms) when there is one. */
-  async wait(first: HttpResponse<unknown>, op: string, options: CallOptions | undefined, deadline: number | undefined): Promise<void> {
-    // An update of an endpoint or deployment answers 200 with Azure-AsyncOperation (reference §7): still running, to be
-    // polled like a 201 (azure-mgmt-core polls whenever the header is there). waitFor takes 200 as done.
-    const res = first.status === 200 && first.headers.has("azure-asyncoperation") ? { ...first, status: 201 } : first;
+  async wait(res: HttpResponse<unknown>, op: string, options: CallOptions | undefined, deadline: number | undefined): Promise<void> {
     if (deadline === undefined) return this.transport.waitFor(res, op, options);
     const left = deadline - Date.now();
     const timeout = () => new TimeoutError("an Azure operation was not done within deadlineMs; it continues in Azure", { provider: PROVIDER, operation: op });
