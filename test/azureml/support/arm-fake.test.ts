@@ -4,11 +4,13 @@
 // auth checks, traffic rules, SAS tokens Azurite takes). The blob parts use the azure project's Azurite (or start one with
 // test/support/azurite.ts) and are skipped without either.
 import { existsSync, readFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type ArmFake, ASSET_PATH_ERROR, startArmFake } from "./arm-fake.js";
 import { CONTRACT_PATH, contract, responseProblems, typeProblems } from "./arm-fake-contract.js";
+import { loopbackCert } from "../../support/self-signed.js";
 import { serviceSas } from "./blob-sas.js";
 
 const SUB = "0b5c3e6a-2f0d-4c6e-9a55-6b1f2e3d4c5b";
@@ -169,6 +171,9 @@ describe("every request", () => {
     expect(wrong.status).toBe(401);
     armError(wrong, "InvalidAuthenticationToken");
     expect(fake.requests.at(-1)).toMatchObject({ method: "GET", operation: "ModelContainers_List", authorized: false, status: 401 });
+    const put = await call("PUT", `${W}/models/${newModel()}/versions/1`, { token: null, body: versionBody(modelUri("x")) });
+    expect(put.status).toBe(401);
+    expect((await call("GET", `${W}/models`)).status).toBe(200);
   });
 
   it("needs an api-version the operation has", async () => {
@@ -204,6 +209,30 @@ describe("every request", () => {
     conforms("Workspaces_Get", got.json);
     expect(got.json).toMatchObject({ id: W, name: WS, location: "eastus", properties: { workspaceId: expect.any(String) } });
     expect((await call("GET", R)).status).toBe(404);
+  });
+
+  it("serves HTTPS with the certificate it is given, writing URLs with its hostname", async () => {
+    const tls = await loopbackCert();
+    const secure = await newFake({ https: { cert: tls.cert, key: tls.key }, hostname: "localhost" });
+    expect(secure.url).toMatch(/^https:\/\/localhost:\d+$/);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpsRequest(`${secure.url}${R}/models/m/versions/1?api-version=${STABLE}`, {
+        method: "PUT",
+        ca: tls.ca,
+        headers: { Authorization: `Bearer ${secure.token}`, "Content-Type": "application/json" },
+      });
+      req.on("response", (res) => {
+        let body = "";
+        res.on("data", (chunk) => {
+          body += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+      req.end(JSON.stringify(versionBody("https://storage.example/c/tls")));
+    });
+    expect(answer.status).toBe(201);
+    expect(JSON.parse(answer.body).properties.provisioningState).toBe("Creating");
   });
 
   it("checks the body against the contract", async () => {

@@ -160,8 +160,7 @@ function scopeProblem(state: ArmFakeState, params: Record<string, string>): Resp
 }
 
 /** The request's JSON body checked against the operation's type, or an error answer. */
-async function readBody(request: Request, op: ContractOperation): Promise<{ body: unknown } | Response> {
-  const text = await request.text();
+function readBody(request: Request, text: string, op: ContractOperation): { body: unknown } | Response {
   if (!op.body) return { body: text ? safeParse(text) : undefined };
   if (!text) {
     return op.bodyRequired
@@ -207,6 +206,8 @@ export async function startArmFake(options: ArmFakeOptions): Promise<ArmFake> {
     const matched = polled ? undefined : matchOperation(method, path);
     const operation = polled ? "Operation_Poll" : typeof matched === "object" ? matched.op.id : undefined;
     const authorized = request.headers.get("authorization") === `Bearer ${token}`;
+    // Read whole before anything is answered, so an early answer never leaves a body half-sent on the connection.
+    const text = await request.text();
     const record: ArmRequestRecord = { method, path, query: Object.fromEntries(url.searchParams), ...(operation && { operation }), authorized, status: 0 };
     requests.push(record);
     const done = (response: Response) => {
@@ -250,7 +251,7 @@ export async function startArmFake(options: ArmFakeOptions): Promise<ArmFake> {
         );
       const outside = scopeProblem(state, matched.params);
       if (outside) return outside;
-      const read = await readBody(request, matched.op);
+      const read = readBody(request, text, matched.op);
       if (read instanceof Response) return read;
       if (read.body !== undefined) (record as { body?: unknown }).body = read.body;
       const ctx: Ctx = { request, url, op: matched.op, params: matched.params, apiVersion, body: read.body, state };
