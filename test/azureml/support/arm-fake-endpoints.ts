@@ -1,6 +1,6 @@
 // Managed online endpoints and deployments (`W/onlineEndpoints/{e}`, `.../deployments/{d}`): PUT and DELETE are
 // long-running (reference §7), GET and list are not. Traffic rules (reference §7, doc "Perform safe rollout"):
-// `traffic` values sum to 0 or 100 and name existing deployments, `mirrorTraffic` goes to one deployment at most with
+// `traffic` values sum to 0 or 100 (the docs; the spec's model says 100) and name existing deployments, `mirrorTraffic` goes to one deployment at most with
 // at most 50, a deployment takes live or mirrored traffic but not both, and a deployment with traffic cannot be
 // deleted. Deleting an endpoint deletes its deployments.
 //
@@ -15,7 +15,7 @@ import { type ArmFakeState, type Ctx, type EndpointState, type Handler, PROVIDER
 
 /** Guess: endpoint and deployment names as the docs describe them (a letter first, 3-32 letters, digits, hyphens). */
 const NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
-/** Guess: the default VM size of a managed deployment, as the reference has it. */
+/** The default VM size of a managed deployment (the generated ManagedOnlineDeployment: "Default: Standard_F4s_v2"). */
 const DEFAULT_INSTANCE_TYPE = "Standard_F4s_v2";
 
 type TrackedBody = {
