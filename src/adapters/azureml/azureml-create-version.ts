@@ -69,6 +69,7 @@ export async function createAzureVersion(
   });
   const call = { ...options, operation: op };
   let made: string | undefined;
+  const put: PutState = { maybeMade: false };
   try {
     const progress = transferProgress(files, options.onProgress);
     const stored = await mapLimit(files, transferConcurrency(options.concurrency, files), async (file) => {
@@ -107,7 +108,7 @@ export async function createAzureVersion(
     };
     for (let race = 0; made === undefined; race++) {
       const taken = await findArmVersion(t, model, version, op, options);
-      if (!taken) made = await putOnce(p, model, version, token, body, op, options);
+      if (!taken) made = await putOnce(p, model, version, token, body, op, options, put);
       else if (ownedBy(taken, token)) made = version;
       if (made !== undefined) break;
       if (race + 1 >= MAX_NUMBER_RACES)
@@ -119,8 +120,9 @@ export async function createAzureVersion(
       version = String(Math.max(Number(version) + 1, Number(fresh?.properties.nextVersion ?? 0)));
     }
   } catch (error) {
-    if (made === undefined) {
-      // No version points at the folder: it goes, and a container this call made goes with it.
+    if (made === undefined && !put.maybeMade) {
+      // No version points at the folder: it goes, and a container this call made goes with it. When Azure may still
+      // be making the version (a PUT whose outcome is unknown), both stay: a retry with the same idempotency key finds it.
       const { deleteFolder } = await import("./azureml-cleanup.js");
       await deleteFolder(place, op, options).catch(() => undefined);
       if (madeContainer) await deleteResource(t, containerPath(model), op, options).catch(() => undefined);
@@ -169,9 +171,15 @@ function ownedBy(v: ArmModelVersion, token: string): boolean {
   return v.properties.properties?.[PROP.token] === token;
 }
 
+/** Whether a failed PUT may still have made the version (then its files must stay: it would point at them). */
+interface PutState {
+  maybeMade: boolean;
+}
+
 /**
  * PUTs the version; returns its number, or `undefined` when another writer holds the number (Azure refused to change
- * its `modelUri`). After a failure that may have reached Azure, the version is read to see whether ours landed.
+ * its `modelUri`). After a failure that may have reached Azure (no answer, a 5xx, a registry's 409 for an operation
+ * still running from a PUT whose answer was lost), the version is read again, a few times, to see whether ours landed.
  */
 async function putOnce(
   p: WriteParts,
@@ -181,17 +189,25 @@ async function putOnce(
   body: unknown,
   op: string,
   options: CallOptions | undefined,
+  state: PutState,
 ): Promise<string | undefined> {
   try {
     await putResource(p.transport, versionPath(model, version), body, op, options);
     return version;
   } catch (error) {
     if (!ModelRegistryError.isInstance(error) || options?.signal?.aborted) throw error;
-    const there = await findArmVersion(p.transport, model, version, op, options);
-    if (there && ownedBy(there, token)) return version;
-    // Refused because the number is someone else's: the caller moves on to the next one.
-    if (there && error.statusCode !== undefined && error.statusCode < 500) return undefined;
-    throw error;
+    const refused = error.statusCode !== undefined && error.statusCode < 500 && error.statusCode !== 409 && error.statusCode !== 429;
+    if (!refused) state.maybeMade = true;
+    let delay = p.settings.pollIntervalMs ?? 1000;
+    for (let look = 0; ; look++) {
+      const there = await findArmVersion(p.transport, model, version, op, options);
+      if (there && ownedBy(there, token)) return version;
+      // Refused because the number is someone else's: the caller moves on to the next one.
+      if (there) return undefined;
+      if (refused || look >= 4) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 30_000);
+    }
   }
 }
 

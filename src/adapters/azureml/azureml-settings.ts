@@ -29,7 +29,7 @@ export interface AzureMlRegistrySettings extends ClientSettings {
   credential?: AzureTokenCredential;
   /** The workspace datastore files go to. Default `workspaceblobstore`, the one every workspace has. */
   datastore?: string;
-  /** The Azure region of new online endpoints (`registry.endpoints`). Default: the region of the workspace's endpoint, when it exists. */
+  /** The Azure region of new online endpoints (`registry.endpoints`). Default: the workspace's region, read once. */
   location?: string;
   /** How often long-running operations are polled at first, in ms (then backing off to 30 s). Default 1000. */
   pollIntervalMs?: number;
