@@ -10,7 +10,7 @@
  * @module
  */
 
-import { NotFoundError } from "../../core/errors.js";
+import { ConflictError, NotFoundError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import type { ProviderChange, ProviderContext } from "../../core/provider-spec.js";
 import type { RegistryEventInput } from "../../core/events.js";
@@ -109,7 +109,6 @@ async function locate(p: WriteParts, ref: VersionRef, op: string, options: CallO
 export async function createAzureModel(p: WriteParts, input: CreateModelInput, ctx: ProviderContext): Promise<ProviderChange<RegisteredModel>> {
   const { operation: op, options } = ctx;
   if (await findContainer(p.transport, input.name, op, options)) {
-    const { ConflictError } = await import("../../core/errors.js");
     throw new ConflictError(`model ${JSON.stringify(input.name)} already exists`, { provider: PROVIDER, operation: op });
   }
   await putResource(p.transport, containerPath(input.name), containerBody(undefined, input.description, { ...(input.tags ?? {}) }), op, options);
