@@ -72,6 +72,7 @@ const BENCHES: Record<string, Bench> = {
   sync: runSync,
   "cold-start": runColdStart,
   listing: runListing,
+  "azure-identity": async (options) => (await import("./azure-identity.js")).run(options),
 };
 
 const args = process.argv.slice(2);
