@@ -9,7 +9,8 @@
 // imports of the package): the models' fields (JSON name, type, required = not Optional, read-only = visibility
 // ["read"]), discriminators and enums; the request builders' URL templates, methods, query parameters and default
 // api-version; the operation methods' expected statuses, LRO headers, body and response types; which api-version
-// MLClient hands each operations class; the data-plane requests _registry_utils.py builds. Only what the fake serves
+// MLClient hands each operations class, and which generated operations each class calls through which of its clients
+// (one class may call another's operations at its own api-version); the data-plane requests _registry_utils.py builds. Only what the fake serves
 // is kept (OPERATIONS below, and the types they reach); no documentation.
 //
 //   node scripts/derive-azureml-contract.mjs [wheel]   writes test/contracts/azureml-contract.json
@@ -72,6 +73,9 @@ const OPERATIONS = [
   ["OnlineDeployments_Delete", "OnlineDeploymentsOperations", "delete", "OnlineDeploymentOperations", "workspace"],
   ["OnlineDeployments_List", "OnlineDeploymentsOperations", "list", "OnlineDeploymentOperations", "workspace"],
 ];
+
+/** The azure-ai-ml operations classes whose calls the fake serves. */
+const SERVED_SDK = new Set(OPERATIONS.map((o) => o[3]).filter(Boolean));
 
 /**
  * The registry data-plane requests azure-ai-ml builds by hand in _utils/_registry_utils.py (function name) that have
@@ -360,11 +364,83 @@ for sub in ast.walk(ml):
 attr_version["_service_client_registry_arm"] = registry_version
 sdk_versions = {cls: sorted({attr_version[a] for a in attrs if a in attr_version}) for cls, attrs in uses.items()}
 
+# Which generated operations an azure-ai-ml operations class calls through which of its service clients, so an operation
+# another class's client sends (OnlineDeploymentOperations checks the endpoint through its 2023-04-01-preview client's
+# online_endpoints.get) takes that client's api-version too. The class's __init__ keeps "self.X = <param>.<group>";
+# its methods call "self.X.<method>(...)"; _ml_client.py says which service client it passes as <param>.
+group_class = {}
+for sub in ast.walk(ast.parse(read(GEN + "_client.py"))):
+    if isinstance(sub, ast.Assign) and isinstance(sub.targets[0], ast.Attribute) and isinstance(sub.value, ast.Call) \
+            and isinstance(sub.value.func, ast.Name) and sub.value.func.id.endswith("Operations"):
+        group_class[sub.targets[0].attr] = sub.value.func.id
+passed = {}
+for sub in ast.walk(ml):
+    if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id.endswith("Operations"):
+        args = [(i, a) for i, a in enumerate(sub.args)] + [(k.arg, k.value) for k in sub.keywords if k.arg]
+        for key, value in args:
+            attrs = {a.attr for a in ast.walk(value) if isinstance(a, ast.Attribute) and a.attr in attr_version}
+            if attrs:
+                passed.setdefault(sub.func.id, {}).setdefault(key, set()).update(attrs)
+cross_calls = []
+for name in z.namelist():
+    if not (name.startswith(ROOT + "operations/") and name.endswith(".py")):
+        continue
+    for cls in ast.parse(read(name)).body:
+        if not isinstance(cls, ast.ClassDef) or cls.name not in passed:
+            continue
+        init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+        if init is None:
+            continue
+        params = [a.arg for a in init.args.args[1:]]
+        held = {}
+        for sub in ast.walk(init):
+            if isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.targets[0], ast.Attribute) \
+                    and fname(sub.targets[0].value) == "self" and isinstance(sub.value, ast.Attribute) \
+                    and isinstance(sub.value.value, ast.Name) and sub.value.value.id in params:
+                held[sub.targets[0].attr] = (sub.value.value.id, sub.value.attr)
+        found = set()
+        for sub in ast.walk(cls):
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and isinstance(sub.func.value, ast.Attribute) \
+                    and fname(sub.func.value.value) == "self" and sub.func.value.attr in held:
+                param, group = held[sub.func.value.attr]
+                if group not in group_class:
+                    continue
+                attrs = passed[cls.name].get(param, set()) | passed[cls.name].get(params.index(param), set())
+                for a in attrs:
+                    found.add((group_class[group], sub.func.attr.removeprefix("begin_"), attr_version[a]))
+        cross_calls += [{"sdkClass": cls.name, "generated": g, "method": m, "apiVersion": v} for g, m, v in sorted(found)]
+
+# The registry version PUT azure-ai-ml really sends (_restclient/model_dataplane/operations/_patch.py): the generated
+# body with fields set by hand ("_json[...][...] = ..."), sent at the builder's default api-version.
+dataplane_patch = []
+patch_tree = ast.parse(read(ROOT + "_restclient/model_dataplane/operations/_patch.py"))
+for fn in patch_tree.body:
+    if not (isinstance(fn, ast.FunctionDef) and fn.name.startswith("_build_")):
+        continue
+    info = {"function": fn.name, "extras": []}
+    for sub in ast.walk(fn):
+        if isinstance(sub, ast.Assign) and getattr(sub.targets[0], "id", None) == "url" and isinstance(sub.value, ast.Constant):
+            info["path"] = sub.value.value
+        if isinstance(sub, ast.Assign) and getattr(sub.targets[0], "id", None) == "api_version":
+            info["apiVersion"] = next(c.value for c in ast.walk(sub.value) if isinstance(c, ast.Constant) and str(c.value)[:2] == "20")
+        if isinstance(sub, ast.Call) and fname(sub.func) == "HttpRequest":
+            info["method"] = kw(sub, "method").value
+    dataplane_patch.append(info)
+for sub in ast.walk(patch_tree):
+    if isinstance(sub, ast.Assign) and isinstance(sub.targets[0], ast.Subscript):
+        keys, t = [], sub.targets[0]
+        while isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant):
+            keys.insert(0, t.slice.value)
+            t = t.value
+        if isinstance(t, ast.Name) and t.id == "_json":
+            for info in dataplane_patch:
+                info["extras"].append(".".join(keys))
+
 json.dump({
     "wheel": version,
     "defaultApiVersion": next(iter({b["apiVersion"] for b in builders.values() if "apiVersion" in b})),
     "classes": classes, "enums": enums, "builders": builders, "operations": operations,
-    "sdkVersions": sdk_versions, "sdkQueryExtras": query_extras, "registryDataplane": {"apiVersion": registry_version, "requests": hand_built, "bodies": body_keys},
+    "sdkVersions": sdk_versions, "sdkCalls": cross_calls, "dataplanePatch": dataplane_patch, "sdkQueryExtras": query_extras, "registryDataplane": {"apiVersion": registry_version, "requests": hand_built, "bodies": body_keys},
 }, sys.stdout)
 `;
 
@@ -426,8 +502,20 @@ export function deriveAzureMlContract({ wheel = cachedWheel() } = {}) {
       // (azure-ai-ml archives registry models and never deletes them).
       const built = dataplane.some((r) => r.method === builder.method && shape(r.path) === shape(builder.path));
       for (const v of pinned) if (v === registryVersion ? scope === "registry" && built : scope === "workspace") apiVersions.push(v);
+      // The api-versions another served operations class sends this operation at, through its own client (e.g.
+      // OnlineEndpoints_Get at OnlineDeploymentOperations' 2023-04-01-preview). Only classes the fake serves count.
+      if (scope === "workspace")
+        for (const call of facts.sdkCalls)
+          if (call.generated === cls && call.method === method && call.apiVersion !== registryVersion && SERVED_SDK.has(call.sdkClass))
+            apiVersions.push(call.apiVersion);
     }
     const extras = method === "list" && cls === "ModelVersionsOperations" ? (facts.sdkQueryExtras["_model_operations.py"] ?? []) : [];
+    // Fields azure-ai-ml adds by hand to a data-plane body (registry version PUTs carry properties.system_metadata),
+    // taken at that api-version only; untyped there, so "unknown".
+    const patch = facts.dataplanePatch.filter(
+      (p) => p.method === builder.method && shape(p.path) === shape(builder.path) && apiVersions.includes(p.apiVersion) && p.extras.length > 0,
+    );
+    const bodyExtras = Object.fromEntries(patch.map((p) => [p.apiVersion, p.extras]));
     const entry = {
       id,
       method: builder.method,
@@ -435,6 +523,7 @@ export function deriveAzureMlContract({ wheel = cachedWheel() } = {}) {
       apiVersions: [...new Set(apiVersions)],
       query: [...builder.query.filter((q) => q !== "api-version"), ...extras],
       ...(op.body && { body: op.body, bodyRequired: op.bodyRequired }),
+      ...(patch.length > 0 && { bodyExtras }),
       ...(op.response && { response: op.response }),
       statuses: op.statuses,
       ...(op.lro && { lro: true }),

@@ -42,6 +42,11 @@ export interface ContractOperation {
   query: string[];
   body?: string;
   bodyRequired?: boolean;
+  /**
+   * Dotted paths of fields azure-ai-ml adds by hand to the body at an api-version (the registry version PUT's
+   * `properties.system_metadata` at 2021-10-01-dataplanepreview), taken at that api-version only.
+   */
+  bodyExtras?: Record<string, string[]>;
   response?: string | { list: string };
   statuses: number[];
   lro?: boolean;

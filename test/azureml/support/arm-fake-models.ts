@@ -8,6 +8,7 @@
 // holds in workspaces too and across a container's delete), `latestVersion` the most recently created version (guess:
 // archived ones included). A PUT of an existing version with another `modelUri` is refused ("Asset paths cannot be
 // updated."); with the same one it replaces the version's properties.
+import { contract } from "./arm-fake-contract.js";
 import { empty, json, notFound, userError } from "./arm-fake-errors.js";
 import { acceptedDelete, acceptedWrite, startOperation } from "./arm-fake-lro.js";
 import {
@@ -49,13 +50,24 @@ function latestVersion(container: ModelContainerState): string | null {
   return latest?.version ?? null;
 }
 
+/** Whether a request came at the registry data-plane api-version (azure-ai-ml's registry calls). */
+const isDataplane = (ctx: Ctx) => ctx.apiVersion === contract.apiVersions.registryDataplane;
+
 /**
  * A version as the service answers it. Guess: unset optional properties come back as null and the maps as {} (the
- * SDK crashes on a version without `flavors`, reference §2, so that one is {} at least).
+ * SDK crashes on a version without `flavors`, reference §2, so that one is {} at least). A registry version read at
+ * the data-plane api-version has the asset id `azureml://registries/{r}/models/{m}/versions/{v}` as its `id`, the
+ * only registry form azure-ai-ml parses (`Model._from_rest_object` through AMLVersionedArmId, REGISTRY_VERSION_PATTERN
+ * in constants/_common.py: an ARM id there raises "Invalid AzureML ARM versioned Id"); ARM's api-versions keep the
+ * ARM id.
  */
-export function versionJson(state: ArmFakeState, scope: ModelScope, model: string, v: ModelVersionState, provisioningState = "Succeeded") {
+export function versionJson(state: ArmFakeState, scope: ModelScope, model: string, v: ModelVersionState, provisioningState = "Succeeded", dataplane = false) {
+  const id =
+    dataplane && scope.kind === "registry"
+      ? `azureml://registries/${scope.name}/models/${model}/versions/${v.version}`
+      : `${state.scopeId(scope)}/models/${model}/versions/${v.version}`;
   return {
-    id: `${state.scopeId(scope)}/models/${model}/versions/${v.version}`,
+    id,
     name: v.version,
     type: `${typePrefix(scope)}/models/versions`,
     systemData: v.systemData,
@@ -152,12 +164,23 @@ function matchesFilter(filter: string | null, values: unknown): boolean {
 }
 
 const LIST_VIEWS = ["ActiveOnly", "ArchivedOnly", "All"];
+/**
+ * What azure-ai-ml 1.35.2 sends as a registry's listViewType for `models.list()`: the Python enum member's str
+ * (operations/_model_operations.py passes ListViewType.ACTIVE_ONLY to _registry_utils.list_registry_assets, which puts
+ * it into the query as is), taken as its value at the data-plane api-version only.
+ */
+const DATAPLANE_VIEWS: Record<string, string> = {
+  "ListViewType.ACTIVE_ONLY": "ActiveOnly",
+  "ListViewType.ARCHIVED_ONLY": "ArchivedOnly",
+  "ListViewType.ALL": "All",
+};
 
 /** The listViewType filter (ActiveOnly by default), or an error answer. */
 function viewFilter(ctx: Ctx): ((archived: boolean) => boolean) | Response {
-  const raw = ctx.url.searchParams.get("listViewType") ?? "ActiveOnly";
+  const sent = ctx.url.searchParams.get("listViewType") ?? "ActiveOnly";
+  const raw = (isDataplane(ctx) && DATAPLANE_VIEWS[sent]) || sent;
   const view = LIST_VIEWS.find((v) => v.toLowerCase() === raw.toLowerCase());
-  if (!view) return userError(400, `listViewType must be one of ${LIST_VIEWS.join(", ")}, got '${raw}'.`);
+  if (!view) return userError(400, `listViewType must be one of ${LIST_VIEWS.join(", ")}, got '${sent}'.`);
   return (archived) => view === "All" || archived === (view === "ArchivedOnly");
 }
 
@@ -187,7 +210,7 @@ function listVersions(ctx: Ctx): Response {
   if (orderBy.endsWith("desc")) versions.reverse();
   return page(
     ctx,
-    versions.map((v) => versionJson(state, scope, modelOf(ctx), v)),
+    versions.map((v) => versionJson(state, scope, modelOf(ctx), v, "Succeeded", isDataplane(ctx))),
     { ...(top !== undefined && { top }) },
   );
 }
@@ -212,7 +235,7 @@ function getVersion(ctx: Ctx): Response {
   const scope = scopeOf(ctx);
   const model = modelOf(ctx);
   const v = scope.containers.get(model)?.versions.get(ctx.params.version as string);
-  return v ? json(200, versionJson(ctx.state, scope, model, v)) : notFound(`Model ${model} version ${ctx.params.version}`);
+  return v ? json(200, versionJson(ctx.state, scope, model, v, "Succeeded", isDataplane(ctx))) : notFound(`Model ${model} version ${ctx.params.version}`);
 }
 
 function getContainer(ctx: Ctx): Response {
@@ -265,11 +288,11 @@ function putRegistryVersion(ctx: Ctx): Response {
     },
     result: () => {
       const v = scope.containers.get(model)?.versions.get(version);
-      return v ? versionJson(state, scope, model, v) : null;
+      return v ? versionJson(state, scope, model, v, "Succeeded", isDataplane(ctx)) : null;
     },
   });
   const shown: ModelVersionState = { version, properties, systemData: state.systemData(existing?.systemData) };
-  return acceptedWrite(state, op, existing ? 200 : 201, versionJson(state, scope, model, shown, existing ? "Updating" : "Creating"));
+  return acceptedWrite(state, op, existing ? 200 : 201, versionJson(state, scope, model, shown, existing ? "Updating" : "Creating", isDataplane(ctx)));
 }
 
 function putContainerProperties(ctx: Ctx): Record<string, unknown> {

@@ -24,6 +24,14 @@ export interface ArmFakeOptions {
     accountName: string;
     /** Base64, as Azure shows it. */
     accountKey: string;
+    /**
+     * The account's URL as registry clients are to see it, host-style (`https://devstoreaccount1.blob.core.localhost:
+     * {port}`, a name that reaches the same Azurite): used instead of `endpoint` in the blob URLs of registry pending
+     * uploads, temporary data references and data references, and taken as a prefix of the `blobUri`s asked about.
+     * azure-ai-ml reads a registry asset's URI as `https://{host}/{container}/{path}` (_artifacts/_constants.py
+     * STORAGE_URI_REGEX), which a path-style Azurite URL does not fit. The fake's own calls to Azurite keep `endpoint`.
+     */
+    publicEndpoint?: string;
   };
   /** How the workspace's default datastore `workspaceblobstore` authenticates (default AccountKey). */
   datastoreCredentials?: "AccountKey" | "Sas" | "None";

@@ -46,6 +46,19 @@ export function datastoreEndpoint(state: ArmFakeState): { endpoint: string; prot
   return { endpoint: url.host, protocol: url.protocol.replace(":", "") };
 }
 
+/**
+ * The account URL registry blob URLs are written with: `blob.publicEndpoint` (host-style) when set, else the
+ * path-style `blob.endpoint`.
+ */
+export function registryBlobBase(state: ArmFakeState): string {
+  const { publicEndpoint, endpoint, accountName } = state.options.blob;
+  if (publicEndpoint === undefined) return endpoint;
+  const url = new URL(publicEndpoint);
+  if (!url.hostname.startsWith(`${accountName}.blob.`) || url.pathname.replace(/\/$/, "") !== "" || url.search)
+    throw new Error(`the blob publicEndpoint ${publicEndpoint} must be host-style, https://${accountName}.blob.{suffix}, without a path`);
+  return publicEndpoint.replace(/\/$/, "");
+}
+
 function datastoreJson(state: ArmFakeState, d: DatastoreState) {
   const { endpoint, protocol } = datastoreEndpoint(state);
   return {
@@ -101,8 +114,11 @@ async function listSecrets(ctx: Ctx): Promise<Response> {
   return json(200, { secretsType: "Sas", sasToken });
 }
 
-/** The blob reference of a container (or a folder in it) with a container SAS of `permissions`. */
-function blobReference(state: ArmFakeState, container: string, blobUri: string, permissions: string) {
+/**
+ * The blob reference of a container (or a folder in it) with a container SAS of `permissions`; `sasUri` is `blobUri`
+ * with the SAS, or `sasBase` (the container's URL) with it.
+ */
+function blobReference(state: ArmFakeState, container: string, blobUri: string, permissions: string, sasBase = blobUri) {
   const sas = serviceSas({
     accountName: state.options.blob.accountName,
     accountKey: state.options.blob.accountKey,
@@ -110,7 +126,7 @@ function blobReference(state: ArmFakeState, container: string, blobUri: string, 
     permissions,
     expiresOn: new Date(Date.now() + HOUR),
   });
-  return { blobUri, storageAccountArmId: state.storageAccountId, credential: { credentialType: "SAS", sasUri: `${blobUri}?${sas}` } };
+  return { blobUri, storageAccountArmId: state.storageAccountId, credential: { credentialType: "SAS", sasUri: `${sasBase}?${sas}` } };
 }
 
 /** A pending upload for a registry version: the one `id` names, or a fresh container. */
@@ -140,7 +156,7 @@ async function startPendingUpload(ctx: Ctx): Promise<Response> {
   if (body.pendingUploadType?.toLowerCase() === "none") return json(200, { pendingUploadId: body.pendingUploadId ?? randomUUID(), pendingUploadType: "None" });
   const upload = await pendingUpload(ctx, body.pendingUploadId);
   if (upload instanceof Response) return upload;
-  const blobUri = `${ctx.state.options.blob.endpoint}/${upload.container}`;
+  const blobUri = `${registryBlobBase(ctx.state)}/${upload.container}`;
   return json(200, {
     blobReferenceForConsumption: blobReference(ctx.state, upload.container, blobUri, "rwl"),
     pendingUploadId: upload.id,
@@ -159,7 +175,7 @@ async function tempDataReference(ctx: Ctx): Promise<Response> {
   if (findVersion(ctx.state.registry, model, version)) return armError(409, "UserError", `Asset already exists: model ${model} version ${version}.`);
   const upload = await pendingUpload(ctx, undefined);
   if (upload instanceof Response) return upload;
-  const blobUri = `${ctx.state.options.blob.endpoint}/${upload.container}`;
+  const blobUri = `${registryBlobBase(ctx.state)}/${upload.container}`;
   return json(200, {
     blobReferenceForConsumption: blobReference(ctx.state, upload.container, blobUri, "rwl"),
     temporaryDataReferenceId: upload.id,
@@ -182,11 +198,15 @@ function dataReference(ctx: Ctx): Response {
   if (body.assetId !== undefined && body.assetId.toLowerCase() !== assetId.toLowerCase())
     return userError(400, `assetId ${body.assetId} does not name model ${model} version ${version} of this registry.`);
   if (!body.blobUri) return userError(400, "blobUri is required.");
-  const prefix = `${state.options.blob.endpoint}/`;
   const uri = body.blobUri.split("?")[0] as string;
-  const container = uri.startsWith(prefix) ? uri.slice(prefix.length).split("/")[0] : undefined;
+  const prefix = [`${state.options.blob.endpoint}/`, `${registryBlobBase(state)}/`].find((p) => uri.startsWith(p));
+  const container = prefix ? uri.slice(prefix.length).split("/")[0] : undefined;
   if (!container || !state.containers.has(container)) return userError(400, `blobUri ${uri} is not in this registry's storage.`);
-  return json(200, { blobReferenceForConsumption: blobReference(state, container, uri, "rl") });
+  // azure-ai-ml's models.download hands the data-plane answer's sasUri to ContainerClient.from_container_url
+  // (operations/_model_operations.py, _artifacts/_blob_storage_helper.py), which takes its last path segment as the
+  // container: there the SAS comes on the container's URL. Guess: ARM's form (the adapter's) answers the asked URI.
+  const sasBase = ctx.op.id === "RegistryDataReferences_GetBlobReferenceSASDataplane" ? `${prefix}${container}` : uri;
+  return json(200, { blobReferenceForConsumption: blobReference(state, container, uri, "rl", sasBase) });
 }
 
 /** The storage routes, by contract operation id. */

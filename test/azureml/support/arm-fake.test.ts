@@ -187,6 +187,13 @@ describe("every request", () => {
     expect((await call("GET", `${R}/models`, { apiVersion: "2021-10-01-dataplanepreview" })).status).toBe(200);
     expect((await call("GET", `${W}/models`, { apiVersion: "2021-10-01-dataplanepreview" })).status).toBe(400);
     expect((await call("DELETE", `${R}/models/x`, { apiVersion: "2021-10-01-dataplanepreview" })).status).toBe(400);
+    // One azure-ai-ml operations class calls another's operation through its own client: the deployments' client
+    // checks the endpoint at 2023-04-01-preview, the endpoints' lists deployments at 2022-02-01-preview. Only those.
+    const E = `${W}/onlineEndpoints/no-such-ep`;
+    expect((await call("GET", E, { apiVersion: "2023-04-01-preview" })).status).toBe(404);
+    expect((await call("GET", `${E}/deployments`, { apiVersion: "2022-02-01-preview" })).status).toBe(404);
+    expect((await call("DELETE", E, { apiVersion: "2023-04-01-preview" })).status).toBe(400);
+    expect((await call("GET", `${E}/deployments/blue`, { apiVersion: "2022-02-01-preview" })).status).toBe(400);
   });
 
   it("answers unknown routes, methods and parents with 404/405 ARM errors", async () => {
@@ -619,16 +626,30 @@ describe.skipIf(!blobAvailable)("storage behind Azurite", () => {
   it("serves the registry data-plane forms azure-ai-ml sends", async () => {
     const name = newModel();
     const dp = "2021-10-01-dataplanepreview";
+    const assetId = `azureml://registries/${REG}/models/${name}/versions/1`;
     const temp = await call("PUT", `${R}/tempdatarefs/${name}/versions/1`, {
       apiVersion: dp,
-      body: { assetId: `azureml://registries/${REG}/models/${name}/versions/1`, temporaryDataReferenceType: "TemporaryBlobReference" },
+      body: { assetId, temporaryDataReferenceType: "TemporaryBlobReference" },
     });
     expect(temp.status).toBe(200);
     conforms("RegistryTemporaryDataReferences_CreateOrGet", temp.json);
-    const folder = `${temp.json.blobReferenceForConsumption.blobUri}/m`;
-    await pollToEnd(
-      (await call("PUT", `${R}/models/${name}/versions/1`, { apiVersion: dp, body: versionBody(folder) })).headers.get("azure-asyncoperation") as string,
-    );
+    const container = temp.json.blobReferenceForConsumption.blobUri as string;
+    const folder = `${container}/m`;
+    // azure-ai-ml's version PUT carries properties.system_metadata (snake_case, null unless set), taken at the
+    // data-plane api-version only, and kept nowhere.
+    const withMetadata = versionBody(folder, { system_metadata: null });
+    const stable = await call("PUT", `${R}/models/${name}/versions/1`, { body: withMetadata });
+    expect(stable.status).toBe(400);
+    expect(stable.text).toContain("system_metadata: unknown field");
+    const made = await call("PUT", `${R}/models/${name}/versions/1`, { apiVersion: dp, body: withMetadata });
+    expect(made.status).toBe(201);
+    // There a registry version's id is its asset id, the only registry form azure-ai-ml parses; ARM's id elsewhere.
+    expect(made.json.id).toBe(assetId);
+    expect(made.json.properties).not.toHaveProperty("system_metadata");
+    await pollToEnd(made.headers.get("azure-asyncoperation") as string);
+    expect((await call("GET", `${R}/models/${name}/versions/1`, { apiVersion: dp })).json.id).toBe(assetId);
+    expect((await call("GET", `${R}/models/${name}/versions/1`)).json.id).toBe(`${R}/models/${name}/versions/1`);
+    expect((await call("GET", `${R}/models/${name}/versions`, { apiVersion: dp })).json.value.map((v: { id: string }) => v.id)).toEqual([assetId]);
     expect(
       (
         await call("PUT", `${R}/tempdatarefs/${name}/versions/1`, {
@@ -637,11 +658,67 @@ describe.skipIf(!blobAvailable)("storage behind Azurite", () => {
         })
       ).status,
     ).toBe(409);
-    const refs = await call("POST", `${R}/datarefs/${name}/versions/1`, {
-      apiVersion: dp,
-      body: { assetId: `azureml://registries/${REG}/models/${name}/versions/1`, blobUri: folder },
-    });
+    // models.list() sends the Python enum's str as the registry's listViewType; taken at the data-plane version only.
+    const enumView = `${R}/models?listViewType=${encodeURIComponent("ListViewType.ACTIVE_ONLY")}`;
+    const listed = await call("GET", enumView, { apiVersion: dp });
+    expect(listed.status).toBe(200);
+    expect(listed.json.value).toEqual((await call("GET", `${R}/models?listViewType=ActiveOnly`, { apiVersion: dp })).json.value);
+    expect((await call("GET", enumView)).status).toBe(400);
+    // The data-plane data reference answers a SAS on the container's URL (models.download opens it as a container);
+    // ARM's answers it on the URI asked about.
+    const refs = await call("POST", `${R}/datarefs/${name}/versions/1`, { apiVersion: dp, body: { assetId, blobUri: folder } });
     expect(refs.status).toBe(200);
-    expect(refs.json.blobReferenceForConsumption.credential.sasUri).toContain(`${folder}?`);
+    expect(refs.json.blobReferenceForConsumption.blobUri).toBe(folder);
+    const [sasBase, sas] = refs.json.blobReferenceForConsumption.credential.sasUri.split("?");
+    expect(sasBase).toBe(container);
+    const list = await fetch(`${container}?restype=container&comp=list&${sas}`, { headers: { "x-ms-version": "2025-05-05" } });
+    expect(list.status).toBe(200);
+    const arm = await call("POST", `${R}/datareferences/${name}/versions/1`, { body: { assetId, blobUri: folder } });
+    expect(arm.json.blobReferenceForConsumption.credential.sasUri).toContain(`${folder}?`);
+  });
+
+  it("writes registry blob URLs with publicEndpoint when given (host-style), and reads them back", async () => {
+    if (!azurite) throw new Error("no Azurite");
+    const port = new URL(azurite.blobEndpoint).port;
+    const publicEndpoint = `http://${azurite.accountName}.blob.core.localhost:${port}`;
+    await expect(
+      newFake({
+        blob: { endpoint: azurite.blobEndpoint, accountName: azurite.accountName, accountKey: azurite.accountKey, publicEndpoint: `${publicEndpoint}/x` },
+      }),
+    ).rejects.toThrow(/host-style/);
+    const hosted = await newFake({
+      blob: { endpoint: azurite.blobEndpoint, accountName: azurite.accountName, accountKey: azurite.accountKey, publicEndpoint },
+    });
+    const name = newModel();
+    const dp = "2021-10-01-dataplanepreview";
+    const assetId = `azureml://registries/${REG}/models/${name}/versions/1`;
+    const temp = await call("PUT", `${R}/tempdatarefs/${name}/versions/1`, {
+      on: hosted,
+      apiVersion: dp,
+      body: { assetId, temporaryDataReferenceType: "TemporaryBlobReference" },
+    });
+    const ref = temp.json.blobReferenceForConsumption;
+    expect(ref.blobUri).toMatch(new RegExp(`^${publicEndpoint.replaceAll(".", "\\.")}/pending-[0-9a-f]+$`));
+    expect(ref.credential.sasUri.split("?")[0]).toBe(ref.blobUri);
+    const start = await call("POST", `${R}/models/${name}/versions/2/startPendingUpload`, {
+      on: hosted,
+      body: { pendingUploadType: "TemporaryBlobReference" },
+    });
+    expect(start.json.blobReferenceForConsumption.blobUri.startsWith(`${publicEndpoint}/pending-`)).toBe(true);
+    // The container is the one the fake made in Azurite (reached path-style here).
+    const container = (ref.blobUri as string).slice(publicEndpoint.length + 1);
+    const sas = ref.credential.sasUri.split("?")[1];
+    expect((await put(`${azurite.blobEndpoint}/${container}/m/a.bin?${sas}`, "a", { "If-None-Match": "*" })).status).toBe(201);
+    const folder = `${ref.blobUri}/m`;
+    await pollToEnd(
+      (await call("PUT", `${R}/models/${name}/versions/1`, { on: hosted, apiVersion: dp, body: versionBody(folder) })).headers.get(
+        "azure-asyncoperation",
+      ) as string,
+    );
+    // Data references take the host-style URI and the path-style one alike.
+    for (const blobUri of [folder, `${azurite.blobEndpoint}/${container}/m`]) {
+      const refs = await call("POST", `${R}/datarefs/${name}/versions/1`, { on: hosted, apiVersion: dp, body: { assetId, blobUri } });
+      expect(refs.status, blobUri).toBe(200);
+    }
   });
 });

@@ -21,7 +21,7 @@ import { isOperationPath, pollOperation } from "./arm-fake-lro.js";
 import { modelRoutes } from "./arm-fake-models.js";
 import { type Answer, serveLoopback } from "./arm-fake-server.js";
 import { type ArmFakeOptions, ArmFakeState, type Ctx, DEFAULT_ARM_TOKEN, type Handler, PROVIDER } from "./arm-fake-state.js";
-import { datastoreEndpoint, storageRoutes } from "./arm-fake-storage.js";
+import { datastoreEndpoint, registryBlobBase, storageRoutes } from "./arm-fake-storage.js";
 
 export { DEFAULT_ARM_TOKEN, type ArmFakeOptions, ArmFakeState } from "./arm-fake-state.js";
 export { ASSET_PATH_ERROR } from "./arm-fake-models.js";
@@ -159,27 +159,51 @@ function scopeProblem(state: ArmFakeState, params: Record<string, string>): Resp
   return undefined;
 }
 
-/** The request's JSON body checked against the operation's type, or an error answer. */
-function readBody(request: Request, text: string, op: ContractOperation): { body: unknown } | Response {
-  if (!op.body) return { body: text ? safeParse(text) : undefined };
+/**
+ * A copy of `body` without the fields the contract says the SDK adds by hand at this api-version (bodyExtras), which
+ * the generated type does not know; the fake keeps none of them.
+ */
+function withoutExtras(body: unknown, op: ContractOperation, apiVersion: string): unknown {
+  const extras = op.bodyExtras?.[apiVersion];
+  if (!extras || typeof body !== "object" || body === null) return body;
+  const copy = structuredClone(body) as Record<string, unknown>;
+  for (const path of extras) {
+    const keys = path.split(".");
+    let at: unknown = copy;
+    for (const key of keys.slice(0, -1)) at = typeof at === "object" && at !== null ? (at as Record<string, unknown>)[key] : undefined;
+    if (typeof at === "object" && at !== null) delete (at as Record<string, unknown>)[keys[keys.length - 1] as string];
+  }
+  return copy;
+}
+
+/**
+ * The request's JSON body checked against the operation's type, or an error answer: `body` as sent, `checked` what
+ * the route gets (without the SDK's hand-added fields).
+ */
+function readBody(request: Request, text: string, op: ContractOperation, apiVersion: string): { body: unknown; checked: unknown } | Response {
+  if (!op.body) {
+    const body = text ? safeParse(text) : undefined;
+    return { body, checked: body };
+  }
   if (!text) {
     return op.bodyRequired
       ? armError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: the body is empty.")
-      : { body: undefined };
+      : { body: undefined, checked: undefined };
   }
   const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (type !== "application/json")
     return armError(415, "UnsupportedMediaType", `The content media type '${type}' is not supported. Only 'application/json' is supported.`);
   const body = safeParse(text);
   if (body === undefined) return armError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.");
-  const problems = typeProblems(op.body, body);
+  const checked = withoutExtras(body, op, apiVersion);
+  const problems = typeProblems(op.body, checked);
   if (problems.length > 0) {
     // Guess: the resource provider's code and wording for a body that does not fit its model.
     return armError(400, "UserError", `The request content was invalid: ${problems.slice(0, 3).join("; ")}`, {
       details: problems.map((message) => ({ code: "InvalidRequestContent", message })),
     });
   }
-  return { body };
+  return { body, checked };
 }
 
 function safeParse(text: string): unknown {
@@ -193,7 +217,9 @@ function safeParse(text: string): unknown {
 /** Starts the fake. With `blob`, the datastore's Azurite container is made on first use (so Azurite may start later). */
 export async function startArmFake(options: ArmFakeOptions): Promise<ArmFake> {
   const state = new ArmFakeState(options);
-  datastoreEndpoint(state); // checks the blob endpoint's form now rather than at the first datastore call
+  // Checks the blob endpoints' forms now rather than at the first call that uses them.
+  datastoreEndpoint(state);
+  registryBlobBase(state);
   const token = options.token ?? DEFAULT_ARM_TOKEN;
   const requests: ArmRequestRecord[] = [];
   const faults: Array<{ match: (r: Request0) => boolean; fault: ArmFault; times: number }> = [];
@@ -251,10 +277,10 @@ export async function startArmFake(options: ArmFakeOptions): Promise<ArmFake> {
         );
       const outside = scopeProblem(state, matched.params);
       if (outside) return outside;
-      const read = readBody(request, text, matched.op);
+      const read = readBody(request, text, matched.op, apiVersion);
       if (read instanceof Response) return read;
       if (read.body !== undefined) (record as { body?: unknown }).body = read.body;
-      const ctx: Ctx = { request, url, op: matched.op, params: matched.params, apiVersion, body: read.body, state };
+      const ctx: Ctx = { request, url, op: matched.op, params: matched.params, apiVersion, body: read.checked, state };
       return (routes[matched.op.id] as Handler)(ctx);
     }
   }
