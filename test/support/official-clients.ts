@@ -31,9 +31,13 @@ export async function ensureHfClient(): Promise<string> {
 
 /**
  * Azure's official Python client for Azure Machine Learning (MLClient), the version the ARM fake
- * (test/azureml/support/arm-fake.ts) is held to; it pulls azure-storage-blob for the datastore uploads.
+ * (test/azureml/support/arm-fake.ts) is held to, and the azure-storage-blob its uploads and downloads go through.
+ * azure-ai-ml 1.35.2 asks only for azure-storage-blob>=12.10.0 (azure-storage-file-datalake 12.26.1, which it pulls,
+ * >=12.31.1), so unpinned each new release would change what reaches Azurite: the x-ms-version (12.31.1 sends
+ * 2026-10-06, past Azurite 3.35.0's baseline, hence --skipApiVersionCheck in test/azureml/official) and the parsing of
+ * account URLs the tests rely on (`*.blob.core.*` hosts). 12.31.1 is the version the wire notes were taken with.
  */
-export const AZUREML_CLIENT_PACKAGES = ["azure-ai-ml==1.35.2"] as const;
+export const AZUREML_CLIENT_PACKAGES = ["azure-ai-ml==1.35.2", "azure-storage-blob==12.31.1"] as const;
 
 /** The Python with azure-ai-ml installed. */
 export async function ensureAzureMlClient(): Promise<string> {
