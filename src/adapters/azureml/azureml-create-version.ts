@@ -20,7 +20,7 @@
 import { transferProgress } from "../../artifacts/progress.js";
 import { checkExpected, resolveArtifactSource } from "../../artifacts/resolve-source.js";
 import { mapLimit } from "../../core/concurrency.js";
-import { AbortedError, ConflictError, ModelRegistryError, NotFoundError } from "../../core/errors.js";
+import { AbortedError, ConflictError, ModelRegistryError, NotFoundError, ResponseValidationError } from "../../core/errors.js";
 import type { RegistryEventInput } from "../../core/events.js";
 import { transferConcurrency, type TransferOptions } from "../../core/options.js";
 import type { CallOptions } from "../../core/options.js";
@@ -28,10 +28,11 @@ import type { ProviderChange, ProviderContext, ProviderCreateVersion } from "../
 import type { ModelVersion } from "../../core/types.js";
 import { type ArmModelVersion, versionPageSchema } from "./azureml-api.js";
 import { aliasesOf, stringEntries } from "./azureml-convert.js";
-import { aliasTag, azureStage, PROP, PROVIDER, RECORD_FORMAT } from "./azureml-names.js";
+import { aliasTag, azureStage, PROP, PROVIDER, RECORD_FILE, RECORD_FORMAT } from "./azureml-names.js";
 import type { AzureMlCreateVersionOptions } from "./azureml-options.js";
-import { containerPath, findArmVersion, findContainer, versionPath } from "./azureml-read.js";
+import { containerPath, findArmVersion, findContainer, listAll, versionPath } from "./azureml-read.js";
 import type { VersionRecord } from "./azureml-records.js";
+import { isEndedOperationError } from "./azureml-transport.js";
 import { deleteResource, putResource, readVersion, type WriteParts } from "./azureml-writes.js";
 
 /** How many numbers a create tries when other writers keep taking the one it chose. */
@@ -62,7 +63,7 @@ export async function createAzureVersion(
     madeContainer = true;
     container = await findContainer(t, model, op, options);
   }
-  let version = container?.properties.nextVersion ?? "1";
+  let version = numberOf(container?.properties.nextVersion ?? "1", op);
   const place = await p.storage.newPlace(model, version, attemptId(), op, options).catch(async (error: unknown) => {
     if (madeContainer) await deleteResource(t, containerPath(model), op, options).catch(() => undefined);
     throw error;
@@ -90,7 +91,12 @@ export async function createAzureVersion(
       createdBy: ctx.actor,
       createdAt: new Date().toISOString(),
     };
-    await place.store.putJson(place.bucket, place.record, record, call);
+    // Written like the files, with If-None-Match: * (the folder is this attempt's own; nothing is ever replaced).
+    const [recordFile] = await resolveArtifactSource(
+      { entries: [{ path: RECORD_FILE, content: JSON.stringify(record) }] },
+      { provider: PROVIDER, operation: op },
+    );
+    await place.store.upload(place.bucket, place.record, recordFile as (typeof files)[number], { ...call, contentType: "application/json" });
     throwIfAborted(options.signal, op);
     const body = {
       properties: {
@@ -117,15 +123,17 @@ export async function createAzureVersion(
           operation: op,
         });
       const fresh = await findContainer(t, model, op, options);
-      version = String(Math.max(Number(version) + 1, Number(fresh?.properties.nextVersion ?? 0)));
+      const next = numberOf(fresh?.properties.nextVersion ?? "0", op);
+      version = String(BigInt(next) > BigInt(version) ? BigInt(next) : BigInt(version) + 1n);
     }
   } catch (error) {
     if (made === undefined && !put.maybeMade) {
-      // No version points at the folder: it goes, and a container this call made goes with it. When Azure may still
-      // be making the version (a PUT whose outcome is unknown), both stay: a retry with the same idempotency key finds it.
-      const { deleteFolder } = await import("./azureml-cleanup.js");
+      // No version points at the folder: it goes, and a container this call made goes with it (if still empty). When
+      // Azure may still be making the version (a PUT whose outcome is unknown), both stay: a retry with the same
+      // idempotency key finds it.
+      const { deleteFolder, deleteIfEmpty } = await import("./azureml-cleanup.js");
       await deleteFolder(place, op, options).catch(() => undefined);
-      if (madeContainer) await deleteResource(t, containerPath(model), op, options).catch(() => undefined);
+      if (madeContainer) await deleteIfEmpty(t, model, op, options).catch(() => undefined);
     }
     throw error;
   }
@@ -155,15 +163,32 @@ export async function createAzureVersion(
         events.push({ type: "alias.set", model, alias, version: made, ...(from !== undefined && { from }), to: made });
       }
     } catch (error) {
-      // The version must not exist without the aliases asked for: it goes again (its number is spent).
-      await deleteResource(t, versionPath(model, made), op, options).catch(() => undefined);
-      const { deleteFolder } = await import("./azureml-cleanup.js");
-      await deleteFolder(place, op, options).catch(() => undefined);
+      // The version must not exist without the aliases asked for: it goes again (its number is spent), with its files
+      // and the container this call made, if nothing else is in it.
+      const gone = await deleteResource(t, versionPath(model, made), op, options).then(
+        () => true,
+        () => false,
+      );
+      if (gone) {
+        const { deleteFolder, deleteIfEmpty } = await import("./azureml-cleanup.js");
+        await deleteFolder(place, op, options).catch(() => undefined);
+        if (madeContainer) await deleteIfEmpty(t, model, op, options).catch(() => undefined);
+      }
       throw error;
     }
   }
   const version_ = made;
   return { readBack: () => readVersion(p, model, version_, ctx), events: ctx.stamp(events) };
+}
+
+/** A `nextVersion` as a version number, or `ResponseValidationError`: modelreg's versions are numbers, as Azure's client makes them. */
+function numberOf(value: string, operation: string): string {
+  if (/^(0|[1-9]\d{0,17})$/.test(value)) return value;
+  throw new ResponseValidationError(`Azure gave the next version number as ${JSON.stringify(value.slice(0, 40))}, which is no number`, {
+    provider: PROVIDER,
+    operation,
+    field: "properties.nextVersion",
+  });
 }
 
 /** Whether a version is the one this create's token made. */
@@ -196,15 +221,20 @@ async function putOnce(
     return version;
   } catch (error) {
     if (!ModelRegistryError.isInstance(error) || options?.signal?.aborted) throw error;
-    const refused = error.statusCode !== undefined && error.statusCode < 500 && error.statusCode !== 409 && error.statusCode !== 429;
-    if (!refused) state.maybeMade = true;
+    // Answered with an error (Azure's front door failed or refused the PUT): not made. No answer at all, or a 409 for
+    // an operation still running (a resent PUT whose first answer was lost), may mean Azure is making it.
+    const ended = isEndedOperationError(error);
+    const answered = ended || (error.statusCode !== undefined && error.statusCode !== 409);
+    const refused = ended || (answered && error.statusCode !== undefined && error.statusCode < 500 && error.statusCode !== 429);
+    if (!answered) state.maybeMade = true;
     let delay = p.settings.pollIntervalMs ?? 1000;
     for (let look = 0; ; look++) {
+      // Up to about a minute in all (from pollIntervalMs, doubling): long enough for Azure to finish what it took.
       const there = await findArmVersion(p.transport, model, version, op, options);
       if (there && ownedBy(there, token)) return version;
       // Refused because the number is someone else's: the caller moves on to the next one.
       if (there) return undefined;
-      if (refused || look >= 4) throw error;
+      if (refused || (answered && look >= 1) || look >= 7) throw error;
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 30_000);
     }
@@ -213,20 +243,23 @@ async function putOnce(
 
 /** The version a token made, among every version of the model (Azure's `properties` filter, checked here too). */
 async function findByToken(p: WriteParts, model: string, token: string, op: string, options: CallOptions | undefined): Promise<ArmModelVersion | undefined> {
-  let res = await p.transport.send({
-    operation: op,
-    path: `${containerPath(model)}/versions`,
-    query: { properties: `${PROP.token}=${token}`, listViewType: "All" },
-    schema: versionPageSchema,
-    options,
-  });
-  for (;;) {
-    const found = res.data.value.find((v) => ownedBy(v, token));
-    if (found) return found;
-    const next = res.data.nextLink ? p.transport.armPath(res.data.nextLink) : undefined;
-    if (!next) return undefined;
-    res = await p.transport.http.request({ operation: op, path: next, schema: versionPageSchema, ...options });
-  }
+  const t = p.transport;
+  const versions = await listAll(
+    t,
+    async () =>
+      (
+        await t.send({
+          operation: op,
+          path: `${containerPath(model)}/versions`,
+          query: { properties: `${PROP.token}=${token}`, listViewType: "All" },
+          schema: versionPageSchema,
+          options,
+        })
+      ).data,
+    async (path) => (await t.http.request({ operation: op, path, schema: versionPageSchema, ...options })).data,
+    op,
+  );
+  return versions.find((v) => ownedBy(v, token));
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, operation: string): void {

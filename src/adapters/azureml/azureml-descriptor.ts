@@ -62,11 +62,13 @@ export const azureMlAdapter: AdapterDescriptor<
     const [subscriptionId, resourceGroup, ...rest] = segments;
     if (!subscriptionId || !resourceGroup) throw fail(usage);
     let place: { workspace: string } | { registry: string };
-    if (rest.length === 1 && rest[0]) place = { workspace: rest[0] };
+    // `registries` alone is a registry URI missing its name, not a workspace of that name.
+    if (rest.length === 1 && rest[0] && rest[0] !== "registries") place = { workspace: rest[0] };
     else if (rest.length === 2 && rest[0] === "registries" && rest[1]) place = { registry: rest[1] };
     else throw fail(usage);
     const endpoint = parsed.searchParams.get("endpoint") ?? undefined;
     const datastore = parsed.searchParams.get("datastore") ?? undefined;
+    if (datastore !== undefined && "registry" in place) throw fail("?datastore= is for workspaces: a registry's files go where Azure ML hands out");
     return { kind: "azureml", subscriptionId, resourceGroup, ...place, ...(endpoint && { endpoint }), ...(datastore && { datastore }) };
   },
   settings(location, options) {

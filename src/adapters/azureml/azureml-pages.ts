@@ -8,6 +8,7 @@
 
 import { InvalidInputError } from "../../core/errors.js";
 import { PROVIDER } from "./azureml-names.js";
+import { nextPath } from "./azureml-read.js";
 import type { ArmTransport } from "./azureml-transport.js";
 
 /** Where a page starts: an Azure page (`""` = the first) and an offset into it. */
@@ -71,5 +72,6 @@ export async function slicePage<T>(
   const items = page.value.slice(cursor.skip, cursor.skip + pageSize);
   const end = cursor.skip + pageSize;
   if (end < page.value.length) return { items, nextPageToken: encode({ link: cursor.link, skip: end }) };
+  if (page.nextLink) nextPath(t, page.nextLink, operation);
   return { items, ...(page.nextLink && { nextPageToken: encode({ link: page.nextLink, skip: 0 }) }) };
 }

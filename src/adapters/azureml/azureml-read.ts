@@ -4,7 +4,8 @@
  * @module
  */
 
-import { NotFoundError } from "../../core/errors.js";
+import type * as z from "zod/mini";
+import { NotFoundError, ResponseValidationError } from "../../core/errors.js";
 import type { CallOptions } from "../../core/options.js";
 import type { ModelVersion } from "../../core/types.js";
 import { type ArmModelContainer, type ArmModelVersion, modelContainerSchema, modelVersionSchema, versionPageSchema } from "./azureml-api.js";
@@ -13,6 +14,55 @@ import { PROP, PROVIDER, RECORD_FORMAT } from "./azureml-names.js";
 import { parseRecord, type VersionRecord } from "./azureml-records.js";
 import type { AzureStorage } from "./azureml-storage.js";
 import type { ArmTransport } from "./azureml-transport.js";
+
+/** Checks a body read with a 404 accepted (the client checks only 2xx bodies), as the client would: typed, naming the field. */
+function checked<S extends z.ZodMiniType>(schema: () => S, data: unknown, what: string, operation: string): z.output<S> {
+  const parsed = schema().safeParse(data);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.map(String).join(".") || undefined;
+  throw new ResponseValidationError(`Azure answered ${what} in an unexpected shape${field ? ` at ${field}` : ""}: ${issue?.message ?? "invalid"}`, {
+    provider: PROVIDER,
+    operation,
+    ...(field && { field }),
+  });
+}
+
+/**
+ * Every item of a listing, following `nextLink`s; a link on another host is refused (the token would go with it),
+ * never silently dropped, since a lookup that stops early answers wrongly.
+ */
+export async function listAll<T>(
+  t: ArmTransport,
+  first: () => Promise<{ value: T[]; nextLink?: string | null | undefined }>,
+  next: (path: string) => Promise<{ value: T[]; nextLink?: string | null | undefined }>,
+  operation: string,
+): Promise<T[]> {
+  const out: T[] = [];
+  let page = await first();
+  for (;;) {
+    out.push(...page.value);
+    if (!page.nextLink) return out;
+    page = await next(nextPath(t, page.nextLink, operation));
+  }
+}
+
+/** A `nextLink` as a path on Resource Manager's host, or `ResponseValidationError` for one elsewhere. */
+export function nextPath(t: ArmTransport, link: string, operation: string): string {
+  let path: string | undefined;
+  try {
+    path = t.armPath(link);
+  } catch {
+    path = undefined;
+  }
+  if (path === undefined)
+    throw new ResponseValidationError("Azure named a next page on another host; modelreg sends its token to Resource Manager only", {
+      provider: PROVIDER,
+      operation,
+      field: "nextLink",
+    });
+  return path;
+}
 
 /** The path of a model's container. */
 export function containerPath(model: string): string {
@@ -32,7 +82,7 @@ export async function findContainer(
   options: CallOptions | undefined,
 ): Promise<ArmModelContainer | undefined> {
   const res = await t.send({ operation, path: containerPath(model), acceptStatus: [404], options });
-  return res.status === 404 ? undefined : modelContainerSchema().parse(res.data);
+  return res.status === 404 ? undefined : checked(modelContainerSchema, res.data, `model ${model}`, operation);
 }
 
 /** A model's container, or `NotFoundError`. */
@@ -51,7 +101,7 @@ export async function findArmVersion(
   options: CallOptions | undefined,
 ): Promise<ArmModelVersion | undefined> {
   const res = await t.send({ operation, path: versionPath(model, version), acceptStatus: [404], options });
-  return res.status === 404 ? undefined : modelVersionSchema().parse(res.data);
+  return res.status === 404 ? undefined : checked(modelVersionSchema, res.data, `version ${model}/${version}`, operation);
 }
 
 /**

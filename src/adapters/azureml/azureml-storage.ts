@@ -34,6 +34,8 @@ export interface BlobPlace {
   files: string;
   /** The record's blob name, when modelreg made the version. */
   record: string | undefined;
+  /** Whether modelreg may delete blobs there (a workspace datastore; a registry's SAS allows no deletes). */
+  deletable: boolean;
 }
 
 /** A new version's folder: where the files and the record go, and the `modelUri` naming the files. */
@@ -111,6 +113,8 @@ export class AzureStorage {
         operation,
         method: "POST",
         path: `${path}/listSecrets`,
+        // It reads: sending it again is harmless.
+        idempotent: true,
         body: { expirableSecret: true, expireAfterHours: 1 },
         schema: datastoreSecretsSchema,
         options,
@@ -137,12 +141,14 @@ export class AzureStorage {
       const { bucket, store } = await this.datastore(ds, operation, options);
       const folder = `modelreg/${model}/${token}/`;
       const modelUri = `azureml://subscriptions/${this.#t.subscriptionId}/resourcegroups/${this.#t.resourceGroup}/workspaces/${this.#t.name}/datastores/${ds}/paths/${folder}${FILES_DIR}/`;
-      return { store, bucket, files: `${folder}${FILES_DIR}/`, record: `${folder}${RECORD_FILE}`, modelUri };
+      return { store, bucket, files: `${folder}${FILES_DIR}/`, record: `${folder}${RECORD_FILE}`, modelUri, deletable: true };
     }
     const res = await this.#t.send({
       operation,
       method: "POST",
       path: `models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/startPendingUpload`,
+      // Create-or-get by the pending upload's id: sending it again gives the same upload.
+      idempotent: true,
       body: { pendingUploadId: token, pendingUploadType: "TemporaryBlobReference" },
       schema: blobReferenceSchema,
       options,
@@ -162,6 +168,7 @@ export class AzureStorage {
       files: `${folder}${FILES_DIR}/`,
       record: `${folder}${RECORD_FILE}`,
       modelUri: `${bucket}/${folder}${FILES_DIR}`,
+      deletable: false,
     };
   }
 
@@ -173,9 +180,12 @@ export class AzureStorage {
     const short = long ? undefined : SHORT_URI.exec(uri);
     if (long || short) {
       if (this.#t.kind !== "workspace") return undefined;
+      // A long URI names its workspace: another workspace's datastore of the same name is not this one's.
+      const same = (a: string | undefined, b: string) => a !== undefined && decodeURIComponent(a).toLowerCase() === b.toLowerCase();
+      if (long && !(same(long[1], this.#t.subscriptionId) && same(long[2], this.#t.resourceGroup) && same(long[3], this.#t.name))) return undefined;
       const [ds, path] = long ? [long[4] as string, long[5] as string] : [(short as RegExpExecArray)[1] as string, (short as RegExpExecArray)[2] as string];
       const { bucket, store } = await this.datastore(decodeURIComponent(ds), operation, options);
-      return { store, bucket, files: folderOf(decodeURIComponent(path)), record: recordName };
+      return { store, bucket, files: folderOf(decodeURIComponent(path)), record: recordName, deletable: true };
     }
     if (!/^https?:\/\//.test(uri)) return undefined;
     const bucket = containerUrlOf(uri, { provider: PROVIDER, operation });
@@ -188,12 +198,15 @@ export class AzureStorage {
         bucket,
         files: folderOf(uri.slice(bucket.length + 1)),
         record: recordName,
+        deletable: false,
       };
     }
     const res = await this.#t.send({
       operation,
       method: "POST",
       path: `datareferences/${encodeURIComponent(model)}/versions/${encodeURIComponent(arm.name)}`,
+      // It hands out a read SAS: sending it again is harmless.
+      idempotent: true,
       body: { assetId: `azureml://registries/${this.#t.name}/models/${model}/versions/${arm.name}`, blobUri: uri },
       schema: blobReferenceSchema,
       options,
@@ -205,6 +218,7 @@ export class AzureStorage {
       bucket,
       files: folderOf(uri.slice(bucket.length + 1)),
       record: recordName,
+      deletable: false,
     };
   }
 }

@@ -40,6 +40,8 @@ export interface ArmCall<S extends z.ZodMiniType = z.ZodMiniType> {
   body?: unknown;
   /** The response schema. */
   schema?: () => S;
+  /** Whether sending it twice is safe (a POST that only reads, or creates-or-gets by an id). */
+  idempotent?: boolean;
   /** Statuses returned rather than thrown (404 for a lookup). */
   acceptStatus?: readonly number[];
   /** The caller's options. */
@@ -94,6 +96,11 @@ export class ArmTransport {
     }
     if (url.protocol !== "https:" && url.protocol !== "http:") throw invalid("endpoint", "endpoint must be an https URL");
     if (url.username || url.password) throw invalid("endpoint", "endpoint must not carry a user name or password");
+    for (const field of ["pollIntervalMs", "operationDeadlineMs"] as const) {
+      const value = settings[field];
+      if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value <= 0))
+        throw invalid(field, `${field} must be a positive number of milliseconds`);
+    }
     this.#settings = settings;
     this.kind = settings.workspace !== undefined ? "workspace" : "registry";
     this.name = (settings.workspace ?? settings.registry) as string;
@@ -147,6 +154,7 @@ export class ArmTransport {
       ...(call.body !== undefined && { json: call.body }),
       ...(call.schema && { schema: call.schema }),
       ...(call.acceptStatus && { acceptStatus: call.acceptStatus }),
+      ...(call.idempotent !== undefined && { idempotent: call.idempotent }),
       ...callOptions(call.options),
     });
   }
@@ -199,8 +207,11 @@ export class ArmTransport {
         const poll = await this.http.request({ operation, path, schema: operationStatusSchema, ...callOptions(options) });
         const status = poll.data.status.toLowerCase();
         if (status === "succeeded") return;
-        if (status === "failed" || status === "canceled" || status === "cancelled")
-          throw operationError(poll.data.status, poll.data, { provider: PROVIDER, operation }, (t) => this.http.redact(t));
+        if (status === "failed" || status === "canceled" || status === "cancelled") {
+          const error = operationError(poll.data.status, poll.data, { provider: PROVIDER, operation }, (t) => this.http.redact(t));
+          endedOperations.add(error);
+          throw error;
+        }
         retryAfter = retryAfterMs(poll.headers);
       } else {
         const poll = await this.http.request({ operation, path, responseType: "text", acceptStatus: [202], ...callOptions(options) });
@@ -209,6 +220,16 @@ export class ArmTransport {
       }
     }
   }
+}
+
+const endedOperations = new WeakSet<object>();
+
+/**
+ * True for the error of a long-running operation Azure reported ended (`Failed`, `Canceled`): it did not do its
+ * work. Every other failure while waiting (abort, deadline, a lost poll) leaves the outcome unknown.
+ */
+export function isEndedOperationError(error: unknown): boolean {
+  return typeof error === "object" && error !== null && endedOperations.has(error);
 }
 
 /** `Retry-After` in seconds (ARM sends seconds), capped at a minute; `undefined` when absent. */

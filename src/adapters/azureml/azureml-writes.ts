@@ -19,7 +19,7 @@ import type { CreateModelInput, ModelVersion, RegisteredModel, Stage, UpdateMode
 import { type ArmModelContainer, type ArmModelVersion, versionPageSchema } from "./azureml-api.js";
 import { aliasesOf, stringEntries, toRegisteredModel } from "./azureml-convert.js";
 import { aliasTag, azureStage, CARD_TAG, PROP, PROVIDER, stageOf } from "./azureml-names.js";
-import { containerPath, findArmVersion, findContainer, getContainer, loadVersion, resolveAlias, versionPath } from "./azureml-read.js";
+import { containerPath, findArmVersion, findContainer, getContainer, listAll, loadVersion, resolveAlias, versionPath } from "./azureml-read.js";
 import type { AzureMlRegistrySettings } from "./azureml-settings.js";
 import type { AzureStorage } from "./azureml-storage.js";
 import type { ArmTransport } from "./azureml-transport.js";
@@ -134,20 +134,14 @@ export async function updateAzureModel(p: WriteParts, name: string, patch: Updat
 
 /** Every version of a model, archived ones included. */
 async function allVersions(p: WriteParts, model: string, op: string, options: CallOptions | undefined): Promise<ArmModelVersion[]> {
-  const out: ArmModelVersion[] = [];
-  let res = await p.transport.send({
-    operation: op,
-    path: `${containerPath(model)}/versions`,
-    query: { listViewType: "All" },
-    schema: versionPageSchema,
-    options,
-  });
-  for (;;) {
-    out.push(...res.data.value);
-    const next = res.data.nextLink ? p.transport.armPath(res.data.nextLink) : undefined;
-    if (!next) return out;
-    res = await p.transport.http.request({ operation: op, path: next, schema: versionPageSchema, ...options });
-  }
+  const t = p.transport;
+  return listAll(
+    t,
+    async () =>
+      (await t.send({ operation: op, path: `${containerPath(model)}/versions`, query: { listViewType: "All" }, schema: versionPageSchema, options })).data,
+    async (path) => (await t.http.request({ operation: op, path, schema: versionPageSchema, ...options })).data,
+    op,
+  );
 }
 
 /** Deletes a model: every version (and the files modelreg stored for it), then the container. */
@@ -222,10 +216,34 @@ export async function deleteAzureVersion(p: WriteParts, ref: VersionRef, ctx: Pr
     for (const [a] of aliases) delete tags[aliasTag(a)];
     await putResource(p.transport, containerPath(ref.model), containerBody(container, container.properties.description ?? undefined, tags), op, options);
   }
-  await deleteVersionAndFiles(p, ref.model, arm, op, options);
+  try {
+    await deleteVersionAndFiles(p, ref.model, arm, op, options);
+  } catch (error) {
+    // The version stays: so do its aliases, put back on the container as it is now (unless moved meanwhile).
+    if (aliases.length > 0)
+      await restoreAliases(
+        p,
+        ref.model,
+        arm.name,
+        aliases.map(([a]) => a),
+        op,
+        options,
+      ).catch(() => undefined);
+    throw error;
+  }
   const events: RegistryEventInput[] = aliases.map(([alias]) => ({ type: "alias.deleted", model: ref.model, alias, version: arm.name, from: arm.name }));
   events.push({ type: "version.deleted", model: ref.model, version: arm.name });
   return { value: undefined, events: ctx.stamp(events) };
+}
+
+/** Puts aliases back on a version, each only where nothing else took it meanwhile. */
+async function restoreAliases(p: WriteParts, model: string, version: string, aliases: string[], op: string, options: CallOptions | undefined): Promise<void> {
+  const now = await getContainer(p.transport, model, op, options);
+  const tags = stringEntries(now.properties.tags);
+  const missing = aliases.filter((a) => !Object.hasOwn(tags, aliasTag(a)));
+  if (missing.length === 0) return;
+  for (const a of missing) tags[aliasTag(a)] = version;
+  await putResource(p.transport, containerPath(model), containerBody(now, now.properties.description ?? undefined, tags), op, options);
 }
 
 /** Points an alias at a version: one PUT of the container's tags. */
