@@ -332,6 +332,8 @@ export interface MlClientLoopback {
   listBlobs(container: string, prefix: string): Promise<string[]>;
   /** How long the fork server took to start (the imports), in ms. */
   readonly startupMs: number;
+  /** The CA (PEM) that signed the certificate of the front and of Azurite. */
+  readonly ca: string;
 }
 
 /** The fake, Azurite, the HTTPS front and a Python fork server for one test file. */
@@ -442,6 +444,9 @@ export function useMlClientLoopback(options: Partial<ArmFakeOptions> = {}): MlCl
     },
     get startupMs() {
       return startupMs;
+    },
+    get ca() {
+      return need(tls).ca;
     },
     async python(code, ...args) {
       const result = await runInForkServer(need(fork).socket, `${PRELUDE}\n${code}`, args, { cwd: home, env });
