@@ -22,6 +22,9 @@ process.env.AWS_SECRET_ACCESS_KEY = CANARY.awsSecretAccessKey;
 process.env.AWS_SESSION_TOKEN = CANARY.awsSessionToken;
 // The Hugging Face adapter reads HF_TOKEN (src/adapters/huggingface/hf-transport.ts).
 process.env.HF_TOKEN = CANARY.hfToken;
+// The Azure ML adapter's URIs take AZURE_ACCESS_TOKEN (src/adapters/azureml/azureml-descriptor.ts); its tests' ARM fake
+// takes this token too (test/azureml/support/setup.ts).
+process.env.AZURE_ACCESS_TOKEN = CANARY.azureToken;
 // Clients built without a logger then log every attempt through console.debug, which is captured below.
 process.env.MODELREG_LOG = "debug";
 

@@ -25,6 +25,8 @@ export const CANARY = {
   awsSessionToken: "canary-aws-session-token-IQoJb3JpZ2luX2VjEJ7e1c0a9d3f",
   /** A Hugging Face user access token (HF_TOKEN): `hf_` and 34 letters, as the Hub issues them. */
   hfToken: "hf_canaryHubTokenQzXwVbNmLkJhGfDsAp",
+  /** An Azure Resource Manager bearer token (AZURE_ACCESS_TOKEN), shaped like the JWTs Microsoft Entra ID issues. */
+  azureToken: "eyJ0eXAiOiJKV1QiLCJjYW5hcnkiOnRydWV9.eyJhdWQiOiJjYW5hcnktYXJtIn0.Q2FuYXJ5QXp1cmVTaWduYXR1cmVYeQ",
 } as const;
 
 /** A name of one searched form of a canary. */
@@ -41,6 +43,7 @@ export const CANARY_FORMS: Readonly<Record<CanaryName, string>> = {
   awsSecretAccessKey: CANARY.awsSecretAccessKey,
   awsSessionToken: CANARY.awsSessionToken,
   hfToken: CANARY.hfToken,
+  azureToken: CANARY.azureToken,
   mlflowUserPassword: `${CANARY.mlflowUser}:${CANARY.mlflowPassword}`,
   mlflowBasic: Buffer.from(`${CANARY.mlflowUser}:${CANARY.mlflowPassword}`).toString("base64"),
   wandbBasic: Buffer.from(`api:${CANARY.wandbApiKey}`).toString("base64"),

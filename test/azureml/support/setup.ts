@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, inject } from "vitest";
 import { createAzureMlRegistry, type AzureMlRegistry, type AzureMlRegistrySettings } from "../../../src/adapters/azureml/index.js";
 import { type Azurite, startAzurite } from "../../support/azurite.js";
+import { CANARY } from "../../support/canary.js";
 import { type ArmFake, type ArmFakeOptions, startArmFake } from "./arm-fake.js";
 
 /** The subscription, group, workspace and registry the fake serves. */
@@ -39,6 +40,8 @@ export function useAzureFakes(options: Partial<ArmFakeOptions> = {}): AzureFakes
       workspace: WORKSPACE,
       registry: REGISTRY,
       blob: { endpoint: fakes.azurite.blobEndpoint, accountName: fakes.azurite.accountName, accountKey: fakes.azurite.accountKey },
+      // The canary token: the canary setup fails a test whose errors or logs show it.
+      token: CANARY.azureToken,
       ...options,
     });
   });
