@@ -42,6 +42,7 @@ export interface AzureAccessToken {
  * object of your own with `getToken` will do.
  */
 export interface AzureTokenCredential {
+  /** Gives a token for the scopes (`https://management.azure.com/.default`), or `null` when it has none. */
   getToken(scopes: string | string[], options?: { abortSignal?: AbortSignal }): Promise<AzureAccessToken | null>;
 }
 

@@ -8,7 +8,7 @@
 export { AzureMlRegistry, createAzureMlRegistry, type AzureMlCreateVersionInput } from "./azureml-registry.js";
 export { azureMlCreateVersionOptionsSchema, type AzureMlCreateVersionOptions } from "./azureml-options.js";
 export type { AzureMlRegistrySettings } from "./azureml-settings.js";
-export type { AzureTokenCredential } from "./azureml-auth.js";
+export type { AzureAccessToken, AzureTokenCredential } from "./azureml-auth.js";
 export type { AzureMlLocation } from "./azureml-descriptor.js";
 export { AzureMlEndpoints } from "./azureml-endpoints.js";
 export type { AzureMlCanaryOptions, AzureMlCanaryResult, AzureMlCanaryStep } from "./azureml-canary.js";
