@@ -105,6 +105,25 @@ describe("azure-ai-ml 1.35.2 reads what modelreg writes: a workspace", () => {
   );
 });
 
+describe("azure-ai-ml 1.35.2 reads what modelreg writes: model names", () => {
+  it(
+    "MLClient downloads exactly a version's files when the model's name contains 'paths'",
+    async () => {
+      // Fails with modelreg's workspace layout as of this writing. azure-ai-ml finds a datastore path by splitting the
+      // URI on the first "paths" (_utils/_storage_utils.py get_ds_name_and_path_prefix: asset_uri.split("paths")[1]),
+      // so for .../paths/modelreg/mypaths/{id}/model/ it downloads every blob under "modelreg/my": this version's
+      // record, and the files and record of the model mypaths-other too. An SDK bug, but one modelreg's folder
+      // (modelreg/{model}/{id}/) walks into whenever a model's name contains "paths"; MLClient's own uploads
+      // (LocalUpload/{hash}/...) never name the model.
+      await workspace.createVersion("mypaths", { artifacts: { entries: entries(files("3")) } });
+      await workspace.createVersion("mypaths-other", { artifacts: { entries: entries(files("2")) } });
+      const out = (await loop.python(PY_READ_MODEL, "workspace", "mypaths", JSON.stringify(["1"]), join(loop.home, "paths-download"))) as PyModelRead;
+      expect(out.files["1"]).toEqual(downloaded("mypaths", "3"));
+    },
+    MLCLIENT_TEST_TIMEOUT_MS,
+  );
+});
+
 describe("azure-ai-ml 1.35.2 reads what modelreg writes: a registry", () => {
   it(
     "modelreg makes two versions, an alias and a stage; MLClient gets, lists and downloads them byte for byte",
