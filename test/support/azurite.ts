@@ -36,6 +36,11 @@ export interface Azurite {
 export interface AzuriteOptions {
   /** Serve HTTPS with this certificate and key (paths to PEM files), and take bearer tokens (`--oauth basic`). */
   https?: { cert: string; key: string };
+  /**
+   * Take any x-ms-version (`--skipApiVersionCheck`), for clients newer than Azurite 3.35.0's baseline (2025-11-05),
+   * such as Python's azure-storage-blob 12.31.1 (2026-10-06). Off by default, so modelreg's own version is checked.
+   */
+  skipApiVersionCheck?: boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -84,6 +89,7 @@ async function startOnce(options: AzuriteOptions): Promise<Azurite | "port-taken
     "--disableTelemetry",
     "--silent",
     ...(options.https ? ["--cert", options.https.cert, "--key", options.https.key, "--oauth", "basic"] : []),
+    ...(options.skipApiVersionCheck ? ["--skipApiVersionCheck"] : []),
   ];
   // AZURITE_ACCOUNTS would replace the emulator account the tests rely on.
   const env = { ...process.env, AZURITE_ACCOUNTS: undefined };

@@ -4,6 +4,7 @@
 // (VERIFY_X509_STRICT), which refuses a leaf that is its own CA, and the Python clients trust the CA through
 // REQUESTS_CA_BUNDLE / SSL_CERT_FILE. Node clients trust it through `ca` (or NODE_EXTRA_CA_CERTS).
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -29,12 +30,28 @@ export interface LoopbackCert {
   caPath: string;
 }
 
-let made: Promise<LoopbackCert> | undefined;
+/** What {@link loopbackCert} takes. */
+export interface LoopbackCertOptions {
+  /**
+   * DNS names the server certificate names besides localhost, 127.0.0.1 and ::1 (wildcards allowed), e.g.
+   * `*.blob.core.localhost` for Azure storage clients that want the account in the host. A certificate of its own,
+   * cached beside the default one.
+   */
+  extraNames?: readonly string[];
+}
 
-async function load(): Promise<LoopbackCert> {
-  const certPath = join(DIR, "server.pem");
-  const keyPath = join(DIR, "server-key.pem");
-  const caPath = join(DIR, "ca.pem");
+const made = new Map<string, Promise<LoopbackCert>>();
+
+/** The cache folder of a certificate with these extra names (the default's when there are none). */
+function dirFor(extraNames: readonly string[]): string {
+  if (extraNames.length === 0) return DIR;
+  return `${DIR}-${createHash("sha256").update(extraNames.join("\n")).digest("hex").slice(0, 12)}`;
+}
+
+async function load(dir: string): Promise<LoopbackCert> {
+  const certPath = join(dir, "server.pem");
+  const keyPath = join(dir, "server-key.pem");
+  const caPath = join(dir, "ca.pem");
   const [cert, key, ca] = await Promise.all([readFile(certPath, "utf8"), readFile(keyPath, "utf8"), readFile(caPath, "utf8")]);
   return { cert, key, ca, certPath, keyPath, caPath };
 }
@@ -49,7 +66,7 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 }
 
 /** Generates the CA and the server certificate in a fresh folder, then moves it into place in one rename. */
-async function generate(): Promise<void> {
+async function generate(dir: string, extraNames: readonly string[]): Promise<void> {
   const work = await mkdtemp(join(ROOT, ".cache", "tls", "tmp-"));
   try {
     await writeFile(
@@ -58,7 +75,7 @@ async function generate(): Promise<void> {
         "basicConstraints=critical,CA:FALSE",
         "keyUsage=critical,digitalSignature,keyEncipherment",
         "extendedKeyUsage=serverAuth",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1",
+        `subjectAltName=${["DNS:localhost", ...extraNames.map((n) => `DNS:${n}`), "IP:127.0.0.1", "IP:::1"].join(",")}`,
         "authorityKeyIdentifier=keyid",
         "subjectKeyIdentifier=hash",
       ].join("\n"),
@@ -107,7 +124,7 @@ async function generate(): Promise<void> {
       ],
       work,
     );
-    await rename(work, DIR).catch(async (error: NodeJS.ErrnoException) => {
+    await rename(work, dir).catch(async (error: NodeJS.ErrnoException) => {
       // Another worker got there first: its certificate is as good.
       if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
     });
@@ -116,16 +133,22 @@ async function generate(): Promise<void> {
   }
 }
 
-/** The loopback certificate, made on first use. */
-export function loopbackCert(): Promise<LoopbackCert> {
-  made ??= (async () => {
-    try {
-      return await load();
-    } catch {
-      await mkdir(join(ROOT, ".cache", "tls"), { recursive: true });
-      await generate();
-      return load();
-    }
-  })();
-  return made;
+/** The loopback certificate, made on first use (one per set of extra names). */
+export function loopbackCert(options: LoopbackCertOptions = {}): Promise<LoopbackCert> {
+  const extraNames = [...(options.extraNames ?? [])].sort();
+  const dir = dirFor(extraNames);
+  let cert = made.get(dir);
+  if (!cert) {
+    cert = (async () => {
+      try {
+        return await load(dir);
+      } catch {
+        await mkdir(join(ROOT, ".cache", "tls"), { recursive: true });
+        await generate(dir, extraNames);
+        return load(dir);
+      }
+    })();
+    made.set(dir, cert);
+  }
+  return cert;
 }

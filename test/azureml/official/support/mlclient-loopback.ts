@@ -8,33 +8,28 @@
 //   `*.blob.core.*` hosts). Names under .localhost are loopback (RFC 6761); the driver's own process resolves them so
 //   (a wrapper of socket.getaddrinfo), which changes where the client connects, not what it sends.
 // - Everything is HTTPS (the SDK's bearer policy refuses http, and the blob account URL is https by construction), with
-//   a CA and a certificate for 127.0.0.1 and *.blob.core.localhost made here, trusted through REQUESTS_CA_BUNDLE.
+//   a CA and a certificate for 127.0.0.1 and *.blob.core.localhost (test/support/self-signed.ts with that extra
+//   name), trusted through REQUESTS_CA_BUNDLE.
 // - The front answers the registry discovery call itself (the fake leaves that service out) and strips the
 //   `/mferp/managementfrontend` prefix MLClient puts before every registry data-plane path, then forwards to the fake.
-// - Azurite runs with --skipApiVersionCheck: azure-storage-blob (12.31.1 as azure-ai-ml 1.35.2 resolves today) sends
-//   x-ms-version 2026-10-06, past Azurite 3.35.0's baseline (2025-11-05). That is why these files do not use the
-//   azure project's shared Azurite, which checks versions for the adapter's sake.
+// - Azurite (test/support/azurite.ts, over HTTPS) runs with --skipApiVersionCheck: azure-storage-blob (12.31.1, pinned
+//   beside azure-ai-ml) sends x-ms-version 2026-10-06, past Azurite 3.35.0's baseline (2025-11-05). That is why these
+//   files do not use the azure project's shared Azurite, which checks versions for the adapter's sake.
 // - The Python process is a fork of a server that has imported azure.ai.ml once (test/support/python-forkserver.ts):
 //   the imports take ~3 s of CPU, 10 s on a busy machine, and every test would pay them.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, request as httpsRequest } from "node:https";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY, azuriteAccountSas } from "../../../support/azurite.js";
-import { freePort } from "../../../support/free-port.js";
+import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY, type Azurite, azuriteAccountSas, startAzurite } from "../../../support/azurite.js";
 import { ensureAzureMlClient } from "../../../support/official-clients.js";
 import { type PythonForkServer, runInForkServer, startPythonForkServer } from "../../../support/python-forkserver.js";
+import { type LoopbackCert, loopbackCert } from "../../../support/self-signed.js";
 import { type ArmFake, type ArmFakeOptions, startArmFake } from "../../support/arm-fake.js";
-
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, "../../../..");
 
 /** What a test that starts Python may take: the first fork server compiles azure.ai.ml's bytecode (~30 s here). */
 export const MLCLIENT_TEST_TIMEOUT_MS = 180_000;
@@ -47,142 +42,9 @@ export const REGISTRY = "shared-reg";
 /** The path MLClient puts before registry data-plane routes (azure/ai/ml/_utils/_registry_utils.py MFE_PATH_PREFIX). */
 export const MFE_PREFIX = "/mferp/managementfrontend";
 
-// --- TLS ------------------------------------------------------------------------------------------------------------
-
-/** A CA and a server certificate it signs (127.0.0.1, localhost, *.blob.core.localhost), as files. */
-interface Tls {
-  cert: string;
-  key: string;
-  ca: string;
-  caPath: string;
-  certPath: string;
-  keyPath: string;
-}
-
-/** Bumped when what is generated changes. */
-const TLS_DIR = join(ROOT, ".cache", "tls", "mlclient-v1");
-let tlsMade: Promise<Tls> | undefined;
-
-async function openssl(args: string[], cwd: string): Promise<void> {
-  await run("openssl", args, { cwd }).catch((error: { stderr?: string; message: string }) => {
-    throw new Error(`openssl ${args[0]} failed: ${error.stderr?.slice(-2000) || error.message}`);
-  });
-}
-
-/**
- * The certificate, made once with openssl and kept in .cache/tls (gitignored). A CA and a leaf rather than one
- * self-signed leaf, as test/support/self-signed.ts explains (newer Pythons refuse a leaf that is its own CA); made here
- * because that one does not name *.blob.core.localhost.
- */
-function mlclientTls(): Promise<Tls> {
-  tlsMade ??= (async () => {
-    const paths = { caPath: join(TLS_DIR, "ca.pem"), certPath: join(TLS_DIR, "server.pem"), keyPath: join(TLS_DIR, "server-key.pem") };
-    const load = async (): Promise<Tls> => {
-      const [ca, cert, key] = await Promise.all([readFile(paths.caPath, "utf8"), readFile(paths.certPath, "utf8"), readFile(paths.keyPath, "utf8")]);
-      return { ca, cert, key, ...paths };
-    };
-    try {
-      return await load();
-    } catch {
-      await mkdir(join(ROOT, ".cache", "tls"), { recursive: true });
-      const work = await mkdtemp(join(ROOT, ".cache", "tls", "tmp-"));
-      try {
-        const ext = [
-          "basicConstraints=critical,CA:FALSE",
-          "keyUsage=critical,digitalSignature,keyEncipherment",
-          "extendedKeyUsage=serverAuth",
-          "subjectAltName=DNS:localhost,DNS:*.blob.core.localhost,IP:127.0.0.1",
-          "authorityKeyIdentifier=keyid",
-          "subjectKeyIdentifier=hash",
-        ];
-        await writeFile(join(work, "server.ext"), ext.join("\n"));
-        const caExt = ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"];
-        await openssl(
-          [
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca-key.pem",
-            "-out",
-            "ca.pem",
-            "-days",
-            "3650",
-            "-subj",
-            "/CN=modelreg MLClient test CA",
-            ...caExt,
-          ],
-          work,
-        );
-        await openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server-key.pem", "-out", "server.csr", "-subj", "/CN=localhost"], work);
-        const sign = ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", "server.pem"];
-        await openssl([...sign, "-days", "3650", "-extfile", "server.ext"], work);
-        await rename(work, TLS_DIR).catch((error: NodeJS.ErrnoException) => {
-          // Another worker got there first: its certificate is as good.
-          if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
-        });
-      } finally {
-        await rm(work, { recursive: true, force: true });
-      }
-      return load();
-    }
-  })();
-  return tlsMade;
-}
-
-// --- Azurite --------------------------------------------------------------------------------------------------------
-
-/** An Azurite Blob service over HTTPS that takes the Python storage client's newer x-ms-version. */
-interface PythonAzurite {
-  port: number;
-  /** Path-style, for the ARM fake: `https://127.0.0.1:{port}/devstoreaccount1`. */
-  blobEndpoint: string;
-  stop(): Promise<void>;
-}
-
-async function startPythonAzurite(tls: Tls): Promise<PythonAzurite> {
-  const main = join(createRequire(import.meta.url).resolve("azurite/package.json"), "..", "dist", "src", "blob", "main.js");
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const location = await mkdtemp(join(tmpdir(), "modelreg-azurite-py-"));
-    const args = [main, "--blobHost", "127.0.0.1", "--blobPort", String(port), "--inMemoryPersistence", "--disableTelemetry"];
-    args.push("--cert", tls.certPath, "--key", tls.keyPath, "--skipApiVersionCheck");
-    const child: ChildProcess = spawn(process.execPath, args, {
-      cwd: location,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, AZURITE_ACCOUNTS: undefined },
-    });
-    let output = "";
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4000);
-    };
-    child.stdout?.on("data", keep);
-    child.stderr?.on("data", keep);
-    const exited = new Promise<number | null>((done) => child.once("exit", done));
-    const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        await exited;
-      }
-      await rm(location, { recursive: true, force: true });
-    };
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const code = await Promise.race([exited, new Promise<"wait">((done) => setTimeout(() => done("wait"), 150))]);
-      if (code !== "wait") break;
-      if (/successfully listens/i.test(output)) return { port, blobEndpoint: `https://127.0.0.1:${port}/${AZURITE_ACCOUNT}`, stop };
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`azurite-blob did not start within 60 s: ${output}`);
-      }
-    }
-    await rm(location, { recursive: true, force: true });
-    if (!/EADDRINUSE/.test(output)) throw new Error(`azurite-blob exited: ${output}`);
-  }
-  throw new Error("azurite-blob found its port taken five times");
-}
+/** The certificate of the front and of Azurite: 127.0.0.1, localhost and *.blob.core.localhost (the storage host). */
+const tlsFor = () => loopbackCert({ extraNames: ["*.blob.core.localhost"] });
+type Tls = LoopbackCert;
 
 // --- The HTTPS front ------------------------------------------------------------------------------------------------
 
@@ -340,7 +202,7 @@ export interface MlClientLoopback {
 export function useMlClientLoopback(options: Partial<ArmFakeOptions> = {}): MlClientLoopback {
   const front: FrontRequest[] = [];
   let tls: Tls | undefined;
-  let azurite: PythonAzurite | undefined;
+  let azurite: Azurite | undefined;
   let arm: ArmFake | undefined;
   let frontServer: { url: string; close(): Promise<void> } | undefined;
   let fork: PythonForkServer | undefined;
@@ -349,7 +211,7 @@ export function useMlClientLoopback(options: Partial<ArmFakeOptions> = {}): MlCl
   let env: Record<string, string> = {};
 
   beforeAll(async () => {
-    const [python, made] = await Promise.all([ensureAzureMlClient(), mlclientTls()]);
+    const [python, made] = await Promise.all([ensureAzureMlClient(), tlsFor()]);
     tls = made;
     home = await mkdtemp(join(tmpdir(), "modelreg-mlclient-"));
     // A clean environment: nothing of the test process (credentials, AZUREML_* or ARM_CLOUD_METADATA_URL settings that
@@ -361,7 +223,7 @@ export function useMlClientLoopback(options: Partial<ArmFakeOptions> = {}): MlCl
       startupMs = Date.now() - started;
       fork = server;
     });
-    azurite = await startPythonAzurite(tls);
+    azurite = await startAzurite({ https: { cert: tls.certPath, key: tls.keyPath }, skipApiVersionCheck: true });
     // The blob URLs the fake hands out for registries must be host-style for MLClient, which reads a registry asset's
     // URI as https://{host}/{container}/{path} (_artifacts/_constants.py STORAGE_URI_REGEX); the fake's own calls to
     // Azurite stay path-style. `publicEndpoint` is that host-style URL.
