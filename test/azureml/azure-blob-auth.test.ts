@@ -191,7 +191,9 @@ describe("bearer tokens on an HTTPS Azurite", () => {
   }, 120_000);
 
   afterAll(async () => {
-    https.globalAgent.options.ca = previousCa as typeof https.globalAgent.options.ca;
+    // A key left set to undefined would still win over a later request's own `ca` (the agent's options are spread over it).
+    if (previousCa === undefined) delete https.globalAgent.options.ca;
+    else https.globalAgent.options.ca = previousCa as typeof https.globalAgent.options.ca;
     await secure?.stop();
   });
 

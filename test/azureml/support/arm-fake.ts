@@ -17,7 +17,7 @@
 import { armError, json } from "./arm-fake-errors.js";
 import { contract, type ContractOperation, matchOperation, typeProblems } from "./arm-fake-contract.js";
 import { endpointRoutes } from "./arm-fake-endpoints.js";
-import { isOperationPath, pollOperation } from "./arm-fake-lro.js";
+import { isOperationPath, pollOperation, settleOperations } from "./arm-fake-lro.js";
 import { modelRoutes } from "./arm-fake-models.js";
 import { type Answer, serveLoopback } from "./arm-fake-server.js";
 import { type ArmFakeOptions, ArmFakeState, type Ctx, DEFAULT_ARM_TOKEN, type Handler, PROVIDER } from "./arm-fake-state.js";
@@ -225,6 +225,7 @@ export async function startArmFake(options: ArmFakeOptions): Promise<ArmFake> {
   const faults: Array<{ match: (r: Request0) => boolean; fault: ArmFault; times: number }> = [];
 
   async function answer(request: Request): Promise<Answer> {
+    settleOperations(state);
     const url = new URL(request.url);
     const method = request.method.toUpperCase();
     const path = url.pathname;

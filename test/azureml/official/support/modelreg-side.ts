@@ -37,8 +37,12 @@ export function useModelregTransport(loop: MlClientLoopback): void {
   });
   afterAll(() => {
     if (!previous) return;
-    options.ca = previous.ca as typeof options.ca;
-    options.lookup = previous.lookup as Lookup | undefined;
+    // Put back as it was: a key left set to undefined would still win over a request's own `ca` (Node's agent
+    // spreads its options over the request's), failing the next file's TLS.
+    if (previous.ca === undefined) delete options.ca;
+    else options.ca = previous.ca as typeof options.ca;
+    if (previous.lookup === undefined) delete options.lookup;
+    else options.lookup = previous.lookup as Lookup;
     // Sockets opened with the test CA are not reused by whatever runs next in this process.
     https.globalAgent.destroy();
   });
