@@ -28,8 +28,16 @@ process.env.AZURE_ACCESS_TOKEN = CANARY.azureToken;
 // Clients built without a logger then log every attempt through console.debug, which is captured below.
 process.env.MODELREG_LOG = "debug";
 
+// A worker runs this file again before each of its test files (isolate: false), in the same process. The error
+// observer and the stdout/stderr wrappers (which vitest does not reset between files, unlike console) are installed by
+// the first file only and report to the watch of the file that runs: installed per file, every earlier file's watch
+// also rendered every later error in every way, and a worker's twentieth file did it twenty times.
+const CURRENT = Symbol.for("modelreg.canaryWatch");
+const current = globalThis as { [CURRENT]?: CanaryWatch };
+const firstFile = current[CURRENT] === undefined;
 const watch = new CanaryWatch();
-observeErrors((error) => watch.recordError(error));
+current[CURRENT] = watch;
+if (firstFile) observeErrors((error) => current[CURRENT]?.recordError(error));
 
 // Debug lines are captured, not printed: with every request logged, CI output would be unreadable.
 for (const level of ["debug", "log", "info", "warn", "error", "trace"] as const) {
@@ -41,13 +49,13 @@ for (const level of ["debug", "log", "info", "warn", "error", "trace"] as const)
 }
 
 // A canary split across two writes is still found: each chunk is scanned with the end of the one before.
-for (const name of ["stdout", "stderr"] as const) {
+for (const name of firstFile ? (["stdout", "stderr"] as const) : []) {
   const stream = process[name];
   const original = stream.write.bind(stream) as (...args: unknown[]) => boolean;
   let tail = "";
   stream.write = ((chunk: unknown, ...rest: unknown[]) => {
     const text = typeof chunk === "string" ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString("utf8") : String(chunk);
-    watch.recordLine(name, tail + text);
+    current[CURRENT]?.recordLine(name, tail + text);
     tail = text.slice(-100);
     return original(chunk, ...rest);
   }) as typeof stream.write;
