@@ -22,7 +22,7 @@ import { measureInChild } from "./memory.js";
  * of what the others share, and reads every version's record from S3, so none of it can wait for a later call. Its
  * budget stops it from growing; the SigV4 signer and the credential chain are optional peers outside the bundle.
  * Hugging Face's measured 40.5 KiB when it was added, with its writes, uploads, files, cache writer and card
- * (YAML) in chunks of their own; 41 KiB keeps it from growing. Azure ML's measured 52.3 KiB when it was added: it
+ * (YAML) in chunks of their own; 41 KiB keeps it from growing. Azure ML's measured 52.3 KiB when it was added, 53.6 KiB after the fixes of its review (typed response checks, listing guards); 55 KiB keeps it from growing: it
  * carries Blob storage (SAS minting, XML listings and errors) beside ARM, since every version read fetches its
  * record from Blob storage, and the endpoints facade; createVersion, the other writes, files, the endpoint
  * operations and blob uploads are chunks of their own, and @azure/identity is an optional peer outside the bundle.
@@ -34,7 +34,7 @@ const BUNDLE_BUDGET_GZIP: Record<string, number> = {
   local: 33 * 1024,
   sagemaker: 50 * 1024,
   huggingface: 41 * 1024,
-  azureml: 53 * 1024,
+  azureml: 55 * 1024,
 };
 /** How much more the peak may be for 8 times the bytes (the 4 GiB benchmark's goal is 32 MiB for 4 times). */
 const MEMORY_GROWTH_BUDGET = 48 * MiB;

@@ -52,7 +52,7 @@ export const azureMlAdapter: AdapterDescriptor<
   schemes: ["azureml"],
   uriExample: "azureml://subscription/resource-group/workspace",
   description: "Azure ML workspace models, or an Azure ML registry's with azureml://subscription/resource-group/registries/registry (?endpoint=, ?datastore=)",
-  credentials: ["AZURE_ACCESS_TOKEN, else DefaultAzureCredential (@azure/identity: AZURE_CLIENT_ID and friends, workload or managed identity, az login)"],
+  credentials: ["AZURE_ACCESS_TOKEN, else DefaultAzureCredential from @azure/identity: AZURE_CLIENT_ID and the like, workload or managed identity, az login"],
   managedAliases: [],
   parseUri({ url, fail }) {
     const parsed = url();
