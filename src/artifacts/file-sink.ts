@@ -175,7 +175,7 @@ export async function writeBodyToFile(body: ByteStream, path: string, check: (ch
         yield chunk;
       }
     }
-    await nodeStreamPromises().pipeline(checked, nodeFsSync().createWriteStream(path, { flags: "wx", highWaterMark: 1024 * 1024 }));
+    await pipeToNewFile(checked, path);
     return;
   }
   const out = openFileSink(path);
@@ -187,6 +187,26 @@ export async function writeBodyToFile(body: ByteStream, path: string, check: (ch
     await out.close();
   } catch (error) {
     await out.abort();
+    throw error;
+  }
+}
+
+/**
+ * Pipes a byte source into the new file `path`, which must not exist. The file is created before the first byte is
+ * read: a write stream opens its file asynchronously, so a source that failed before that open had finished let the
+ * file appear after the caller had already removed it (a local-registry temp file left behind by an abort, seen under
+ * load). On failure it also waits for the descriptor to close, so nothing reaches the file after it rejects.
+ */
+export async function pipeToNewFile(source: () => AsyncIterable<Uint8Array>, path: string): Promise<void> {
+  const fd = await new Promise<number>((resolve, reject) => {
+    nodeFsSync().open(path, "wx", (error, opened) => (error ? reject(error) : resolve(opened)));
+  });
+  const out = nodeFsSync().createWriteStream(path, { fd, highWaterMark: 1024 * 1024 });
+  try {
+    await nodeStreamPromises().pipeline(source, out);
+  } catch (error) {
+    // pipeline settles as soon as it has destroyed the stream, before the descriptor is closed.
+    if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
     throw error;
   }
 }

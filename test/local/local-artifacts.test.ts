@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -120,6 +121,31 @@ describe("local registry artifacts", () => {
     );
     expect(AbortedError.isInstance(error)).toBe(true);
     expect((await registry.listVersions("fraud").toArray()).map((v) => v.version)).toEqual(["1"]);
+    expect(await readdir(join(root, "tmp"))).toEqual([]);
+  });
+
+  it("leaves no temp file when the caller aborts before the disk has opened it", async () => {
+    // A write stream opens its file on the thread pool; a slow open (a loaded machine, a network disk) used to finish
+    // after the failed create had removed the temp file, and leave it behind.
+    const { root, registry } = await freshRegistry();
+    const open = fs.open;
+    const slowOpen = (...args: unknown[]) => setTimeout(() => (open as (...a: unknown[]) => void)(...args), 150);
+    const controller = new AbortController();
+    async function* aborting() {
+      yield new Uint8Array(1024);
+      controller.abort(new Error("user cancelled"));
+      yield new Uint8Array(1024);
+    }
+    fs.open = slowOpen as unknown as typeof fs.open;
+    try {
+      const error = await rejectionOf(
+        registry.createVersion("fraud", { artifacts: { entries: [{ path: "model.bin", open: () => aborting() }] } }, { signal: controller.signal }),
+      );
+      expect(AbortedError.isInstance(error)).toBe(true);
+    } finally {
+      fs.open = open;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await readdir(join(root, "tmp"))).toEqual([]);
   });
 

@@ -10,10 +10,11 @@ import { iterateBytes, toWebStream } from "../../artifacts/byte-streams.js";
 import { SelectedDigest, StreamingDigest, type FileDigests } from "../../artifacts/hashing.js";
 import { checkExpected, type ResolvedArtifact } from "../../artifacts/resolve-source.js";
 import { AbortedError, CorruptDataError, IntegrityError, InvalidInputError } from "../../core/errors.js";
+import { pipeToNewFile } from "../../artifacts/file-sink.js";
 import { pathExists } from "./local-files.js";
 import { tempName, type LocalPaths } from "./local-paths.js";
 import type { FileRecord } from "./local-schemas.js";
-import { nodeFs, nodeFsSync, nodeStreamPromises } from "../../runtime/builtins.js";
+import { nodeFs, nodeFsSync } from "../../runtime/builtins.js";
 
 /** What {@link putBlob} is told. */
 interface PutBlobOptions {
@@ -50,7 +51,7 @@ export async function putBlob(paths: LocalPaths, file: ResolvedArtifact, options
     }
   }
   try {
-    await nodeStreamPromises().pipeline(hashed, nodeFsSync().createWriteStream(temp, { flags: "wx", highWaterMark: 1024 * 1024 }));
+    await pipeToNewFile(hashed, temp);
     const got = digest.digest();
     const result: FileDigests = { size: got.size, sha256: got.sha256 as string, md5: got.md5 ?? (knownMd5 as string) };
     if (file.size !== undefined && file.size !== result.size) {
