@@ -153,6 +153,7 @@ export async function handleResponse(context: ResponseContext): Promise<HandledR
       report({ transferredBytes: received, totalBytes });
     },
     deadline.signal,
+    false,
   ).catch((error: unknown) => {
     throw new TransportError(error);
   });

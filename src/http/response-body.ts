@@ -35,12 +35,15 @@ export interface ReadResult {
  * @param limit - The most bytes to keep.
  * @param onChunk - Told how many bytes each chunk had.
  * @param signal - Ends a pending read with the signal's reason (see `StreamMonitor.signal` in stream-monitor.ts for why).
+ * @param keepTruncated - False when a caller fails on a body over the limit without looking at it: the bytes read are
+ *   then dropped instead of joined, which halves the peak memory of a hostile 64 MiB answer.
  */
 export async function readLimited(
   body: ReadableStream<Uint8Array> | null,
   limit: number,
   onChunk?: (bytes: number) => void,
   signal?: AbortSignal,
+  keepTruncated = true,
 ): Promise<ReadResult> {
   if (!body) return { bytes: new Uint8Array(0), truncated: false };
   const reader = body.getReader();
@@ -60,9 +63,10 @@ export async function readLimited(
       if (done) break;
       onChunk?.(value.byteLength);
       if (total + value.byteLength > limit) {
+        reader.cancel().catch(() => undefined);
+        if (!keepTruncated) return { bytes: new Uint8Array(0), truncated: true };
         chunks.push(value.subarray(0, limit - total));
         total = limit;
-        reader.cancel().catch(() => undefined);
         return { bytes: concat(chunks, total), truncated: true };
       }
       chunks.push(value);
