@@ -185,14 +185,16 @@ export function splitByDeployment(state: EndpointState, split: TrafficSplit, op:
   const byName = Object.fromEntries(state.deployments.map((d) => [d.name, 0]));
   const named = new Set<string>();
   for (const [key, percent] of Object.entries(split)) {
-    const matches = state.deployments.filter((d) => {
-      const served = servedVersion(d.properties.model);
-      return (
-        key === keys.get(d.name) ||
-        key.toLowerCase() === d.name.toLowerCase() ||
-        (served && (key === served.version || key === `${served.model}/${served.version}`))
-      );
-    });
+    // The key an endpoint's trafficSplit gives a deployment (unique: `model/version`, which no name can be, or its own
+    // name), or its name, names that one deployment even when another serves the same version: a split read goes back.
+    const exact = state.deployments.filter((d) => key === keys.get(d.name) || key.toLowerCase() === d.name.toLowerCase());
+    const matches =
+      exact.length > 0
+        ? exact
+        : state.deployments.filter((d) => {
+            const served = servedVersion(d.properties.model);
+            return served && (key === served.version || key === `${served.model}/${served.version}`);
+          });
     if (matches.length !== 1)
       throw new ConflictError(
         `${key} ${matches.length === 0 ? "is not deployed to" : "is ambiguous on"} ${state.endpoint.name}; deployed: ${[...keys.entries()].map(([n, k]) => (k === n ? n : `${k} (${n})`)).join(", ") || "nothing"}`,

@@ -35,10 +35,20 @@ function writable(properties: Record<string, unknown>, readOnly: string[]): Reco
   return copy;
 }
 
-/** Guess: an identity's principal and tenant ids appear once the service has made it; none given means SystemAssigned. */
-function identity(given: Record<string, unknown> | undefined): Record<string, unknown> {
+/**
+ * Guess: an identity's principal and tenant ids appear once the service has made it; none given means SystemAssigned.
+ * A system-assigned identity lives as long as its resource (Azure's managed identity docs), so a PUT that keeps it
+ * (both clients send back only its type) keeps its principal.
+ */
+function identity(given: Record<string, unknown> | undefined, existing?: Record<string, unknown>): Record<string, unknown> {
   const type = String(given?.type ?? "SystemAssigned");
-  return { ...given, type, ...(/SystemAssigned/i.test(type) && { principalId: randomUUID(), tenantId: "00000000-0000-0000-0000-000000000000" }) };
+  const system = /SystemAssigned/i;
+  const kept = system.test(String(existing?.type ?? "")) && existing?.principalId !== undefined ? existing : undefined;
+  return {
+    ...given,
+    type,
+    ...(system.test(type) && { principalId: kept?.principalId ?? randomUUID(), tenantId: kept?.tenantId ?? "00000000-0000-0000-0000-000000000000" }),
+  };
 }
 
 function endpointJson(state: ArmFakeState, e: EndpointState) {
@@ -168,7 +178,7 @@ function putEndpoint(ctx: Ctx): Response {
     identity: existing.identity,
   };
   Object.assign(existing, fields, {
-    identity: body.identity ? identity(body.identity) : existing.identity,
+    identity: body.identity ? identity(body.identity, existing.identity) : existing.identity,
     provisioningState: "Updating",
     systemData: state.systemData(existing.systemData),
   });
