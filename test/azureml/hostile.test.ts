@@ -68,6 +68,13 @@ const registry = (mode: Mode, settings: Partial<AzureMlRegistrySettings> = {}) =
     ...settings,
   });
 
+/**
+ * The most a proxy can hand to a socket after the client has stopped reading: its meter counts what the kernel took,
+ * and loopback's send and receive buffers grow to several MiB each (a run under CI load measured 8 MiB and 5 bytes
+ * for a client that stopped at the first chunk). Far below the 64 MiB and endless bodies these tests send.
+ */
+const LOOPBACK_SLACK = 16 * MiB;
+
 const name = (mode: Mode, base: string) => `${base}-${mode === "workspace" ? "w" : "r"}`;
 const pathOf = (r: ProxiedRequest) => r.path.split("?")[0] as string;
 /** Requests of the model's container (`.../models/{model}`). */
@@ -187,7 +194,7 @@ describe.each(MODES)("Resource Manager answering badly (%s)", (mode) => {
     const model = name(mode, "endless-error");
     const meter = armProxy.on(containerGet(model), endless('{"error": {"code": "InternalServerError", "message": "', { status: 500 }));
     await typedWithin(() => registry(mode).getModel(model), ["ServerError", "ResponseValidationError"], 10_000);
-    expect(meter.written).toBeLessThanOrEqual(8 * MiB);
+    expect(meter.written).toBeLessThanOrEqual(LOOPBACK_SLACK);
   });
 
   it("silence before the headers: TimeoutError at the timeout", async () => {
@@ -268,7 +275,7 @@ describe.each(MODES)("Blob storage answering badly (%s)", (mode) => {
     const ws = await tempWorkspace();
     const { error, growth } = await peakGrowth(() => registry(mode).downloadArtifacts(ref, ws.target));
     expectKind(error, ["IntegrityError"]);
-    expect(meter.written).toBeLessThanOrEqual(8 * MiB);
+    expect(meter.written).toBeLessThanOrEqual(LOOPBACK_SLACK);
     expect(growth).toBeLessThan(64 * MiB);
     expect(await tree(ws.target)).toEqual([]);
     expect(await tree(ws.outside)).toEqual([]);
