@@ -68,6 +68,11 @@ export interface DeployOptions extends LongRunningOptions {
   maxReplicas?: number;
   /** The percent of the endpoint's traffic this version takes; the others are scaled down to fit. Default 100. */
   trafficPercent?: number;
+  /**
+   * Settings only one provider understands, under its name, e.g. `{ azureml: { environment: "azureml:sklearn-env:3" } }`.
+   * Other providers' keys are ignored, as with `createVersion`'s `providerOptions`.
+   */
+  providerOptions?: Record<string, Record<string, unknown>>;
 }
 
 /** Traffic split: version (`"3"`, or `"model/3"` when an endpoint serves several models) to percent; sums to 100. */

@@ -1,12 +1,14 @@
 // Azure ML managed online endpoints (src/adapters/azureml/azureml-endpoint*.ts, azureml-traffic.ts, azureml-canary.ts)
 // against the ARM fake over loopback: endpoints and deployments as long-running PUTs and DELETEs, the endpoint's
 // `traffic` map as the split (a PUT of the whole endpoint, summing to 0 or 100, naming only deployments that are made;
-// a deployment with traffic cannot be deleted), canary rollouts and their rollback. Versions are made in the fake as
-// the Azure CLI would make them (a PUT with a modelUri elsewhere), so no file moves and Azurite is not needed.
+// a deployment with traffic cannot be deleted), canary rollouts and their rollback, the environment and scoring code
+// of `providerOptions.azureml` (a custom model is refused without an environment before anything is sent), and
+// deployments matched to versions by full model id. Versions are made in the fake as the Azure CLI would make them (a
+// PUT with a modelUri elsewhere and a modelType), so no file moves and Azurite is not needed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConflictError, InvalidInputError, NotFoundError, type RegistryEvent, TimeoutError, UnsupportedCapabilityError } from "modelreg";
 import { type AzureMlRegistrySettings, createAzureMlRegistry } from "../../src/adapters/azureml/index.js";
-import { deploymentName, ENDPOINT_NAME, servedVersion } from "../../src/adapters/azureml/azureml-endpoint-api.js";
+import { deploymentAssetsOf, deploymentName, ENDPOINT_NAME, ownVersion, servedVersion } from "../../src/adapters/azureml/azureml-endpoint-api.js";
 import { makeRoom, splitWithout, wireSplit } from "../../src/adapters/azureml/azureml-traffic.js";
 import { type ArmFake, startArmFake } from "./support/arm-fake.js";
 
@@ -65,16 +67,22 @@ async function settle(res: Response): Promise<void> {
   }
 }
 
-/** Versions 1..n of a workspace model, made as the CLI makes them. */
-async function versions(model: string, n = 2, scope = W): Promise<void> {
+/** Versions 1..n of a workspace model, made as the CLI makes them (`modelType` `null` leaves it out). */
+async function versions(model: string, n = 2, scope = W, modelType: string | null = "custom_model"): Promise<void> {
   for (let v = 1; v <= n; v++) {
     const res = await arm("PUT", `${scope}/models/${model}/versions/${v}`, {
-      properties: { modelUri: `azureml://datastores/workspaceblobstore/paths/elsewhere/${model}/${v}/`, modelType: "custom_model" },
+      properties: { modelUri: `azureml://datastores/workspaceblobstore/paths/elsewhere/${model}/${v}/`, ...(modelType !== null && { modelType }) },
     });
     expect(res.status).toBeLessThan(300);
     await settle(res);
   }
 }
+
+/** An environment of the workspace, as azure-ai-ml names it, and the ARM id it stands for. */
+const ENV = "azureml:sklearn-env:1";
+const ENV_ID = `${W}/environments/sklearn-env/versions/1`;
+/** deploy's options for a custom model: the environment it runs in. */
+const CUSTOM = { providerOptions: { azureml: { environment: ENV } } };
 
 /** The fake's view of an endpoint's traffic, as stored (what the client sent). */
 const storedTraffic = (endpoint: string) => fake.state.endpoints.get(endpoint.toLowerCase())?.properties.traffic;
@@ -115,6 +123,69 @@ describe("names and traffic arithmetic", () => {
     expect(servedVersion(undefined)).toBeUndefined();
   });
 
+  it("takes a deployment for a version of this registry only by its full model id, compared without regard to case", () => {
+    const workspace = { workspaceId: W, modelId: (m: string, v: string) => `${W}/models/${m}/versions/${v}` };
+    const shared = { workspaceId: W, modelId: (m: string, v: string) => `azureml://registries/${REGISTRY}/models/${m}/versions/${v}` };
+    const fraud3 = { model: "fraud", version: "3" };
+    const otherWorkspace = W.replace(`/workspaces/${WORKSPACE}`, "/workspaces/other-ws");
+    expect(ownVersion(`${W}/models/fraud/versions/3`, workspace)).toEqual(fraud3);
+    // ARM ids are compared as ARM compares them.
+    expect(ownVersion(`${W.replace("/resourceGroups/", "/resourcegroups/").replace("Microsoft.", "microsoft.")}/models/fraud/versions/3`, workspace)).toEqual(
+      fraud3,
+    );
+    // azure-ai-ml's short form names a model of the endpoint's workspace.
+    expect(ownVersion("azureml:fraud:3", workspace)).toEqual(fraud3);
+    expect(ownVersion(`azureml://registries/${REGISTRY}/models/fraud/versions/3`, workspace)).toBeUndefined();
+    expect(ownVersion(`${otherWorkspace}/models/fraud/versions/3`, workspace)).toBeUndefined();
+    expect(ownVersion(`azureml://registries/${REGISTRY}/models/fraud/versions/3`, shared)).toEqual(fraud3);
+    expect(ownVersion(`azureml://registries/other-reg/models/fraud/versions/3`, shared)).toBeUndefined();
+    expect(ownVersion(`${W}/models/fraud/versions/3`, shared)).toBeUndefined();
+    expect(ownVersion("azureml:fraud:3", shared)).toBeUndefined();
+    expect(ownVersion(null, workspace)).toBeUndefined();
+  });
+
+  it("names a version whose plain name another model's deployment has by a digest of its full id", () => {
+    const ours = deploymentName("fraud", "3", `${W}/models/fraud/versions/3`);
+    expect(ours).toMatch(/^fraud-v3-[0-9a-f]{6}$/);
+    expect(ours).toMatch(ENDPOINT_NAME);
+    expect(ours).not.toBe(deploymentName("fraud", "3", `azureml://registries/${REGISTRY}/models/fraud/versions/3`));
+    // The same id in another case is the same model, and gets the same name.
+    expect(deploymentName("fraud", "3", `${W.toLowerCase()}/models/fraud/versions/3`)).toBe(ours);
+  });
+
+  it("turns providerOptions.azureml into the deployment's environmentId and codeConfiguration, in each form azure-ai-ml takes", () => {
+    const of = (azureml: Record<string, unknown>) => deploymentAssetsOf({ azureml }, W, "deploy");
+    const otherWorkspace = W.replace(`/workspaces/${WORKSPACE}`, "/workspaces/other-ws");
+    expect(deploymentAssetsOf(undefined, W, "deploy")).toEqual({});
+    expect(deploymentAssetsOf({ vertex: { container: "x" } }, W, "deploy")).toEqual({});
+    expect(of({})).toEqual({});
+    // azureml:<name>:<version> is an asset of the endpoint's workspace, sent as its ARM id (as get_asset_arm_id makes it).
+    expect(of({ environment: "azureml:sklearn-env:3" })).toEqual({ environmentId: `${W}/environments/sklearn-env/versions/3` });
+    expect(of({ environment: ENV, code: "azureml:score:4", scoringScript: "score.py" })).toEqual({
+      environmentId: ENV_ID,
+      codeConfiguration: { codeId: `${W}/codes/score/versions/4`, scoringScript: "score.py" },
+    });
+    // A curated environment is sent as it is, for Azure to expand, as azure-ai-ml sends it.
+    expect(of({ environment: "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:1" })).toEqual({
+      environmentId: "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:1",
+    });
+    // Full ids go as they are.
+    expect(of({ environment: `${otherWorkspace}/environments/base/versions/7` })).toEqual({ environmentId: `${otherWorkspace}/environments/base/versions/7` });
+    expect(
+      of({
+        environment: "azureml://registries/azureml/environments/sklearn-1.5/versions/23",
+        code: `azureml://registries/${REGISTRY}/codes/score/versions/2`,
+        scoringScript: "./src/score.py",
+      }),
+    ).toEqual({
+      environmentId: "azureml://registries/azureml/environments/sklearn-1.5/versions/23",
+      codeConfiguration: { codeId: `azureml://registries/${REGISTRY}/codes/score/versions/2`, scoringScript: "./src/score.py" },
+    });
+    expect(of({ environment: ENV, code: `${W}/codes/score/versions/1`, scoringScript: "score.py" }).codeConfiguration?.codeId).toBe(
+      `${W}/codes/score/versions/1`,
+    );
+  });
+
   it("makes room in whole percents, gives a leaving deployment's share to the others, and sends what the SDK sends", () => {
     expect(makeRoom({ a: 50, b: 50 }, 25)).toEqual({ a: 38, b: 37 });
     expect(makeRoom({ a: 0 }, 10)).toEqual({ a: 0 });
@@ -145,7 +216,13 @@ describe("Azure ML endpoints", () => {
     await versions("ep-fraud");
     const reg = registry();
     const events = recorder(reg);
-    const first = await reg.endpoints.deploy("ep-fraud/1", { endpoint: "ep-serving", machineType: "Standard_DS3_v2", minReplicas: 2 });
+    const first = await reg.endpoints.deploy("ep-fraud/1", {
+      endpoint: "ep-serving",
+      machineType: "Standard_DS3_v2",
+      minReplicas: 2,
+      // Another provider's options are ignored.
+      providerOptions: { azureml: { environment: ENV, code: "azureml:fraud-score:2", scoringScript: "src/score.py" }, vertex: { anything: 1 } },
+    });
     expect(first.trafficSplit).toEqual({ "ep-fraud/1": 100 });
     expect(first.deployedModels).toEqual([
       { id: "ep-fraud-v1", model: "ep-fraud", version: "1", machineType: "Standard_DS3_v2", minReplicas: 2, maxReplicas: 2 },
@@ -159,10 +236,12 @@ describe("Azure ML endpoints", () => {
         model: reg.versionId("ep-fraud", "1"),
         instanceType: "Standard_DS3_v2",
         scaleSettings: { scaleType: "Default" },
+        environmentId: ENV_ID,
+        codeConfiguration: { codeId: `${W}/codes/fraud-score/versions/2`, scoringScript: "src/score.py" },
       },
     });
 
-    const both = await reg.endpoints.deploy("ep-fraud/2", { endpoint: "ep-serving", trafficPercent: 10 });
+    const both = await reg.endpoints.deploy("ep-fraud/2", { ...CUSTOM, endpoint: "ep-serving", trafficPercent: 10 });
     expect(both.trafficSplit).toEqual({ "ep-fraud/1": 90, "ep-fraud/2": 10 });
     expect(both.deployedModels.find((d) => d.version === "2")?.machineType).toBe("Standard_F4s_v2");
     expect(storedTraffic("ep-serving")).toEqual({ "ep-fraud-v1": 90, "ep-fraud-v2": 10 });
@@ -203,16 +282,16 @@ describe("Azure ML endpoints", () => {
   it("refuses a second deployment of a version, and a version the workspace does not have", async () => {
     await versions("ep-twice", 1);
     const reg = registry();
-    await reg.endpoints.deploy("ep-twice/1", { endpoint: "ep-twice-serving" });
-    await expect(reg.endpoints.deploy("ep-twice/1", { endpoint: "ep-twice-serving" })).rejects.toThrow(ConflictError);
-    await expect(reg.endpoints.deploy("ep-twice/9", { endpoint: "ep-twice-serving" })).rejects.toThrow(NotFoundError);
+    await reg.endpoints.deploy("ep-twice/1", { ...CUSTOM, endpoint: "ep-twice-serving" });
+    await expect(reg.endpoints.deploy("ep-twice/1", { ...CUSTOM, endpoint: "ep-twice-serving" })).rejects.toThrow(ConflictError);
+    await expect(reg.endpoints.deploy("ep-twice/9", { ...CUSTOM, endpoint: "ep-twice-serving" })).rejects.toThrow(NotFoundError);
     expect(deploymentsIn("ep-twice-serving")).toEqual(["ep-twice-v1"]);
   });
 
   it("returns a handle with wait: false; the deployment takes its traffic when the handle is waited for", async () => {
     await versions("ep-handle", 1);
     const reg = registry();
-    const handle = await reg.endpoints.deploy("ep-handle/1", { endpoint: "ep-handle-serving", wait: false });
+    const handle = await reg.endpoints.deploy("ep-handle/1", { ...CUSTOM, endpoint: "ep-handle-serving", wait: false });
     expect(handle.name).toBe(`${W}/onlineEndpoints/ep-handle-serving/deployments/ep-handle-v1`);
     expect(storedTraffic("ep-handle-serving")).toEqual({});
     const endpoint = await handle.wait();
@@ -222,20 +301,20 @@ describe("Azure ML endpoints", () => {
   it("leaves traffic alone when Azure fails the deployment, and sends the failed one again on the next deploy", async () => {
     await versions("ep-fail", 2);
     const reg = registry();
-    await reg.endpoints.deploy("ep-fail/1", { endpoint: "ep-fail-serving" });
+    await reg.endpoints.deploy("ep-fail/1", { ...CUSTOM, endpoint: "ep-fail-serving" });
     fake.failOperation({ operation: "OnlineDeployments_CreateOrUpdate" }, { code: "InternalServerError", message: "quota exceeded for Standard_F4s_v2" });
-    await expect(reg.endpoints.deploy("ep-fail/2", { endpoint: "ep-fail-serving", trafficPercent: 20 })).rejects.toThrow(/quota exceeded/);
+    await expect(reg.endpoints.deploy("ep-fail/2", { ...CUSTOM, endpoint: "ep-fail-serving", trafficPercent: 20 })).rejects.toThrow(/quota exceeded/);
     const failed = await reg.endpoints.getEndpoint("ep-fail-serving");
     expect(failed.trafficSplit).toEqual({ "ep-fail/1": 100, "ep-fail/2": 0 });
-    const again = await reg.endpoints.deploy("ep-fail/2", { endpoint: "ep-fail-serving", trafficPercent: 20 });
+    const again = await reg.endpoints.deploy("ep-fail/2", { ...CUSTOM, endpoint: "ep-fail-serving", trafficPercent: 20 });
     expect(again.trafficSplit).toEqual({ "ep-fail/1": 80, "ep-fail/2": 20 });
   });
 
   it("undeploys the version holding 100% beside one at 0%: the one left gets all traffic", async () => {
     await versions("ep-full", 2);
     const reg = registry();
-    await reg.endpoints.deploy("ep-full/1", { endpoint: "ep-full-serving" });
-    const both = await reg.endpoints.deploy("ep-full/2", { endpoint: "ep-full-serving", trafficPercent: 0 });
+    await reg.endpoints.deploy("ep-full/1", { ...CUSTOM, endpoint: "ep-full-serving" });
+    const both = await reg.endpoints.deploy("ep-full/2", { ...CUSTOM, endpoint: "ep-full-serving", trafficPercent: 0 });
     expect(both.trafficSplit).toEqual({ "ep-full/1": 100, "ep-full/2": 0 });
     const after = await reg.endpoints.undeploy("ep-full/1", { endpoint: "ep-full-serving" });
     expect(after.trafficSplit).toEqual({ "ep-full/2": 100 });
@@ -244,8 +323,8 @@ describe("Azure ML endpoints", () => {
   it("keys deployments made elsewhere by name, keeps their mirrored traffic, and refuses live traffic to a mirrored one", async () => {
     await versions("ep-mirror", 2);
     const reg = registry();
-    await reg.endpoints.deploy("ep-mirror/1", { endpoint: "ep-mirror-serving" });
-    await reg.endpoints.deploy("ep-mirror/2", { endpoint: "ep-mirror-serving", trafficPercent: 0 });
+    await reg.endpoints.deploy("ep-mirror/1", { ...CUSTOM, endpoint: "ep-mirror-serving" });
+    await reg.endpoints.deploy("ep-mirror/2", { ...CUSTOM, endpoint: "ep-mirror-serving", trafficPercent: 0 });
     // A deployment of a custom container (no registered model), as the portal makes one.
     await settle(
       await arm("PUT", `${W}/onlineEndpoints/ep-mirror-serving/deployments/blue`, {
@@ -282,7 +361,7 @@ describe("Azure ML endpoints", () => {
   it("lists endpoints page by page, each with its deployments", async () => {
     await versions("ep-list", 1);
     const reg = registry();
-    await reg.endpoints.deploy("ep-list/1", { endpoint: "ep-list-serving" });
+    await reg.endpoints.deploy("ep-list/1", { ...CUSTOM, endpoint: "ep-list-serving" });
     const seen = [];
     for await (const e of reg.endpoints.listEndpoints({ pageSize: 1 })) seen.push(e);
     expect(seen.length).toBe(fake.state.endpoints.size);
@@ -297,7 +376,7 @@ describe("Azure ML endpoints", () => {
     const reads = () => fake.requests.filter((r) => r.operation === "Workspaces_Get").length;
     const before = reads();
     await reg.endpoints.ensureEndpoint("ep-region-a");
-    await reg.endpoints.deploy("ep-region/1", { endpoint: "ep-region-b" });
+    await reg.endpoints.deploy("ep-region/1", { ...CUSTOM, endpoint: "ep-region-b" });
     expect(reads() - before).toBe(1);
     expect(fake.state.endpoints.get("ep-region-b")?.location).toBe("westeurope");
     fake.failNext({ operation: "Workspaces_Get" }, 404);
@@ -338,7 +417,8 @@ describe("Azure ML endpoints", () => {
 
 describe("Azure ML canary rollouts", () => {
   it("steps a canary through its percentages while the health check passes", async () => {
-    await versions("canary-ok");
+    // MLflow models: Azure serves them with no environment.
+    await versions("canary-ok", 2, W, "mlflow_model");
     const reg = registry();
     await reg.endpoints.deploy("canary-ok/1", { endpoint: "canary-ok-serving" });
     const seen: number[] = [];
@@ -357,7 +437,7 @@ describe("Azure ML canary rollouts", () => {
   });
 
   it("rolls a canary back to the previous split and deletes its deployment when a check fails", async () => {
-    await versions("canary-bad");
+    await versions("canary-bad", 2, W, "mlflow_model");
     const reg = registry();
     const events = recorder(reg);
     await reg.endpoints.deploy("canary-bad/1", { endpoint: "canary-bad-serving" });
@@ -380,9 +460,9 @@ describe("Azure ML canary rollouts", () => {
   it("rolls a canary back to the split from before the rollout, not to a share for every deployment left", async () => {
     await versions("canary-restore", 3);
     const reg = registry();
-    await reg.endpoints.deploy("canary-restore/1", { endpoint: "canary-restore-serving" });
-    await reg.endpoints.deploy("canary-restore/3", { endpoint: "canary-restore-serving", trafficPercent: 0 });
-    const result = await reg.endpoints.canaryRollout("canary-restore/2", { endpoint: "canary-restore-serving", steps: [100], check: () => false });
+    await reg.endpoints.deploy("canary-restore/1", { ...CUSTOM, endpoint: "canary-restore-serving" });
+    await reg.endpoints.deploy("canary-restore/3", { ...CUSTOM, endpoint: "canary-restore-serving", trafficPercent: 0 });
+    const result = await reg.endpoints.canaryRollout("canary-restore/2", { ...CUSTOM, endpoint: "canary-restore-serving", steps: [100], check: () => false });
     expect(result).toMatchObject({ completed: false, steps: [100], failedAt: 100 });
     expect(result.endpoint.trafficSplit).toEqual({ "canary-restore/1": 100, "canary-restore/3": 0 });
     expect(deploymentsIn("canary-restore-serving")).toEqual(["canary-restore-v1", "canary-restore-v3"]);
@@ -391,7 +471,7 @@ describe("Azure ML canary rollouts", () => {
   it("deletes the endpoint a failed canary created", async () => {
     await versions("canary-new", 1);
     const reg = registry();
-    const result = await reg.endpoints.canaryRollout("canary-new/1", { endpoint: "canary-new-serving", check: () => false });
+    const result = await reg.endpoints.canaryRollout("canary-new/1", { ...CUSTOM, endpoint: "canary-new-serving", check: () => false });
     expect(result).toMatchObject({ completed: false, steps: [100] });
     expect(result.endpoint.deployedModels).toEqual([]);
     expect(fake.state.endpoints.has("canary-new-serving")).toBe(false);
@@ -421,7 +501,7 @@ describe("Azure ML registries and endpoints", () => {
     expect(fake.requests.length).toBe(before);
     expect(reg.endpointsIn(WORKSPACE)).toBe(reg.endpointsIn(WORKSPACE));
     expect(() => reg.endpointsIn("no/slash")).toThrow(InvalidInputError);
-    const endpoint = await reg.endpointsIn(WORKSPACE).deploy("shared-fraud/1", { endpoint: "shared-serving" });
+    const endpoint = await reg.endpointsIn(WORKSPACE).deploy("shared-fraud/1", { ...CUSTOM, endpoint: "shared-serving" });
     expect(endpoint.trafficSplit).toEqual({ "shared-fraud/1": 100 });
     expect(fake.state.endpoints.get("shared-serving")?.deployments.get("shared-fraud-v1")?.properties.model).toBe(
       `azureml://registries/${REGISTRY}/models/shared-fraud/versions/1`,
@@ -430,6 +510,198 @@ describe("Azure ML registries and endpoints", () => {
     const own = registry();
     expect(own.endpointsIn(WORKSPACE)).toBe(own.endpoints);
     expect(() => own.endpointsIn("other-ws")).toThrow(InvalidInputError);
+  });
+});
+
+describe("Azure ML deploy: environment, scoring code and model type", () => {
+  const ENV_FIELD = "providerOptions.azureml.environment";
+  const CODE_FIELD = "providerOptions.azureml.code";
+  const SCRIPT_FIELD = "providerOptions.azureml.scoringScript";
+  const fieldOf = (e: unknown) => (InvalidInputError.isInstance(e) ? e.field : `not an InvalidInputError: ${String(e)}`);
+  /** The requests of reading a version (the version, and its model for the aliases), in either order. */
+  const versionRead = (model: string, version: string) => [`GET W/models/${model}`, `GET W/models/${model}/versions/${version}`];
+
+  it("refuses bad providerOptions.azureml before any request, naming the field", async () => {
+    await versions("ep-opts", 1);
+    const reg = registry();
+    const before = fake.requests.length;
+    const withCode = (scoringScript: string) => ({ azureml: { environment: ENV, code: "azureml:score:1", scoringScript } });
+    const cases: Array<[unknown, string]> = [
+      ["azureml:sklearn-env:1", "providerOptions"],
+      [{ azureml: "azureml:sklearn-env:1" }, "providerOptions.azureml"],
+      [{ azureml: { environment: ENV, image: "mcr.microsoft.com/azureml/minimal:latest" } }, "providerOptions.azureml.image"],
+      [{ azureml: { environment: 3 } }, ENV_FIELD],
+      [{ azureml: { environment: "" } }, ENV_FIELD],
+      [{ azureml: { environment: "sklearn-env:1" } }, ENV_FIELD],
+      [{ azureml: { environment: "azureml:sklearn-env" } }, ENV_FIELD],
+      [{ azureml: { environment: "azureml:sklearn-env@latest" } }, ENV_FIELD],
+      [{ azureml: { environment: "azureml:../x:1" } }, ENV_FIELD],
+      [{ azureml: { environment: `${W}/models/ep-opts/versions/1` } }, ENV_FIELD],
+      [{ azureml: { environment: `${W}/environments/sklearn-env` } }, ENV_FIELD],
+      [{ azureml: { environment: "azureml://registries/azureml/environments/sklearn-1.5/labels/latest" } }, ENV_FIELD],
+      [{ azureml: { environment: ENV, code: "azureml:score:1" } }, SCRIPT_FIELD],
+      [{ azureml: { environment: ENV, scoringScript: "score.py" } }, CODE_FIELD],
+      // Scoring code runs in an environment.
+      [{ azureml: { code: "azureml:score:1", scoringScript: "score.py" } }, ENV_FIELD],
+      [{ azureml: { environment: ENV, code: "azureml://registries/r1/environments/score/versions/1", scoringScript: "score.py" } }, CODE_FIELD],
+      [{ azureml: { environment: ENV, code: "./src", scoringScript: "score.py" } }, CODE_FIELD],
+      [{ azureml: { environment: ENV, code: "azureml:score:1", scoringScript: 7 } }, SCRIPT_FIELD],
+      ...[
+        "../score.py",
+        "src/../../score.py",
+        "src\\..\\score.py",
+        "/abs/score.py",
+        "\\\\share\\score.py",
+        "C:score.py",
+        "src//score.py",
+        "score.py\u0000",
+      ].map((script): [unknown, string] => [withCode(script), SCRIPT_FIELD]),
+    ];
+    for (const [providerOptions, field] of cases) {
+      const error = await reg.endpoints.deploy("ep-opts/1", { endpoint: "ep-opts-serving", providerOptions } as never).catch((e: unknown) => e);
+      expect(fieldOf(error), JSON.stringify(providerOptions)).toBe(field);
+    }
+    // A canary takes deploy's options, checked the same way.
+    const canary = await reg.endpoints
+      .canaryRollout("ep-opts/1", { endpoint: "ep-opts-serving", check: () => true, providerOptions: { azureml: { environment: "sklearn-env:1" } } })
+      .catch((e: unknown) => e);
+    expect(fieldOf(canary)).toBe(ENV_FIELD);
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it("refuses a custom model, or one with no modelType, without an environment once the version is read, sending nothing else", async () => {
+    await versions("ep-custom", 1);
+    await versions("ep-untyped", 1, W, null);
+    const reg = registry();
+    for (const [ref, type] of [
+      ["ep-custom/1", "a custom_model"],
+      ["ep-untyped/1", "no modelType"],
+    ] as const) {
+      const before = fake.requests.length;
+      const error = await reg.endpoints.deploy(ref, { endpoint: "ep-custom-serving", trafficPercent: 10 }).catch((e: unknown) => e);
+      expect(fieldOf(error)).toBe(ENV_FIELD);
+      expect((error as Error).message).toContain(type);
+      expect((error as Error).message).toMatch(/serves a custom model only with an environment/);
+      expect((error as Error).message).toMatch(/providerOptions: \{ azureml: \{ environment: .*scoringScript/);
+      expect((error as Error).message).toMatch(/MLmodel file/);
+      // The version was read; nothing else was sent: no endpoint read or made, no deployment.
+      expect(requestsSince(before).sort()).toEqual(versionRead(...(ref.split("/") as [string, string])));
+    }
+    const before = fake.requests.length;
+    const canary = await reg.endpoints.canaryRollout("ep-custom/1", { endpoint: "ep-custom-serving", check: () => true }).catch((e: unknown) => e);
+    expect(fieldOf(canary)).toBe(ENV_FIELD);
+    expect(requestsSince(before).sort()).toEqual(versionRead("ep-custom", "1"));
+    expect(fake.state.endpoints.has("ep-custom-serving")).toBe(false);
+    // With an environment, the same version deploys.
+    const deployed = await reg.endpoints.deploy("ep-custom/1", { ...CUSTOM, endpoint: "ep-custom-serving" });
+    expect(deployed.trafficSplit).toEqual({ "ep-custom/1": 100 });
+    expect(fake.state.endpoints.get("ep-custom-serving")?.deployments.get("ep-custom-v1")?.properties.environmentId).toBe(ENV_ID);
+  });
+
+  it("deploys an MLflow or Triton model with no environment, sending none", async () => {
+    await versions("ep-mlflow", 1, W, "mlflow_model");
+    await versions("ep-triton", 1, W, "triton_model");
+    const reg = registry();
+    await reg.endpoints.deploy("ep-mlflow/1", { endpoint: "ep-nocode-serving" });
+    const both = await reg.endpoints.deploy("ep-triton/1", { endpoint: "ep-nocode-serving", trafficPercent: 50 });
+    expect(both.trafficSplit).toEqual({ "ep-mlflow/1": 50, "ep-triton/1": 50 });
+    const puts = fake.requests.filter((r) => r.operation === "OnlineDeployments_CreateOrUpdate" && r.path.includes("/ep-nocode-serving/"));
+    expect(puts.map((r) => Object.keys((r.body as { properties: object }).properties).sort())).toEqual([
+      ["endpointComputeType", "instanceType", "model", "scaleSettings"],
+      ["endpointComputeType", "instanceType", "model", "scaleSettings"],
+    ]);
+  });
+
+  it("sends a canary's environment with its deployment", async () => {
+    await versions("canary-env", 1);
+    const reg = registry();
+    const result = await reg.endpoints.canaryRollout("canary-env/1", {
+      endpoint: "canary-env-serving",
+      check: () => true,
+      providerOptions: { azureml: { environment: ENV, code: "azureml:score:1", scoringScript: "score.py" } },
+    });
+    expect(result.completed).toBe(true);
+    expect(fake.state.endpoints.get("canary-env-serving")?.deployments.get("canary-env-v1")?.properties).toMatchObject({
+      environmentId: ENV_ID,
+      codeConfiguration: { codeId: `${W}/codes/score/versions/1`, scoringScript: "score.py" },
+    });
+  });
+});
+
+describe("Azure ML deployments of another registry's model of the same name and version", () => {
+  const registryClient = () =>
+    createAzureMlRegistry({
+      subscriptionId: SUBSCRIPTION,
+      resourceGroup: GROUP,
+      registry: REGISTRY,
+      endpoint: fake.url,
+      token: fake.token,
+      pollIntervalMs: 1,
+      location: "westeurope",
+    });
+
+  it("keys them by deployment name, deploys beside them, and moves and removes only this registry's version", async () => {
+    await versions("twin", 1);
+    await versions("twin", 1, R);
+    const shared = registryClient().endpointsIn(WORKSPACE);
+    const reg = registry();
+    const events = recorder(reg);
+    // The registry's twin/1, deployed under the plain name twin-v1, then another workspace's twin/1 (made as the CLI
+    // would make it).
+    await shared.deploy("twin/1", { ...CUSTOM, endpoint: "twin-serving" });
+    const otherWorkspaceModel = `${W.replace(`/workspaces/${WORKSPACE}`, "/workspaces/other-ws")}/models/twin/versions/1`;
+    await settle(
+      await arm("PUT", `${W}/onlineEndpoints/twin-serving/deployments/elsewhere`, {
+        location: "westeurope",
+        sku: { name: "Default", capacity: 1 },
+        properties: { endpointComputeType: "Managed", model: otherWorkspaceModel, environmentId: ENV_ID, instanceType: "Standard_F4s_v2" },
+      }),
+    );
+    const seen = await reg.endpoints.getEndpoint("twin-serving");
+    expect(seen.trafficSplit).toEqual({ "twin-v1": 100, elsewhere: 0 });
+    expect(seen.deployedModels.map((d) => [d.id, d.model, d.version])).toEqual([
+      ["twin-v1", `azureml://registries/${REGISTRY}/models/twin/versions/1`, ""],
+      ["elsewhere", otherWorkspaceModel, ""],
+    ]);
+    // Neither is this workspace's twin/1: it is not "already deployed", nor found to undeploy.
+    await expect(reg.endpoints.undeploy("twin/1", { endpoint: "twin-serving" })).rejects.toThrow(NotFoundError);
+    const both = await reg.endpoints.deploy("twin/1", { ...CUSTOM, endpoint: "twin-serving", trafficPercent: 10 });
+    const ours = both.deployedModels.find((d) => d.version === "1");
+    // Its plain name is taken, so its name carries a digest of its full id.
+    expect(ours?.id).toBe(deploymentName("twin", "1", reg.versionId("twin", "1")));
+    expect(ours?.id).toMatch(/^twin-v1-[0-9a-f]{6}$/);
+    expect(fake.state.endpoints.get("twin-serving")?.deployments.get(ours?.id as string)?.properties.model).toBe(reg.versionId("twin", "1"));
+    expect(both.trafficSplit).toEqual({ "twin-v1": 90, elsewhere: 0, "twin/1": 10 });
+    await expect(reg.endpoints.deploy("twin/1", { ...CUSTOM, endpoint: "twin-serving" })).rejects.toThrow(ConflictError);
+    // The registry's client sees the same endpoint the other way round.
+    expect((await shared.getEndpoint("twin-serving")).trafficSplit).toEqual({ "twin/1": 90, elsewhere: 0, [ours?.id as string]: 10 });
+
+    // A version key names this workspace's version only.
+    const moved = await reg.endpoints.setTrafficSplit("twin-serving", { "1": 100 });
+    expect(moved.trafficSplit).toEqual({ "twin-v1": 0, elsewhere: 0, "twin/1": 100 });
+    const moves = events.filter((e) => e.details?.previousPercent !== undefined);
+    expect(moves.map((e) => [e.model, e.version, e.details?.previousPercent, e.details?.trafficPercent])).toEqual([["twin", "1", 10, 100]]);
+    const after = await reg.endpoints.undeploy("twin/1", { endpoint: "twin-serving" });
+    expect(deploymentsIn("twin-serving").sort()).toEqual(["elsewhere", "twin-v1"]);
+    expect(after.trafficSplit).toEqual({ "twin-v1": 50, elsewhere: 50 });
+  });
+
+  it("takes a deployment whose model id differs from this registry's only in case for this registry's version", async () => {
+    await versions("casefold", 1);
+    const reg = registry();
+    await reg.endpoints.ensureEndpoint("casefold-serving");
+    const model = `${W.replace("/resourceGroups/", "/resourcegroups/").replace("Microsoft.MachineLearningServices", "microsoft.machinelearningservices")}/models/casefold/versions/1`;
+    await settle(
+      await arm("PUT", `${W}/onlineEndpoints/casefold-serving/deployments/legacy`, {
+        location: "westeurope",
+        sku: { name: "Default", capacity: 1 },
+        properties: { endpointComputeType: "Managed", model, environmentId: ENV_ID, instanceType: "Standard_F4s_v2" },
+      }),
+    );
+    expect((await reg.endpoints.getEndpoint("casefold-serving")).trafficSplit).toEqual({ "casefold/1": 0 });
+    await expect(reg.endpoints.deploy("casefold/1", { ...CUSTOM, endpoint: "casefold-serving" })).rejects.toSatisfy(
+      (e: unknown) => ConflictError.isInstance(e) && /as legacy/.test((e as Error).message),
+    );
   });
 });
 

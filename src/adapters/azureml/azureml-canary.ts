@@ -8,11 +8,11 @@
  * @module
  */
 
-import type { DeployOptions, Endpoint } from "../../core/endpoints.js";
+import type { Endpoint } from "../../core/endpoints.js";
 import { invalidInput } from "../../core/errors.js";
 import type { VersionRefInput } from "../../core/refs.js";
 import type { EndpointOperations, ServedVersion } from "./azureml-endpoint-operations.js";
-import type { AzureMlEndpoints } from "./azureml-endpoints.js";
+import type { AzureMlDeployInput, AzureMlEndpoints } from "./azureml-endpoints.js";
 import { PROVIDER } from "./azureml-names.js";
 import { makeRoom, trafficOf } from "./azureml-traffic.js";
 
@@ -24,8 +24,8 @@ export interface AzureMlCanaryStep {
   endpoint: Endpoint;
 }
 
-/** Options for {@link AzureMlEndpoints.canaryRollout}. */
-export interface AzureMlCanaryOptions extends Omit<DeployOptions, "trafficPercent" | "wait"> {
+/** Options for {@link AzureMlEndpoints.canaryRollout}: `deploy`'s, `providerOptions.azureml` included, and the steps. */
+export interface AzureMlCanaryOptions extends Omit<AzureMlDeployInput, "trafficPercent" | "wait"> {
   /** Traffic percentages to step through. Default `[5, 25, 50, 100]`. */
   steps?: number[];
   /** Decides after each step whether the new version is healthy. A `false` or a throw rolls back. */
@@ -69,7 +69,7 @@ export async function canaryRollout(ops: EndpointOperations, ref: VersionRefInpu
   if (onStep !== undefined && typeof onStep !== "function") throw invalidInput(op, "onStep", "onStep must be a function", PROVIDER);
   const plan = ops.checkDeploy({ ...deployOptions, trafficPercent: steps[0] as number }, op);
   const version = await ops.registry.getVersion(ref, options);
-  const served: ServedVersion = { model: version.model, version: version.version };
+  const served: ServedVersion = ops.servedOf(version, plan, op);
   // The split before the rollout (by deployment name) is what a rollback restores; none when the rollout makes the endpoint.
   const prior = await ops.find(plan.endpoint, op, options);
   const started = await ops.startDeploy(served, plan, op, options);

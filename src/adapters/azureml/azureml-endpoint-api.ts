@@ -9,6 +9,7 @@
 import * as z from "zod/mini";
 import { invalidInput } from "../../core/errors.js";
 import { lazySchema } from "../../http/schema.js";
+import type { AzureMlEndpointTarget } from "./azureml-endpoints.js";
 import { PROVIDER } from "./azureml-names.js";
 
 const percentMap = () => z.optional(z.nullable(z.record(z.string(), z.nullable(z.number()))));
@@ -120,16 +121,20 @@ function fnv1a(text: string): string {
  * traffic maps). A name that does not fit Azure's rule as it is (upper case, `_`, a digit first, over 32 characters) is
  * cleaned and cut, and ends in `-` and 6 hex digits of a digest of `model/version`, so two versions never share one.
  * The same version always gets the same name. Deployments are matched to versions by their `model` id, not by name.
+ *
+ * @param modelId - When given, the name always takes the digested form, digesting this id instead: the name of the
+ * version when its plain name is taken by a deployment of another model (another registry's or workspace's version of
+ * the same name and number).
  */
-export function deploymentName(model: string, version: string): string {
+export function deploymentName(model: string, version: string, modelId?: string): string {
   const plain = `${model}-v${version}`;
-  if (plain.length <= 32 && ENDPOINT_NAME.test(plain) && plain === plain.toLowerCase()) return plain;
+  if (modelId === undefined && plain.length <= 32 && ENDPOINT_NAME.test(plain) && plain === plain.toLowerCase()) return plain;
   const clean = (s: string) =>
     s
       .toLowerCase()
       .replace(/[^a-z0-9-]+/g, "-")
       .replace(/-{2,}/g, "-");
-  const tail = `-v${clean(version).slice(0, 12).replace(/-+$/, "")}-${fnv1a(`${model}/${version}`).slice(0, 6)}`;
+  const tail = `-v${clean(version).slice(0, 12).replace(/-+$/, "")}-${fnv1a(modelId?.toLowerCase() ?? `${model}/${version}`).slice(0, 6)}`;
   const head = clean(model)
     .replace(/^[^a-z]+/, "")
     .slice(0, 32 - tail.length)
@@ -144,4 +149,150 @@ export function servedVersion(model: string | null | undefined): { model: string
   if (byPath) return { model: decodeURIComponent(byPath[1] as string), version: decodeURIComponent(byPath[2] as string) };
   const short = /^azureml:([^:/]+):([^:/]+)$/.exec(model);
   return short ? { model: short[1] as string, version: short[2] as string } : undefined;
+}
+
+/** How a client knows the deployments of its own versions: the endpoints' workspace, and the model id its versions deploy by. */
+export type ModelIds = Pick<AzureMlEndpointTarget, "workspaceId" | "modelId">;
+
+/**
+ * A deployment's `model` as a full id: `azureml:name:version` (a model of the endpoint's workspace, as azure-ai-ml
+ * resolves it) becomes that model's ARM id; other values are as they are.
+ */
+function fullModelId(model: string, workspaceId: string): string {
+  const short = /^azureml:([^:/]+):([^:/]+)$/.exec(model);
+  return short ? `${workspaceId}/models/${short[1]}/versions/${short[2]}` : model;
+}
+
+/**
+ * The version of this registry a deployment's `model` names: the model and version when its id is the one
+ * `ids.modelId` gives them (compared without regard to case, as ARM compares ids), else `undefined`: no model, or a
+ * model of another workspace or registry, even of the same name and version.
+ */
+export function ownVersion(model: string | null | undefined, ids: ModelIds): { model: string; version: string } | undefined {
+  const served = servedVersion(model);
+  if (!model || served === undefined) return undefined;
+  return fullModelId(model, ids.workspaceId).toLowerCase() === ids.modelId(served.model, served.version).toLowerCase() ? served : undefined;
+}
+
+/** Whether a deployment's `model` is this registry's version `model/version` (by its full id, without regard to case). */
+export function servesVersion(deployed: string | null | undefined, model: string, version: string, ids: ModelIds): boolean {
+  return !!deployed && fullModelId(deployed, ids.workspaceId).toLowerCase() === ids.modelId(model, version).toLowerCase();
+}
+
+/** What `providerOptions.azureml` of `deploy` adds to the deployment's properties, checked. */
+export interface DeploymentAssets {
+  /** The environment's id. */
+  environmentId?: string;
+  /** The scoring code and script. */
+  codeConfiguration?: { codeId: string; scoringScript: string };
+}
+
+const DEPLOY_OPTIONS = ["environment", "code", "scoringScript"];
+/** Asset names and versions (letters, digits, `.`, `_`, `-`; azure-ai-ml's curated environments have dots). */
+const ASSET_PART = "[A-Za-z0-9][A-Za-z0-9._-]{0,254}";
+
+/**
+ * An environment's or code asset's id as a deployment takes it (`kind` `environments` or `codes`), or `undefined`
+ * when the value is none of the forms azure-ai-ml resolves: `azureml:<name>:<version>` becomes the ARM id of that
+ * version in the endpoint's workspace (`get_asset_arm_id`; a curated `azureml:AzureML-...` environment is sent as it
+ * is, for Azure to expand), and an ARM id of a workspace's asset version or an `azureml://registries/...` id are sent
+ * as they are.
+ */
+function assetId(value: string, kind: "environments" | "codes", workspaceId: string): string | undefined {
+  const short = new RegExp(`^azureml:(${ASSET_PART}):(${ASSET_PART})$`).exec(value);
+  if (short) {
+    if (kind === "environments" && (short[1] as string).startsWith("AzureML-")) return value;
+    return `${workspaceId}/${kind}/${short[1]}/versions/${short[2]}`;
+  }
+  const arm = new RegExp(
+    `^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.MachineLearningServices/workspaces/[^/]+/${kind}/${ASSET_PART}/versions/${ASSET_PART}$`,
+    "i",
+  );
+  const registry = new RegExp(`^azureml://registries/[^/]+/${kind}/${ASSET_PART}/versions/${ASSET_PART}$`, "i");
+  return arm.test(value) || registry.test(value) ? value : undefined;
+}
+
+/**
+ * `providerOptions.azureml` of `deploy` as the deployment's `environmentId` and `codeConfiguration`: checked whole
+ * before any request, other providers' options left alone.
+ *
+ * @throws InvalidInputError naming the field (`providerOptions.azureml.<key>`) for an unknown key, a value in no form
+ * Azure takes, `code` without `scoringScript` or the other way round, or scoring code without an environment.
+ */
+export function deploymentAssetsOf(providerOptions: unknown, workspaceId: string, operation: string): DeploymentAssets {
+  if (providerOptions === undefined) return {};
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(providerOptions)) throw invalidInput(operation, "providerOptions", "providerOptions must be an object keyed by provider", PROVIDER);
+  const own = Object.hasOwn(providerOptions, PROVIDER) ? providerOptions[PROVIDER] : undefined;
+  if (own === undefined) return {};
+  const field = (key: string) => `providerOptions.${PROVIDER}${key ? `.${key}` : ""}`;
+  if (!isObject(own)) throw invalidInput(operation, field(""), "providerOptions.azureml must be an object: { environment, code, scoringScript }", PROVIDER);
+  for (const key of Object.keys(own))
+    if (!DEPLOY_OPTIONS.includes(key))
+      throw invalidInput(
+        operation,
+        field(key),
+        `${JSON.stringify(key.slice(0, 40))} is not an Azure ML deploy option: providerOptions.azureml takes ${DEPLOY_OPTIONS.join(", ")}`,
+        PROVIDER,
+      );
+  const text = (key: string): string | undefined => {
+    const value = own[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== "string" || value === "")
+      throw invalidInput(operation, field(key), `providerOptions.azureml.${key} must be a non-empty string`, PROVIDER);
+    return value;
+  };
+  const [environment, code, scoringScript] = [text("environment"), text("code"), text("scoringScript")];
+  const forms = (kind: "environments" | "codes", example: string) =>
+    `azureml:<name>:<version> (one of the endpoint's workspace, such as azureml:${example}:1), an ARM id (/subscriptions/.../workspaces/<workspace>/${kind}/<name>/versions/<version>), or azureml://registries/<registry>/${kind}/<name>/versions/<version>`;
+  const environmentId = environment === undefined ? undefined : assetId(environment, "environments", workspaceId);
+  if (environment !== undefined && environmentId === undefined)
+    throw invalidInput(
+      operation,
+      field("environment"),
+      `${JSON.stringify(environment.slice(0, 80))} does not name an environment version: give ${forms("environments", "sklearn-env")}`,
+      PROVIDER,
+    );
+  if (code === undefined && scoringScript === undefined) return { ...(environmentId !== undefined && { environmentId }) };
+  if (code === undefined)
+    throw invalidInput(operation, field("code"), "scoringScript is a file of the scoring code: give code (the code asset) with it", PROVIDER);
+  if (scoringScript === undefined)
+    throw invalidInput(
+      operation,
+      field("scoringScript"),
+      "code needs scoringScript: the scoring script's path inside the code asset, such as score.py",
+      PROVIDER,
+    );
+  const codeId = assetId(code, "codes", workspaceId);
+  if (codeId === undefined)
+    throw invalidInput(
+      operation,
+      field("code"),
+      `${JSON.stringify(code.slice(0, 80))} does not name a code asset version: give ${forms("codes", "fraud-score")}`,
+      PROVIDER,
+    );
+  const segments = scoringScript.split(/[\\/]/);
+  // Control characters, including NUL, have no place in a file name Azure resolves inside the code asset.
+  const control = /[\u0000-\u001f\u007f]/;
+  if (
+    scoringScript.length > 1024 ||
+    /^[\\/]/.test(scoringScript) ||
+    /^[A-Za-z]:/.test(scoringScript) ||
+    segments.some((s) => s === "" || s === "..") ||
+    control.test(scoringScript)
+  )
+    throw invalidInput(
+      operation,
+      field("scoringScript"),
+      `${JSON.stringify(scoringScript.slice(0, 80))} is not a path inside the code asset: give a relative path such as score.py or src/score.py, without '..'`,
+      PROVIDER,
+    );
+  if (environmentId === undefined)
+    throw invalidInput(
+      operation,
+      field("environment"),
+      "a scoring script runs in an environment: give providerOptions.azureml.environment with code and scoringScript",
+      PROVIDER,
+    );
+  return { environmentId, codeConfiguration: { codeId, scoringScript } };
 }

@@ -17,19 +17,22 @@ import type { RegistryEvent, RegistryEventInput } from "../../core/events.js";
 import type { CallOptions, ListOptions } from "../../core/options.js";
 import type { Page } from "../../core/pagination.js";
 import { parseRef, type VersionRefInput } from "../../core/refs.js";
+import type { ModelVersion } from "../../core/types.js";
 import { mapLimit } from "../../core/concurrency.js";
 import type { HttpResponse } from "../../http/http-types.js";
 import { parseWithSchema } from "../../http/schema.js";
 import {
   type ArmOnlineDeployment,
   DEFAULT_INSTANCE_TYPE,
+  type DeploymentAssets,
   INSTANCE_TYPE,
+  deploymentAssetsOf,
   deploymentName,
   deploymentPageSchema,
   endpointNameOf,
   endpointPageSchema,
   onlineEndpointSchema,
-  servedVersion,
+  servesVersion,
   workspaceLocationSchema,
 } from "./azureml-endpoint-api.js";
 import type { AzureMlEndpointTarget, AzureMlRegistryView } from "./azureml-endpoints.js";
@@ -69,6 +72,8 @@ export interface DeployPlan {
   instanceType: string;
   /** How long to wait for Azure, in ms. */
   deadlineMs: number | undefined;
+  /** The environment and scoring code (`providerOptions.azureml`). */
+  assets: DeploymentAssets;
 }
 
 /** A deployment PUT sent and not yet waited for. */
@@ -82,6 +87,12 @@ export interface StartedDeploy {
   /** The version it serves. */
   served: ServedVersion;
 }
+
+/**
+ * Model types Azure serves with no environment ("no-code deployment"), as azure-ai-ml spells them (`mlflow_model`,
+ * `triton_model`), compared without case and `_` so older spellings (`MLFlowModel`) count too.
+ */
+const NO_CODE_TYPES = new Set(["mlflowmodel", "tritonmodel"]);
 
 /** The most pages of deployments one endpoint is read to (a guard against a nextLink that never ends). */
 const PAGE_LIMIT = 100;
@@ -162,7 +173,7 @@ export class EndpointOperations {
     const op = "deploy";
     const plan = this.checkDeploy(options, op);
     const version = await this.registry.getVersion(ref, options);
-    const started = await this.startDeploy({ model: version.model, version: version.version }, plan, op, options);
+    const started = await this.startDeploy(this.servedOf(version, plan, op), plan, op, options);
     const finish = (callOptions?: CallOptions) => this.finishDeploy(started, plan, op, { ...options, ...callOptions });
     if (options.wait === false) return { name: started.id, wait: finish };
     return finish();
@@ -188,22 +199,48 @@ export class EndpointOperations {
     const instanceType = options.machineType ?? DEFAULT_INSTANCE_TYPE;
     if (typeof instanceType !== "string" || !INSTANCE_TYPE.test(instanceType))
       throw invalidInput(op, "machineType", `${JSON.stringify(instanceType)} is not an Azure VM size such as ${DEFAULT_INSTANCE_TYPE}`, PROVIDER);
-    return { endpoint, percent, capacity, instanceType, deadlineMs: deadlineOf(options, op) };
+    const assets = deploymentAssetsOf(options.providerOptions, this.target.workspaceId, op);
+    return { endpoint, percent, capacity, instanceType, deadlineMs: deadlineOf(options, op), assets };
+  }
+
+  /**
+   * The version a deploy serves, once it is known Azure can serve it as planned: a model that is not an MLflow or
+   * Triton model (its `modelType`) needs an environment, or Azure refuses the deployment.
+   *
+   * @throws InvalidInputError (field `providerOptions.azureml.environment`) for a custom model with no environment.
+   */
+  servedOf(version: ModelVersion, plan: DeployPlan, op: string): ServedVersion {
+    const served = { model: version.model, version: version.version };
+    if (plan.assets.environmentId !== undefined) return served;
+    const raw = version.raw as { properties?: { modelType?: unknown } } | undefined;
+    const type = typeof raw?.properties?.modelType === "string" ? raw.properties.modelType : undefined;
+    if (type !== undefined && NO_CODE_TYPES.has(type.toLowerCase().replaceAll("_", ""))) return served;
+    throw invalidInput(
+      op,
+      "providerOptions.azureml.environment",
+      `${served.model}/${served.version} is ${type ? `a ${type}` : "a model with no modelType (a custom model)"}, and Azure serves a custom model only with an environment, and usually a scoring script: deploy it with providerOptions: { azureml: { environment: "azureml:<name>:<version>", code: "azureml:<name>:<version>", scoringScript: "score.py" } }, or register the model with an MLmodel file at the top of its files (an MLflow model, which Azure serves with no environment)`,
+      PROVIDER,
+    );
   }
 
   /** Creates the endpoint when there is none, and sends the deployment's PUT. */
   async startDeploy(served: ServedVersion, plan: DeployPlan, op: string, options: CallOptions): Promise<StartedDeploy> {
-    const name = deploymentName(served.model, served.version);
+    const modelId = this.target.modelId(served.model, served.version);
+    // The version's name, or, when a deployment of another model (another registry's version of the same name and
+    // number) has it, a name with a digest of the full model id.
+    const names = [deploymentName(served.model, served.version), deploymentName(served.model, served.version, modelId)];
     const deadline = plan.deadlineMs === undefined ? undefined : Date.now() + plan.deadlineMs;
     const state = (await this.find(plan.endpoint, op, options)) ?? (await this.create(plan.endpoint, op, options, deadline));
     const key = `${served.model}/${served.version}`;
-    const same = state.deployments.find((d) => sameVersion(d, served));
+    const same = state.deployments.find((d) => this.sameVersion(d, served));
     // A deployment of this version that failed may be sent again (Azure keeps failed deployments); any other is there.
-    if (same && !(same.name.toLowerCase() === name && same.properties.provisioningState === "Failed"))
+    if (same && !(names.includes(same.name.toLowerCase()) && same.properties.provisioningState === "Failed"))
       throw new ConflictError(
         `${key} is already deployed to ${plan.endpoint} as ${same.name} (${same.properties.provisioningState ?? "state unknown"}); use setTrafficSplit to change its traffic`,
         { provider: PROVIDER, operation: op },
       );
+    const plainTaken = state.deployments.some((d) => d.name.toLowerCase() === names[0] && d !== same);
+    const name = same ? same.name.toLowerCase() : ((plainTaken ? names[1] : names[0]) as string);
     const taken = state.deployments.find((d) => d.name.toLowerCase() === name && d !== same);
     if (taken)
       throw new ConflictError(`deployment ${taken.name} of ${plan.endpoint} serves ${taken.properties.model ?? "something else"}, not ${key}`, {
@@ -221,9 +258,10 @@ export class EndpointOperations {
         sku: { name: "Default", capacity: plan.capacity },
         properties: {
           endpointComputeType: "Managed",
-          model: this.target.modelId(served.model, served.version),
+          model: modelId,
           instanceType: plan.instanceType,
           scaleSettings: { scaleType: "Default" },
+          ...plan.assets,
         },
       },
       options,
@@ -311,9 +349,12 @@ export class EndpointOperations {
 
   /** The one deployment of `served` on the endpoint, or NotFoundError. */
   deploymentOf(state: EndpointState, served: ServedVersion, op: string): ArmOnlineDeployment {
-    const found = state.deployments.filter((d) => sameVersion(d, served));
-    const name = deploymentName(served.model, served.version);
-    const one = found.length === 1 ? found[0] : found.find((d) => d.name.toLowerCase() === name);
+    const found = state.deployments.filter((d) => this.sameVersion(d, served));
+    const names = [
+      deploymentName(served.model, served.version),
+      deploymentName(served.model, served.version, this.target.modelId(served.model, served.version)),
+    ];
+    const one = found.length === 1 ? found[0] : found.find((d) => names.includes(d.name.toLowerCase()));
     if (one) return one;
     if (found.length === 0)
       throw new NotFoundError(`${served.model}/${served.version} is not deployed to ${state.endpoint.name}`, { provider: PROVIDER, operation: op });
@@ -378,9 +419,14 @@ export class EndpointOperations {
     this.#history.set(key, list);
   }
 
+  /** Whether a deployment serves this registry's version (its `model` is the version's full id, without regard to case). */
+  sameVersion(d: ArmOnlineDeployment, served: ServedVersion): boolean {
+    return servesVersion(d.properties.model, served.model, served.version, this.target);
+  }
+
   /** The spec's view of an endpoint. */
   view(state: EndpointState): Endpoint {
-    return toEndpoint(state, this.target.workspaceId);
+    return toEndpoint(state, this.target);
   }
 
   /** An endpoint and its deployments, or NotFoundError. */
@@ -478,12 +524,6 @@ export class EndpointOperations {
       throw error;
     }
   }
-}
-
-/** Whether a deployment serves this version. */
-function sameVersion(d: ArmOnlineDeployment, served: ServedVersion): boolean {
-  const s = servedVersion(d.properties.model);
-  return s !== undefined && s.model === served.model && s.version === served.version;
 }
 
 function historyKey(state: EndpointState): string {

@@ -21,6 +21,51 @@ import type { ArmTransport } from "./azureml-transport.js";
 
 export type { AzureMlCanaryOptions, AzureMlCanaryResult, AzureMlCanaryStep } from "./azureml-canary.js";
 
+/**
+ * `providerOptions.azureml` of `deploy` and `canaryRollout`: what the managed deployment runs the model with. Azure
+ * serves an MLflow model (`modelType` `mlflow_model`, which modelreg registers when an `MLmodel` file is at the top
+ * of the version's files) or a Triton model (`triton_model`) with no environment; any other model (`custom_model`)
+ * only with an environment, and usually a scoring script in a code asset. The assets must exist in Azure; modelreg
+ * names them, it does not make them (`ml_client.environments.create_or_update`, `az ml environment create`). Checked
+ * before any request: a value in no form below, `code` without `scoringScript` (or the other way round), scoring code
+ * without an environment, or an unknown key is an `InvalidInputError` naming it (`providerOptions.azureml.<key>`).
+ *
+ * @example
+ * ```ts
+ * await azure.endpoints.deploy(v, {
+ *   endpoint: "fraud-serving",
+ *   providerOptions: { azureml: { environment: "azureml:sklearn-env:3", code: "azureml:fraud-score:1", scoringScript: "score.py" } },
+ * });
+ * ```
+ */
+export type AzureMlDeployOptions = {
+  /**
+   * The environment the deployment runs in (its `environmentId`): `azureml:<name>:<version>`, an environment of the
+   * endpoint's workspace, sent as its ARM id as azure-ai-ml sends it (a curated `azureml:AzureML-<name>:<version>` is
+   * sent as it is, for Azure to expand); the ARM id of an environment version
+   * (`/subscriptions/.../workspaces/<ws>/environments/<name>/versions/<version>`); or
+   * `azureml://registries/<registry>/environments/<name>/versions/<version>`.
+   */
+  environment?: string;
+  /**
+   * The code asset holding the scoring script (`codeConfiguration.codeId`), in the same forms: `azureml:<name>:<version>`,
+   * the ARM id of a code version (`.../workspaces/<ws>/codes/<name>/versions/<version>`), or
+   * `azureml://registries/<registry>/codes/<name>/versions/<version>`. Given with `scoringScript` and `environment`.
+   */
+  code?: string;
+  /** The scoring script's path inside `code`, such as `score.py`: relative, without `..`. Given with `code`. */
+  scoringScript?: string;
+};
+
+/** `deploy`'s options on Azure ML: `providerOptions.azureml` is typed ({@link AzureMlDeployOptions}). */
+export interface AzureMlDeployInput extends DeployOptions {
+  /** Options by provider; `azureml` is typed here, and other providers' options are ignored. */
+  providerOptions?: Record<string, Record<string, unknown>> & {
+    /** This adapter's options, checked before any request. */
+    azureml?: AzureMlDeployOptions;
+  };
+}
+
 /** What the endpoints need from the registry. @internal */
 export interface AzureMlRegistryView {
   /** Reads a version (resolving aliases). */
@@ -44,10 +89,13 @@ export interface AzureMlEndpointTarget {
  *   `displayName`, or by its ARM id (`name`). New endpoints use key auth and go in the settings' `location`, else the
  *   workspace's region (read once from the workspace).
  * - A version is served by one managed deployment named `{model}-v{version}` (lower case; cut to 32 characters, with a
- *   digest, when it does not fit), with `model` the version's ARM id (or `azureml://registries/...` id). Deployments
- *   are matched to versions by that id, so deployments made elsewhere show as the versions they serve.
- * - `trafficSplit` is the endpoint's `traffic` map keyed `model/version` (a deployment of no registered version, or a
- *   second one of a version, is keyed by its deployment name); deployments it leaves out have 0.
+ *   digest, when it does not fit or when a deployment of another model has that name), with `model` the version's ARM
+ *   id (or `azureml://registries/...` id). Deployments are matched to versions by that full id (without regard to
+ *   case, as ARM compares ids), so deployments made elsewhere show as the versions they serve, and a deployment of
+ *   another workspace's or registry's model of the same name and version is not taken for this registry's.
+ * - `trafficSplit` is the endpoint's `traffic` map keyed `model/version` (a deployment of no version of this registry,
+ *   or a second one of a version, is keyed by its deployment name, and listed in `deployedModels` with its `model` id
+ *   as Azure has it, or its name when it has none, and no version); deployments it leaves out have 0.
  * - Online endpoints have no etag: a traffic change writes the whole endpoint back, so concurrent changes to one
  *   endpoint's traffic from two clients can lose one (the last writer wins).
  */
@@ -121,19 +169,22 @@ export class AzureMlEndpoints implements EndpointsApi {
   /**
    * Deploys a version as a new managed deployment (`machineType` the VM size, default `Standard_F4s_v2`; `minReplicas`
    * the instance count, default 1; `maxReplicas`, if given, must equal it: managed deployments scale with Azure
-   * Monitor autoscale), creating the endpoint when there is none. Once the deployment is made, it takes
-   * `trafficPercent` (default 100) of the endpoint's traffic, taken from the others in proportion; with nothing else
-   * serving it takes all of it (or none, with 0). With `wait: false` the handle (named by the deployment's ARM id)
-   * returns once Azure has taken the deployment; its traffic is set by `wait()`, since Azure gives traffic only to
-   * deployments that are made. A deployment that fails stays in Azure, as Azure leaves it; deploying the version
-   * again sends it again.
+   * Monitor autoscale), creating the endpoint when there is none. `providerOptions.azureml` names the environment and
+   * scoring code ({@link AzureMlDeployOptions}); a version that is not an MLflow or Triton model (its `modelType`) is
+   * refused without an environment, after the version is read and before anything else is sent, since Azure serves a
+   * custom model only with one. Once the deployment is made, it takes `trafficPercent` (default 100) of the
+   * endpoint's traffic, taken from the others in proportion; with nothing else serving it takes all of it (or none,
+   * with 0). With `wait: false` the handle (named by the deployment's ARM id) returns once Azure has taken the
+   * deployment; its traffic is set by `wait()`, since Azure gives traffic only to deployments that are made. A
+   * deployment that fails stays in Azure, as Azure leaves it; deploying the version again sends it again.
    *
-   * @throws InvalidInputError for bad options, before any request; ConflictError when the version is already deployed
-   * to the endpoint; the operation's error when Azure fails the deployment.
+   * @throws InvalidInputError for bad options, before any request, and for a custom model with no environment;
+   * ConflictError when the version is already deployed to the endpoint; the operation's error when Azure fails the
+   * deployment.
    */
-  deploy(ref: VersionRefInput, options: DeployOptions & { wait: false }): Promise<OperationHandle<Endpoint>>;
-  deploy(ref: VersionRefInput, options: DeployOptions): Promise<Endpoint>;
-  async deploy(ref: VersionRefInput, options: DeployOptions): Promise<Endpoint | OperationHandle<Endpoint>> {
+  deploy(ref: VersionRefInput, options: AzureMlDeployInput & { wait: false }): Promise<OperationHandle<Endpoint>>;
+  deploy(ref: VersionRefInput, options: AzureMlDeployInput): Promise<Endpoint>;
+  async deploy(ref: VersionRefInput, options: AzureMlDeployInput): Promise<Endpoint | OperationHandle<Endpoint>> {
     return (await this.#load("deploy")).deploy(ref, options);
   }
 

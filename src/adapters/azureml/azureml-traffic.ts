@@ -11,7 +11,7 @@ import type { DeployedModel, Endpoint, TrafficSplit } from "../../core/endpoints
 import { ConflictError, NotFoundError, invalidInput } from "../../core/errors.js";
 import type { RegistryEventInput } from "../../core/events.js";
 import type { CallOptions } from "../../core/options.js";
-import { type ArmOnlineDeployment, type ArmOnlineEndpoint, servedVersion } from "./azureml-endpoint-api.js";
+import { type ArmOnlineDeployment, type ArmOnlineEndpoint, type ModelIds, ownVersion } from "./azureml-endpoint-api.js";
 import type { EndpointOperations } from "./azureml-endpoint-operations.js";
 import { PROVIDER } from "./azureml-names.js";
 
@@ -46,14 +46,16 @@ export function mirrorOf(state: EndpointState): Record<string, number> {
 export const sumOf = (split: Record<string, number>) => Object.values(split).reduce((n, v) => n + v, 0);
 
 /**
- * The spec's key of each deployment: `model/version` of the version it serves, or the deployment's name when its
- * model is not a registered version, or when an earlier deployment already has that key (two deployments of one version).
+ * The spec's key of each deployment: `model/version` of the version of this registry it serves (by full model id,
+ * {@link ownVersion}), or the deployment's name when its model is none of this registry's versions (no model, or
+ * another workspace's or registry's, even of the same name and version), or when an earlier deployment already has
+ * that key (two deployments of one version).
  */
-export function keysOf(state: EndpointState): Map<string, string> {
+export function keysOf(state: EndpointState, ids: ModelIds): Map<string, string> {
   const keys = new Map<string, string>();
   const used = new Set<string>();
   for (const d of state.deployments) {
-    const served = servedVersion(d.properties.model);
+    const served = ownVersion(d.properties.model, ids);
     const key = served && !used.has(`${served.model}/${served.version}`) ? `${served.model}/${served.version}` : d.name;
     used.add(key);
     keys.set(d.name, key);
@@ -61,13 +63,16 @@ export function keysOf(state: EndpointState): Map<string, string> {
   return keys;
 }
 
-/** The spec's view of an endpoint: one deployed model per deployment, traffic keyed `model/version`. */
-export function toEndpoint(state: EndpointState, workspaceId: string): Endpoint {
+/**
+ * The spec's view of an endpoint: one deployed model per deployment, traffic keyed `model/version`. A deployment of no
+ * version of this registry is listed with its `model` id as Azure has it (or its name, when it has none) and no version.
+ */
+export function toEndpoint(state: EndpointState, ids: ModelIds): Endpoint {
   const { endpoint, deployments } = state;
-  const keys = keysOf(state);
+  const keys = keysOf(state, ids);
   const traffic = trafficOf(state);
   const deployed: DeployedModel[] = deployments.map((d) => {
-    const served = servedVersion(d.properties.model);
+    const served = ownVersion(d.properties.model, ids);
     const capacity = d.sku?.capacity ?? undefined;
     return {
       id: d.name,
@@ -79,7 +84,7 @@ export function toEndpoint(state: EndpointState, workspaceId: string): Endpoint 
   });
   return {
     id: endpoint.name,
-    name: endpoint.id ?? `${workspaceId}/onlineEndpoints/${endpoint.name}`,
+    name: endpoint.id ?? `${ids.workspaceId}/onlineEndpoints/${endpoint.name}`,
     displayName: endpoint.name,
     deployedModels: deployed,
     trafficSplit: Object.fromEntries(deployments.map((d) => [keys.get(d.name) as string, traffic[d.name] ?? 0])),
@@ -175,13 +180,13 @@ export async function setSplit(ops: EndpointOperations, endpointRef: string, spl
   const total = entries.reduce((n, [, v]) => n + v, 0);
   if (total !== 100 && total !== 0) throw invalidInput(op, "split", `a traffic split must sum to 100 (or 0), this one sums to ${total}`, PROVIDER);
   const state = await ops.read(endpoint, op, options);
-  const byName = splitByDeployment(state, split, op);
+  const byName = splitByDeployment(state, split, op, ops.target);
   return ops.view(await ops.moveTraffic(state, byName, op, options));
 }
 
 /** A split keyed as users key it, by deployment name, the deployments it leaves out at 0. */
-export function splitByDeployment(state: EndpointState, split: TrafficSplit, op: string): Record<string, number> {
-  const keys = keysOf(state);
+export function splitByDeployment(state: EndpointState, split: TrafficSplit, op: string, ids: ModelIds): Record<string, number> {
+  const keys = keysOf(state, ids);
   const byName = Object.fromEntries(state.deployments.map((d) => [d.name, 0]));
   const named = new Set<string>();
   for (const [key, percent] of Object.entries(split)) {
@@ -192,7 +197,7 @@ export function splitByDeployment(state: EndpointState, split: TrafficSplit, op:
       exact.length > 0
         ? exact
         : state.deployments.filter((d) => {
-            const served = servedVersion(d.properties.model);
+            const served = ownVersion(d.properties.model, ids);
             return served && (key === served.version || key === `${served.model}/${served.version}`);
           });
     if (matches.length !== 1)
@@ -255,7 +260,7 @@ async function trafficEvents(ops: EndpointOperations, before: Record<string, num
   const view = ops.view(after);
   const events: RegistryEventInput[] = [];
   for (const d of after.deployments) {
-    const served = servedVersion(d.properties.model);
+    const served = ownVersion(d.properties.model, ops.target);
     const from = before[d.name] ?? 0;
     const to = now[d.name] ?? 0;
     if (served && from !== to)

@@ -10,5 +10,5 @@ export { azureMlCreateVersionOptionsSchema, type AzureMlCreateVersionOptions } f
 export type { AzureMlRegistrySettings } from "./azureml-settings.js";
 export type { AzureAccessToken, AzureTokenCredential } from "./azureml-auth.js";
 export type { AzureMlLocation } from "./azureml-descriptor.js";
-export { AzureMlEndpoints } from "./azureml-endpoints.js";
+export { AzureMlEndpoints, type AzureMlDeployInput, type AzureMlDeployOptions } from "./azureml-endpoints.js";
 export type { AzureMlCanaryOptions, AzureMlCanaryResult, AzureMlCanaryStep } from "./azureml-canary.js";

@@ -1,11 +1,12 @@
 // Interop of managed online endpoints, both ways, between modelreg's Azure ML adapter (registry.endpoints) and Azure's
 // official Python client (azure-ai-ml 1.35.2, MLClient), in one workspace of the ARM fake.
 //
-// - MLClient reads what modelreg deployed: modelreg makes two versions, deploys the first with all the traffic and
-//   rolls the second out as a canary (10 %, then 30 %); MLClient gets and lists the endpoint (traffic, auth mode,
-//   state, scoring URI, identity) and its deployments (each one's model is the ARM id of modelreg's version, which
-//   the SDK's id parser and `models.get` resolve to that version; VM size and instance count as modelreg sent them),
-//   then changes the traffic with a PUT of the endpoint, and modelreg reads the new split.
+// - MLClient reads what modelreg deployed: modelreg makes two versions (custom models), deploys the first with all
+//   the traffic (with a workspace environment and scoring code) and rolls the second out as a canary (10 %, then
+//   30 %; with a registry's environment); MLClient gets and lists the endpoint (traffic, auth mode, state, scoring URI,
+//   identity) and its deployments (each one's model is the ARM id of modelreg's version, which the SDK's id parser and
+//   `models.get` resolve to that version; VM size, instance count, environment and code configuration as modelreg
+//   sent them), then changes the traffic with a PUT of the endpoint, and modelreg reads the new split.
 // - modelreg reads what MLClient deployed: MLClient makes two versions, an endpoint with token auth, tags and a
 //   description, and four deployments under names of its own (blue and green serve the two versions, teal serves the
 //   second again on another VM size and takes mirrored traffic, custom serves no model), and splits traffic; modelreg
@@ -13,6 +14,8 @@
 //   refuses to deploy a version MLClient already serves, asks for deployment names where a version is served twice,
 //   sets a split keyed as it read it, and undeploys a version; MLClient then sees the new split, the deployment gone,
 //   the mirrored traffic, and its endpoint's settings and identity as it made them.
+// - An MLflow model (an MLmodel file at the top of the version modelreg made) deploys with no environment, and MLClient
+//   reads the deployment with none and the model as an mlflow_model.
 // How the two clients share the fake and Azurite: support/mlclient-loopback.ts and support/modelreg-side.ts.
 import { ConflictError } from "modelreg";
 import type { AzureMlRegistry } from "modelreg/azureml";
@@ -28,6 +31,8 @@ useModelregTransport(loop);
 const W = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${GROUP}/providers/Microsoft.MachineLearningServices/workspaces/${WORKSPACE}`;
 
 const text = (s: string) => Buffer.from(s);
+/** A curated environment of Azure's `azureml` registry, by its registry id. */
+const REGISTRY_ENV = "azureml://registries/azureml/environments/sklearn-1.5/versions/23";
 
 let workspace: AzureMlRegistry;
 
@@ -52,6 +57,8 @@ interface PyDeployment {
   instanceCount: number;
   state: string;
   environment: string | null;
+  /** The code configuration's code asset and scoring script. */
+  code: [string, string] | null;
   resolved: { id: string; name: string; version: string; path: string; description: string | null } | null;
 }
 
@@ -88,7 +95,8 @@ def deployment(d):
         resolved = {"id": m.id, "name": m.name, "version": m.version, "path": m.path, "description": m.description}
     return {"type": type(d).__name__, "name": d.name, "endpoint": d.endpoint_name, "model": d.model,
             "instanceType": d.instance_type, "instanceCount": d.instance_count, "state": d.provisioning_state,
-            "environment": d.environment, "resolved": resolved}
+            "environment": d.environment, "resolved": resolved,
+            "code": [d.code_configuration.code, d.code_configuration.scoring_script] if d.code_configuration else None}
 def read(name):
     listed = [deployment(d) for d in ml.online_deployments.list(name)]
     return {
@@ -118,12 +126,20 @@ describe("azure-ai-ml 1.35.2 reads the endpoints modelreg deploys", () => {
         artifacts: { entries: [{ path: "model.txt", content: text("threshold=0.6\n") }] },
         description: "second scorer",
       });
-      const first = await workspace.endpoints.deploy(v1, { endpoint: "scorer-ep", machineType: "Standard_DS3_v2", minReplicas: 2, trafficPercent: 100 });
+      // Custom models: the first runs in a workspace environment with scoring code, the canary in a registry's environment.
+      const first = await workspace.endpoints.deploy(v1, {
+        endpoint: "scorer-ep",
+        machineType: "Standard_DS3_v2",
+        minReplicas: 2,
+        trafficPercent: 100,
+        providerOptions: { azureml: { environment: "azureml:sklearn-env:1", code: "azureml:scorer-code:3", scoringScript: "src/score.py" } },
+      });
       expect(first.trafficSplit).toEqual({ "scorer/1": 100 });
       const seen: Array<Record<string, number>> = [];
       const canary = await workspace.endpoints.canaryRollout(v2, {
         endpoint: "scorer-ep",
         machineType: "Standard_F2s_v2",
+        providerOptions: { azureml: { environment: REGISTRY_ENV } },
         steps: [10, 30],
         check: ({ endpoint }) => {
           seen.push(endpoint.trafficSplit);
@@ -173,11 +189,11 @@ emit(out)
       expect(out.endpoint.scoringUri).toMatch(/^https:\/\/scorer-ep\./);
       expect(out.endpoints).toEqual(["scorer-ep"]);
       const expected = [
-        [v1, "Standard_DS3_v2", 2],
-        [v2, "Standard_F2s_v2", 1],
+        [v1, "Standard_DS3_v2", 2, `${W}/environments/sklearn-env/versions/1`, [`${W}/codes/scorer-code/versions/3`, "src/score.py"]],
+        [v2, "Standard_F2s_v2", 1, REGISTRY_ENV, null],
       ] as const;
       expect(out.listed).toEqual(
-        expected.map(([v, instanceType, instanceCount]) => ({
+        expected.map(([v, instanceType, instanceCount, environment, code]) => ({
           type: "ManagedOnlineDeployment",
           name: `scorer-v${v.version}`,
           endpoint: "scorer-ep",
@@ -185,7 +201,9 @@ emit(out)
           instanceType,
           instanceCount,
           state: "Succeeded",
-          environment: null,
+          // What modelreg sent: azure-ai-ml's short form as the workspace environment's ARM id, as MLClient sends it.
+          environment,
+          code,
           resolved: {
             id: `${W}/models/scorer/versions/${v.version}`,
             name: v.model,
@@ -275,9 +293,9 @@ emit({"versions": {one.version: one.path, two.version: two.path}, "deployments":
       // modelreg knows MLClient's deployments by their model, whatever their names: it makes no second one of version
       // 1, and asks for deployment names where version 2 has two.
       const before = loop.arm.requests.length;
-      await expect(workspace.endpoints.deploy("pyscorer/1", { endpoint: "py-scoring" })).rejects.toSatisfy(
-        (e: unknown) => ConflictError.isInstance(e) && /as blue/.test((e as Error).message),
-      );
+      await expect(
+        workspace.endpoints.deploy("pyscorer/1", { endpoint: "py-scoring", providerOptions: { azureml: { environment: "azureml:sklearn-env:1" } } }),
+      ).rejects.toSatisfy((e: unknown) => ConflictError.isInstance(e) && /as blue/.test((e as Error).message));
       await expect(workspace.endpoints.setTrafficSplit("py-scoring", { "1": 20, "2": 80 })).rejects.toSatisfy(
         (e: unknown) => ConflictError.isInstance(e) && /2 is ambiguous/.test((e as Error).message),
       );
@@ -317,6 +335,47 @@ emit({"versions": {one.version: one.path, two.version: two.path}, "deployments":
         ].map(([name, model, type, count, version]) => [name, model, type, count, `${W}/environments/sklearn-env/versions/1`, version]),
       );
       expect(out.got).toEqual(out.listed);
+    },
+    MLCLIENT_TEST_TIMEOUT_MS,
+  );
+});
+
+describe("an MLflow model modelreg registers deploys with no environment", () => {
+  it(
+    "modelreg deploys a version with an MLmodel file at the top and no environment; MLClient reads the deployment with none and the model as an MLflow model",
+    async () => {
+      const v = await workspace.createVersion("mlscorer", {
+        artifacts: {
+          entries: [
+            {
+              path: "MLmodel",
+              content: text("artifact_path: model\nflavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    model_path: model.pkl\n"),
+            },
+            { path: "model.pkl", content: text("not really a pickle") },
+          ],
+        },
+      });
+      const mark = loop.arm.requests.length;
+      const endpoint = await workspace.endpoints.deploy(v, { endpoint: "mlflow-ep" });
+      expect(endpoint.trafficSplit).toEqual({ [`mlscorer/${v.version}`]: 100 });
+      const put = loop.arm.requests.slice(mark).find((r) => r.operation === "OnlineDeployments_CreateOrUpdate" && r.method === "PUT");
+      expect(put?.status).toBe(201);
+      expect(Object.keys((put?.body as { properties: object }).properties).sort()).toEqual(["endpointComputeType", "instanceType", "model", "scaleSettings"]);
+      // Only the looks for an endpoint that was not there yet were answered 404.
+      expect(refused(mark)).toEqual(["GET OnlineEndpoints_Get 404", "GET OnlineDeployments_List 404"]);
+      const out = (await loop.python(
+        `${PY_READ_ENDPOINT}
+out = read(sys.argv[1])
+out["type"] = ml.models.get("mlscorer", sys.argv[2]).type
+emit(out)
+`,
+        "mlflow-ep",
+        v.version,
+      )) as PyRead & { type: string };
+      expect(out.type).toBe("mlflow_model");
+      expect(out.listed.map((d) => [d.name, d.model, d.environment, d.code, d.state, d.resolved?.version])).toEqual([
+        [`mlscorer-v${v.version}`, `${W}/models/mlscorer/versions/${v.version}`, null, null, "Succeeded", v.version],
+      ]);
     },
     MLCLIENT_TEST_TIMEOUT_MS,
   );

@@ -2,7 +2,8 @@
 // long-running (reference §7), GET and list are not. Traffic rules (reference §7, doc "Perform safe rollout"):
 // `traffic` values sum to 0 or 100 (the docs; the spec's model says 100) and name existing deployments, `mirrorTraffic` goes to one deployment at most with
 // at most 50, a deployment takes live or mirrored traffic but not both, and a deployment with traffic cannot be
-// deleted. Deleting an endpoint deletes its deployments.
+// deleted. Deleting an endpoint deletes its deployments. A deployment with no environment serves only an MLflow or
+// Triton model of the fake's (environmentProblem; the error is a guess).
 //
 // While an operation runs, the resource shows it (provisioningState Creating / Updating / Deleting) with the new
 // settings, and further writes to it get 409 (guess). A failed create leaves the resource in state Failed, as Azure
@@ -11,7 +12,17 @@ import { randomUUID } from "node:crypto";
 import { busy, empty, json, notFound, userError } from "./arm-fake-errors.js";
 import { acceptedDelete, acceptedWrite, startOperation } from "./arm-fake-lro.js";
 import { findVersion } from "./arm-fake-models.js";
-import { type ArmFakeState, type Ctx, type EndpointState, type Handler, PROVIDER, page, positiveInt, type TrackedState } from "./arm-fake-state.js";
+import {
+  type ArmFakeState,
+  type Ctx,
+  type EndpointState,
+  type Handler,
+  type ModelVersionState,
+  PROVIDER,
+  page,
+  positiveInt,
+  type TrackedState,
+} from "./arm-fake-state.js";
 
 /** Guess: endpoint and deployment names as the docs describe them (a letter first, 3-32 letters, digits, hyphens). */
 const NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
@@ -228,26 +239,52 @@ function listEndpoints(ctx: Ctx): Response {
   return page(ctx, items, { ...(count !== undefined && { pageSize: count }) });
 }
 
-/**
- * Why a deployment's `model` cannot be deployed, or undefined. Guess: the service checks that a model of this
- * workspace or registry exists (by ARM id or `azureml://registries/...` id, reference §7); other forms pass.
- */
-function modelProblem(state: ArmFakeState, model: unknown): string | undefined {
+/** A deployment's `model` when it names a model of the fake's workspace or registry (by ARM id or `azureml://registries/...` id). */
+function keptModel(state: ArmFakeState, model: unknown): { where: string; name: string; version: string; found: ModelVersionState | undefined } | undefined {
   if (typeof model !== "string") return undefined;
   const arm =
     /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/models\/([^/]+)\/versions\/([^/]+)$/i.exec(
       model,
     );
-  if (arm && arm[3]?.toLowerCase() === state.options.workspace?.toLowerCase() && !findVersion(state.workspace, arm[4] as string, arm[5] as string))
-    return `Model ${arm[4]} version ${arm[5]} was not found in workspace ${state.options.workspace}.`;
+  if (arm && arm[3]?.toLowerCase() === state.options.workspace?.toLowerCase()) {
+    const [name, version] = [arm[4] as string, arm[5] as string];
+    return { where: `workspace ${state.options.workspace}`, name, version, found: findVersion(state.workspace, name, version) };
+  }
   const registry = /^azureml:\/\/registries\/([^/]+)\/models\/([^/]+)\/versions\/([^/]+)$/i.exec(model);
-  if (
-    registry &&
-    registry[1]?.toLowerCase() === state.options.registry?.toLowerCase() &&
-    !findVersion(state.registry, registry[2] as string, registry[3] as string)
-  )
-    return `Model ${registry[2]} version ${registry[3]} was not found in registry ${state.options.registry}.`;
+  if (registry && registry[1]?.toLowerCase() === state.options.registry?.toLowerCase()) {
+    const [name, version] = [registry[2] as string, registry[3] as string];
+    return { where: `registry ${state.options.registry}`, name, version, found: findVersion(state.registry, name, version) };
+  }
   return undefined;
+}
+
+/**
+ * Why a deployment's `model` cannot be deployed, or undefined. Guess: the service checks that a model of this
+ * workspace or registry exists (by ARM id or `azureml://registries/...` id, reference §7); other forms pass.
+ */
+function modelProblem(state: ArmFakeState, model: unknown): string | undefined {
+  const kept = keptModel(state, model);
+  return kept && !kept.found ? `Model ${kept.name} version ${kept.version} was not found in ${kept.where}.` : undefined;
+}
+
+/** Model types Azure deploys with no environment ("no-code deployment"), as azure-ai-ml spells them. */
+const NO_CODE_TYPES = ["mlflow_model", "triton_model"];
+
+/**
+ * Why a deployment with no `environmentId` cannot serve its model, or undefined. Azure deploys a model without an
+ * environment only when it is an MLflow or Triton model (doc "Deploy MLflow models to online endpoints": no-code
+ * deployment is for MLflow models; doc "Deploy and score a machine learning model by using an online endpoint": a
+ * custom model names its environment and scoring script). Guess: the refusal comes at the PUT (not from the
+ * operation), as a 400 with code UserError, and its wording. A model the fake does not keep (another workspace's or
+ * registry's, a short `azureml:` name, or none) passes, as before.
+ */
+function environmentProblem(state: ArmFakeState, properties: Record<string, unknown>): string | undefined {
+  if (typeof properties.environmentId === "string" && properties.environmentId !== "") return undefined;
+  const kept = keptModel(state, properties.model)?.found;
+  if (!kept) return undefined;
+  const type = typeof kept.properties.modelType === "string" ? kept.properties.modelType : undefined;
+  if (type !== undefined && NO_CODE_TYPES.includes(type.toLowerCase())) return undefined;
+  return `An environment is required to deploy a model of type ${type ?? "custom_model"}: only ${NO_CODE_TYPES.join(" and ")} models can be deployed without environmentId.`;
 }
 
 function putDeployment(ctx: Ctx): Response {
@@ -264,7 +301,7 @@ function putDeployment(ctx: Ctx): Response {
   const existing = e.deployments.get(key(name));
   if (existing?.busy) return busy(`Deployment ${name}`);
   const properties = writable(body.properties, ["provisioningState"]);
-  const model = modelProblem(state, properties.model);
+  const model = modelProblem(state, properties.model) ?? environmentProblem(state, properties);
   if (model) return userError(400, model);
   // instanceType is set at creation only (contract visibility read/create). Guess: a change is refused.
   if (existing && properties.instanceType !== undefined && properties.instanceType !== (existing.properties.instanceType ?? DEFAULT_INSTANCE_TYPE))

@@ -447,10 +447,12 @@ describe("registry models", () => {
 
 describe("online endpoints", () => {
   const endpoint = (properties: Record<string, unknown> = {}) => ({ location: "eastus", properties: { authMode: "Key", ...properties } });
-  const deployment = (model: string) => ({
+  const ENV_ID = `${W}/environments/sklearn-env/versions/1`;
+  /** A deployment of `model`, with an environment unless `environmentId` is `null`. */
+  const deployment = (model: string, environmentId: string | null = ENV_ID) => ({
     location: "eastus",
     sku: { name: "Default", capacity: 1 },
-    properties: { endpointComputeType: "Managed", model, instanceType: "Standard_DS3_v2" },
+    properties: { endpointComputeType: "Managed", model, instanceType: "Standard_DS3_v2", ...(environmentId !== null && { environmentId }) },
   });
 
   async function made(path: string, body: unknown) {
@@ -497,6 +499,34 @@ describe("online endpoints", () => {
     const listed = await call("GET", `${e}/deployments`);
     conforms("OnlineDeployments_List", listed.json);
     expect(listed.json.value.map((d: { name: string }) => d.name)).toEqual(["blue"]);
+  });
+
+  it("refuse a deployment with no environment of a model that is not an MLflow or Triton model", async () => {
+    const e = `${W}/onlineEndpoints/ep-env`;
+    await made(e, endpoint());
+    const model = async (modelType: string | null) => {
+      const path = `${W}/models/${newModel()}/versions/1`;
+      const body = versionBody(modelUri("env"));
+      if (modelType === null) delete (body.properties as Record<string, unknown>).modelType;
+      else body.properties.modelType = modelType;
+      expect((await call("PUT", path, { body })).status).toBe(201);
+      return path;
+    };
+    for (const [name, type] of [
+      ["custom", "custom_model"],
+      ["untyped", null],
+    ] as const) {
+      const refused = await call("PUT", `${e}/deployments/${name}`, { body: deployment(await model(type), null) });
+      expect(refused.status).toBe(400);
+      armError(refused, "UserError");
+      expect(refused.json.error.message).toMatch(/environment/i);
+      expect((await call("GET", `${e}/deployments/${name}`)).status).toBe(404);
+      await made(`${e}/deployments/${name}`, deployment(await model(type)));
+    }
+    await made(`${e}/deployments/mlflow`, deployment(await model("mlflow_model"), null));
+    await made(`${e}/deployments/triton`, deployment(await model("triton_model"), null));
+    // A model the fake does not keep (another workspace's) passes, as before.
+    await made(`${e}/deployments/other`, deployment(`${W.replace(/workspaces\/[^/]+$/, "workspaces/other-ws")}/models/x/versions/1`, null));
   });
 
   it("refuse writes while an operation runs, and delete an endpoint with its deployments", async () => {
