@@ -77,6 +77,7 @@ export const SLOW_FILES: Record<string, number> = {
   "azure:test/azureml/official/endpoints-interop.test.ts": 25,
   "azure:test/azureml/official/python-reads-modelreg.test.ts": 20,
   "azure:test/azureml/azureml-create.test.ts": 20,
+  "azure:test/azureml/azureml-kill.test.ts": 20,
   "azure:test/azureml/azureml-retries.test.ts": 19,
   "azure:test/azureml/sync-azureml.test.ts": 18,
   "azure:test/azureml/official/modelreg-reads-python.test.ts": 18,
