@@ -9,7 +9,9 @@
  *    version's `modelUri`, so when another writer took the number first, the PUT fails, the version found there is
  *    not ours, and the next number is tried with the same files. A PUT whose answer was lost is recognised by the
  *    token in the version's properties, and a retried PUT of our own body is only an update to the same thing.
- * 4. aliases asked for are set on the container; if that fails the version is deleted again.
+ * 4. aliases asked for are set on the container; if that fails the version is deleted again. A retry with the same
+ *    idempotency key that finds the version sets the aliases it asked for that are not there (a create killed between
+ *    its version and its aliases left them unset).
  *
  * On any failure before the version exists, the folder is removed (best effort), and a container this call made is
  * deleted. The idempotency key's digest is the token, so a retried call finds the version the first one made.
@@ -32,7 +34,7 @@ import { aliasTag, azureStage, PROP, PROVIDER, RECORD_FILE, RECORD_FORMAT } from
 import type { AzureMlCreateVersionOptions } from "./azureml-options.js";
 import { containerPath, findArmVersion, findContainer, listAll, versionPath } from "./azureml-read.js";
 import type { VersionRecord } from "./azureml-records.js";
-import { isEndedOperationError } from "./azureml-transport.js";
+import { type ArmTransport, isEndedOperationError } from "./azureml-transport.js";
 import { deleteResource, putResource, readVersion, type WriteParts } from "./azureml-writes.js";
 
 /** How many numbers a create tries when other writers keep taking the one it chose. */
@@ -55,7 +57,12 @@ export async function createAzureVersion(
     throw new NotFoundError(`model ${JSON.stringify(model)} does not exist`, { provider: PROVIDER, operation: op });
   if (container && meta.idempotencyKey !== undefined) {
     const found = await findByToken(p, model, token, op, options);
-    if (found) return { value: await readVersion(p, model, found.name, ctx), events: [] };
+    if (found) {
+      // A retry completes what the first call asked for, as the MLflow adapter's does: a create killed between its
+      // version and its aliases left them unset, and this call's caller is told they are set.
+      const events = await setAliases(t, model, found.name, meta.aliases, op, options);
+      return { readBack: () => readVersion(p, model, found.name, ctx), events: ctx.stamp(events) };
+    }
   }
   let madeContainer = false;
   if (!container) {
@@ -140,28 +147,7 @@ export async function createAzureVersion(
   const events: RegistryEventInput[] = [{ type: "version.created", model, version: made, to: made }];
   if (meta.aliases.length > 0) {
     try {
-      const now = await findContainer(t, model, op, options);
-      const before = aliasesOf(now);
-      const tags = stringEntries(now?.properties.tags);
-      for (const alias of meta.aliases) tags[aliasTag(alias)] = made;
-      await putResource(
-        t,
-        containerPath(model),
-        {
-          properties: {
-            ...(now?.properties.description && { description: now.properties.description }),
-            tags,
-            properties: stringEntries(now?.properties.properties),
-            isArchived: now?.properties.isArchived ?? false,
-          },
-        },
-        op,
-        options,
-      );
-      for (const alias of meta.aliases) {
-        const from = Object.hasOwn(before, alias) ? before[alias] : undefined;
-        events.push({ type: "alias.set", model, alias, version: made, ...(from !== undefined && { from }), to: made });
-      }
+      events.push(...(await setAliases(t, model, made, meta.aliases, op, options)));
     } catch (error) {
       // The version must not exist without the aliases asked for: it goes again (its number is spent), with its files
       // and the container this call made, if nothing else is in it.
@@ -179,6 +165,45 @@ export async function createAzureVersion(
   }
   const version_ = made;
   return { readBack: () => readVersion(p, model, version_, ctx), events: ctx.stamp(events) };
+}
+
+/**
+ * Points `aliases` at `version` (tags on the model's container: one read and one PUT of it, when any alias moves) and
+ * returns an `alias.set` event for each that moved. Aliases already there are left alone and told to nobody.
+ */
+async function setAliases(
+  t: ArmTransport,
+  model: string,
+  version: string,
+  aliases: readonly string[],
+  op: string,
+  options: CallOptions | undefined,
+): Promise<RegistryEventInput[]> {
+  if (aliases.length === 0) return [];
+  const now = await findContainer(t, model, op, options);
+  const before = aliasesOf(now);
+  const moving = aliases.filter((alias) => before[alias] !== version);
+  if (moving.length === 0) return [];
+  const tags = stringEntries(now?.properties.tags);
+  for (const alias of moving) tags[aliasTag(alias)] = version;
+  await putResource(
+    t,
+    containerPath(model),
+    {
+      properties: {
+        ...(now?.properties.description && { description: now.properties.description }),
+        tags,
+        properties: stringEntries(now?.properties.properties),
+        isArchived: now?.properties.isArchived ?? false,
+      },
+    },
+    op,
+    options,
+  );
+  return moving.map((alias) => {
+    const from = Object.hasOwn(before, alias) ? before[alias] : undefined;
+    return { type: "alias.set", model, alias, version, ...(from !== undefined && { from }), to: version };
+  });
 }
 
 /** A `nextVersion` as a version number, or `ResponseValidationError`: modelreg's versions are numbers, as Azure's client makes them. */
