@@ -478,18 +478,19 @@ describe("Azure ML canary rollouts", () => {
   });
 });
 
-describe("Azure ML registries and endpoints", () => {
-  const registryClient = () =>
-    createAzureMlRegistry({
-      subscriptionId: SUBSCRIPTION,
-      resourceGroup: GROUP,
-      registry: REGISTRY,
-      endpoint: fake.url,
-      token: fake.token,
-      pollIntervalMs: 1,
-      location: "westeurope",
-    });
+/** A client of the fake's Azure ML registry (its models deploy to the workspace's endpoints through endpointsIn). */
+const registryClient = () =>
+  createAzureMlRegistry({
+    subscriptionId: SUBSCRIPTION,
+    resourceGroup: GROUP,
+    registry: REGISTRY,
+    endpoint: fake.url,
+    token: fake.token,
+    pollIntervalMs: 1,
+    location: "westeurope",
+  });
 
+describe("Azure ML registries and endpoints", () => {
   it("has no endpoints of its own, and deploys its models to a workspace's endpoints by their azureml://registries id", async () => {
     await versions("shared-fraud", 1, R);
     const reg = registryClient();
@@ -629,17 +630,6 @@ describe("Azure ML deploy: environment, scoring code and model type", () => {
 });
 
 describe("Azure ML deployments of another registry's model of the same name and version", () => {
-  const registryClient = () =>
-    createAzureMlRegistry({
-      subscriptionId: SUBSCRIPTION,
-      resourceGroup: GROUP,
-      registry: REGISTRY,
-      endpoint: fake.url,
-      token: fake.token,
-      pollIntervalMs: 1,
-      location: "westeurope",
-    });
-
   it("keys them by deployment name, deploys beside them, and moves and removes only this registry's version", async () => {
     await versions("twin", 1);
     await versions("twin", 1, R);

@@ -36,12 +36,14 @@ import {
   sha256,
   storedVersions,
 } from "./support/adapter-helpers.js";
-import { type HostileProxy, type ProxiedRequest, startHostileProxy } from "./support/adapter-hostile-proxy.js";
-import { type ArmFake, startArmFake } from "./support/arm-fake.js";
+import type { HostileProxy, ProxiedRequest } from "./support/adapter-hostile-proxy.js";
+import type { ArmFake } from "./support/arm-fake.js";
+import { type ProxiedArmFake, startProxiedArmFake } from "./support/proxied-arm-fake.js";
 import { BIG_FILE_BLOCKS, KILL_BLOCK_BYTES, type KillSpec, killFiles, SPEC_ENV } from "./support/kill-spec.js";
 import { GROUP, REGISTRY, SUBSCRIPTION, WORKSPACE } from "./support/setup.js";
 
 const azurite = inject("azurite");
+let fakes: ProxiedArmFake;
 let arm: ArmFake;
 let armProxy: HostileProxy;
 let blobProxy: HostileProxy;
@@ -54,21 +56,13 @@ const FOREIGN: Record<string, Uint8Array> = {};
 
 beforeAll(async () => {
   const script = childScript(new URL("./support/kill-child.ts", import.meta.url));
-  blobProxy = await startHostileProxy(`http://127.0.0.1:${azurite.port}`);
-  arm = await startArmFake({
-    subscriptionId: SUBSCRIPTION,
-    resourceGroup: GROUP,
-    workspace: WORKSPACE,
-    registry: REGISTRY,
-    blob: { endpoint: `${blobProxy.url}/${azurite.accountName}`, accountName: azurite.accountName, accountKey: azurite.accountKey },
+  fakes = await startProxiedArmFake(azurite, {
     token: CANARY.azureToken,
     // A registry's operation ends when polled (the writer polls its own), never by itself within a test: (d) looks at
     // the registry while Azure is still making the version, then lets it finish (finishOperations).
     lroSettleMs: 600_000,
   });
-  armProxy = await startHostileProxy(arm.url);
-  // The fake's operation URLs and nextLinks name the proxy, as Resource Manager names itself.
-  arm.state.publicUrl = armProxy.url;
+  ({ arm, armProxy, blobProxy } = fakes);
   // The datastore's container exists once the datastore was asked for.
   await (await armRaw(arm, "GET", `${scopeOf("workspace")}/datastores/workspaceblobstore`)).arrayBuffer();
   datastore = datastoreContainer(arm);
@@ -86,9 +80,7 @@ beforeAll(async () => {
   writer = await script;
 });
 afterAll(async () => {
-  await arm?.close();
-  await armProxy?.close();
-  await blobProxy?.close();
+  await fakes?.close();
 });
 
 /** A fresh client, as a user's next process makes (through the proxies, with no rule left on them). */

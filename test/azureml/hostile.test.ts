@@ -17,34 +17,23 @@ import {
   type ProxiedRequest,
   silent,
   stallAfterHeaders,
-  startHostileProxy,
   trickle,
 } from "./support/adapter-hostile-proxy.js";
-import { type ArmFake, startArmFake } from "./support/arm-fake.js";
+import type { ArmFake } from "./support/arm-fake.js";
+import { type ProxiedArmFake, startProxiedArmFake } from "./support/proxied-arm-fake.js";
 import { GROUP, REGISTRY, SUBSCRIPTION, WORKSPACE } from "./support/setup.js";
 
 let arm: ArmFake;
 let armProxy: HostileProxy;
 let blobProxy: HostileProxy;
 
+let fakes: ProxiedArmFake;
 beforeAll(async () => {
-  const azurite = inject("azurite");
-  blobProxy = await startHostileProxy(`http://127.0.0.1:${azurite.port}`);
-  arm = await startArmFake({
-    subscriptionId: SUBSCRIPTION,
-    resourceGroup: GROUP,
-    workspace: WORKSPACE,
-    registry: REGISTRY,
-    blob: { endpoint: `${blobProxy.url}/${azurite.accountName}`, accountName: azurite.accountName, accountKey: azurite.accountKey },
-  });
-  armProxy = await startHostileProxy(arm.url);
-  // The fake's nextLinks and operation URLs name the proxy, as Resource Manager names itself.
-  arm.state.publicUrl = armProxy.url;
+  fakes = await startProxiedArmFake(inject("azurite"));
+  ({ arm, armProxy, blobProxy } = fakes);
 });
 afterAll(async () => {
-  await arm?.close();
-  await armProxy?.close();
-  await blobProxy?.close();
+  await fakes?.close();
 });
 afterEach(() => {
   armProxy.rules.length = 0;
