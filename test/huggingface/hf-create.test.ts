@@ -2,7 +2,7 @@
 // tag that cannot be made, a commit whose answer is lost after the Hub applied it, retries with an idempotency key,
 // a failing first create that made the repository, deleted numbers, names and paths refused before any request.
 import { createHash } from "node:crypto";
-import { ConflictError, InvalidInputError, ModelRegistryError, NotFoundError, ServerError } from "modelreg";
+import { ConflictError, InvalidInputError, ModelRegistryError, NotFoundError, type RegistryEvent, ServerError } from "modelreg";
 import { http, HttpResponse } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
 import { rejectionOf } from "../support/rejection.js";
@@ -343,6 +343,83 @@ describe("idempotency keys", () => {
     await registry().createVersion(model, { artifacts: config('{"n": 3}') });
     expect((await registry().createVersion(model, { artifacts: config("{}"), idempotencyKey: "k-1" })).version).toBe("1");
     expect(Object.keys(fake.refs(id(model)).tags).sort()).toEqual(["v1", "v2", "v3"]);
+  });
+});
+
+describe("a keyed retry completes the call it repeats", () => {
+  const branchCalls = (model: string) => fake.requests.filter((r) => r.method === "POST" && r.url.startsWith(`${HUB}/api/models/${id(model)}/branch/`));
+  /** What subscribers of `reg` hear while `work` runs. */
+  async function hearing<T>(reg: ReturnType<typeof registry>, work: () => Promise<T>): Promise<{ value: T; heard: RegistryEvent[] }> {
+    const heard: RegistryEvent[] = [];
+    const stop = reg.events.subscribe((e) => {
+      heard.push(e);
+    });
+    try {
+      return { value: await work(), heard };
+    } finally {
+      stop();
+    }
+  }
+
+  it("sets the aliases a first call that failed on them left unset, on the version it made", async () => {
+    const model = "key-alias";
+    await registry().createVersion(model, { artifacts: config("{}"), aliases: ["champion"] });
+    // The first call tags version 2 and moves fresh, then champion's branch fails: the version stays without it.
+    failOn(model, /\/branch\/champion$/, 500, 1);
+    const call = { artifacts: config(), aliases: ["fresh", "champion"], idempotencyKey: "run-a" };
+    const error = await rejectionOf(registry({ maxRetries: 0 }).createVersion(model, call));
+    expect(ServerError.isInstance(error), String(error)).toBe(true);
+    expect(fake.refs(id(model)).branches.champion).toBe(fake.refs(id(model)).tags.v1);
+    expect((await registry().getVersion({ model, version: "2" })).aliases).toEqual(["fresh"]);
+    const commits = commitCalls(model).length;
+    const branches = branchCalls(model).length;
+    const reg = registry();
+    const { value: again, heard } = await hearing(reg, () => reg.createVersion(model, call));
+    expect(again.version).toBe("2");
+    expect([...again.aliases].sort()).toEqual(["champion", "fresh"]);
+    expect([...(await registry().getVersion({ model, version: "2" })).aliases].sort()).toEqual(["champion", "fresh"]);
+    expect(fake.refs(id(model)).branches.champion).toBe(fake.refs(id(model)).tags.v2);
+    expect(Object.keys(fake.refs(id(model)).tags).sort()).toEqual(["v1", "v2"]);
+    expect(commitCalls(model).length).toBe(commits);
+    // Only champion moved: fresh was on the version already.
+    expect(
+      branchCalls(model)
+        .slice(branches)
+        .map((r) => r.url.split("/").at(-1)),
+    ).toEqual(["champion"]);
+    expect(heard.map((e) => [e.type, e.alias, e.from, e.to])).toEqual([["alias.set", "champion", "1", "2"]]);
+  });
+
+  it("sets the aliases too when it tags a commit the first call left untagged", async () => {
+    const model = "key-alias-untagged";
+    await registry().createVersion(model, { artifacts: config("{}") });
+    failOn(model, /\/tag\//, 500, 1);
+    failOn(model, /\/branch\/main$/, 500, 1);
+    const call = { artifacts: config(), aliases: ["champion"], idempotencyKey: "run-u" };
+    await rejectionOf(registry({ maxRetries: 0 }).createVersion(model, call));
+    expect(fake.refs(id(model)).tags.v2).toBeUndefined();
+    const reg = registry();
+    const { value: again, heard } = await hearing(reg, () => reg.createVersion(model, call));
+    expect(again.version).toBe("2");
+    expect(again.aliases).toEqual(["champion"]);
+    expect(fake.refs(id(model)).branches.champion).toBe(fake.refs(id(model)).tags.v2);
+    expect(heard.map((e) => [e.type, e.alias, e.version])).toEqual([
+      ["version.created", undefined, "2"],
+      ["alias.set", "champion", "2"],
+    ]);
+  });
+
+  it("sends no alias write and tells nobody when the aliases are already on the version", async () => {
+    const model = "key-alias-done";
+    const call = { artifacts: config(), aliases: ["champion"], idempotencyKey: "run-d" };
+    const first = await registry().createVersion(model, call);
+    const branches = branchCalls(model).length;
+    const reg = registry();
+    const { value: again, heard } = await hearing(reg, () => reg.createVersion(model, call));
+    expect(again.version).toBe(first.version);
+    expect(again.aliases).toEqual(["champion"]);
+    expect(branchCalls(model).length).toBe(branches);
+    expect(heard).toEqual([]);
   });
 });
 

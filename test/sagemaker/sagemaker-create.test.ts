@@ -99,6 +99,72 @@ describe("idempotency keys", () => {
   });
 });
 
+describe("a keyed retry completes the call it repeats", () => {
+  it("sets the aliases a first call that ended before them left unset, on the version it made", async () => {
+    const registry = fakes.registry({ image: IMAGE });
+    await registry.createModel({ name: "idem-alias" });
+    await registry.createVersion("idem-alias", { artifacts: oneFile("old"), aliases: ["champion"] });
+    // The first call's alias fails, and so does deleting its package: the version stays, champion still on 1.
+    fakes.sagemaker.inject({ action: "AddTags", kind: "status", status: 400, code: "ValidationException", message: "tag refused" });
+    fakes.sagemaker.inject({ action: "DeleteModelPackage", kind: "status", status: 500, code: "InternalFailure", message: "cannot", times: 5 });
+    const call = { artifacts: oneFile(), aliases: ["champion", "fresh"], idempotencyKey: "run-alias" };
+    await expect(registry.createVersion("idem-alias", call)).rejects.toMatchObject({ name: "InvalidInputError" });
+    expect(fakes.sagemaker.groups.get("idem-alias")?.packages.size).toBe(2);
+    expect((await registry.getVersion("idem-alias/2")).aliases).toEqual([]);
+    fakes.sagemaker.clearFaults();
+    const heard: RegistryEvent[] = [];
+    const again = await (async () => {
+      const stop = registry.events.subscribe((e) => {
+        heard.push(e);
+      });
+      try {
+        return await registry.createVersion("idem-alias", call);
+      } finally {
+        stop();
+      }
+    })();
+    expect(again.version).toBe("2");
+    expect([...again.aliases].sort()).toEqual(["champion", "fresh"]);
+    expect([...(await registry.getVersion("idem-alias/2")).aliases].sort()).toEqual(["champion", "fresh"]);
+    expect((await registry.getVersion("idem-alias@champion")).version).toBe("2");
+    expect(fakes.sagemaker.groups.get("idem-alias")?.packages.size).toBe(2);
+    expect(heard.map((e) => [e.type, e.alias, e.from, e.to])).toEqual([
+      ["alias.set", "champion", "1", "2"],
+      ["alias.set", "fresh", undefined, "2"],
+    ]);
+  });
+
+  it("sends no alias write and tells nobody when the aliases are already on the version", async () => {
+    const registry = fakes.registry({ image: IMAGE });
+    const call = { artifacts: oneFile(), aliases: ["champion"], idempotencyKey: "run-done" };
+    const first = await registry.createVersion("idem-done", call);
+    const tagWrites = fakes.sagemaker.sent("AddTags").length;
+    const heard = await hearing(registry, async () => {
+      const again = await registry.createVersion("idem-done", call);
+      expect(again.version).toBe(first.version);
+      expect(again.aliases).toEqual(["champion"]);
+    });
+    expect(fakes.sagemaker.sent("AddTags").length).toBe(tagWrites);
+    expect(heard).toEqual([]);
+  });
+
+  it("a retry whose alias fails throws, and the version it found stays", async () => {
+    const registry = fakes.registry({ image: IMAGE });
+    await registry.createModel({ name: "idem-fail" });
+    fakes.sagemaker.inject({ action: "AddTags", kind: "status", status: 400, code: "ValidationException", message: "tag refused" });
+    fakes.sagemaker.inject({ action: "DeleteModelPackage", kind: "status", status: 500, code: "InternalFailure", message: "cannot", times: 5 });
+    const call = { artifacts: oneFile(), aliases: ["champion"], idempotencyKey: "run-fail" };
+    await expect(registry.createVersion("idem-fail", call)).rejects.toMatchObject({ name: "InvalidInputError" });
+    fakes.sagemaker.clearFaults();
+    fakes.sagemaker.inject({ action: "AddTags", kind: "status", status: 400, code: "ValidationException", message: "tag refused" });
+    const deletes = fakes.sagemaker.sent("DeleteModelPackage").length;
+    await expect(registry.createVersion("idem-fail", call)).rejects.toMatchObject({ name: "InvalidInputError" });
+    expect(fakes.sagemaker.sent("DeleteModelPackage").length).toBe(deletes);
+    expect(fakes.sagemaker.groups.get("idem-fail")?.packages.size).toBe(1);
+    expect((await registry.getVersion("idem-fail/1")).aliases).toEqual([]);
+  });
+});
+
 describe("whole or not at all", () => {
   it("a refused CreateModelPackage leaves no files, claim, package or group", async () => {
     const registry = fakes.registry({ image: IMAGE });

@@ -7,7 +7,9 @@
  *
  * What cannot be undone on the Hub is kept small: a failure before the commit leaves uploaded LFS objects only (the
  * Hub keeps them unreferenced; a retry reuses them), and a failure between the commit and the tag moves `main` back
- * to where it was when no one else has committed since; a repository the create made is deleted again.
+ * to where it was when no one else has committed since; a repository the create made is deleted again. A retry with
+ * the same idempotency key finds the version by the key's digest in `main`'s commit messages, tags it if the first
+ * call did not, and sets the aliases it asks for that are not on it (a failed or killed create left them unset).
  *
  * @module
  */
@@ -92,7 +94,7 @@ export async function createHubVersion(
   const events: RegistryEventInput[] = createdRepo ? [{ type: "model.created", model }] : [];
   try {
     if (keyDigest !== undefined) {
-      const earlier = await findByKey(parts, model, keyDigest, op, ctx);
+      const earlier = await findByKey(parts, model, keyDigest, meta.aliases, op, ctx);
       if (earlier) return earlier;
     }
     const hashed = await hashFiles(files, transfer);
@@ -115,7 +117,7 @@ export async function createHubVersion(
     }
     for (const f of hashed) if (!lfs.has(f.path)) progress(f)(f.size);
     events.push({ type: "version.created", model, version: made.version });
-    events.push(...(await setAliases(t, model, made, meta.aliases, op, options)));
+    events.push(...(await setAliases(t, model, made, made.refs, meta.aliases, op, options)));
     return { readBack: () => parts.read(model, made.version, ctx), events: ctx.stamp(events) };
   } catch (error) {
     if (createdRepo) await parts.repos.remove(model, op, options).catch(() => undefined);
@@ -240,21 +242,25 @@ async function restoreMain(t: HubTransport, model: string, made: MadeCommit, op:
 }
 
 /**
- * Points the create's aliases at the new version. Where each pointed before is taken from the refs the number was
- * chosen from: a branch moves with no compare-and-swap anyway, so a later read would not make the move safer.
+ * Points the create's aliases at a version (its commit), and returns an `alias.set` event for each that moved; a
+ * branch already on the commit is left alone and told to nobody. Where each pointed before is taken from `refs` (for
+ * a new version, those its number was chosen from): a branch moves with no compare-and-swap anyway, so a later read
+ * would not make the move safer.
  */
 async function setAliases(
   t: HubTransport,
   model: string,
-  made: MadeCommit,
+  made: { version: string; commit: string },
+  refs: RepoRefs,
   aliases: readonly string[],
   op: string,
   options: TransferOptions,
 ): Promise<RegistryEventInput[]> {
   const events: RegistryEventInput[] = [];
   for (const alias of aliases) {
-    const held = made.refs.branches.get(alias);
-    const from = held === undefined ? undefined : made.refs.byCommit.get(held);
+    const held = refs.branches.get(alias);
+    if (held === made.commit) continue;
+    const from = held === undefined ? undefined : refs.byCommit.get(held);
     await moveBranch(t, model, alias, made.commit, op, options);
     events.push({ type: "alias.set", model, alias, version: made.version, ...(from !== undefined && { from }), to: made.version });
   }
@@ -263,13 +269,14 @@ async function setAliases(
 
 /**
  * The version an earlier create with this idempotency key made, from the key's digest in `main`'s recent commit
- * messages. A commit that was made but never tagged (the earlier call failed in between) is tagged now, which
- * finishes that create.
+ * messages. A commit that was made but never tagged (the earlier call failed in between) is tagged now, and the
+ * aliases asked for that are not on it are set, which finishes that create.
  */
 async function findByKey(
   parts: CreateParts,
   model: string,
   keyDigest: string,
+  aliases: readonly string[],
   op: string,
   ctx: ProviderContext<TransferOptions>,
 ): Promise<ProviderChange<ModelVersion> | undefined> {
@@ -280,7 +287,14 @@ async function findByKey(
   const record = await readRecord(t, model, hit, op, options);
   if (!record || record.idempotencyKey !== keyDigest) return undefined;
   const refs = await readRefs(t, model, op, options);
-  if (refs.byCommit.get(hit) === record.version) return { readBack: () => parts.read(model, record.version, ctx), events: [] };
-  await createTag(t, model, versionTag(record.version), hit, `modelreg version ${record.version}`, op, options);
-  return { readBack: () => parts.read(model, record.version, ctx), events: ctx.stamp([{ type: "version.created", model, version: record.version }]) };
+  const events: RegistryEventInput[] = [];
+  if (refs.byCommit.get(hit) !== record.version) {
+    await createTag(t, model, versionTag(record.version), hit, `modelreg version ${record.version}`, op, options);
+    events.push({ type: "version.created", model, version: record.version });
+  }
+  // A retry completes what the first call asked for, as the MLflow adapter's does: a create that ended between its
+  // tag and its aliases (killed, or an alias branch failed) left them unset, and this call's caller is told they are
+  // set. A failure here leaves the version alone: this call did not make it.
+  events.push(...(await setAliases(t, model, { version: record.version, commit: hit }, refs, aliases, op, options)));
+  return { readBack: () => parts.read(model, record.version, ctx), events: ctx.stamp(events) };
 }

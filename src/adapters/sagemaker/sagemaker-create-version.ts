@@ -9,7 +9,9 @@
  * A lost response never makes a second package: `CreateModelPackage` carries a `ClientToken` (AWS returns the same
  * package for a resend), and before any resend the group's newest packages are read for this create's
  * `modelreg:token` property (moto ignores `ClientToken`, reference §12.4). With an idempotency key, the token is
- * derived from it and `keys/<token>.json` records the folder, so a retried call finds the version the first made.
+ * derived from it and `keys/<token>.json` records the folder, so a retried call finds the version the first made,
+ * and sets the aliases it asks for that are not on it (a create that ended between its package and its aliases left
+ * them unset).
  *
  * @module
  */
@@ -78,7 +80,19 @@ export async function createSageMakerVersion(
   if (!group && input.createModel === false) throw new NotFoundError(`model ${JSON.stringify(model)} does not exist`, { provider: PROVIDER, operation: op });
   if (group && meta.idempotencyKey !== undefined) {
     const found = await findByKey(records, model, group.ModelPackageGroupName, token, op, options);
-    if (found) return { value: found, events: [] };
+    if (found) {
+      // A retry completes what the first call asked for, as the MLflow adapter's does: a create that ended between its
+      // package and its aliases (killed, or its alias failed and so did deleting the package) left them unset, and
+      // this call's caller is told they are set. A failure here leaves the version alone: this call did not make it.
+      const moved = await setAliases(records, group.ModelPackageGroupArn, model, found.version, meta.aliases, op, options);
+      if (moved.length === 0) return { value: found, events: [] };
+      const version = found.version;
+      return {
+        events: ctx.stamp(moved),
+        readBack: async () =>
+          records.toVersion(model, await records.byVersion(model, version, op, options), await records.aliases(model, op, options), op, options),
+      };
+    }
   }
   const state: CreateState = { madeGroup: false, keyWritten: false, maybeMade: false };
   const events: RegistryEventInput[] = [];
@@ -168,20 +182,7 @@ export async function createSageMakerVersion(
     const arn = await createOnce(records, settings, model, token, body, options, state);
     version = versionOfArn(arn) ?? versionOf(await records.describe(arn, op, options));
     events.push({ type: "version.created", model, version, to: version });
-    if (meta.aliases.length > 0) {
-      const held = aliasesOf(await records.tags(group.ModelPackageGroupArn, op, options));
-      await records.transport.call({
-        operation: op,
-        action: "AddTags",
-        body: { ResourceArn: group.ModelPackageGroupArn, Tags: meta.aliases.map((a) => ({ Key: `${ALIAS_TAG_PREFIX}${a}`, Value: version })) },
-        idempotent: true,
-        options,
-      });
-      for (const alias of meta.aliases) {
-        const from = Object.hasOwn(held, alias) ? held[alias] : undefined;
-        events.push({ type: "alias.set", model, alias, version, ...(from !== undefined && { from }), to: version });
-      }
-    }
+    events.push(...(await setAliases(records, group.ModelPackageGroupArn, model, version, meta.aliases, op, options)));
   } catch (error) {
     const left = await undo(records, model, token, state, op);
     if (left.length > 0)
@@ -202,6 +203,38 @@ export async function createSageMakerVersion(
     readBack: async () =>
       records.toVersion(model, await records.byVersion(model, version, op, options), await records.aliases(model, op, options), op, options),
   };
+}
+
+/**
+ * Points `aliases` at `version` (tags on the model's group: one read of them and one `AddTags`, when any alias moves)
+ * and returns an `alias.set` event for each that moved. Aliases already on the version are left alone and told to
+ * nobody.
+ */
+async function setAliases(
+  records: SageMakerRecords,
+  groupArn: string,
+  model: string,
+  version: string,
+  aliases: readonly string[],
+  op: string,
+  options: CallOptions | undefined,
+): Promise<RegistryEventInput[]> {
+  if (aliases.length === 0) return [];
+  const held = aliasesOf(await records.tags(groupArn, op, options));
+  const before = (alias: string) => (Object.hasOwn(held, alias) ? held[alias] : undefined);
+  const moving = aliases.filter((alias) => before(alias) !== version);
+  if (moving.length === 0) return [];
+  await records.transport.call({
+    operation: op,
+    action: "AddTags",
+    body: { ResourceArn: groupArn, Tags: moving.map((a) => ({ Key: `${ALIAS_TAG_PREFIX}${a}`, Value: version })) },
+    idempotent: true,
+    options,
+  });
+  return moving.map((alias) => {
+    const from = before(alias);
+    return { type: "alias.set", model, alias, version, ...(from !== undefined && { from }), to: version };
+  });
 }
 
 /**
