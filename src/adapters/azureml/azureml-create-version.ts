@@ -24,6 +24,7 @@ import { checkExpected, resolveArtifactSource } from "../../artifacts/resolve-so
 import { mapLimit } from "../../core/concurrency.js";
 import { AbortedError, ConflictError, ModelRegistryError, NotFoundError, ResponseValidationError } from "../../core/errors.js";
 import type { RegistryEventInput } from "../../core/events.js";
+import { ownValue } from "../../core/own-keys.js";
 import { transferConcurrency, type TransferOptions } from "../../core/options.js";
 import type { CallOptions } from "../../core/options.js";
 import type { ProviderChange, ProviderContext, ProviderCreateVersion } from "../../core/provider-spec.js";
@@ -35,7 +36,7 @@ import type { AzureMlCreateVersionOptions } from "./azureml-options.js";
 import { containerPath, findArmVersion, findContainer, listAll, versionPath } from "./azureml-read.js";
 import type { VersionRecord } from "./azureml-records.js";
 import { type ArmTransport, isEndedOperationError } from "./azureml-transport.js";
-import { deleteResource, putResource, readVersion, type WriteParts } from "./azureml-writes.js";
+import { containerBody, deleteResource, putResource, readVersion, type WriteParts } from "./azureml-writes.js";
 
 /** How many numbers a create tries when other writers keep taking the one it chose. */
 const MAX_NUMBER_RACES = 8;
@@ -182,26 +183,13 @@ async function setAliases(
   if (aliases.length === 0) return [];
   const now = await findContainer(t, model, op, options);
   const before = aliasesOf(now);
-  const moving = aliases.filter((alias) => before[alias] !== version);
+  const moving = aliases.filter((alias) => ownValue(before, alias) !== version);
   if (moving.length === 0) return [];
   const tags = stringEntries(now?.properties.tags);
   for (const alias of moving) tags[aliasTag(alias)] = version;
-  await putResource(
-    t,
-    containerPath(model),
-    {
-      properties: {
-        ...(now?.properties.description && { description: now.properties.description }),
-        tags,
-        properties: stringEntries(now?.properties.properties),
-        isArchived: now?.properties.isArchived ?? false,
-      },
-    },
-    op,
-    options,
-  );
+  await putResource(t, containerPath(model), containerBody(now, now?.properties.description ?? undefined, tags), op, options);
   return moving.map((alias) => {
-    const from = Object.hasOwn(before, alias) ? before[alias] : undefined;
+    const from = ownValue(before, alias);
     return { type: "alias.set", model, alias, version, ...(from !== undefined && { from }), to: version };
   });
 }

@@ -226,9 +226,7 @@ export class EndpointOperations {
   /** Creates the endpoint when there is none, and sends the deployment's PUT. */
   async startDeploy(served: ServedVersion, plan: DeployPlan, op: string, options: CallOptions): Promise<StartedDeploy> {
     const modelId = this.target.modelId(served.model, served.version);
-    // The version's name, or, when a deployment of another model (another registry's version of the same name and
-    // number) has it, a name with a digest of the full model id.
-    const names = [deploymentName(served.model, served.version), deploymentName(served.model, served.version, modelId)];
+    const names = this.deploymentNames(served);
     const deadline = plan.deadlineMs === undefined ? undefined : Date.now() + plan.deadlineMs;
     const state = (await this.find(plan.endpoint, op, options)) ?? (await this.create(plan.endpoint, op, options, deadline));
     const key = `${served.model}/${served.version}`;
@@ -240,7 +238,7 @@ export class EndpointOperations {
         { provider: PROVIDER, operation: op },
       );
     const plainTaken = state.deployments.some((d) => d.name.toLowerCase() === names[0] && d !== same);
-    const name = same ? same.name.toLowerCase() : ((plainTaken ? names[1] : names[0]) as string);
+    const name = same ? same.name.toLowerCase() : plainTaken ? names[1] : names[0];
     const taken = state.deployments.find((d) => d.name.toLowerCase() === name && d !== same);
     if (taken)
       throw new ConflictError(`deployment ${taken.name} of ${plan.endpoint} serves ${taken.properties.model ?? "something else"}, not ${key}`, {
@@ -350,10 +348,7 @@ export class EndpointOperations {
   /** The one deployment of `served` on the endpoint, or NotFoundError. */
   deploymentOf(state: EndpointState, served: ServedVersion, op: string): ArmOnlineDeployment {
     const found = state.deployments.filter((d) => this.sameVersion(d, served));
-    const names = [
-      deploymentName(served.model, served.version),
-      deploymentName(served.model, served.version, this.target.modelId(served.model, served.version)),
-    ];
+    const names = this.deploymentNames(served);
     const one = found.length === 1 ? found[0] : found.find((d) => names.includes(d.name.toLowerCase()));
     if (one) return one;
     if (found.length === 0)
@@ -417,6 +412,14 @@ export class EndpointOperations {
     list.push({ ...split });
     if (list.length > 20) list.shift();
     this.#history.set(key, list);
+  }
+
+  /**
+   * The names a version's deployment may have: its own, or, when a deployment of another model (another registry's
+   * version of the same name and number) has that one, a name with a digest of the version's full model id.
+   */
+  deploymentNames(served: ServedVersion): [string, string] {
+    return [deploymentName(served.model, served.version), deploymentName(served.model, served.version, this.target.modelId(served.model, served.version))];
   }
 
   /** Whether a deployment serves this registry's version (its `model` is the version's full id, without regard to case). */

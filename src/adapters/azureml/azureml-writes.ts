@@ -50,7 +50,7 @@ export async function deleteResource(t: ArmTransport, path: string, operation: s
 }
 
 /** The writable part of a container, as a PUT body. */
-function containerBody(c: ArmModelContainer | undefined, description: string | undefined, tags: Record<string, string>) {
+export function containerBody(c: ArmModelContainer | undefined, description: string | undefined, tags: Record<string, string>) {
   return {
     properties: {
       ...(description !== undefined && description !== "" && { description }),

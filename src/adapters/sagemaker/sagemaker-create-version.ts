@@ -22,6 +22,7 @@ import { computeContentDigest } from "../../artifacts/hashing.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { ConflictError, InvalidInputError, ModelRegistryError, NotFoundError, throwIfAborted } from "../../core/errors.js";
 import type { RegistryEventInput } from "../../core/events.js";
+import { ownValue } from "../../core/own-keys.js";
 import { type CallOptions, type TransferOptions, transferConcurrency } from "../../core/options.js";
 import type { ProviderChange, ProviderContext, ProviderCreateVersion } from "../../core/provider-spec.js";
 import type { ModelVersion } from "../../core/types.js";
@@ -76,6 +77,9 @@ export async function createSageMakerVersion(
   checkPaths(files, `${store.modelDir(model)}/0000000000/`, op);
   throwIfAborted(options.signal, PROVIDER, op);
   const token = meta.idempotencyKey === undefined ? crypto.randomUUID() : await tokenForKey(meta.idempotencyKey);
+  /** Reads a version this call made or completed, with its aliases as they now are. */
+  const readBackOf = (version: string) => async () =>
+    records.toVersion(model, await records.byVersion(model, version, op, options), await records.aliases(model, op, options), op, options);
   let group = await records.findGroup(model, op, options);
   if (!group && input.createModel === false) throw new NotFoundError(`model ${JSON.stringify(model)} does not exist`, { provider: PROVIDER, operation: op });
   if (group && meta.idempotencyKey !== undefined) {
@@ -86,12 +90,7 @@ export async function createSageMakerVersion(
       // this call's caller is told they are set. A failure here leaves the version alone: this call did not make it.
       const moved = await setAliases(records, group.ModelPackageGroupArn, model, found.version, meta.aliases, op, options);
       if (moved.length === 0) return { value: found, events: [] };
-      const version = found.version;
-      return {
-        events: ctx.stamp(moved),
-        readBack: async () =>
-          records.toVersion(model, await records.byVersion(model, version, op, options), await records.aliases(model, op, options), op, options),
-      };
+      return { events: ctx.stamp(moved), readBack: readBackOf(found.version) };
     }
   }
   const state: CreateState = { madeGroup: false, keyWritten: false, maybeMade: false };
@@ -198,11 +197,7 @@ export async function createSageMakerVersion(
       .putJson(store.bucket, store.keyKey(state.dir ?? model, token), { format: "modelreg-sagemaker/key", folder: state.folder, token, version }, call)
       .catch(() => undefined);
   }
-  return {
-    events: ctx.stamp(events),
-    readBack: async () =>
-      records.toVersion(model, await records.byVersion(model, version, op, options), await records.aliases(model, op, options), op, options),
-  };
+  return { events: ctx.stamp(events), readBack: readBackOf(version) };
 }
 
 /**
@@ -221,8 +216,7 @@ async function setAliases(
 ): Promise<RegistryEventInput[]> {
   if (aliases.length === 0) return [];
   const held = aliasesOf(await records.tags(groupArn, op, options));
-  const before = (alias: string) => (Object.hasOwn(held, alias) ? held[alias] : undefined);
-  const moving = aliases.filter((alias) => before(alias) !== version);
+  const moving = aliases.filter((alias) => ownValue(held, alias) !== version);
   if (moving.length === 0) return [];
   await records.transport.call({
     operation: op,
@@ -232,7 +226,7 @@ async function setAliases(
     options,
   });
   return moving.map((alias) => {
-    const from = before(alias);
+    const from = ownValue(held, alias);
     return { type: "alias.set", model, alias, version, ...(from !== undefined && { from }), to: version };
   });
 }
