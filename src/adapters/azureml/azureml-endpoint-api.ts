@@ -170,8 +170,7 @@ function fullModelId(model: string, workspaceId: string): string {
  */
 export function ownVersion(model: string | null | undefined, ids: ModelIds): { model: string; version: string } | undefined {
   const served = servedVersion(model);
-  if (!model || served === undefined) return undefined;
-  return fullModelId(model, ids.workspaceId).toLowerCase() === ids.modelId(served.model, served.version).toLowerCase() ? served : undefined;
+  return served !== undefined && servesVersion(model, served.model, served.version, ids) ? served : undefined;
 }
 
 /** Whether a deployment's `model` is this registry's version `model/version` (by its full id, without regard to case). */
